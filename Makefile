@@ -1,0 +1,106 @@
+# easel: hand-written Makefile. Every library comes through pkg-config; objects and their
+# dependency files live in $(BUILD). `make BUILD=build-x` keeps a second tree apart.
+VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+
+# Libraries below ui/ (the static library and the unit tests link these).
+LIB_PKGS := libcurl jansson libmicrohttpd cairo libpng libjpeg libwebp libcrypto libsixel
+# stb's headers only: easel compiles stb_image itself with PNG and JPEG alone (src/gfx/).
+HDR_PKGS := stb
+UI_PKGS  := ncursesw
+TEST_PKGS := cmocka
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wvla -Wpointer-arith -Wno-missing-field-initializers
+OPT      ?= -O2 -g
+CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DEASEL_VERSION='"$(VERSION)"' \
+            -DEASEL_DATADIR='"$(PREFIX)/share/easel"' -MMD -MP
+CFLAGS   += -std=c11 $(OPT) $(WARN) -pthread \
+            $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) $(UI_PKGS) $(HDR_PKGS))
+LDLIBS   += $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) $(UI_PKGS)) -lm -pthread
+TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
+TEST_LIBS   := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+
+LIB_SRC  := $(sort $(wildcard src/core/*.c src/model/*.c src/net/*.c src/net/mock/*.c src/gfx/*.c))
+APP_SRC  := src/main.c $(sort $(wildcard src/cli/*.c src/ui/*.c))
+GEN_SRC  := $(BUILD)/gen/prices_default.c
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:%.c=%.o)
+APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all run check unit integration bench asan install uninstall clean
+all: $(BUILD)/easel easel
+
+# ./easel is a link to the binary so that the README's commands are short.
+easel: $(BUILD)/easel
+	ln -sf $(BUILD)/easel easel
+
+$(BUILD)/easel: $(APP_OBJ) $(BUILD)/libeasel.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libeasel.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The default price table is data (data/prices.json), compiled in as a string so that easel
+# works without an installed data file; $XDG_CONFIG_HOME/easel/prices.json overrides it.
+$(BUILD)/gen/prices_default.c: data/prices.json tools/embed.sh
+	@mkdir -p $(@D)
+	sh tools/embed.sh ea_prices_default_json < $< > $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libeasel.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libeasel.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+run: all
+	./easel $(ARGS)
+
+# Unit tests (cmocka), then the integration scripts against loopback servers.
+check: unit integration
+
+unit: $(UNIT_BIN)
+	@sh tests/run-unit.sh $(UNIT_BIN)
+
+integration: all
+	@EASEL=$(abspath $(BUILD)/easel) sh tests/run-integration.sh
+
+bench: all $(BENCH_BIN)
+	@EASEL=$(abspath $(BUILD)/easel) BENCH_DIR=$(abspath $(BUILD)/bench) sh tests/bench/run.sh
+
+# The sanitizer build lives in its own tree and runs the whole suite.
+asan:
+	$(MAKE) BUILD=build-asan OPT='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+	    LDFLAGS='-fsanitize=address,undefined' check
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/easel
+	install -m 0755 $(BUILD)/easel $(DESTDIR)$(PREFIX)/bin/easel
+	install -m 0644 man/easel.1 $(DESTDIR)$(PREFIX)/share/man/man1/easel.1
+	install -m 0644 data/prices.json $(DESTDIR)$(PREFIX)/share/easel/prices.json
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/easel $(DESTDIR)$(PREFIX)/share/man/man1/easel.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/easel
+
+clean:
+	rm -rf $(BUILD) build-asan easel
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,43 @@
+/* image: decoding what the API returns (PNG and JPEG through stb_image, WebP through libwebp)
+ * with limits checked before any pixel is decoded, scaling, and encoding RGBA to files. */
+#ifndef EASEL_IMAGE_H
+#define EASEL_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "easel/buf.h"
+#include "easel/err.h"
+
+/* Pixels are RGBA, 8 bits a channel, rows packed (stride = 4 * w). Owned by the struct. */
+typedef struct ea_image {
+    int w, h;
+    unsigned char *rgba;
+} ea_image;
+
+typedef struct ea_image_limits {
+    int max_edge;      /* each side at most this */
+    long max_pixels;   /* w * h at most this */
+    size_t max_bytes;  /* the encoded file at most this */
+} ea_image_limits;
+
+/* Limits that fit every size the API can return (3840 edge, 8.3 MP) with room to spare. */
+extern const ea_image_limits ea_image_default_limits;
+
+/* "png", "jpeg", "webp" from the magic bytes, or NULL. */
+const char *ea_image_sniff(const void *bytes, size_t n);
+/* Format and dimensions from the header alone, without decoding pixels. */
+int ea_image_probe(const void *bytes, size_t n, const char **format, int *w, int *h, ea_err *err);
+int ea_image_decode(const void *bytes, size_t n, const ea_image_limits *lim, ea_image *out,
+                    ea_err *err);
+int ea_image_load_file(const char *path, const ea_image_limits *lim, ea_image *out, ea_err *err);
+/* format: png, jpeg or webp. quality: output_compression 0-100 (jpeg, webp). keep_alpha:
+ * write the alpha channel (png, webp); otherwise the image is flattened onto black. */
+int ea_image_encode(const ea_image *img, const char *format, int quality, bool keep_alpha,
+                    ea_buf *out, ea_err *err);
+/* High-quality resize into a new image of w x h. */
+int ea_image_resize(const ea_image *src, int w, int h, ea_image *out, ea_err *err);
+int ea_image_alloc(ea_image *img, int w, int h);
+void ea_image_free(ea_image *img);
+
+#endif

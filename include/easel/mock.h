@@ -1,0 +1,42 @@
+/* mock: the offline backend, a loopback HTTP server that speaks the Images and Responses APIs
+ * (streaming and not) with faults on demand. It runs on its own threads; ea_mock_free stops
+ * it. Everything it returns says it comes from an offline stand-in. */
+#ifndef EASEL_MOCK_H
+#define EASEL_MOCK_H
+
+#include <stdbool.h>
+
+#include "easel/err.h"
+
+#define EA_MOCK_MAX_BLOCK_WORDS 8
+
+typedef struct ea_mock_config {
+    int port;               /* 0: a free port, chosen by the kernel */
+    int delay_ms;           /* pause between streamed events */
+    bool quiet;             /* no request log on stderr */
+    /* Faults, for tests (--fault NAME=VALUE[,KEY=VALUE...]). */
+    int status;             /* answer this HTTP status ... */
+    int status_count;       /* ... to the first N requests (default 1) */
+    char retry_after[32];   /* with this retry-after header, if set */
+    int retry_after_ms;     /* with this retry-after-ms header, if >= 0 */
+    int drop_after;         /* close the connection after partial K (0-based), -1: never */
+    int error_event_after;  /* send an error event after partial K; -2: never, -1: at once */
+    int drip_bps;           /* stream at most this many bytes per second, 0: no limit */
+    int malformed_event;    /* event K carries broken JSON (-1: none); 0 also breaks a JSON body */
+    char block_words[EA_MOCK_MAX_BLOCK_WORDS][32]; /* moderation block for these words */
+    int n_block_words;
+} ea_mock_config;
+
+typedef struct ea_mock ea_mock;
+
+void ea_mock_config_init(ea_mock_config *cfg);
+/* One --fault argument: status=429[,count=2][,retry-after=1][,retry-after-ms=500],
+ * drop-after=K, error-event=K|start, drip=BYTES_PER_SEC, block=WORD, malformed=K, delay=MS. */
+int ea_mock_fault_parse(ea_mock_config *cfg, const char *spec, ea_err *err);
+ea_mock *ea_mock_start(const ea_mock_config *cfg, ea_err *err);
+int ea_mock_port(const ea_mock *m);
+/* "http://127.0.0.1:PORT/v1". Borrowed. */
+const char *ea_mock_base_url(const ea_mock *m);
+void ea_mock_free(ea_mock **m);
+
+#endif

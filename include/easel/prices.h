@@ -1,0 +1,46 @@
+/* prices: the price table as data (data/prices.json compiled in, overridden by
+ * $XDG_CONFIG_HOME/easel/prices.json): an estimate before a call, the exact cost after it. */
+#ifndef EASEL_PRICES_H
+#define EASEL_PRICES_H
+
+#include <stdbool.h>
+
+#include "easel/err.h"
+#include "easel/params.h"
+
+typedef struct ea_prices ea_prices;
+
+/* Token counts as the API reports them in `usage`. */
+typedef struct ea_usage {
+    long input_text, input_text_cached;
+    long input_image, input_image_cached;
+    long output_image, output_text;
+} ea_usage;
+
+typedef struct ea_estimate {
+    bool known;           /* false when the table has no price for this model */
+    double usd;           /* the whole call */
+    double per_image_usd; /* one final image, partials excluded */
+    long output_tokens;   /* image output tokens, partials included */
+    long input_tokens;    /* text input tokens estimated from the prompt */
+    char basis[200];      /* how it was computed, for --dry-run and the parameter panel */
+} ea_estimate;
+
+extern const char ea_prices_default_json[];
+
+/* The compiled-in table, replaced by the user's prices.json when that file exists. */
+ea_prices *ea_prices_load(ea_err *err);
+ea_prices *ea_prices_parse(const char *json, ea_err *err);
+void ea_prices_free(ea_prices **p);
+/* Where the table came from: "built-in" or a path. Borrowed. */
+const char *ea_prices_source(const ea_prices *p);
+
+/* Estimate for a resolved ea_params (size, quality, n, partials, prompt length). */
+void ea_prices_estimate(const ea_prices *p, const ea_params *params, ea_estimate *out);
+/* Exact cost from usage tokens; false when the model's token prices are not in the table. */
+bool ea_prices_cost(const ea_prices *p, const char *model, const ea_usage *u, double *usd);
+/* Output tokens of one final image of this size and quality (the mock reports these). */
+long ea_prices_image_tokens(const ea_prices *p, const char *model, int w, int h, const char *quality);
+long ea_prices_partial_tokens(const ea_prices *p, const char *model);
+
+#endif

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Runs every tests/net/*.sh, tests/cli/*.sh and tests/sdk/run.sh with $EASEL set; each script
+# prints "ok NAME" or "not ok NAME: why" lines. Closes with one summary line.
+here=$(cd "$(dirname "$0")" && pwd)
+passed=0; failed=0
+log=$(mktemp)
+for t in "$here"/cli/*.sh "$here"/net/*.sh "$here"/sdk/run.sh; do
+    [ -f "$t" ] || continue
+    sh "$t" >"$log" 2>&1; rc=$?
+    cat "$log"
+    p=$(grep -c '^ok ' "$log"); f=$(grep -c '^not ok ' "$log")
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "not ok $(basename "$t"): exited $rc"; fi
+    passed=$((passed + p)); failed=$((failed + f))
+done
+rm -f "$log"
+echo "integration: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
