@@ -15,7 +15,8 @@ enum ea_exit {
 };
 
 typedef struct ea_err {
-    int code;        /* an enum ea_exit value; 0 means no error */
+    int code;          /* an enum ea_exit value; 0 means no error */
+    const char *param; /* the request field at fault (static string), or NULL */
     char msg[1024];
 } ea_err;
 
