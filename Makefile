@@ -43,15 +43,19 @@ easel: $(BUILD)/easel
 	ln -sf $(BUILD)/easel easel
 
 $(BUILD)/easel: $(APP_OBJ) $(BUILD)/libeasel.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
 
 $(BUILD)/libeasel.a: $(LIB_OBJ)
-	rm -f $@
-	ar rcs $@ $^
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $(filter %.o,$^)
+
+# `make V=1` shows the full commands.
+Q := $(if $(V),,@)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -64,11 +68,11 @@ $(BUILD)/gen/prices_default.c: data/prices.json tools/embed.sh
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libeasel.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS) $(TEST_LIBS)
 
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libeasel.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS)
 
 run: all
 	./easel $(ARGS)

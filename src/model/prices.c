@@ -1,0 +1,202 @@
+#include "easel/prices.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "easel/paths.h"
+
+
+struct ea_prices {
+    json_t *root;      /* owned */
+    char source[4200];
+};
+
+/* The per-image table is quoted at these sizes; other sizes scale by pixel count. */
+static const struct { const char *key; int w, h; } quoted_sizes[] = {
+    {"1024x1024", 1024, 1024}, {"1536x1024", 1536, 1024}, {"1024x1536", 1024, 1536}};
+
+ea_prices *ea_prices_parse(const char *json, ea_err *err)
+{
+    json_error_t jerr;
+    json_t *root = json_loads(json, 0, &jerr);
+    if (!root) {
+        ea_err_set(err, EA_EXIT_USAGE, "price table: line %d: %s", jerr.line, jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(json_object_get(root, "models"))) {
+        json_decref(root);
+        ea_err_set(err, EA_EXIT_USAGE, "price table: no \"models\" object");
+        return NULL;
+    }
+    ea_prices *p = calloc(1, sizeof *p);
+    if (!p) {
+        json_decref(root);
+        ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+        return NULL;
+    }
+    p->root = root;
+    snprintf(p->source, sizeof p->source, "built-in");
+    return p;
+}
+
+ea_prices *ea_prices_load(ea_err *err)
+{
+    char dir[4096], path[4200];
+    if (ea_path_dir(EA_DIR_CONFIG, dir, sizeof dir, NULL) == 0 &&
+        ea_path_join(path, sizeof path, dir, "prices.json", NULL) == 0) {
+        FILE *f = fopen(path, "rb");
+        if (f) {
+            json_error_t jerr;
+            json_t *root = json_loadf(f, 0, &jerr);
+            fclose(f);
+            if (!root) {
+                ea_err_set(err, EA_EXIT_USAGE, "%s: line %d: %s", path, jerr.line, jerr.text);
+                return NULL;
+            }
+            char *text = json_dumps(root, 0);
+            json_decref(root);
+            ea_prices *p = text ? ea_prices_parse(text, err) : NULL;
+            free(text);
+            if (p)
+                snprintf(p->source, sizeof p->source, "%s", path);
+            return p;
+        }
+    }
+    return ea_prices_parse(ea_prices_default_json, err);
+}
+
+void ea_prices_free(ea_prices **p)
+{
+    if (!*p)
+        return;
+    json_decref((*p)->root);
+    free(*p);
+    *p = NULL;
+}
+
+const char *ea_prices_source(const ea_prices *p)
+{
+    return p->source;
+}
+
+static json_t *model_entry(const ea_prices *p, const char *model)
+{
+    const ea_model_info *m = ea_model_find(model);
+    const char *key = m ? m->price_key : model;
+    return json_object_get(json_object_get(p->root, "models"), key);
+}
+
+static double token_price(json_t *entry, const char *kind)
+{
+    json_t *v = json_object_get(json_object_get(entry, "per_million_tokens"), kind);
+    return json_is_number(v) ? json_number_value(v) / 1e6 : NAN;
+}
+
+/* Price of one final image: the quoted size nearest in shape, scaled by pixel count. */
+static double image_price(json_t *entry, int w, int h, const char *quality, const char **quoted)
+{
+    json_t *table = json_object_get(entry, "per_image");
+    size_t best = 0;
+    double best_err = INFINITY;
+    for (size_t i = 0; i < sizeof quoted_sizes / sizeof quoted_sizes[0]; i++) {
+        double e = fabs(log((double)w / h) - log((double)quoted_sizes[i].w / quoted_sizes[i].h));
+        if (e < best_err) {
+            best_err = e;
+            best = i;
+        }
+    }
+    *quoted = quoted_sizes[best].key;
+    json_t *v = json_object_get(json_object_get(table, quoted_sizes[best].key), quality);
+    if (!json_is_number(v))
+        return NAN;
+    double scale = (double)w * h / ((double)quoted_sizes[best].w * quoted_sizes[best].h);
+    return json_number_value(v) * scale;
+}
+
+long ea_prices_image_tokens(const ea_prices *p, const char *model, int w, int h,
+                            const char *quality)
+{
+    json_t *entry = model_entry(p, model);
+    const char *quoted;
+    double usd = image_price(entry, w, h, quality, &quoted);
+    double per_token = token_price(entry, "image_output");
+    if (isnan(usd) || isnan(per_token) || per_token <= 0)
+        return 0;
+    return lround(usd / per_token);
+}
+
+long ea_prices_partial_tokens(const ea_prices *p, const char *model)
+{
+    json_t *v = json_object_get(model_entry(p, model), "partial_image_output_tokens");
+    return json_is_integer(v) ? (long)json_integer_value(v) : 0;
+}
+
+static size_t prompt_chars(const char *s)
+{
+    size_t n = 0;
+    for (; s && *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+void ea_prices_estimate(const ea_prices *p, const ea_params *params, ea_estimate *out)
+{
+    memset(out, 0, sizeof *out);
+    json_t *entry = model_entry(p, params->model);
+    int w = params->size.kind == EA_SIZE_EXACT ? params->size.w : 1024;
+    int h = params->size.kind == EA_SIZE_EXACT ? params->size.h : 1024;
+    /* auto lets the model choose; the estimate takes the dearest common quality so that a
+     * budget check never lets an auto call through that the real bill would refuse. */
+    bool quality_auto = !params->quality || strcmp(params->quality, "auto") == 0;
+    const char *quality = quality_auto ? "high" : params->quality;
+    const char *quoted = "";
+    double per_image = entry ? image_price(entry, w, h, quality, &quoted) : NAN;
+    if (isnan(per_image)) {
+        snprintf(out->basis, sizeof out->basis, "no price for %s at quality %s in the table",
+                 params->model, quality);
+        return;
+    }
+    int n = ea_params_count(params);
+    int partials = ea_params_partials(params);
+    double image_out = token_price(entry, "image_output");
+    double text_in = token_price(entry, "text_input");
+    long partial_tokens = ea_prices_partial_tokens(p, params->model);
+    out->known = true;
+    out->per_image_usd = per_image;
+    out->input_tokens = (long)((prompt_chars(params->prompt) + 3) / 4);
+    double partial_usd = isnan(image_out) ? 0 : partials * partial_tokens * image_out;
+    double prompt_usd = isnan(text_in) ? 0 : out->input_tokens * text_in;
+    if (!isnan(image_out) && image_out > 0)
+        out->output_tokens = n * (lround(per_image / image_out) + partials * partial_tokens);
+    out->usd = n * (per_image + partial_usd) + prompt_usd;
+    snprintf(out->basis, sizeof out->basis, "%d x %s %s%s (priced at %s, scaled by pixels)%s%s", n,
+             quality, params->size.kind == EA_SIZE_EXACT ? "" : "auto size as 1024x1024",
+             quality_auto ? ", auto as high" : "", quoted,
+             partials ? ", partial frames" : "",
+             params->n_images ? "; input images not counted" : "");
+}
+
+bool ea_prices_cost(const ea_prices *p, const char *model, const ea_usage *u, double *usd)
+{
+    json_t *entry = model_entry(p, model);
+    const struct { const char *kind; long tokens; } parts[] = {
+        {"text_input", u->input_text},     {"text_input_cached", u->input_text_cached},
+        {"image_input", u->input_image},   {"image_input_cached", u->input_image_cached},
+        {"image_output", u->output_image}, {"text_output", u->output_text},
+    };
+    double sum = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        if (!parts[i].tokens)
+            continue;
+        double price = token_price(entry, parts[i].kind);
+        if (isnan(price))
+            return false;
+        sum += parts[i].tokens * price;
+    }
+    *usd = sum;
+    return true;
+}

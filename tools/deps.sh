@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs the Debian 12 packages easel needs to build and test, when any is missing.
+# As root it runs apt-get itself; otherwise it prints the one command that does and fails.
+set -u
+packages="make gcc pkg-config curl ca-certificates
+libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libcairo2-dev libpng-dev
+libjpeg62-turbo-dev libwebp-dev libssl-dev libstb-dev libsixel-dev libncurses-dev
+libcmocka-dev fonts-dejavu-core"
+# The SDK conformance tests run the official openai package on Node.js; any node >= 18 will do,
+# so an installed one (nodesource, nvm) is kept and Debian's is added only when none is there.
+command -v node >/dev/null 2>&1 || packages="$packages nodejs"
+command -v npm >/dev/null 2>&1 || packages="$packages npm"
+
+missing=""
+for p in $packages; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
+    case "$status" in *"ok installed"*) ;; *) missing="$missing $p" ;; esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "easel needs these Debian packages:$missing" >&2
+    echo "install them with:  sudo apt-get install -y$missing" >&2
+    exit 1
+fi
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $missing >/dev/null
