@@ -1,0 +1,105 @@
+/* events: one streamed event's JSON, or a whole non-streamed body, decoded into a typed
+ * ea_event that owns plain copies of every string (no jansson outside); plus base64 decoding. */
+#ifndef EASEL_EVENTS_H
+#define EASEL_EVENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "easel/err.h"
+#include "easel/prices.h"
+
+/* What happened. The Images and Responses APIs send different event types for the same
+ * moments; those that carry the same information share a kind (`type` keeps the original). */
+typedef enum ea_event_kind {
+    EA_EV_OTHER,               /* any type easel does not act on; callers ignore it */
+    EA_EV_PARTIAL_IMAGE,       /* image_generation.partial_image, image_edit.partial_image,
+                                  response.image_generation_call.partial_image: images[0] */
+    EA_EV_IMAGE_COMPLETED,     /* image_generation.completed, image_edit.completed, or a
+                                  non-streamed Images body: images[0..n_images) and usage */
+    EA_EV_RESPONSE_CREATED,    /* response.created: response_id, response_status */
+    EA_EV_RESPONSE_IN_PROGRESS,/* response.in_progress */
+    EA_EV_OUTPUT_ITEM_ADDED,   /* response.output_item.added: item_type, item_id; images[0]
+                                  (without a result) when it is an image_generation_call */
+    EA_EV_CALL_IN_PROGRESS,    /* response.image_generation_call.in_progress: item_id */
+    EA_EV_CALL_GENERATING,     /* response.image_generation_call.generating: item_id */
+    EA_EV_CALL_COMPLETED,      /* response.image_generation_call.completed: item_id (no image) */
+    EA_EV_OUTPUT_ITEM_DONE,    /* response.output_item.done: images[0] with the final result
+                                  and revised_prompt when the item is an image_generation_call */
+    EA_EV_RESPONSE_COMPLETED,  /* response.completed, or a non-streamed Responses body:
+                                  response_id, usage, one images[] entry per image call */
+    EA_EV_RESPONSE_FAILED,     /* response.failed: error from response.error */
+    EA_EV_RESPONSE_INCOMPLETE, /* response.incomplete: incomplete_reason */
+    EA_EV_ERROR,               /* an error event in either shape, any object whose "error"
+                                  is an object, or an API error body: error */
+} ea_event_kind;
+
+/* One image, partial or final. Strings are never NULL: "" when the field was absent. */
+typedef struct ea_event_image {
+    char *b64;            /* base64: b64_json, partial_image_b64 or result */
+    size_t b64_len;
+    int partial_index;    /* partial_image_index; -1 for a final image */
+    char *call_id;        /* the image_generation_call's id (ig_...), Responses only */
+    char *status;         /* the call's status, Responses only */
+    char *revised_prompt;
+    char *size, *quality, *background, *output_format; /* open strings, as sent */
+    char *action;         /* generate or edit, Responses only */
+} ea_event_image;
+
+/* error: {type, code, message, param} whichever of them were sent; "" for the others. */
+typedef struct ea_event_error {
+    char *type, *code, *message, *param;
+} ea_event_error;
+
+/* Everything an event points to is owned by it and freed by ea_event_free; like the images'
+ * strings, its own are never NULL ("" when absent). */
+typedef struct ea_event {
+    ea_event_kind kind;
+    char *type;            /* the JSON "type" as sent, "" for a non-streamed body */
+    long sequence_number;  /* -1 when absent (the Images API sends none) */
+    long output_index;     /* -1 when absent */
+    long created;          /* created or created_at (unix seconds), 0 when absent */
+    char *item_id;         /* item_id, or item.id for output_item events */
+    char *item_type;       /* item.type for output_item events */
+    char *response_id;     /* response.id (or id of a non-streamed Responses body) */
+    char *response_status;
+    char *incomplete_reason; /* response.incomplete_details.reason */
+
+    ea_event_image *images; /* owned array, n_images entries */
+    size_t n_images;
+
+    bool has_usage;
+    ea_usage usage;        /* mapped onto the price table's categories (below) */
+    long total_tokens;
+
+    bool has_error;
+    ea_event_error error;
+} ea_event;
+
+/* Decodes one SSE event. event_name is the `event:` line ("" or NULL if none); an event named
+ * "error" is an error whatever its JSON says. Returns NULL, with err set, for malformed JSON,
+ * JSON that is not an object, or out of memory. Unknown types give EA_EV_OTHER. */
+ea_event *ea_event_parse(const char *event_name, const char *json, size_t len, ea_err *err);
+
+/* Decodes a whole non-streamed response body (either API, or an error body of any status):
+ * EA_EV_IMAGE_COMPLETED for Images, EA_EV_RESPONSE_COMPLETED/FAILED/INCOMPLETE for a Responses
+ * object by its status, EA_EV_ERROR for {"error":{...}}, EA_EV_OTHER for anything else. */
+ea_event *ea_event_parse_body(const char *json, size_t len, ea_err *err);
+
+void ea_event_free(ea_event **ev);
+
+const char *ea_event_kind_name(ea_event_kind kind);
+
+/* Usage mapping. Images API: input_tokens_details.text_tokens/image_tokens -> input_text/
+ * input_image (all input_tokens -> input_text without details); output_tokens -> output_image
+ * unless output_tokens_details splits it into image_tokens/text_tokens. Responses API (the
+ * mainline model's tokens): input_tokens minus input_tokens_details.cached_tokens ->
+ * input_text, cached_tokens -> input_text_cached, output_tokens -> output_text. */
+
+/* Decodes standard base64 (RFC 4648 section 4; padding optional, surrounding ASCII whitespace
+ * ignored) into a new buffer of at most max_bytes. On success *out (caller frees; NUL-terminated
+ * for convenience, not counted in *out_len) and 0; otherwise -1 with err set and *out NULL. */
+int ea_base64_decode(const char *b64, size_t len, size_t max_bytes, unsigned char **out,
+                     size_t *out_len, ea_err *err);
+
+#endif

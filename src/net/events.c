@@ -1,0 +1,498 @@
+/* Typed events from the Images and Responses APIs (protocol.md sections 3 to 6).
+ *
+ * Every field is optional to this decoder: the SPEC's "required" lags the live API both ways,
+ * so a missing field becomes "" or -1 and the caller decides whether it can do without it.
+ * Strings are copied out while the jansson tree is alive, and the tree is released before
+ * returning: no reference count escapes this file. */
+#include "easel/events.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Copying strings can fail part way; the decoder notes it once and the caller of the whole
+ * decode checks it at the end, instead of every helper returning a status. */
+typedef struct decoder {
+    bool out_of_memory;
+} decoder;
+
+static char *copy_string(decoder *d, const char *s)
+{
+    char *copy = strdup(s ? s : "");
+    if (!copy)
+        d->out_of_memory = true;
+    return copy;
+}
+
+/* The string at obj[key], or "" when obj is not an object or the value is absent, null or not
+ * a string. */
+static char *copy_field(decoder *d, const json_t *obj, const char *key)
+{
+    return copy_string(d, json_string_value(json_object_get(obj, key)));
+}
+
+/* Like copy_field, but falls back on fallback[key]: per-image fields of a non-streamed Images
+ * body (size, quality...) sit next to data[], not inside each entry. */
+static char *copy_field_or(decoder *d, const json_t *obj, const json_t *fallback, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    if (!s)
+        s = json_string_value(json_object_get(fallback, key));
+    return copy_string(d, s);
+}
+
+static long get_long(const json_t *obj, const char *key, long absent)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (json_is_integer(v))
+        return (long)json_integer_value(v);
+    if (json_is_real(v))
+        return (long)json_real_value(v);
+    return absent;
+}
+
+static bool is_type(const json_t *obj, const char *type)
+{
+    const char *t = json_string_value(json_object_get(obj, "type"));
+    return t && strcmp(t, type) == 0;
+}
+
+/* The base64 comes under a different key in each shape; the first one present wins. */
+static const char *const image_payload_keys[] = {"b64_json", "partial_image_b64", "result"};
+
+static void decode_image(decoder *d, const json_t *obj, const json_t *fallback,
+                         ea_event_image *img)
+{
+    const char *b64 = NULL;
+    size_t b64_len = 0;
+    for (size_t i = 0; !b64 && i < sizeof image_payload_keys / sizeof *image_payload_keys; i++) {
+        const json_t *v = json_object_get(obj, image_payload_keys[i]);
+        if (json_is_string(v)) {
+            b64 = json_string_value(v);
+            b64_len = json_string_length(v);
+        }
+    }
+    img->b64 = copy_string(d, b64);
+    img->b64_len = img->b64 ? b64_len : 0;
+    img->partial_index = (int)get_long(obj, "partial_image_index", -1);
+    img->call_id = is_type(obj, "image_generation_call") ? copy_field(d, obj, "id")
+                                                         : copy_string(d, "");
+    img->status = copy_field(d, obj, "status");
+    img->revised_prompt = copy_field(d, obj, "revised_prompt");
+    img->size = copy_field_or(d, obj, fallback, "size");
+    img->quality = copy_field_or(d, obj, fallback, "quality");
+    img->background = copy_field_or(d, obj, fallback, "background");
+    img->output_format = copy_field_or(d, obj, fallback, "output_format");
+    img->action = copy_field(d, obj, "action");
+}
+
+static void free_image(ea_event_image *img)
+{
+    free(img->b64);
+    free(img->call_id);
+    free(img->status);
+    free(img->revised_prompt);
+    free(img->size);
+    free(img->quality);
+    free(img->background);
+    free(img->output_format);
+    free(img->action);
+}
+
+/* Appends one decoded image to ev->images. */
+static void add_image(decoder *d, ea_event *ev, const json_t *obj, const json_t *fallback)
+{
+    ea_event_image *grown = realloc(ev->images, (ev->n_images + 1) * sizeof *grown);
+    if (!grown) {
+        d->out_of_memory = true;
+        return;
+    }
+    ev->images = grown;
+    ea_event_image *img = &ev->images[ev->n_images++];
+    memset(img, 0, sizeof *img);
+    decode_image(d, obj, fallback, img);
+}
+
+/* One image per image_generation_call in a Responses output[] array. */
+static void add_image_calls(decoder *d, ea_event *ev, const json_t *output)
+{
+    size_t i;
+    const json_t *item;
+    json_array_foreach(output, i, item) {
+        if (is_type(item, "image_generation_call"))
+            add_image(d, ev, item, NULL);
+    }
+}
+
+enum usage_shape { USAGE_IMAGES, USAGE_RESPONSES };
+
+static void decode_usage(const json_t *usage, enum usage_shape shape, ea_event *ev)
+{
+    if (!json_is_object(usage))
+        return;
+    const json_t *in_details = json_object_get(usage, "input_tokens_details");
+    const json_t *out_details = json_object_get(usage, "output_tokens_details");
+    long input = get_long(usage, "input_tokens", 0);
+    long output = get_long(usage, "output_tokens", 0);
+    ea_usage *u = &ev->usage;
+    memset(u, 0, sizeof *u);
+    if (shape == USAGE_IMAGES) {
+        if (json_is_object(in_details)) {
+            u->input_text = get_long(in_details, "text_tokens", 0);
+            u->input_image = get_long(in_details, "image_tokens", 0);
+        } else {
+            u->input_text = input;
+        }
+        if (json_is_object(out_details)) {
+            u->output_image = get_long(out_details, "image_tokens", 0);
+            u->output_text = get_long(out_details, "text_tokens", 0);
+        } else {
+            u->output_image = output;
+        }
+    } else {
+        long cached = get_long(in_details, "cached_tokens", 0);
+        u->input_text = input > cached ? input - cached : 0;
+        u->input_text_cached = cached;
+        u->output_text = output;
+    }
+    ev->total_tokens = get_long(usage, "total_tokens", input + output);
+    ev->has_usage = true;
+}
+
+static void free_error(ea_event_error *e)
+{
+    free(e->type);
+    free(e->code);
+    free(e->message);
+    free(e->param);
+    memset(e, 0, sizeof *e);
+}
+
+/* type_key names the field that holds the error's type, or is NULL when the object has none
+ * (in the flat error event, "type" says only "error"). */
+static void decode_error(decoder *d, const json_t *obj, const char *type_key, ea_event *ev)
+{
+    free_error(&ev->error); /* the last error found wins */
+    ev->has_error = true;
+    ev->error.type = type_key ? copy_field(d, obj, type_key) : copy_string(d, "");
+    ev->error.code = copy_field(d, obj, "code");
+    ev->error.message = copy_field(d, obj, "message");
+    ev->error.param = copy_field(d, obj, "param");
+}
+
+/* The nested shape {type:"error", error:{type,code,message,param}} when "error" is an object;
+ * otherwise the flat shape {type:"error",code,message,param}. */
+static void decode_error_event(decoder *d, const json_t *root, ea_event *ev)
+{
+    const json_t *nested = json_object_get(root, "error");
+    if (json_is_object(nested))
+        decode_error(d, nested, "type", ev);
+    else
+        decode_error(d, root, NULL, ev);
+}
+
+/* A Response object: in response.* events, in a non-streamed body, in response.failed. */
+static void decode_response(decoder *d, const json_t *resp, ea_event *ev)
+{
+    free(ev->response_id);
+    free(ev->response_status);
+    ev->response_id = copy_field(d, resp, "id");
+    ev->response_status = copy_field(d, resp, "status");
+    if (ev->created == 0)
+        ev->created = get_long(resp, "created_at", 0);
+    add_image_calls(d, ev, json_object_get(resp, "output"));
+    decode_usage(json_object_get(resp, "usage"), USAGE_RESPONSES, ev);
+    const json_t *error = json_object_get(resp, "error");
+    if (json_is_object(error))
+        decode_error(d, error, "type", ev);
+    free(ev->incomplete_reason);
+    ev->incomplete_reason = copy_field(d, json_object_get(resp, "incomplete_details"), "reason");
+}
+
+static const struct {
+    const char *type;
+    ea_event_kind kind;
+} event_types[] = {
+    {"image_generation.partial_image", EA_EV_PARTIAL_IMAGE},
+    {"image_edit.partial_image", EA_EV_PARTIAL_IMAGE},
+    {"response.image_generation_call.partial_image", EA_EV_PARTIAL_IMAGE},
+    {"image_generation.completed", EA_EV_IMAGE_COMPLETED},
+    {"image_edit.completed", EA_EV_IMAGE_COMPLETED},
+    {"response.created", EA_EV_RESPONSE_CREATED},
+    {"response.in_progress", EA_EV_RESPONSE_IN_PROGRESS},
+    {"response.output_item.added", EA_EV_OUTPUT_ITEM_ADDED},
+    {"response.image_generation_call.in_progress", EA_EV_CALL_IN_PROGRESS},
+    {"response.image_generation_call.generating", EA_EV_CALL_GENERATING},
+    {"response.image_generation_call.completed", EA_EV_CALL_COMPLETED},
+    {"response.output_item.done", EA_EV_OUTPUT_ITEM_DONE},
+    {"response.completed", EA_EV_RESPONSE_COMPLETED},
+    {"response.failed", EA_EV_RESPONSE_FAILED},
+    {"response.incomplete", EA_EV_RESPONSE_INCOMPLETE},
+    {"error", EA_EV_ERROR},
+};
+
+static ea_event_kind kind_of_type(const char *type)
+{
+    for (size_t i = 0; i < sizeof event_types / sizeof *event_types; i++) {
+        if (strcmp(event_types[i].type, type) == 0)
+            return event_types[i].kind;
+    }
+    return EA_EV_OTHER;
+}
+
+static ea_event *new_event(decoder *d)
+{
+    ea_event *ev = calloc(1, sizeof *ev);
+    if (!ev) {
+        d->out_of_memory = true;
+        return NULL;
+    }
+    ev->sequence_number = -1;
+    ev->output_index = -1;
+    ev->type = copy_string(d, "");
+    ev->item_id = copy_string(d, "");
+    ev->item_type = copy_string(d, "");
+    ev->response_id = copy_string(d, "");
+    ev->response_status = copy_string(d, "");
+    ev->incomplete_reason = copy_string(d, "");
+    return ev;
+}
+
+static void decode_stream_event(decoder *d, const char *event_name, const json_t *root,
+                                ea_event *ev)
+{
+    free(ev->type);
+    ev->type = copy_field(d, root, "type");
+    ev->kind = ev->type ? kind_of_type(ev->type) : EA_EV_OTHER;
+    ev->sequence_number = get_long(root, "sequence_number", -1);
+    ev->output_index = get_long(root, "output_index", -1);
+    ev->created = get_long(root, "created_at", get_long(root, "created", 0));
+    free(ev->item_id);
+    ev->item_id = copy_field(d, root, "item_id");
+
+    /* NODE's rule: `event: error`, or an "error" object anywhere at the top, is an error. */
+    if ((event_name && strcmp(event_name, "error") == 0) ||
+        json_is_object(json_object_get(root, "error")))
+        ev->kind = EA_EV_ERROR;
+
+    const json_t *item = json_object_get(root, "item");
+    const json_t *response = json_object_get(root, "response");
+    switch (ev->kind) {
+    case EA_EV_PARTIAL_IMAGE:
+        add_image(d, ev, root, NULL);
+        break;
+    case EA_EV_IMAGE_COMPLETED:
+        add_image(d, ev, root, NULL);
+        decode_usage(json_object_get(root, "usage"), USAGE_IMAGES, ev);
+        break;
+    case EA_EV_OUTPUT_ITEM_ADDED:
+    case EA_EV_OUTPUT_ITEM_DONE:
+        free(ev->item_id);
+        free(ev->item_type);
+        ev->item_id = copy_field(d, item, "id");
+        ev->item_type = copy_field(d, item, "type");
+        if (is_type(item, "image_generation_call")) {
+            add_image(d, ev, item, NULL);
+            /* A failed call carries its own error {code, message} (npm 7.57). */
+            const json_t *call_error = json_object_get(item, "error");
+            if (json_is_object(call_error))
+                decode_error(d, call_error, "type", ev);
+        }
+        break;
+    case EA_EV_ERROR:
+        decode_error_event(d, root, ev);
+        break;
+    default:
+        /* response.created, .completed, .failed, .incomplete, and unknown response.* events
+         * alike: whatever Response object there is. */
+        if (json_is_object(response))
+            decode_response(d, response, ev);
+        break;
+    }
+}
+
+/* A non-streamed body is mapped onto the streamed event that carries the same content, so
+ * that callers handle both through one switch. */
+static void decode_body(decoder *d, const json_t *root, ea_event *ev)
+{
+    const json_t *data = json_object_get(root, "data");
+    const json_t *error = json_object_get(root, "error");
+    const char *object = json_string_value(json_object_get(root, "object"));
+    bool is_response = (object && strcmp(object, "response") == 0) ||
+                       json_is_array(json_object_get(root, "output"));
+
+    ev->created = get_long(root, "created", get_long(root, "created_at", 0));
+    if (is_response) {
+        decode_response(d, root, ev);
+        const char *status = ev->response_status ? ev->response_status : "";
+        if (strcmp(status, "failed") == 0)
+            ev->kind = EA_EV_RESPONSE_FAILED;
+        else if (strcmp(status, "incomplete") == 0)
+            ev->kind = EA_EV_RESPONSE_INCOMPLETE;
+        else
+            ev->kind = EA_EV_RESPONSE_COMPLETED;
+    } else if (json_is_object(error)) {
+        ev->kind = EA_EV_ERROR;
+        decode_error(d, error, "type", ev);
+    } else if (json_is_array(data)) {
+        ev->kind = EA_EV_IMAGE_COMPLETED;
+        size_t i;
+        const json_t *entry;
+        json_array_foreach(data, i, entry) {
+            add_image(d, ev, entry, root);
+        }
+        decode_usage(json_object_get(root, "usage"), USAGE_IMAGES, ev);
+    } else {
+        ev->kind = EA_EV_OTHER;
+    }
+}
+
+/* Shared by both entry points: parse, check it is an object, decode, release the tree. */
+static ea_event *parse_json(const char *event_name, const char *json, size_t len, bool body,
+                            ea_err *err)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(json, len, 0, &jerr);
+    if (!root) {
+        ea_err_set(err, EA_EXIT_NETWORK, "malformed JSON in %s at line %d, column %d: %s",
+                   body ? "response body" : "event", jerr.line, jerr.column, jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        ea_err_set(err, EA_EXIT_NETWORK, "%s is JSON but not an object",
+                   body ? "response body" : "event");
+        return NULL;
+    }
+    decoder d = {false};
+    ea_event *ev = new_event(&d);
+    if (ev) {
+        if (body)
+            decode_body(&d, root, ev);
+        else
+            decode_stream_event(&d, event_name, root, ev);
+    }
+    json_decref(root);
+    if (d.out_of_memory) {
+        ea_event_free(&ev);
+        ea_err_set(err, EA_EXIT_INTERNAL, "out of memory decoding %s",
+                   body ? "response body" : "event");
+        return NULL;
+    }
+    return ev;
+}
+
+ea_event *ea_event_parse(const char *event_name, const char *json, size_t len, ea_err *err)
+{
+    return parse_json(event_name, json, len, false, err);
+}
+
+ea_event *ea_event_parse_body(const char *json, size_t len, ea_err *err)
+{
+    return parse_json(NULL, json, len, true, err);
+}
+
+void ea_event_free(ea_event **pev)
+{
+    if (!pev || !*pev)
+        return;
+    ea_event *ev = *pev;
+    free(ev->type);
+    free(ev->item_id);
+    free(ev->item_type);
+    free(ev->response_id);
+    free(ev->response_status);
+    free(ev->incomplete_reason);
+    for (size_t i = 0; i < ev->n_images; i++)
+        free_image(&ev->images[i]);
+    free(ev->images);
+    free_error(&ev->error);
+    free(ev);
+    *pev = NULL;
+}
+
+const char *ea_event_kind_name(ea_event_kind kind)
+{
+    switch (kind) {
+    case EA_EV_OTHER: return "other";
+    case EA_EV_PARTIAL_IMAGE: return "partial_image";
+    case EA_EV_IMAGE_COMPLETED: return "image_completed";
+    case EA_EV_RESPONSE_CREATED: return "response_created";
+    case EA_EV_RESPONSE_IN_PROGRESS: return "response_in_progress";
+    case EA_EV_OUTPUT_ITEM_ADDED: return "output_item_added";
+    case EA_EV_CALL_IN_PROGRESS: return "call_in_progress";
+    case EA_EV_CALL_GENERATING: return "call_generating";
+    case EA_EV_CALL_COMPLETED: return "call_completed";
+    case EA_EV_OUTPUT_ITEM_DONE: return "output_item_done";
+    case EA_EV_RESPONSE_COMPLETED: return "response_completed";
+    case EA_EV_RESPONSE_FAILED: return "response_failed";
+    case EA_EV_RESPONSE_INCOMPLETE: return "response_incomplete";
+    case EA_EV_ERROR: return "error";
+    }
+    return "?";
+}
+
+/* ---- base64 ---- */
+
+static bool is_ascii_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* EVP_DecodeBlock decodes whole quads only, counts '=' padding as zero bytes in its return
+ * value, and accepts '=' anywhere ("Zg==Zg==", "===="). So the checks it skips happen here:
+ * the input is trimmed, '=' may only end it, and the true length comes from the padding. */
+int ea_base64_decode(const char *b64, size_t len, size_t max_bytes, unsigned char **out,
+                     size_t *out_len, ea_err *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    while (len > 0 && is_ascii_space(*b64)) {
+        b64++;
+        len--;
+    }
+    while (len > 0 && is_ascii_space(b64[len - 1]))
+        len--;
+
+    size_t padding = 0;
+    while (padding < len && padding < 3 && b64[len - 1 - padding] == '=')
+        padding++;
+    size_t body = len - padding;   /* the characters that carry bits */
+    size_t tail = body % 4;        /* 0, or 2 or 3 characters of an unfinished last quad */
+    bool padded_ok = padding == 0 || (len % 4 == 0 && padding == (4 - tail) % 4);
+    if (padding > 2 || tail == 1 || !padded_ok || memchr(b64, '=', body))
+        return ea_err_set(err, EA_EXIT_NETWORK, "invalid base64 (bad length or padding)");
+
+    size_t whole = body - tail;    /* decoded by EVP in one call */
+    size_t decoded_len = whole / 4 * 3 + (tail ? tail - 1 : 0);
+    if (decoded_len > max_bytes)
+        return ea_err_set(err, EA_EXIT_NETWORK, "base64 payload of %zu bytes exceeds the limit of %zu",
+                          decoded_len, max_bytes);
+    if (whole > INT32_MAX)
+        return ea_err_set(err, EA_EXIT_NETWORK, "base64 payload too large to decode");
+
+    /* +3: EVP writes the zero bytes of a padded last quad; +1: the NUL. */
+    unsigned char *bytes = malloc(decoded_len + 4);
+    if (!bytes)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory decoding base64");
+    if (whole > 0 && EVP_DecodeBlock(bytes, (const unsigned char *)b64, (int)whole) < 0)
+        goto invalid;
+    if (tail) {
+        unsigned char quad[4] = {'=', '=', '=', '='};
+        unsigned char three[3];
+        memcpy(quad, b64 + whole, tail);
+        if (EVP_DecodeBlock(three, quad, 4) < 0)
+            goto invalid;
+        memcpy(bytes + whole / 4 * 3, three, tail - 1);
+    }
+    bytes[decoded_len] = '\0';
+    *out = bytes;
+    *out_len = decoded_len;
+    return 0;
+
+invalid:
+    free(bytes);
+    return ea_err_set(err, EA_EXIT_NETWORK, "invalid base64 (a character outside the alphabet)");
+}
