@@ -4,6 +4,7 @@
 #ifndef EASEL_PARAMS_H
 #define EASEL_PARAMS_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -14,6 +15,9 @@
 #define EA_PROMPT_MAX_CHARS 32000
 #define EA_MAX_IMAGES 16
 #define EA_MAX_WARNINGS 8
+/* A number the user did not give: distinct from every value they could type (0 and -1 are
+ * values to refuse, not "absent"). */
+#define EA_UNSET INT_MIN
 
 enum ea_api { EA_API_RESPONSES = 0, EA_API_IMAGES };
 
@@ -24,12 +28,12 @@ typedef struct ea_params {
     char *size_text;        /* as the user wrote it, for messages; NULL when not given */
     ea_size size;           /* after ea_params_resolve: AUTO or EXACT, never RATIO */
     char *quality;          /* NULL: not sent (the API's auto) */
-    int n;                  /* 0: not given (one image) */
+    int n;                  /* EA_UNSET: not given (one image) */
     char *format;           /* output_format; NULL: not sent (png) */
-    int compression;        /* output_compression; -1: not given */
+    int compression;        /* output_compression; EA_UNSET: not given */
     char *background;       /* NULL, transparent, opaque or auto */
     char *moderation;       /* NULL, auto or low */
-    int partials;           /* partial_images; -1: not given */
+    int partials;           /* partial_images; EA_UNSET: not given */
     enum ea_api api;
     char *action;           /* Responses tool action: NULL, auto, generate or edit */
     char *input_fidelity;   /* NULL, high or low */

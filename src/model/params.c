@@ -12,8 +12,9 @@
 void ea_params_init(ea_params *p)
 {
     memset(p, 0, sizeof *p);
-    p->compression = -1;
-    p->partials = -1;
+    p->n = EA_UNSET;
+    p->compression = EA_UNSET;
+    p->partials = EA_UNSET;
     p->api = EA_API_RESPONSES;
     p->stream = true;
 }
@@ -366,11 +367,11 @@ static int resolve_output(ea_params *p, const ea_model_info *m, ea_warnings *war
                       format, m->id, list);
     }
     bool lossy = strcmp(format, "jpeg") == 0 || strcmp(format, "webp") == 0;
-    if (p->compression >= 0 && !lossy)
+    if (p->compression != EA_UNSET && !lossy)
         return refuse(err, "output_compression",
                       "compression %d: only jpeg and webp take a compression level (format is %s)",
                       p->compression, format);
-    if (p->compression < -1 || p->compression > 100)
+    if (p->compression != EA_UNSET && (p->compression < 0 || p->compression > 100))
         return refuse(err, "output_compression", "compression %d: must be 0 to 100",
                       p->compression);
     if (p->background && strcmp(p->background, "transparent") == 0) {
@@ -395,13 +396,13 @@ static int resolve_output(ea_params *p, const ea_model_info *m, ea_warnings *war
 
 static int resolve_counts(const ea_params *p, ea_err *err)
 {
-    if (p->n != 0 && (p->n < 1 || p->n > 10))
+    if (p->n != EA_UNSET && (p->n < 1 || p->n > 10))
         return refuse(err, "n", "count %d: must be 1 to 10", p->n);
     if (p->n > 1 && p->api == EA_API_RESPONSES)
         return refuse(err, "n",
                       "count %d: the Responses API makes one image per call; use --api images",
                       p->n);
-    if (p->partials != -1 && (p->partials < 0 || p->partials > 3))
+    if (p->partials != EA_UNSET && (p->partials < 0 || p->partials > 3))
         return refuse(err, "partial_images", "partials %d: must be 0 to 3", p->partials);
     return 0;
 }
@@ -430,8 +431,12 @@ int ea_params_resolve(ea_params *p, ea_warnings *warn, ea_err *err)
     const ea_model_info *m = ea_model_find(model);
     if (m && m->retired)
         return refuse(err, "model", "model '%s': %s", model, m->retired);
+    ea_model_info unknown;
     if (!m) {
-        m = ea_model_generic();
+        /* The generic rules, under the name the user typed, so messages name their model. */
+        unknown = *ea_model_generic();
+        unknown.id = model;
+        m = &unknown;
         ea_warn(warn, "model '%s' is not in easel's table: checked with the generic GPT-image rules",
                 model);
     }

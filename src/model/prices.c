@@ -58,10 +58,14 @@ ea_prices *ea_prices_load(ea_err *err)
             }
             char *text = json_dumps(root, 0);
             json_decref(root);
-            ea_prices *p = text ? ea_prices_parse(text, err) : NULL;
+            ea_err parse_err = {0};
+            ea_prices *p = text ? ea_prices_parse(text, &parse_err) : NULL;
             free(text);
             if (p)
                 snprintf(p->source, sizeof p->source, "%s", path);
+            else
+                ea_err_set(err, parse_err.code ? parse_err.code : EA_EXIT_INTERNAL, "%s: %s",
+                           path, parse_err.msg);
             return p;
         }
     }
@@ -173,16 +177,27 @@ void ea_prices_estimate(const ea_prices *p, const ea_params *params, ea_estimate
     if (!isnan(image_out) && image_out > 0)
         out->output_tokens = n * (lround(per_image / image_out) + partials * partial_tokens);
     out->usd = n * (per_image + partial_usd) + prompt_usd;
-    snprintf(out->basis, sizeof out->basis, "%d x %s %s%s (priced at %s, scaled by pixels)%s%s", n,
-             quality, params->size.kind == EA_SIZE_EXACT ? "" : "auto size as 1024x1024",
-             quality_auto ? ", auto as high" : "", quoted,
-             partials ? ", partial frames" : "",
-             params->n_images ? "; input images not counted" : "");
+    char size[32];
+    snprintf(size, sizeof size, "%dx%d", w, h);
+    int k = snprintf(out->basis, sizeof out->basis, "%d x %s %s%s", n,
+                     params->size.kind == EA_SIZE_EXACT ? size : "auto (as 1024x1024)",
+                     quality_auto ? "auto (as high)" : quality,
+                     strcmp(size, quoted) == 0 ? "" : " (scaled by pixels)");
+    if (partials && k > 0 && (size_t)k < sizeof out->basis)
+        k += snprintf(out->basis + k, sizeof out->basis - (size_t)k, ", %d partial%s%s", partials,
+                      partials > 1 ? "s" : "", isnan(image_out) ? " not priced" : "");
+    if (k > 0 && (size_t)k < sizeof out->basis)
+        k += snprintf(out->basis + k, sizeof out->basis - (size_t)k, ", %ld prompt tokens%s",
+                      out->input_tokens, isnan(text_in) ? " not priced" : "");
+    if (params->n_images && k > 0 && (size_t)k < sizeof out->basis)
+        snprintf(out->basis + k, sizeof out->basis - (size_t)k, "; input images not counted");
 }
 
 bool ea_prices_cost(const ea_prices *p, const char *model, const ea_usage *u, double *usd)
 {
     json_t *entry = model_entry(p, model);
+    if (!entry)
+        return false;
     const struct { const char *kind; long tokens; } parts[] = {
         {"text_input", u->input_text},     {"text_input_cached", u->input_text_cached},
         {"image_input", u->input_image},   {"image_input_cached", u->input_image_cached},

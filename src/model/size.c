@@ -9,8 +9,9 @@
 
 /* The pixel budget a ratio aims for: the standard square, which every price is quoted at. */
 #define TARGET_PIXELS (1024.0 * 1024.0)
-/* Ratios within this relative error count as equal; then the pixel count decides. */
-#define RATIO_TOLERANCE 0.005
+/* Ratios within 0.1% look the same; among them the pixel count decides. Small enough that an
+ * exact ratio (16:9 as 1280x720) wins over a near one with a better pixel count (1360x768). */
+#define RATIO_TOLERANCE 0.001
 
 static const ea_size standard_sizes[] = {
     {EA_SIZE_EXACT, 1024, 1024}, {EA_SIZE_EXACT, 1536, 1024}, {EA_SIZE_EXACT, 1024, 1536}};
@@ -75,54 +76,76 @@ int ea_size_check(const ea_model_info *m, int w, int h, char *why, size_t why_le
     return -1;
 }
 
-/* Smaller is better: ratio error first (ties within tolerance), then distance from the
- * target pixel count, both on a log scale so that wide and tall sizes are treated alike. */
-static int better(double ratio_err, double area_err, double best_ratio_err, double best_area_err)
-{
-    if (ratio_err < best_ratio_err - RATIO_TOLERANCE)
-        return 1;
-    if (ratio_err > best_ratio_err + RATIO_TOLERANCE)
-        return 0;
-    return area_err < best_area_err;
-}
+/* One candidate size and how far it is from what was asked, both on a log scale so that
+ * wide and tall sizes are treated alike. */
+typedef struct candidate {
+    ea_size size;
+    double ratio_err, area_err;
+} candidate;
 
-ea_size ea_size_for_ratio(const ea_model_info *m, int rw, int rh)
+/* Calls visit for every size m takes that could be nearest to the ratio: for flexible sizes,
+ * each valid height with the widths on either side of the exact ratio, and for ratios beyond
+ * the model's limit the sizes at the limit. */
+static void for_each_candidate(const ea_model_info *m, double ratio,
+                               void (*visit)(candidate c, void *ctx), void *ctx)
 {
-    double want = log((double)rw / rh);
-    ea_size best = standard_sizes[0];
-    double best_ratio_err = INFINITY, best_area_err = INFINITY;
-    char why[128];
-
+    double want = log(ratio);
     if (!m->flexible_sizes) {
         for (size_t i = 0; i < sizeof standard_sizes / sizeof standard_sizes[0]; i++) {
             ea_size s = standard_sizes[i];
-            double re = fabs(log((double)s.w / s.h) - want);
-            if (better(re, 0, best_ratio_err, best_area_err)) {
-                best = s;
-                best_ratio_err = re;
-                best_area_err = 0;
-            }
+            visit((candidate){s, fabs(log((double)s.w / s.h) - want),
+                              fabs(log((double)s.w * s.h / TARGET_PIXELS))}, ctx);
         }
-        return best;
+        return;
     }
-    /* Every valid height, with the widths on either side of the exact ratio. */
+    if (ratio > m->max_ratio)
+        ratio = m->max_ratio;
+    if (ratio < 1.0 / m->max_ratio)
+        ratio = 1.0 / m->max_ratio;
+    char why[128];
     int step = m->edge_multiple;
     for (int h = step; h <= m->max_edge; h += step) {
-        double exact_w = h * ((double)rw / rh);
-        int lower = (int)(exact_w / step) * step;
+        int lower = (int)(h * ratio / step) * step;
         for (int w = lower; w <= lower + step; w += step) {
             if (w <= 0 || ea_size_check(m, w, h, why, sizeof why) != 0)
                 continue;
-            double re = fabs(log((double)w / h) - want);
-            double ae = fabs(log((double)w * h / TARGET_PIXELS));
-            if (better(re, ae, best_ratio_err, best_area_err)) {
-                best = (ea_size){EA_SIZE_EXACT, w, h};
-                best_ratio_err = re;
-                best_area_err = ae;
-            }
+            visit((candidate){{EA_SIZE_EXACT, w, h}, fabs(log((double)w / h) - want),
+                              fabs(log((double)w * h / TARGET_PIXELS))}, ctx);
         }
     }
-    return best;
+}
+
+static void keep_best_ratio(candidate c, void *ctx)
+{
+    double *best = ctx;
+    if (c.ratio_err < *best)
+        *best = c.ratio_err;
+}
+
+typedef struct area_pick {
+    double ratio_limit;
+    candidate best;
+} area_pick;
+
+static void keep_best_area(candidate c, void *ctx)
+{
+    area_pick *pick = ctx;
+    if (c.ratio_err <= pick->ratio_limit && c.area_err < pick->best.area_err)
+        pick->best = c;
+}
+
+/* Two passes, so the tolerance is measured from the best ratio and cannot drift: first the
+ * closest ratio, then, among the sizes whose ratio is as close to within the tolerance, the
+ * pixel count nearest the target. */
+ea_size ea_size_for_ratio(const ea_model_info *m, int rw, int rh)
+{
+    double ratio = (double)rw / rh;
+    double best_ratio_err = INFINITY;
+    for_each_candidate(m, ratio, keep_best_ratio, &best_ratio_err);
+    area_pick pick = {best_ratio_err + RATIO_TOLERANCE,
+                      {standard_sizes[0], INFINITY, INFINITY}};
+    for_each_candidate(m, ratio, keep_best_area, &pick);
+    return pick.best.size;
 }
 
 void ea_size_format(ea_size s, char *out, size_t len)

@@ -1,0 +1,17 @@
+/* sanitize: text from the network made safe to print on a terminal: no control characters
+ * (C0, DEL, C1), no bidi overrides or isolates, valid UTF-8 only. Pure; libc only. */
+#ifndef EASEL_SANITIZE_H
+#define EASEL_SANITIZE_H
+
+#include <stddef.h>
+
+#include "easel/buf.h"
+
+/* Appends the safe form of text[0..len) to out: controls and bidi controls are dropped
+ * (a newline or tab becomes a space unless keep_newlines), each invalid UTF-8 byte becomes
+ * U+FFFD. Returns 0, or -1 when out's cap was reached (what fit is kept). */
+int ea_sanitize_append(ea_buf *out, const char *text, size_t len, int keep_newlines);
+/* Convenience for short strings: a sanitized, NUL-terminated copy into out[size]. */
+void ea_sanitize_copy(char *out, size_t size, const char *text);
+
+#endif

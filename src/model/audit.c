@@ -1,0 +1,961 @@
+#include "easel/audit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "easel/buf.h"
+#include "easel/paths.h"
+
+/* A log this large is not one easel wrote: refuse it rather than read it into memory. */
+#define LOG_MAX_BYTES ((size_t)1 << 30)
+/* Compact and pure ASCII (see the header); 12 significant digits print 0.04 as 0.04, not
+ * 0.040000000000000001, and are far finer than a cost needs. */
+#define DUMP_FLAGS (JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(12))
+#define NO_RECORD ((size_t)-1)
+
+typedef struct turn_slot {
+    int turn;
+    size_t request; /* index into records, or NO_RECORD */
+    size_t result;
+} turn_slot;
+
+struct ea_audit {
+    char dir[PATH_MAX];
+    char path[PATH_MAX];
+    int fd;            /* APPEND mode: the log, opened with O_APPEND; -1 in READ mode */
+    bool broken;       /* a failed write or fsync left the file in doubt: no more appends */
+    ea_buf text;       /* the good lines, each with its '\n': the file's bytes */
+    size_t *line_start;
+    size_t n_lines, cap_lines;
+    json_t *records;   /* each line parsed, parallel to line_start */
+    turn_slot *turns;
+    size_t n_turns, cap_turns;
+    long next_seq;
+    int next_turn;
+    char last_hash[EA_SHA256_HEX_SIZE];
+    const char *last_response_id; /* borrowed from records */
+    ea_audit_totals totals;
+};
+
+static const char *const status_names[] = {
+    [EA_AUDIT_COMPLETED] = "completed",
+    [EA_AUDIT_FAILED] = "failed",
+    [EA_AUDIT_CANCELLED] = "cancelled",
+    [EA_AUDIT_INTERRUPTED] = "interrupted",
+};
+#define N_STATUS (sizeof status_names / sizeof status_names[0])
+
+const char *ea_audit_status_name(enum ea_audit_status status)
+{
+    return (unsigned)status < N_STATUS ? status_names[status] : "?";
+}
+
+static int status_lookup(const char *name)
+{
+    for (size_t i = 0; name && i < N_STATUS; i++)
+        if (strcmp(name, status_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+void ea_audit_request_init(ea_audit_request *r)
+{
+    memset(r, 0, sizeof *r);
+    r->estimate_usd = NAN;
+}
+
+void ea_audit_result_init(ea_audit_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->status = EA_AUDIT_FAILED;
+    r->cost_usd = NAN;
+    r->ms_first_byte = r->ms_first_partial = r->ms_total = -1;
+}
+
+/* ---- Building records ------------------------------------------------------------------ */
+
+void ea_audit_timestamp(char out[EA_TIMESTAMP_SIZE])
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct tm tm;
+    gmtime_r(&now.tv_sec, &tm);
+    size_t n = strftime(out, EA_TIMESTAMP_SIZE, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, EA_TIMESTAMP_SIZE - n, ".%03ldZ", now.tv_nsec / 1000000L);
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one. */
+static size_t utf8_sequence_length(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    unsigned cp, min;
+    if ((c & 0xE0) == 0xC0) {
+        len = 2, cp = c & 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+        len = 3, cp = c & 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+        len = 4, cp = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0; /* also stops at the NUL */
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+/* A JSON string of s, or null for NULL. JSON holds only Unicode text, so each byte that is
+ * not part of valid UTF-8 becomes U+FFFD; everything else is kept exactly. */
+static json_t *text_value(const char *s)
+{
+    if (!s)
+        return json_null();
+    json_t *value = json_string(s);
+    if (value)
+        return value;
+
+    ea_buf fixed;
+    ea_buf_init(&fixed, EA_BUF_UNCAPPED);
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t len = utf8_sequence_length(p);
+        if (len == 0) {
+            ea_buf_puts(&fixed, "\xEF\xBF\xBD");
+            p++;
+        } else {
+            ea_buf_append(&fixed, p, len);
+            p += len;
+        }
+    }
+    value = fixed.data ? json_string(fixed.data) : json_string("");
+    ea_buf_free(&fixed);
+    return value;
+}
+
+static json_t *real_value(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *int_value(long v, long null_value)
+{
+    return v == null_value ? json_null() : json_integer(v);
+}
+
+/* Adds key to obj in order; a NULL value (allocation failed) clears *ok. */
+static void put(json_t *obj, const char *key, json_t *value, bool *ok)
+{
+    if (!value || json_object_set_new(obj, key, value) != 0)
+        *ok = false;
+}
+
+/* Parses caller-supplied JSON text (the request as sent, the API's usage). */
+static json_t *json_from_text(const char *text, bool object_required, const char *what,
+                              ea_err *err)
+{
+    json_error_t jerr;
+    json_t *value = json_loads(text, JSON_DECODE_ANY, &jerr);
+    if (!value) {
+        ea_err_set(err, EA_EXIT_INTERNAL, "%s is not valid JSON: %s", what, jerr.text);
+        return NULL;
+    }
+    if (object_required && !json_is_object(value)) {
+        json_decref(value);
+        ea_err_set(err, EA_EXIT_INTERNAL, "%s is not a JSON object", what);
+        return NULL;
+    }
+    return value;
+}
+
+static json_t *new_record(const ea_audit *a, const char *kind, int turn, bool *ok)
+{
+    json_t *rec = json_object();
+    if (!rec) {
+        *ok = false;
+        return NULL;
+    }
+    char ts[EA_TIMESTAMP_SIZE];
+    ea_audit_timestamp(ts);
+    put(rec, "v", json_integer(EA_AUDIT_VERSION), ok);
+    put(rec, "seq", json_integer(a->next_seq), ok);
+    put(rec, "ts", json_string(ts), ok);
+    put(rec, "kind", json_string(kind), ok);
+    put(rec, "turn", json_integer(turn), ok);
+    put(rec, "prev_hash", json_string(a->last_hash), ok);
+    return rec;
+}
+
+static json_t *build_request(const ea_audit *a, int turn, const ea_audit_request *r,
+                             ea_err *err)
+{
+    json_t *params = r->params_json ? json_from_text(r->params_json, true, "params", err)
+                                    : json_object();
+    if (!params)
+        return NULL;
+    bool ok = true;
+    json_t *rec = new_record(a, "request", turn, &ok);
+    if (rec) {
+        put(rec, "api", text_value(r->api), &ok);
+        put(rec, "endpoint", text_value(r->endpoint), &ok);
+        put(rec, "model", text_value(r->model), &ok);
+        put(rec, "text_model", text_value(r->text_model), &ok);
+        put(rec, "prompt", text_value(r->prompt), &ok);
+        put(rec, "params", json_incref(params), &ok);
+        put(rec, "previous_response_id", text_value(r->previous_response_id), &ok);
+        put(rec, "parent_turn", int_value(r->parent_turn, 0), &ok);
+        put(rec, "estimate_usd", real_value(r->estimate_usd), &ok);
+    }
+    json_decref(params);
+    if (!ok) {
+        json_decref(rec);
+        ea_err_set(err, EA_EXIT_INTERNAL, "out of memory building an audit record");
+        return NULL;
+    }
+    return rec;
+}
+
+static json_t *image_value(const ea_audit_image *img, bool *ok)
+{
+    json_t *obj = json_object();
+    if (!obj) {
+        *ok = false;
+        return NULL;
+    }
+    put(obj, "path", text_value(img->path), ok);
+    put(obj, "sha256", text_value(img->sha256), ok);
+    put(obj, "bytes", json_integer((json_int_t)img->bytes), ok);
+    put(obj, "width", int_value(img->width, 0), ok);
+    put(obj, "height", int_value(img->height, 0), ok);
+    put(obj, "format", text_value(img->format), ok);
+    return obj;
+}
+
+static json_t *error_value(const ea_audit_error *e, bool *ok)
+{
+    if (!e)
+        return json_null();
+    json_t *obj = json_object();
+    if (!obj) {
+        *ok = false;
+        return NULL;
+    }
+    put(obj, "type", text_value(e->type), ok);
+    put(obj, "code", text_value(e->code), ok);
+    put(obj, "message", text_value(e->message), ok);
+    put(obj, "param", text_value(e->param), ok);
+    return obj;
+}
+
+static json_t *build_result(const ea_audit *a, int turn, const ea_audit_result *r, ea_err *err)
+{
+    if ((unsigned)r->status >= N_STATUS) {
+        ea_err_set(err, EA_EXIT_INTERNAL, "bad result status %d", (int)r->status);
+        return NULL;
+    }
+    json_t *usage = r->usage_json ? json_from_text(r->usage_json, false, "usage", err)
+                                  : json_null();
+    if (!usage)
+        return NULL;
+    bool ok = true;
+    json_t *rec = new_record(a, "result", turn, &ok);
+    json_t *images = json_array();
+    for (size_t i = 0; images && i < r->n_images; i++)
+        if (json_array_append_new(images, image_value(&r->images[i], &ok)) != 0)
+            ok = false;
+    if (rec) {
+        put(rec, "status", json_string(status_names[r->status]), &ok);
+        put(rec, "http_status", int_value(r->http_status, 0), &ok);
+        put(rec, "request_id", text_value(r->request_id), &ok);
+        put(rec, "response_id", text_value(r->response_id), &ok);
+        put(rec, "image_call_id", text_value(r->image_call_id), &ok);
+        put(rec, "revised_prompt", text_value(r->revised_prompt), &ok);
+        put(rec, "images", json_incref(images), &ok);
+        put(rec, "partials", json_integer(r->partials), &ok);
+        put(rec, "usage", json_incref(usage), &ok);
+        put(rec, "cost_usd", real_value(r->cost_usd), &ok);
+        put(rec, "ms_first_byte", int_value(r->ms_first_byte, -1), &ok);
+        put(rec, "ms_first_partial", int_value(r->ms_first_partial, -1), &ok);
+        put(rec, "ms_total", int_value(r->ms_total, -1), &ok);
+        put(rec, "error", error_value(r->error, &ok), &ok);
+    }
+    json_decref(images);
+    json_decref(usage);
+    if (!ok) {
+        json_decref(rec);
+        ea_err_set(err, EA_EXIT_INTERNAL, "out of memory building an audit record");
+        return NULL;
+    }
+    return rec;
+}
+
+/* ---- The in-memory index --------------------------------------------------------------- */
+
+static const char *str_field(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key)); /* NULL unless a string */
+}
+
+static long int_field(const json_t *obj, const char *key, long missing)
+{
+    const json_t *v = json_object_get(obj, key);
+    return json_is_integer(v) ? (long)json_integer_value(v) : missing;
+}
+
+/* The fields every record needs before the index can use it; the rest is verify's concern. */
+static bool usable_record(const json_t *rec)
+{
+    const char *kind = str_field(rec, "kind");
+    return json_is_object(rec) && int_field(rec, "seq", -1) >= 0 &&
+           int_field(rec, "turn", 0) >= 1 && int_field(rec, "turn", 0) < INT_MAX && kind &&
+           (strcmp(kind, "request") == 0 || strcmp(kind, "result") == 0);
+}
+
+static turn_slot *find_slot(const ea_audit *a, int turn)
+{
+    /* Newest first: lookups are nearly always for recent turns. */
+    for (size_t i = a->n_turns; i-- > 0;)
+        if (a->turns[i].turn == turn)
+            return &a->turns[i];
+    return NULL;
+}
+
+static turn_slot *add_slot(ea_audit *a, int turn)
+{
+    if (a->n_turns == a->cap_turns) {
+        size_t cap = a->cap_turns ? a->cap_turns * 2 : 16;
+        turn_slot *grown = realloc(a->turns, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        a->turns = grown;
+        a->cap_turns = cap;
+    }
+    turn_slot *slot = &a->turns[a->n_turns++];
+    *slot = (turn_slot){.turn = turn, .request = NO_RECORD, .result = NO_RECORD};
+    return slot;
+}
+
+/* Updates the index, totals and chain state for records[index]; lenient about a log that
+ * breaks the turn rules, which ea_audit_verify reports. */
+static int index_record(ea_audit *a, size_t index)
+{
+    const json_t *rec = json_array_get(a->records, index);
+    int turn = (int)int_field(rec, "turn", 0);
+    bool is_request = strcmp(str_field(rec, "kind"), "request") == 0;
+    turn_slot *slot = find_slot(a, turn);
+    if (!slot && !(slot = add_slot(a, turn)))
+        return -1;
+    if (is_request) {
+        slot->request = index;
+        a->totals.turns++;
+        if (turn >= a->next_turn)
+            a->next_turn = turn + 1;
+    } else {
+        slot->result = index;
+        const json_t *images = json_object_get(rec, "images");
+        a->totals.images += (int)json_array_size(images);
+        const json_t *cost = json_object_get(rec, "cost_usd");
+        if (json_is_number(cost))
+            a->totals.spend_usd += json_number_value(cost);
+        const char *response_id = str_field(rec, "response_id");
+        if (response_id && status_lookup(str_field(rec, "status")) == EA_AUDIT_COMPLETED)
+            a->last_response_id = response_id;
+    }
+    a->next_seq = int_field(rec, "seq", 0) + 1;
+    return 0;
+}
+
+/* Takes ownership of rec. line excludes the '\n'. */
+static int add_line(ea_audit *a, const char *line, size_t len, json_t *rec, ea_err *err)
+{
+    char hash[EA_SHA256_HEX_SIZE];
+    if (ea_sha256_hex(line, len, hash, err) != 0) {
+        json_decref(rec);
+        return -1;
+    }
+    if (a->n_lines == a->cap_lines) {
+        size_t cap = a->cap_lines ? a->cap_lines * 2 : 64;
+        size_t *grown = realloc(a->line_start, cap * sizeof *grown);
+        if (!grown) {
+            json_decref(rec);
+            return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+        }
+        a->line_start = grown;
+        a->cap_lines = cap;
+    }
+    size_t start = a->text.len;
+    if (ea_buf_append(&a->text, line, len) != 0 || ea_buf_putc(&a->text, '\n') != 0) {
+        a->text.len = start;
+        json_decref(rec);
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    }
+    if (json_array_append_new(a->records, rec) != 0) { /* it released rec */
+        a->text.len = start;
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    }
+    a->line_start[a->n_lines++] = start;
+    if (index_record(a, json_array_size(a->records) - 1) != 0)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    memcpy(a->last_hash, hash, sizeof hash);
+    return 0;
+}
+
+/* ---- Opening --------------------------------------------------------------------------- */
+
+static int read_all(int fd, ea_buf *out, const char *path, ea_err *err)
+{
+    char chunk[64 * 1024];
+    for (;;) {
+        ssize_t got = read(fd, chunk, sizeof chunk);
+        if (got == 0)
+            return 0;
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return ea_err_set(err, EA_EXIT_INTERNAL, "read %s: %s", path, strerror(errno));
+        if (ea_buf_append(out, chunk, (size_t)got) != 0)
+            return ea_err_set(err, EA_EXIT_INTERNAL, "%s is too large to read", path);
+    }
+}
+
+static int read_file(const char *path, ea_buf *out, bool *exists, ea_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    *exists = fd >= 0;
+    if (fd < 0)
+        return errno == ENOENT ? 0
+                               : ea_err_set(err, EA_EXIT_INTERNAL, "open %s: %s", path,
+                                            strerror(errno));
+    int rc = read_all(fd, out, path, err);
+    close(fd);
+    return rc;
+}
+
+/* Appends the torn bytes to audit.jsonl.torn-<UTC time>, never losing them, and only then
+ * cuts them off the log. */
+static int move_torn_tail_aside(ea_audit *a, const char *bytes, size_t n,
+                                ea_audit_recovery *recovery, ea_err *err)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    char aside[PATH_MAX];
+    int len = snprintf(aside, sizeof aside, "%s.torn-%s", a->path, stamp);
+    if (len < 0 || (size_t)len >= sizeof aside)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "path too long: %s", a->path);
+
+    int fd = open(aside, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "create %s: %s", aside, strerror(errno));
+    if (ea_write_all(fd, bytes, n) != 0 || fsync(fd) != 0) {
+        int saved = errno;
+        close(fd);
+        return ea_err_set(err, EA_EXIT_INTERNAL, "write %s: %s", aside, strerror(saved));
+    }
+    close(fd);
+    if (ea_fsync_dir(a->dir, err) != 0)
+        return -1;
+    if (ftruncate(a->fd, (off_t)a->text.len) != 0 || fsync(a->fd) != 0)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "truncate %s: %s", a->path, strerror(errno));
+    snprintf(recovery->aside_path, sizeof recovery->aside_path, "%s", aside);
+    return 0;
+}
+
+/* Indexes the complete lines of raw; what follows the last good line is the torn tail. */
+static int load_lines(ea_audit *a, const ea_buf *raw, size_t *good_len, ea_err *err)
+{
+    const char *data = raw->data ? raw->data : "";
+    size_t pos = 0, line_no = 0;
+    *good_len = 0;
+    while (pos < raw->len) {
+        const char *nl = memchr(data + pos, '\n', raw->len - pos);
+        if (!nl)
+            break; /* no newline: torn */
+        size_t len = (size_t)(nl - (data + pos));
+        size_t next = pos + len + 1;
+        line_no++;
+        json_t *rec = json_loadb(data + pos, len, 0, NULL);
+        if (!rec || !usable_record(rec)) {
+            json_decref(rec);
+            if (next == raw->len)
+                break; /* the last line is unparsable: torn */
+            char shown[PATH_MAX];
+            ea_path_for_display(a->path, shown, sizeof shown);
+            return ea_err_set(err, EA_EXIT_INTERNAL,
+                              "%s line %zu is damaged; `easel log --verify` tells more", shown,
+                              line_no);
+        }
+        if (add_line(a, data + pos, len, rec, err) != 0)
+            return -1;
+        pos = next;
+        *good_len = pos;
+    }
+    return 0;
+}
+
+int ea_audit_open(const char *session_dir, enum ea_audit_mode mode, ea_audit **out,
+                  ea_audit_recovery *recovery, ea_err *err)
+{
+    *out = NULL;
+    ea_audit_recovery unused;
+    if (!recovery)
+        recovery = &unused;
+    memset(recovery, 0, sizeof *recovery);
+
+    ea_audit *a = calloc(1, sizeof *a);
+    if (!a)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    a->fd = -1;
+    a->next_turn = 1;
+    ea_buf_init(&a->text, LOG_MAX_BYTES);
+    ea_buf raw;
+    ea_buf_init(&raw, LOG_MAX_BYTES);
+    a->records = json_array();
+    if (!a->records) {
+        ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+        goto fail;
+    }
+    snprintf(a->dir, sizeof a->dir, "%s", session_dir);
+    if (ea_path_join(a->path, sizeof a->path, session_dir, EA_AUDIT_FILE, err) != 0)
+        goto fail;
+
+    if (mode == EA_AUDIT_APPEND) {
+        a->fd = open(a->path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (a->fd >= 0) {
+            /* Created now: exactly 0600 whatever the umask, and its name made durable. */
+            if (fchmod(a->fd, 0600) != 0 || ea_fsync_dir(session_dir, err) != 0) {
+                ea_err_set(err, EA_EXIT_INTERNAL, "create %s: %s", a->path, strerror(errno));
+                goto fail;
+            }
+        } else if (errno == EEXIST) {
+            a->fd = open(a->path, O_RDWR | O_APPEND | O_CLOEXEC);
+        }
+        if (a->fd < 0) {
+            ea_err_set(err, EA_EXIT_INTERNAL, "open %s: %s", a->path, strerror(errno));
+            goto fail;
+        }
+        if (read_all(a->fd, &raw, a->path, err) != 0)
+            goto fail;
+    } else {
+        bool exists;
+        if (read_file(a->path, &raw, &exists, err) != 0)
+            goto fail;
+    }
+
+    size_t good_len;
+    if (load_lines(a, &raw, &good_len, err) != 0)
+        goto fail;
+    if (good_len < raw.len) {
+        recovery->torn = true;
+        recovery->torn_bytes = raw.len - good_len;
+        if (mode == EA_AUDIT_APPEND &&
+            move_torn_tail_aside(a, raw.data + good_len, raw.len - good_len, recovery, err) != 0)
+            goto fail;
+    }
+    ea_buf_free(&raw);
+    *out = a;
+    return 0;
+
+fail:
+    ea_buf_free(&raw);
+    ea_audit_close(&a);
+    return -1;
+}
+
+void ea_audit_close(ea_audit **ap)
+{
+    ea_audit *a = *ap;
+    if (!a)
+        return;
+    if (a->fd >= 0)
+        close(a->fd);
+    ea_buf_free(&a->text);
+    free(a->line_start);
+    free(a->turns);
+    json_decref(a->records);
+    free(a);
+    *ap = NULL;
+}
+
+/* ---- Appending ------------------------------------------------------------------------- */
+
+/* One record, one write(), one fsync(): a reader never sees half of two records mixed. */
+static int write_record(ea_audit *a, json_t *rec, ea_err *err)
+{
+    char *line = json_dumps(rec, DUMP_FLAGS);
+    if (!line) {
+        json_decref(rec);
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory writing an audit record");
+    }
+    size_t len = strlen(line);
+    line[len] = '\n'; /* the NUL becomes the newline: the write below does not need it */
+
+    ssize_t written;
+    do
+        written = write(a->fd, line, len + 1);
+    while (written < 0 && errno == EINTR);
+    int saved = errno;
+    int rc = 0;
+    if (written != (ssize_t)(len + 1)) {
+        /* A short write leaves half a record: cut it off so the log stays whole. */
+        if (written > 0 && ftruncate(a->fd, (off_t)a->text.len) != 0)
+            a->broken = true;
+        rc = ea_err_set(err, EA_EXIT_INTERNAL, "write %s: %s", a->path,
+                        written < 0 ? strerror(saved) : "short write (disk full?)");
+    } else if (fsync(a->fd) != 0) {
+        /* After a failed fsync the kernel may have dropped the data: trust nothing more. */
+        a->broken = true;
+        rc = ea_err_set(err, EA_EXIT_INTERNAL, "fsync %s: %s", a->path, strerror(errno));
+    }
+    if (rc == 0) {
+        rc = add_line(a, line, len, rec, err);
+        if (rc != 0)
+            a->broken = true; /* the file holds a record the index does not */
+    } else {
+        json_decref(rec);
+    }
+    free(line);
+    return rc;
+}
+
+static int check_appendable(const ea_audit *a, ea_err *err)
+{
+    if (a->fd < 0)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "the audit log was opened read-only");
+    if (a->broken)
+        return ea_err_set(err, EA_EXIT_INTERNAL,
+                          "an earlier write to %s failed; reopen the session", a->path);
+    return 0;
+}
+
+int ea_audit_append_request(ea_audit *a, const ea_audit_request *r, int *turn, ea_err *err)
+{
+    if (check_appendable(a, err) != 0)
+        return -1;
+    if (r->parent_turn != 0 && !find_slot(a, r->parent_turn))
+        return ea_err_set(err, EA_EXIT_USAGE, "this session has no turn %d", r->parent_turn);
+    int new_turn = a->next_turn;
+    json_t *rec = build_request(a, new_turn, r, err);
+    if (!rec || write_record(a, rec, err) != 0)
+        return -1;
+    if (turn)
+        *turn = new_turn;
+    return 0;
+}
+
+int ea_audit_append_result(ea_audit *a, int turn, const ea_audit_result *r, ea_err *err)
+{
+    if (check_appendable(a, err) != 0)
+        return -1;
+    const turn_slot *slot = find_slot(a, turn);
+    if (!slot || slot->request == NO_RECORD)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "turn %d has no request record", turn);
+    if (slot->result != NO_RECORD)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "turn %d has a result already", turn);
+    json_t *rec = build_result(a, turn, r, err);
+    if (!rec)
+        return -1;
+    return write_record(a, rec, err);
+}
+
+/* ---- Reading --------------------------------------------------------------------------- */
+
+long ea_audit_next_seq(const ea_audit *a)
+{
+    return a->next_seq;
+}
+
+int ea_audit_next_turn(const ea_audit *a)
+{
+    return a->next_turn;
+}
+
+const char *ea_audit_last_hash(const ea_audit *a)
+{
+    return a->last_hash;
+}
+
+const char *ea_audit_last_response_id(const ea_audit *a)
+{
+    return a->last_response_id;
+}
+
+int ea_audit_open_turn(const ea_audit *a)
+{
+    for (size_t i = a->n_turns; i-- > 0;)
+        if (a->turns[i].request != NO_RECORD && a->turns[i].result == NO_RECORD)
+            return a->turns[i].turn;
+    return 0;
+}
+
+void ea_audit_get_totals(const ea_audit *a, ea_audit_totals *out)
+{
+    *out = a->totals;
+}
+
+size_t ea_audit_record_count(const ea_audit *a)
+{
+    return a->n_lines;
+}
+
+const char *ea_audit_record_line(const ea_audit *a, size_t index, size_t *len)
+{
+    if (index >= a->n_lines)
+        return NULL;
+    size_t start = a->line_start[index];
+    size_t end = index + 1 < a->n_lines ? a->line_start[index + 1] : a->text.len;
+    if (len)
+        *len = end - start - 1; /* without the '\n' */
+    return a->text.data + start;
+}
+
+int ea_audit_find_turn(const ea_audit *a, int turn, ea_audit_turn *out, ea_err *err)
+{
+    const turn_slot *slot = find_slot(a, turn);
+    if (!slot)
+        return ea_err_set(err, EA_EXIT_USAGE, "this session has no turn %d", turn);
+    memset(out, 0, sizeof *out);
+    out->turn = turn;
+    out->request_seq = out->result_seq = -1;
+    out->cost_usd = NAN;
+    if (slot->request != NO_RECORD) {
+        const json_t *req = json_array_get(a->records, slot->request);
+        out->request_seq = int_field(req, "seq", -1);
+        out->parent_turn = (int)int_field(req, "parent_turn", 0);
+        out->api = str_field(req, "api");
+        out->model = str_field(req, "model");
+        out->text_model = str_field(req, "text_model");
+        out->prompt = str_field(req, "prompt");
+        out->previous_response_id = str_field(req, "previous_response_id");
+    }
+    if (slot->result != NO_RECORD) {
+        const json_t *res = json_array_get(a->records, slot->result);
+        int status = status_lookup(str_field(res, "status"));
+        out->has_result = true;
+        out->result_seq = int_field(res, "seq", -1);
+        out->status = status < 0 ? EA_AUDIT_FAILED : (enum ea_audit_status)status;
+        out->http_status = (int)int_field(res, "http_status", 0);
+        out->response_id = str_field(res, "response_id");
+        out->image_call_id = str_field(res, "image_call_id");
+        out->revised_prompt = str_field(res, "revised_prompt");
+        const json_t *cost = json_object_get(res, "cost_usd");
+        if (json_is_number(cost))
+            out->cost_usd = json_number_value(cost);
+        out->n_images = json_array_size(json_object_get(res, "images"));
+    }
+    return 0;
+}
+
+/* Copies src into a fixed field; false when it is missing or does not fit. */
+static bool copy_field(char *dst, size_t size, const char *src)
+{
+    if (!src || strlen(src) >= size)
+        return false;
+    memcpy(dst, src, strlen(src) + 1);
+    return true;
+}
+
+int ea_audit_turn_image(const ea_audit *a, int turn, size_t index, ea_audit_image *out,
+                        ea_err *err)
+{
+    const turn_slot *slot = find_slot(a, turn);
+    const json_t *res = slot && slot->result != NO_RECORD
+                            ? json_array_get(a->records, slot->result) : NULL;
+    const json_t *img = json_array_get(json_object_get(res, "images"), index);
+    memset(out, 0, sizeof *out);
+    if (!img)
+        return ea_err_set(err, EA_EXIT_USAGE, "turn %d has no image %zu", turn, index + 1);
+    if (!copy_field(out->path, sizeof out->path, str_field(img, "path")) ||
+        !copy_field(out->sha256, sizeof out->sha256, str_field(img, "sha256")))
+        return ea_err_set(err, EA_EXIT_INTERNAL, "turn %d: image %zu is recorded badly", turn,
+                          index + 1);
+    copy_field(out->format, sizeof out->format, str_field(img, "format"));
+    out->bytes = (uint64_t)int_field(img, "bytes", 0);
+    out->width = (int)int_field(img, "width", 0);
+    out->height = (int)int_field(img, "height", 0);
+    return 0;
+}
+
+/* ---- Verifying ------------------------------------------------------------------------- */
+
+__attribute__((format(printf, 4, 5)))
+static void add_problem(ea_audit_report *report, long seq, const char *file, const char *fmt, ...)
+{
+    if (report->n_problems < EA_AUDIT_MAX_PROBLEMS) {
+        ea_audit_problem *p = &report->problems[report->n_problems];
+        p->seq = seq;
+        snprintf(p->file, sizeof p->file, "%s", file ? file : "");
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(p->text, sizeof p->text, fmt, ap);
+        va_end(ap);
+    }
+    report->n_problems++;
+}
+
+/* An image path the log may name: "images/NAME" with no way out of the session dir. */
+static bool safe_image_path(const char *path)
+{
+    return path && strncmp(path, "images/", 7) == 0 && path[7] && path[7] != '.' &&
+           !strchr(path + 7, '/');
+}
+
+static void verify_images(const char *dir, long seq, const json_t *images,
+                          ea_audit_report *report)
+{
+    if (!json_is_array(images)) {
+        add_problem(report, seq, NULL, "seq %ld: images is not an array", seq);
+        return;
+    }
+    size_t i;
+    const json_t *img;
+    json_array_foreach(images, i, img) {
+        const char *path = str_field(img, "path");
+        const char *sha = str_field(img, "sha256");
+        long bytes = int_field(img, "bytes", -1);
+        report->images++;
+        if (!safe_image_path(path) || !sha || bytes < 0) {
+            add_problem(report, seq, path, "seq %ld: image %zu is recorded badly", seq, i + 1);
+            continue;
+        }
+        char full[PATH_MAX];
+        char hex[EA_SHA256_HEX_SIZE];
+        uint64_t size = 0;
+        struct stat st;
+        if (ea_path_join(full, sizeof full, dir, path, NULL) != 0 || stat(full, &st) != 0) {
+            add_problem(report, seq, path, "seq %ld: image %s is missing", seq, path);
+        } else if (ea_sha256_file_hex(full, hex, &size, NULL) != 0) {
+            add_problem(report, seq, path, "seq %ld: image %s cannot be read", seq, path);
+        } else if (size != (uint64_t)bytes) {
+            add_problem(report, seq, path, "seq %ld: image %s has %llu bytes, the log says %ld",
+                        seq, path, (unsigned long long)size, bytes);
+        } else if (strcmp(hex, sha) != 0) {
+            add_problem(report, seq, path,
+                        "seq %ld: image %s does not match its sha256 (changed after it was saved)",
+                        seq, path);
+        }
+    }
+}
+
+/* turn_state[t]: 0 unseen, 1 requested, 2 has its result. */
+static void verify_turn_order(const json_t *rec, long seq, unsigned char **turn_state,
+                              size_t *n_state, ea_audit_report *report)
+{
+    const char *kind = str_field(rec, "kind");
+    long turn = int_field(rec, "turn", 0);
+    bool is_request = kind && strcmp(kind, "request") == 0;
+    if (!kind || (!is_request && strcmp(kind, "result") != 0)) {
+        add_problem(report, seq, NULL, "seq %ld: kind is neither request nor result", seq);
+        return;
+    }
+    if (turn < 1 || turn > 10000000) {
+        add_problem(report, seq, NULL, "seq %ld: turn %ld is out of range", seq, turn);
+        return;
+    }
+    if ((size_t)turn >= *n_state) {
+        size_t n = (size_t)turn * 2;
+        unsigned char *grown = realloc(*turn_state, n);
+        if (!grown)
+            return;
+        memset(grown + *n_state, 0, n - *n_state);
+        *turn_state = grown;
+        *n_state = n;
+    }
+    unsigned char *state = &(*turn_state)[turn];
+    if (is_request && *state != 0)
+        add_problem(report, seq, NULL, "seq %ld: a second request for turn %ld", seq, turn);
+    else if (!is_request && *state != 1)
+        add_problem(report, seq, NULL, "seq %ld: a result for turn %ld, which %s", seq, turn,
+                    *state == 0 ? "has no request before it" : "has a result already");
+    *state = is_request ? 1 : 2;
+}
+
+int ea_audit_verify(const char *session_dir, ea_audit_report *report, ea_err *err)
+{
+    memset(report, 0, sizeof *report);
+    char path[PATH_MAX];
+    if (ea_path_join(path, sizeof path, session_dir, EA_AUDIT_FILE, err) != 0)
+        return -1;
+    ea_buf raw;
+    ea_buf_init(&raw, LOG_MAX_BYTES);
+    bool exists;
+    if (read_file(path, &raw, &exists, err) != 0) {
+        ea_buf_free(&raw);
+        return -1;
+    }
+
+    unsigned char *turn_state = NULL;
+    size_t n_state = 0;
+    char prev_hash[EA_SHA256_HEX_SIZE] = "";
+    size_t pos = 0, index = 0;
+    while (pos < raw.len) {
+        const char *line = raw.data + pos;
+        const char *nl = memchr(line, '\n', raw.len - pos);
+        if (!nl) {
+            add_problem(report, -1, NULL,
+                        "the last line has no newline: %zu bytes of a cut-off write (the next "
+                        "easel to write to this session moves them aside)", raw.len - pos);
+            break;
+        }
+        size_t len = (size_t)(nl - line);
+        long expected_seq = (long)index;
+        report->records++;
+
+        json_error_t jerr;
+        json_t *rec = json_loadb(line, len, 0, &jerr);
+        if (!json_is_object(rec)) {
+            add_problem(report, expected_seq, NULL, "line %zu (seq %ld): not a JSON object (%s)",
+                        index + 1, expected_seq, rec ? "another JSON value" : jerr.text);
+        } else {
+            long seq = int_field(rec, "seq", -1);
+            const char *recorded_prev = str_field(rec, "prev_hash");
+            if (seq != expected_seq)
+                add_problem(report, expected_seq, NULL, "line %zu: seq is %ld, expected %ld",
+                            index + 1, seq, expected_seq);
+            if (int_field(rec, "v", 0) != EA_AUDIT_VERSION)
+                add_problem(report, expected_seq, NULL, "seq %ld: v is not %d", expected_seq,
+                            EA_AUDIT_VERSION);
+            if (!recorded_prev || strcmp(recorded_prev, prev_hash) != 0) {
+                if (index == 0)
+                    add_problem(report, 0, NULL, "seq 0: prev_hash is not \"\"");
+                else
+                    add_problem(report, expected_seq - 1, NULL,
+                                "seq %ld does not match the prev_hash recorded in seq %ld: "
+                                "one of them was changed after it was written",
+                                expected_seq - 1, expected_seq);
+            }
+            verify_turn_order(rec, expected_seq, &turn_state, &n_state, report);
+            const char *kind = str_field(rec, "kind");
+            if (kind && strcmp(kind, "result") == 0)
+                verify_images(session_dir, expected_seq, json_object_get(rec, "images"), report);
+        }
+        json_decref(rec);
+        if (ea_sha256_hex(line, len, prev_hash, err) != 0) {
+            free(turn_state);
+            ea_buf_free(&raw);
+            return -1;
+        }
+        pos += len + 1;
+        index++;
+    }
+    free(turn_state);
+    ea_buf_free(&raw);
+    return 0;
+}

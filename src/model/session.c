@@ -1,0 +1,607 @@
+#include "easel/session.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "easel/paths.h"
+
+#define SESSION_FILE "session.json"
+#define LOCK_FILE "lock"
+#define IMAGES_DIR "images"
+#define PRIVATE_DIR_MODE 0700
+#define PRIVATE_FILE_MODE 0600
+
+struct ea_session {
+    char id[EA_SESSION_ID_LEN + 1];
+    char name[EA_SESSION_NAME_MAX + 1];
+    char created[EA_TIMESTAMP_SIZE];
+    char dir[PATH_MAX];
+    ea_session_defaults defaults;
+    int lock_fd;      /* WRITE mode: holds the flock; -1 in READ mode */
+    ea_audit *audit;
+    ea_audit_recovery recovery;
+    int interrupted_turns;
+};
+
+/* What session.json holds beyond the identity: the summary checked against the log. */
+typedef struct session_summary {
+    int turns, images;
+    double spend_usd;
+    char last_response_id[256];
+} session_summary;
+
+void ea_session_defaults_init(ea_session_defaults *d)
+{
+    memset(d, 0, sizeof *d);
+    d->partials = -1;
+}
+
+/* ---- Names, IDs and paths -------------------------------------------------------------- */
+
+bool ea_session_is_id(const char *s)
+{
+    /* "20261125-153012-ab12" */
+    if (!s || strlen(s) != EA_SESSION_ID_LEN)
+        return false;
+    for (int i = 0; i < EA_SESSION_ID_LEN; i++) {
+        char c = s[i];
+        bool ok = i == 8 || i == 15 ? c == '-'
+                  : i < 15          ? c >= '0' && c <= '9'
+                                    : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+int ea_sessions_root(char *out, size_t size, ea_err *err)
+{
+    char data[PATH_MAX];
+    if (ea_path_dir(EA_DIR_DATA, data, sizeof data, err) != 0)
+        return -1;
+    return ea_path_join(out, size, data, "sessions", err);
+}
+
+static int check_name(const char *name, ea_err *err)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len > EA_SESSION_NAME_MAX)
+        return ea_err_set(err, EA_EXIT_USAGE, "a session name has 1 to %d bytes",
+                          EA_SESSION_NAME_MAX);
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return ea_err_set(err, EA_EXIT_USAGE, "a session name cannot hold control characters");
+    json_t *as_json = json_string(name); /* NULL unless valid UTF-8 */
+    json_decref(as_json);
+    if (!as_json)
+        return ea_err_set(err, EA_EXIT_USAGE, "a session name must be valid UTF-8");
+    /* A name shaped like an ID would make `-S NAME` ambiguous. */
+    if (ea_session_is_id(name))
+        return ea_err_set(err, EA_EXIT_USAGE, "'%s' looks like a session ID; choose another name",
+                          name);
+    return 0;
+}
+
+/* 16 bits from the kernel's random source; the time and pid when that fails. */
+static unsigned random16(void)
+{
+    unsigned short r = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || read(fd, &r, sizeof r) != (ssize_t)sizeof r) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        r = (unsigned short)((unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 4));
+    }
+    if (fd >= 0)
+        close(fd);
+    return r;
+}
+
+/* "2026-11-25T15:30:12.345Z" -> "20261125-153012-" + 4 random hex digits: the ID and the
+ * created field come from one reading of the clock. */
+static void id_from_timestamp(const char *ts, char id[EA_SESSION_ID_LEN + 1])
+{
+    size_t n = 0;
+    for (const char *p = ts; *p && *p != '.' && n < 15; p++) {
+        if (*p >= '0' && *p <= '9')
+            id[n++] = *p;
+        else if (*p == 'T')
+            id[n++] = '-';
+    }
+    snprintf(id + n, EA_SESSION_ID_LEN + 1 - n, "-%04x", random16());
+}
+
+/* ---- session.json ---------------------------------------------------------------------- */
+
+static json_t *text_or_null(const char *s)
+{
+    return s && s[0] ? json_string(s) : json_null();
+}
+
+static int write_session_json(const ea_session *s, ea_err *err)
+{
+    ea_audit_totals totals;
+    ea_audit_get_totals(s->audit, &totals);
+    const ea_session_defaults *d = &s->defaults;
+    json_t *doc = json_pack(
+        "{s:i, s:s, s:o, s:s, s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o}, s:o, s:{s:i, s:i, s:f}}",
+        "v", 1, "id", s->id, "name", text_or_null(s->name), "created", s->created,
+        "defaults",
+        "model", text_or_null(d->model), "text_model", text_or_null(d->text_model),
+        "api", text_or_null(d->api), "size", text_or_null(d->size),
+        "quality", text_or_null(d->quality), "format", text_or_null(d->format),
+        "partials", d->partials < 0 ? json_null() : json_integer(d->partials),
+        "last_response_id", text_or_null(ea_audit_last_response_id(s->audit)),
+        "totals", "turns", totals.turns, "images", totals.images, "spend_usd",
+        totals.spend_usd);
+    char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII |
+                                           JSON_REAL_PRECISION(12))
+                     : NULL;
+    json_decref(doc);
+    if (!text)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "cannot build %s (is the name valid UTF-8?)",
+                          SESSION_FILE);
+    size_t len = strlen(text);
+    text[len] = '\n'; /* the file ends in a newline; the NUL is not written */
+    int rc = ea_write_file_atomic(s->dir, SESSION_FILE, text, len + 1, PRIVATE_FILE_MODE, err);
+    free(text);
+    return rc;
+}
+
+static void copy_string(char *dst, size_t size, const json_t *value)
+{
+    snprintf(dst, size, "%s", json_is_string(value) ? json_string_value(value) : "");
+}
+
+/* Reads dir/session.json into the identity fields of s (those not NULL) and the summary. */
+static int read_session_json(const char *dir, ea_session_info *info,
+                             ea_session_defaults *defaults, session_summary *summary,
+                             ea_err *err)
+{
+    char path[PATH_MAX];
+    if (ea_path_join(path, sizeof path, dir, SESSION_FILE, err) != 0)
+        return -1;
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, 0, &jerr);
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        return ea_err_set(err, EA_EXIT_INTERNAL, "%s: %s", path,
+                          doc ? "not a JSON object" : jerr.text);
+    }
+    const json_t *totals = json_object_get(doc, "totals");
+    if (info) {
+        copy_string(info->id, sizeof info->id, json_object_get(doc, "id"));
+        copy_string(info->name, sizeof info->name, json_object_get(doc, "name"));
+        copy_string(info->created, sizeof info->created, json_object_get(doc, "created"));
+        info->turns = (int)json_integer_value(json_object_get(totals, "turns"));
+        info->images = (int)json_integer_value(json_object_get(totals, "images"));
+        info->spend_usd = json_number_value(json_object_get(totals, "spend_usd"));
+    }
+    if (defaults) {
+        const json_t *d = json_object_get(doc, "defaults");
+        ea_session_defaults_init(defaults);
+        copy_string(defaults->model, sizeof defaults->model, json_object_get(d, "model"));
+        copy_string(defaults->text_model, sizeof defaults->text_model,
+                    json_object_get(d, "text_model"));
+        copy_string(defaults->api, sizeof defaults->api, json_object_get(d, "api"));
+        copy_string(defaults->size, sizeof defaults->size, json_object_get(d, "size"));
+        copy_string(defaults->quality, sizeof defaults->quality, json_object_get(d, "quality"));
+        copy_string(defaults->format, sizeof defaults->format, json_object_get(d, "format"));
+        const json_t *partials = json_object_get(d, "partials");
+        if (json_is_integer(partials))
+            defaults->partials = (int)json_integer_value(partials);
+    }
+    if (summary) {
+        summary->turns = (int)json_integer_value(json_object_get(totals, "turns"));
+        summary->images = (int)json_integer_value(json_object_get(totals, "images"));
+        summary->spend_usd = json_number_value(json_object_get(totals, "spend_usd"));
+        copy_string(summary->last_response_id, sizeof summary->last_response_id,
+                    json_object_get(doc, "last_response_id"));
+    }
+    json_decref(doc);
+    return 0;
+}
+
+/* True when session.json's summary no longer matches the log. */
+static bool summary_is_stale(const ea_session *s, const session_summary *stored)
+{
+    ea_audit_totals totals;
+    ea_audit_get_totals(s->audit, &totals);
+    const char *last = ea_audit_last_response_id(s->audit);
+    return stored->turns != totals.turns || stored->images != totals.images ||
+           fabs(stored->spend_usd - totals.spend_usd) > 1e-9 ||
+           strcmp(stored->last_response_id, last ? last : "") != 0;
+}
+
+/* ---- The lock -------------------------------------------------------------------------- */
+
+/* flock() on dir/lock: released by the kernel when the process ends, so a crash never leaves
+ * a session locked. The holder writes its pid there for the message others get. */
+static int take_lock(ea_session *s, ea_err *err)
+{
+    char path[PATH_MAX];
+    if (ea_path_join(path, sizeof path, s->dir, LOCK_FILE, err) != 0)
+        return -1;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, PRIVATE_FILE_MODE);
+    if (fd < 0)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "open %s: %s", path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int saved = errno;
+        char holder[32] = "";
+        ssize_t got = pread(fd, holder, sizeof holder - 1, 0);
+        holder[got > 0 ? got : 0] = '\0';
+        holder[strcspn(holder, "\n")] = '\0';
+        close(fd);
+        if (saved == EWOULDBLOCK)
+            return ea_err_set(err, EA_EXIT_USAGE,
+                              "session %s is in use by another easel%s%s%s; wait for it to "
+                              "finish or use another session",
+                              s->id, holder[0] ? " (pid " : "", holder, holder[0] ? ")" : "");
+        return ea_err_set(err, EA_EXIT_INTERNAL, "lock %s: %s", path, strerror(saved));
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (fchmod(fd, PRIVATE_FILE_MODE) != 0 || ftruncate(fd, 0) != 0 ||
+        pwrite(fd, pid, (size_t)n, 0) != n) {
+        int saved = errno;
+        close(fd);
+        return ea_err_set(err, EA_EXIT_INTERNAL, "write %s: %s", path, strerror(saved));
+    }
+    s->lock_fd = fd;
+    return 0;
+}
+
+/* ---- Opening and creating -------------------------------------------------------------- */
+
+static ea_session *session_new(void)
+{
+    ea_session *s = calloc(1, sizeof *s);
+    if (s) {
+        s->lock_fd = -1;
+        ea_session_defaults_init(&s->defaults);
+    }
+    return s;
+}
+
+void ea_session_close(ea_session **sp)
+{
+    ea_session *s = *sp;
+    if (!s)
+        return;
+    ea_audit_close(&s->audit);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd); /* releases the flock */
+    free(s);
+    *sp = NULL;
+}
+
+/* Gives the session a turn's result for each turn a stopped process left open. */
+static int close_interrupted_turns(ea_session *s, ea_err *err)
+{
+    int turn;
+    while ((turn = ea_audit_open_turn(s->audit)) != 0) {
+        ea_audit_result result;
+        ea_audit_result_init(&result);
+        result.status = EA_AUDIT_INTERRUPTED;
+        if (ea_audit_append_result(s->audit, turn, &result, err) != 0)
+            return -1;
+        s->interrupted_turns++;
+    }
+    return 0;
+}
+
+/* Opens the session in dir (an existing folder named by its ID). */
+static int open_dir(const char *root, const char *id, enum ea_session_mode mode,
+                    ea_session **out, ea_err *err)
+{
+    ea_session *s = session_new();
+    if (!s)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    snprintf(s->id, sizeof s->id, "%s", id);
+    ea_session_info info;
+    session_summary stored;
+    if (ea_path_join(s->dir, sizeof s->dir, root, id, err) != 0 ||
+        (mode == EA_SESSION_WRITE && take_lock(s, err) != 0) ||
+        read_session_json(s->dir, &info, &s->defaults, &stored, err) != 0)
+        goto fail;
+    snprintf(s->name, sizeof s->name, "%s", info.name);
+    snprintf(s->created, sizeof s->created, "%s", info.created);
+
+    enum ea_audit_mode audit_mode = mode == EA_SESSION_WRITE ? EA_AUDIT_APPEND : EA_AUDIT_READ;
+    if (ea_audit_open(s->dir, audit_mode, &s->audit, &s->recovery, err) != 0)
+        goto fail;
+    if (mode == EA_SESSION_WRITE) {
+        if (close_interrupted_turns(s, err) != 0)
+            goto fail;
+        if (summary_is_stale(s, &stored) && write_session_json(s, err) != 0)
+            goto fail;
+    }
+    *out = s;
+    return 0;
+
+fail:
+    ea_session_close(&s);
+    return -1;
+}
+
+/* Finds the ID of the one session called name: 0 found, 1 none, -1 error (ambiguous). */
+static int find_by_name(const char *name, char id[EA_SESSION_ID_LEN + 1], ea_err *err)
+{
+    ea_session_list list;
+    if (ea_session_list_load(&list, err) != 0)
+        return -1;
+    size_t matches = 0;
+    for (size_t i = 0; i < list.count; i++) {
+        if (strcmp(list.items[i].name, name) != 0)
+            continue;
+        if (matches++ == 0)
+            memcpy(id, list.items[i].id, EA_SESSION_ID_LEN + 1);
+    }
+    int rc = matches == 0 ? 1 : 0;
+    if (matches > 1)
+        rc = ea_err_set(err, EA_EXIT_USAGE, "%zu sessions are named '%s'; name one by its ID "
+                        "(easel sessions lists them)", matches, name);
+    ea_session_list_free(&list);
+    return rc;
+}
+
+int ea_session_open(const char *name_or_id, enum ea_session_mode mode, ea_session **out,
+                    ea_err *err)
+{
+    *out = NULL;
+    char root[PATH_MAX], dir[PATH_MAX];
+    if (ea_sessions_root(root, sizeof root, err) != 0)
+        return -1;
+    struct stat st;
+    if (ea_session_is_id(name_or_id) &&
+        ea_path_join(dir, sizeof dir, root, name_or_id, NULL) == 0 && stat(dir, &st) == 0)
+        return open_dir(root, name_or_id, mode, out, err);
+
+    char id[EA_SESSION_ID_LEN + 1];
+    int found = find_by_name(name_or_id, id, err);
+    if (found < 0)
+        return -1;
+    if (found > 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "no session is named or numbered '%s'",
+                          name_or_id);
+    return open_dir(root, id, mode, out, err);
+}
+
+int ea_session_create(const char *name, const ea_session_defaults *defaults, ea_session **out,
+                      ea_err *err)
+{
+    *out = NULL;
+    char root[PATH_MAX], existing[EA_SESSION_ID_LEN + 1];
+    if (name) {
+        if (check_name(name, err) != 0)
+            return -1;
+        int found = find_by_name(name, existing, err);
+        if (found < 0)
+            return -1;
+        if (found == 0)
+            return ea_err_set(err, EA_EXIT_USAGE, "a session named '%s' exists already (%s)",
+                              name, existing);
+    }
+    if (ea_sessions_root(root, sizeof root, err) != 0 ||
+        ea_mkdir_p(root, PRIVATE_DIR_MODE, err) != 0)
+        return -1;
+
+    ea_session *s = session_new();
+    if (!s)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    snprintf(s->name, sizeof s->name, "%s", name ? name : "");
+    if (defaults)
+        s->defaults = *defaults;
+
+    /* mkdir() is the claim on an ID: a clash (same second, same 16 bits) draws again. */
+    int attempts = 0;
+    for (;;) {
+        ea_audit_timestamp(s->created);
+        id_from_timestamp(s->created, s->id);
+        if (ea_path_join(s->dir, sizeof s->dir, root, s->id, err) != 0)
+            goto fail;
+        if (mkdir(s->dir, PRIVATE_DIR_MODE) == 0)
+            break;
+        if (errno != EEXIST || ++attempts == 64) {
+            ea_err_set(err, EA_EXIT_INTERNAL, "mkdir %s: %s", s->dir, strerror(errno));
+            goto fail;
+        }
+    }
+    char images[PATH_MAX];
+    if (chmod(s->dir, PRIVATE_DIR_MODE) != 0) { /* mkdir() applied the umask */
+        ea_err_set(err, EA_EXIT_INTERNAL, "chmod %s: %s", s->dir, strerror(errno));
+        goto fail;
+    }
+    if (ea_path_join(images, sizeof images, s->dir, IMAGES_DIR, err) != 0 ||
+        ea_mkdir_p(images, PRIVATE_DIR_MODE, err) != 0 || take_lock(s, err) != 0 ||
+        ea_audit_open(s->dir, EA_AUDIT_APPEND, &s->audit, &s->recovery, err) != 0 ||
+        write_session_json(s, err) != 0 || ea_fsync_dir(root, err) != 0)
+        goto fail;
+    *out = s;
+    return 0;
+
+fail:
+    ea_session_close(&s);
+    return -1;
+}
+
+int ea_session_open_or_create(const char *name, const ea_session_defaults *defaults,
+                              ea_session **out, bool *created, ea_err *err)
+{
+    *out = NULL;
+    if (created)
+        *created = false;
+    char root[PATH_MAX], id[EA_SESSION_ID_LEN + 1];
+    if (ea_sessions_root(root, sizeof root, err) != 0)
+        return -1;
+    struct stat st;
+    char dir[PATH_MAX];
+    if (ea_session_is_id(name) && ea_path_join(dir, sizeof dir, root, name, NULL) == 0 &&
+        stat(dir, &st) == 0)
+        return open_dir(root, name, EA_SESSION_WRITE, out, err);
+    int found = find_by_name(name, id, err);
+    if (found < 0)
+        return -1;
+    if (found == 0)
+        return open_dir(root, id, EA_SESSION_WRITE, out, err);
+    if (created)
+        *created = true;
+    return ea_session_create(name, defaults, out, err);
+}
+
+/* ---- Getters --------------------------------------------------------------------------- */
+
+const char *ea_session_id(const ea_session *s) { return s->id; }
+const char *ea_session_name(const ea_session *s) { return s->name; }
+const char *ea_session_dir(const ea_session *s) { return s->dir; }
+const char *ea_session_created(const ea_session *s) { return s->created; }
+const ea_session_defaults *ea_session_get_defaults(const ea_session *s) { return &s->defaults; }
+const ea_audit_recovery *ea_session_recovery(const ea_session *s) { return &s->recovery; }
+int ea_session_interrupted_turns(const ea_session *s) { return s->interrupted_turns; }
+const ea_audit *ea_session_audit(const ea_session *s) { return s->audit; }
+
+const char *ea_session_last_response_id(const ea_session *s)
+{
+    return ea_audit_last_response_id(s->audit);
+}
+
+/* ---- Turns ----------------------------------------------------------------------------- */
+
+static int check_writable(const ea_session *s, ea_err *err)
+{
+    if (s->lock_fd < 0)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "session %s was opened read-only", s->id);
+    return 0;
+}
+
+int ea_session_begin_turn(ea_session *s, const ea_audit_request *req, int *turn, ea_err *err)
+{
+    if (check_writable(s, err) != 0)
+        return -1;
+    return ea_audit_append_request(s->audit, req, turn, err);
+}
+
+static bool valid_extension(const char *ext)
+{
+    size_t len = strlen(ext);
+    if (len == 0 || len > 5)
+        return false;
+    for (const char *p = ext; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+            return false;
+    return true;
+}
+
+int ea_session_save_image(ea_session *s, int turn, int k, const char *ext, const void *bytes,
+                          size_t n, ea_audit_image *out, ea_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (check_writable(s, err) != 0)
+        return -1;
+    ea_audit_turn t;
+    if (ea_audit_find_turn(s->audit, turn, &t, err) != 0)
+        return -1;
+    if (t.has_result)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "turn %d is finished already", turn);
+    if (k < 1 || !valid_extension(ext))
+        return ea_err_set(err, EA_EXIT_INTERNAL, "bad image name %d-%d.%s", turn, k, ext);
+
+    char images[PATH_MAX], name[32];
+    snprintf(name, sizeof name, "%d-%d.%s", turn, k, ext);
+    if (ea_path_join(images, sizeof images, s->dir, IMAGES_DIR, err) != 0 ||
+        ea_mkdir_p(images, PRIVATE_DIR_MODE, err) != 0 ||
+        ea_sha256_hex(bytes, n, out->sha256, err) != 0 ||
+        ea_write_file_atomic(images, name, bytes, n, PRIVATE_FILE_MODE, err) != 0)
+        return -1;
+    snprintf(out->path, sizeof out->path, IMAGES_DIR "/%s", name);
+    snprintf(out->format, sizeof out->format, "%s", strcmp(ext, "jpg") == 0 ? "jpeg" : ext);
+    out->bytes = n;
+    return 0;
+}
+
+int ea_session_end_turn(ea_session *s, int turn, const ea_audit_result *res, ea_err *err)
+{
+    if (check_writable(s, err) != 0 || ea_audit_append_result(s->audit, turn, res, err) != 0)
+        return -1;
+    if (write_session_json(s, err) != 0) {
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err ? err->msg : "");
+        return ea_err_set(err, EA_EXIT_INTERNAL,
+                          "turn %d is recorded in the log, but session.json was not updated: %s",
+                          turn, why);
+    }
+    return 0;
+}
+
+/* ---- Listing --------------------------------------------------------------------------- */
+
+static int newest_first(const void *pa, const void *pb)
+{
+    const ea_session_info *a = pa, *b = pb;
+    int by_time = strcmp(b->created, a->created);
+    return by_time ? by_time : strcmp(b->id, a->id);
+}
+
+int ea_session_list_load(ea_session_list *out, ea_err *err)
+{
+    out->items = NULL;
+    out->count = 0;
+    char root[PATH_MAX];
+    if (ea_sessions_root(root, sizeof root, err) != 0)
+        return -1;
+    DIR *d = opendir(root);
+    if (!d)
+        return errno == ENOENT ? 0 : ea_err_set(err, EA_EXIT_INTERNAL, "open %s: %s", root,
+                                                strerror(errno));
+    size_t cap = 0;
+    struct dirent *entry;
+    int rc = 0;
+    while ((entry = readdir(d)) != NULL) {
+        if (!ea_session_is_id(entry->d_name))
+            continue;
+        char dir[PATH_MAX];
+        ea_session_info info;
+        memset(&info, 0, sizeof info);
+        /* A folder without a readable session.json is being created or is not easel's. */
+        if (ea_path_join(dir, sizeof dir, root, entry->d_name, NULL) != 0 ||
+            read_session_json(dir, &info, NULL, NULL, NULL) != 0)
+            continue;
+        memcpy(info.id, entry->d_name, sizeof info.id); /* the folder is the truth */
+        if (out->count == cap) {
+            cap = cap ? cap * 2 : 16;
+            ea_session_info *grown = realloc(out->items, cap * sizeof *grown);
+            if (!grown) {
+                rc = ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+                break;
+            }
+            out->items = grown;
+        }
+        out->items[out->count++] = info;
+    }
+    closedir(d);
+    if (rc != 0) {
+        ea_session_list_free(out);
+        return rc;
+    }
+    if (out->count > 1)
+        qsort(out->items, out->count, sizeof out->items[0], newest_first);
+    return 0;
+}
+
+void ea_session_list_free(ea_session_list *list)
+{
+    free(list->items);
+    list->items = NULL;
+    list->count = 0;
+}
