@@ -1,0 +1,181 @@
+/* audit: a session's append-only log, audit.jsonl version 1 (design.md section 3): one JSON
+ * object a line, chained by prev_hash; opened with recovery of a torn tail, appended, verified. */
+#ifndef EASEL_AUDIT_H
+#define EASEL_AUDIT_H
+
+/*
+ * The format, precisely:
+ *  - Each record is one line: compact JSON, then '\n', written with a single write() and then
+ *    fsync(). Keys come in the order listed below; every field of a record's kind is always
+ *    present, null when unknown, so scripts never have to test for a missing key.
+ *  - Common fields: v (1), seq (0, 1, 2 ...), ts (UTC, "2026-11-25T15:30:12.345Z"), kind
+ *    ("request" or "result"), turn, prev_hash.
+ *  - prev_hash is the lower-case hex SHA-256 of the previous line's bytes WITHOUT its trailing
+ *    '\n'; "" for seq 0. Changing any byte of a record breaks the next record's prev_hash.
+ *    (The last record has no successor, so only a copy of its hash kept elsewhere can vouch
+ *    for it.)
+ *  - Turns are numbered from 1. A turn is a request record and, later, its result record;
+ *    the images of turn T are images/T-K.EXT with K from 1, paths relative to the session dir.
+ *  - The file is plain ASCII: non-ASCII characters are written as \uXXXX escapes and control
+ *    characters are escaped too, so `cat audit.jsonl` cannot drive the terminal. Strings are
+ *    stored as received; the one change is that bytes which are not valid UTF-8 (which JSON
+ *    cannot carry) become U+FFFD.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "easel/err.h"
+#include "easel/hash.h"
+
+#define EA_AUDIT_VERSION 1
+#define EA_AUDIT_FILE "audit.jsonl"
+
+enum ea_audit_status {
+    EA_AUDIT_COMPLETED,
+    EA_AUDIT_FAILED,
+    EA_AUDIT_CANCELLED,
+    EA_AUDIT_INTERRUPTED, /* cut off after the request was sent: it may have been billed */
+};
+const char *ea_audit_status_name(enum ea_audit_status status); /* "completed" */
+
+/* One saved image as the log records it. Fixed arrays: nothing to free. */
+typedef struct ea_audit_image {
+    char path[64];                   /* relative to the session dir: "images/3-1.png" */
+    char sha256[EA_SHA256_HEX_SIZE];
+    uint64_t bytes;
+    int width, height;               /* 0 when unknown (written as null) */
+    char format[8];                  /* "png", "jpeg", "webp" */
+} ea_audit_image;
+
+/* What a request record holds. Strings are borrowed for the length of the append call;
+ * ea_audit_request_init sets every field to "unknown". */
+typedef struct ea_audit_request {
+    const char *api;                  /* "responses" or "images" */
+    const char *endpoint;             /* "/v1/responses", "/v1/images/edits" ... */
+    const char *model;
+    const char *text_model;           /* NULL (null) for the Images API */
+    const char *prompt;
+    /* The request as sent, as the text of a JSON object, with each input file written as
+     * {"path": ..., "sha256": ...} instead of its bytes. NULL: {}. */
+    const char *params_json;
+    const char *previous_response_id; /* NULL: null */
+    int parent_turn;                  /* the turn branched from (--from); 0: null */
+    double estimate_usd;              /* NAN: null */
+} ea_audit_request;
+
+typedef struct ea_audit_error {
+    const char *type, *code, *message, *param; /* as the API sent them; NULL: null */
+} ea_audit_error;
+
+/* What a result record holds; borrowed like ea_audit_request. */
+typedef struct ea_audit_result {
+    enum ea_audit_status status;
+    int http_status;                  /* 0: null (no response arrived) */
+    const char *request_id;           /* the x-request-id header */
+    const char *response_id;
+    const char *image_call_id;
+    const char *revised_prompt;
+    const ea_audit_image *images;     /* saved already (ea_session_save_image) */
+    size_t n_images;
+    int partials;                     /* partial frames received */
+    const char *usage_json;           /* "usage" as the API sent it, JSON text; NULL: null */
+    double cost_usd;                  /* NAN: null */
+    long ms_first_byte, ms_first_partial, ms_total; /* -1: null */
+    const ea_audit_error *error;      /* NULL: null */
+} ea_audit_result;
+
+void ea_audit_request_init(ea_audit_request *r);
+void ea_audit_result_init(ea_audit_result *r);
+
+/* The current time as the log writes it: "2026-11-25T15:30:12.345Z" (UTC, milliseconds). */
+#define EA_TIMESTAMP_SIZE 32
+void ea_audit_timestamp(char out[EA_TIMESTAMP_SIZE]);
+
+typedef struct ea_audit ea_audit; /* an open log, with every record indexed in memory */
+
+enum ea_audit_mode {
+    EA_AUDIT_READ,   /* changes nothing on disk; a torn tail is skipped and reported */
+    EA_AUDIT_APPEND, /* creates the log if needed and moves a torn tail aside. The caller
+                        must hold the session's lock (ea_session_open does). */
+};
+
+typedef struct ea_audit_recovery {
+    bool torn;              /* the last line was incomplete or unparsable: not part of the log */
+    size_t torn_bytes;
+    char aside_path[4096];  /* APPEND: the file its bytes were appended to ("" in READ mode) */
+} ea_audit_recovery;
+
+/* Opens session_dir/audit.jsonl (a missing log is an empty one). recovery may be NULL. A record
+ * that is damaged before the last line fails the open: ea_audit_verify tells what is wrong. */
+int ea_audit_open(const char *session_dir, enum ea_audit_mode mode, ea_audit **out,
+                  ea_audit_recovery *recovery, ea_err *err);
+void ea_audit_close(ea_audit **a);
+
+/* Appends the request record of a new turn and returns its number in *turn. */
+int ea_audit_append_request(ea_audit *a, const ea_audit_request *r, int *turn, ea_err *err);
+/* Appends the result of `turn`, which must have a request and no result yet. */
+int ea_audit_append_result(ea_audit *a, int turn, const ea_audit_result *r, ea_err *err);
+
+long ea_audit_next_seq(const ea_audit *a);
+int ea_audit_next_turn(const ea_audit *a);
+const char *ea_audit_last_hash(const ea_audit *a);        /* "" for an empty log */
+/* The newest completed result's response_id (what a Responses session chains), or NULL. */
+const char *ea_audit_last_response_id(const ea_audit *a);
+/* The newest turn with a request and no result (the process stopped midway), or 0. */
+int ea_audit_open_turn(const ea_audit *a);
+
+typedef struct ea_audit_totals {
+    int turns;        /* request records */
+    int images;       /* images in result records */
+    double spend_usd; /* the sum of the known cost_usd */
+} ea_audit_totals;
+void ea_audit_get_totals(const ea_audit *a, ea_audit_totals *out);
+
+/* The records' lines as written, without the '\n'. Borrowed until ea_audit_close. */
+size_t ea_audit_record_count(const ea_audit *a);
+const char *ea_audit_record_line(const ea_audit *a, size_t index, size_t *len);
+
+/* One turn, from its request and result records. Strings are borrowed until ea_audit_close;
+ * NULL where the log holds null. */
+typedef struct ea_audit_turn {
+    int turn;
+    int parent_turn;                   /* 0: none */
+    long request_seq, result_seq;      /* -1 when that record is missing */
+    const char *api, *model, *text_model, *prompt, *previous_response_id;
+    bool has_result;                   /* the fields below are valid only when true */
+    enum ea_audit_status status;
+    int http_status;                   /* 0: none */
+    const char *response_id, *image_call_id, *revised_prompt;
+    double cost_usd;                   /* NAN: unknown */
+    size_t n_images;
+} ea_audit_turn;
+
+/* For `--from TURN`: -1 with err when the log has no such turn. */
+int ea_audit_find_turn(const ea_audit *a, int turn, ea_audit_turn *out, ea_err *err);
+int ea_audit_turn_image(const ea_audit *a, int turn, size_t index, ea_audit_image *out,
+                        ea_err *err);
+
+#define EA_AUDIT_MAX_PROBLEMS 32
+
+typedef struct ea_audit_problem {
+    long seq;      /* the record at fault, or -1 when none can be named */
+    char file[64]; /* the image at fault, relative to the session dir, or "" */
+    char text[320];
+} ea_audit_problem;
+
+typedef struct ea_audit_report {
+    size_t records;  /* lines checked */
+    size_t images;   /* images checked */
+    int n_problems;  /* may exceed EA_AUDIT_MAX_PROBLEMS; only that many are kept */
+    ea_audit_problem problems[EA_AUDIT_MAX_PROBLEMS];
+} ea_audit_report;
+
+/* Checks session_dir/audit.jsonl without changing anything: each line is a version-1 record,
+ * seq runs 0, 1, 2 ..., the prev_hash chain holds, every turn's request comes before its
+ * result, and every recorded image exists with its sha256 and size. Returns 0 when the check
+ * ran (the log is sound when report->n_problems is 0), -1 with err when it could not. */
+int ea_audit_verify(const char *session_dir, ea_audit_report *report, ea_err *err);
+
+#endif

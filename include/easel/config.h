@@ -1,0 +1,97 @@
+/* config: easel's settings from $XDG_CONFIG_HOME/easel/config, the environment and the command
+ * line (each wins over the one before), remembering where each value came from for `doctor`. */
+#ifndef EASEL_CONFIG_H
+#define EASEL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "easel/err.h"
+
+/* The config file's keys (design.md section 3), in the order `easel doctor` shows them. */
+enum ea_config_key {
+    EA_CFG_API_KEY,
+    EA_CFG_BASE_URL,
+    EA_CFG_ORGANIZATION,
+    EA_CFG_PROJECT,
+    EA_CFG_MODEL,
+    EA_CFG_TEXT_MODEL,
+    EA_CFG_SIZE,
+    EA_CFG_QUALITY,
+    EA_CFG_FORMAT,
+    EA_CFG_PARTIALS,
+    EA_CFG_API,
+    EA_CFG_THEME,
+    EA_CFG_BUDGET_USD,
+    EA_CFG_SESSION_BUDGET_USD,
+    EA_CFG_KEY_COUNT
+};
+
+/* Ordered by precedence: a value from a later source replaces one from an earlier source. */
+enum ea_config_source {
+    EA_SRC_UNSET = 0,
+    EA_SRC_FILE,
+    EA_SRC_ENV,
+    EA_SRC_CLI,
+};
+
+#define EA_CONFIG_MAX_WARNINGS 16
+
+typedef struct ea_config_value {
+    char *value;                  /* owned; NULL when unset */
+    enum ea_config_source source;
+    int line;                     /* the file's line number when source is EA_SRC_FILE */
+} ea_config_value;
+
+typedef struct ea_config {
+    ea_config_value values[EA_CFG_KEY_COUNT];
+    char file_path[4096];         /* the file read, or "" when none was */
+    /* Why the file's api_key was not used ("~/.config/easel/config is mode 0644; ..."),
+     * or "" when nothing was refused. */
+    char api_key_refused[768];
+    int n_warnings;               /* may exceed EA_CONFIG_MAX_WARNINGS; only that many kept */
+    char warnings[EA_CONFIG_MAX_WARNINGS][256];
+} ea_config;
+
+void ea_config_init(ea_config *c);
+void ea_config_free(ea_config *c);
+
+/* The file, then the environment, on top of whatever c holds already. A missing file is not
+ * an error. Command-line values are set afterwards with ea_config_set_cli. */
+int ea_config_load(ea_config *c, ea_err *err);
+
+/* Parses config text (no file access: testable from a string). Lines are `key = value`; blank
+ * lines and lines whose first non-blank character is '#' are skipped ('#' inside a value is
+ * kept: URLs and keys may hold one). Spaces around key and value are trimmed and one pair of
+ * double quotes around the value is removed. A later line for the same key wins, with a
+ * warning; an unknown key is a warning, not an error; a line without '=' is an error.
+ * When secret_refusal is not NULL, an api_key line is not used: that text is stored in
+ * c->api_key_refused instead. */
+int ea_config_parse(ea_config *c, const char *text, size_t len, const char *secret_refusal,
+                    ea_err *err);
+
+/* Reads and parses one file. Its api_key is used only when the file is owned by the current
+ * user and has no group or other permission bits (like ssh's private keys). */
+int ea_config_load_file(ea_config *c, const char *path, ea_err *err);
+
+/* OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID, as the official SDKs read
+ * them. An empty variable counts as unset. */
+void ea_config_apply_env(ea_config *c);
+
+/* A command-line value: wins over the file and the environment. */
+int ea_config_set_cli(ea_config *c, enum ea_config_key key, const char *value, ea_err *err);
+
+/* Borrowed; NULL when unset. */
+const char *ea_config_get(const ea_config *c, enum ea_config_key key);
+enum ea_config_source ea_config_source_of(const ea_config *c, enum ea_config_key key);
+
+const char *ea_config_key_name(enum ea_config_key key);       /* "api_key" */
+int ea_config_key_lookup(const char *name);                     /* enum value, or -1 */
+const char *ea_config_source_name(enum ea_config_source source); /* "environment" */
+
+/* One line for `easel doctor`: "gpt-image-2 (from ~/.config/easel/config, line 3)". For
+ * api_key only its length and source are written, never a character of it:
+ * "set, 164 characters (from environment)". */
+void ea_config_describe(const ea_config *c, enum ea_config_key key, char *out, size_t size);
+
+#endif

@@ -1,0 +1,111 @@
+/* session: one sitting's folder, $XDG_DATA_HOME/easel/sessions/ID/ (mode 0700, files 0600):
+ * session.json, audit.jsonl and images/; created, opened, listed, and locked to one writer. */
+#ifndef EASEL_SESSION_H
+#define EASEL_SESSION_H
+
+/*
+ * session.json is a summary for listings; audit.jsonl is the truth. Opening a session to
+ * write recomputes the totals from the log and rewrites session.json when they differ, so a
+ * crash between the two writes heals itself.
+ *
+ * An ID is the UTC creation time and 16 random bits, "20261125-153012-ab12": IDs sort by
+ * time to the second (listings break ties with the millisecond "created"), and a name is
+ * optional. Names are unique among sessions.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "easel/audit.h"
+#include "easel/err.h"
+
+#define EA_SESSION_ID_LEN 20
+#define EA_SESSION_NAME_MAX 128 /* bytes */
+
+/* The parameters a session was started with; "" (or -1) when not given. */
+typedef struct ea_session_defaults {
+    char model[64];
+    char text_model[64];
+    char api[16];
+    char size[32];
+    char quality[16];
+    char format[16];
+    int partials;
+} ea_session_defaults;
+
+void ea_session_defaults_init(ea_session_defaults *d);
+
+typedef struct ea_session ea_session;
+
+enum ea_session_mode {
+    EA_SESSION_READ,  /* no lock, nothing changed on disk: for sessions, log, export */
+    EA_SESSION_WRITE, /* takes the lock, repairs the log's tail, can add turns */
+};
+
+/* A new session (opened to write). name may be NULL; a name in use is refused (EA_EXIT_USAGE).
+ * defaults may be NULL. */
+int ea_session_create(const char *name, const ea_session_defaults *defaults, ea_session **out,
+                      ea_err *err);
+/* By ID, else by name. In WRITE mode a session another process writes to is refused with
+ * EA_EXIT_USAGE and that process's pid; a turn left without a result (the process stopped
+ * midway) gets an "interrupted" result record. */
+int ea_session_open(const char *name_or_id, enum ea_session_mode mode, ea_session **out,
+                    ea_err *err);
+/* `-S NAME`: opens the session to write, or creates it when there is none by that name.
+ * created (may be NULL) tells which happened. */
+int ea_session_open_or_create(const char *name, const ea_session_defaults *defaults,
+                              ea_session **out, bool *created, ea_err *err);
+/* Releases the lock; *s becomes NULL. */
+void ea_session_close(ea_session **s);
+
+/* Borrowed getters, valid until ea_session_close. */
+const char *ea_session_id(const ea_session *s);
+const char *ea_session_name(const ea_session *s);   /* "" when unnamed */
+const char *ea_session_dir(const ea_session *s);
+const char *ea_session_created(const ea_session *s); /* "2026-11-25T15:30:12.345Z" */
+const ea_session_defaults *ea_session_get_defaults(const ea_session *s);
+const char *ea_session_last_response_id(const ea_session *s); /* NULL when none */
+/* What opening found: a torn last line (moved aside in WRITE mode) and how many turns were
+ * closed as interrupted. */
+const ea_audit_recovery *ea_session_recovery(const ea_session *s);
+int ea_session_interrupted_turns(const ea_session *s);
+/* The session's log, for lookups (ea_audit_find_turn). Borrowed. */
+const ea_audit *ea_session_audit(const ea_session *s);
+
+/* A turn, in the order of design.md section 3 (WRITE mode):
+ *   ea_session_begin_turn   the request record; *turn gets the new turn's number
+ *   ea_session_save_image   each image: temp file, fsync, rename, fsync the folder
+ *   ea_session_end_turn     the result record (naming the saved images), then session.json */
+int ea_session_begin_turn(ea_session *s, const ea_audit_request *req, int *turn, ea_err *err);
+/* Saves the API's bytes, untouched, as images/TURN-K.EXT (k from 1; ext such as "png") and
+ * fills *out with the path relative to the session dir, sha256, size and format; width and
+ * height are left 0 for the caller, who has decoded the header. */
+int ea_session_save_image(ea_session *s, int turn, int k, const char *ext, const void *bytes,
+                          size_t n, ea_audit_image *out, ea_err *err);
+int ea_session_end_turn(ea_session *s, int turn, const ea_audit_result *res, ea_err *err);
+
+/* One line of `easel sessions`, from session.json. */
+typedef struct ea_session_info {
+    char id[EA_SESSION_ID_LEN + 1];
+    char name[EA_SESSION_NAME_MAX + 1];
+    char created[EA_TIMESTAMP_SIZE];
+    int turns;
+    int images;
+    double spend_usd;
+} ea_session_info;
+
+typedef struct ea_session_list {
+    ea_session_info *items; /* owned; newest first */
+    size_t count;
+} ea_session_list;
+
+/* Every session with a readable session.json, newest first. No sessions folder: none. */
+int ea_session_list_load(ea_session_list *out, ea_err *err);
+void ea_session_list_free(ea_session_list *list);
+
+/* $XDG_DATA_HOME/easel/sessions */
+int ea_sessions_root(char *out, size_t size, ea_err *err);
+/* True for a string shaped like a session ID. */
+bool ea_session_is_id(const char *s);
+
+#endif

@@ -1,0 +1,482 @@
+/* The audit log: record layout, the prev_hash chain, verify naming what was changed, a torn
+ * last line moved aside (never deleted), and turn lookups for --from. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <math.h>
+
+#include "easel/audit.h"
+#include "easel/hash.h"
+#include "easel/paths.h"
+#include "store_fixture.h"
+
+/* The fixture's root is the session dir: the audit module needs nothing more. */
+static const char *dir_of(void **state)
+{
+    return ((store_fixture *)*state)->root;
+}
+
+static void log_path(void **state, char *out, size_t size)
+{
+    snprintf(out, size, "%s/" EA_AUDIT_FILE, dir_of(state));
+}
+
+static int append_request(ea_audit *a, const char *prompt, int parent_turn)
+{
+    ea_audit_request req;
+    ea_audit_request_init(&req);
+    req.api = "responses";
+    req.endpoint = "/v1/responses";
+    req.model = "gpt-image-2";
+    req.text_model = "gpt-5.4";
+    req.prompt = prompt;
+    req.params_json = "{\"model\":\"gpt-5.4\",\"stream\":true,"
+                      "\"input_image\":{\"path\":\"cat.png\",\"sha256\":\"00ff\"}}";
+    req.parent_turn = parent_turn;
+    req.estimate_usd = 0.04;
+    int turn = 0;
+    ea_err err = {0};
+    assert_int_equal(ea_audit_append_request(a, &req, &turn, &err), 0);
+    return turn;
+}
+
+static void append_completed(ea_audit *a, int turn, const char *response_id)
+{
+    ea_audit_result res;
+    ea_audit_result_init(&res);
+    res.status = EA_AUDIT_COMPLETED;
+    res.http_status = 200;
+    res.request_id = "req_123";
+    res.response_id = response_id;
+    res.image_call_id = "ig_1";
+    res.revised_prompt = "A cat, \x1b[31mred\x1b[0m";
+    res.partials = 2;
+    res.usage_json = "{\"input_tokens\":10,\"output_tokens\":4160}";
+    res.cost_usd = 0.042;
+    res.ms_first_byte = 120;
+    res.ms_total = 9000;
+    ea_err err = {0};
+    assert_int_equal(ea_audit_append_result(a, turn, &res, &err), 0);
+}
+
+/* A log of `turns` complete turns, closed again. */
+static void write_turns(void **state, int turns)
+{
+    ea_audit *a = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, NULL, &err), 0);
+    for (int i = 0; i < turns; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "resp_%d", i + 1);
+        append_completed(a, append_request(a, "a cat", 0), id);
+    }
+    ea_audit_close(&a);
+    assert_null(a);
+}
+
+static void test_records_layout_and_chain(void **state)
+{
+    write_turns(state, 1);
+    char path[PATH_MAX];
+    log_path(state, path, sizeof path);
+    size_t len;
+    char *text = slurp(path, &len);
+    assert_non_null(text);
+    char *nl = strchr(text, '\n');
+    assert_non_null(nl);
+    assert_int_equal(text[len - 1], '\n');
+
+    /* Common fields first, in the contract's order. */
+    assert_memory_equal(text, "{\"v\":1,\"seq\":0,\"ts\":\"", 21);
+    const char *ts = text + 21; /* 2026-11-25T15:30:12.345Z */
+    assert_int_equal(ts[4], '-');
+    assert_int_equal(ts[10], 'T');
+    assert_int_equal(ts[19], '.');
+    assert_int_equal(ts[23], 'Z');
+    assert_int_equal(ts[24], '"');
+    assert_non_null(strstr(text, "\"kind\":\"request\",\"turn\":1,\"prev_hash\":\"\","
+                                 "\"api\":\"responses\",\"endpoint\":\"/v1/responses\","
+                                 "\"model\":\"gpt-image-2\",\"text_model\":\"gpt-5.4\","
+                                 "\"prompt\":\"a cat\",\"params\":{\"model\":\"gpt-5.4\","));
+    assert_non_null(strstr(text, "\"previous_response_id\":null,\"parent_turn\":null,"
+                                 "\"estimate_usd\":0.04}\n"));
+
+    /* The result's prev_hash is the sha256 of the first line without its newline. */
+    char first_hash[EA_SHA256_HEX_SIZE];
+    assert_int_equal(ea_sha256_hex(text, (size_t)(nl - text), first_hash, NULL), 0);
+    char expected[128];
+    snprintf(expected, sizeof expected, "\"seq\":1,");
+    assert_non_null(strstr(nl + 1, expected));
+    snprintf(expected, sizeof expected, "\"kind\":\"result\",\"turn\":1,\"prev_hash\":\"%s\"",
+             first_hash);
+    assert_non_null(strstr(nl + 1, expected));
+    assert_non_null(strstr(nl + 1, "\"status\":\"completed\",\"http_status\":200,"
+                                   "\"request_id\":\"req_123\",\"response_id\":\"resp_1\","
+                                   "\"image_call_id\":\"ig_1\",\"revised_prompt\":\"A cat, "
+                                   "\\u001B[31mred\\u001B[0m\",\"images\":[],\"partials\":2,"
+                                   "\"usage\":{\"input_tokens\":10,\"output_tokens\":4160},"
+                                   "\"cost_usd\":0.042,\"ms_first_byte\":120,"
+                                   "\"ms_first_partial\":null,\"ms_total\":9000,"
+                                   "\"error\":null}\n"));
+
+    /* Reopened, the log knows where it stands. */
+    ea_audit *a = NULL;
+    ea_err err = {0};
+    ea_audit_recovery rec;
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_READ, &a, &rec, &err), 0);
+    assert_false(rec.torn);
+    assert_int_equal(ea_audit_record_count(a), 2);
+    assert_int_equal(ea_audit_next_seq(a), 2);
+    assert_int_equal(ea_audit_next_turn(a), 2);
+    assert_string_equal(ea_audit_last_response_id(a), "resp_1");
+    assert_int_equal(ea_audit_open_turn(a), 0);
+    char last_hash[EA_SHA256_HEX_SIZE];
+    assert_int_equal(ea_sha256_hex(nl + 1, len - (size_t)(nl + 1 - text) - 1, last_hash, NULL),
+                     0);
+    assert_string_equal(ea_audit_last_hash(a), last_hash);
+    size_t line_len;
+    const char *line = ea_audit_record_line(a, 0, &line_len);
+    assert_int_equal(line_len, (size_t)(nl - text));
+    assert_memory_equal(line, text, line_len);
+    ea_audit_totals totals;
+    ea_audit_get_totals(a, &totals);
+    assert_int_equal(totals.turns, 1);
+    assert_true(fabs(totals.spend_usd - 0.042) < 1e-12);
+    ea_audit_close(&a);
+    free(text);
+
+    ea_audit_report report;
+    assert_int_equal(ea_audit_verify(dir_of(state), &report, &err), 0);
+    assert_int_equal(report.n_problems, 0);
+    assert_int_equal(report.records, 2);
+}
+
+static void test_file_is_ascii_and_strings_kept(void **state)
+{
+    ea_audit *a = NULL;
+    ea_err err = {0};
+    umask(0);
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, NULL, &err), 0);
+    /* UTF-8 (é, a CJK character, an emoji), a C1 control (U+009B, a CSI to some terminals),
+     * and one byte that is not UTF-8 at all. */
+    const char *prompt = "caf\xc3\xa9 \xe7\x8c\xab \xf0\x9f\x90\x88 \xc2\x9b bad\xff end";
+    int turn = append_request(a, prompt, 0);
+    ea_audit_turn t;
+    assert_int_equal(ea_audit_find_turn(a, turn, &t, &err), 0);
+    assert_string_equal(t.prompt,
+                        "caf\xc3\xa9 \xe7\x8c\xab \xf0\x9f\x90\x88 \xc2\x9b bad\xef\xbf\xbd end");
+    ea_audit_close(&a);
+    umask(022);
+
+    char path[PATH_MAX];
+    log_path(state, path, sizeof path);
+    assert_int_equal(mode_of(path), 0600);
+    size_t len;
+    char *text = slurp(path, &len);
+    for (size_t i = 0; i < len; i++)
+        assert_true(text[i] == '\n' || (text[i] >= 0x20 && text[i] < 0x7f));
+    assert_non_null(strstr(text, "caf\\u00E9 \\u732B \\uD83D\\uDC08 \\u009B bad\\uFFFD end"));
+    free(text);
+
+    /* Read back: the same string. */
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_READ, &a, NULL, &err), 0);
+    assert_int_equal(ea_audit_find_turn(a, 1, &t, &err), 0);
+    assert_string_equal(t.prompt,
+                        "caf\xc3\xa9 \xe7\x8c\xab \xf0\x9f\x90\x88 \xc2\x9b bad\xef\xbf\xbd end");
+    assert_false(t.has_result);
+    assert_int_equal(ea_audit_open_turn(a), 1);
+    ea_audit_close(&a);
+}
+
+/* Flips one byte of the line with index `line`, at the first occurrence of `from`. */
+static void tamper_line(void **state, size_t line, const char *from, char to)
+{
+    char path[PATH_MAX];
+    log_path(state, path, sizeof path);
+    size_t len;
+    char *text = slurp(path, &len);
+    char *p = text;
+    for (size_t i = 0; i < line; i++)
+        p = strchr(p, '\n') + 1;
+    char *hit = strstr(p, from);
+    assert_non_null(hit);
+    assert_true(hit < strchr(p, '\n'));
+    *hit = to;
+    assert_int_equal(spit(path, text, len, "wb"), 0);
+    free(text);
+}
+
+static void test_verify_names_the_changed_record(void **state)
+{
+    write_turns(state, 2); /* seq 0..3 */
+    tamper_line(state, 1, "resp_1", 'R'); /* seq 1: still valid JSON */
+    ea_audit_report report;
+    ea_err err = {0};
+    assert_int_equal(ea_audit_verify(dir_of(state), &report, &err), 0);
+    assert_int_equal(report.n_problems, 1);
+    assert_int_equal(report.problems[0].seq, 1);
+    assert_non_null(strstr(report.problems[0].text, "seq 1 does not match the prev_hash "
+                                                    "recorded in seq 2"));
+}
+
+static void test_verify_reports_unparsable_middle_line(void **state)
+{
+    write_turns(state, 2);
+    tamper_line(state, 2, "{", 'X'); /* seq 2 is no longer JSON */
+    ea_audit_report report;
+    ea_err err = {0};
+    assert_int_equal(ea_audit_verify(dir_of(state), &report, &err), 0);
+    assert_true(report.n_problems >= 2); /* the line itself, and the chain into seq 3 */
+    assert_int_equal(report.problems[0].seq, 2);
+    assert_non_null(strstr(report.problems[0].text, "line 3 (seq 2): not a JSON object"));
+
+    /* Damage before the last line is not a torn write: opening refuses, pointing at verify. */
+    ea_audit *a = NULL;
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, NULL, &err), -1);
+    assert_null(a);
+    assert_non_null(strstr(err.msg, "line 3 is damaged"));
+    assert_non_null(strstr(err.msg, "--verify"));
+}
+
+static void test_torn_tail_moved_aside_and_log_continues(void **state)
+{
+    write_turns(state, 1);
+    char path[PATH_MAX];
+    log_path(state, path, sizeof path);
+    size_t good_len;
+    char *good = slurp(path, &good_len);
+    const char torn[] = "{\"v\":1,\"seq\":2,\"ts\":\"2026-";
+    assert_int_equal(spit(path, torn, sizeof torn - 1, "ab"), 0);
+
+    /* READ changes nothing. */
+    ea_audit *a = NULL;
+    ea_err err = {0};
+    ea_audit_recovery rec;
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_READ, &a, &rec, &err), 0);
+    assert_true(rec.torn);
+    assert_int_equal(rec.torn_bytes, sizeof torn - 1);
+    assert_string_equal(rec.aside_path, "");
+    assert_int_equal(ea_audit_record_count(a), 2);
+    ea_audit_close(&a);
+    size_t len;
+    char *now = slurp(path, &len);
+    assert_int_equal(len, good_len + sizeof torn - 1);
+    free(now);
+
+    /* APPEND moves the bytes aside and cuts the log back to its last good line. */
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, &rec, &err), 0);
+    assert_true(rec.torn);
+    assert_non_null(strstr(rec.aside_path, "/audit.jsonl.torn-"));
+    char *aside = slurp(rec.aside_path, &len);
+    assert_non_null(aside);
+    assert_int_equal(len, sizeof torn - 1);
+    assert_memory_equal(aside, torn, len);
+    free(aside);
+    assert_int_equal(mode_of(rec.aside_path), 0600);
+    now = slurp(path, &len);
+    assert_int_equal(len, good_len);
+    assert_memory_equal(now, good, len);
+    free(now);
+
+    /* The log goes on from seq 2, turn 2, chained to the last good line. */
+    assert_int_equal(ea_audit_next_seq(a), 2);
+    int turn = append_request(a, "after the tear", 1);
+    assert_int_equal(turn, 2);
+    append_completed(a, turn, "resp_2");
+    ea_audit_close(&a);
+    ea_audit_report report;
+    assert_int_equal(ea_audit_verify(dir_of(state), &report, &err), 0);
+    assert_int_equal(report.n_problems, 0);
+    assert_int_equal(report.records, 4);
+
+    /* A second tear in the same second is appended to the same aside file, never replacing. */
+    char aside_path[sizeof rec.aside_path];
+    snprintf(aside_path, sizeof aside_path, "%s", rec.aside_path);
+    assert_int_equal(spit(path, "garbage\n", 8, "ab"), 0); /* unparsable, with newline */
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, &rec, &err), 0);
+    assert_true(rec.torn);
+    assert_int_equal(rec.torn_bytes, 8);
+    assert_int_equal(ea_audit_record_count(a), 4);
+    ea_audit_close(&a);
+    aside = slurp(rec.aside_path, &len);
+    if (strcmp(aside_path, rec.aside_path) == 0) {
+        assert_int_equal(len, sizeof torn - 1 + 8);
+        assert_memory_equal(aside + sizeof torn - 1, "garbage\n", 8);
+    } else {
+        assert_int_equal(len, 8);
+        assert_true(file_exists(aside_path));
+    }
+    free(aside);
+    free(good);
+    assert_int_equal(ea_audit_verify(dir_of(state), &report, &err), 0);
+    assert_int_equal(report.n_problems, 0);
+}
+
+static void test_verify_reports_torn_tail(void **state)
+{
+    write_turns(state, 1);
+    char path[PATH_MAX];
+    log_path(state, path, sizeof path);
+    assert_int_equal(spit(path, "{\"v\":1", 6, "ab"), 0);
+    ea_audit_report report;
+    assert_int_equal(ea_audit_verify(dir_of(state), &report, NULL), 0);
+    assert_int_equal(report.n_problems, 1);
+    assert_int_equal(report.problems[0].seq, -1);
+    assert_non_null(strstr(report.problems[0].text, "no newline: 6 bytes"));
+}
+
+static void test_turn_rules_and_lookup(void **state)
+{
+    ea_audit *a = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, NULL, &err), 0);
+    int t1 = append_request(a, "first", 0);
+    append_completed(a, t1, "resp_a");
+
+    ea_audit_result res;
+    ea_audit_result_init(&res);
+    assert_int_equal(ea_audit_append_result(a, t1, &res, &err), -1); /* a second result */
+    assert_non_null(strstr(err.msg, "has a result already"));
+    assert_int_equal(ea_audit_append_result(a, 7, &res, &err), -1); /* no such request */
+
+    ea_audit_request req;
+    ea_audit_request_init(&req);
+    req.parent_turn = 9;
+    assert_int_equal(ea_audit_append_request(a, &req, NULL, &err), -1);
+    assert_int_equal(err.code, EA_EXIT_USAGE);
+    req.parent_turn = 0;
+    req.params_json = "{not json";
+    assert_int_equal(ea_audit_append_request(a, &req, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "params is not valid JSON"));
+    assert_int_equal(ea_audit_next_seq(a), 2); /* nothing was written by the failures */
+
+    /* Branch from turn 1 (--from 1), failing with an API error and one recorded image. */
+    int t2 = append_request(a, "second", t1);
+    ea_audit_image img = {.path = "images/2-1.png", .bytes = 3, .width = 1024, .height = 1536,
+                          .format = "png"};
+    assert_int_equal(ea_sha256_hex("PNG", 3, img.sha256, NULL), 0);
+    ea_audit_error api_error = {.type = "invalid_request_error", .code = "moderation_blocked",
+                                .message = "Your request was rejected", .param = NULL};
+    ea_audit_result_init(&res);
+    res.status = EA_AUDIT_FAILED;
+    res.http_status = 400;
+    res.images = &img;
+    res.n_images = 1;
+    res.error = &api_error;
+    assert_int_equal(ea_audit_append_result(a, t2, &res, &err), 0);
+
+    ea_audit_turn t;
+    assert_int_equal(ea_audit_find_turn(a, t2, &t, &err), 0);
+    assert_int_equal(t.parent_turn, 1);
+    assert_int_equal(t.request_seq, 2);
+    assert_int_equal(t.result_seq, 3);
+    assert_true(t.has_result);
+    assert_int_equal(t.status, EA_AUDIT_FAILED);
+    assert_int_equal(t.http_status, 400);
+    assert_null(t.response_id);
+    assert_true(isnan(t.cost_usd));
+    assert_int_equal(t.n_images, 1);
+    ea_audit_image got;
+    assert_int_equal(ea_audit_turn_image(a, t2, 0, &got, &err), 0);
+    assert_string_equal(got.path, "images/2-1.png");
+    assert_string_equal(got.sha256, img.sha256);
+    assert_int_equal(got.width, 1024);
+    assert_int_equal(got.height, 1536);
+    assert_int_equal(ea_audit_turn_image(a, t2, 1, &got, &err), -1);
+    assert_int_equal(ea_audit_find_turn(a, 5, &t, &err), -1);
+    /* A failed turn does not move the chain: the last response is still turn 1's. */
+    assert_string_equal(ea_audit_last_response_id(a), "resp_a");
+    ea_audit_close(&a);
+
+    /* The same answers from a reopened log. */
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_READ, &a, NULL, &err), 0);
+    assert_int_equal(ea_audit_find_turn(a, t1, &t, &err), 0);
+    assert_string_equal(t.response_id, "resp_a");
+    assert_string_equal(t.prompt, "first");
+    assert_int_equal(t.status, EA_AUDIT_COMPLETED);
+    assert_string_equal(ea_audit_last_response_id(a), "resp_a");
+    ea_audit_close(&a);
+
+    char path[PATH_MAX];
+    log_path(state, path, sizeof path);
+    char *text = slurp(path, NULL);
+    assert_non_null(strstr(text, "\"error\":{\"type\":\"invalid_request_error\","
+                                 "\"code\":\"moderation_blocked\","
+                                 "\"message\":\"Your request was rejected\",\"param\":null}"));
+    assert_non_null(strstr(text, "\"images\":[{\"path\":\"images/2-1.png\",\"sha256\":\""));
+    assert_non_null(strstr(text, "\"bytes\":3,\"width\":1024,\"height\":1536,\"format\":\"png\"}]"));
+    free(text);
+
+    /* The image is not on disk: verify says so, by name. */
+    ea_audit_report report;
+    assert_int_equal(ea_audit_verify(dir_of(state), &report, &err), 0);
+    assert_int_equal(report.n_problems, 1);
+    assert_int_equal(report.problems[0].seq, 3);
+    assert_string_equal(report.problems[0].file, "images/2-1.png");
+    assert_non_null(strstr(report.problems[0].text, "images/2-1.png is missing"));
+}
+
+static void test_read_mode_refuses_appends_and_missing_log_is_empty(void **state)
+{
+    ea_audit *a = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_READ, &a, NULL, &err), 0);
+    assert_int_equal(ea_audit_record_count(a), 0);
+    assert_string_equal(ea_audit_last_hash(a), "");
+    assert_null(ea_audit_last_response_id(a));
+    ea_audit_request req;
+    ea_audit_request_init(&req);
+    assert_int_equal(ea_audit_append_request(a, &req, NULL, &err), -1);
+    ea_audit_close(&a);
+    char path[PATH_MAX];
+    log_path(state, path, sizeof path);
+    assert_false(file_exists(path));
+}
+
+static void test_sha256_known_answers(void **state)
+{
+    (void)state;
+    char hex[EA_SHA256_HEX_SIZE];
+    assert_int_equal(ea_sha256_hex("abc", 3, hex, NULL), 0);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_int_equal(ea_sha256_hex("", 0, hex, NULL), 0);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/abc", dir_of(state));
+    assert_int_equal(spit(path, "abc", 3, "wb"), 0);
+    uint64_t bytes = 0;
+    assert_int_equal(ea_sha256_file_hex(path, hex, &bytes, NULL), 0);
+    assert_int_equal(bytes, 3);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    ea_err err = {0};
+    assert_int_equal(ea_sha256_file_hex("/nonexistent/x", hex, &bytes, &err), -1);
+    assert_non_null(strstr(err.msg, "/nonexistent/x"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_records_layout_and_chain, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(test_file_is_ascii_and_strings_kept, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(test_verify_names_the_changed_record, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(test_verify_reports_unparsable_middle_line, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(test_torn_tail_moved_aside_and_log_continues,
+                                        store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_verify_reports_torn_tail, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(test_turn_rules_and_lookup, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_read_mode_refuses_appends_and_missing_log_is_empty,
+                                        store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_sha256_known_answers, store_setup, store_teardown),
+    };
+    return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
+}

@@ -1,0 +1,432 @@
+/* Sessions: folders and modes whatever the umask, a whole turn saved in the contract's order,
+ * the one-writer lock, lookups by name or ID, listing newest first, and self-healing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/wait.h>
+#include <time.h>
+
+#include "easel/session.h"
+#include "store_fixture.h"
+
+static const unsigned char png_bytes[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 1, 2};
+
+static void path_in(const ea_session *s, const char *name, char *out, size_t size)
+{
+    snprintf(out, size, "%s/%s", ea_session_dir(s), name);
+}
+
+/* One complete turn with one image; returns the turn number. */
+static int run_turn(ea_session *s, const char *prompt, const char *response_id, int parent)
+{
+    ea_err err = {0};
+    ea_audit_request req;
+    ea_audit_request_init(&req);
+    req.api = "responses";
+    req.endpoint = "/v1/responses";
+    req.model = "gpt-image-2";
+    req.prompt = prompt;
+    req.previous_response_id = ea_session_last_response_id(s);
+    req.parent_turn = parent;
+    int turn = 0;
+    assert_int_equal(ea_session_begin_turn(s, &req, &turn, &err), 0);
+
+    ea_audit_image img;
+    assert_int_equal(ea_session_save_image(s, turn, 1, "png", png_bytes, sizeof png_bytes, &img,
+                                           &err), 0);
+    img.width = img.height = 1024;
+    ea_audit_result res;
+    ea_audit_result_init(&res);
+    res.status = EA_AUDIT_COMPLETED;
+    res.http_status = 200;
+    res.response_id = response_id;
+    res.images = &img;
+    res.n_images = 1;
+    res.cost_usd = 0.25;
+    assert_int_equal(ea_session_end_turn(s, turn, &res, &err), 0);
+    return turn;
+}
+
+static void check_private_modes(const ea_session *s)
+{
+    char path[PATH_MAX];
+    assert_int_equal(mode_of(ea_session_dir(s)), 0700);
+    path_in(s, "images", path, sizeof path);
+    assert_int_equal(mode_of(path), 0700);
+    path_in(s, "session.json", path, sizeof path);
+    assert_int_equal(mode_of(path), 0600);
+    path_in(s, "audit.jsonl", path, sizeof path);
+    assert_int_equal(mode_of(path), 0600);
+    path_in(s, "lock", path, sizeof path);
+    assert_int_equal(mode_of(path), 0600);
+}
+
+static void test_modes_whatever_the_umask(void **state)
+{
+    (void)state;
+    const mode_t masks[] = {0, 077};
+    for (size_t i = 0; i < 2; i++) {
+        umask(masks[i]);
+        char name[16];
+        snprintf(name, sizeof name, "umask-%zu", i);
+        ea_session *s = NULL;
+        ea_err err = {0};
+        assert_int_equal(ea_session_create(name, NULL, &s, &err), 0);
+        assert_true(ea_session_is_id(ea_session_id(s)));
+        run_turn(s, "a cat", "resp_1", 0);
+        check_private_modes(s);
+        char path[PATH_MAX];
+        path_in(s, "images/1-1.png", path, sizeof path);
+        assert_int_equal(mode_of(path), 0600);
+        char root[PATH_MAX];
+        assert_int_equal(ea_sessions_root(root, sizeof root, &err), 0);
+        assert_int_equal(mode_of(root), 0700);
+        ea_session_close(&s);
+        assert_null(s);
+    }
+    umask(022);
+}
+
+static void test_turn_saved_in_order_and_reopened(void **state)
+{
+    (void)state;
+    ea_session_defaults defaults;
+    ea_session_defaults_init(&defaults);
+    snprintf(defaults.model, sizeof defaults.model, "gpt-image-2");
+    snprintf(defaults.api, sizeof defaults.api, "responses");
+    defaults.partials = 2;
+    ea_session *s = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_session_create("cats", &defaults, &s, &err), 0);
+    int t1 = run_turn(s, "a cat", "resp_1", 0);
+    int t2 = run_turn(s, "now blue", "resp_2", 0);
+    assert_int_equal(t1, 1);
+    assert_int_equal(t2, 2);
+
+    /* The image holds the exact bytes; no temp file is left behind. */
+    char path[PATH_MAX], images[PATH_MAX];
+    path_in(s, "images/2-1.png", path, sizeof path);
+    size_t len;
+    char *bytes = slurp(path, &len);
+    assert_int_equal(len, sizeof png_bytes);
+    assert_memory_equal(bytes, png_bytes, len);
+    free(bytes);
+    path_in(s, "images", images, sizeof images);
+    assert_int_equal(count_entries(images, ""), 2);  /* 1-1.png and 2-1.png */
+    assert_int_equal(count_entries(images, "."), 0); /* no .2-1.png.tmp-XXXXXX */
+    assert_int_equal(count_entries(ea_session_dir(s), ".session.json.tmp"), 0);
+
+    /* session.json sums the turns. */
+    path_in(s, "session.json", path, sizeof path);
+    char *json = slurp(path, NULL);
+    assert_non_null(strstr(json, "\"name\": \"cats\""));
+    assert_non_null(strstr(json, "\"last_response_id\": \"resp_2\""));
+    assert_non_null(strstr(json, "\"turns\": 2"));
+    assert_non_null(strstr(json, "\"images\": 2"));
+    assert_non_null(strstr(json, "\"spend_usd\": 0.5"));
+    assert_non_null(strstr(json, "\"partials\": 2"));
+    assert_non_null(strstr(json, "\"quality\": null"));
+    free(json);
+    char id[EA_SESSION_ID_LEN + 1];
+    snprintf(id, sizeof id, "%s", ea_session_id(s));
+    ea_session_close(&s);
+
+    /* By name, then by ID: the same session, and the chain continues from resp_2. */
+    assert_int_equal(ea_session_open("cats", EA_SESSION_READ, &s, &err), 0);
+    assert_string_equal(ea_session_id(s), id);
+    assert_string_equal(ea_session_last_response_id(s), "resp_2");
+    assert_string_equal(ea_session_get_defaults(s)->model, "gpt-image-2");
+    assert_int_equal(ea_session_get_defaults(s)->partials, 2);
+    assert_string_equal(ea_session_get_defaults(s)->quality, "");
+    ea_session_close(&s);
+    assert_int_equal(ea_session_open(id, EA_SESSION_WRITE, &s, &err), 0);
+    assert_string_equal(ea_session_name(s), "cats");
+
+    /* --from 1: branch from turn 1's response. */
+    ea_audit_turn from;
+    assert_int_equal(ea_audit_find_turn(ea_session_audit(s), 1, &from, &err), 0);
+    assert_string_equal(from.response_id, "resp_1");
+    ea_audit_image first;
+    assert_int_equal(ea_audit_turn_image(ea_session_audit(s), 1, 0, &first, &err), 0);
+    assert_string_equal(first.path, "images/1-1.png");
+    assert_int_equal(first.bytes, sizeof png_bytes);
+    int t3 = run_turn(s, "a branch", "resp_3", 1);
+    assert_int_equal(t3, 3);
+    ea_audit_turn branch;
+    assert_int_equal(ea_audit_find_turn(ea_session_audit(s), 3, &branch, &err), 0);
+    assert_int_equal(branch.parent_turn, 1);
+    assert_string_equal(branch.previous_response_id, "resp_2");
+
+    ea_audit_report report;
+    assert_int_equal(ea_audit_verify(ea_session_dir(s), &report, &err), 0);
+    assert_int_equal(report.n_problems, 0);
+    assert_int_equal(report.images, 3);
+    ea_session_close(&s);
+}
+
+static void test_verify_names_a_changed_or_missing_image(void **state)
+{
+    (void)state;
+    ea_session *s = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_session_create(NULL, NULL, &s, &err), 0);
+    assert_string_equal(ea_session_name(s), "");
+    run_turn(s, "one", "resp_1", 0);
+    run_turn(s, "two", "resp_2", 0);
+
+    char path[PATH_MAX];
+    path_in(s, "images/2-1.png", path, sizeof path);
+    unsigned char changed[sizeof png_bytes];
+    memcpy(changed, png_bytes, sizeof changed);
+    changed[9] ^= 1; /* same size, one bit different */
+    assert_int_equal(spit(path, changed, sizeof changed, "wb"), 0);
+    ea_audit_report report;
+    assert_int_equal(ea_audit_verify(ea_session_dir(s), &report, &err), 0);
+    assert_int_equal(report.n_problems, 1);
+    assert_int_equal(report.problems[0].seq, 3);
+    assert_string_equal(report.problems[0].file, "images/2-1.png");
+    assert_non_null(strstr(report.problems[0].text, "does not match its sha256"));
+
+    assert_int_equal(spit(path, png_bytes, 4, "wb"), 0); /* truncated */
+    assert_int_equal(ea_audit_verify(ea_session_dir(s), &report, &err), 0);
+    assert_int_equal(report.n_problems, 1);
+    assert_non_null(strstr(report.problems[0].text, "images/2-1.png has 4 bytes, the log says 11"));
+
+    path_in(s, "images/1-1.png", path, sizeof path);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(ea_audit_verify(ea_session_dir(s), &report, &err), 0);
+    assert_int_equal(report.n_problems, 2);
+    assert_int_equal(report.problems[0].seq, 1);
+    assert_string_equal(report.problems[0].file, "images/1-1.png");
+    assert_non_null(strstr(report.problems[0].text, "missing"));
+    ea_session_close(&s);
+}
+
+static void test_lock_refuses_a_second_writer(void **state)
+{
+    (void)state;
+    ea_session *writer = NULL, *second = NULL, *reader = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_session_create("busy", NULL, &writer, &err), 0);
+
+    /* flock belongs to the open file description: a second open in this process conflicts. */
+    assert_int_equal(ea_session_open("busy", EA_SESSION_WRITE, &second, &err), -1);
+    assert_null(second);
+    assert_int_equal(err.code, EA_EXIT_USAGE);
+    assert_non_null(strstr(err.msg, "is in use by another easel"));
+    char pid[32];
+    snprintf(pid, sizeof pid, "(pid %ld)", (long)getpid());
+    assert_non_null(strstr(err.msg, pid));
+
+    /* Another process is refused the same way. */
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        ea_session *s = NULL;
+        ea_err child_err = {0};
+        int rc = ea_session_open("busy", EA_SESSION_WRITE, &s, &child_err);
+        _exit(rc == -1 && child_err.code == EA_EXIT_USAGE ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+
+    /* Readers need no lock. */
+    assert_int_equal(ea_session_open("busy", EA_SESSION_READ, &reader, &err), 0);
+    ea_audit_request req;
+    ea_audit_request_init(&req);
+    assert_int_equal(ea_session_begin_turn(reader, &req, NULL, &err), -1);
+    ea_session_close(&reader);
+
+    ea_session_close(&writer);
+    assert_int_equal(ea_session_open("busy", EA_SESSION_WRITE, &second, &err), 0);
+    ea_session_close(&second);
+}
+
+static void test_names_lookup_and_open_or_create(void **state)
+{
+    (void)state;
+    ea_session *s = NULL;
+    ea_err err = {0};
+    bool created = false;
+    assert_int_equal(ea_session_open_or_create("dogs", NULL, &s, &created, &err), 0);
+    assert_true(created);
+    char id[EA_SESSION_ID_LEN + 1];
+    snprintf(id, sizeof id, "%s", ea_session_id(s));
+    ea_session_close(&s);
+    assert_int_equal(ea_session_open_or_create("dogs", NULL, &s, &created, &err), 0);
+    assert_false(created);
+    assert_string_equal(ea_session_id(s), id);
+    ea_session_close(&s);
+
+    assert_int_equal(ea_session_create("dogs", NULL, &s, &err), -1);
+    assert_non_null(strstr(err.msg, "exists already"));
+    assert_non_null(strstr(err.msg, id));
+    assert_int_equal(ea_session_create("20261125-153012-ab12", NULL, &s, &err), -1);
+    assert_int_equal(ea_session_create("bad\nname", NULL, &s, &err), -1);
+    assert_int_equal(ea_session_create("", NULL, &s, &err), -1);
+    assert_int_equal(ea_session_create("caf\xe9", NULL, &s, &err), -1); /* Latin-1 */
+    assert_non_null(strstr(err.msg, "UTF-8"));
+    assert_int_equal(ea_session_open("nobody", EA_SESSION_READ, &s, &err), -1);
+    assert_int_equal(err.code, EA_EXIT_USAGE);
+    assert_non_null(strstr(err.msg, "no session is named or numbered 'nobody'"));
+    assert_null(s);
+}
+
+static void test_list_newest_first(void **state)
+{
+    (void)state;
+    ea_session_list list;
+    ea_err err = {0};
+    assert_int_equal(ea_session_list_load(&list, &err), 0); /* no sessions folder yet */
+    assert_int_equal(list.count, 0);
+    ea_session_list_free(&list);
+
+    const char *names[] = {"oldest", "middle", "newest"};
+    for (int i = 0; i < 3; i++) {
+        ea_session *s = NULL;
+        assert_int_equal(ea_session_create(names[i], NULL, &s, &err), 0);
+        if (i == 1)
+            run_turn(s, "x", "resp_x", 0);
+        ea_session_close(&s);
+        nanosleep(&(struct timespec){.tv_nsec = 3 * 1000 * 1000}, NULL); /* distinct ms */
+    }
+    assert_int_equal(ea_session_list_load(&list, &err), 0);
+    assert_int_equal(list.count, 3);
+    assert_string_equal(list.items[0].name, "newest");
+    assert_string_equal(list.items[1].name, "middle");
+    assert_string_equal(list.items[2].name, "oldest");
+    assert_int_equal(list.items[1].turns, 1);
+    assert_int_equal(list.items[1].images, 1);
+    assert_true(list.items[1].spend_usd > 0.24 && list.items[1].spend_usd < 0.26);
+    /* IDs sort by time to the second; created breaks ties within it. */
+    assert_true(strcmp(list.items[0].created, list.items[2].created) > 0);
+    assert_true(strncmp(list.items[0].id, list.items[2].id, 15) >= 0);
+    ea_session_list_free(&list);
+    assert_null(list.items);
+}
+
+static void test_interrupted_turn_and_stale_summary_heal(void **state)
+{
+    (void)state;
+    ea_session *s = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_session_create("crash", NULL, &s, &err), 0);
+    run_turn(s, "fine", "resp_1", 0);
+    ea_audit_request req;
+    ea_audit_request_init(&req);
+    req.prompt = "cut off";
+    int turn = 0;
+    assert_int_equal(ea_session_begin_turn(s, &req, &turn, &err), 0);
+    /* The process "dies" here: no image, no result. Also damage the summary. */
+    char path[PATH_MAX];
+    path_in(s, "session.json", path, sizeof path);
+    char *json = slurp(path, NULL);
+    char *turns = strstr(json, "\"turns\": 1");
+    assert_non_null(turns);
+    turns[9] = '7';
+    assert_int_equal(spit(path, json, strlen(json), "wb"), 0);
+    free(json);
+    ea_session_close(&s);
+
+    /* READ mode reports, changes nothing. */
+    assert_int_equal(ea_session_open("crash", EA_SESSION_READ, &s, &err), 0);
+    assert_int_equal(ea_audit_open_turn(ea_session_audit(s)), 2);
+    assert_int_equal(ea_session_interrupted_turns(s), 0);
+    ea_session_close(&s);
+
+    assert_int_equal(ea_session_open("crash", EA_SESSION_WRITE, &s, &err), 0);
+    assert_int_equal(ea_session_interrupted_turns(s), 1);
+    ea_audit_turn t;
+    assert_int_equal(ea_audit_find_turn(ea_session_audit(s), turn, &t, &err), 0);
+    assert_true(t.has_result);
+    assert_int_equal(t.status, EA_AUDIT_INTERRUPTED);
+    assert_string_equal(ea_session_last_response_id(s), "resp_1");
+    json = slurp(path, NULL);
+    assert_non_null(strstr(json, "\"turns\": 2")); /* recomputed from the log */
+    free(json);
+    ea_audit_report report;
+    assert_int_equal(ea_audit_verify(ea_session_dir(s), &report, &err), 0);
+    assert_int_equal(report.n_problems, 0);
+    ea_session_close(&s);
+}
+
+static void test_torn_log_recovered_on_open(void **state)
+{
+    (void)state;
+    ea_session *s = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_session_create("torn", NULL, &s, &err), 0);
+    run_turn(s, "one", "resp_1", 0);
+    char path[PATH_MAX];
+    path_in(s, "audit.jsonl", path, sizeof path);
+    ea_session_close(&s);
+    assert_int_equal(spit(path, "{\"v\":1,\"se", 10, "ab"), 0);
+
+    assert_int_equal(ea_session_open("torn", EA_SESSION_WRITE, &s, &err), 0);
+    const ea_audit_recovery *rec = ea_session_recovery(s);
+    assert_true(rec->torn);
+    assert_int_equal(rec->torn_bytes, 10);
+    size_t len;
+    char *aside = slurp(rec->aside_path, &len);
+    assert_int_equal(len, 10);
+    assert_memory_equal(aside, "{\"v\":1,\"se", 10);
+    free(aside);
+    assert_int_equal(run_turn(s, "two", "resp_2", 0), 2);
+    ea_audit_report report;
+    assert_int_equal(ea_audit_verify(ea_session_dir(s), &report, &err), 0);
+    assert_int_equal(report.n_problems, 0);
+    ea_session_close(&s);
+}
+
+static void test_save_image_rules(void **state)
+{
+    (void)state;
+    ea_session *s = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_session_create("rules", NULL, &s, &err), 0);
+    ea_audit_image img;
+    /* No such turn yet. */
+    assert_int_equal(ea_session_save_image(s, 1, 1, "png", "x", 1, &img, &err), -1);
+    int turn = run_turn(s, "one", "resp_1", 0);
+    /* A finished turn takes no more images. */
+    assert_int_equal(ea_session_save_image(s, turn, 2, "png", "x", 1, &img, &err), -1);
+    assert_non_null(strstr(err.msg, "finished"));
+    ea_audit_request req;
+    ea_audit_request_init(&req);
+    assert_int_equal(ea_session_begin_turn(s, &req, &turn, &err), 0);
+    assert_int_equal(ea_session_save_image(s, turn, 1, "../x", "x", 1, &img, &err), -1);
+    assert_int_equal(ea_session_save_image(s, turn, 0, "png", "x", 1, &img, &err), -1);
+    assert_int_equal(ea_session_save_image(s, turn, 1, "jpg", "x", 1, &img, &err), 0);
+    assert_string_equal(img.path, "images/2-1.jpg");
+    assert_string_equal(img.format, "jpeg");
+    assert_int_equal(img.bytes, 1);
+    ea_session_close(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_modes_whatever_the_umask, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(test_turn_saved_in_order_and_reopened, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(test_verify_names_a_changed_or_missing_image,
+                                        store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_lock_refuses_a_second_writer, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(test_names_lookup_and_open_or_create, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(test_list_newest_first, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_interrupted_turn_and_stale_summary_heal,
+                                        store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_torn_log_recovered_on_open, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(test_save_image_rules, store_setup, store_teardown),
+    };
+    return cmocka_run_group_tests_name("session", tests, NULL, NULL);
+}
