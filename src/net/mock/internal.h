@@ -1,0 +1,193 @@
+/* mock/internal.h: what the offline backend's files share; not a public API.
+ * server.c routes HTTP requests, request.c turns a request into a job (an ea_params checked by
+ * the same rules as the client, plus decoded input images), job.c draws and encodes the
+ * pictures, images.c and responses.c shape them as the two APIs do, stream.c frames events
+ * and injects faults, chain.c remembers responses for previous_response_id. */
+#ifndef EASEL_MOCK_INTERNAL_H
+#define EASEL_MOCK_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "easel/buf.h"
+#include "easel/image.h"
+#include "easel/mock.h"
+#include "easel/params.h"
+#include "easel/prices.h"
+
+#define MOCK_MAX_BODY ((size_t)64 << 20)  /* request bodies past this get 413 */
+#define MOCK_MAX_OUTPUTS 10               /* n is 1-10 */
+#define MOCK_OFFLINE_NOTE "(offline stand-in)"
+
+enum mock_route {
+    MOCK_ROUTE_UNKNOWN = 0,
+    MOCK_ROUTE_GENERATIONS,
+    MOCK_ROUTE_EDITS,
+    MOCK_ROUTE_RESPONSES,
+};
+
+typedef struct mock_chain mock_chain;
+/* The server is the public ea_mock; the other files see it through the accessors below. */
+typedef struct ea_mock mock_server;
+
+/* ---- errors answered as {"error":{message,type,param,code}} ---- */
+
+typedef struct mock_error {
+    int status;            /* HTTP status */
+    const char *type;      /* "invalid_request_error", "server_error", ... */
+    const char *code;      /* NULL becomes JSON null */
+    char param[64];        /* "" becomes JSON null */
+    char message[1100];
+} mock_error;
+
+/* Fills e and returns -1. param and code may be NULL. */
+int mock_fail(mock_error *e, int status, const char *type, const char *code, const char *param,
+              const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+int mock_error_body(ea_buf *out, const mock_error *e);
+
+/* ---- JSON and base64 writing (json.c) ---- */
+
+/* Appends s as a quoted JSON string. All return 0, or -1 when the buffer is full. */
+int mock_json_string(ea_buf *out, const char *s);
+int mock_base64_encode(ea_buf *out, const void *bytes, size_t n);
+/* Decodes standard base64 (padding optional, no whitespace); -1 on a bad character. */
+int mock_base64_decode(const char *text, size_t n, ea_buf *out);
+
+/* ---- the job: one request, parsed and checked ---- */
+
+typedef struct mock_job {
+    enum mock_route route;
+    ea_params params;          /* resolved by ea_params_resolve */
+    bool stream;
+    char request_id[40];       /* req_<hex>, also quoted in moderation messages */
+    long created;              /* unix seconds */
+
+    /* What the images are, as reported on the wire. */
+    int w, h;
+    const char *quality;       /* low, medium, high (auto reports medium) */
+    const char *background;    /* transparent or opaque */
+    const char *format;        /* png, jpeg or webp */
+    int compression;           /* 0-100 */
+    int n_outputs;
+    int partials;
+
+    /* Inputs of an edit: the images (the previous response's first) and the mask. */
+    ea_image sources[EA_MAX_IMAGES + 1];
+    int n_sources;
+    ea_image mask;             /* mask.rgba == NULL when there is none */
+
+    /* Responses API only. */
+    char *previous_response_id;
+    char *tools_json;          /* the request's tools and tool_choice, echoed back */
+    char *tool_choice_json;
+    bool store;
+    bool edit;                 /* the tool's action after "auto" was decided */
+    char *revised_prompt;
+    char response_id[48];
+    char item_id[48];
+
+    /* Drawn and encoded outputs, filled by mock_job_render/mock_job_encode. */
+    ea_image finals[MOCK_MAX_OUTPUTS];
+    ea_buf encoded[MOCK_MAX_OUTPUTS];  /* the file bytes of each final image */
+    ea_buf b64[MOCK_MAX_OUTPUTS];      /* the same, base64 */
+
+    /* Where a stream stands: the image and partial next due (Images API), or the next step
+     * of the Responses event sequence. */
+    int next_image, next_partial, next_step;
+} mock_job;
+
+void mock_job_init(mock_job *job, enum mock_route route);
+void mock_job_free(mock_job *job);
+
+/* request.c: a request body into a checked job. On failure e holds the 400 to answer. */
+int mock_request_json(mock_server *srv, mock_job *job, const char *body, size_t len,
+                      mock_error *e);
+typedef struct mock_part {
+    char *name;
+    char *filename;            /* NULL for a text part */
+    char *content_type;        /* NULL when the part named none */
+    ea_buf data;
+    struct mock_part *next;
+} mock_part;
+int mock_request_multipart(mock_server *srv, mock_job *job, const mock_part *parts,
+                           mock_error *e);
+void mock_parts_free(mock_part **parts);
+
+/* job.c: drawing, encoding and accounting shared by both APIs. */
+int mock_job_render(mock_job *job, int index, mock_error *e);         /* finals[index] */
+int mock_job_encode_final(mock_job *job, int index, mock_error *e);   /* encoded/b64[index] */
+/* A partial frame of finals[index], as base64 into out. */
+int mock_job_partial_b64(mock_job *job, int index, int partial, ea_buf *out, mock_error *e);
+void mock_job_size_text(const mock_job *job, char *out, size_t len);
+long mock_job_text_tokens(const mock_job *job);
+long mock_job_image_input_tokens(const mock_job *job);
+long mock_job_output_tokens(const mock_server *srv, const mock_job *job);
+/* Deterministic from the prompt; the caller frees. */
+char *mock_revised_prompt(const char *prompt, bool edit);
+/* "<prefix><32 hex digits>" from the system's random source. */
+void mock_random_id(char *out, size_t len, const char *prefix);
+
+/* ---- streams (stream.c) ---- */
+
+/* One event as a producer hands it over: the stream layer frames it and applies faults. */
+typedef struct mock_event {
+    const char *name;          /* the event: line, also the JSON's "type" */
+    ea_buf *json;              /* the data: line; the producer appends to it */
+    bool partial;              /* a partial image: counted by drop-after and error-event */
+} mock_event;
+
+/* Writes the next event. seq is its sequence number (Responses events carry it).
+ * Returns 1 for an event, 0 at the end of the stream, -1 on failure (e set). */
+typedef int (*mock_next_event)(mock_server *srv, mock_job *job, int seq, mock_event *ev,
+                               mock_error *e);
+
+typedef struct mock_stream mock_stream;
+
+/* Takes ownership of job. numbered: events carry sequence_number (Responses API). */
+mock_stream *mock_stream_new(mock_server *srv, mock_job *job, mock_next_event next,
+                             bool numbered);
+/* A finished body sent through the same pacing (drip); takes the buffer's bytes. */
+mock_stream *mock_stream_new_body(mock_server *srv, ea_buf *body);
+/* For MHD_create_response_from_callback. */
+ssize_t mock_stream_read(void *cls, uint64_t pos, char *buf, size_t max);
+void mock_stream_free(void *cls);
+
+/* ---- the two APIs ---- */
+
+int mock_images_body(mock_server *srv, mock_job *job, ea_buf *out, mock_error *e);
+int mock_images_next(mock_server *srv, mock_job *job, int seq, mock_event *ev, mock_error *e);
+int mock_responses_body(mock_server *srv, mock_job *job, ea_buf *out, mock_error *e);
+int mock_responses_next(mock_server *srv, mock_job *job, int seq, mock_event *ev,
+                        mock_error *e);
+
+/* ---- previous_response_id store (chain.c) ---- */
+
+mock_chain *mock_chain_new(size_t max_entries, size_t max_bytes);
+void mock_chain_free(mock_chain **c);
+/* Remembers a response's final image (file bytes, copied) and prompt; evicts the oldest
+ * entries past the bounds. */
+int mock_chain_put(mock_chain *c, const char *response_id, const char *prompt,
+                   const void *image, size_t image_len);
+/* Copies the stored image and prompt out (caller frees both). false when the id is unknown
+ * (or memory ran out). */
+bool mock_chain_get(mock_chain *c, const char *response_id, void **image, size_t *image_len,
+                    char **prompt);
+
+/* ---- server services used by the other files (server.c) ---- */
+
+const ea_mock_config *mock_server_config(const mock_server *srv);
+const ea_prices *mock_server_prices(const mock_server *srv);
+mock_chain *mock_server_chain(mock_server *srv);
+/* Sleeps ms milliseconds; false when the server is stopping (the caller should give up). */
+bool mock_server_sleep(mock_server *srv, int ms);
+
+/* ---- faults (fault.c) ---- */
+
+/* The word of cfg->block_words that prompt contains (case-insensitive), or NULL. */
+const char *mock_fault_blocked_word(const ea_mock_config *cfg, const char *prompt);
+/* The error type and code the API uses with an HTTP status, and a message for it. */
+void mock_fault_status_error(int status, mock_error *e);
+
+#endif

@@ -1,0 +1,447 @@
+/* mock/server.c: the HTTP side of the offline backend. libmicrohttpd with a thread per
+ * connection, bound to 127.0.0.1 only: a streamed reply can then sleep between events in its
+ * content reader without holding up other connections. Bodies are collected (JSON) or split
+ * into parts (multipart) up to MOCK_MAX_BODY, then one handler per route answers. */
+#include "internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define POST_BUFFER_SIZE (64 * 1024)
+#define STREAM_BLOCK_SIZE (64 * 1024)
+#define CHAIN_MAX_ENTRIES 256
+#define CHAIN_MAX_BYTES ((size_t)256 << 20)
+
+struct ea_mock {
+    ea_mock_config cfg;
+    struct MHD_Daemon *daemon;
+    int port;
+    char base_url[64];
+    ea_prices *prices;          /* NULL when the table failed to load: job.c falls back */
+    mock_chain *chain;
+    pthread_mutex_t lock;       /* guards requests_seen and stopping */
+    pthread_cond_t stop_cond;   /* wakes sleeping streams when the server stops */
+    long requests_seen;
+    bool stopping;
+};
+
+/* One HTTP request, from its headers to the last byte of its reply. */
+typedef struct mock_conn {
+    enum mock_route route;
+    char request_id[40];
+    struct timespec started;
+    ea_buf body;                     /* a JSON body */
+    struct MHD_PostProcessor *post;  /* a multipart body, split into parts */
+    mock_part *parts;
+    mock_part *last_part;
+    size_t received;
+    bool too_large;
+    bool bad_multipart;
+} mock_conn;
+
+/* ---- services for the other files ---- */
+
+const ea_mock_config *mock_server_config(const mock_server *srv) { return &srv->cfg; }
+const ea_prices *mock_server_prices(const mock_server *srv) { return srv->prices; }
+mock_chain *mock_server_chain(mock_server *srv) { return srv->chain; }
+
+bool mock_server_sleep(mock_server *srv, int ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&srv->lock);
+    while (!srv->stopping && pthread_cond_timedwait(&srv->stop_cond, &srv->lock, &until) != ETIMEDOUT)
+        ;
+    bool running = !srv->stopping;
+    pthread_mutex_unlock(&srv->lock);
+    return running;
+}
+
+/* True while the status fault still applies: to the first status_count requests. */
+static bool status_fault_due(mock_server *srv)
+{
+    if (srv->cfg.status == 0)
+        return false;
+    pthread_mutex_lock(&srv->lock);
+    bool due = ++srv->requests_seen <= srv->cfg.status_count;
+    pthread_mutex_unlock(&srv->lock);
+    return due;
+}
+
+/* ---- collecting the request ---- */
+
+static enum mock_route route_of(const char *method, const char *url)
+{
+    if (strcmp(method, "POST") != 0)
+        return MOCK_ROUTE_UNKNOWN;
+    if (strcmp(url, "/v1/images/generations") == 0)
+        return MOCK_ROUTE_GENERATIONS;
+    if (strcmp(url, "/v1/images/edits") == 0)
+        return MOCK_ROUTE_EDITS;
+    if (strcmp(url, "/v1/responses") == 0)
+        return MOCK_ROUTE_RESPONSES;
+    return MOCK_ROUTE_UNKNOWN;
+}
+
+static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *filename, const char *content_type,
+                               const char *transfer_encoding, const char *data, uint64_t off,
+                               size_t size)
+{
+    (void)kind;
+    (void)transfer_encoding;
+    mock_conn *conn = cls;
+    mock_part *part = conn->last_part;
+    /* A part's first chunk comes at offset 0; an empty first call may precede it. */
+    bool continues = part && strcmp(part->name, key) == 0 && (off > 0 || part->data.len == 0);
+    if (!continues) {
+        part = calloc(1, sizeof *part);
+        if (!part)
+            return MHD_NO;
+        ea_buf_init(&part->data, MOCK_MAX_BODY);
+        part->name = strdup(key);
+        part->filename = filename ? strdup(filename) : NULL;
+        part->content_type = content_type ? strdup(content_type) : NULL;
+        if (conn->last_part)
+            conn->last_part->next = part;
+        else
+            conn->parts = part;
+        conn->last_part = part;
+        if (!part->name || (filename && !part->filename) || (content_type && !part->content_type))
+            return MHD_NO;
+    }
+    return ea_buf_append(&part->data, data, size) == 0 ? MHD_YES : MHD_NO;
+}
+
+static mock_conn *conn_new(struct MHD_Connection *c, enum mock_route route)
+{
+    mock_conn *conn = calloc(1, sizeof *conn);
+    if (!conn)
+        return NULL;
+    conn->route = route;
+    clock_gettime(CLOCK_MONOTONIC, &conn->started);
+    mock_random_id(conn->request_id, sizeof conn->request_id, "req_");
+    ea_buf_init(&conn->body, MOCK_MAX_BODY);
+    const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (route == MOCK_ROUTE_EDITS && type && strncasecmp(type, "multipart/form-data", 19) == 0) {
+        conn->post = MHD_create_post_processor(c, POST_BUFFER_SIZE, on_part, conn);
+        conn->bad_multipart = conn->post == NULL;
+    }
+    return conn;
+}
+
+static void conn_take(mock_conn *conn, const char *data, size_t size)
+{
+    if (conn->too_large || conn->bad_multipart || conn->route == MOCK_ROUTE_UNKNOWN)
+        return;
+    conn->received += size;
+    if (conn->received > MOCK_MAX_BODY) {
+        conn->too_large = true;
+        return;
+    }
+    if (conn->post)
+        conn->bad_multipart = MHD_post_process(conn->post, data, size) != MHD_YES;
+    else if (ea_buf_append(&conn->body, data, size) != 0)
+        conn->too_large = true;
+}
+
+static void conn_free(mock_conn *conn)
+{
+    if (conn->post)
+        MHD_destroy_post_processor(conn->post);
+    mock_parts_free(&conn->parts);
+    ea_buf_free(&conn->body);
+    free(conn);
+}
+
+/* ---- answering ---- */
+
+static long elapsed_ms(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - since->tv_sec) * 1000L + (now.tv_nsec - since->tv_nsec) / 1000000L;
+}
+
+/* Headers as the API sends them, plus one that says who is answering. */
+static void add_headers(struct MHD_Response *resp, const mock_conn *conn, const char *type)
+{
+    char ms[32];
+    snprintf(ms, sizeof ms, "%ld", elapsed_ms(&conn->started));
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(resp, "x-request-id", conn->request_id);
+    MHD_add_response_header(resp, "openai-processing-ms", ms);
+    MHD_add_response_header(resp, "openai-version", "2020-10-01");
+    MHD_add_response_header(resp, "x-easel-mock", "offline stand-in");
+}
+
+static void log_request(const mock_server *srv, const mock_conn *conn, int status, bool stream)
+{
+    if (srv->cfg.quiet)
+        return;
+    static const char *const names[] = {
+        "(no such route)", "images/generations", "images/edits", "responses",
+    };
+    fprintf(stderr, "easel mock: %s %d%s %s %ld ms\n", names[conn->route], status,
+            stream ? " stream" : "", conn->request_id, elapsed_ms(&conn->started));
+}
+
+/* Queues body (its bytes are taken) with status; paced by the drip fault when set. */
+static enum MHD_Result send_body(mock_server *srv, struct MHD_Connection *c, mock_conn *conn,
+                                 int status, ea_buf *body, const char *retry_after,
+                                 int retry_after_ms)
+{
+    struct MHD_Response *resp;
+    size_t len = body->len;
+    if (srv->cfg.drip_bps > 0) {
+        mock_stream *s = mock_stream_new_body(srv, body);
+        resp = s ? MHD_create_response_from_callback(len, STREAM_BLOCK_SIZE, mock_stream_read, s,
+                                                     mock_stream_free)
+                 : NULL;
+        if (s && !resp)
+            mock_stream_free(s);
+    } else {
+        char *bytes = ea_buf_steal(body, &len);
+        resp = bytes ? MHD_create_response_from_buffer(len, bytes, MHD_RESPMEM_MUST_FREE) : NULL;
+        if (bytes && !resp)
+            free(bytes);
+    }
+    ea_buf_free(body);
+    if (!resp)
+        return MHD_NO;
+    add_headers(resp, conn, "application/json");
+    if (retry_after && *retry_after)
+        MHD_add_response_header(resp, "retry-after", retry_after);
+    if (retry_after_ms >= 0) {
+        char ms[32];
+        snprintf(ms, sizeof ms, "%d", retry_after_ms);
+        MHD_add_response_header(resp, "retry-after-ms", ms);
+    }
+    log_request(srv, conn, status, false);
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+static enum MHD_Result send_error(mock_server *srv, struct MHD_Connection *c, mock_conn *conn,
+                                  const mock_error *e, const char *retry_after, int retry_after_ms)
+{
+    ea_buf body;
+    ea_buf_init(&body, EA_BUF_UNCAPPED);
+    if (mock_error_body(&body, e) != 0) {
+        ea_buf_free(&body);
+        return MHD_NO;
+    }
+    return send_body(srv, c, conn, e->status, &body, retry_after, retry_after_ms);
+}
+
+static enum MHD_Result send_stream(mock_server *srv, struct MHD_Connection *c, mock_conn *conn,
+                                   mock_job *job)
+{
+    bool responses = job->route == MOCK_ROUTE_RESPONSES;
+    mock_stream *s = mock_stream_new(srv, job, responses ? mock_responses_next : mock_images_next,
+                                     responses);
+    if (!s) {
+        mock_job_free(job);
+        free(job);
+        return MHD_NO;
+    }
+    /* From here the stream owns the job; MHD frees the stream with the response. */
+    struct MHD_Response *resp = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, STREAM_BLOCK_SIZE, mock_stream_read, s, mock_stream_free);
+    if (!resp) {
+        mock_stream_free(s);
+        return MHD_NO;
+    }
+    add_headers(resp, conn, "text/event-stream; charset=utf-8");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    log_request(srv, conn, 200, true);
+    enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+/* The whole answer of a request that is not streamed. */
+static int build_body(mock_server *srv, mock_job *job, ea_buf *body, mock_error *e)
+{
+    if (srv->cfg.delay_ms > 0 && !mock_server_sleep(srv, srv->cfg.delay_ms))
+        return mock_fail(e, 503, "server_error", NULL, NULL, "The offline stand-in is stopping.");
+    int rc = job->route == MOCK_ROUTE_RESPONSES ? mock_responses_body(srv, job, body, e)
+                                                : mock_images_body(srv, job, body, e);
+    if (rc == 0 && srv->cfg.malformed_event == 0) {
+        /* The malformed fault on a plain body: the JSON stops half way. */
+        body->len /= 2;
+        body->data[body->len] = '\0';
+    }
+    return rc;
+}
+
+static enum MHD_Result answer(mock_server *srv, struct MHD_Connection *c, mock_conn *conn,
+                              const char *method, const char *url)
+{
+    mock_error e;
+    if (status_fault_due(srv)) {
+        mock_fault_status_error(srv->cfg.status, &e);
+        return send_error(srv, c, conn, &e, srv->cfg.retry_after, srv->cfg.retry_after_ms);
+    }
+    if (conn->route == MOCK_ROUTE_UNKNOWN) {
+        mock_fail(&e, 404, "invalid_request_error", NULL, NULL, "Invalid URL (%s %s)", method, url);
+        return send_error(srv, c, conn, &e, NULL, -1);
+    }
+    if (conn->too_large) {
+        mock_fail(&e, 413, "invalid_request_error", NULL, NULL,
+                  "Request body too large: the offline stand-in takes at most %zu MiB.",
+                  MOCK_MAX_BODY >> 20);
+        return send_error(srv, c, conn, &e, NULL, -1);
+    }
+    if (conn->bad_multipart) {
+        mock_fail(&e, 400, "invalid_request_error", NULL, NULL,
+                  "Could not parse the multipart/form-data body of your request.");
+        return send_error(srv, c, conn, &e, NULL, -1);
+    }
+
+    mock_job *job = malloc(sizeof *job);
+    if (!job)
+        return MHD_NO;
+    mock_job_init(job, conn->route);
+    memcpy(job->request_id, conn->request_id, sizeof job->request_id);
+    int rc = conn->post ? mock_request_multipart(srv, job, conn->parts, &e)
+                        : mock_request_json(srv, job, conn->body.data ? conn->body.data : "",
+                                            conn->body.len, &e);
+    if (rc == 0 && job->stream)
+        return send_stream(srv, c, conn, job);
+
+    ea_buf body;
+    ea_buf_init(&body, EA_BUF_UNCAPPED);
+    if (rc == 0)
+        rc = build_body(srv, job, &body, &e);
+    mock_job_free(job);
+    free(job);
+    if (rc != 0) {
+        ea_buf_free(&body);
+        return send_error(srv, c, conn, &e, NULL, -1);
+    }
+    return send_body(srv, c, conn, 200, &body, NULL, -1);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **state)
+{
+    (void)version;
+    mock_server *srv = cls;
+    mock_conn *conn = *state;
+    if (!conn) {
+        /* Headers only so far; the body follows in later calls. */
+        *state = conn = conn_new(c, route_of(method, url));
+        return conn ? MHD_YES : MHD_NO;
+    }
+    if (*upload_size > 0) {
+        conn_take(conn, upload_data, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    return answer(srv, c, conn, method, url);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **state,
+                         enum MHD_RequestTerminationCode why)
+{
+    (void)cls;
+    (void)c;
+    (void)why;
+    if (*state)
+        conn_free(*state);
+    *state = NULL;
+}
+
+/* ---- life cycle ---- */
+
+ea_mock *ea_mock_start(const ea_mock_config *cfg, ea_err *err)
+{
+    if (cfg->port < 0 || cfg->port > 65535) {
+        ea_err_set(err, EA_EXIT_USAGE, "mock: port %d is not 0-65535", cfg->port);
+        return NULL;
+    }
+    ea_mock *m = calloc(1, sizeof *m);
+    if (!m) {
+        ea_err_set(err, EA_EXIT_INTERNAL, "mock: out of memory");
+        return NULL;
+    }
+    m->cfg = *cfg;
+    pthread_mutex_init(&m->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&m->stop_cond, &attr);
+    pthread_condattr_destroy(&attr);
+
+    ea_err price_err = { 0 };
+    m->prices = ea_prices_load(&price_err);
+    if (!m->prices && !cfg->quiet)
+        fprintf(stderr, "easel mock: %s; usage falls back to built-in token counts\n",
+                price_err.msg);
+    m->chain = mock_chain_new(CHAIN_MAX_ENTRIES, CHAIN_MAX_BYTES);
+
+    struct sockaddr_in addr = { 0 };
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)cfg->port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_POLL | (cfg->quiet ? 0 : MHD_USE_ERROR_LOG);
+    if (m->chain)
+        m->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, m,
+                                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                                     MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
+                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
+                                     MHD_OPTION_END);
+    const union MHD_DaemonInfo *info =
+        m->daemon ? MHD_get_daemon_info(m->daemon, MHD_DAEMON_INFO_BIND_PORT) : NULL;
+    if (!info || info->port == 0) {
+        ea_err_set(err, EA_EXIT_INTERNAL, "mock: cannot listen on 127.0.0.1:%d%s", cfg->port,
+                   cfg->port ? " (is the port in use?)" : "");
+        ea_mock_free(&m);
+        return NULL;
+    }
+    m->port = info->port;
+    snprintf(m->base_url, sizeof m->base_url, "http://127.0.0.1:%d/v1", m->port);
+    return m;
+}
+
+int ea_mock_port(const ea_mock *m) { return m->port; }
+const char *ea_mock_base_url(const ea_mock *m) { return m->base_url; }
+
+void ea_mock_free(ea_mock **mp)
+{
+    ea_mock *m = *mp;
+    if (!m)
+        return;
+    /* Wake sleeping streams first: stopping the daemon joins their threads. */
+    pthread_mutex_lock(&m->lock);
+    m->stopping = true;
+    pthread_cond_broadcast(&m->stop_cond);
+    pthread_mutex_unlock(&m->lock);
+    if (m->daemon)
+        MHD_stop_daemon(m->daemon);
+    mock_chain_free(&m->chain);
+    ea_prices_free(&m->prices);
+    pthread_cond_destroy(&m->stop_cond);
+    pthread_mutex_destroy(&m->lock);
+    free(m);
+    *mp = NULL;
+}

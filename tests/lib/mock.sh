@@ -1,0 +1,31 @@
+# Shared by the integration scripts (sourced): start and stop `easel mock` with faults, and
+# report results as "ok NAME" / "not ok NAME: why" lines that tests/run-integration.sh counts.
+: "${EASEL:?set EASEL to the easel binary}"
+
+mock_pid=
+mock_count=0
+
+# start_mock ARGS...: a mock on a free port; sets $url (http://127.0.0.1:PORT/v1).
+start_mock() {
+    stop_mock
+    mock_count=$((mock_count + 1))
+    # A file per mock, so the previous mock's first line is never read for this one.
+    first="$tmp/mock-first-line.$mock_count"
+    "$EASEL" mock --port 0 --quiet "$@" >"$first" 2>"$tmp/mock-stderr" &
+    mock_pid=$!
+    url=
+    tries=0
+    while [ -z "$url" ] && [ "$tries" -lt 50 ]; do
+        url=$(sed -n 's/^easel mock listening on //p' "$first" 2>/dev/null)
+        [ -n "$url" ] || { sleep 0.1; tries=$((tries + 1)); }
+    done
+    [ -n "$url" ] || { echo "not ok mock start: no first line ($(cat "$tmp/mock-stderr"))"; exit 1; }
+}
+
+stop_mock() {
+    if [ -n "$mock_pid" ]; then
+        kill "$mock_pid" 2>/dev/null
+        wait "$mock_pid" 2>/dev/null
+        mock_pid=
+    fi
+}
