@@ -83,6 +83,10 @@ typedef struct ea_audit_result {
     const char *usage_json;           /* "usage" as the API sent it, JSON text; NULL: null */
     double cost_usd;                  /* NAN: null */
     long ms_first_byte, ms_first_partial, ms_total; /* -1: null */
+    /* The attempts retried before the final one, as the text of a JSON array of
+     * {http_status, reason, delay_ms, request_id}; NULL: []. Every attempt is billed-safe by
+     * construction (nothing is retried that may have run), but the log still shows each. */
+    const char *retries_json;
     const ea_audit_error *error;      /* NULL: null */
 } ea_audit_result;
 

@@ -77,7 +77,9 @@ const ea_audit *ea_session_audit(const ea_session *s);
  *   ea_session_save_image   each image: temp file, fsync, rename, fsync the folder
  *   ea_session_end_turn     the result record (naming the saved images), then session.json */
 int ea_session_begin_turn(ea_session *s, const ea_audit_request *req, int *turn, ea_err *err);
-/* Saves the API's bytes, untouched, as images/TURN-K.EXT (k from 1; ext such as "png") and
+/* Saves the API's bytes, untouched, as images/TURN-K.EXT (k from 1; ext such as "png"), or,
+ * for k = 0, the last partial frame of a turn whose final image never came, as
+ * images/TURN-partial.EXT; and
  * fills *out with the path relative to the session dir, sha256, size and format; width and
  * height are left 0 for the caller, who has decoded the header. */
 int ea_session_save_image(ea_session *s, int turn, int k, const char *ext, const void *bytes,

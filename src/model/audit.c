@@ -272,6 +272,14 @@ static json_t *build_result(const ea_audit *a, int turn, const ea_audit_result *
                                   : json_null();
     if (!usage)
         return NULL;
+    json_t *retries = r->retries_json ? json_from_text(r->retries_json, false, "retries", err)
+                                      : json_array();
+    if (!retries || !json_is_array(retries)) {
+        json_decref(usage);
+        json_decref(retries);
+        ea_err_set(err, EA_EXIT_INTERNAL, "retries: not a JSON array");
+        return NULL;
+    }
     bool ok = true;
     json_t *rec = new_record(a, "result", turn, &ok);
     json_t *images = json_array();
@@ -292,10 +300,12 @@ static json_t *build_result(const ea_audit *a, int turn, const ea_audit_result *
         put(rec, "ms_first_byte", int_value(r->ms_first_byte, -1), &ok);
         put(rec, "ms_first_partial", int_value(r->ms_first_partial, -1), &ok);
         put(rec, "ms_total", int_value(r->ms_total, -1), &ok);
+        put(rec, "retries", json_incref(retries), &ok);
         put(rec, "error", error_value(r->error, &ok), &ok);
     }
     json_decref(images);
     json_decref(usage);
+    json_decref(retries);
     if (!ok) {
         json_decref(rec);
         ea_err_set(err, EA_EXIT_INTERNAL, "out of memory building an audit record");

@@ -514,11 +514,14 @@ int ea_session_save_image(ea_session *s, int turn, int k, const char *ext, const
         return -1;
     if (t.has_result)
         return ea_err_set(err, EA_EXIT_INTERNAL, "turn %d is finished already", turn);
-    if (k < 1 || !valid_extension(ext))
+    if (k < 0 || !valid_extension(ext))
         return ea_err_set(err, EA_EXIT_INTERNAL, "bad image name %d-%d.%s", turn, k, ext);
 
     char images[PATH_MAX], name[32];
-    snprintf(name, sizeof name, "%d-%d.%s", turn, k, ext);
+    if (k == 0)
+        snprintf(name, sizeof name, "%d-partial.%s", turn, ext);
+    else
+        snprintf(name, sizeof name, "%d-%d.%s", turn, k, ext);
     if (ea_path_join(images, sizeof images, s->dir, IMAGES_DIR, err) != 0 ||
         ea_mkdir_p(images, PRIVATE_DIR_MODE, err) != 0 ||
         ea_sha256_hex(bytes, n, out->sha256, err) != 0 ||

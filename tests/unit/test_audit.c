@@ -120,7 +120,7 @@ static void test_records_layout_and_chain(void **state)
                                    "\\u001B[31mred\\u001B[0m\",\"images\":[],\"partials\":2,"
                                    "\"usage\":{\"input_tokens\":10,\"output_tokens\":4160},"
                                    "\"cost_usd\":0.042,\"ms_first_byte\":120,"
-                                   "\"ms_first_partial\":null,\"ms_total\":9000,"
+                                   "\"ms_first_partial\":null,\"ms_total\":9000,\"retries\":[],"
                                    "\"error\":null}\n"));
 
     /* Reopened, the log knows where it stands. */

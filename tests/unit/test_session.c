@@ -400,7 +400,7 @@ static void test_save_image_rules(void **state)
     ea_audit_request_init(&req);
     assert_int_equal(ea_session_begin_turn(s, &req, &turn, &err), 0);
     assert_int_equal(ea_session_save_image(s, turn, 1, "../x", "x", 1, &img, &err), -1);
-    assert_int_equal(ea_session_save_image(s, turn, 0, "png", "x", 1, &img, &err), -1);
+    assert_int_equal(ea_session_save_image(s, turn, -1, "png", "x", 1, &img, &err), -1);
     assert_int_equal(ea_session_save_image(s, turn, 1, "jpg", "x", 1, &img, &err), 0);
     assert_string_equal(img.path, "images/2-1.jpg");
     assert_string_equal(img.format, "jpeg");

@@ -1,0 +1,78 @@
+/* turn: one generation or edit, from its request record to its result record: sends it through
+ * ea_http, parses the stream, saves each final image byte for byte before the record that
+ * names it, and reports progress. It runs inside the caller's ea_http loop and never blocks. */
+#ifndef EASEL_TURN_H
+#define EASEL_TURN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "easel/audit.h"
+#include "easel/backend.h"
+#include "easel/http.h"
+#include "easel/params.h"
+#include "easel/prices.h"
+#include "easel/session.h"
+
+enum ea_turn_phase {
+    EA_PHASE_SENDING,    /* connecting and sending the request */
+    EA_PHASE_WAITING,    /* sent; nothing back yet (the model may think for a minute) */
+    EA_PHASE_GENERATING, /* events are arriving */
+    EA_PHASE_DONE,
+};
+
+typedef struct ea_turn_progress {
+    enum ea_turn_phase phase;
+    long ms_elapsed;
+    int partials, partials_expected;
+    int images_saved, images_expected;
+    size_t bytes;
+} ea_turn_progress;
+
+/* How a turn ended. Borrowed, valid during on_done only; strings never NULL. Strings from the
+ * network (message, revised_prompt) must be sanitized before they reach a terminal. */
+typedef struct ea_turn_outcome {
+    int exit_code;                 /* enum ea_exit */
+    enum ea_audit_status status;
+    int turn;
+    int http_status;               /* 0: no response */
+    int attempts;
+    const char *message;           /* why it failed, "" when it did not */
+    const char *request_id, *response_id, *revised_prompt;
+    const ea_audit_image *images;  /* final images, saved; paths relative to session_dir */
+    size_t n_images;
+    const char *partial_path;      /* an interrupted turn's last partial frame, or "" */
+    const char *session_dir;
+    double estimate_usd, cost_usd; /* NAN when unknown */
+    int partials;
+} ea_turn_outcome;
+
+typedef struct ea_turn_callbacks {
+    void (*on_progress)(void *ctx, const ea_turn_progress *p);
+    /* A partial frame's file bytes (png, jpeg or webp), borrowed during the call. */
+    void (*on_partial)(void *ctx, int index, const unsigned char *bytes, size_t n);
+    void (*on_image)(void *ctx, const ea_audit_image *image, const char *session_dir);
+    void (*on_retry)(void *ctx, const ea_http_retry *retry);
+    void (*on_done)(void *ctx, const ea_turn_outcome *outcome);
+} ea_turn_callbacks;
+
+typedef struct ea_turn_spec {
+    const ea_params *params;    /* resolved */
+    const ea_backend *backend;
+    ea_session *session;        /* opened to write */
+    const ea_prices *prices;
+    int from_turn;              /* branch from this turn; 0: continue from the newest */
+} ea_turn_spec;
+
+typedef struct ea_turn ea_turn;
+
+/* Writes the request record and starts sending. NULL with err set when nothing was sent
+ * (bad input file, unknown --from turn, the log could not be written). */
+ea_turn *ea_turn_start(ea_http *http, const ea_turn_spec *spec, const ea_turn_callbacks *cb,
+                       void *ctx, ea_err *err);
+/* The result record says cancelled; on_done follows from the loop. */
+void ea_turn_cancel(ea_turn *t);
+bool ea_turn_finished(const ea_turn *t);
+void ea_turn_free(ea_turn **t);
+
+#endif

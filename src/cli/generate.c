@@ -1,0 +1,522 @@
+/* generate: one generation or edit from the command line; --dry-run prints the request and
+ * the estimate and sends nothing. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "easel/api.h"
+#include "easel/backend.h"
+#include "easel/buf.h"
+#include "easel/cli.h"
+#include "easel/config.h"
+#include "easel/params.h"
+#include "easel/prices.h"
+#include "easel/sanitize.h"
+#include "easel/session.h"
+#include "easel/turn.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <time.h>
+
+/* Read from stdin for "-": room for 32,000 characters of four bytes each, and then some. */
+#define STDIN_PROMPT_MAX (256u * 1024)
+
+/* Options that belong to the command rather than to the request. */
+enum {
+    OPT_SESSION = 1000,
+    OPT_FROM,
+    OPT_OUT,
+    OPT_JSON,
+    OPT_DRY_RUN,
+    OPT_OFFLINE,
+    OPT_PREVIEW,
+    OPT_HELP,
+    OPT_PARAM_BASE = 2000, /* + index into the parameter table */
+};
+
+static const struct {
+    const char *name;
+    int has_arg;
+    char short_opt;
+    int id;
+    const char *metavar;
+    const char *help;
+} command_opts[] = {
+    {"session", required_argument, 'S', OPT_SESSION, "NAME",
+     "continue or create a session (a Responses session chains its turns)"},
+    {"from", required_argument, 0, OPT_FROM, "TURN", "branch from an earlier turn of the session"},
+    {"out", required_argument, 'o', OPT_OUT, "PATH", "also copy the final image(s) here"},
+    {"json", no_argument, 0, OPT_JSON, NULL, "one JSON object per line for each event"},
+    {"dry-run", no_argument, 0, OPT_DRY_RUN, NULL, "print the request and the estimate; send nothing"},
+    {"offline", no_argument, 0, OPT_OFFLINE, NULL, "use the offline backend"},
+    {"preview", no_argument, 0, OPT_PREVIEW, NULL, "draw partial frames inline on a terminal"},
+    {"help", no_argument, 'h', OPT_HELP, NULL, "this help"},
+};
+#define N_COMMAND_OPTS (sizeof command_opts / sizeof command_opts[0])
+
+typedef struct generate_opts {
+    ea_params params;
+    const char *session;
+    long from_turn; /* -1: not given */
+    const char *out;
+    bool json, dry_run, offline, preview;
+} generate_opts;
+
+static void print_option(FILE *out, char short_opt, const char *name, const char *metavar,
+                         const char *help)
+{
+    char left[64];
+    snprintf(left, sizeof left, "%c%c%s--%s%s%s", short_opt ? '-' : ' ', short_opt ? short_opt : ' ',
+             short_opt ? ", " : "  ", name, metavar ? " " : "", metavar ? metavar : "");
+    fprintf(out, "  %-34s %s\n", left, help);
+}
+
+static void generate_usage(FILE *out)
+{
+    size_t n;
+    const ea_param_desc *d = ea_param_table(&n);
+    fprintf(out, "usage: easel generate [OPTIONS] PROMPT|-\n\n"
+                 "One generation or edit ('-' reads the prompt from stdin).\n\n"
+                 "request:\n");
+    for (size_t i = 0; i < n; i++)
+        print_option(out, d[i].short_opt, d[i].long_opt, d[i].metavar, d[i].help);
+    fprintf(out, "\ncommand:\n");
+    for (size_t i = 0; i < N_COMMAND_OPTS; i++)
+        print_option(out, command_opts[i].short_opt, command_opts[i].name, command_opts[i].metavar,
+                     command_opts[i].help);
+    fprintf(out, "\nexit codes: 0 done, 1 internal error, 2 bad arguments (nothing sent),\n"
+                 "3 refused by the API, 4 network or server failure, 5 interrupted after\n"
+                 "sending (it may have been billed), 130 interrupted by Ctrl-C.\n");
+}
+
+/* getopt_long's tables, generated from the parameter table and the command's own options. */
+static void build_getopt(struct option *longs, char *shorts, size_t shorts_len)
+{
+    size_t n, k = 0, s = 0;
+    const ea_param_desc *d = ea_param_table(&n);
+    for (size_t i = 0; i < n; i++) {
+        longs[k++] = (struct option){d[i].long_opt, required_argument, NULL, OPT_PARAM_BASE + (int)i};
+        if (d[i].short_opt && s + 3 < shorts_len) {
+            shorts[s++] = d[i].short_opt;
+            shorts[s++] = ':';
+        }
+    }
+    for (size_t i = 0; i < N_COMMAND_OPTS; i++) {
+        longs[k++] = (struct option){command_opts[i].name, command_opts[i].has_arg, NULL,
+                                     command_opts[i].id};
+        if (command_opts[i].short_opt && s + 3 < shorts_len) {
+            shorts[s++] = command_opts[i].short_opt;
+            if (command_opts[i].has_arg)
+                shorts[s++] = ':';
+        }
+    }
+    longs[k] = (struct option){0};
+    shorts[s] = '\0';
+}
+
+static int short_to_id(int c)
+{
+    size_t n;
+    const ea_param_desc *d = ea_param_table(&n);
+    for (size_t i = 0; i < n; i++)
+        if (d[i].short_opt == c)
+            return OPT_PARAM_BASE + (int)i;
+    for (size_t i = 0; i < N_COMMAND_OPTS; i++)
+        if (command_opts[i].short_opt == c)
+            return command_opts[i].id;
+    return -1;
+}
+
+static int read_stdin_prompt(ea_params *p, ea_err *err)
+{
+    ea_buf text;
+    ea_buf_init(&text, STDIN_PROMPT_MAX);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+        if (ea_buf_append(&text, chunk, n) != 0) {
+            ea_buf_free(&text);
+            return ea_err_set(err, EA_EXIT_USAGE, "prompt: more than %u bytes on stdin",
+                              STDIN_PROMPT_MAX);
+        }
+    /* `echo prompt | easel generate -` should not send echo's newline. */
+    while (text.len && (text.data[text.len - 1] == '\n' || text.data[text.len - 1] == '\r'))
+        text.data[--text.len] = '\0';
+    int rc = ea_params_set_prompt(p, text.data ? text.data : "", err);
+    ea_buf_free(&text);
+    return rc;
+}
+
+/* Defaults from the config file and environment; the command line is applied after them. */
+static int apply_config_defaults(ea_params *p, const ea_config *cfg, ea_err *err)
+{
+    static const struct { enum ea_config_key key; const char *opt; } map[] = {
+        {EA_CFG_MODEL, "model"},   {EA_CFG_TEXT_MODEL, "text-model"}, {EA_CFG_SIZE, "size"},
+        {EA_CFG_QUALITY, "quality"}, {EA_CFG_FORMAT, "format"},       {EA_CFG_PARTIALS, "partials"},
+        {EA_CFG_API, "api"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        const char *v = ea_config_get(cfg, map[i].key);
+        if (v && ea_params_set(p, ea_param_by_long(map[i].opt), v, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, generate_opts *o, ea_err *err)
+{
+    size_t n_params;
+    const ea_param_desc *descs = ea_param_table(&n_params);
+    struct option longs[64];
+    char shorts[64];
+    build_getopt(longs, shorts, sizeof shorts);
+    opterr = 0;
+    optind = 1;
+    int c, index;
+    while ((c = getopt_long(argc, argv, shorts, longs, &index)) != -1) {
+        if (c == '?')
+            return ea_err_set(err, EA_EXIT_USAGE, "unknown or incomplete option '%s'",
+                              argv[optind - 1]);
+        int id = c < 256 ? short_to_id(c) : c;
+        if (id >= OPT_PARAM_BASE) {
+            if (ea_params_set(&o->params, &descs[id - OPT_PARAM_BASE], optarg, err) != 0)
+                return -1;
+            continue;
+        }
+        switch (id) {
+        case OPT_SESSION: o->session = optarg; break;
+        case OPT_FROM: {
+            char *end;
+            o->from_turn = strtol(optarg, &end, 10);
+            if (*end || end == optarg || o->from_turn < 0)
+                return ea_err_set(err, EA_EXIT_USAGE, "from '%s': expected a turn number", optarg);
+            break;
+        }
+        case OPT_OUT: o->out = optarg; break;
+        case OPT_JSON: o->json = true; break;
+        case OPT_DRY_RUN: o->dry_run = true; break;
+        case OPT_OFFLINE: o->offline = true; break;
+        case OPT_PREVIEW: o->preview = true; break;
+        case OPT_HELP: generate_usage(stdout); exit(EA_EXIT_OK);
+        default: return ea_err_set(err, EA_EXIT_USAGE, "unknown option");
+        }
+    }
+    if (optind != argc - 1)
+        return ea_err_set(err, EA_EXIT_USAGE, optind == argc ? "a prompt is required (or '-' to read stdin)"
+                                                               : "one prompt, please: quote it");
+    if (o->from_turn >= 0 && !o->session)
+        return ea_err_set(err, EA_EXIT_USAGE, "--from needs --session: a turn belongs to a session");
+    if (strcmp(argv[optind], "-") == 0)
+        return read_stdin_prompt(&o->params, err);
+    return ea_params_set_prompt(&o->params, argv[optind], err);
+}
+
+static void print_dry_run(const generate_opts *o, const ea_backend *b, const ea_request *req,
+                          const ea_estimate *est, const ea_warnings *warn)
+{
+    json_t *record = json_loads(req->record_json, 0, NULL);
+    if (o->json) {
+        json_t *warnings = json_array();
+        for (int i = 0; i < warn->count; i++)
+            json_array_append_new(warnings, json_string(warn->text[i]));
+        json_t *line = json_pack("{s:s, s:b, s:s, s:s, s:s+, s:o, s:o, s:s, s:o}", "type", "dry_run",
+                                 "offline", b->offline, "api", req->api, "method", "POST", "url",
+                                 b->offline ? "(offline backend)" : b->base_url, req->endpoint,
+                                 "request", record, "estimate_usd",
+                                 est->known ? json_real(est->usd) : json_null(), "estimate_basis",
+                                 est->basis, "warnings", warnings);
+        char *text = json_dumps(line, JSON_COMPACT);
+        puts(text ? text : "{}");
+        free(text);
+        json_decref(line);
+        return;
+    }
+    printf("dry run: nothing was sent\n");
+    printf("POST %s%s%s%s\n", b->offline ? "" : b->base_url, req->endpoint,
+           req->multipart ? "  (multipart/form-data)" : "",
+           b->offline ? "  (on the offline backend)" : "");
+    char *text = json_dumps(record, JSON_INDENT(2));
+    printf("%s\n", text ? text : "{}");
+    free(text);
+    json_decref(record);
+    if (est->known)
+        printf("estimate: $%.4f (%s)\n", est->usd, est->basis);
+    else
+        printf("estimate: unknown (%s)\n", est->basis);
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+/* What the run loop and the turn's callbacks share. */
+typedef struct run_state {
+    const generate_opts *opts;
+    bool tty;                 /* stderr is a terminal: draw the progress line */
+    bool progress_shown;
+    long last_progress_ms;
+    int exit_code;
+    bool done;
+} run_state;
+
+static void print_json_line(json_t *line)
+{
+    char *text = json_dumps(line, JSON_COMPACT);
+    if (text) {
+        puts(text);
+        fflush(stdout);
+    }
+    free(text);
+    json_decref(line);
+}
+
+static const char *phase_name(enum ea_turn_phase p)
+{
+    static const char *const names[] = {"sending", "waiting", "generating", "done"};
+    return names[p];
+}
+
+static void clear_progress(run_state *st)
+{
+    if (st->progress_shown)
+        fputs("\r\033[K", stderr);
+    st->progress_shown = false;
+}
+
+static void on_progress(void *ctx, const ea_turn_progress *p)
+{
+    run_state *st = ctx;
+    /* Ten redraws a second are plenty, and keep a slow SSH link free for the image. */
+    if (!st->tty || st->opts->json || (p->ms_elapsed - st->last_progress_ms < 100 && p->phase != EA_PHASE_DONE))
+        return;
+    st->last_progress_ms = p->ms_elapsed;
+    fprintf(stderr, "\r\033[K%s  %.1fs  partial %d/%d  image %d/%d  %.1f MB", phase_name(p->phase),
+            p->ms_elapsed / 1000.0, p->partials, p->partials_expected, p->images_saved,
+            p->images_expected, p->bytes / 1e6);
+    st->progress_shown = true;
+}
+
+static void on_partial(void *ctx, int index, const unsigned char *bytes, size_t n)
+{
+    run_state *st = ctx;
+    (void)bytes;
+    if (st->opts->json)
+        print_json_line(json_pack("{s:s, s:i, s:I}", "type", "partial", "index", index, "bytes",
+                                  (json_int_t)n));
+}
+
+static void on_image(void *ctx, const ea_audit_image *img, const char *session_dir)
+{
+    run_state *st = ctx;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", session_dir, img->path);
+    if (st->opts->json) {
+        print_json_line(json_pack("{s:s, s:s, s:s, s:I, s:i, s:i, s:s}", "type", "image", "path",
+                                  path, "sha256", img->sha256, "bytes", (json_int_t)img->bytes,
+                                  "width", img->width, "height", img->height, "format",
+                                  img->format));
+        return;
+    }
+    clear_progress(st);
+    printf("saved %s (%dx%d %s, %.1f kB)\n", path, img->width, img->height, img->format,
+           img->bytes / 1e3);
+    fflush(stdout);
+}
+
+static void on_retry(void *ctx, const ea_http_retry *r)
+{
+    run_state *st = ctx;
+    char reason[256];
+    ea_sanitize_copy(reason, sizeof reason, r->reason);
+    if (st->opts->json) {
+        print_json_line(json_pack("{s:s, s:i, s:i, s:s}", "type", "retry", "retry", r->retry,
+                                  "delay_ms", r->delay_ms, "reason", reason));
+        return;
+    }
+    clear_progress(st);
+    fprintf(stderr, "easel: %s; retry %d in %.1f s\n", reason, r->retry, r->delay_ms / 1000.0);
+}
+
+/* --out: a copy of each final image, byte for byte; PATH-2.EXT and so on for the second. */
+static int copy_out(const char *out, const ea_turn_outcome *o, size_t index, ea_err *err)
+{
+    char src[4200], dest[4200];
+    snprintf(src, sizeof src, "%s/%s", o->session_dir, o->images[index].path);
+    if (index == 0) {
+        snprintf(dest, sizeof dest, "%s", out);
+    } else {
+        const char *dot = strrchr(out, '.');
+        int stem = dot && !strchr(dot, '/') ? (int)(dot - out) : (int)strlen(out);
+        snprintf(dest, sizeof dest, "%.*s-%zu%s", stem, out, index + 1, dot && !strchr(dot, '/') ? dot : "");
+    }
+    FILE *in = fopen(src, "rb");
+    FILE *to = in ? fopen(dest, "wb") : NULL;
+    char chunk[65536];
+    size_t n;
+    bool ok = in && to;
+    while (ok && (n = fread(chunk, 1, sizeof chunk, in)) > 0)
+        ok = fwrite(chunk, 1, n, to) == n;
+    if (in)
+        fclose(in);
+    if (to && fclose(to) != 0)
+        ok = false;
+    if (!ok)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "could not copy the image to %s: %s", dest,
+                          strerror(errno));
+    return 0;
+}
+
+static void on_done(void *ctx, const ea_turn_outcome *o)
+{
+    run_state *st = ctx;
+    st->done = true;
+    st->exit_code = o->exit_code;
+    clear_progress(st);
+    char message[1024], revised[4096];
+    ea_sanitize_copy(message, sizeof message, o->message);
+    ea_sanitize_copy(revised, sizeof revised, o->revised_prompt);
+    for (size_t i = 0; st->opts->out && i < o->n_images; i++) {
+        ea_err err = {0};
+        if (copy_out(st->opts->out, o, i, &err) != 0) {
+            fprintf(stderr, "easel generate: %s\n", err.msg);
+            if (st->exit_code == EA_EXIT_OK)
+                st->exit_code = EA_EXIT_INTERNAL;
+        }
+    }
+    if (st->opts->json) {
+        json_t *line = json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:o, s:i, s:i}", "type",
+                                 o->exit_code ? "error" : "done", "status",
+                                 ea_audit_status_name(o->status), "exit_code", o->exit_code,
+                                 "turn", o->turn, "session_dir", o->session_dir, "request_id",
+                                 o->request_id, "response_id", o->response_id, "revised_prompt",
+                                 o->revised_prompt, "cost_usd",
+                                 isnan(o->cost_usd) ? json_null() : json_real(o->cost_usd),
+                                 "http_status", o->http_status, "attempts", o->attempts);
+        if (o->exit_code)
+            json_object_set_new(line, "message", json_string(message));
+        if (*o->partial_path)
+            json_object_set_new(line, "partial_path", json_string(o->partial_path));
+        print_json_line(line);
+        return;
+    }
+    if (*revised)
+        printf("revised prompt: %s\n", revised);
+    if (*o->partial_path)
+        printf("kept the last partial frame: %s/%s\n", o->session_dir, o->partial_path);
+    if (!isnan(o->cost_usd))
+        printf("cost: $%.4f\n", o->cost_usd);
+    printf("session: %s, turn %d\n", o->session_dir, o->turn);
+    if (o->exit_code)
+        fprintf(stderr, "easel generate: %s (%s)\n", message, ea_audit_status_name(o->status));
+}
+
+static int run_turn(generate_opts *o, const ea_backend *backend, const ea_prices *prices,
+                    ea_err *err)
+{
+    ea_session *session = NULL;
+    ea_http *http = NULL;
+    ea_turn *turn = NULL;
+    int rc = -1;
+    if (o->session ? ea_session_open_or_create(o->session, NULL, &session, NULL, err)
+                   : ea_session_create(NULL, NULL, &session, err))
+        goto done;
+    if (!(http = ea_http_new())) {
+        ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+        goto done;
+    }
+    run_state st = {.opts = o, .tty = isatty(STDERR_FILENO), .exit_code = EA_EXIT_INTERNAL};
+    ea_turn_spec spec = {&o->params, backend, session, prices, o->from_turn > 0 ? (int)o->from_turn : 0};
+    ea_turn_callbacks cb = {on_progress, on_partial, on_image, on_retry, on_done};
+    if (o->json)
+        print_json_line(json_pack("{s:s, s:s, s:s, s:b}", "type", "start", "session_dir",
+                                  ea_session_dir(session), "model", o->params.model, "offline",
+                                  backend->offline));
+    struct sigaction sa = {0};
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+    if (!(turn = ea_turn_start(http, &spec, &cb, &st, err)))
+        goto done;
+    bool cancelled = false;
+    while (!st.done) {
+        if (interrupted && !cancelled) {
+            ea_turn_cancel(turn);
+            cancelled = true;
+        }
+        if (ea_http_wait(http, NULL, 0, 100) != 0 && errno != EINTR) {
+            ea_err_set(err, EA_EXIT_INTERNAL, "waiting for the network failed: %s", strerror(errno));
+            goto done;
+        }
+        if (ea_http_process(http) != 0) {
+            ea_err_set(err, EA_EXIT_INTERNAL, "the transfer loop failed");
+            goto done;
+        }
+    }
+    ea_err_set(err, st.exit_code, "%s", "");
+    rc = 0;
+done:
+    ea_turn_free(&turn);
+    ea_http_free(&http);
+    ea_session_close(&session);
+    return rc;
+}
+
+int ea_cmd_generate(int argc, char **argv)
+{
+    generate_opts o = {.from_turn = -1};
+    ea_params_init(&o.params);
+    ea_config cfg;
+    ea_config_init(&cfg);
+    ea_err err = {0};
+    ea_warnings warn = {0};
+    ea_backend backend = {0};
+    ea_request req = {0};
+    ea_prices *prices = NULL;
+    int rc = EA_EXIT_USAGE;
+
+    if (ea_config_load(&cfg, &err) != 0 || apply_config_defaults(&o.params, &cfg, &err) != 0 ||
+        parse_args(argc, argv, &o, &err) != 0 || ea_params_resolve(&o.params, &warn, &err) != 0)
+        goto fail;
+    for (int i = 0; i < warn.count; i++)
+        fprintf(stderr, "easel: warning: %s\n", warn.text[i]);
+    if (!(prices = ea_prices_load(&err)))
+        goto fail;
+    if (ea_backend_open(&backend, &cfg, o.offline, !o.dry_run, &err) != 0)
+        goto fail;
+    if (o.dry_run) {
+        ea_estimate est;
+        ea_prices_estimate(prices, &o.params, &est);
+        if (ea_request_build(&o.params, NULL, &req, &err) != 0)
+            goto fail;
+        print_dry_run(&o, &backend, &req, &est, &warn);
+        rc = EA_EXIT_OK;
+        goto done;
+    }
+    if (backend.offline && !o.json)
+        fprintf(stderr, "easel: %s: using the offline backend (%s)\n",
+                o.offline ? "--offline" : "no API key", backend.base_url);
+    if (run_turn(&o, &backend, prices, &err) == 0) {
+        rc = err.code;
+        goto done;
+    }
+fail:
+    rc = err.code ? err.code : EA_EXIT_INTERNAL;
+    fprintf(stderr, "easel generate: %s\n", err.msg);
+    if (rc == EA_EXIT_USAGE)
+        fprintf(stderr, "(nothing was sent; see easel generate --help)\n");
+done:
+    ea_request_free(&req);
+    ea_prices_free(&prices);
+    ea_backend_close(&backend);
+    ea_params_free(&o.params);
+    ea_config_free(&cfg);
+    return rc;
+}

@@ -1,0 +1,359 @@
+#include "easel/api.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "easel/hash.h"
+#include "easel/image.h"
+
+/* Input files (images, mask) the API takes: at most 50 MB each (protocol.md 2a). */
+#define MAX_INPUT_FILE_BYTES (50u * 1024 * 1024)
+
+static const char *mime_of(const char *format)
+{
+    if (strcmp(format, "png") == 0)
+        return "image/png";
+    if (strcmp(format, "jpeg") == 0)
+        return "image/jpeg";
+    return "image/webp";
+}
+
+static int read_input_file(const char *path, ea_buf *out, ea_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ea_err_set(err, EA_EXIT_USAGE, "image '%s': cannot open it", path);
+    ea_buf_init(out, MAX_INPUT_FILE_BYTES);
+    char chunk[65536];
+    size_t n;
+    int rc = 0;
+    while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rc = ea_buf_append(out, chunk, n);
+    bool failed = ferror(f);
+    fclose(f);
+    if (rc != 0 || failed) {
+        ea_buf_free(out);
+        return ea_err_set(err, EA_EXIT_USAGE, "image '%s': %s", path,
+                          failed ? "cannot read it" : "larger than the API's 50 MB limit");
+    }
+    return 0;
+}
+
+/* A black-and-white mask becomes the alpha mask the API wants: white marks the area to
+ * repaint (the inpainting convention), which the API spells as alpha 0. A mask that already
+ * has transparent pixels is taken as the API's own kind. It is scaled to the first image. */
+static int mask_to_alpha_png(const char *mask_path, const char *image_path, ea_buf *out,
+                             ea_err *err)
+{
+    ea_image mask = {0}, image = {0}, scaled = {0};
+    int rc = -1;
+    if (ea_image_load_file(mask_path, &ea_image_default_limits, &mask, err) != 0 ||
+        ea_image_load_file(image_path, &ea_image_default_limits, &image, err) != 0)
+        goto done;
+    const ea_image *m = &mask;
+    if (mask.w != image.w || mask.h != image.h) {
+        if (ea_image_resize(&mask, image.w, image.h, &scaled, err) != 0)
+            goto done;
+        m = &scaled;
+    }
+    bool has_alpha = false;
+    size_t n = (size_t)m->w * m->h;
+    for (size_t i = 0; i < n && !has_alpha; i++)
+        has_alpha = m->rgba[4 * i + 3] < 255;
+    for (size_t i = 0; i < n && !has_alpha; i++) {
+        unsigned char *px = &m->rgba[4 * i];
+        int luma = (px[0] * 299 + px[1] * 587 + px[2] * 114) / 1000;
+        px[0] = px[1] = px[2] = 0;
+        px[3] = luma >= 128 ? 0 : 255;
+    }
+    ea_buf_init(out, EA_BUF_UNCAPPED);
+    rc = ea_image_encode(m, "png", 100, true, out, err);
+done:
+    if (rc != 0)
+        ea_err_set(err, EA_EXIT_USAGE, "mask '%s': %s", mask_path, err ? err->msg : "unusable");
+    ea_image_free(&mask);
+    ea_image_free(&image);
+    ea_image_free(&scaled);
+    return rc;
+}
+
+static char *data_url(const char *format, const unsigned char *bytes, size_t n)
+{
+    const char *mime = mime_of(format);
+    size_t prefix = strlen("data:") + strlen(mime) + strlen(";base64,");
+    char *url = malloc(prefix + 4 * ((n + 2) / 3) + 1);
+    if (!url)
+        return NULL;
+    int k = sprintf(url, "data:%s;base64,", mime);
+    EVP_EncodeBlock((unsigned char *)url + k, bytes, (int)n);
+    return url;
+}
+
+static json_t *file_record(const char *path, const void *bytes, size_t n)
+{
+    char hex[EA_SHA256_HEX_SIZE];
+    ea_sha256_hex(bytes, n, hex, NULL);
+    return json_pack("{s:s, s:s}", "path", path, "sha256", hex);
+}
+
+/* The fields shared by the Images API body and the Responses tool, as wire name and value;
+ * absent fields are not sent (the API wants them absent rather than null). */
+static void put_common_fields(json_t *o, const ea_params *p, bool with_count)
+{
+    char size[32];
+    json_object_set_new(o, "model", json_string(p->model));
+    if (with_count && p->n > 0)
+        json_object_set_new(o, "n", json_integer(p->n));
+    if (p->size_text) {
+        ea_size_format(p->size, size, sizeof size);
+        json_object_set_new(o, "size", json_string(size));
+    }
+    if (p->quality)
+        json_object_set_new(o, "quality", json_string(p->quality));
+    if (p->format)
+        json_object_set_new(o, "output_format", json_string(p->format));
+    if (p->compression >= 0)
+        json_object_set_new(o, "output_compression", json_integer(p->compression));
+    if (p->background)
+        json_object_set_new(o, "background", json_string(p->background));
+    if (p->moderation)
+        json_object_set_new(o, "moderation", json_string(p->moderation));
+    if (p->input_fidelity)
+        json_object_set_new(o, "input_fidelity", json_string(p->input_fidelity));
+    if (p->partials >= 0)
+        json_object_set_new(o, "partial_images", json_integer(p->partials));
+}
+
+/* Inputs read once: the bytes sent, their sniffed format, and their record. */
+typedef struct inputs {
+    ea_buf files[EA_MAX_IMAGES];
+    const char *formats[EA_MAX_IMAGES];
+    int n;
+    ea_buf mask;
+    bool has_mask;
+} inputs;
+
+static void inputs_free(inputs *in)
+{
+    for (int i = 0; i < in->n; i++)
+        ea_buf_free(&in->files[i]);
+    if (in->has_mask)
+        ea_buf_free(&in->mask);
+}
+
+static int inputs_read(const ea_params *p, inputs *in, ea_err *err)
+{
+    memset(in, 0, sizeof *in);
+    for (int i = 0; i < p->n_images; i++) {
+        if (read_input_file(p->images[i], &in->files[i], err) != 0)
+            return -1;
+        in->n++;
+        in->formats[i] = ea_image_sniff(in->files[i].data, in->files[i].len);
+        if (!in->formats[i])
+            return ea_err_set(err, EA_EXIT_USAGE,
+                              "image '%s': not a PNG, JPEG or WebP file (the API takes only these)",
+                              p->images[i]);
+    }
+    if (p->mask) {
+        if (mask_to_alpha_png(p->mask, p->images[0], &in->mask, err) != 0)
+            return -1;
+        in->has_mask = true;
+    }
+    return 0;
+}
+
+/* The caller's file name, as the SDKs send it, with .png since the mask is sent re-encoded:
+ * "masks/m.jpg" goes as "m.png". Caller frees. */
+static char *png_name_for(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    const char *dot = strrchr(base, '.');
+    int stem = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+    char *name = malloc((size_t)stem + 5);
+    if (name)
+        sprintf(name, "%.*s.png", stem, base);
+    return name;
+}
+
+static int add_part(ea_request *r, const char *name, const char *value)
+{
+    ea_request_part *parts = realloc(r->parts, (size_t)(r->n_parts + 1) * sizeof *parts);
+    if (!parts)
+        return -1;
+    r->parts = parts;
+    ea_request_part *part = &parts[r->n_parts++];
+    memset(part, 0, sizeof *part);
+    part->name = strdup(name);
+    part->value = value ? strdup(value) : NULL;
+    return part->name && (!value || part->value) ? 0 : -1;
+}
+
+static int add_text_parts(ea_request *r, json_t *fields)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(fields, key, v) {
+        char text[64];
+        const char *value = text;
+        if (json_is_string(v))
+            value = json_string_value(v);
+        else if (json_is_boolean(v))
+            value = json_is_true(v) ? "true" : "false";
+        else
+            snprintf(text, sizeof text, "%lld", (long long)json_integer_value(v));
+        if (add_part(r, key, value) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int build_images(const ea_params *p, const inputs *in, ea_request *r, json_t *body,
+                        json_t *record)
+{
+    put_common_fields(body, p, true);
+    json_object_set_new(body, "prompt", json_string(p->prompt));
+    if (p->stream)
+        json_object_set_new(body, "stream", json_true());
+    json_object_update(record, body);
+    if (!ea_params_is_edit(p)) {
+        r->endpoint = "/images/generations";
+        return 0;
+    }
+    r->endpoint = "/images/edits";
+    r->multipart = true;
+    if (add_text_parts(r, body) != 0)
+        return -1;
+    /* One file goes as "image", several as repeated "image[]" (protocol.md 2a). */
+    const char *part_name = in->n == 1 ? "image" : "image[]";
+    json_t *files = json_array();
+    json_object_set_new(record, part_name, files);
+    for (int i = 0; i < in->n; i++) {
+        if (add_part(r, part_name, NULL) != 0)
+            return -1;
+        ea_request_part *part = &r->parts[r->n_parts - 1];
+        part->path = strdup(p->images[i]);
+        const char *slash = strrchr(p->images[i], '/');
+        part->filename = strdup(slash ? slash + 1 : p->images[i]);
+        part->content_type = mime_of(in->formats[i]);
+        json_array_append_new(files, file_record(p->images[i], in->files[i].data, in->files[i].len));
+        if (!part->path || !part->filename)
+            return -1;
+    }
+    if (in->has_mask) {
+        if (add_part(r, "mask", NULL) != 0)
+            return -1;
+        ea_request_part *part = &r->parts[r->n_parts - 1];
+        part->filename = png_name_for(p->mask);
+        part->content_type = "image/png";
+        part->n_bytes = in->mask.len;
+        part->bytes = malloc(in->mask.len ? in->mask.len : 1);
+        if (!part->filename || !part->bytes)
+            return -1;
+        memcpy(part->bytes, in->mask.data, in->mask.len);
+        json_object_set_new(record, "mask", file_record(p->mask, in->mask.data, in->mask.len));
+    }
+    return 0;
+}
+
+static int build_responses(const ea_params *p, const inputs *in, const char *previous_id,
+                           json_t *body, json_t *record)
+{
+    json_t *tool = json_pack("{s:s}", "type", "image_generation");
+    put_common_fields(tool, p, false);
+    if (p->action)
+        json_object_set_new(tool, "action", json_string(p->action));
+    json_t *tool_record = json_deep_copy(tool);
+
+    json_t *input, *input_record;
+    if (in->n == 0) {
+        input = json_string(p->prompt);
+        input_record = json_string(p->prompt);
+    } else {
+        json_t *content = json_pack("[{s:s, s:s}]", "type", "input_text", "text", p->prompt);
+        json_t *content_record = json_deep_copy(content);
+        for (int i = 0; i < in->n; i++) {
+            char *url = data_url(in->formats[i], (const unsigned char *)in->files[i].data,
+                                 in->files[i].len);
+            json_array_append_new(content, json_pack("{s:s, s:s?, s:s}", "type", "input_image",
+                                                     "image_url", url, "detail", "auto"));
+            free(url);
+            json_t *file = file_record(p->images[i], in->files[i].data, in->files[i].len);
+            json_object_set_new(file, "type", json_string("input_image"));
+            json_array_append_new(content_record, file);
+        }
+        input = json_pack("[{s:s, s:o}]", "role", "user", "content", content);
+        input_record = json_pack("[{s:s, s:o}]", "role", "user", "content", content_record);
+    }
+    if (in->has_mask) {
+        char *url = data_url("png", (const unsigned char *)in->mask.data, in->mask.len);
+        json_object_set_new(tool, "input_image_mask", json_pack("{s:s?}", "image_url", url));
+        free(url);
+        json_object_set_new(tool_record, "input_image_mask",
+                            file_record(p->mask, in->mask.data, in->mask.len));
+    }
+    json_t *views[2][3] = {{body, input, tool}, {record, input_record, tool_record}};
+    for (int v = 0; v < 2; v++) {
+        json_t *o = views[v][0];
+        json_object_set_new(o, "model", json_string(p->text_model));
+        json_object_set_new(o, "input", views[v][1]);
+        json_object_set_new(o, "tools", json_pack("[o]", views[v][2]));
+        json_object_set_new(o, "tool_choice", json_pack("{s:s}", "type", "image_generation"));
+        if (previous_id)
+            json_object_set_new(o, "previous_response_id", json_string(previous_id));
+        if (p->stream)
+            json_object_set_new(o, "stream", json_true());
+    }
+    return 0;
+}
+
+int ea_request_build(const ea_params *p, const char *previous_response_id, ea_request *out,
+                     ea_err *err)
+{
+    memset(out, 0, sizeof *out);
+    inputs in;
+    if (inputs_read(p, &in, err) != 0) {
+        inputs_free(&in);
+        return -1;
+    }
+    json_t *body = json_object(), *record = json_object();
+    int rc;
+    if (p->api == EA_API_IMAGES) {
+        out->api = "images";
+        rc = build_images(p, &in, out, body, record);
+    } else {
+        out->api = "responses";
+        out->endpoint = "/responses";
+        rc = build_responses(p, &in, previous_response_id, body, record);
+    }
+    inputs_free(&in);
+    if (rc == 0 && !out->multipart)
+        out->json = json_dumps(body, JSON_COMPACT);
+    if (rc == 0)
+        out->record_json = json_dumps(record, JSON_COMPACT);
+    json_decref(body);
+    json_decref(record);
+    if (rc != 0 || !out->record_json || (!out->multipart && !out->json)) {
+        ea_request_free(out);
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory building the request");
+    }
+    return 0;
+}
+
+void ea_request_free(ea_request *r)
+{
+    for (int i = 0; i < r->n_parts; i++) {
+        free(r->parts[i].name);
+        free(r->parts[i].value);
+        free(r->parts[i].path);
+        free(r->parts[i].filename);
+        free(r->parts[i].bytes);
+    }
+    free(r->parts);
+    free(r->json);
+    free(r->record_json);
+    memset(r, 0, sizeof *r);
+}
