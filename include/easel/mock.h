@@ -14,6 +14,11 @@ typedef struct ea_mock_config {
     int port;               /* 0: a free port, chosen by the kernel */
     int delay_ms;           /* pause between streamed events */
     bool quiet;             /* no request log on stderr */
+    int png_level;          /* zlib level 0-9 for PNG files (0: stored, uncompressed);
+                               -1, the default: the encoder's own, the fastest */
+    /* When set, responses are also kept in this folder, so that a later process (the next
+     * `easel generate -S NAME` on the offline backend) can continue a chain. */
+    char state_dir[1024];
     /* Faults, for tests (--fault NAME=VALUE[,KEY=VALUE...]). */
     int status;             /* answer this HTTP status ... */
     int status_count;       /* ... to the first N requests (default 1) */

@@ -419,6 +419,21 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
         fprintf(stderr, "easel generate: %s (%s)\n", message, ea_audit_status_name(o->status));
 }
 
+/* On the Images API, which has no chain of its own, --from TURN edits that turn's first
+ * image (unless images were given); the Responses API continues from its response instead. */
+static int edit_from_turn(generate_opts *o, const ea_session *session, ea_err *err)
+{
+    if (o->from_turn <= 0 || o->params.api != EA_API_IMAGES || o->params.n_images > 0)
+        return 0;
+    ea_audit_image img;
+    char path[4200];
+    if (ea_audit_turn_image(ea_session_audit(session), (int)o->from_turn, 0, &img, err) != 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "--from %ld: that turn has no image to edit",
+                          o->from_turn);
+    snprintf(path, sizeof path, "%s/%s", ea_session_dir(session), img.path);
+    return ea_params_add_image(&o->params, path, err) || ea_params_resolve(&o->params, NULL, err);
+}
+
 static int run_turn(generate_opts *o, const ea_backend *backend, const ea_prices *prices,
                     ea_err *err)
 {
@@ -428,6 +443,8 @@ static int run_turn(generate_opts *o, const ea_backend *backend, const ea_prices
     int rc = -1;
     if (o->session ? ea_session_open_or_create(o->session, NULL, &session, NULL, err)
                    : ea_session_create(NULL, NULL, &session, err))
+        goto done;
+    if (edit_from_turn(o, session, err) != 0)
         goto done;
     if (!(http = ea_http_new())) {
         ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");

@@ -1,5 +1,7 @@
 #include "easel/backend.h"
 
+#include "easel/paths.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,11 @@ int ea_backend_open(ea_backend *b, const ea_config *cfg, bool force_offline, boo
         ea_mock_config mc;
         ea_mock_config_init(&mc);
         mc.quiet = true;
+        /* Each process starts its own offline backend; keeping its responses in the cache
+         * lets `easel generate -S NAME` continue a session's chain in the next process. */
+        char cache[900];
+        if (ea_path_dir(EA_DIR_CACHE, cache, sizeof cache, NULL) == 0)
+            snprintf(mc.state_dir, sizeof mc.state_dir, "%s/offline-responses", cache);
         b->mock = ea_mock_start(&mc, err);
         if (!b->mock)
             return -1;

@@ -126,3 +126,42 @@ url=http://127.0.0.1:9/v1
 gen "nobody home"
 why="rc=$rc $(cat "$tmp/err")"
 check "connection refused exits 4" [ "$rc" -eq 4 ]
+
+# No key and no base URL: the offline backend in the process, and a session that goes on in
+# the next process (its responses are kept in the cache for the chain).
+offline() {
+    env -u OPENAI_API_KEY -u OPENAI_BASE_URL XDG_DATA_HOME="$tmp/offline-data" \
+        XDG_CONFIG_HOME="$tmp/config" XDG_CACHE_HOME="$tmp/offline-cache" \
+        "$EASEL" generate "$@" >"$tmp/out" 2>"$tmp/err"
+}
+offline -S rounds "a red fox in the snow"
+rc=$?
+why="rc=$rc $(cat "$tmp/err")"
+check "offline without a key" [ "$rc" -eq 0 ]
+check "offline says so" grep -q "offline backend" "$tmp/err"
+offline -S rounds "make it night"
+rc=$?
+why="rc=$rc $(cat "$tmp/err")"
+check "offline chain across processes" [ "$rc" -eq 0 ]
+log=$(ls "$tmp"/offline-data/easel/sessions/*/audit.jsonl)
+first_id=$(grep '"kind":"result","turn":1' "$log" | grep -o '"response_id":"[^"]*"' | cut -d'"' -f4)
+why="turn 2 does not continue from $first_id"
+check "offline chain names the previous response" \
+    grep -q "\"kind\":\"request\",\"turn\":2,.*\"previous_response_id\":\"$first_id\"" "$log"
+
+# --from on the Images API edits that turn's image; on a session of the Responses API it
+# continues from that turn's response (branching).
+offline -S branch --api images "a lighthouse at dusk"
+offline -S branch --api images "a second picture"
+offline -S branch --api images --from 1 "add a storm"
+rc=$?
+log=$(ls "$tmp"/offline-data/easel/sessions/*/audit.jsonl | xargs grep -l '"prompt":"add a storm"')
+why="rc=$rc $(cat "$tmp/err")"
+check "from turn on the images api" [ "$rc" -eq 0 ]
+why="$(grep '"turn":3' "$log" | head -n 1)"
+check "from turn edits that image" grep -q '"kind":"request","turn":3,.*"endpoint":"[^"]*/images/edits".*images/1-1.png.*"parent_turn":1' "$log"
+offline -S rounds --from 1 "make it spring"
+log=$(ls "$tmp"/offline-data/easel/sessions/*/audit.jsonl | xargs grep -l '"prompt":"make it spring"')
+why="$(grep '"turn":3' "$log" | head -n 1)"
+check "from turn branches a responses chain" \
+    grep -q "\"kind\":\"request\",\"turn\":3,.*\"previous_response_id\":\"$first_id\",\"parent_turn\":1" "$log"

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,7 +124,7 @@ static bool chain_has(mock_chain *c, const char *id, const char *image, const ch
 static void test_chain_put_get(void **state)
 {
     (void)state;
-    mock_chain *c = mock_chain_new(8, 1 << 20);
+    mock_chain *c = mock_chain_new(8, 1 << 20, NULL);
     assert_non_null(c);
     assert_int_equal(mock_chain_put(c, "resp_a", "a boat", "PNG-A", 5), 0);
     assert_int_equal(mock_chain_put(c, "resp_b", "a bird", "PNG-BB", 6), 0);
@@ -139,7 +140,7 @@ static void test_chain_evicts_oldest(void **state)
 {
     (void)state;
     /* Three entries at most, and at most 10 bytes of images. */
-    mock_chain *c = mock_chain_new(3, 10);
+    mock_chain *c = mock_chain_new(3, 10, NULL);
     mock_chain_put(c, "resp_1", "1", "aa", 2);
     mock_chain_put(c, "resp_2", "2", "bb", 2);
     mock_chain_put(c, "resp_3", "3", "cc", 2);
@@ -157,6 +158,29 @@ static void test_chain_evicts_oldest(void **state)
     assert_true(chain_has(c, "resp_6", "ffffffffffff", "6"));
     assert_false(chain_has(c, "resp_5", "eeeeeeee", "5"));
     mock_chain_free(&c);
+}
+
+/* With a folder, a second store (the next process's offline backend) finds what the first
+ * remembered; ids that could name other files are neither written nor read. */
+static void test_chain_shared_through_a_folder(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/easel-chain-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sub[64];
+    snprintf(sub, sizeof sub, "%s/offline", dir);
+    mock_chain *first = mock_chain_new(8, 1 << 20, sub);
+    assert_int_equal(mock_chain_put(first, "resp_0a1b", "a lighthouse", "PNG-L", 5), 0);
+    assert_int_equal(mock_chain_put(first, "../escape", "x", "PNG-X", 5), 0);
+    mock_chain_free(&first);
+    mock_chain *second = mock_chain_new(8, 1 << 20, sub);
+    assert_true(chain_has(second, "resp_0a1b", "PNG-L", "a lighthouse"));
+    assert_false(chain_has(second, "../escape", "PNG-X", "x"));
+    assert_false(chain_has(second, "resp_unknown", "", ""));
+    mock_chain_free(&second);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
 }
 
 static void test_revised_prompt(void **state)
@@ -200,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_error_body),
         cmocka_unit_test(test_chain_put_get),
         cmocka_unit_test(test_chain_evicts_oldest),
+        cmocka_unit_test(test_chain_shared_through_a_folder),
         cmocka_unit_test(test_revised_prompt),
         cmocka_unit_test(test_random_ids),
     };

@@ -4,8 +4,11 @@
 #include "internal.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "easel/paths.h"
 
 typedef struct chain_entry {
     char id[48];
@@ -20,13 +23,18 @@ struct mock_chain {
     chain_entry *newest;
     size_t count, bytes;
     size_t max_entries, max_bytes;
+    char *dir;          /* the on-disk copy for other processes, or NULL */
 };
 
-mock_chain *mock_chain_new(size_t max_entries, size_t max_bytes)
+mock_chain *mock_chain_new(size_t max_entries, size_t max_bytes, const char *dir)
 {
     mock_chain *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
+    if (dir && !(c->dir = strdup(dir))) {
+        free(c);
+        return NULL;
+    }
     pthread_mutex_init(&c->lock, NULL);
     c->max_entries = max_entries;
     c->max_bytes = max_bytes;
@@ -54,6 +62,74 @@ static void evict(mock_chain *c)
     }
 }
 
+/* Response ids are the mock's own ("resp_" and hex), but a file name is built from them, so
+ * anything else is refused rather than trusted. */
+static bool safe_id(const char *id)
+{
+    if (!*id)
+        return false;
+    for (; *id; id++)
+        if (!((*id >= 'a' && *id <= 'z') || (*id >= '0' && *id <= '9') || *id == '_'))
+            return false;
+    return true;
+}
+
+/* Best effort: the in-memory entry serves this process whatever happens on disk. */
+static void store_on_disk(const char *dir, const chain_entry *e)
+{
+    char name[64];
+    if (!safe_id(e->id) || ea_mkdir_p(dir, 0700, NULL) != 0)
+        return;
+    snprintf(name, sizeof name, "%s.prompt", e->id);
+    if (ea_write_file_atomic(dir, name, e->prompt, strlen(e->prompt), 0600, NULL) != 0)
+        return;
+    snprintf(name, sizeof name, "%s.image", e->id);
+    ea_write_file_atomic(dir, name, e->image, e->image_len, 0600, NULL);
+}
+
+static bool read_whole(const char *path, size_t cap, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    ea_buf b;
+    ea_buf_init(&b, cap);
+    char chunk[65536];
+    size_t n;
+    bool ok = true;
+    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        ok = ea_buf_append(&b, chunk, n) == 0;
+    ok = ok && !ferror(f);
+    fclose(f);
+    if (!ok) {
+        ea_buf_free(&b);
+        return false;
+    }
+    *out = ea_buf_steal(&b, len);
+    return *out != NULL;
+}
+
+static bool load_from_disk(const char *dir, const char *id, void **image, size_t *image_len,
+                           char **prompt)
+{
+    char path[1200];
+    size_t prompt_len;
+    if (!safe_id(id))
+        return false;
+    snprintf(path, sizeof path, "%s/%s.prompt", dir, id);
+    if (!read_whole(path, 1u << 20, prompt, &prompt_len))
+        return false;
+    snprintf(path, sizeof path, "%s/%s.image", dir, id);
+    char *bytes;
+    if (!read_whole(path, (size_t)64 << 20, &bytes, image_len)) {
+        free(*prompt);
+        *prompt = NULL;
+        return false;
+    }
+    *image = bytes;
+    return true;
+}
+
 int mock_chain_put(mock_chain *c, const char *response_id, const char *prompt,
                    const void *image, size_t image_len)
 {
@@ -71,6 +147,8 @@ int mock_chain_put(mock_chain *c, const char *response_id, const char *prompt,
     memcpy(e->image, image, image_len);
     e->image_len = image_len;
 
+    if (c->dir)
+        store_on_disk(c->dir, e);
     pthread_mutex_lock(&c->lock);
     e->next = c->newest;
     c->newest = e;
@@ -107,6 +185,8 @@ bool mock_chain_get(mock_chain *c, const char *response_id, void **image, size_t
         break;
     }
     pthread_mutex_unlock(&c->lock);
+    if (!found && c->dir)
+        found = load_from_disk(c->dir, response_id, image, image_len, prompt);
     return found;
 }
 
@@ -121,6 +201,7 @@ void mock_chain_free(mock_chain **cp)
         entry_free(e);
     }
     pthread_mutex_destroy(&c->lock);
+    free(c->dir);
     free(c);
     *cp = NULL;
 }

@@ -70,6 +70,7 @@ typedef struct mock_job {
     const char *background;    /* transparent or opaque */
     const char *format;        /* png, jpeg or webp */
     int compression;           /* 0-100 */
+    int png_level;             /* zlib level for PNG, -1: the encoder's default */
     int n_outputs;
     int partials;
 
@@ -164,7 +165,8 @@ int mock_responses_next(mock_server *srv, mock_job *job, int seq, mock_event *ev
 
 /* ---- previous_response_id store (chain.c) ---- */
 
-mock_chain *mock_chain_new(size_t max_entries, size_t max_bytes);
+/* dir: where responses are also kept on disk for other processes, or NULL. */
+mock_chain *mock_chain_new(size_t max_entries, size_t max_bytes, const char *dir);
 void mock_chain_free(mock_chain **c);
 /* Remembers a response's final image (file bytes, copied) and prompt; evicts the oldest
  * entries past the bounds. */

@@ -395,7 +395,8 @@ ea_mock *ea_mock_start(const ea_mock_config *cfg, ea_err *err)
     if (!m->prices && !cfg->quiet)
         fprintf(stderr, "easel mock: %s; usage falls back to built-in token counts\n",
                 price_err.msg);
-    m->chain = mock_chain_new(CHAIN_MAX_ENTRIES, CHAIN_MAX_BYTES);
+    m->chain = mock_chain_new(CHAIN_MAX_ENTRIES, CHAIN_MAX_BYTES,
+                              *cfg->state_dir ? cfg->state_dir : NULL);
 
     struct sockaddr_in addr = { 0 };
     addr.sin_family = AF_INET;
