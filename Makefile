@@ -17,8 +17,7 @@ TEST_PKGS := cmocka
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wpointer-arith -Wno-missing-field-initializers
 OPT      ?= -O2 -g
-CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DEASEL_VERSION='"$(VERSION)"' \
-            -DEASEL_DATADIR='"$(PREFIX)/share/easel"' -MMD -MP
+CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DEASEL_VERSION='"$(VERSION)"' -MMD -MP
 CFLAGS   += -std=c11 $(OPT) $(WARN) -pthread \
             $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) $(UI_PKGS) $(HDR_PKGS))
 LDLIBS   += $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) $(UI_PKGS)) -lm -pthread
@@ -91,6 +90,7 @@ bench: all $(BENCH_BIN)
 
 # The sanitizer build lives in its own tree and runs the whole suite.
 asan:
+	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) UBSAN_OPTIONS=print_stacktrace=1 \
 	$(MAKE) BUILD=build-asan OPT='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	    LDFLAGS='-fsanitize=address,undefined' check
 
