@@ -4,6 +4,7 @@
  * come from FNV-1a hashes of the prompt and of each word, never from a clock or rand(), so a
  * test can compare pixels and a person can tell two prompts apart at a glance. */
 #include "easel/mock_render.h"
+#include "easel/utf8.h"
 
 #include <cairo.h>
 #include <math.h>
@@ -83,37 +84,14 @@ static void set_colour(cairo_t *cr, rgb c, double alpha)
 
 /* ---- the prompt's words ----------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is not one:
- * cairo's toy text API refuses a whole string over one bad byte, and the prompt comes off
- * the network. */
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is not one or is
+ * a C1 control (which draws as a box at best): cairo's toy text API refuses a whole string
+ * over one bad byte, and the prompt comes off the network. */
 static size_t utf8_sequence(const unsigned char *s, size_t n)
 {
-    unsigned c = s[0];
-    size_t len;
     uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    else if (c >= 0xC2 && c <= 0xDF)
-        len = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4, cp = c & 0x07;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3F);
-    }
-    static const uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < smallest[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0; /* overlong, out of range, or a UTF-16 surrogate */
-    if (cp >= 0x80 && cp <= 0x9F)
-        return 0; /* C1 controls draw as boxes at best */
-    return len;
+    size_t len = ea_utf8_decode(s, n, &cp);
+    return len && !(cp >= 0x80 && cp <= 0x9F) ? len : 0;
 }
 
 typedef struct prompt_words {
