@@ -97,11 +97,14 @@ asan:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/easel
 	install -m 0755 $(BUILD)/easel $(DESTDIR)$(PREFIX)/bin/easel
+	install -d $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0644 man/easel.1 $(DESTDIR)$(PREFIX)/share/man/man1/easel.1
+	install -m 0644 man/easel.5 $(DESTDIR)$(PREFIX)/share/man/man5/easel.5
 	install -m 0644 data/prices.json $(DESTDIR)$(PREFIX)/share/easel/prices.json
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/easel $(DESTDIR)$(PREFIX)/share/man/man1/easel.1
+	rm -f $(DESTDIR)$(PREFIX)/bin/easel $(DESTDIR)$(PREFIX)/share/man/man1/easel.1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5/easel.5
 	rm -rf $(DESTDIR)$(PREFIX)/share/easel
 
 clean:
