@@ -9,13 +9,14 @@ typedef struct command {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *usage;
+    const char *summary;
 } command;
 
 static const command commands[] = {
-    {"generate", ea_cmd_generate, "generate [OPTIONS] PROMPT|-   one generation or edit"},
-    {"sessions", ea_cmd_sessions, "sessions [--json]   sessions, newest first"},
-    {"log", ea_cmd_log, "log [SESSION] [--json] [--verify]   a session's audit log"},
-    {"mock", ea_cmd_mock, "mock [--port N] [--delay MS] [--fault F]   the offline backend"},
+    {"generate", ea_cmd_generate, "generate [OPTIONS] PROMPT|-", "one generation or edit"},
+    {"sessions", ea_cmd_sessions, "sessions [--json]", "sessions, newest first"},
+    {"log", ea_cmd_log, "log [SESSION] [--json] [--verify]", "a session's audit log"},
+    {"mock", ea_cmd_mock, "mock [--port N] [--delay MS] [--fault F]...", "the offline backend"},
 };
 
 static void usage(FILE *out)
@@ -25,7 +26,7 @@ static void usage(FILE *out)
             "       easel COMMAND [OPTIONS]\n\n"
             "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  easel %s\n", commands[i].usage);
+        fprintf(out, "  easel %-48s %s\n", commands[i].usage, commands[i].summary);
     fprintf(out,
             "\n"
             "  easel --help, easel COMMAND --help, easel --version\n\n"

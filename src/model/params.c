@@ -203,7 +203,7 @@ static const ea_param_desc descs[] = {
     {"input_fidelity", "input-fidelity", 0, "LEVEL", "high or low, for edits (models that take it)",
      set_input_fidelity},
     {NULL, "image", 'i', "FILE", "a reference image or the image to edit (repeatable)", set_image},
-    {NULL, "mask", 0, "FILE", "mask for the first image: transparent or black marks the area to edit",
+    {NULL, "mask", 0, "FILE", "mask for the first image: transparent (or white) marks the area to edit",
      set_mask},
 };
 
