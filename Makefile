@@ -8,7 +8,7 @@ CC       ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Libraries below ui/ (the static library and the unit tests link these).
-LIB_PKGS := libcurl jansson libmicrohttpd cairo libpng libjpeg libwebp libcrypto libsixel
+LIB_PKGS := libcurl jansson libmicrohttpd cairo libpng libjpeg libwebp libcrypto libsixel zlib
 # stb's headers only: easel compiles stb_image itself with PNG and JPEG alone (src/gfx/).
 HDR_PKGS := stb
 UI_PKGS  := ncursesw

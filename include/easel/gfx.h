@@ -1,0 +1,91 @@
+/* gfx: turns an ea_image into the bytes that draw it on a terminal (sixel, kitty, iTerm2 or
+ * Unicode half blocks), scaled to the exact pixel box of the preview and wrapped for tmux/screen. */
+#ifndef EASEL_GFX_H
+#define EASEL_GFX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "easel/buf.h"
+#include "easel/err.h"
+#include "easel/gfx_protocol.h"
+#include "easel/image.h"
+
+/* How escape sequences reach the real terminal through a multiplexer. Text (half blocks,
+ * kitty placeholders, cursor moves) is never wrapped: the multiplexer must see it. */
+typedef enum ea_gfx_wrap {
+    EA_GFX_WRAP_NONE = 0,
+    EA_GFX_WRAP_TMUX,   /* ESC Ptmux; ... ESC \ with every ESC doubled, one per sequence */
+    EA_GFX_WRAP_SCREEN, /* ESC P ... ESC \ in packets small enough for GNU screen */
+} ea_gfx_wrap;
+
+typedef struct ea_gfx_options {
+    enum ea_gfx_protocol protocol;
+    int cols, rows;     /* the box, in cells */
+    int cell_w, cell_h; /* pixels per cell */
+    ea_gfx_wrap wrap;
+    /* Where the box's top left cell is, 1-based. 0 = "at the cursor": the picture flows like
+     * text and the cursor ends at the start of the line below it (easel show). */
+    int origin_row, origin_col;
+    /* kitty */
+    bool kitty_png;          /* f=100 compact PNG instead of raw RGBA: for SSH links */
+    bool kitty_zlib;         /* raw RGBA deflated (o=z): fewer bytes for a little CPU */
+    bool kitty_placeholders; /* U=1 virtual placement + U+10EEEE text cells (tmux) */
+    uint32_t image_id;       /* fixed per preview slot, so a new frame replaces the old */
+    uint32_t placement_id;
+    /* blocks */
+    bool blocks_256; /* the xterm 256-colour palette instead of 24-bit colour */
+    /* iTerm2: JPEG quality for opaque frames (PNG is used when alpha matters) */
+    int jpeg_quality;
+} ea_gfx_options;
+
+/* What an encode produced besides its bytes. */
+typedef struct ea_gfx_geometry {
+    int px_w, px_h;   /* the pixel size the picture was scaled to */
+    int cols, rows;   /* the cells it covers, from the top left of the box */
+} ea_gfx_geometry;
+
+/* Kitty ids used when the caller leaves image_id/placement_id at 0. */
+enum { EA_GFX_DEFAULT_IMAGE_ID = 0x45410001u, EA_GFX_DEFAULT_PLACEMENT_ID = 1 };
+/* kitty chunks: at most this many base64 bytes each (kitty's documented limit). */
+enum { EA_GFX_KITTY_CHUNK = 4096 };
+/* iTerm2 3.5 caps one OSC 1337 at 1 MiB; larger files go out as MultipartFile. */
+enum { EA_GFX_ITERM_PART_MAX = 1 << 20 };
+
+/* Defaults: blocks, 80x24 cells of 8x16 pixels, no wrapping, flowing at the cursor. */
+void ea_gfx_options_init(ea_gfx_options *opt);
+
+/* The largest w x h with the image's aspect ratio that fits cols x rows cells of
+ * cell_w x cell_h pixels (each side at least 1). -1 on nonsense input. */
+int ea_gfx_fit(int img_w, int img_h, int cols, int rows, int cell_w, int cell_h, int *w, int *h);
+/* The same inside a box given in pixels. */
+int ea_gfx_fit_px(int img_w, int img_h, int box_w, int box_h, int *w, int *h);
+
+/* Appends to out the bytes that draw img inside the box of opt. geo (may be NULL) receives
+ * the size drawn. Never draws at the image's own size. */
+int ea_gfx_encode(const ea_image *img, const ea_gfx_options *opt, ea_buf *out,
+                  ea_gfx_geometry *geo, ea_err *err);
+
+/* The bytes that remove the slot's picture: kitty deletes its image id (and frees the data);
+ * the other protocols have nothing to send and the caller repaints the cells as text. */
+int ea_gfx_encode_remove(const ea_gfx_options *opt, ea_buf *out);
+
+/* Decodes an image file (PNG, JPEG, WebP) and writes its picture to fd in one go: what
+ * `easel show` and `easel generate --preview` draw with. */
+int ea_gfx_show_frame(const unsigned char *file_bytes, size_t n, const ea_gfx_options *opt,
+                      int fd, ea_err *err);
+/* The same for a decoded image. */
+int ea_gfx_show_image(const ea_image *img, const ea_gfx_options *opt, int fd, ea_err *err);
+
+/* Appends one complete escape sequence, wrapped as opt->wrap asks. */
+int ea_gfx_wrap_append(ea_buf *out, ea_gfx_wrap wrap, const void *seq, size_t n);
+
+/* Area-averaged (box filter) downscale into w x h, exact for any ratio; colours are averaged
+ * weighted by alpha so transparent pixels do not darken their neighbours. */
+int ea_gfx_downscale_area(const ea_image *src, int w, int h, ea_image *out, ea_err *err);
+
+/* Writes all of bytes to fd, retrying on EINTR and waiting out EAGAIN. */
+int ea_gfx_write_all(int fd, const void *bytes, size_t n);
+
+#endif

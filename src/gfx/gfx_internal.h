@@ -1,0 +1,35 @@
+/* gfx_internal: what the encoders in src/gfx share and nobody outside needs: one function per
+ * protocol, taking a picture already scaled to its box, and the small helpers they reuse. */
+#ifndef EASEL_GFX_INTERNAL_H
+#define EASEL_GFX_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "easel/gfx.h"
+
+/* Each takes the picture at its final pixel size (ea_gfx_encode did the fitting and scaling)
+ * and the geometry it covers, and appends the bytes that draw it at opt's origin. */
+int ea_gfx_sixel_encode(const ea_image *scaled, const ea_gfx_options *opt, ea_buf *out,
+                        ea_err *err);
+int ea_gfx_kitty_encode(const ea_image *scaled, const ea_gfx_options *opt,
+                        const ea_gfx_geometry *geo, ea_buf *out, ea_err *err);
+int ea_gfx_iterm_encode(const ea_image *scaled, const ea_gfx_options *opt,
+                        const ea_gfx_geometry *geo, ea_buf *out, ea_err *err);
+/* Blocks take one pixel per cell column and two per cell row, so the caller passes the
+ * picture scaled to cols x 2*rows "half-cell pixels". */
+int ea_gfx_blocks_encode(const ea_image *half_cells, const ea_gfx_options *opt, ea_buf *out,
+                         ea_err *err);
+
+/* Moves the cursor to the box's row `row` (0-based inside the box) when the options place the
+ * picture at an origin; in flow mode starts a new line for every row after the first. */
+int ea_gfx_row_start(ea_buf *out, const ea_gfx_options *opt, int row);
+/* After a picture drawn in flow mode, leaves the cursor at the start of the next line. */
+int ea_gfx_flow_end(ea_buf *out, const ea_gfx_options *opt);
+
+/* True when any pixel is less than fully opaque. */
+bool ea_gfx_has_alpha(const ea_image *img);
+
+/* Standard base64 (RFC 4648, with padding) of n bytes, appended to out. */
+int ea_gfx_base64_append(ea_buf *out, const void *bytes, size_t n);
+
+#endif
