@@ -1,10 +1,10 @@
 #!/bin/sh
-# Runs every tests/net/*.sh, tests/cli/*.sh and tests/sdk/run.sh with $EASEL set; each script
+# Runs every tests/cli/*.sh, tests/net/*.sh, tests/ui/*.sh and tests/sdk/run.sh with $EASEL set; each script
 # prints "ok NAME" or "not ok NAME: why" lines. Closes with one summary line.
 here=$(cd "$(dirname "$0")" && pwd)
 passed=0; failed=0
 log=$(mktemp)
-for t in "$here"/cli/*.sh "$here"/net/*.sh "$here"/sdk/run.sh; do
+for t in "$here"/cli/*.sh "$here"/net/*.sh "$here"/ui/*.sh "$here"/sdk/run.sh; do
     [ -f "$t" ] || continue
     sh "$t" >"$log" 2>&1; rc=$?
     cat "$log"

@@ -22,6 +22,7 @@ enum ea_config_key {
     EA_CFG_PARTIALS,
     EA_CFG_API,
     EA_CFG_THEME,
+    EA_CFG_GRAPHICS, /* blocks, sixel, kitty, iterm or auto; also $EASEL_GRAPHICS */
     EA_CFG_BUDGET_USD,
     EA_CFG_SESSION_BUDGET_USD,
     EA_CFG_KEY_COUNT

@@ -31,6 +31,7 @@ static const struct {
     [EA_CFG_PARTIALS] = {"partials", NULL},
     [EA_CFG_API] = {"api", NULL},
     [EA_CFG_THEME] = {"theme", NULL},
+    [EA_CFG_GRAPHICS] = {"graphics", "EASEL_GRAPHICS"},
     [EA_CFG_BUDGET_USD] = {"budget_usd", NULL},
     [EA_CFG_SESSION_BUDGET_USD] = {"session_budget_usd", NULL},
 };
