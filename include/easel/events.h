@@ -1,5 +1,6 @@
 /* events: one streamed event's JSON, or a whole non-streamed body, decoded into a typed
- * ea_event that owns plain copies of every string (no jansson outside); plus base64 decoding. */
+ * ea_event that owns plain copies of its strings (no jansson outside), except the images'
+ * base64, which it borrows from the JSON it was decoded from; plus base64 decoding. */
 #ifndef EASEL_EVENTS_H
 #define EASEL_EVENTS_H
 
@@ -36,8 +37,13 @@ typedef enum ea_event_kind {
 
 /* One image, partial or final. Strings are never NULL: "" when the field was absent. */
 typedef struct ea_event_image {
-    char *b64;            /* base64: b64_json, partial_image_b64 or result */
+    /* The base64 (b64_json, partial_image_b64 or result): b64_len bytes, NOT NUL-terminated,
+     * borrowed from the JSON buffer given to ea_event_parse or ea_event_parse_body, so valid
+     * only while that buffer is (an SSE callback's data: during the callback). A payload can
+     * be 44 MB; this way it is never copied before it is decoded. "" when absent or empty. */
+    const char *b64;
     size_t b64_len;
+    char *b64_unescaped;  /* private: owns b64 instead when the JSON escaped it ("\/") */
     int partial_index;    /* partial_image_index; -1 for a final image */
     char *call_id;        /* the image_generation_call's id (ig_...), Responses only */
     char *status;         /* the call's status, Responses only */
@@ -51,8 +57,8 @@ typedef struct ea_event_error {
     char *type, *code, *message, *param;
 } ea_event_error;
 
-/* Everything an event points to is owned by it and freed by ea_event_free; like the images'
- * strings, its own are never NULL ("" when absent). */
+/* Everything an event points to, but its images' b64, is owned by it and freed by
+ * ea_event_free; like the images' strings, its own are never NULL ("" when absent). */
 typedef struct ea_event {
     ea_event_kind kind;
     char *type;            /* the JSON "type" as sent, "" for a non-streamed body */
@@ -78,12 +84,15 @@ typedef struct ea_event {
 
 /* Decodes one SSE event. event_name is the `event:` line ("" or NULL if none); an event named
  * "error" is an error whatever its JSON says. Returns NULL, with err set, for malformed JSON,
- * JSON that is not an object, or out of memory. Unknown types give EA_EV_OTHER. */
+ * JSON that is not an object, or out of memory. Unknown types give EA_EV_OTHER. The images'
+ * b64 point into json: keep it unchanged while they are used (the event may outlive it if
+ * they are not). */
 ea_event *ea_event_parse(const char *event_name, const char *json, size_t len, ea_err *err);
 
 /* Decodes a whole non-streamed response body (either API, or an error body of any status):
  * EA_EV_IMAGE_COMPLETED for Images, EA_EV_RESPONSE_COMPLETED/FAILED/INCOMPLETE for a Responses
- * object by its status, EA_EV_ERROR for {"error":{...}}, EA_EV_OTHER for anything else. */
+ * object by its status, EA_EV_ERROR for {"error":{...}}, EA_EV_OTHER for anything else. The
+ * images' b64 point into json, as with ea_event_parse. */
 ea_event *ea_event_parse_body(const char *json, size_t len, ea_err *err);
 
 void ea_event_free(ea_event **ev);

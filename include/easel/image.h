@@ -35,6 +35,10 @@ int ea_image_load_file(const char *path, const ea_image_limits *lim, ea_image *o
  * write the alpha channel (png, webp); otherwise the image is flattened onto black. */
 int ea_image_encode(const ea_image *img, const char *format, int quality, bool keep_alpha,
                     ea_buf *out, ea_err *err);
+/* PNG at zlib level 0-9 instead of the fastest: 0 stores the pixels uncompressed (the mock
+ * sends such files to measure the worst case). */
+int ea_image_encode_png_level(const ea_image *img, int level, bool keep_alpha, ea_buf *out,
+                              ea_err *err);
 /* High-quality resize into a new image of w x h. */
 int ea_image_resize(const ea_image *src, int w, int h, ea_image *out, ea_err *err);
 int ea_image_alloc(ea_image *img, int w, int h);

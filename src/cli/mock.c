@@ -12,7 +12,7 @@
 #include "easel/mock.h"
 
 static const char mock_help[] =
-    "usage: easel mock [--port N] [--delay MS] [--fault F]... [--quiet]\n"
+    "usage: easel mock [--port N] [--delay MS] [--png-level N] [--fault F]... [--quiet]\n"
     "\n"
     "Serves the Images and Responses APIs on 127.0.0.1 with pictures drawn from the prompt,\n"
     "streamed or not, until interrupted. The first line printed is\n"
@@ -22,6 +22,8 @@ static const char mock_help[] =
     "options:\n"
     "  -p, --port N       port to listen on; 0 (the default) lets the kernel choose\n"
     "  -d, --delay MS     pause between streamed events (and before a plain reply)\n"
+    "      --png-level N  zlib level 0-9 of the PNG files sent; 0 stores them uncompressed\n"
+    "                     (the largest streams, for benchmarks); default: the fastest\n"
     "  -f, --fault F      inject a fault, for tests; repeatable, or comma-separated\n"
     "  -q, --quiet        no request log on stderr\n"
     "  -h, --help         this help\n"
@@ -44,7 +46,8 @@ static const char mock_help[] =
     "examples:\n"
     "  easel mock --port 8099\n"
     "  easel mock --fault status=429,count=2,retry-after=1 --fault block=forbidden\n"
-    "  easel mock --delay 500 --fault drop-after=1\n";
+    "  easel mock --delay 500 --fault drop-after=1\n"
+    "  easel mock --png-level 0\n";
 
 static int parse_port(const char *text, int *port)
 {
@@ -56,12 +59,21 @@ static int parse_port(const char *text, int *port)
     return 0;
 }
 
+static int parse_png_level(const char *text, int *level)
+{
+    if (text[0] < '0' || text[0] > '9' || text[1] != '\0')
+        return -1;
+    *level = text[0] - '0';
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, ea_mock_config *cfg)
 {
     static const struct option longopts[] = {
         {"port", required_argument, NULL, 'p'},  {"delay", required_argument, NULL, 'd'},
         {"fault", required_argument, NULL, 'f'}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},        {"png-level", required_argument, NULL, 'L'},
+        {NULL, 0, NULL, 0},
     };
     ea_err err = { 0 };
     char delay_spec[64];
@@ -80,6 +92,12 @@ static int parse_args(int argc, char **argv, ea_mock_config *cfg)
             snprintf(delay_spec, sizeof delay_spec, "delay=%s", optarg);
             if (ea_mock_fault_parse(cfg, delay_spec, &err) != 0) {
                 fprintf(stderr, "easel mock: --delay '%s': expected milliseconds\n", optarg);
+                return EA_EXIT_USAGE;
+            }
+            break;
+        case 'L':
+            if (parse_png_level(optarg, &cfg->png_level) != 0) {
+                fprintf(stderr, "easel mock: --png-level '%s': expected 0 to 9\n", optarg);
                 return EA_EXIT_USAGE;
             }
             break;

@@ -314,10 +314,9 @@ static void png_flush_nothing(png_structp png)
     (void)png;
 }
 
-static int encode_png(const ea_image *img, int quality, bool keep_alpha, ea_buf *out,
-                      ea_err *err)
+static int encode_png_level(const ea_image *img, int level, bool keep_alpha, ea_buf *out,
+                            ea_err *err)
 {
-    (void)quality; /* lossless: the API ignores output_compression for PNG too */
     struct png_job job = {.out = out, .msg = ""};
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &job, png_on_error,
                                               png_on_warning);
@@ -337,12 +336,12 @@ static int encode_png(const ea_image *img, int quality, bool keep_alpha, ea_buf 
                  keep_alpha ? PNG_COLOR_TYPE_RGBA : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     /* Speed first; tests/bench/bench_image.c measured the choices on mock frames. zlib's
-     * fastest level. One fixed filter, since libpng's adaptive choice tries all five on each
+     * fastest level (encode_png asks for it; the mock may ask for 0). One fixed filter, since libpng's adaptive choice tries all five on each
      * row (3x slower). NONE, because at level 1 a filter costs more time than it saves in
      * deflate: on flat colours, pixel blocks and gradients NONE was the fastest (29 ms for
      * four 1024x1024 frames against 33 for UP and 38 for SUB) and even the smallest on the
      * final frame. The default strategy: Z_RLE was slower or larger with every filter. */
-    png_set_compression_level(png, Z_BEST_SPEED);
+    png_set_compression_level(png, level);
     png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
     png_set_compression_buffer_size(png, 1u << 16);
     png_write_info(png, info);
@@ -363,6 +362,13 @@ static int encode_png(const ea_image *img, int quality, bool keep_alpha, ea_buf 
     png_destroy_write_struct(&png, &info);
     free(rgb_row);
     return 0;
+}
+
+static int encode_png(const ea_image *img, int quality, bool keep_alpha, ea_buf *out,
+                      ea_err *err)
+{
+    (void)quality; /* lossless: the API ignores output_compression for PNG too */
+    return encode_png_level(img, Z_BEST_SPEED, keep_alpha, out, err);
 }
 
 /* JPEG through libjpeg(-turbo), with the same longjmp arrangement as PNG. */
@@ -542,6 +548,17 @@ static const struct {
     {"webp", encode_webp},
 };
 
+/* After a failed encode, leaves out as it was: no half-written file at its end. */
+static int truncate_on_failure(int rc, ea_buf *out, size_t start)
+{
+    if (rc != 0) {
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+    }
+    return rc;
+}
+
 int ea_image_encode(const ea_image *img, const char *format, int quality, bool keep_alpha,
                     ea_buf *out, ea_err *err)
 {
@@ -550,17 +567,23 @@ int ea_image_encode(const ea_image *img, const char *format, int quality, bool k
     for (size_t i = 0; i < sizeof encoders / sizeof encoders[0]; i++) {
         if (format && strcmp(format, encoders[i].name) == 0) {
             size_t start = out->len;
-            int rc = encoders[i].encode(img, quality, keep_alpha, out, err);
-            if (rc != 0) { /* leave out as it was: no half-written file at its end */
-                out->len = start;
-                if (out->data)
-                    out->data[start] = '\0';
-            }
-            return rc;
+            return truncate_on_failure(encoders[i].encode(img, quality, keep_alpha, out, err),
+                                       out, start);
         }
     }
     return ea_err_set(err, EA_EXIT_USAGE, "cannot encode '%s': use png, jpeg or webp",
                       format ? format : "(null)");
+}
+
+int ea_image_encode_png_level(const ea_image *img, int level, bool keep_alpha, ea_buf *out,
+                              ea_err *err)
+{
+    if (!img || !img->rgba || img->w <= 0 || img->h <= 0)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "encode: no image");
+    if (level < 0 || level > 9)
+        return ea_err_set(err, EA_EXIT_USAGE, "png compression level %d: use 0 to 9", level);
+    size_t start = out->len;
+    return truncate_on_failure(encode_png_level(img, level, keep_alpha, out, err), out, start);
 }
 
 /* ---- resizing -------------------------------------------------------------------------- */

@@ -3,7 +3,8 @@
  * Every field is optional to this decoder: the SPEC's "required" lags the live API both ways,
  * so a missing field becomes "" or -1 and the caller decides whether it can do without it.
  * Strings are copied out while the jansson tree is alive, and the tree is released before
- * returning: no reference count escapes this file. */
+ * returning: no reference count escapes this file. The images' base64 never enters the tree
+ * (see "image payloads" below). */
 #include "easel/events.h"
 
 #include <jansson.h>
@@ -12,10 +13,172 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "easel/buf.h"
+
+/* ---- image payloads, kept out of jansson ----
+ *
+ * A final image is up to 44 MB of base64 in one JSON string. Given to jansson it would be
+ * copied into the tree, then out of it: three copies alive at once with the SSE parser's.
+ * So the payloads are lifted out first. A lexical scan, which skips every string whole (so
+ * text inside a prompt is never taken for a key), finds each string value of a key named
+ * b64_json, partial_image_b64 or result, at any depth; jansson then parses a small copy of
+ * the JSON in which each of those values is replaced by its index among the lifted payloads
+ * ("0", "1"...). As every string under those keys is then such an index, decode_image turns
+ * it back into a span of the original text without ambiguity. A payload in which the JSON
+ * escaped a character (legal, though no server does it: "\/") is unescaped into a copy.
+ * The payload's characters are checked by the base64 decoder, not by jansson. */
+
+static const char *const image_payload_keys[] = {"b64_json", "partial_image_b64", "result"};
+
+typedef struct payload {
+    const char *at; /* into the original JSON, or into owned */
+    size_t len;
+    char *owned;    /* the unescaped copy when the JSON had escapes, else NULL */
+} payload;
+
+typedef struct lifted {
+    ea_buf rest;    /* the JSON with each payload replaced by its index; empty if none */
+    payload *payloads;
+    size_t n;
+} lifted;
+
+static void lifted_free(lifted *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->payloads[i].owned);
+    free(l->payloads);
+    ea_buf_free(&l->rest);
+}
+
+static size_t skip_space(const char *s, size_t len, size_t i)
+{
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* The index of the quote that closes the string opened at s[open], or len if none does. */
+static size_t string_end(const char *s, size_t len, size_t open)
+{
+    size_t from = open + 1;
+    for (;;) {
+        const char *quote = from < len ? memchr(s + from, '"', len - from) : NULL;
+        if (!quote)
+            return len;
+        size_t at = (size_t)(quote - s);
+        size_t backslashes = 0;
+        while (at - backslashes > open + 1 && s[at - backslashes - 1] == '\\')
+            backslashes++;
+        if (backslashes % 2 == 0) /* an odd count escapes the quote */
+            return at;
+        from = at + 1;
+    }
+}
+
+/* A string token, quotes included, as jansson reads it; NULL if it is not valid JSON. */
+static json_t *unescape(const char *token, size_t n)
+{
+    json_t *v = json_loadb(token, n, JSON_DECODE_ANY, NULL);
+    if (!json_is_string(v)) {
+        json_decref(v);
+        return NULL;
+    }
+    return v;
+}
+
+static bool is_payload_key(const char *token, size_t n)
+{
+    const char *name = token + 1;
+    size_t name_len = n - 2;
+    json_t *unescaped = NULL;
+    if (memchr(name, '\\', name_len)) {
+        unescaped = unescape(token, n);
+        if (!unescaped)
+            return false;
+        name = json_string_value(unescaped);
+        name_len = json_string_length(unescaped);
+    }
+    bool found = false;
+    for (size_t i = 0; !found && i < sizeof image_payload_keys / sizeof *image_payload_keys; i++)
+        found = strlen(image_payload_keys[i]) == name_len &&
+                memcmp(image_payload_keys[i], name, name_len) == 0;
+    json_decref(unescaped);
+    return found;
+}
+
+/* Records the string token json[open..close] as the next payload and puts its index in the
+ * copy instead. Returns 0, 1 when the token is not valid JSON (then it stays, for jansson to
+ * reject), or -1 when out of memory. */
+static int lift(lifted *l, const char *json, size_t copied, size_t open, size_t close)
+{
+    payload p = {json + open + 1, close - open - 1, NULL};
+    if (memchr(p.at, '\\', p.len)) {
+        json_t *v = unescape(json + open, close - open + 1);
+        if (!v)
+            return 1;
+        p.len = json_string_length(v);
+        p.owned = malloc(p.len + 1);
+        if (p.owned)
+            memcpy(p.owned, json_string_value(v), p.len + 1);
+        json_decref(v);
+        if (!p.owned)
+            return -1;
+        p.at = p.owned;
+    }
+    payload *grown = realloc(l->payloads, (l->n + 1) * sizeof *grown);
+    if (!grown) {
+        free(p.owned);
+        return -1;
+    }
+    l->payloads = grown;
+    l->payloads[l->n++] = p;
+    if (ea_buf_append(&l->rest, json + copied, open - copied) != 0 ||
+        ea_buf_printf(&l->rest, "\"%zu\"", l->n - 1) != 0)
+        return -1;
+    return 0;
+}
+
+/* Fills l (see above). Returns 0, or -1 when out of memory. Malformed JSON is not an error
+ * here: the scan stops, and jansson reports it. */
+static int lift_payloads(const char *json, size_t len, lifted *l)
+{
+    memset(l, 0, sizeof *l);
+    ea_buf_init(&l->rest, EA_BUF_UNCAPPED);
+    size_t copied = 0; /* json[0..copied) is in l->rest already */
+    size_t from = 0;
+    const char *quote;
+    while (from < len && (quote = memchr(json + from, '"', len - from)) != NULL) {
+        size_t open = (size_t)(quote - json);
+        size_t close = string_end(json, len, open);
+        if (close == len)
+            break;
+        from = close + 1;
+        size_t colon = skip_space(json, len, from);
+        if (colon == len || json[colon] != ':' || !is_payload_key(json + open, close - open + 1))
+            continue;
+        size_t value = skip_space(json, len, colon + 1);
+        if (value == len || json[value] != '"')
+            continue; /* null, a number...: jansson's to judge, decode_image ignores it */
+        size_t value_end = string_end(json, len, value);
+        if (value_end == len)
+            break;
+        from = value_end + 1;
+        int rc = lift(l, json, copied, value, value_end);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            copied = value_end + 1;
+    }
+    if (l->n > 0 && ea_buf_append(&l->rest, json + copied, len - copied) != 0)
+        return -1;
+    return 0;
+}
+
 /* Copying strings can fail part way; the decoder notes it once and the caller of the whole
  * decode checks it at the end, instead of every helper returning a status. */
 typedef struct decoder {
     bool out_of_memory;
+    lifted *payloads;
 } decoder;
 
 static char *copy_string(decoder *d, const char *s)
@@ -59,23 +222,39 @@ static bool is_type(const json_t *obj, const char *type)
     return t && strcmp(t, type) == 0;
 }
 
-/* The base64 comes under a different key in each shape; the first one present wins. */
-static const char *const image_payload_keys[] = {"b64_json", "partial_image_b64", "result"};
+/* A string under a payload key: the index of a lifted payload, which the image borrows (or,
+ * unescaped, takes over). */
+static bool take_payload(decoder *d, const json_t *index, ea_event_image *img)
+{
+    const char *digits = json_string_value(index);
+    size_t i = 0;
+    if (!digits || !*digits)
+        return false;
+    for (; *digits; digits++) {
+        if (*digits < '0' || *digits > '9' || i > d->payloads->n)
+            return false;
+        i = i * 10 + (size_t)(*digits - '0');
+    }
+    if (i >= d->payloads->n)
+        return false; /* not an index of ours: lift_payloads replaced every such string */
+    payload *p = &d->payloads->payloads[i];
+    img->b64 = p->len ? p->at : "";
+    img->b64_len = p->len;
+    img->b64_unescaped = p->owned;
+    p->owned = NULL;
+    return true;
+}
 
+/* The base64 comes under a different key in each shape; the first one present wins. */
 static void decode_image(decoder *d, const json_t *obj, const json_t *fallback,
                          ea_event_image *img)
 {
-    const char *b64 = NULL;
-    size_t b64_len = 0;
-    for (size_t i = 0; !b64 && i < sizeof image_payload_keys / sizeof *image_payload_keys; i++) {
-        const json_t *v = json_object_get(obj, image_payload_keys[i]);
-        if (json_is_string(v)) {
-            b64 = json_string_value(v);
-            b64_len = json_string_length(v);
-        }
-    }
-    img->b64 = copy_string(d, b64);
-    img->b64_len = img->b64 ? b64_len : 0;
+    img->b64 = "";
+    img->b64_len = 0;
+    bool found = false;
+    for (size_t i = 0; !found && i < sizeof image_payload_keys / sizeof *image_payload_keys;
+         i++)
+        found = take_payload(d, json_object_get(obj, image_payload_keys[i]), img);
     img->partial_index = (int)get_long(obj, "partial_image_index", -1);
     img->call_id = is_type(obj, "image_generation_call") ? copy_field(d, obj, "id")
                                                          : copy_string(d, "");
@@ -90,7 +269,7 @@ static void decode_image(decoder *d, const json_t *obj, const json_t *fallback,
 
 static void free_image(ea_event_image *img)
 {
-    free(img->b64);
+    free(img->b64_unescaped);
     free(img->call_id);
     free(img->status);
     free(img->revised_prompt);
@@ -349,38 +528,46 @@ static void decode_body(decoder *d, const json_t *root, ea_event *ev)
     }
 }
 
-/* Shared by both entry points: parse, check it is an object, decode, release the tree. */
+/* Shared by both entry points: lift the payloads out, parse the rest, check it is an object,
+ * decode, release the tree. */
 static ea_event *parse_json(const char *event_name, const char *json, size_t len, bool body,
                             ea_err *err)
 {
+    const char *what = body ? "response body" : "event";
+    lifted payloads;
+    if (lift_payloads(json, len, &payloads) != 0) {
+        lifted_free(&payloads);
+        ea_err_set(err, EA_EXIT_INTERNAL, "out of memory decoding %s", what);
+        return NULL;
+    }
+    bool lifted_some = payloads.n > 0;
     json_error_t jerr;
-    json_t *root = json_loadb(json, len, 0, &jerr);
+    json_t *root = lifted_some ? json_loadb(payloads.rest.data, payloads.rest.len, 0, &jerr)
+                               : json_loadb(json, len, 0, &jerr);
+    ea_event *ev = NULL;
     if (!root) {
-        ea_err_set(err, EA_EXIT_NETWORK, "malformed JSON in %s at line %d, column %d: %s",
-                   body ? "response body" : "event", jerr.line, jerr.column, jerr.text);
-        return NULL;
-    }
-    if (!json_is_object(root)) {
-        json_decref(root);
-        ea_err_set(err, EA_EXIT_NETWORK, "%s is JSON but not an object",
-                   body ? "response body" : "event");
-        return NULL;
-    }
-    decoder d = {false};
-    ea_event *ev = new_event(&d);
-    if (ev) {
-        if (body)
-            decode_body(&d, root, ev);
-        else
-            decode_stream_event(&d, event_name, root, ev);
+        /* Columns count in the text jansson saw, where each payload is a short index. */
+        ea_err_set(err, EA_EXIT_NETWORK, "malformed JSON in %s%s at line %d, column %d: %s",
+                   what, lifted_some ? " (image data left out)" : "", jerr.line, jerr.column,
+                   jerr.text);
+    } else if (!json_is_object(root)) {
+        ea_err_set(err, EA_EXIT_NETWORK, "%s is JSON but not an object", what);
+    } else {
+        decoder d = {false, &payloads};
+        ev = new_event(&d);
+        if (ev) {
+            if (body)
+                decode_body(&d, root, ev);
+            else
+                decode_stream_event(&d, event_name, root, ev);
+        }
+        if (d.out_of_memory) {
+            ea_event_free(&ev);
+            ea_err_set(err, EA_EXIT_INTERNAL, "out of memory decoding %s", what);
+        }
     }
     json_decref(root);
-    if (d.out_of_memory) {
-        ea_event_free(&ev);
-        ea_err_set(err, EA_EXIT_INTERNAL, "out of memory decoding %s",
-                   body ? "response body" : "event");
-        return NULL;
-    }
+    lifted_free(&payloads);
     return ev;
 }
 

@@ -39,16 +39,23 @@ static ea_event *parse_body(const char *json)
 typedef struct decoded_stream {
     size_t count;
     ea_event *events[MAX_EVENTS];
+    char *data[MAX_EVENTS]; /* each event's JSON, which its images' b64 borrow from */
 } decoded_stream;
 
+/* The events are checked after the stream is over, when the parser's data is gone: each is
+ * decoded from a copy that lives as long as it. */
 static int decode_into(void *ctx, const char *name, const char *data, size_t len)
 {
     decoded_stream *s = ctx;
     ea_err err = {0};
     assert_true(s->count < MAX_EVENTS);
-    ea_event *ev = ea_event_parse(name, data, len, &err);
+    char *copy = malloc(len + 1);
+    assert_non_null(copy);
+    memcpy(copy, data, len + 1);
+    ea_event *ev = ea_event_parse(name, copy, len, &err);
     if (!ev)
         fail_msg("event %zu: %s", s->count, err.msg);
+    s->data[s->count] = copy;
     s->events[s->count++] = ev;
     return 0;
 }
@@ -76,8 +83,10 @@ static void decode_fixture(const char *name, decoded_stream *s)
 
 static void decoded_stream_free(decoded_stream *s)
 {
-    for (size_t i = 0; i < s->count; i++)
+    for (size_t i = 0; i < s->count; i++) {
         ea_event_free(&s->events[i]);
+        free(s->data[i]);
+    }
     s->count = 0;
 }
 
@@ -91,12 +100,18 @@ static void assert_kinds(const decoded_stream *s, const ea_event_kind *kinds, si
     }
 }
 
+/* b64 is a span of the event's JSON, not a NUL-terminated string. */
+static void assert_b64(const ea_event_image *img, const char *b64)
+{
+    assert_int_equal(img->b64_len, strlen(b64));
+    assert_memory_equal(img->b64, b64, strlen(b64));
+}
+
 static void assert_image(const ea_event_image *img, const char *b64, int partial_index,
                          const char *size, const char *quality, const char *background,
                          const char *format)
 {
-    assert_string_equal(img->b64, b64);
-    assert_int_equal(img->b64_len, strlen(b64));
+    assert_b64(img, b64);
     assert_int_equal(img->partial_index, partial_index);
     assert_string_equal(img->size, size);
     assert_string_equal(img->quality, quality);
@@ -239,7 +254,7 @@ static void responses_stream(void **state)
     assert_string_equal(completed->response_status, "completed");
     assert_int_equal(completed->n_images, 1); /* the message in output[] is not an image */
     assert_string_equal(completed->images[0].call_id, "ig_abc");
-    assert_string_equal(completed->images[0].b64, "ZmluYWwtaW1hZ2U=");
+    assert_b64(&completed->images[0], "ZmluYWwtaW1hZ2U=");
     assert_string_equal(completed->images[0].revised_prompt, final->revised_prompt);
     assert_true(completed->has_usage);
     assert_int_equal(completed->usage.input_text, 2902);
@@ -446,7 +461,7 @@ static void responses_body(void **state)
     assert_string_equal(ev->images[0].call_id, "ig_1");
     assert_string_equal(ev->images[0].revised_prompt, "r1");
     assert_string_equal(ev->images[1].call_id, "ig_2");
-    assert_string_equal(ev->images[1].b64, "YmFy");
+    assert_b64(&ev->images[1], "YmFy");
     assert_int_equal(ev->usage.input_text, 100);
     assert_int_equal(ev->usage.output_text, 7);
     ea_event_free(&ev);
@@ -612,6 +627,87 @@ static void event_payload_decodes(void **state)
     ea_event_free(&ev);
 }
 
+/* ---- payloads: borrowed from the JSON, found by their place in it ---- */
+
+static bool points_into(const char *p, const char *json)
+{
+    return p >= json && p < json + strlen(json);
+}
+
+/* The base64 is a span of the caller's buffer, not a copy; here, in both shapes that repeat
+ * it in one event (an Images body with two images, a Responses body). */
+static void payloads_are_borrowed(void **state)
+{
+    (void)state;
+    const char *json = "{\"type\":\"image_generation.partial_image\",\"b64_json\":\"cGFydA==\","
+                       "\"partial_image_index\":0}";
+    ea_event *ev = parse(NULL, json);
+    assert_b64(&ev->images[0], "cGFydA==");
+    assert_true(points_into(ev->images[0].b64, json));
+    assert_null(ev->images[0].b64_unescaped);
+    ea_event_free(&ev);
+
+    json = "{\"data\":[{\"b64_json\":\"Zm9v\"},{\"b64_json\":\"YmFy\"}]}";
+    ev = parse_body(json);
+    assert_int_equal(ev->n_images, 2);
+    assert_b64(&ev->images[0], "Zm9v");
+    assert_b64(&ev->images[1], "YmFy");
+    assert_true(points_into(ev->images[0].b64, json));
+    assert_true(points_into(ev->images[1].b64, json));
+    ea_event_free(&ev);
+
+    json = "{\"type\":\"response.completed\",\"response\":{\"id\":\"resp_1\",\"output\":[{"
+           "\"type\":\"image_generation_call\",\"id\":\"ig_1\",\"result\":\"cmVz\"}]}}";
+    ev = parse(NULL, json);
+    assert_int_equal(ev->kind, EA_EV_RESPONSE_COMPLETED);
+    assert_b64(&ev->images[0], "cmVz");
+    assert_true(points_into(ev->images[0].b64, json));
+    ea_event_free(&ev);
+}
+
+/* Keys are told from text: a prompt quoting a payload key, escaped quotes and backslashes
+ * before it, spaces around the colon, strings that look like the indices the decoder uses
+ * internally, and the empty payload. */
+static void payload_keys_are_found_by_their_place(void **state)
+{
+    (void)state;
+    ea_event *ev = parse(NULL,
+        "{\"type\":\"response.output_item.done\",\"item\":{\"type\":\"image_generation_call\","
+        "\"revised_prompt\":\"say \\\"result\\\":\\\"QUJD\\\" \\\\\",\"id\":\"ig_1\","
+        "\"result\" :\n \"Zm9v\",\"status\":\"completed\"}}");
+    assert_b64(&ev->images[0], "Zm9v");
+    assert_string_equal(ev->images[0].revised_prompt, "say \"result\":\"QUJD\" \\");
+    assert_string_equal(ev->images[0].status, "completed");
+    ea_event_free(&ev);
+
+    ev = parse(NULL, "{\"type\":\"image_generation.completed\",\"b64_json\":\"1\","
+                     "\"result\":\"0\",\"size\":\"0\"}");
+    assert_b64(&ev->images[0], "1");
+    assert_string_equal(ev->images[0].size, "0");
+    ea_event_free(&ev);
+
+    ev = parse(NULL, "{\"type\":\"image_generation.completed\",\"b64_json\":\"\"}");
+    assert_string_equal(ev->images[0].b64, "");
+    assert_int_equal(ev->images[0].b64_len, 0);
+    ea_event_free(&ev);
+}
+
+/* JSON may escape any character; such a payload (or key) is unescaped, into a copy. */
+static void escaped_payloads_are_unescaped(void **state)
+{
+    (void)state;
+    ea_event *ev = parse(NULL, "{\"type\":\"image_generation.completed\","
+                               "\"b64\\u005fjson\":\"Zm9v\\/w==\"}");
+    assert_b64(&ev->images[0], "Zm9v/w==");
+    assert_ptr_equal(ev->images[0].b64, ev->images[0].b64_unescaped);
+    ea_event_free(&ev);
+
+    ea_err err = {0};
+    const char *bad = "{\"type\":\"image_generation.completed\",\"b64_json\":\"Zm9v\\x\"}";
+    assert_null(ea_event_parse(NULL, bad, strlen(bad), &err));
+    assert_int_equal(err.code, EA_EXIT_NETWORK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -635,6 +731,9 @@ int main(void)
         cmocka_unit_test(base64_cap),
         cmocka_unit_test(base64_round_trips),
         cmocka_unit_test(event_payload_decodes),
+        cmocka_unit_test(payloads_are_borrowed),
+        cmocka_unit_test(payload_keys_are_found_by_their_place),
+        cmocka_unit_test(escaped_payloads_are_unescaped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,6 +103,33 @@ static void test_png_roundtrip_is_exact(void **state)
     ea_image_free(&src);
 }
 
+/* Level 0 stores the pixels: the file holds every byte of them (the mock's worst case for
+ * a client), and still decodes to the same image; levels past 9 are refused. */
+static void test_png_level_0_stores_the_pixels(void **state)
+{
+    (void)state;
+    ea_image src, back;
+    ea_buf fast, stored;
+    ea_err err = {0};
+    make_picture(&src, TEST_W, TEST_H, true);
+    encode_ok(&src, "png", 100, true, &fast);
+    ea_buf_init(&stored, EA_BUF_UNCAPPED);
+    assert_int_equal(ea_image_encode_png_level(&src, 0, true, &stored, &err), 0);
+    size_t pixels = (size_t)TEST_W * TEST_H * 4;
+    assert_true(stored.len > pixels);
+    assert_true(stored.len > fast.len);
+    decode_ok(&stored, &back);
+    assert_memory_equal(back.rgba, src.rgba, pixels);
+    size_t before = stored.len;
+    assert_int_equal(ea_image_encode_png_level(&src, 10, true, &stored, &err), -1);
+    assert_int_equal(ea_image_encode_png_level(&src, -1, true, &stored, &err), -1);
+    assert_int_equal(stored.len, before);
+    ea_image_free(&back);
+    ea_buf_free(&stored);
+    ea_buf_free(&fast);
+    ea_image_free(&src);
+}
+
 static void test_png_without_alpha_is_flattened_onto_black(void **state)
 {
     (void)state;
@@ -408,6 +435,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_png_roundtrip_is_exact),
+        cmocka_unit_test(test_png_level_0_stores_the_pixels),
         cmocka_unit_test(test_png_without_alpha_is_flattened_onto_black),
         cmocka_unit_test(test_jpeg_roundtrip_is_close),
         cmocka_unit_test(test_webp_roundtrip_is_close_and_keeps_alpha),

@@ -17,6 +17,7 @@ void ea_mock_config_init(ea_mock_config *cfg)
     cfg->drop_after = -1;
     cfg->error_event_after = -2;
     cfg->malformed_event = -1;
+    cfg->png_level = -1;
 }
 
 /* A whole decimal number in [min, max]. */

@@ -19,6 +19,7 @@ void mock_job_init(mock_job *job, enum mock_route route)
     ea_params_init(&job->params);
     job->params.api = route == MOCK_ROUTE_RESPONSES ? EA_API_RESPONSES : EA_API_IMAGES;
     job->store = true;
+    job->png_level = -1;
     job->created = (long)time(NULL);
     for (int i = 0; i < MOCK_MAX_OUTPUTS; i++) {
         ea_buf_init(&job->encoded[i], EA_BUF_UNCAPPED);
@@ -70,7 +71,10 @@ static int encode_b64(const mock_job *job, const ea_image *img, ea_buf *file, ea
 {
     bool keep_alpha = strcmp(job->background, "transparent") == 0;
     ea_err err = { 0 };
-    if (ea_image_encode(img, job->format, job->compression, keep_alpha, file, &err) != 0)
+    int rc = job->png_level >= 0 && strcmp(job->format, "png") == 0
+                 ? ea_image_encode_png_level(img, job->png_level, keep_alpha, file, &err)
+                 : ea_image_encode(img, job->format, job->compression, keep_alpha, file, &err);
+    if (rc != 0)
         return mock_fail(e, 500, "server_error", NULL, NULL,
                          "The offline stand-in could not encode the image: %s", err.msg);
     if (mock_base64_encode(b64, file->data, file->len) != 0)

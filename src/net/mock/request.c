@@ -249,6 +249,7 @@ static int finish(mock_server *srv, mock_job *job, const char *prompt_param, moc
     static const char *const backgrounds[] = { "transparent", NULL };
     job->background = reported(p->background, backgrounds, "opaque");
     job->compression = p->compression >= 0 ? p->compression : 100;
+    job->png_level = mock_server_config(srv)->png_level;
     job->n_outputs = ea_params_count(p);
     if (job->n_outputs > MOCK_MAX_OUTPUTS)
         job->n_outputs = MOCK_MAX_OUTPUTS;
