@@ -14,8 +14,12 @@ typedef struct command {
 
 static const command commands[] = {
     {"generate", ea_cmd_generate, "generate [OPTIONS] PROMPT|-", "one generation or edit"},
-    {"sessions", ea_cmd_sessions, "sessions [--json]", "sessions, newest first"},
-    {"log", ea_cmd_log, "log [SESSION] [--json] [--verify]", "a session's audit log"},
+    {"sessions", ea_cmd_sessions, "sessions [--json] [--name TEXT] [--since DATE]",
+     "sessions, newest first"},
+    {"log", ea_cmd_log, "log [SESSION] [--json|--verify|--grep TEXT] [--since DATE]",
+     "a session's audit log"},
+    {"export", ea_cmd_export, "export SESSION[:TURN] DEST",
+     "copy images byte for byte, with a sidecar .json"},
     {"show", ea_cmd_show, "show [--protocol P] [--cols N] [--rows N] [--cell WxH] FILE...", "draw images inline"},
     {"doctor", ea_cmd_doctor, "doctor [--json]", "what easel detects and would use, and why"},
     {"mock", ea_cmd_mock, "mock [--port N] [--delay MS] [--fault F]...", "the offline backend"},
@@ -28,7 +32,7 @@ static void usage(FILE *out)
             "       easel COMMAND [OPTIONS]\n\n"
             "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  easel %-48s %s\n", commands[i].usage, commands[i].summary);
+        fprintf(out, "  easel %s\n        %s\n", commands[i].usage, commands[i].summary);
     fprintf(out,
             "\n"
             "  easel --help, easel COMMAND --help, easel --version\n\n"

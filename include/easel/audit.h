@@ -137,6 +137,9 @@ typedef struct ea_audit_totals {
 } ea_audit_totals;
 void ea_audit_get_totals(const ea_audit *a, ea_audit_totals *out);
 
+/* The newest record's ts ("" for an empty log): the session's last activity. Borrowed. */
+const char *ea_audit_last_timestamp(const ea_audit *a);
+
 /* The records' lines as written, without the '\n'. Borrowed until ea_audit_close. */
 size_t ea_audit_record_count(const ea_audit *a);
 const char *ea_audit_record_line(const ea_audit *a, size_t index, size_t *len);
@@ -161,6 +164,31 @@ int ea_audit_find_turn(const ea_audit *a, int turn, ea_audit_turn *out, ea_err *
 int ea_audit_turn_image(const ea_audit *a, int turn, size_t index, ea_audit_image *out,
                         ea_err *err);
 
+/*
+ * Reading a log one line at a time, without holding it: what `easel log --json`, `--grep`,
+ * the history reader and ea_audit_verify use, so that memory does not grow with the number
+ * of records (only with the longest line). Nothing on disk is changed.
+ */
+typedef struct ea_audit_stream ea_audit_stream;
+
+enum ea_audit_stream_mode {
+    EA_AUDIT_STREAM_RECORDS, /* the records ea_audit_open would index: a last line that is not
+                                a usable record is the torn tail, as it is there */
+    EA_AUDIT_STREAM_LINES,   /* every complete line, whatever it holds (for verify) */
+};
+
+/* Opens session_dir/audit.jsonl; a missing log is an empty one. */
+int ea_audit_stream_open(const char *session_dir, enum ea_audit_stream_mode mode,
+                         ea_audit_stream **out, ea_err *err);
+/* The next line without its '\n', borrowed until the next call: 1; 0 at the end; -1 with err.
+ * Only a line that passes the cap (64 MiB) is an error. */
+int ea_audit_stream_next(ea_audit_stream *s, const char **line, size_t *len, ea_err *err);
+/* After the end: the bytes of the torn tail left out (0 when the log ended cleanly). */
+size_t ea_audit_stream_torn_bytes(const ea_audit_stream *s);
+/* The 1-based line number of the line last returned. */
+size_t ea_audit_stream_line_no(const ea_audit_stream *s);
+void ea_audit_stream_close(ea_audit_stream **s);
+
 #define EA_AUDIT_MAX_PROBLEMS 32
 
 typedef struct ea_audit_problem {
@@ -181,5 +209,11 @@ typedef struct ea_audit_report {
  * result, and every recorded image exists with its sha256 and size. Returns 0 when the check
  * ran (the log is sound when report->n_problems is 0), -1 with err when it could not. */
 int ea_audit_verify(const char *session_dir, ea_audit_report *report, ea_err *err);
+
+/* The last record has no successor to vouch for it; session.json keeps a copy of its seq and
+ * hash (the anchor). With an anchor, verify also reports a change to that record, and records
+ * removed from the end of the log. anchor_seq -1: no anchor (the same as ea_audit_verify). */
+int ea_audit_verify_anchored(const char *session_dir, long anchor_seq, const char *anchor_hash,
+                             ea_audit_report *report, ea_err *err);
 
 #endif

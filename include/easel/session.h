@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "easel/audit.h"
+#include "easel/buf.h"
 #include "easel/err.h"
 
 #define EA_SESSION_ID_LEN 20
@@ -91,9 +92,16 @@ typedef struct ea_session_info {
     char id[EA_SESSION_ID_LEN + 1];
     char name[EA_SESSION_NAME_MAX + 1];
     char created[EA_TIMESTAMP_SIZE];
+    /* The newest record's ts; for a session.json written before easel kept it, the time
+     * audit.jsonl was last changed; created when there is no log. */
+    char last_activity[EA_TIMESTAMP_SIZE];
     int turns;
     int images;
     double spend_usd;
+    /* The anchor ea_audit_verify_anchored checks the log's last record against: the seq and
+     * sha256 of the newest record when session.json was written; -1 and "" when unknown. */
+    long last_seq;
+    char last_hash[EA_SHA256_HEX_SIZE];
 } ea_session_info;
 
 typedef struct ea_session_list {
@@ -101,9 +109,19 @@ typedef struct ea_session_list {
     size_t count;
 } ea_session_list;
 
+/* One line of `easel sessions --json`: {"id", "name", "created", "last_activity", "turns",
+ * "images", "spend_usd"}, pure ASCII, appended to out without a newline. */
+int ea_session_info_json(const ea_session_info *info, ea_buf *out);
+
 /* Every session with a readable session.json, newest first. No sessions folder: none. */
 int ea_session_list_load(ea_session_list *out, ea_err *err);
 void ea_session_list_free(ea_session_list *list);
+
+/* Finds a session by ID or name without opening its log (the log may be huge, or damaged):
+ * its summary from session.json, and its folder in dir. name_or_id NULL: the session with
+ * the newest activity (what `easel log` shows by default); EA_EXIT_USAGE when there is none. */
+int ea_session_locate(const char *name_or_id, ea_session_info *info, char *dir, size_t dir_size,
+                      ea_err *err);
 
 /* $XDG_DATA_HOME/easel/sessions */
 int ea_sessions_root(char *out, size_t size, ea_err *err);

@@ -9,6 +9,7 @@
 
 #include "easel/api.h"
 #include "easel/backend.h"
+#include "easel/budget.h"
 #include "easel/buf.h"
 #include "easel/cli.h"
 #include "easel/config.h"
@@ -35,6 +36,7 @@ enum {
     OPT_DRY_RUN,
     OPT_OFFLINE,
     OPT_PREVIEW,
+    OPT_FORCE,
     OPT_HELP,
     OPT_PARAM_BASE = 2000, /* + index into the parameter table */
 };
@@ -55,6 +57,7 @@ static const struct {
     {"dry-run", no_argument, 0, OPT_DRY_RUN, NULL, "print the request and the estimate; send nothing"},
     {"offline", no_argument, 0, OPT_OFFLINE, NULL, "use the offline backend"},
     {"preview", no_argument, 0, OPT_PREVIEW, NULL, "draw partial frames inline on a terminal"},
+    {"force", no_argument, 0, OPT_FORCE, NULL, "send even past session_budget_usd or budget_usd"},
     {"help", no_argument, 'h', OPT_HELP, NULL, "this help"},
 };
 #define N_COMMAND_OPTS (sizeof command_opts / sizeof command_opts[0])
@@ -64,7 +67,7 @@ typedef struct generate_opts {
     const char *session;
     long from_turn; /* -1: not given */
     const char *out;
-    bool json, dry_run, offline, preview;
+    bool json, dry_run, offline, preview, force;
 } generate_opts;
 
 static void print_option(FILE *out, char short_opt, const char *name, const char *metavar,
@@ -202,6 +205,7 @@ static int parse_args(int argc, char **argv, generate_opts *o, ea_err *err)
         case OPT_DRY_RUN: o->dry_run = true; break;
         case OPT_OFFLINE: o->offline = true; break;
         case OPT_PREVIEW: o->preview = true; break;
+        case OPT_FORCE: o->force = true; break;
         case OPT_HELP: generate_usage(stdout); exit(EA_EXIT_OK);
         default: return ea_err_set(err, EA_EXIT_USAGE, "unknown option");
         }
@@ -434,8 +438,8 @@ static int edit_from_turn(generate_opts *o, const ea_session *session, ea_err *e
     return ea_params_add_image(&o->params, path, err) || ea_params_resolve(&o->params, NULL, err);
 }
 
-static int run_turn(generate_opts *o, const ea_backend *backend, const ea_prices *prices,
-                    ea_err *err)
+static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *backend,
+                    const ea_prices *prices, ea_err *err)
 {
     ea_session *session = NULL;
     ea_http *http = NULL;
@@ -446,6 +450,14 @@ static int run_turn(generate_opts *o, const ea_backend *backend, const ea_prices
         goto done;
     if (edit_from_turn(o, session, err) != 0)
         goto done;
+    if (!o->force) {
+        /* A budget is checked where the session's own spend is known, before anything is
+         * sent; --dry-run shows the estimate without this. */
+        ea_estimate est;
+        ea_prices_estimate(prices, &o->params, &est);
+        if (ea_budget_check(cfg, session, est.known ? est.usd : NAN, err) != 0)
+            goto done;
+    }
     if (!(http = ea_http_new())) {
         ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
         goto done;
@@ -520,7 +532,7 @@ int ea_cmd_generate(int argc, char **argv)
     if (backend.offline && !o.json)
         fprintf(stderr, "easel: %s: using the offline backend (%s)\n",
                 o.offline ? "--offline" : "no API key", backend.base_url);
-    if (run_turn(&o, &backend, prices, &err) == 0) {
+    if (run_turn(&o, &cfg, &backend, prices, &err) == 0) {
         rc = err.code;
         goto done;
     }

@@ -1,133 +1,598 @@
-/* log: a session's audit log: each turn as a short block, the records as JSON lines, or a
- * verification of the hash chain and the image files. */
+/* log: a session's audit log: each turn as a short block with the revised prompt as a word
+ * diff, the records as JSON lines, a search of every session's prompts, or a verification. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "easel/cli.h"
+#include "easel/history.h"
+#include "easel/paths.h"
 #include "easel/sanitize.h"
 #include "easel/session.h"
+#include "easel/worddiff.h"
+
+/* Bounds what one field may print: a prompt is at most 32,000 characters. */
+#define FIELD_MAX (256 * 1024)
+
+typedef struct log_opts {
+    const char *session;
+    const char *grep;
+    char since[EA_TIMESTAMP_SIZE]; /* "" for no bound */
+    char until[EA_TIMESTAMP_SIZE];
+    bool json, verify, color;
+} log_opts;
 
 static void log_usage(FILE *out)
 {
-    fprintf(out, "usage: easel log [SESSION] [--json] [--verify]\n\n"
-                 "A session's audit log (the newest session when none is named).\n"
-                 "  --json     the records as written, one JSON object per line\n"
-                 "  --verify   check the hash chain and every image's sha256 and size;\n"
-                 "             exit 1 and name what is wrong when anything is\n");
+    fprintf(out,
+            "usage: easel log [SESSION] [--json] [--verify] [--grep TEXT] [--since DATE]\n"
+            "                 [--until DATE]\n\n"
+            "A session's audit log (by default the session with the newest activity): each turn\n"
+            "with its time, status, parameters, prompt, the revised prompt as a word diff\n"
+            "against the prompt ({+added+} [-dropped-], or colour on a terminal), cost, ids,\n"
+            "timings and files, and the branches when turns were sent with --from.\n"
+            "  --json         the records as written, one JSON object per line\n"
+            "  --verify       check the hash chain and every image's sha256 and size; name\n"
+            "                 what is missing or changed, and exit 1 when anything is\n"
+            "  --grep TEXT    search the prompts and revised prompts of every session (or of\n"
+            "                 SESSION), ignoring case\n"
+            "  --since DATE   only records from DATE on (2026-11-25 or 2026-11-25T15:30, UTC)\n"
+            "  --until DATE   only records up to the end of DATE\n"
+            "Colour follows NO_COLOR and whether stdout is a terminal.\n");
 }
 
-static void print_field(const char *label, const char *text)
+/* ---- Output helpers -------------------------------------------------------------------- */
+
+static const char *or_dash(const char *s)
 {
-    if (!text || !*text)
+    return s && *s ? s : "-";
+}
+
+/* Prints text from the log sanitized, since it may have come from the network. */
+static void put_safe(const char *text)
+{
+    if (!text)
         return;
     ea_buf b;
-    ea_buf_init(&b, 64 * 1024);
+    ea_buf_init(&b, FIELD_MAX);
     ea_sanitize_append(&b, text, strlen(text), 0);
-    printf("  %-15s %s\n", label, b.data ? b.data : "");
+    if (b.data)
+        fputs(b.data, stdout);
     ea_buf_free(&b);
 }
 
-static void print_turns(const ea_session *s)
+static void field(const char *label, const char *text)
 {
-    const ea_audit *a = ea_session_audit(s);
-    printf("session %s%s%s  (%s)\n", ea_session_id(s), *ea_session_name(s) ? "  " : "",
-           ea_session_name(s), ea_session_dir(s));
-    for (int turn = 1; turn < ea_audit_next_turn(a); turn++) {
-        ea_audit_turn t;
-        if (ea_audit_find_turn(a, turn, &t, NULL) != 0)
-            continue;
-        printf("\nturn %d  %s  %s%s", turn, t.has_result ? ea_audit_status_name(t.status) : "open",
-               t.model ? t.model : "", t.api ? "" : "");
-        if (t.parent_turn)
-            printf("  from turn %d", t.parent_turn);
-        if (t.has_result && !isnan(t.cost_usd))
-            printf("  $%.4f", t.cost_usd);
-        printf("\n");
-        print_field("prompt", t.prompt);
-        if (t.has_result) {
-            print_field("revised prompt", t.revised_prompt);
-            print_field("response", t.response_id);
-            for (size_t k = 0; k < t.n_images; k++) {
-                ea_audit_image img;
-                if (ea_audit_turn_image(a, turn, k, &img, NULL) == 0)
-                    printf("  %-15s %s (%dx%d %s, sha256 %.12s...)\n", k ? "" : "images", img.path,
-                           img.width, img.height, img.format, img.sha256);
-            }
-        }
+    if (!text || !*text)
+        return;
+    printf("  %-9s ", label);
+    put_safe(text);
+    putchar('\n');
+}
+
+static bool in_range(const log_opts *o, const char *ts)
+{
+    if (!ts)
+        return !*o->since && !*o->until;
+    return (!*o->since || strcmp(ts, o->since) >= 0) && (!*o->until || strcmp(ts, o->until) <= 0);
+}
+
+/* "2026-11-25T15:30:12.345Z" as "2026-11-25 15:30:12Z" */
+static void short_time(const char *ts, char out[32])
+{
+    if (!ts || strlen(ts) < 19) {
+        snprintf(out, 32, "%s", or_dash(ts));
+        return;
+    }
+    snprintf(out, 32, "%.10s %.8sZ", ts, ts + 11);
+}
+
+static void ms_text(long ms, char out[24])
+{
+    if (ms < 0)
+        snprintf(out, 24, "-");
+    else if (ms < 10000)
+        snprintf(out, 24, "%ld ms", ms);
+    else
+        snprintf(out, 24, "%.1f s", (double)ms / 1000.0);
+}
+
+/* ---- One turn -------------------------------------------------------------------------- */
+
+static const ea_wd_marks color_marks = {"\x1b[32m", "\x1b[0m", "\x1b[31;9m", "\x1b[0m"};
+
+static void print_revised(const ea_history_turn *t, bool color)
+{
+    if (!t->revised_prompt || !*t->revised_prompt)
+        return;
+    const char *prompt = t->prompt ? t->prompt : "";
+    ea_worddiff d;
+    ea_buf b;
+    ea_buf_init(&b, FIELD_MAX);
+    if (ea_worddiff_compute(prompt, strlen(prompt), t->revised_prompt,
+                            strlen(t->revised_prompt), 0, &d) == 0) {
+        ea_worddiff_render(&d, color ? &color_marks : &ea_wd_plain_marks, &b);
+        printf("  %-9s %s%s\n", "revised", b.data ? b.data : "",
+               d.added + d.dropped == 0 ? "  (unchanged)" : "");
+        ea_worddiff_free(&d);
+    } else {
+        field("revised", t->revised_prompt); /* out of memory for the diff: the text alone */
+    }
+    ea_buf_free(&b);
+}
+
+/* Each image with its size and hash; a file no longer there is said so here and counted. */
+static void print_files(const char *dir, const ea_history_turn *t, size_t *missing)
+{
+    for (size_t k = 0; k < t->n_images; k++) {
+        const ea_audit_image *img = &t->images[k];
+        char path[4200];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, img->path);
+        bool here = stat(path, &st) == 0;
+        if (!here)
+            ++*missing;
+        printf("  %-9s ", k ? "" : "files");
+        put_safe(img->path);
+        printf("  %dx%d %s %.1f kB  sha256 %.16s%s\n", img->width, img->height,
+               or_dash(img->format), (double)img->bytes / 1000.0, img->sha256,
+               here ? "" : "  MISSING");
     }
 }
 
-static int verify(const ea_session *s)
+static void print_turn(const char *dir, const ea_history_turn *t, bool color, size_t *missing)
+{
+    char when[32];
+    short_time(t->ts, when);
+    const char *status = t->has_result ? ea_audit_status_name(t->status) : "open";
+    printf("\n%sturn %d%s  %s  %s", color ? "\x1b[1m" : "", t->turn, color ? "\x1b[0m" : "",
+           when, status);
+    if (t->http_status)
+        printf(" (HTTP %d)", t->http_status);
+    if (t->parent && (t->branched || t->parent != t->turn - 1))
+        printf("  from turn %d", t->parent);
+    putchar('\n');
+
+    printf("  %-9s ", "model");
+    put_safe(or_dash(t->model));
+    printf("  size ");
+    put_safe(or_dash(t->size));
+    printf("  quality ");
+    put_safe(or_dash(t->quality));
+    if (t->format) {
+        printf("  format ");
+        put_safe(t->format);
+    }
+    if (t->count > 1)
+        printf("  n %d", t->count);
+    printf("  api ");
+    put_safe(or_dash(t->api));
+    putchar('\n');
+
+    field("prompt", t->prompt);
+    print_revised(t, color);
+    if (t->error_message || t->error_code) {
+        printf("  %-9s ", "error");
+        put_safe(or_dash(t->error_code));
+        printf(": ");
+        put_safe(or_dash(t->error_message));
+        putchar('\n');
+    }
+
+    printf("  %-9s ", "cost");
+    if (t->has_result && !isnan(t->cost_usd))
+        printf("$%.4f", t->cost_usd);
+    else
+        printf("-");
+    if (!isnan(t->estimate_usd))
+        printf(" (estimate $%.4f)", t->estimate_usd);
+    if (t->usage_json) {
+        printf("  usage ");
+        put_safe(t->usage_json);
+    }
+    putchar('\n');
+
+    if (t->has_result) {
+        printf("  %-9s request ", "ids");
+        put_safe(or_dash(t->request_id));
+        printf("  response ");
+        put_safe(or_dash(t->response_id));
+        if (t->image_call_id) {
+            printf("  image call ");
+            put_safe(t->image_call_id);
+        }
+        putchar('\n');
+        char fb[24], fp[24], total[24];
+        ms_text(t->ms_first_byte, fb);
+        ms_text(t->ms_first_partial, fp);
+        ms_text(t->ms_total, total);
+        printf("  %-9s first byte %s, first partial %s, total %s; %d partial%s", "timing", fb,
+               fp, total, t->partials, t->partials == 1 ? "" : "s");
+        if (t->retries)
+            printf("; %d retr%s", t->retries, t->retries == 1 ? "y" : "ies");
+        putchar('\n');
+        print_files(dir, t, missing);
+    }
+}
+
+/* ---- Branches -------------------------------------------------------------------------- */
+
+/* parents[t] for each turn seen, grown as turns arrive; -1 for a turn never seen. */
+typedef struct parent_map {
+    int *parents;
+    int max_turn;
+    size_t cap;
+    bool branched;
+} parent_map;
+
+static void note_parent(parent_map *m, const ea_history_turn *t)
+{
+    if ((size_t)t->turn >= m->cap) {
+        size_t cap = m->cap ? m->cap : 64;
+        while (cap <= (size_t)t->turn)
+            cap *= 2;
+        int *grown = realloc(m->parents, cap * sizeof *grown);
+        if (!grown)
+            return; /* the branch summary is a convenience: left out rather than fail */
+        for (size_t i = m->cap; i < cap; i++)
+            grown[i] = -1;
+        m->parents = grown;
+        m->cap = cap;
+    }
+    m->parents[t->turn] = t->parent;
+    if (t->turn > m->max_turn)
+        m->max_turn = t->turn;
+    m->branched |= t->branched;
+}
+
+static void print_branches(const parent_map *m)
+{
+    ea_branches b;
+    if (!m->branched || ea_branches_build(m->parents, m->max_turn, &b) != 0)
+        return;
+    printf("\nbranches (turns, each line a path; later lines start where they branched off)\n");
+    for (size_t i = 0; i < b.count; i++) {
+        printf("  ");
+        for (size_t k = 0; k < b.lines[i].count; k++)
+            printf("%s%d", k ? " - " : "", b.lines[i].turns[k]);
+        putchar('\n');
+    }
+    ea_branches_free(&b);
+}
+
+/* ---- The recovery report (stderr) ------------------------------------------------------ */
+
+static void report_recovery(const char *dir, const ea_history_notes *notes, size_t missing)
+{
+    if (notes->torn_bytes)
+        fprintf(stderr,
+                "easel log: the log's last line is torn (%zu bytes of a cut-off write) and is "
+                "not shown; the next easel to write to this session moves it aside, keeping it\n",
+                notes->torn_bytes);
+    if (notes->damaged)
+        fprintf(stderr, "easel log: %zu damaged line%s skipped, the first is line %zu; "
+                        "easel log --verify tells more\n",
+                notes->damaged, notes->damaged == 1 ? "" : "s", notes->first_damaged);
+    if (notes->orphan_results)
+        fprintf(stderr, "easel log: %zu result%s without a request skipped; easel log --verify "
+                        "tells more\n", notes->orphan_results, notes->orphan_results == 1 ? "" : "s");
+    if (missing)
+        fprintf(stderr, "easel log: %zu image file%s named in the log %s missing (marked "
+                        "MISSING above)\n", missing, missing == 1 ? "" : "s",
+                missing == 1 ? "is" : "are");
+    ea_leftovers left;
+    if (ea_history_scan_leftovers(dir, &left, NULL) != 0)
+        return;
+    if (left.temp_files)
+        fprintf(stderr, "easel log: %zu temp file%s of an image save that never finished "
+                        "(kept; safe to delete):", left.temp_files, left.temp_files == 1 ? "" : "s");
+    for (size_t i = 0; left.temp_files && i < left.n_names; i++)
+        if (strncmp(left.names[i], "images/", 7) == 0)
+            fprintf(stderr, " %s", left.names[i]);
+    if (left.temp_files)
+        fputc('\n', stderr);
+    if (left.torn_asides)
+        fprintf(stderr, "easel log: %zu torn tail%s moved aside earlier (kept):", left.torn_asides,
+                left.torn_asides == 1 ? "" : "s");
+    for (size_t i = 0; left.torn_asides && i < left.n_names; i++)
+        if (strncmp(left.names[i], "images/", 7) != 0)
+            fprintf(stderr, " %s", left.names[i]);
+    if (left.torn_asides)
+        fputc('\n', stderr);
+}
+
+/* ---- The commands ---------------------------------------------------------------------- */
+
+static void print_header(const ea_session_info *info, const char *dir)
+{
+    printf("session %s", info->id);
+    if (*info->name) {
+        printf("  ");
+        put_safe(info->name);
+    }
+    printf("  (%s)\n", dir);
+}
+
+static int show_turns(const log_opts *o, const ea_session_info *info, const char *dir)
+{
+    ea_history_reader *r = NULL;
+    ea_err err = {0};
+    if (ea_history_open(dir, &r, &err) != 0) {
+        fprintf(stderr, "easel log: %s\n", err.msg);
+        return EA_EXIT_INTERNAL;
+    }
+    print_header(info, dir);
+    ea_history_turn t = {0};
+    parent_map parents = {0};
+    size_t missing = 0, shown = 0, images = 0;
+    double spend = 0;
+    int got;
+    while ((got = ea_history_next(r, &t, &err)) == 1) {
+        note_parent(&parents, &t);
+        if (!in_range(o, t.ts))
+            continue;
+        print_turn(dir, &t, o->color, &missing);
+        shown++;
+        images += t.n_images;
+        if (t.has_result && !isnan(t.cost_usd))
+            spend += t.cost_usd;
+    }
+    ea_history_turn_clear(&t);
+    print_branches(&parents);
+    printf("\n%zu turn%s, %zu image%s, $%.4f\n", shown, shown == 1 ? "" : "s", images,
+           images == 1 ? "" : "s", spend);
+    fflush(stdout);
+    if (got < 0)
+        fprintf(stderr, "easel log: %s\n", err.msg);
+    report_recovery(dir, ea_history_get_notes(r), missing);
+    free(parents.parents);
+    ea_history_close(&r);
+    return got < 0 ? EA_EXIT_INTERNAL : EA_EXIT_OK;
+}
+
+/* The ts of a record line without parsing it: the writer puts it third, `{"v":1,"seq":N,"ts":`;
+ * anything else is looked for in the first 128 bytes. */
+static bool line_in_range(const log_opts *o, const char *line, size_t len)
+{
+    if (!*o->since && !*o->until)
+        return true;
+    size_t window = len < 128 ? len : 128;
+    for (size_t i = 0; i + 6 + 24 <= window; i++)
+        if (memcmp(line + i, "\"ts\":\"", 6) == 0) {
+            char ts[EA_TIMESTAMP_SIZE];
+            memcpy(ts, line + i + 6, 24);
+            ts[24] = '\0';
+            return in_range(o, ts);
+        }
+    return in_range(o, NULL);
+}
+
+static int show_json(const log_opts *o, const char *dir)
+{
+    ea_audit_stream *s = NULL;
+    ea_err err = {0};
+    if (ea_audit_stream_open(dir, EA_AUDIT_STREAM_RECORDS, &s, &err) != 0) {
+        fprintf(stderr, "easel log: %s\n", err.msg);
+        return EA_EXIT_INTERNAL;
+    }
+    /* The lines are pure ASCII with every control character escaped (audit.h): printed as
+     * they are, byte for byte. */
+    const char *line;
+    size_t len;
+    int got;
+    while ((got = ea_audit_stream_next(s, &line, &len, &err)) == 1) {
+        if (!line_in_range(o, line, len))
+            continue;
+        fwrite(line, 1, len, stdout);
+        putchar('\n');
+    }
+    fflush(stdout);
+    if (got < 0)
+        fprintf(stderr, "easel log: %s\n", err.msg);
+    if (ea_audit_stream_torn_bytes(s))
+        fprintf(stderr, "easel log: the log's last line is torn (%zu bytes) and is not shown\n",
+                ea_audit_stream_torn_bytes(s));
+    ea_audit_stream_close(&s);
+    return got < 0 ? EA_EXIT_INTERNAL : EA_EXIT_OK;
+}
+
+static int verify(const ea_session_info *info, const char *dir)
 {
     ea_audit_report report;
     ea_err err = {0};
-    if (ea_audit_verify(ea_session_dir(s), &report, &err) != 0) {
+    if (ea_audit_verify_anchored(dir, info->last_seq, *info->last_hash ? info->last_hash : NULL,
+                                 &report, &err) != 0) {
         fprintf(stderr, "easel log: %s\n", err.msg);
         return EA_EXIT_INTERNAL;
     }
     for (int i = 0; i < report.n_problems && i < EA_AUDIT_MAX_PROBLEMS; i++) {
-        char text[400];
-        ea_sanitize_copy(text, sizeof text, report.problems[i].text);
-        printf("%s%s%s\n", report.problems[i].file, *report.problems[i].file ? ": " : "", text);
+        const ea_audit_problem *p = &report.problems[i];
+        printf("%s: ", *p->file ? p->file : EA_AUDIT_FILE);
+        put_safe(p->text);
+        putchar('\n');
     }
-    printf("%s: %zu records, %zu images, %d problem%s\n", ea_session_id(s), report.records,
-           report.images, report.n_problems, report.n_problems == 1 ? "" : "s");
+    if (report.n_problems > EA_AUDIT_MAX_PROBLEMS)
+        printf("... and %d more\n", report.n_problems - EA_AUDIT_MAX_PROBLEMS);
+    printf("%s: %zu records, %zu images, %d problem%s%s\n", info->id, report.records,
+           report.images, report.n_problems, report.n_problems == 1 ? "" : "s",
+           report.n_problems ? "" : ": the hash chain holds and every image matches");
+    fflush(stdout);
+    ea_leftovers left;
+    if (ea_history_scan_leftovers(dir, &left, NULL) == 0 && (left.temp_files || left.torn_asides))
+        fprintf(stderr, "easel log: also in the folder (kept, not part of the log): %zu temp "
+                        "file%s, %zu torn tail%s moved aside\n", left.temp_files,
+                left.temp_files == 1 ? "" : "s", left.torn_asides, left.torn_asides == 1 ? "" : "s");
     return report.n_problems ? EA_EXIT_INTERNAL : EA_EXIT_OK;
 }
 
-int ea_cmd_log(int argc, char **argv)
+/* ---- --grep ---------------------------------------------------------------------------- */
+
+/* Prints the text around the match, sanitized, the match itself marked. */
+static void print_match(const char *text, size_t at, size_t n, bool color)
 {
-    bool json = false, check = false;
-    const char *which = NULL;
+    size_t from = at > 60 ? at - 60 : 0, to = at + n + 100;
+    while (from > 0 && ((unsigned char)text[from] & 0xC0) == 0x80) /* whole characters */
+        from--;
+    size_t len = strlen(text);
+    if (to > len)
+        to = len;
+    while (to < len && ((unsigned char)text[to] & 0xC0) == 0x80)
+        to++;
+    ea_buf b;
+    ea_buf_init(&b, FIELD_MAX);
+    ea_buf_puts(&b, from ? "..." : "");
+    ea_sanitize_append(&b, text + from, at - from, 0);
+    ea_buf_puts(&b, color ? "\x1b[1;33m" : "");
+    ea_sanitize_append(&b, text + at, n, 0);
+    ea_buf_puts(&b, color ? "\x1b[0m" : "");
+    ea_sanitize_append(&b, text + at + n, to - at - n, 0);
+    ea_buf_puts(&b, to < len ? "..." : "");
+    puts(b.data ? b.data : "");
+    ea_buf_free(&b);
+}
+
+static void print_hit(const log_opts *o, const ea_session_info *info, const ea_history_match *m)
+{
+    if (*info->name) {
+        put_safe(info->name);
+        printf(" (%s)", info->id);
+    } else {
+        printf("%s", info->id);
+    }
+    printf(" turn %d %s: ", m->turn, m->revised ? "revised" : "prompt");
+    print_match(m->text, m->at, m->len, o->color);
+}
+
+static int grep_session(const log_opts *o, const ea_session_info *info, const char *dir,
+                        size_t *hits)
+{
+    ea_history_search *s = NULL;
+    ea_err err = {0};
+    ea_history_match m;
+    int got = ea_history_search_open(dir, o->grep, &s, &err);
+    while (got == 0 && (got = ea_history_search_next(s, &m, &err)) == 1) {
+        got = 0;
+        if (!in_range(o, m.ts))
+            continue;
+        ++*hits;
+        print_hit(o, info, &m);
+    }
+    if (got < 0)
+        fprintf(stderr, "easel log: %s: %s\n", info->id, err.msg);
+    ea_history_search_close(&s);
+    return got < 0 ? -1 : 0;
+}
+
+static int grep_all(const log_opts *o)
+{
+    ea_err err = {0};
+    char dir[4096];
+    size_t hits = 0;
+    int rc = EA_EXIT_OK;
+    if (o->session) {
+        ea_session_info info;
+        if (ea_session_locate(o->session, &info, dir, sizeof dir, &err) != 0) {
+            fprintf(stderr, "easel log: %s\n", err.msg);
+            return err.code ? err.code : EA_EXIT_USAGE;
+        }
+        rc = grep_session(o, &info, dir, &hits) ? EA_EXIT_INTERNAL : EA_EXIT_OK;
+    } else {
+        ea_session_list list;
+        char root[4096];
+        if (ea_session_list_load(&list, &err) != 0 || ea_sessions_root(root, sizeof root, &err)) {
+            fprintf(stderr, "easel log: %s\n", err.msg);
+            return EA_EXIT_INTERNAL;
+        }
+        /* Oldest first, so that the newest hits end up nearest the prompt. */
+        for (size_t i = list.count; i-- > 0;) {
+            if (ea_path_join(dir, sizeof dir, root, list.items[i].id, NULL) != 0)
+                continue;
+            if (grep_session(o, &list.items[i], dir, &hits) != 0)
+                rc = EA_EXIT_INTERNAL;
+        }
+        ea_session_list_free(&list);
+    }
+    fflush(stdout);
+    if (hits == 0 && rc == EA_EXIT_OK) {
+        fprintf(stderr, "easel log: no prompt or revised prompt holds '");
+        char shown[128];
+        ea_sanitize_copy(shown, sizeof shown, o->grep);
+        fprintf(stderr, "%s'\n", shown);
+        return EA_EXIT_INTERNAL; /* as grep(1): 1 when nothing matched */
+    }
+    return rc;
+}
+
+/* ---- Arguments ------------------------------------------------------------------------- */
+
+static int parse_args(int argc, char **argv, log_opts *o)
+{
+    ea_err err = {0};
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            json = true;
-        else if (strcmp(argv[i], "--verify") == 0)
-            check = true;
-        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (strcmp(a, "--json") == 0) {
+            o->json = true;
+        } else if (strcmp(a, "--verify") == 0) {
+            o->verify = true;
+        } else if (strcmp(a, "--grep") == 0 && has_value) {
+            o->grep = argv[++i];
+        } else if ((strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0) && has_value) {
+            bool until = a[2] == 'u';
+            if (ea_history_date_bound(argv[++i], until, until ? o->until : o->since, &err)) {
+                fprintf(stderr, "easel log: %s: %s\n", a, err.msg);
+                return EA_EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             log_usage(stdout);
-            return EA_EXIT_OK;
-        } else if (argv[i][0] != '-' && !which)
-            which = argv[i];
-        else {
-            fprintf(stderr, "easel log: unknown argument '%s'\n", argv[i]);
+            return -1;
+        } else if (a[0] != '-' && !o->session) {
+            o->session = a;
+        } else {
+            char shown[64];
+            ea_sanitize_copy(shown, sizeof shown, a);
+            fprintf(stderr, "easel log: %s '%s'\n",
+                    has_value || a[0] != '-' ? "unknown argument" : "a value is missing after",
+                    shown);
             log_usage(stderr);
             return EA_EXIT_USAGE;
         }
     }
+    if (o->grep && !*o->grep) {
+        fprintf(stderr, "easel log: --grep needs some text\n");
+        return EA_EXIT_USAGE;
+    }
+    if (o->json + o->verify + (o->grep != NULL) > 1) {
+        fprintf(stderr, "easel log: --json, --verify and --grep go one at a time\n");
+        return EA_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int ea_cmd_log(int argc, char **argv)
+{
+    log_opts o = {0};
+    int rc = parse_args(argc, argv, &o);
+    if (rc != 0)
+        return rc < 0 ? EA_EXIT_OK : rc;
+    const char *no_color = getenv("NO_COLOR");
+    o.color = isatty(STDOUT_FILENO) && !(no_color && *no_color);
+    if (o.grep)
+        return grep_all(&o);
+
     ea_err err = {0};
-    ea_session_list list = {0};
-    if (!which) {
-        if (ea_session_list_load(&list, &err) != 0 || list.count == 0) {
-            fprintf(stderr, "easel log: %s\n", list.count ? err.msg : "no sessions yet");
-            ea_session_list_free(&list);
-            return EA_EXIT_USAGE;
-        }
-        which = list.items[0].id;
-    }
-    ea_session *s = NULL;
-    int rc = EA_EXIT_OK;
-    if (ea_session_open(which, EA_SESSION_READ, &s, &err) != 0) {
+    ea_session_info info;
+    char dir[4096];
+    if (ea_session_locate(o.session, &info, dir, sizeof dir, &err) != 0) {
         fprintf(stderr, "easel log: %s\n", err.msg);
-        rc = err.code ? err.code : EA_EXIT_USAGE;
-    } else if (check) {
-        rc = verify(s);
-    } else if (json) {
-        const ea_audit *a = ea_session_audit(s);
-        for (size_t i = 0; i < ea_audit_record_count(a); i++) {
-            size_t len;
-            const char *line = ea_audit_record_line(a, i, &len);
-            fwrite(line, 1, len, stdout);
-            putchar('\n');
-        }
-    } else {
-        print_turns(s);
+        return err.code ? err.code : EA_EXIT_USAGE;
     }
-    if (s && ea_session_recovery(s)->torn)
-        fprintf(stderr, "easel log: the log's last line was torn (%zu bytes) and is not shown\n",
-                ea_session_recovery(s)->torn_bytes);
-    ea_session_close(&s);
-    ea_session_list_free(&list);
-    return rc;
+    if (o.verify)
+        return verify(&info, dir);
+    if (o.json)
+        return show_json(&o, dir);
+    return show_turns(&o, &info, dir);
 }

@@ -1,63 +1,120 @@
-/* sessions: the sessions on disk, newest first, as a table or one JSON object a line. */
-#include <jansson.h>
+/* sessions: the sessions on disk, newest first, as a table or one JSON object a line, filtered
+ * by name and by the dates they were active. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "easel/cli.h"
+#include "easel/history.h"
 #include "easel/sanitize.h"
 #include "easel/session.h"
 
+typedef struct sessions_opts {
+    const char *name;              /* substring, any case */
+    char since[EA_TIMESTAMP_SIZE]; /* "" for no bound */
+    char until[EA_TIMESTAMP_SIZE];
+    bool json;
+} sessions_opts;
+
 static void sessions_usage(FILE *out)
 {
-    fprintf(out, "usage: easel sessions [--json]\n\n"
-                 "The sessions on disk, newest first: name, id, turns, images, spend, created.\n"
-                 "  --json   one JSON object per line\n");
+    fprintf(out,
+            "usage: easel sessions [--json] [--name TEXT] [--since DATE] [--until DATE]\n\n"
+            "The sessions on disk, newest first: name, id, turns, images, spend and the time of\n"
+            "the last activity.\n"
+            "  --json          one JSON object per line\n"
+            "  --name TEXT     only sessions whose name holds TEXT (any case)\n"
+            "  --since DATE    only sessions active on or after DATE (2026-11-25, or\n"
+            "                  2026-11-25T15:30; UTC)\n"
+            "  --until DATE    only sessions created up to the end of DATE\n");
 }
 
-int ea_cmd_sessions(int argc, char **argv)
+/* A session was active during [created, last_activity]; it is shown when that span meets
+ * [since, until]. */
+static bool wanted(const sessions_opts *o, const ea_session_info *s)
 {
-    bool json = false;
+    if (o->name && !ea_history_find(s->name, o->name, NULL))
+        return false;
+    if (*o->since && strcmp(s->last_activity, o->since) < 0)
+        return false;
+    return !*o->until || strcmp(s->created, o->until) <= 0;
+}
+
+static void print_row(const ea_session_info *s)
+{
+    char name[25], when[24];
+    ea_sanitize_copy(name, sizeof name, *s->name ? s->name : "-"); /* names are anyone's text */
+    /* "2026-11-25T15:30:12.345Z" -> "2026-11-25 15:30Z" */
+    snprintf(when, sizeof when, "%.10s %.5sZ", s->last_activity,
+             strlen(s->last_activity) >= 16 ? s->last_activity + 11 : "");
+    printf("%-24s %-20s %5d %6d %9.4f  %s\n", name, s->id, s->turns, s->images, s->spend_usd,
+           when);
+}
+
+static int parse_args(int argc, char **argv, sessions_opts *o)
+{
+    ea_err err = {0};
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            json = true;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (strcmp(a, "--json") == 0) {
+            o->json = true;
+        } else if (strcmp(a, "--name") == 0 && has_value) {
+            o->name = argv[++i];
+        } else if ((strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0) && has_value) {
+            bool until = a[2] == 'u';
+            if (ea_history_date_bound(argv[++i], until, until ? o->until : o->since, &err)) {
+                fprintf(stderr, "easel sessions: %s: %s\n", a, err.msg);
+                return EA_EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             sessions_usage(stdout);
-            return EA_EXIT_OK;
+            return -1;
         } else {
-            fprintf(stderr, "easel sessions: unknown argument '%s'\n", argv[i]);
+            char shown[64];
+            ea_sanitize_copy(shown, sizeof shown, a);
+            fprintf(stderr, "easel sessions: unknown argument '%s'\n", shown);
             sessions_usage(stderr);
             return EA_EXIT_USAGE;
         }
     }
+    return 0;
+}
+
+int ea_cmd_sessions(int argc, char **argv)
+{
+    sessions_opts o = {0};
+    int rc = parse_args(argc, argv, &o);
+    if (rc != 0)
+        return rc < 0 ? EA_EXIT_OK : rc;
     ea_session_list list;
     ea_err err = {0};
     if (ea_session_list_load(&list, &err) != 0) {
         fprintf(stderr, "easel sessions: %s\n", err.msg);
         return err.code ? err.code : EA_EXIT_INTERNAL;
     }
-    if (!json && list.count)
-        printf("%-24s %-20s %5s %6s %9s  %s\n", "NAME", "ID", "TURNS", "IMAGES", "SPEND", "CREATED");
+    size_t shown = 0;
+    ea_buf line;
+    ea_buf_init(&line, EA_BUF_UNCAPPED);
     for (size_t i = 0; i < list.count; i++) {
         const ea_session_info *s = &list.items[i];
-        if (json) {
-            json_t *line = json_pack("{s:s, s:s, s:s, s:i, s:i, s:f}", "id", s->id, "name", s->name,
-                                     "created", s->created, "turns", s->turns, "images", s->images,
-                                     "spend_usd", s->spend_usd);
-            char *text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
-            if (text)
-                puts(text);
-            free(text);
-            json_decref(line);
+        if (!wanted(&o, s))
+            continue;
+        if (!o.json && shown == 0)
+            printf("%-24s %-20s %5s %6s %9s  %s\n", "NAME", "ID", "TURNS", "IMAGES", "SPEND",
+                   "LAST ACTIVITY");
+        shown++;
+        if (!o.json) {
+            print_row(s);
             continue;
         }
-        char name[64];
-        ea_sanitize_copy(name, sizeof name, *s->name ? s->name : "-");
-        printf("%-24s %-20s %5d %6d %9.4f  %s\n", name, s->id, s->turns, s->images, s->spend_usd,
-               s->created);
+        ea_buf_reset(&line);
+        if (ea_session_info_json(s, &line) == 0)
+            puts(line.data);
     }
-    if (!json && list.count == 0)
-        printf("no sessions yet: easel generate \"a prompt\" makes one\n");
+    ea_buf_free(&line);
+    if (!o.json && shown == 0)
+        printf(list.count ? "no session matches\n"
+                          : "no sessions yet: easel generate \"a prompt\" makes one\n");
     ea_session_list_free(&list);
     return EA_EXIT_OK;
 }

@@ -44,6 +44,7 @@ struct ea_audit {
     int next_turn;
     char last_hash[EA_SHA256_HEX_SIZE];
     const char *last_response_id; /* borrowed from records */
+    const char *last_ts;          /* borrowed from records; NULL for an empty log */
     ea_audit_totals totals;
 };
 
@@ -387,6 +388,7 @@ static int index_record(ea_audit *a, size_t index)
             a->last_response_id = response_id;
     }
     a->next_seq = int_field(rec, "seq", 0) + 1;
+    a->last_ts = str_field(rec, "ts");
     return 0;
 }
 
@@ -720,6 +722,11 @@ void ea_audit_get_totals(const ea_audit *a, ea_audit_totals *out)
     *out = a->totals;
 }
 
+const char *ea_audit_last_timestamp(const ea_audit *a)
+{
+    return a->last_ts ? a->last_ts : "";
+}
+
 size_t ea_audit_record_count(const ea_audit *a)
 {
     return a->n_lines;
@@ -801,6 +808,139 @@ int ea_audit_turn_image(const ea_audit *a, int turn, size_t index, ea_audit_imag
     out->width = (int)int_field(img, "width", 0);
     out->height = (int)int_field(img, "height", 0);
     return 0;
+}
+
+/* ---- Streaming ------------------------------------------------------------------------ */
+
+#define STREAM_FIRST_CAP ((size_t)256 * 1024)
+#define STREAM_LINE_MAX ((size_t)64 << 20)
+
+struct ea_audit_stream {
+    char path[PATH_MAX];
+    enum ea_audit_stream_mode mode;
+    int fd;           /* -1 when there is no log */
+    bool eof;
+    char *buf;        /* bytes read and not yet returned live in [start, end) */
+    size_t cap, start, end;
+    size_t line_no, torn;
+};
+
+int ea_audit_stream_open(const char *session_dir, enum ea_audit_stream_mode mode,
+                         ea_audit_stream **out, ea_err *err)
+{
+    *out = NULL;
+    ea_audit_stream *s = calloc(1, sizeof *s);
+    if (!s)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    s->mode = mode;
+    s->fd = -1;
+    if (ea_path_join(s->path, sizeof s->path, session_dir, EA_AUDIT_FILE, err) != 0) {
+        free(s);
+        return -1;
+    }
+    s->fd = open(s->path, O_RDONLY | O_CLOEXEC);
+    if (s->fd < 0 && errno != ENOENT) {
+        ea_err_set(err, EA_EXIT_INTERNAL, "open %s: %s", s->path, strerror(errno));
+        free(s);
+        return -1;
+    }
+    s->eof = s->fd < 0;
+    *out = s;
+    return 0;
+}
+
+void ea_audit_stream_close(ea_audit_stream **sp)
+{
+    ea_audit_stream *s = *sp;
+    if (!s)
+        return;
+    if (s->fd >= 0)
+        close(s->fd);
+    free(s->buf);
+    free(s);
+    *sp = NULL;
+}
+
+/* Reads more bytes after moving the unread ones to the front (so offsets into the buffer
+ * shift by the old start), growing the buffer only when one line fills it. */
+static int stream_fill(ea_audit_stream *s, ea_err *err)
+{
+    if (s->start > 0) {
+        memmove(s->buf, s->buf + s->start, s->end - s->start);
+        s->end -= s->start;
+        s->start = 0;
+    }
+    if (s->end == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : STREAM_FIRST_CAP;
+        if (s->cap >= STREAM_LINE_MAX)
+            return ea_err_set(err, EA_EXIT_INTERNAL, "%s: line %zu is longer than %zu MiB",
+                              s->path, s->line_no + 1, STREAM_LINE_MAX >> 20);
+        char *grown = realloc(s->buf, cap);
+        if (!grown)
+            return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+        s->buf = grown;
+        s->cap = cap;
+    }
+    ssize_t got;
+    do
+        got = read(s->fd, s->buf + s->end, s->cap - s->end);
+    while (got < 0 && errno == EINTR);
+    if (got < 0)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "read %s: %s", s->path, strerror(errno));
+    if (got == 0)
+        s->eof = true;
+    s->end += (size_t)got;
+    return 0;
+}
+
+static bool usable_line(const char *line, size_t len)
+{
+    json_t *rec = json_loadb(line, len, 0, NULL);
+    bool ok = rec && usable_record(rec);
+    json_decref(rec);
+    return ok;
+}
+
+int ea_audit_stream_next(ea_audit_stream *s, const char **line, size_t *len, ea_err *err)
+{
+    const char *nl;
+    while (!(nl = s->start < s->end ? memchr(s->buf + s->start, '\n', s->end - s->start)
+                                    : NULL)) {
+        if (s->eof) {
+            s->torn += s->end - s->start; /* no newline: a cut-off write */
+            s->start = s->end;
+            return 0;
+        }
+        if (stream_fill(s, err) != 0)
+            return -1;
+    }
+    size_t n = (size_t)(nl - (s->buf + s->start));
+    if (s->mode == EA_AUDIT_STREAM_RECORDS) {
+        /* Only the last line may be torn: look ahead to know whether this one is last. */
+        while (s->start + n + 1 == s->end && !s->eof)
+            if (stream_fill(s, err) != 0)
+                return -1;
+        if (s->start + n + 1 == s->end && !usable_line(s->buf + s->start, n)) {
+            s->torn += n + 1;
+            s->start = s->end;
+            return 0;
+        }
+    }
+    *line = s->buf + s->start;
+    *len = n;
+    s->start += n + 1;
+    s->line_no++;
+    return 1;
+}
+
+size_t ea_audit_stream_torn_bytes(const ea_audit_stream *s)
+{
+    return s->torn;
+}
+
+size_t ea_audit_stream_line_no(const ea_audit_stream *s)
+{
+    return s->line_no;
 }
 
 /* ---- Verifying ------------------------------------------------------------------------- */
@@ -897,75 +1037,138 @@ static void verify_turn_order(const json_t *rec, long seq, unsigned char **turn_
     *state = is_request ? 1 : 2;
 }
 
-int ea_audit_verify(const char *session_dir, ea_audit_report *report, ea_err *err)
+/*
+ * The chain, read one link at a time. Link i is record i's prev_hash against the hash of
+ * record i-1. One changed byte breaks exactly one link when it is in the body of record i-1
+ * (link i), and two when it is in record i's own prev_hash (links i and i+1): so a broken
+ * link is judged only once the next one is known, and then the changed record can be named.
+ */
+typedef struct chain_state {
+    char prev_hash[EA_SHA256_HEX_SIZE]; /* of the last line read */
+    long broken;                        /* a broken link not yet judged, or -1 */
+    long anchor_seq;                    /* -1: no anchor */
+    const char *anchor_hash;
+    int anchor_match;                   /* -1 not reached, 0 differs, 1 matches */
+} chain_state;
+
+static void judge_link(chain_state *c, long next_link, ea_audit_report *report)
+{
+    long i = c->broken;
+    if (i < 0)
+        return;
+    c->broken = -1;
+    if (next_link == 0) { /* the next link holds: record i is sound, record i-1 was changed */
+        add_problem(report, i - 1, NULL,
+                    "seq %ld does not match the prev_hash recorded in seq %ld: seq %ld was "
+                    "changed after it was written", i - 1, i, i - 1);
+    } else if (next_link == 1) {
+        add_problem(report, i, NULL,
+                    "seq %ld was changed after it was written: its prev_hash does not match "
+                    "seq %ld, and seq %ld's prev_hash does not match it", i, i - 1, i + 1);
+    } else if (c->anchor_seq == i && c->anchor_match >= 0) {
+        if (c->anchor_match)
+            add_problem(report, i - 1, NULL,
+                        "seq %ld does not match the prev_hash recorded in seq %ld: seq %ld was "
+                        "changed after it was written", i - 1, i, i - 1);
+        else
+            add_problem(report, i, NULL,
+                        "seq %ld was changed after it was written: its prev_hash does not match "
+                        "seq %ld, and it does not match the copy of its hash in session.json",
+                        i, i - 1);
+        c->anchor_match = 1; /* explained: not reported again */
+    } else {
+        add_problem(report, i - 1, NULL,
+                    "seq %ld does not match the prev_hash recorded in seq %ld: one of them was "
+                    "changed after it was written", i - 1, i);
+    }
+}
+
+/* Checks one parsed record's fields and its link to the line before. */
+static void verify_record(const char *session_dir, const json_t *rec, long index,
+                          chain_state *chain, unsigned char **turn_state, size_t *n_state,
+                          ea_audit_report *report)
+{
+    long seq = int_field(rec, "seq", -1);
+    const char *recorded_prev = str_field(rec, "prev_hash");
+    if (seq != index)
+        add_problem(report, index, NULL, "line %ld: seq is %ld, expected %ld", index + 1, seq,
+                    index);
+    if (int_field(rec, "v", 0) != EA_AUDIT_VERSION)
+        add_problem(report, index, NULL, "seq %ld: v is not %d", index, EA_AUDIT_VERSION);
+    bool link_ok = recorded_prev && strcmp(recorded_prev, chain->prev_hash) == 0;
+    if (index == 0 && !link_ok)
+        add_problem(report, 0, NULL, "seq 0: prev_hash is not \"\"");
+    else if (index > 0) {
+        bool judged_now = chain->broken >= 0 && !link_ok;
+        judge_link(chain, link_ok ? 0 : 1, report);
+        if (!link_ok && !judged_now)
+            chain->broken = index;
+    }
+    verify_turn_order(rec, index, turn_state, n_state, report);
+    const char *kind = str_field(rec, "kind");
+    if (kind && strcmp(kind, "result") == 0)
+        verify_images(session_dir, index, json_object_get(rec, "images"), report);
+}
+
+int ea_audit_verify_anchored(const char *session_dir, long anchor_seq, const char *anchor_hash,
+                             ea_audit_report *report, ea_err *err)
 {
     memset(report, 0, sizeof *report);
-    char path[PATH_MAX];
-    if (ea_path_join(path, sizeof path, session_dir, EA_AUDIT_FILE, err) != 0)
+    ea_audit_stream *stream = NULL;
+    if (ea_audit_stream_open(session_dir, EA_AUDIT_STREAM_LINES, &stream, err) != 0)
         return -1;
-    ea_buf raw;
-    ea_buf_init(&raw, LOG_MAX_BYTES);
-    bool exists;
-    if (read_file(path, &raw, &exists, err) != 0) {
-        ea_buf_free(&raw);
-        return -1;
-    }
-
     unsigned char *turn_state = NULL;
     size_t n_state = 0;
-    char prev_hash[EA_SHA256_HEX_SIZE] = "";
-    size_t pos = 0, index = 0;
-    while (pos < raw.len) {
-        const char *line = raw.data + pos;
-        const char *nl = memchr(line, '\n', raw.len - pos);
-        if (!nl) {
-            add_problem(report, -1, NULL,
-                        "the last line has no newline: %zu bytes of a cut-off write (the next "
-                        "easel to write to this session moves them aside)", raw.len - pos);
-            break;
-        }
-        size_t len = (size_t)(nl - line);
-        long expected_seq = (long)index;
+    chain_state chain = {.prev_hash = "", .broken = -1, .anchor_seq = anchor_hash ? anchor_seq : -1,
+                         .anchor_hash = anchor_hash, .anchor_match = -1};
+    const char *line;
+    size_t len;
+    long index = 0;
+    int got, rc = 0;
+    while ((got = ea_audit_stream_next(stream, &line, &len, err)) == 1) {
         report->records++;
-
         json_error_t jerr;
         json_t *rec = json_loadb(line, len, 0, &jerr);
-        if (!json_is_object(rec)) {
-            add_problem(report, expected_seq, NULL, "line %zu (seq %ld): not a JSON object (%s)",
-                        index + 1, expected_seq, rec ? "another JSON value" : jerr.text);
+        if (json_is_object(rec)) {
+            verify_record(session_dir, rec, index, &chain, &turn_state, &n_state, report);
         } else {
-            long seq = int_field(rec, "seq", -1);
-            const char *recorded_prev = str_field(rec, "prev_hash");
-            if (seq != expected_seq)
-                add_problem(report, expected_seq, NULL, "line %zu: seq is %ld, expected %ld",
-                            index + 1, seq, expected_seq);
-            if (int_field(rec, "v", 0) != EA_AUDIT_VERSION)
-                add_problem(report, expected_seq, NULL, "seq %ld: v is not %d", expected_seq,
-                            EA_AUDIT_VERSION);
-            if (!recorded_prev || strcmp(recorded_prev, prev_hash) != 0) {
-                if (index == 0)
-                    add_problem(report, 0, NULL, "seq 0: prev_hash is not \"\"");
-                else
-                    add_problem(report, expected_seq - 1, NULL,
-                                "seq %ld does not match the prev_hash recorded in seq %ld: "
-                                "one of them was changed after it was written",
-                                expected_seq - 1, expected_seq);
-            }
-            verify_turn_order(rec, expected_seq, &turn_state, &n_state, report);
-            const char *kind = str_field(rec, "kind");
-            if (kind && strcmp(kind, "result") == 0)
-                verify_images(session_dir, expected_seq, json_object_get(rec, "images"), report);
+            add_problem(report, index, NULL, "line %ld (seq %ld): not a JSON object (%s)",
+                        index + 1, index, rec ? "another JSON value" : jerr.text);
+            judge_link(&chain, -1, report); /* this line cannot speak for the one before */
         }
         json_decref(rec);
-        if (ea_sha256_hex(line, len, prev_hash, err) != 0) {
-            free(turn_state);
-            ea_buf_free(&raw);
-            return -1;
+        if (ea_sha256_hex(line, len, chain.prev_hash, err) != 0) {
+            rc = -1;
+            break;
         }
-        pos += len + 1;
+        if (index == chain.anchor_seq)
+            chain.anchor_match = strcmp(chain.prev_hash, anchor_hash) == 0;
         index++;
     }
+    if (got < 0)
+        rc = -1;
+    if (rc == 0) {
+        judge_link(&chain, -1, report);
+        if (chain.anchor_seq >= 0 && chain.anchor_seq >= index)
+            add_problem(report, index - 1, NULL,
+                        "the log ends at seq %ld, but session.json recorded seq %ld: records "
+                        "were removed from its end", index - 1, chain.anchor_seq);
+        else if (chain.anchor_match == 0)
+            add_problem(report, chain.anchor_seq, NULL,
+                        "seq %ld does not match the copy of its hash in session.json: it was "
+                        "changed after it was written", chain.anchor_seq);
+        size_t torn = ea_audit_stream_torn_bytes(stream);
+        if (torn)
+            add_problem(report, -1, NULL,
+                        "the last line has no newline: %zu bytes of a cut-off write (the next "
+                        "easel to write to this session moves them aside)", torn);
+    }
     free(turn_state);
-    ea_buf_free(&raw);
-    return 0;
+    ea_audit_stream_close(&stream);
+    return rc;
+}
+
+int ea_audit_verify(const char *session_dir, ea_audit_report *report, ea_err *err)
+{
+    return ea_audit_verify_anchored(session_dir, -1, NULL, report, err);
 }

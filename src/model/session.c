@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "easel/paths.h"
+#include "easel/sanitize.h"
 
 #define SESSION_FILE "session.json"
 #define LOCK_FILE "lock"
@@ -39,6 +40,8 @@ typedef struct session_summary {
     int turns, images;
     double spend_usd;
     char last_response_id[256];
+    char last_activity[EA_TIMESTAMP_SIZE];
+    char last_hash[EA_SHA256_HEX_SIZE];
 } session_summary;
 
 void ea_session_defaults_init(ea_session_defaults *d)
@@ -134,9 +137,13 @@ static int write_session_json(const ea_session *s, ea_err *err)
     ea_audit_totals totals;
     ea_audit_get_totals(s->audit, &totals);
     const ea_session_defaults *d = &s->defaults;
+    const char *last_ts = ea_audit_last_timestamp(s->audit);
+    long last_seq = ea_audit_next_seq(s->audit) - 1;
     json_t *doc = json_pack(
-        "{s:i, s:s, s:o, s:s, s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o}, s:o, s:{s:i, s:i, s:f}}",
+        "{s:i, s:s, s:o, s:s, s:s, s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o}, s:o, s:{s:i, s:i, s:f},"
+        " s:{s:o, s:o}}",
         "v", 1, "id", s->id, "name", text_or_null(s->name), "created", s->created,
+        "last_activity", *last_ts ? last_ts : s->created,
         "defaults",
         "model", text_or_null(d->model), "text_model", text_or_null(d->text_model),
         "api", text_or_null(d->api), "size", text_or_null(d->size),
@@ -144,7 +151,10 @@ static int write_session_json(const ea_session *s, ea_err *err)
         "partials", d->partials < 0 ? json_null() : json_integer(d->partials),
         "last_response_id", text_or_null(ea_audit_last_response_id(s->audit)),
         "totals", "turns", totals.turns, "images", totals.images, "spend_usd",
-        totals.spend_usd);
+        totals.spend_usd,
+        /* A copy of the last record's hash: the one record the chain cannot vouch for. */
+        "last_record", "seq", last_seq < 0 ? json_null() : json_integer(last_seq),
+        "sha256", text_or_null(ea_audit_last_hash(s->audit)));
     char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII |
                                            JSON_REAL_PRECISION(12))
                      : NULL;
@@ -164,6 +174,21 @@ static void copy_string(char *dst, size_t size, const json_t *value)
     snprintf(dst, size, "%s", json_is_string(value) ? json_string_value(value) : "");
 }
 
+/* The last activity of a session whose session.json predates the field: when its log was
+ * last written (it is append-only), as the log writes times; else the fallback. */
+static void log_mtime(const char *dir, char out[EA_TIMESTAMP_SIZE], const char *fallback)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    struct tm tm;
+    snprintf(out, EA_TIMESTAMP_SIZE, "%s", fallback);
+    if (ea_path_join(path, sizeof path, dir, EA_AUDIT_FILE, NULL) != 0 || stat(path, &st) != 0 ||
+        !gmtime_r(&st.st_mtim.tv_sec, &tm))
+        return;
+    size_t n = strftime(out, EA_TIMESTAMP_SIZE, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, EA_TIMESTAMP_SIZE - n, ".%03ldZ", st.st_mtim.tv_nsec / 1000000L);
+}
+
 /* Reads dir/session.json into the identity fields of s (those not NULL) and the summary. */
 static int read_session_json(const char *dir, ea_session_info *info,
                              ea_session_defaults *defaults, session_summary *summary,
@@ -172,21 +197,40 @@ static int read_session_json(const char *dir, ea_session_info *info,
     char path[PATH_MAX];
     if (ea_path_join(path, sizeof path, dir, SESSION_FILE, err) != 0)
         return -1;
+    /* One read() and json_loadb: json_load_file reads a character at a time through stdio,
+     * which is most of the cost of listing ten thousand sessions. */
+    char text[16 * 1024];
+    ssize_t got = -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        got = read(fd, text, sizeof text);
+        close(fd);
+    }
     json_error_t jerr;
-    json_t *doc = json_load_file(path, 0, &jerr);
+    json_t *doc = got >= 0 && (size_t)got < sizeof text ? json_loadb(text, (size_t)got, 0, &jerr)
+                                                        : json_load_file(path, 0, &jerr);
     if (!json_is_object(doc)) {
         json_decref(doc);
         return ea_err_set(err, EA_EXIT_INTERNAL, "%s: %s", path,
                           doc ? "not a JSON object" : jerr.text);
     }
     const json_t *totals = json_object_get(doc, "totals");
+    const json_t *last_record = json_object_get(doc, "last_record");
     if (info) {
         copy_string(info->id, sizeof info->id, json_object_get(doc, "id"));
         copy_string(info->name, sizeof info->name, json_object_get(doc, "name"));
         copy_string(info->created, sizeof info->created, json_object_get(doc, "created"));
+        copy_string(info->last_activity, sizeof info->last_activity,
+                    json_object_get(doc, "last_activity"));
+        if (!*info->last_activity)
+            log_mtime(dir, info->last_activity, info->created);
         info->turns = (int)json_integer_value(json_object_get(totals, "turns"));
         info->images = (int)json_integer_value(json_object_get(totals, "images"));
         info->spend_usd = json_number_value(json_object_get(totals, "spend_usd"));
+        const json_t *seq = json_object_get(last_record, "seq");
+        info->last_seq = json_is_integer(seq) ? (long)json_integer_value(seq) : -1;
+        copy_string(info->last_hash, sizeof info->last_hash,
+                    json_object_get(last_record, "sha256"));
     }
     if (defaults) {
         const json_t *d = json_object_get(doc, "defaults");
@@ -208,6 +252,10 @@ static int read_session_json(const char *dir, ea_session_info *info,
         summary->spend_usd = json_number_value(json_object_get(totals, "spend_usd"));
         copy_string(summary->last_response_id, sizeof summary->last_response_id,
                     json_object_get(doc, "last_response_id"));
+        copy_string(summary->last_activity, sizeof summary->last_activity,
+                    json_object_get(doc, "last_activity"));
+        copy_string(summary->last_hash, sizeof summary->last_hash,
+                    json_object_get(last_record, "sha256"));
     }
     json_decref(doc);
     return 0;
@@ -221,7 +269,10 @@ static bool summary_is_stale(const ea_session *s, const session_summary *stored)
     const char *last = ea_audit_last_response_id(s->audit);
     return stored->turns != totals.turns || stored->images != totals.images ||
            fabs(stored->spend_usd - totals.spend_usd) > 1e-9 ||
-           strcmp(stored->last_response_id, last ? last : "") != 0;
+           strcmp(stored->last_response_id, last ? last : "") != 0 ||
+           strcmp(stored->last_hash, ea_audit_last_hash(s->audit)) != 0 ||
+           (*ea_audit_last_timestamp(s->audit) &&
+            strcmp(stored->last_activity, ea_audit_last_timestamp(s->audit)) != 0);
 }
 
 /* ---- The lock -------------------------------------------------------------------------- */
@@ -356,26 +407,64 @@ static int find_by_name(const char *name, char id[EA_SESSION_ID_LEN + 1], ea_err
     return rc;
 }
 
+/* The ID of the session named or numbered name_or_id, which must exist. */
+static int resolve(const char *root, const char *name_or_id, char id[EA_SESSION_ID_LEN + 1],
+                   ea_err *err)
+{
+    char dir[PATH_MAX];
+    struct stat st;
+    if (ea_session_is_id(name_or_id) &&
+        ea_path_join(dir, sizeof dir, root, name_or_id, NULL) == 0 && stat(dir, &st) == 0) {
+        memcpy(id, name_or_id, EA_SESSION_ID_LEN + 1);
+        return 0;
+    }
+    int found = find_by_name(name_or_id, id, err);
+    if (found > 0) {
+        char shown[64];
+        ea_sanitize_copy(shown, sizeof shown, name_or_id); /* argv can hold anything */
+        return ea_err_set(err, EA_EXIT_USAGE, "no session is named or numbered '%s'", shown);
+    }
+    return found;
+}
+
 int ea_session_open(const char *name_or_id, enum ea_session_mode mode, ea_session **out,
                     ea_err *err)
 {
     *out = NULL;
-    char root[PATH_MAX], dir[PATH_MAX];
-    if (ea_sessions_root(root, sizeof root, err) != 0)
+    char root[PATH_MAX], id[EA_SESSION_ID_LEN + 1];
+    if (ea_sessions_root(root, sizeof root, err) != 0 || resolve(root, name_or_id, id, err) != 0)
         return -1;
-    struct stat st;
-    if (ea_session_is_id(name_or_id) &&
-        ea_path_join(dir, sizeof dir, root, name_or_id, NULL) == 0 && stat(dir, &st) == 0)
-        return open_dir(root, name_or_id, mode, out, err);
-
-    char id[EA_SESSION_ID_LEN + 1];
-    int found = find_by_name(name_or_id, id, err);
-    if (found < 0)
-        return -1;
-    if (found > 0)
-        return ea_err_set(err, EA_EXIT_USAGE, "no session is named or numbered '%s'",
-                          name_or_id);
     return open_dir(root, id, mode, out, err);
+}
+
+int ea_session_locate(const char *name_or_id, ea_session_info *info, char *dir, size_t dir_size,
+                      ea_err *err)
+{
+    char root[PATH_MAX], id[EA_SESSION_ID_LEN + 1];
+    memset(info, 0, sizeof *info);
+    if (!name_or_id) {
+        ea_session_list list;
+        if (ea_session_list_load(&list, err) != 0)
+            return -1;
+        const ea_session_info *latest = NULL;
+        for (size_t i = 0; i < list.count; i++)
+            if (!latest || strcmp(list.items[i].last_activity, latest->last_activity) > 0)
+                latest = &list.items[i];
+        if (latest)
+            memcpy(id, latest->id, sizeof id);
+        ea_session_list_free(&list);
+        if (!latest)
+            return ea_err_set(err, EA_EXIT_USAGE, "no sessions yet: easel generate \"a prompt\" "
+                              "makes one");
+        name_or_id = id;
+    }
+    if (ea_sessions_root(root, sizeof root, err) != 0 ||
+        resolve(root, name_or_id, id, err) != 0 ||
+        ea_path_join(dir, dir_size, root, id, err) != 0 ||
+        read_session_json(dir, info, NULL, NULL, err) != 0)
+        return -1;
+    memcpy(info->id, id, sizeof info->id); /* the folder is the truth */
+    return 0;
 }
 
 int ea_session_create(const char *name, const ea_session_defaults *defaults, ea_session **out,
@@ -600,6 +689,21 @@ int ea_session_list_load(ea_session_list *out, ea_err *err)
     if (out->count > 1)
         qsort(out->items, out->count, sizeof out->items[0], newest_first);
     return 0;
+}
+
+int ea_session_info_json(const ea_session_info *info, ea_buf *out)
+{
+    json_t *line = json_pack("{s:s, s:o, s:s, s:s, s:i, s:i, s:f}", "id", info->id, "name",
+                             text_or_null(info->name), "created", info->created,
+                             "last_activity", info->last_activity, "turns", info->turns,
+                             "images", info->images, "spend_usd", info->spend_usd);
+    char *text = line ? json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII |
+                                             JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))
+                      : NULL;
+    json_decref(line);
+    int rc = text ? ea_buf_puts(out, text) : -1;
+    free(text);
+    return rc;
 }
 
 void ea_session_list_free(ea_session_list *list)

@@ -165,3 +165,24 @@ log=$(ls "$tmp"/offline-data/easel/sessions/*/audit.jsonl | xargs grep -l '"prom
 why="$(grep '"turn":3' "$log" | head -n 1)"
 check "from turn branches a responses chain" \
     grep -q "\"kind\":\"request\",\"turn\":3,.*\"previous_response_id\":\"$first_id\",\"parent_turn\":1" "$log"
+
+# Budgets: a call whose estimate would pass session_budget_usd is refused before sending
+# (exit 2); --force sends it anyway.
+mkdir -p "$tmp/budget-config/easel"
+printf 'session_budget_usd = 0.01\n' >"$tmp/budget-config/easel/config"
+budget() {
+    env -u OPENAI_API_KEY -u OPENAI_BASE_URL XDG_DATA_HOME="$tmp/budget-data" \
+        XDG_CONFIG_HOME="$tmp/budget-config" XDG_CACHE_HOME="$tmp/offline-cache" \
+        "$EASEL" generate "$@" >"$tmp/out" 2>"$tmp/err"
+}
+budget -S thrifty -q high "an expensive picture"
+rc=$?
+why="rc=$rc $(cat "$tmp/err")"
+check "budget refuses past the limit" [ "$rc" -eq 2 ]
+check "budget names the limit" grep -q "session_budget_usd" "$tmp/err"
+why="an image was saved"
+check "budget sends nothing" [ -z "$(ls "$tmp"/budget-data/easel/sessions/*/images 2>/dev/null)" ]
+budget -S thrifty -q high --force "an expensive picture"
+rc=$?
+why="rc=$rc $(cat "$tmp/err")"
+check "budget --force sends" [ "$rc" -eq 0 ]

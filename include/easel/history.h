@@ -1,0 +1,150 @@
+/* history: a session's turns read from its audit log into structs, one at a time (memory does
+ * not grow with the log), with the branch structure; shared by `easel log` and the workbench. */
+#ifndef EASEL_HISTORY_H
+#define EASEL_HISTORY_H
+
+/*
+ * A turn is its request record and its result record. The reader hands out a turn when its
+ * result arrives, and at the end of the log the turns left without one (a writer still at
+ * work, or a process that stopped before ea_session_open could close them). Strings are as
+ * the log holds them, byte for byte: sanitize them (ea_sanitize_append) before showing them.
+ *
+ * The parent of a turn is the turn it went on from: the turn named by --from (parent_turn,
+ * `branched` set), else the turn whose response the request chained (previous_response_id),
+ * else the turn before it. Turns whose parents have more than one child form branches.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "easel/audit.h"
+#include "easel/buf.h"
+#include "easel/err.h"
+
+struct json_t; /* jansson's; the turn keeps its two records alive for the borrowed strings */
+
+typedef struct ea_history_turn {
+    int turn;
+    int parent;                    /* 0: none */
+    bool branched;                 /* parent came from --from */
+    long request_seq, result_seq;  /* -1 when that record is missing */
+    const char *ts, *result_ts;    /* UTC, "2026-11-25T15:30:12.345Z"; NULL when missing */
+    const char *api, *endpoint, *model, *text_model, *prompt, *previous_response_id;
+    const char *size, *quality, *format; /* from the request as sent; NULL when not sent */
+    int count;                     /* images asked for (n); 1 when not sent */
+    double estimate_usd;           /* NAN: unknown */
+
+    bool has_result;               /* the fields below are valid only when true */
+    enum ea_audit_status status;
+    int http_status;               /* 0: no response */
+    const char *request_id, *response_id, *image_call_id, *revised_prompt;
+    const char *error_type, *error_code, *error_message, *error_param;
+    const char *usage_json;        /* compact JSON text, or NULL */
+    double cost_usd;               /* NAN: unknown */
+    long ms_first_byte, ms_first_partial, ms_total; /* -1: unknown */
+    int partials, retries;
+    ea_audit_image *images;        /* owned */
+    size_t n_images;
+
+    struct json_t *request_doc, *result_doc; /* private: owners of the strings above */
+    char *usage_text;                        /* private: owner of usage_json */
+} ea_history_turn;
+
+/* Releases what the turn owns; its strings become invalid. Safe on a zeroed turn. */
+void ea_history_turn_clear(ea_history_turn *t);
+
+/* What reading the log found besides turns; for the report on stderr. */
+typedef struct ea_history_notes {
+    size_t records;         /* lines read */
+    size_t torn_bytes;      /* a torn last line, left out (ea_audit_open moves it aside) */
+    size_t damaged;         /* lines that are not usable records, skipped */
+    size_t first_damaged;   /* the 1-based line number of the first */
+    size_t orphan_results;  /* results without a request before them, skipped */
+} ea_history_notes;
+
+typedef struct ea_history_reader ea_history_reader;
+
+int ea_history_open(const char *session_dir, ea_history_reader **out, ea_err *err);
+/* The next turn into *t (cleared first; the caller clears the last): 1; 0 at the end; -1. */
+int ea_history_next(ea_history_reader *r, ea_history_turn *t, ea_err *err);
+const ea_history_notes *ea_history_get_notes(const ea_history_reader *r);
+void ea_history_close(ea_history_reader **r);
+
+/* Every turn at once, in the order the reader gives them: for the workbench's panel. */
+typedef struct ea_history {
+    ea_history_turn *turns;
+    size_t count;
+    ea_history_notes notes;
+} ea_history;
+
+int ea_history_load(const char *session_dir, ea_history *out, ea_err *err);
+void ea_history_free(ea_history *h);
+
+/*
+ * The branch structure as lines of turn numbers, each a path down the tree: the first line
+ * follows each turn's first child from the root; each later child starts a line at its
+ * parent. For 1-2-3 with 4 and 5 branched from 1 and 2: "1 2 3", "1 4", "2 5".
+ * parents[t] is the parent of turn t (0 none), for t in 1..max_turn; missing turns are -1.
+ */
+typedef struct ea_branch_line {
+    int *turns;   /* owned */
+    size_t count;
+} ea_branch_line;
+
+typedef struct ea_branches {
+    ea_branch_line *lines;
+    size_t count;
+} ea_branches;
+
+int ea_branches_build(const int *parents, int max_turn, ea_branches *out);
+void ea_branches_free(ea_branches *b);
+
+/* The sidecar `easel export` writes beside image k of turn t: one JSON object (pure ASCII,
+ * indented) with the session, turn, image (path, sha256, bytes, size, format), c2pa (as
+ * `where` describes it, present or not), prompt, revised_prompt, the model and the request's
+ * parameters as sent, ids, usage as the API sent it, cost and estimate, status and times. */
+int ea_history_sidecar(const ea_history_turn *t, size_t k, const char *session_id,
+                       const char *session_name, bool c2pa_present, const char *c2pa_where,
+                       ea_buf *out);
+
+/* Files a stopped writer can leave in a session folder, which easel never deletes: temp files
+ * of images never renamed into place (images/.NAME.tmp-XXXXXX) and torn log tails moved
+ * aside (audit.jsonl.torn-TIME). The first few names, relative to the session dir. */
+#define EA_LEFTOVERS_SHOWN 8
+
+typedef struct ea_leftovers {
+    size_t temp_files, torn_asides;
+    size_t n_names;
+    char names[EA_LEFTOVERS_SHOWN][272]; /* "images/" and a file name */
+} ea_leftovers;
+
+int ea_history_scan_leftovers(const char *session_dir, ea_leftovers *out, ea_err *err);
+
+/* Does text hold needle, ignoring ASCII case (other bytes match exactly)? *at gets the offset
+ * of the first match. Pure. */
+bool ea_history_find(const char *text, const char *needle, size_t *at);
+
+/* A search of one session's prompts and revised prompts, streamed like the reader. */
+typedef struct ea_history_match {
+    int turn;
+    bool revised;          /* the match is in the revised prompt, not the prompt */
+    const char *ts;        /* the record's */
+    const char *text;      /* the whole prompt, as logged; borrowed until the next call */
+    size_t at, len;        /* the match within text */
+} ea_history_match;
+
+typedef struct ea_history_search ea_history_search;
+
+int ea_history_search_open(const char *session_dir, const char *needle,
+                           ea_history_search **out, ea_err *err);
+/* The next match: 1; 0 at the end; -1 with err. */
+int ea_history_search_next(ea_history_search *s, ea_history_match *m, ea_err *err);
+void ea_history_search_close(ea_history_search **s);
+
+/* "2026-11-25" or "2026-11-25T15:30[:12[.345]][Z]" as the log's UTC timestamps, so that
+ * strcmp orders them: a date alone is the start of that day, or its end when end_of_day.
+ * -1 with EA_EXIT_USAGE for anything else. */
+int ea_history_date_bound(const char *text, bool end_of_day, char out[EA_TIMESTAMP_SIZE],
+                          ea_err *err);
+
+#endif

@@ -1,0 +1,217 @@
+/* export: a session's images (or one turn's) copied byte for byte into a folder, each with a
+ * sidecar .json of how it was made, and whether it carries a C2PA manifest. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "easel/cli.h"
+#include "easel/hash.h"
+#include "easel/history.h"
+#include "easel/paths.h"
+#include "easel/provenance.h"
+#include "easel/sanitize.h"
+#include "easel/session.h"
+
+/* Larger than any image the API returns; a bigger file is not one easel saved. */
+#define IMAGE_MAX_BYTES ((size_t)256 << 20)
+
+static void export_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: easel export SESSION[:TURN] DEST\n\n"
+            "Copies the images of a session (or of one turn) into the folder DEST, created if\n"
+            "needed, byte for byte (any C2PA manifest stays intact), each with a sidecar\n"
+            "TURN-K.json: prompt, revised prompt, parameters, ids, usage and cost. Says whether\n"
+            "each image carries a C2PA manifest. Files already in DEST are never replaced.\n");
+}
+
+/* The whole file; NULL with err. */
+static unsigned char *read_image(const char *path, size_t *len, ea_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        ea_err_set(err, EA_EXIT_INTERNAL, "cannot read %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    size_t size = (size_t)st.st_size, got = 0;
+    unsigned char *data = size <= IMAGE_MAX_BYTES ? malloc(size ? size : 1) : NULL;
+    while (data && got < size) {
+        ssize_t n = read(fd, data + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    if (!data || got != size) {
+        free(data);
+        ea_err_set(err, EA_EXIT_INTERNAL, "cannot read %s", path);
+        return NULL;
+    }
+    *len = size;
+    return data;
+}
+
+/* Writes DEST/name unless it exists already: an export never replaces a file. */
+static int write_new(const char *dest, const char *name, const void *bytes, size_t n,
+                     ea_err *err)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    if (ea_path_join(path, sizeof path, dest, name, err) != 0)
+        return -1;
+    if (lstat(path, &st) == 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "%s exists already; export into another folder",
+                          path);
+    return ea_write_file_atomic(dest, name, bytes, n, 0644, err);
+}
+
+typedef struct export_job {
+    const ea_session_info *info;
+    const char *dir;  /* the session's */
+    const char *dest;
+    size_t exported, failed;
+} export_job;
+
+/* One image: checked against the log's sha256 (a changed file is not exported as the one the
+ * log describes), copied, then its sidecar. */
+static int export_image(export_job *job, const ea_history_turn *t, size_t k, ea_err *err)
+{
+    const ea_audit_image *img = &t->images[k];
+    const char *base = strrchr(img->path, '/') ? strrchr(img->path, '/') + 1 : img->path;
+    char src[PATH_MAX], hex[EA_SHA256_HEX_SIZE], sidecar_name[96];
+    size_t len = 0;
+    if (ea_path_join(src, sizeof src, job->dir, img->path, err) != 0)
+        return -1;
+    unsigned char *data = read_image(src, &len, err);
+    if (!data)
+        return -1;
+    int rc = -1;
+    ea_buf sidecar;
+    ea_buf_init(&sidecar, EA_BUF_UNCAPPED);
+    if (ea_sha256_hex(data, len, hex, err) != 0)
+        goto done;
+    if (strcmp(hex, img->sha256) != 0 || len != img->bytes) {
+        ea_err_set(err, EA_EXIT_INTERNAL, "%s does not match the sha256 the log records for it "
+                   "(easel log --verify); not exported", img->path);
+        goto done;
+    }
+    ea_c2pa_info c2pa;
+    ea_c2pa_detect(data, len, &c2pa);
+    /* "3-1.png" -> "3-1.json": the sidecar sits beside its image under the same stem. */
+    snprintf(sidecar_name, sizeof sidecar_name, "%.*s.json",
+             (int)(strrchr(base, '.') ? strrchr(base, '.') - base : (long)strlen(base)), base);
+    if (ea_history_sidecar(t, k, job->info->id, job->info->name,
+                           c2pa.state == EA_C2PA_PRESENT, c2pa.where, &sidecar) != 0) {
+        ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+        goto done;
+    }
+    if (write_new(job->dest, base, data, len, err) != 0 ||
+        write_new(job->dest, sidecar_name, sidecar.data, sidecar.len, err) != 0)
+        goto done;
+    printf("%s/%s  %s %.1f kB  C2PA: %s\n", job->dest, base, *c2pa.format ? c2pa.format : "?",
+           (double)len / 1000.0, c2pa.state == EA_C2PA_PRESENT ? c2pa.where
+                                 : c2pa.state == EA_C2PA_ABSENT ? "none" : c2pa.where);
+    rc = 0;
+done:
+    ea_buf_free(&sidecar);
+    free(data);
+    return rc;
+}
+
+/* "name:3" -> "name" and 3; a name may hold ':' itself, so only a number after the last one
+ * counts as a turn. */
+static void split_target(const char *arg, char *session, size_t size, long *turn)
+{
+    *turn = 0;
+    snprintf(session, size, "%s", arg);
+    char *colon = strrchr(session, ':');
+    if (!colon || !colon[1])
+        return;
+    char *end;
+    long n = strtol(colon + 1, &end, 10);
+    if (*end == '\0' && n > 0) {
+        *turn = n;
+        *colon = '\0';
+    }
+}
+
+int ea_cmd_export(int argc, char **argv)
+{
+    const char *args[2];
+    int n_args = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            export_usage(stdout);
+            return EA_EXIT_OK;
+        }
+        if (n_args == 2 || (argv[i][0] == '-' && argv[i][1])) {
+            char shown[64];
+            ea_sanitize_copy(shown, sizeof shown, argv[i]);
+            fprintf(stderr, "easel export: unexpected argument '%s'\n", shown);
+            export_usage(stderr);
+            return EA_EXIT_USAGE;
+        }
+        args[n_args++] = argv[i];
+    }
+    if (n_args != 2) {
+        export_usage(stderr);
+        return EA_EXIT_USAGE;
+    }
+    char which[512];
+    long turn;
+    split_target(args[0], which, sizeof which, &turn);
+
+    ea_err err = {0};
+    ea_session_info info;
+    char dir[PATH_MAX];
+    if (ea_session_locate(which, &info, dir, sizeof dir, &err) != 0 ||
+        ea_mkdir_p(args[1], 0755, &err) != 0) {
+        fprintf(stderr, "easel export: %s\n", err.msg);
+        return err.code ? err.code : EA_EXIT_INTERNAL;
+    }
+    export_job job = {.info = &info, .dir = dir, .dest = args[1]};
+    ea_history_reader *r = NULL;
+    ea_history_turn t = {0};
+    bool turn_seen = false;
+    int got = ea_history_open(dir, &r, &err);
+    while (got == 0 && (got = ea_history_next(r, &t, &err)) == 1) {
+        got = 0;
+        if (turn && t.turn != turn)
+            continue;
+        turn_seen = true;
+        for (size_t k = 0; k < t.n_images; k++) {
+            ea_err one = {0};
+            if (export_image(&job, &t, k, &one) == 0) {
+                job.exported++;
+            } else {
+                job.failed++;
+                fprintf(stderr, "easel export: %s\n", one.msg);
+            }
+        }
+    }
+    ea_history_turn_clear(&t);
+    ea_history_close(&r);
+    if (got < 0) {
+        fprintf(stderr, "easel export: %s\n", err.msg);
+        return EA_EXIT_INTERNAL;
+    }
+    if (turn && !turn_seen) {
+        fprintf(stderr, "easel export: session %s has no turn %ld\n", info.id, turn);
+        return EA_EXIT_USAGE;
+    }
+    printf("%zu image%s exported", job.exported, job.exported == 1 ? "" : "s");
+    if (job.failed)
+        printf(", %zu not", job.failed);
+    printf("\n");
+    return job.failed ? EA_EXIT_INTERNAL : EA_EXIT_OK;
+}

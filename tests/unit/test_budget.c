@@ -1,0 +1,112 @@
+/* Budgets: the per-session and the global limit, reaching a limit exactly, an unknown
+ * estimate, bad values, and the spends read from real sessions. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+
+#include "easel/budget.h"
+#include "store_fixture.h"
+
+static void set(ea_config *c, const char *text)
+{
+    ea_err err = {0};
+    assert_int_equal(ea_config_parse(c, text, strlen(text), NULL, &err), 0);
+}
+
+static void test_amounts(void **state)
+{
+    (void)state;
+    ea_config c;
+    ea_config_init(&c);
+    ea_err err = {0};
+    /* No limits: anything goes. */
+    assert_int_equal(ea_budget_check_amounts(&c, "session 'x'", 1e6, 1e6, 1e6, &err), 0);
+
+    set(&c, "session_budget_usd = 5\nbudget_usd = $20.00\n");
+    assert_int_equal(ea_budget_check_amounts(&c, "session 'x'", 4.79, 10, 0.21, &err), 0);
+    assert_int_equal(ea_budget_check_amounts(&c, "session 'x'", 4.91, 10, 0.21, &err), -1);
+    assert_int_equal(err.code, EA_EXIT_USAGE);
+    assert_string_equal(err.msg, "this call's estimate $0.21 would bring session 'x' to $5.12, "
+                                 "past its budget of $5.00 (session_budget_usd); --force to "
+                                 "send anyway");
+    ea_err_clear(&err);
+    assert_int_equal(ea_budget_check_amounts(&c, "session 'x'", 1, 19.9, 0.21, &err), -1);
+    assert_non_null(strstr(err.msg, "the spend of all sessions to $20.11, past the budget of "
+                                    "$20.00 (budget_usd); --force"));
+    /* Past the limit already: even an unknown estimate is refused. */
+    assert_int_equal(ea_budget_check_amounts(&c, "session 'x'", 5.5, 6, NAN, &err), -1);
+    assert_int_equal(ea_budget_check_amounts(&c, "session 'x'", 4, 6, NAN, &err), 0);
+    ea_config_free(&c);
+
+    ea_config_init(&c);
+    set(&c, "budget_usd = lots\n");
+    assert_int_equal(ea_budget_check_amounts(&c, "s", 0, 0, 0.1, &err), -1);
+    assert_int_equal(err.code, EA_EXIT_USAGE);
+    assert_non_null(strstr(err.msg, "budget_usd = 'lots' is not an amount"));
+    ea_config_free(&c);
+    ea_config_init(&c);
+    set(&c, "session_budget_usd = -1\n");
+    assert_int_equal(ea_budget_check_amounts(&c, "s", 0, 0, 0.1, &err), -1);
+    ea_config_free(&c);
+}
+
+/* Two sessions of 0.75 each (three turns at 0.25). */
+static ea_session *spend(const char *name)
+{
+    ea_session *s = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_session_create(name, NULL, &s, &err), 0);
+    for (int i = 0; i < 3; i++) {
+        ea_audit_request req;
+        ea_audit_request_init(&req);
+        req.prompt = "p";
+        int turn;
+        assert_int_equal(ea_session_begin_turn(s, &req, &turn, &err), 0);
+        ea_audit_result res;
+        ea_audit_result_init(&res);
+        res.status = EA_AUDIT_COMPLETED;
+        res.cost_usd = 0.25;
+        assert_int_equal(ea_session_end_turn(s, turn, &res, &err), 0);
+    }
+    return s;
+}
+
+static void test_sessions_on_disk(void **state)
+{
+    (void)state;
+    ea_session *a = spend("a"), *b = spend("b");
+    ea_session_close(&b);
+    ea_config c;
+    ea_config_init(&c);
+    ea_err err = {0};
+    set(&c, "session_budget_usd = 1\n");
+    assert_int_equal(ea_budget_check(&c, a, 0.25, &err), 0);
+    assert_int_equal(ea_budget_check(&c, a, 0.3, &err), -1);
+    assert_non_null(strstr(err.msg, "bring session 'a' to $1.05, past its budget of $1.00"));
+    assert_int_equal(ea_budget_check(&c, NULL, 0.3, &err), 0); /* a new session has spent 0 */
+    assert_int_equal(ea_budget_check(&c, NULL, 1.5, &err), -1);
+    assert_non_null(strstr(err.msg, "the new session"));
+    ea_config_free(&c);
+
+    ea_config_init(&c);
+    set(&c, "budget_usd = 2\n");
+    assert_int_equal(ea_budget_check(&c, a, 0.5, &err), 0); /* 1.50 + 0.50 = the limit */
+    assert_int_equal(ea_budget_check(&c, a, 0.51, &err), -1);
+    assert_non_null(strstr(err.msg, "all sessions to $2.01"));
+    assert_int_equal(ea_budget_check(&c, NULL, 0.51, &err), -1);
+    ea_config_free(&c);
+    ea_session_close(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_amounts),
+        cmocka_unit_test_setup_teardown(test_sessions_on_disk, store_setup, store_teardown),
+    };
+    return cmocka_run_group_tests_name("budget", tests, NULL, NULL);
+}
