@@ -71,12 +71,19 @@ int ea_gfx_encode(const ea_image *img, const ea_gfx_options *opt, ea_buf *out,
  * the other protocols have nothing to send and the caller repaints the cells as text. */
 int ea_gfx_encode_remove(const ea_gfx_options *opt, ea_buf *out);
 
-/* Decodes an image file (PNG, JPEG, WebP) and writes its picture to fd in one go: what
- * `easel show` and `easel generate --preview` draw with. */
+/* Decodes an image file (PNG, JPEG, WebP) and writes its picture to fd in one write; geo
+ * (may be NULL) receives the size drawn, so a caller can draw the next frame over it. */
 int ea_gfx_show_frame(const unsigned char *file_bytes, size_t n, const ea_gfx_options *opt,
-                      int fd, ea_err *err);
+                      int fd, ea_gfx_geometry *geo, ea_err *err);
 /* The same for a decoded image. */
-int ea_gfx_show_image(const ea_image *img, const ea_gfx_options *opt, int fd, ea_err *err);
+int ea_gfx_show_image(const ea_image *img, const ea_gfx_options *opt, int fd,
+                      ea_gfx_geometry *geo, ea_err *err);
+
+/* The options for pictures drawn inline on the terminal at stdout, by asking it (replies on
+ * stdin, or /dev/tty when stdin is redirected), with the config's graphics setting and
+ * protocol (may be NULL) as overrides. When stdout is not a terminal, the defaults of
+ * ea_gfx_options_init. -1 with err (EA_EXIT_USAGE) only for an unknown protocol name. */
+int ea_gfx_options_detect(ea_gfx_options *opt, const char *protocol, ea_err *err);
 
 /* Appends one complete escape sequence, wrapped as opt->wrap asks. */
 int ea_gfx_wrap_append(ea_buf *out, ea_gfx_wrap wrap, const void *seq, size_t n);

@@ -13,6 +13,8 @@
 #include "easel/buf.h"
 #include "easel/cli.h"
 #include "easel/config.h"
+#include "easel/gfx.h"
+#include "easel/image.h"
 #include "easel/params.h"
 #include "easel/prices.h"
 #include "easel/sanitize.h"
@@ -270,6 +272,9 @@ typedef struct run_state {
     long last_progress_ms;
     int exit_code;
     bool done;
+    bool preview;             /* --preview on a terminal: draw each frame inline */
+    ea_gfx_options gfx;
+    bool preview_placed;      /* the cursor position of the first frame is saved */
 } run_state;
 
 static void print_json_line(json_t *line)
@@ -296,6 +301,43 @@ static void clear_progress(run_state *st)
     st->progress_shown = false;
 }
 
+/* --preview: a box of at most 64x24 cells, so the picture and the progress line fit. */
+#define PREVIEW_MAX_COLS 64
+#define PREVIEW_MAX_ROWS 24
+
+static void preview_setup(run_state *st)
+{
+    ea_err err = {0};
+    st->preview = st->opts->preview && !st->opts->json && isatty(STDOUT_FILENO) &&
+                  ea_gfx_options_detect(&st->gfx, NULL, &err) == 0;
+    if (st->gfx.cols > PREVIEW_MAX_COLS)
+        st->gfx.cols = PREVIEW_MAX_COLS;
+    if (st->gfx.rows > PREVIEW_MAX_ROWS)
+        st->gfx.rows = PREVIEW_MAX_ROWS;
+}
+
+/* Draws a frame where the previous one was, so the newer frame replaces it in place.
+ * Terminals disagree on where a picture leaves the cursor, so the first frame's position is
+ * saved (DECSC) after making room for the whole box, and each next frame starts there. */
+static void preview_draw(run_state *st, const unsigned char *bytes, size_t n, const ea_image *img)
+{
+    ea_err err = {0};
+    clear_progress(st);
+    if (!st->preview_placed) {
+        for (int i = 0; i < st->gfx.rows; i++)
+            putchar('\n');
+        printf("\033[%dA\0337", st->gfx.rows);
+        st->preview_placed = true;
+    } else {
+        printf("\0338");
+    }
+    fflush(stdout);
+    if (img)
+        ea_gfx_show_image(img, &st->gfx, STDOUT_FILENO, NULL, &err);
+    else
+        ea_gfx_show_frame(bytes, n, &st->gfx, STDOUT_FILENO, NULL, &err);
+}
+
 static void on_progress(void *ctx, const ea_turn_progress *p)
 {
     run_state *st = ctx;
@@ -312,7 +354,8 @@ static void on_progress(void *ctx, const ea_turn_progress *p)
 static void on_partial(void *ctx, int index, const unsigned char *bytes, size_t n)
 {
     run_state *st = ctx;
-    (void)bytes;
+    if (st->preview)
+        preview_draw(st, bytes, n, NULL);
     if (st->opts->json)
         print_json_line(json_pack("{s:s, s:i, s:I}", "type", "partial", "index", index, "bytes",
                                   (json_int_t)n));
@@ -330,6 +373,11 @@ static void on_image(void *ctx, const ea_audit_image *img, const char *session_d
                                   img->format));
         return;
     }
+    ea_image final = {0};
+    if (st->preview && ea_image_load_file(path, &ea_image_default_limits, &final, NULL) == 0)
+        preview_draw(st, NULL, 0, &final);
+    ea_image_free(&final);
+    st->preview_placed = false; /* the final picture stays; what follows goes below it */
     clear_progress(st);
     printf("saved %s (%dx%d %s, %.1f kB)\n", path, img->width, img->height, img->format,
            img->bytes / 1e3);
@@ -463,6 +511,7 @@ static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *ba
         goto done;
     }
     run_state st = {.opts = o, .tty = isatty(STDERR_FILENO), .exit_code = EA_EXIT_INTERNAL};
+    preview_setup(&st);
     ea_turn_spec spec = {&o->params, backend, session, prices, o->from_turn > 0 ? (int)o->from_turn : 0};
     ea_turn_callbacks cb = {on_progress, on_partial, on_image, on_retry, on_done};
     if (o->json)

@@ -1,6 +1,5 @@
 /* show: draws image files inline with the detected protocol or the one forced by --protocol,
  * writing to stdout even when it is not a terminal (so the bytes can be tested and measured). */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +7,6 @@
 
 #include "easel/cli.h"
 #include "easel/gfx.h"
-#include "easel/term.h"
 
 static void show_usage(FILE *out)
 {
@@ -118,47 +116,15 @@ static int parse_args(int argc, char **argv, show_args *a)
 static int detect(const show_args *a, ea_gfx_options *opt)
 {
     ea_gfx_options_init(opt);
-    if (a->protocol && ea_gfx_protocol_parse(a->protocol, &opt->protocol) != 0) {
-        fprintf(stderr, "easel show: unknown protocol '%s' (blocks, sixel, kitty, iterm)\n",
-                a->protocol);
-        return EA_EXIT_USAGE;
-    }
     bool everything_given = a->protocol && a->cols && a->rows && a->cell_w;
-    if (everything_given || !isatty(STDOUT_FILENO))
-        return 0;
-    /* Replies come back on the terminal's input: stdin, or /dev/tty when stdin is a file. */
-    int in_fd = STDIN_FILENO, tty_fd = -1;
-    if (!isatty(in_fd) && (tty_fd = open("/dev/tty", O_RDONLY | O_CLOEXEC)) >= 0)
-        in_fd = tty_fd;
-    ea_config cfg;
-    ea_config_init(&cfg);
-    ea_config_load(&cfg, NULL); /* a broken config file must not stop a picture */
-    ea_term_detect_options dopt;
-    ea_term_detect_options_init(&dopt);
-    ea_term_detect_options_use_config(&dopt, &cfg);
-    dopt.protocol = a->protocol;
-    ea_term_caps caps;
+    if (everything_given) {
+        if (ea_gfx_protocol_parse(a->protocol, &opt->protocol) == 0)
+            return 0;
+    }
     ea_err err = {0};
-    int rc = ea_term_detect(in_fd, STDOUT_FILENO, &dopt, &caps, &err);
-    ea_config_free(&cfg);
-    if (tty_fd >= 0)
-        close(tty_fd);
-    if (rc != 0) {
+    if (ea_gfx_options_detect(opt, a->protocol, &err) != 0) {
         fprintf(stderr, "easel show: %s\n", err.msg);
         return EA_EXIT_USAGE;
-    }
-    opt->protocol = caps.protocol;
-    opt->kitty_placeholders = caps.kitty_placeholders;
-    opt->kitty_png = caps.over_ssh;
-    opt->blocks_256 = !caps.truecolor;
-    opt->wrap = caps.tmux_passthrough ? EA_GFX_WRAP_TMUX : EA_GFX_WRAP_NONE;
-    if (caps.cell_w > 0 && caps.cell_h > 0) {
-        opt->cell_w = caps.cell_w;
-        opt->cell_h = caps.cell_h;
-    }
-    if (caps.cols > 0 && caps.rows > 1) {
-        opt->cols = caps.cols;
-        opt->rows = caps.rows - 1; /* room for the prompt below the picture */
     }
     return 0;
 }
@@ -216,7 +182,7 @@ int ea_cmd_show(int argc, char **argv)
         ea_image img;
         ea_err err = {0};
         if (ea_image_load_file(argv[i], NULL, &img, &err) != 0 ||
-            ea_gfx_show_image(&img, &opt, STDOUT_FILENO, &err) != 0) {
+            ea_gfx_show_image(&img, &opt, STDOUT_FILENO, NULL, &err) != 0) {
             fprintf(stderr, "easel show: %s\n", err.msg);
             status = err.code ? err.code : EA_EXIT_INTERNAL;
         }

@@ -86,11 +86,12 @@ int ea_gfx_encode(const ea_image *img, const ea_gfx_options *opt, ea_buf *out,
     return rc;
 }
 
-int ea_gfx_show_image(const ea_image *img, const ea_gfx_options *opt, int fd, ea_err *err)
+int ea_gfx_show_image(const ea_image *img, const ea_gfx_options *opt, int fd,
+                      ea_gfx_geometry *geo, ea_err *err)
 {
     ea_buf out;
     ea_buf_init(&out, EA_BUF_UNCAPPED);
-    int rc = ea_gfx_encode(img, opt, &out, NULL, err);
+    int rc = ea_gfx_encode(img, opt, &out, geo, err);
     /* One write per picture: nothing else may land inside its escape sequences. */
     if (rc == 0 && ea_gfx_write_all(fd, out.data, out.len) != 0)
         rc = ea_err_set(err, EA_EXIT_INTERNAL, "cannot write the picture: output closed");
@@ -99,12 +100,12 @@ int ea_gfx_show_image(const ea_image *img, const ea_gfx_options *opt, int fd, ea
 }
 
 int ea_gfx_show_frame(const unsigned char *file_bytes, size_t n, const ea_gfx_options *opt,
-                      int fd, ea_err *err)
+                      int fd, ea_gfx_geometry *geo, ea_err *err)
 {
     ea_image img;
     if (ea_image_decode(file_bytes, n, NULL, &img, err) != 0)
         return -1;
-    int rc = ea_gfx_show_image(&img, opt, fd, err);
+    int rc = ea_gfx_show_image(&img, opt, fd, geo, err);
     ea_image_free(&img);
     return rc;
 }
