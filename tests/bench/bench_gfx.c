@@ -11,28 +11,11 @@
 #include <time.h>
 
 #include "easel/gfx.h"
+
+#include "bench_util.h"
 #include "../unit/gfx_decode.h"
 
 #define RUNS 15
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, by_value);
-    return v[n / 2];
-}
 
 static int write_file(const char *path, const void *bytes, size_t n)
 {
@@ -136,16 +119,16 @@ static void bench_protocol(const ea_image *img, const char *name, ea_gfx_options
     for (int i = 0; i < RUNS; i++) {
         ea_buf_reset(&out);
         ea_err err = {0};
-        double start = now_ms();
+        double start = bench_now_ms();
         if (ea_gfx_encode(img, &opt, &out, &geo, &err) != 0) {
             printf("%-14s failed: %s\n", name, err.msg);
             ea_buf_free(&out);
             return;
         }
-        t[i] = now_ms() - start;
+        t[i] = bench_now_ms() - start;
     }
     printf("%-14s %4dx%-4d %8.1f ms %9zu bytes %5.2f B/px\n", name, geo.px_w, geo.px_h,
-           median(t, RUNS), out.len, (double)out.len / ((double)geo.px_w * geo.px_h));
+           bench_median(t, RUNS), out.len, (double)out.len / ((double)geo.px_w * geo.px_h));
     ea_buf_free(&out);
 }
 
@@ -199,24 +182,24 @@ int main(int argc, char **argv)
     double db_ours = 0, db_lib = 0;
     for (int i = 0; i < RUNS; i++) {
         ea_buf_reset(&out);
-        double start = now_ms();
+        double start = bench_now_ms();
         ea_gfx_encode(&scaled, &opt, &out, NULL, &err);
-        t_ours[i] = now_ms() - start;
+        t_ours[i] = bench_now_ms() - start;
         ours = out.len;
         if (i == 0 && gfxt_decode_sixel(out.data, out.len, &decoded) == 0) {
             db_ours = gfxt_psnr(&decoded, &scaled);
             ea_image_free(&decoded);
         }
-        start = now_ms();
+        start = bench_now_ms();
         lib = libsixel_encode(&scaled, &out);
-        t_lib[i] = now_ms() - start;
+        t_lib[i] = bench_now_ms() - start;
         if (i == 0 && gfxt_decode_sixel(out.data, out.len, &decoded) == 0) {
             db_lib = gfxt_psnr(&decoded, &scaled);
             ea_image_free(&decoded);
         }
     }
     (void)ref;
-    double mo = median(t_ours, RUNS), ml = median(t_lib, RUNS);
+    double mo = bench_median(t_ours, RUNS), ml = bench_median(t_lib, RUNS);
     printf("sixel encode only, 636x636: easel %.1f ms %zu bytes %.2f dB | libsixel no-dither "
            "%.1f ms %zu bytes %.2f dB | time x%.2f, bytes x%.2f, %+.2f dB\n",
            mo, ours, db_ours, ml, lib, db_lib, mo / ml, (double)ours / (double)lib,

@@ -10,6 +10,8 @@
 #include "easel/image.h"
 #include "easel/mock_render.h"
 
+#include "bench_util.h"
+
 #define RUNS 20
 #define SIDE 1024
 #define PARTIALS 3
@@ -21,32 +23,13 @@ typedef struct stage_ms {
     double render, partials, encode, total;
 } stage_ms;
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, by_value);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static int encode_timed(const ea_image *img, const char *format, ea_buf *out, double *ms,
                         size_t *bytes, ea_err *err)
 {
     ea_buf_reset(out);
-    double t = now_ms();
+    double t = bench_now_ms();
     int rc = ea_image_encode(img, format, 100, false, out, err);
-    *ms += now_ms() - t;
+    *ms += bench_now_ms() - t;
     *bytes += out->len;
     return rc;
 }
@@ -60,22 +43,22 @@ static int one_stream(const char *format, stage_ms *ms, size_t *bytes, ea_err *e
     ea_buf_init(&out, EA_BUF_UNCAPPED);
     *ms = (stage_ms){0};
     *bytes = 0;
-    double start = now_ms();
+    double start = bench_now_ms();
     if (ea_mock_render(&scene, &final, err) != 0)
         return -1;
-    ms->render = now_ms() - start;
+    ms->render = bench_now_ms() - start;
     int rc = 0;
     for (int i = 0; i < PARTIALS && rc == 0; i++) {
-        double t = now_ms();
+        double t = bench_now_ms();
         rc = ea_mock_partial(&final, i, PARTIALS, &partial, err);
-        ms->partials += now_ms() - t;
+        ms->partials += bench_now_ms() - t;
         if (rc == 0)
             rc = encode_timed(&partial, format, &out, &ms->encode, bytes, err);
         ea_image_free(&partial);
     }
     if (rc == 0)
         rc = encode_timed(&final, format, &out, &ms->encode, bytes, err);
-    ms->total = now_ms() - start;
+    ms->total = bench_now_ms() - start;
     ea_image_free(&final);
     ea_buf_free(&out);
     return rc;
@@ -103,8 +86,8 @@ static int bench_format(const char *format)
     }
     printf("mock render+encode %dx%d %s, %d partials: %.1f ms (median of %d)"
            "  [render %.1f, partials %.1f, %d encodes %.1f; %zu KB]\n",
-           SIDE, SIDE, format, PARTIALS, median(total, RUNS), RUNS, median(render, RUNS),
-           median(partials, RUNS), PARTIALS + 1, median(encode, RUNS), bytes / 1024);
+           SIDE, SIDE, format, PARTIALS, bench_median(total, RUNS), RUNS, bench_median(render, RUNS),
+           bench_median(partials, RUNS), PARTIALS + 1, bench_median(encode, RUNS), bytes / 1024);
     return 0;
 }
 

@@ -12,6 +12,8 @@
 #include "easel/buf.h"
 #include "easel/mock.h"
 
+#include "bench_util.h"
+
 #define RUNS 10
 #define TARGET_MS 100.0
 
@@ -23,13 +25,6 @@ static const char request_body[] =
 static size_t collect(char *data, size_t size, size_t n, void *ctx)
 {
     return ea_buf_append(ctx, data, size * n) == 0 ? size * n : 0;
-}
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000.0 + t.tv_nsec / 1e6;
 }
 
 static int count(const char *haystack, const char *needle)
@@ -48,9 +43,9 @@ static double fetch_once(CURL *curl, const char *url, ea_buf *body)
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request_body);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
-    double start = now_ms();
+    double start = bench_now_ms();
     CURLcode rc = curl_easy_perform(curl);
-    double took = now_ms() - start;
+    double took = bench_now_ms() - start;
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK || status != 200 || !body->data) {
