@@ -4,6 +4,8 @@
 
 #include "easel/cli.h"
 #include "easel/err.h"
+#include "easel/keymap.h"
+#include "easel/ui.h"
 
 typedef struct command {
     const char *name;
@@ -58,8 +60,24 @@ int main(int argc, char **argv)
         usage(stderr);
         return EA_EXIT_USAGE;
     }
-    /* The workbench (issue 5) is not built yet: say so instead of pretending. */
-    fprintf(stderr, "easel: the workbench is not built yet; these commands work today:\n\n");
-    usage(stderr);
-    return EA_EXIT_USAGE;
+    /* No command: the workbench. --keys-man (hidden) prints the KEYS section of easel(1),
+     * generated from the workbench's action table. */
+    ea_ui_options ui = {0};
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--offline") == 0) {
+            ui.offline = true;
+        } else if (strcmp(argv[i], "--theme") == 0 && i + 1 < argc) {
+            ui.theme = argv[++i];
+        } else if (strncmp(argv[i], "--theme=", 8) == 0) {
+            ui.theme = argv[i] + 8;
+        } else if (strcmp(argv[i], "--keys-man") == 0) {
+            ea_keymap_print_man(stdout);
+            return EA_EXIT_OK;
+        } else {
+            fprintf(stderr, "easel: unknown option '%s'\n\n", argv[i]);
+            usage(stderr);
+            return EA_EXIT_USAGE;
+        }
+    }
+    return ea_ui_run(&ui);
 }

@@ -1,0 +1,99 @@
+/* help: the overlay that lists every key, generated from the one action table (keymap.c), so
+ * it cannot drift from what the keys do. Scrolls with the list keys; Esc, q, F1 or ? closes. */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define KEY_COLS 18
+
+/* The overlay's lines: a header per scope, then one line per action; line < 0 counts them. */
+static int help_lines(ui_app *app, WINDOW *w, int top, int rows, int cols)
+{
+    size_t n;
+    const ea_action_desc *t = ea_action_table(&n);
+    int line = 0;
+    for (int s = 0; s < EA_SCOPE_COUNT; s++) {
+        bool header = false;
+        for (size_t i = 0; i < n; i++) {
+            if ((int)t[i].scope != s)
+                continue;
+            if (!header) {
+                if (line > 0)
+                    line++; /* a blank line between scopes */
+                int y = line - top;
+                if (w && y >= 0 && y < rows)
+                    ui_puts(w, 1 + y, 2, cols, ea_scope_title((enum ea_scope)s), app->theme.attr[UI_TITLE]);
+                line++;
+                header = true;
+            }
+            int y = line - top;
+            if (w && y >= 0 && y < rows) {
+                ui_puts(w, 1 + y, 3, KEY_COLS, t[i].keys, app->theme.attr[UI_KEY]);
+                ui_puts(w, 1 + y, 3 + KEY_COLS, cols - KEY_COLS - 1, t[i].help, app->theme.attr[UI_NORMAL]);
+            }
+            line++;
+        }
+    }
+    return line;
+}
+
+static void help_geometry(const ui_app *app, int *y, int *x, int *h, int *w)
+{
+    *w = app->layout.cols - 4 < 92 ? app->layout.cols - 4 : 92;
+    *h = app->layout.rows - 2;
+    if (*w < 10)
+        *w = app->layout.cols;
+    if (*h < 3)
+        *h = app->layout.rows;
+    *y = (app->layout.rows - *h) / 2;
+    *x = (app->layout.cols - *w) / 2;
+}
+
+void ui_help_draw(ui_app *app)
+{
+    int y, x, h, w;
+    help_geometry(app, &y, &x, &h, &w);
+    if (app->help_win && (getbegy(app->help_win) != y || getbegx(app->help_win) != x ||
+                          getmaxy(app->help_win) != h || getmaxx(app->help_win) != w)) {
+        delwin(app->help_win);
+        app->help_win = NULL;
+    }
+    if (!app->help_win && !(app->help_win = newwin(h, w, y, x)))
+        return;
+    WINDOW *win = app->help_win;
+    leaveok(win, TRUE);
+    wbkgdset(win, ' ' | app->theme.attr[UI_NORMAL]);
+    werase(win);
+    ui_panel box = {.id = EA_PANEL_COUNT, .ops = &ui_status_ops, .win = win, .rect = {y, x, h, w}};
+    ui_box(app, &box, "Keys (Esc closes)");
+    int rows = h - 2, total = help_lines(app, NULL, 0, 0, 0);
+    if (app->help_top > total - rows)
+        app->help_top = total - rows;
+    if (app->help_top < 0)
+        app->help_top = 0;
+    help_lines(app, win, app->help_top, rows, w - 4);
+    wnoutrefresh(win);
+}
+
+bool ui_help_action(ui_app *app, enum ea_action a)
+{
+    int rows = app->layout.rows - 4;
+    switch (a) {
+    case EA_ACT_HELP_CLOSE:
+        app->help_open = false;
+        delwin(app->help_win);
+        app->help_win = NULL;
+        ui_dirty_all(app);
+        return true;
+    case EA_ACT_LIST_UP: app->help_top--; break;
+    case EA_ACT_LIST_DOWN: app->help_top++; break;
+    case EA_ACT_LIST_PGUP: app->help_top -= rows; break;
+    case EA_ACT_LIST_PGDN: app->help_top += rows; break;
+    case EA_ACT_LIST_TOP: app->help_top = 0; break;
+    case EA_ACT_LIST_BOTTOM: app->help_top = 1 << 20; break;
+    default: return false;
+    }
+    app->help_dirty = true;
+    return true;
+}

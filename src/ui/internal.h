@@ -1,0 +1,269 @@
+/* ui/internal: what the workbench's files share: the application state, the panel operations
+ * table every panel fills in (one panel per file, its ops at the bottom), and the helpers. */
+#ifndef EASEL_UI_INTERNAL_H
+#define EASEL_UI_INTERNAL_H
+
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "easel/backend.h"
+#include "easel/config.h"
+#include "easel/editbuf.h"
+#include "easel/http.h"
+#include "easel/keymap.h"
+#include "easel/layout.h"
+#include "easel/params.h"
+#include "easel/prices.h"
+#include "easel/session.h"
+#include "easel/turn.h"
+#include "easel/ui.h"
+
+typedef struct ui_app ui_app;
+typedef struct ui_panel ui_panel;
+
+/* ---- Themes (theme.c) --------------------------------------------------------------------- */
+
+enum ui_role {
+    UI_NORMAL,
+    UI_TITLE,
+    UI_BANNER,       /* the offline backend's banner */
+    UI_BORDER,
+    UI_BORDER_FOCUS,
+    UI_SELECTED,
+    UI_STATUS,
+    UI_ERROR,
+    UI_OK,
+    UI_DIM,
+    UI_KEY,
+    UI_ROLE_COUNT
+};
+
+typedef struct ui_theme {
+    char name[64];
+    attr_t attr[UI_ROLE_COUNT]; /* attributes and colour pair, ready for wattrset */
+} ui_theme;
+
+/* `name` NULL or "" picks dark, or mono under NO_COLOR; -1 with a message for an unknown one. */
+int ui_theme_init(ui_theme *t, const char *name, char *why, size_t why_len);
+const char *ui_theme_names(void); /* "dark, light, high-contrast, mono" for messages */
+
+/* ---- Panels ------------------------------------------------------------------------------- */
+
+typedef struct ui_panel_ops {
+    const char *title;
+    enum ea_scope scope;
+    bool focusable;
+    /* Draws the whole panel into p->win (already erased), border included. */
+    void (*draw)(ui_app *app, ui_panel *p);
+    /* An action of the panel's scope (or a wider one); false when it does not apply. */
+    bool (*action)(ui_app *app, ui_panel *p, enum ea_action a);
+    /* Typed text (the editor): UTF-8 of one key. NULL for panels that take none. */
+    bool (*text)(ui_app *app, ui_panel *p, const char *utf8, size_t n);
+} ui_panel_ops;
+
+struct ui_panel {
+    enum ea_panel_id id;
+    const ui_panel_ops *ops;
+    WINDOW *win;
+    ea_rect rect;
+    bool dirty;
+    int sel, top; /* list panels: the selected line and the first one shown */
+};
+
+extern const ui_panel_ops ui_title_ops, ui_sessions_ops, ui_preview_ops, ui_history_ops,
+    ui_editor_ops, ui_params_ops, ui_status_ops;
+
+/* ---- Sessions, requests and the preview (app.c) ------------------------------------------ */
+
+/* The picture the preview shows for a session: the newest partial frame (its bytes, owned;
+ * a newer one replaces one not yet drawn) or a saved image (a path). */
+typedef struct ui_frame {
+    unsigned char *bytes;
+    size_t n;
+    char path[4200];   /* a saved image, or "" */
+    int index, total;  /* partial frame k of N; index 0 is a final image */
+    int turn;
+    int w, h;
+    char format[8];
+    bool fresh;        /* not drawn yet */
+} ui_frame;
+
+/* One turn of the current session, for the history panel. Strings are sanitized copies. */
+typedef struct ui_turn_row {
+    int turn;
+    char time[16];     /* "15:30:12" (UTC, as the log keeps it) */
+    char date[16];
+    char status[16];   /* completed, failed, cancelled, interrupted, running */
+    char *prompt;
+    char *revised;     /* "" when none */
+    double cost_usd;   /* NAN: unknown */
+    size_t n_images;
+    char image[64];    /* the first image, relative to the session dir, or "" */
+} ui_turn_row;
+
+/* A session as the workbench holds it. */
+typedef struct ui_slot {
+    ui_app *app;
+    ea_session_info info;   /* id "" until the session exists on disk (created on first send) */
+    char last_activity[32];
+    char dir[4200];
+    ea_session *session;    /* open to write while current or generating, else NULL */
+    ea_turn *turn;          /* the running request, or NULL */
+    bool turn_done;         /* on_done ran: the loop frees the turn */
+    ea_params params;       /* the running request's parameters (the turn borrows them) */
+    ea_turn_progress progress;
+    int sending_turn;
+    char result[600];       /* how the last request ended, for the status bar */
+    bool result_error;
+    ui_frame frame;
+} ui_slot;
+
+/* ---- The application ---------------------------------------------------------------------- */
+
+#define UI_MAX_PARAMS 32
+
+struct ui_app {
+    ea_ui_options opt;
+    ea_config cfg;
+    ea_backend backend;
+    ea_prices *prices;
+    ea_http *http;
+    ui_theme theme;
+
+    ui_panel panels[EA_PANEL_COUNT];
+    enum ea_panel_id focus;
+    ea_layout layout;
+    ea_layout_want want;
+    bool relayout;
+
+    ui_slot **slots;        /* newest first */
+    size_t n_slots, cur;
+
+    /* The parameter panel: one value a parameter (NULL: the default), resolved live. */
+    char *values[UI_MAX_PARAMS];
+    bool params_stale;
+    bool params_ok;
+    char params_msg[1024];
+    ea_warnings warnings;
+    ea_estimate estimate;
+    char resolved_size[32];
+    bool param_editing;     /* Enter on a parameter: a one-line input in the panel */
+    ea_editbuf param_input;
+
+    /* The prompt editor and the prompts sent before (Up and Down recall them). */
+    ea_editbuf edit;
+    char **prompts;
+    size_t n_prompts, prompt_pos;
+    char *draft;            /* the text being typed when recall began */
+    int edit_width;         /* the editor's text columns, for Up and Down */
+
+    /* The current session's turns, for the history panel. */
+    ui_turn_row *rows;
+    size_t n_rows;
+
+    bool help_open;
+    int help_top;
+    WINDOW *help_win;
+
+    char message[600];      /* the status bar's message */
+    bool message_error;
+    bool help_dirty;
+
+    ea_key pending[EA_KEYSEQ_MAX]; /* a key sequence begun (C-x) */
+    int n_pending;
+
+    bool quit_armed, quitting, hung_up, done;
+    bool script;
+    int child_pid;          /* the external editor, or 0 */
+    char child_file[4200];
+};
+
+/* app.c */
+int ui_app_open(ui_app *app, const ea_ui_options *opt, char *why, size_t why_len);
+void ui_app_close(ui_app *app);
+ui_slot *ui_current(ui_app *app);
+void ui_switch_session(ui_app *app, size_t index);
+void ui_new_session(ui_app *app);
+void ui_load_history(ui_app *app);
+void ui_send(ui_app *app);
+void ui_cancel(ui_app *app);
+/* Frees the turns whose on_done ran; called from the loop after ea_http_process. */
+void ui_reap_turns(ui_app *app);
+int ui_running(const ui_app *app); /* requests still going, all sessions */
+void ui_show_turn_image(ui_app *app, const ui_turn_row *row);
+void ui_message(ui_app *app, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ui_dirty(ui_app *app, enum ea_panel_id id);
+void ui_dirty_all(ui_app *app);
+
+/* panel_params.c */
+void ui_params_refresh(ui_app *app);
+/* Builds the request's parameters from the panel's values and the prompt; -1 with err. */
+int ui_params_build(ui_app *app, const char *prompt, ea_params *out, ea_err *err);
+void ui_params_from_config(ui_app *app);
+/* Keys while a parameter's value is being typed (after Enter on it). */
+bool ui_params_edit_key(ui_app *app, ea_key k);
+
+/* panel_editor.c */
+void ui_editor_set_text(ui_app *app, const char *text);
+void ui_editor_remember(ui_app *app, const char *prompt);
+/* C-x C-e: suspends the screen and starts $VISUAL on a temp file; the loop calls _done
+ * with the exit status once the child is gone. */
+void ui_editor_external(ui_app *app);
+void ui_editor_external_done(ui_app *app, int status);
+
+/* help.c */
+void ui_help_draw(ui_app *app);
+bool ui_help_action(ui_app *app, enum ea_action a);
+
+/* draw.c: UTF-8 text into curses cells. The text must be sanitized already. */
+int ui_put(WINDOW *w, int y, int x, int max_cols, const char *utf8, size_t n, attr_t attr);
+int ui_puts(WINDOW *w, int y, int x, int max_cols, const char *utf8, attr_t attr);
+void ui_fill(WINDOW *w, int y, int x, int cols, attr_t attr);
+void ui_box(ui_app *app, ui_panel *p, const char *title);
+/* Rows of the panel inside its border. */
+int ui_inner_h(const ui_panel *p);
+int ui_inner_w(const ui_panel *p);
+/* List panels: keeps sel within [0, count) and visible in a window of `rows` lines. */
+void ui_list_clamp(ui_panel *p, int count, int rows);
+bool ui_list_action(ui_panel *p, enum ea_action a, int count, int page);
+
+/* preview: the hook the terminal-graphics layer plugs into. Draws the picture inside the
+ * box (y, x, h, w) of the preview window and returns true, or false when it cannot (the
+ * panel then shows the frame's description as text). */
+bool ui_preview_picture(ui_app *app, ui_panel *p, const ui_frame *f, int y, int x, int h, int w);
+
+/* term.c */
+int ui_term_start(bool script, int cols, int rows, char *why, size_t why_len);
+void ui_term_stop(void);
+void ui_term_resize(ui_app *app, int cols, int rows);
+/* Every cell of the screen as text, one line a row (trailing blanks dropped). */
+int ui_term_dump(const char *path);
+/* The next key from the terminal, translated; false when none is waiting. */
+bool ui_term_read_key(ea_key *out);
+void ui_term_suspend(void);
+void ui_term_resume(void);
+
+/* script.c: the scripted mode's keys and commands. */
+typedef enum ui_script_op { UI_SCRIPT_KEY, UI_SCRIPT_WAIT_IDLE, UI_SCRIPT_RESIZE, UI_SCRIPT_DUMP,
+                            UI_SCRIPT_SLEEP, UI_SCRIPT_END } ui_script_op;
+typedef struct ui_script_item {
+    ui_script_op op;
+    ea_key key;
+    int a, b;            /* RESIZE: cols, rows; SLEEP: milliseconds */
+    char path[1024];     /* DUMP */
+} ui_script_item;
+typedef struct ui_script ui_script;
+ui_script *ui_script_open(const char *path, char *why, size_t why_len);
+/* The next item; END at the end; -1 with why on a syntax error. */
+int ui_script_next(ui_script *s, ui_script_item *out, char *why, size_t why_len);
+void ui_script_close(ui_script **s);
+
+/* run.c */
+void ui_dispatch_key(ui_app *app, ea_key k);
+void ui_render(ui_app *app);
+
+#endif

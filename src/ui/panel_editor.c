@@ -1,0 +1,220 @@
+/* panel_editor: the prompt: multi-line UTF-8 editing with readline's keys (the text logic is
+ * ea_editbuf), prompt recall with Up and Down, $VISUAL/$EDITOR with C-x C-e, and the count
+ * against the API's 32,000-character limit. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "easel/buf.h"
+#include "easel/sanitize.h"
+#include "internal.h"
+
+void ui_editor_set_text(ui_app *app, const char *text)
+{
+    ea_editbuf_set(&app->edit, text, strlen(text));
+    app->panels[EA_PANEL_EDITOR].top = 0;
+    app->params_stale = true;
+    ui_dirty(app, EA_PANEL_EDITOR);
+}
+
+void ui_editor_remember(ui_app *app, const char *prompt)
+{
+    if (!*prompt || (app->n_prompts && strcmp(app->prompts[app->n_prompts - 1], prompt) == 0)) {
+        app->prompt_pos = app->n_prompts;
+        return;
+    }
+    char **grown = realloc(app->prompts, (app->n_prompts + 1) * sizeof *grown);
+    char *copy = strdup(prompt);
+    if (!grown || !copy) {
+        free(copy);
+        if (grown)
+            app->prompts = grown;
+        return;
+    }
+    app->prompts = grown;
+    app->prompts[app->n_prompts++] = copy;
+    app->prompt_pos = app->n_prompts;
+}
+
+/* Up on the first row and Down on the last walk through the prompts sent before; the text
+ * being typed is kept as the draft and comes back past the newest. */
+static void recall(ui_app *app, int delta)
+{
+    if (delta < 0 && app->prompt_pos == 0)
+        return;
+    if (delta > 0 && app->prompt_pos >= app->n_prompts)
+        return;
+    if (app->prompt_pos == app->n_prompts) {
+        free(app->draft);
+        app->draft = strdup(app->edit.text);
+    }
+    app->prompt_pos += (size_t)delta;
+    ui_editor_set_text(app, app->prompt_pos < app->n_prompts ? app->prompts[app->prompt_pos]
+                            : app->draft ? app->draft : "");
+}
+
+static void editor_draw(ui_app *app, ui_panel *p)
+{
+    const ea_editbuf *e = &app->edit;
+    int inner = ui_inner_w(p), rows = ui_inner_h(p);
+    app->edit_width = inner > 1 ? inner - 1 : 1; /* one column spare for the cursor */
+    ui_box(app, p, "Prompt");
+    char count[48];
+    size_t chars = ea_editbuf_chars(e);
+    snprintf(count, sizeof count, " %zu/%d ", chars, EA_PROMPT_MAX_CHARS);
+    int cw = (int)strlen(count);
+    if (p->rect.w > cw + 12)
+        ui_puts(p->win, p->rect.h - 1, p->rect.w - cw - 2, cw, count,
+                chars > EA_PROMPT_MAX_CHARS ? app->theme.attr[UI_ERROR] : app->theme.attr[UI_DIM]);
+    int row, col, total;
+    ea_text_locate(e->text, e->len, e->cursor, app->edit_width, &row, &col, &total);
+    if (row < p->top)
+        p->top = row;
+    if (row >= p->top + rows)
+        p->top = row - rows + 1;
+    size_t start = 0, next;
+    for (int r = 0; r < p->top + rows; r++) {
+        size_t end = ea_text_row_end(e->text, e->len, start, app->edit_width, &next);
+        if (r >= p->top)
+            ui_put(p->win, 1 + r - p->top, 1, app->edit_width, e->text + start, end - start,
+                   app->theme.attr[UI_NORMAL]);
+        if (next == end && end >= e->len)
+            break;
+        start = next;
+    }
+    if (e->len == 0 && app->focus != EA_PANEL_EDITOR)
+        ui_puts(p->win, 1, 1, inner, "describe the picture; Enter sends it", app->theme.attr[UI_DIM]);
+    wmove(p->win, 1 + row - p->top, 1 + col);
+}
+
+static bool editor_action(ui_app *app, ui_panel *p, enum ea_action a)
+{
+    ea_editbuf *e = &app->edit;
+    size_t before = e->len;
+    switch (a) {
+    case EA_ACT_SEND: ui_send(app); return true;
+    case EA_ACT_NEWLINE: ea_editbuf_insert(e, "\n", 1); break;
+    case EA_ACT_BOL: ea_editbuf_bol(e); break;
+    case EA_ACT_EOL: ea_editbuf_eol(e); break;
+    case EA_ACT_LEFT: ea_editbuf_left(e); break;
+    case EA_ACT_RIGHT: ea_editbuf_right(e); break;
+    case EA_ACT_WORD_LEFT: ea_editbuf_word_left(e); break;
+    case EA_ACT_WORD_RIGHT: ea_editbuf_word_right(e); break;
+    case EA_ACT_UP:
+        if (!ea_editbuf_up(e, app->edit_width))
+            recall(app, -1);
+        break;
+    case EA_ACT_DOWN:
+        if (!ea_editbuf_down(e, app->edit_width))
+            recall(app, +1);
+        break;
+    case EA_ACT_DELETE_BACK: ea_editbuf_delete_back(e); break;
+    case EA_ACT_DELETE_FORWARD: ea_editbuf_delete_forward(e); break;
+    case EA_ACT_KILL_EOL: ea_editbuf_kill_eol(e); break;
+    case EA_ACT_KILL_BOL: ea_editbuf_kill_bol(e); break;
+    case EA_ACT_KILL_WORD: ea_editbuf_kill_word_back(e); break;
+    case EA_ACT_YANK: ea_editbuf_yank(e); break;
+    case EA_ACT_EXTERNAL_EDITOR: ui_editor_external(app); return true;
+    default: return false;
+    }
+    if (e->len != before)
+        app->params_stale = true; /* the estimate counts the prompt's tokens */
+    p->dirty = true;
+    ui_dirty(app, EA_PANEL_STATUS);
+    return true;
+}
+
+static bool editor_text(ui_app *app, ui_panel *p, const char *utf8, size_t n)
+{
+    if (ea_editbuf_insert(&app->edit, utf8, n) != 0) {
+        ui_message(app, true, "the prompt is full");
+        return true;
+    }
+    app->params_stale = true;
+    p->dirty = true;
+    return true;
+}
+
+/* ---- C-x C-e: the user's own editor on a temp file -------------------------------------- */
+
+void ui_editor_external(ui_app *app)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(app->child_file, sizeof app->child_file, "%s/easel-prompt-XXXXXX.txt",
+             tmp && *tmp ? tmp : "/tmp");
+    int fd = mkstemps(app->child_file, 4);
+    if (fd < 0) {
+        ui_message(app, true, "%s: %s", app->child_file, strerror(errno));
+        return;
+    }
+    bool ok = (size_t)write(fd, app->edit.text, app->edit.len) == app->edit.len;
+    close(fd);
+    if (!ok) {
+        unlink(app->child_file);
+        ui_message(app, true, "could not write the prompt to a temp file");
+        return;
+    }
+    ui_term_suspend();
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* The shell splits $VISUAL as git does, so "code --wait" works. */
+        execl("/bin/sh", "sh", "-c", "${VISUAL:-${EDITOR:-vi}} \"$1\"", "sh", app->child_file,
+              (char *)NULL);
+        _exit(127);
+    }
+    if (pid < 0) {
+        ui_term_resume();
+        unlink(app->child_file);
+        ui_message(app, true, "fork: %s", strerror(errno));
+        return;
+    }
+    /* The loop goes on (requests keep streaming) and reads no keys until the editor exits. */
+    app->child_pid = pid;
+}
+
+void ui_editor_external_done(ui_app *app, int status)
+{
+    app->child_pid = 0;
+    ui_term_resume();
+    app->relayout = true;
+    FILE *f = fopen(app->child_file, "rb");
+    ea_buf text;
+    ea_buf_init(&text, EA_EDITBUF_MAX_BYTES);
+    char chunk[4096];
+    size_t n;
+    bool full = false;
+    while (f && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (ea_buf_append(&text, chunk, n) != 0)
+            full = true;
+    if (f)
+        fclose(f);
+    unlink(app->child_file);
+    if (!f || status != 0) {
+        ui_message(app, true, "the editor failed (exit status %d); the prompt is unchanged", status);
+    } else {
+        /* An editor leaves a final newline; tabs and stray control characters go too. */
+        while (text.len && (text.data[text.len - 1] == '\n' || text.data[text.len - 1] == '\r'))
+            text.data[--text.len] = '\0';
+        ea_buf clean;
+        ea_buf_init(&clean, EA_EDITBUF_MAX_BYTES);
+        ea_sanitize_append(&clean, text.data ? text.data : "", text.len, 1);
+        ui_editor_set_text(app, clean.data ? clean.data : "");
+        ea_buf_free(&clean);
+        ui_message(app, full, full ? "the file was too long: its end was dropped" : "prompt from the editor");
+    }
+    ea_buf_free(&text);
+    ui_dirty_all(app);
+}
+
+const ui_panel_ops ui_editor_ops = {
+    .title = "Prompt",
+    .scope = EA_SCOPE_EDITOR,
+    .focusable = true,
+    .draw = editor_draw,
+    .action = editor_action,
+    .text = editor_text,
+};

@@ -1,0 +1,297 @@
+/* panel_params: every parameter of `easel generate` (from the one descriptor table), changed
+ * with Left/Right through its allowed values or typed after Enter, validated live by
+ * ea_params_resolve, with the cost estimate of the next call. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define NAME_COLS 16 /* "input-fidelity" and a space */
+
+/* The values Left and Right step through; "" ends a list. The sizes start with the aspect
+ * presets (avatars, posts, stories, banners) that resolve to the model's nearest size. */
+static const char *const sizes[] = {"auto", "1:1", "4:5", "9:16", "16:9", "3:1",
+                                    "1024x1024", "1536x1024", "1024x1536", NULL};
+static const char *const counts[] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", NULL};
+static const char *const formats[] = {"png", "jpeg", "webp", NULL};
+static const char *const compressions[] = {"100", "90", "75", "50", "25", "0", NULL};
+static const char *const backgrounds[] = {"auto", "opaque", "transparent", NULL};
+static const char *const moderations[] = {"auto", "low", NULL};
+static const char *const partials[] = {"0", "1", "2", "3", NULL};
+static const char *const apis[] = {"responses", "images", NULL};
+static const char *const text_models[] = {"gpt-5.4", NULL};
+static const char *const actions[] = {"auto", "generate", "edit", NULL};
+static const char *const fidelities[] = {"high", "low", NULL};
+
+static size_t index_of(const char *long_opt)
+{
+    size_t n;
+    const ea_param_desc *d = ea_param_table(&n);
+    for (size_t i = 0; i < n && i < UI_MAX_PARAMS; i++)
+        if (strcmp(d[i].long_opt, long_opt) == 0)
+            return i;
+    return 0;
+}
+
+static const char *const *choices(const ui_app *app, const ea_param_desc *d)
+{
+    static const char *models[32];
+    if (strcmp(d->long_opt, "model") == 0) {
+        int n, k = 0;
+        const ea_model_info *m = ea_model_table(&n);
+        for (int i = 0; i < n && k < 31; i++)
+            if (!m[i].retired)
+                models[k++] = m[i].id;
+        models[k] = NULL;
+        return models;
+    }
+    if (strcmp(d->long_opt, "quality") == 0) {
+        const char *model = app->values[index_of("model")];
+        const ea_model_info *m = ea_model_find(model ? model : "gpt-image-2");
+        return (m ? m : ea_model_generic())->qualities;
+    }
+    static const struct { const char *opt; const char *const *list; } table[] = {
+        {"size", sizes},         {"count", counts},         {"format", formats},
+        {"compression", compressions}, {"background", backgrounds}, {"moderation", moderations},
+        {"partials", partials},  {"api", apis},             {"text-model", text_models},
+        {"action", actions},     {"input-fidelity", fidelities},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(d->long_opt, table[i].opt) == 0)
+            return table[i].list;
+    return NULL; /* image, mask: paths, typed after Enter */
+}
+
+static size_t n_params(void)
+{
+    size_t n;
+    ea_param_table(&n);
+    return n < UI_MAX_PARAMS ? n : UI_MAX_PARAMS;
+}
+
+static void set_value(ui_app *app, size_t i, const char *v)
+{
+    free(app->values[i]);
+    app->values[i] = v && *v ? strdup(v) : NULL;
+    app->params_stale = true;
+    ui_dirty(app, EA_PANEL_PARAMS);
+    ui_dirty(app, EA_PANEL_TITLE);
+}
+
+void ui_params_from_config(ui_app *app)
+{
+    static const struct { enum ea_config_key key; const char *opt; } map[] = {
+        {EA_CFG_MODEL, "model"},     {EA_CFG_TEXT_MODEL, "text-model"}, {EA_CFG_SIZE, "size"},
+        {EA_CFG_QUALITY, "quality"}, {EA_CFG_FORMAT, "format"},          {EA_CFG_PARTIALS, "partials"},
+        {EA_CFG_API, "api"},
+    };
+    size_t n;
+    const ea_param_desc *d = ea_param_table(&n);
+    for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
+        for (size_t i = 0; i < n_params(); i++)
+            if (strcmp(d[i].long_opt, map[k].opt) == 0)
+                set_value(app, i, ea_config_get(&app->cfg, map[k].key));
+    /* Partial frames are what the preview is for: ask for two unless told otherwise. */
+    for (size_t i = 0; i < n_params(); i++)
+        if (strcmp(d[i].long_opt, "partials") == 0 && !app->values[i])
+            set_value(app, i, "2");
+}
+
+int ui_params_build(ui_app *app, const char *prompt, ea_params *out, ea_err *err)
+{
+    size_t n;
+    const ea_param_desc *d = ea_param_table(&n);
+    ea_params_init(out);
+    for (size_t i = 0; i < n_params(); i++)
+        if (app->values[i] && ea_params_set(out, &d[i], app->values[i], err) != 0)
+            return -1;
+    if (ea_params_set_prompt(out, prompt, err) != 0)
+        return -1;
+    app->warnings.count = 0;
+    return ea_params_resolve(out, &app->warnings, err);
+}
+
+void ui_params_refresh(ui_app *app)
+{
+    ea_params p;
+    ea_err err = {0};
+    /* With no prompt yet the rest can still be checked and priced. */
+    bool empty = app->edit.len == 0;
+    app->params_ok = ui_params_build(app, empty ? "-" : app->edit.text, &p, &err) == 0;
+    snprintf(app->params_msg, sizeof app->params_msg, "%s", app->params_ok ? "" : err.msg);
+    if (app->params_ok) {
+        ea_prices_estimate(app->prices, &p, &app->estimate);
+        ea_size_format(p.size, app->resolved_size, sizeof app->resolved_size);
+    }
+    ea_params_free(&p);
+    app->params_stale = false;
+    ui_dirty(app, EA_PANEL_PARAMS);
+}
+
+static const char *default_text(const ea_param_desc *d)
+{
+    static const struct { const char *opt, *text; } defaults[] = {
+        {"model", "gpt-image-2"}, {"size", "auto"},      {"quality", "auto"}, {"count", "1"},
+        {"format", "png"},        {"api", "responses"},  {"text-model", "gpt-5.4"},
+        {"image", "none"},        {"mask", "none"},
+    };
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+        if (strcmp(d->long_opt, defaults[i].opt) == 0)
+            return defaults[i].text;
+    return "not sent";
+}
+
+/* Wraps text over rows y.. of the panel; returns the rows used. */
+static int put_wrapped(ui_panel *p, int y, int max_y, const char *text, attr_t a)
+{
+    int inner = ui_inner_w(p), used = 0;
+    size_t len = strlen(text), start = 0, next;
+    while (start < len && y + used <= max_y) {
+        size_t end = ea_text_row_end(text, len, start, inner - 1, &next);
+        ui_put(p->win, y + used, 2, inner - 1, text + start, end - start, a);
+        used++;
+        if (next == start)
+            break;
+        start = next;
+    }
+    return used;
+}
+
+static void params_draw(ui_app *app, ui_panel *p)
+{
+    ui_box(app, p, "Parameters");
+    size_t n;
+    const ea_param_desc *d = ea_param_table(&n);
+    n = n_params();
+    int inner = ui_inner_w(p), h = ui_inner_h(p);
+    bool focus = app->focus == EA_PANEL_PARAMS;
+    ui_list_clamp(p, (int)n, h > 6 ? h - 4 : 1);
+    int list_rows = (int)n < h - 4 ? (int)n : h - 4;
+    if (list_rows < 1)
+        list_rows = 1;
+    p->top = p->sel < list_rows ? 0 : p->sel - list_rows + 1;
+    for (int r = 0; r < list_rows && p->top + r < (int)n; r++) {
+        size_t i = (size_t)(p->top + r);
+        bool sel = (int)i == p->sel && focus;
+        attr_t a = sel ? app->theme.attr[UI_SELECTED] : app->theme.attr[UI_NORMAL];
+        ui_fill(p->win, 1 + r, 1, inner, a);
+        char name[32];
+        snprintf(name, sizeof name, " %-*s", NAME_COLS - 1, d[i].long_opt);
+        ui_puts(p->win, 1 + r, 1, NAME_COLS, name, a | (sel ? A_BOLD : 0));
+        int x = 1 + NAME_COLS, room = inner - NAME_COLS;
+        if (sel && app->param_editing) {
+            ui_put(p->win, 1 + r, x, room, app->param_input.text, app->param_input.len, a | A_UNDERLINE);
+            continue;
+        }
+        char value[160];
+        if (app->values[i] && strcmp(d[i].long_opt, "size") == 0 && app->params_ok &&
+            strcmp(app->values[i], app->resolved_size) != 0)
+            snprintf(value, sizeof value, "%s → %s", app->values[i], app->resolved_size);
+        else
+            snprintf(value, sizeof value, "%s", app->values[i] ? app->values[i] : default_text(&d[i]));
+        ui_puts(p->win, 1 + r, x, room, value,
+                app->values[i] || sel ? a : app->theme.attr[UI_DIM]);
+        if (sel && choices(app, &d[i]))
+            ui_puts(p->win, 1 + r, inner - 2, 3, "◀▶", a);
+    }
+    /* Below the list: the estimate, then what the rules say about these values. */
+    int y = 1 + list_rows + 1;
+    if (y > h)
+        return;
+    char line[300];
+    if (app->params_ok && app->estimate.known)
+        snprintf(line, sizeof line, "next call ≈ $%.4f", app->estimate.usd);
+    else
+        snprintf(line, sizeof line, "next call: %s", app->params_ok ? "price unknown" : "not valid");
+    ui_puts(p->win, y++, 2, inner - 1, line, app->theme.attr[UI_KEY]);
+    if (!app->params_ok)
+        put_wrapped(p, y, h, app->params_msg, app->theme.attr[UI_ERROR]);
+    else if (app->warnings.count)
+        put_wrapped(p, y, h, app->warnings.text[0], app->theme.attr[UI_DIM]);
+    else if (focus && p->sel < (int)n)
+        put_wrapped(p, y, h, d[p->sel].help, app->theme.attr[UI_DIM]);
+}
+
+static void step(ui_app *app, size_t i, int delta)
+{
+    size_t n;
+    const ea_param_desc *d = ea_param_table(&n);
+    const char *const *list = choices(app, &d[i]);
+    if (!list) {
+        ui_message(app, false, "%s takes a path: Enter types it", d[i].long_opt);
+        return;
+    }
+    int count = 0, at = -1; /* position -1 is the default (not sent) */
+    for (; list[count]; count++)
+        if (app->values[i] && strcmp(list[count], app->values[i]) == 0)
+            at = count;
+    int next = at + delta;
+    if (next < -1)
+        next = count - 1;
+    if (next >= count)
+        next = -1;
+    set_value(app, i, next < 0 ? NULL : list[next]);
+}
+
+static bool params_action(ui_app *app, ui_panel *p, enum ea_action a)
+{
+    size_t n = n_params();
+    if (ui_list_action(p, a, (int)n, 5))
+        return true;
+    if (p->sel < 0 || (size_t)p->sel >= n)
+        return false;
+    size_t i = (size_t)p->sel;
+    switch (a) {
+    case EA_ACT_PARAM_NEXT: step(app, i, +1); return true;
+    case EA_ACT_PARAM_PREV: step(app, i, -1); return true;
+    case EA_ACT_PARAM_RESET: set_value(app, i, NULL); return true;
+    case EA_ACT_PARAM_EDIT:
+        app->param_editing = true;
+        ea_editbuf_set(&app->param_input, app->values[i] ? app->values[i] : "",
+                       app->values[i] ? strlen(app->values[i]) : 0);
+        ui_message(app, false, "type a value for %s: Enter sets it, Esc leaves it", ea_param_table(&n)[i].long_opt);
+        p->dirty = true;
+        return true;
+    default: return false;
+    }
+}
+
+/* Keys while a value is typed: a small line editor, then Enter or Esc. */
+bool ui_params_edit_key(ui_app *app, ea_key k)
+{
+    ui_panel *p = &app->panels[EA_PANEL_PARAMS];
+    ea_editbuf *e = &app->param_input;
+    if (k == EA_KEY_ENTER) {
+        set_value(app, (size_t)p->sel, e->text);
+        app->param_editing = false;
+        ui_message(app, false, "%s", "");
+    } else if (k == EA_KEY_ESC) {
+        app->param_editing = false;
+        ui_message(app, false, "left unchanged");
+    } else if (k == EA_KEY_BACKSPACE) {
+        ea_editbuf_delete_back(e);
+    } else if (k == EA_KEY_LEFT) {
+        ea_editbuf_left(e);
+    } else if (k == EA_KEY_RIGHT) {
+        ea_editbuf_right(e);
+    } else if (k == EA_CTRL('u')) {
+        ea_editbuf_kill_bol(e);
+    } else if (ea_key_is_text(k)) {
+        char u[8];
+        ea_key_name(k, u, sizeof u); /* a text key's name is its UTF-8 */
+        if (k == ' ')
+            strcpy(u, " ");
+        ea_editbuf_insert(e, u, strlen(u));
+    }
+    p->dirty = true;
+    return true;
+}
+
+const ui_panel_ops ui_params_ops = {
+    .title = "Parameters",
+    .scope = EA_SCOPE_PARAMS,
+    .focusable = true,
+    .draw = params_draw,
+    .action = params_action,
+};

@@ -1,0 +1,63 @@
+/* panel_sessions: every session, newest first: name, turns, last activity and spend, with a
+ * mark on those generating. Enter switches to one; C-n starts a new one. */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define ROWS_PER_SESSION 2
+
+static void sessions_draw(ui_app *app, ui_panel *p)
+{
+    ui_box(app, p, "Sessions");
+    int inner = ui_inner_w(p), rows = ui_inner_h(p) / ROWS_PER_SESSION;
+    ui_list_clamp(p, (int)app->n_slots, rows);
+    for (int i = 0; i < rows && p->top + i < (int)app->n_slots; i++) {
+        size_t k = (size_t)(p->top + i);
+        const ui_slot *s = app->slots[k];
+        bool sel = (int)k == p->sel && app->focus == EA_PANEL_SESSIONS;
+        attr_t a = sel ? app->theme.attr[UI_SELECTED] : app->theme.attr[UI_NORMAL];
+        int y = 1 + i * ROWS_PER_SESSION;
+        ui_fill(p->win, y, 1, inner, a);
+        ui_fill(p->win, y + 1, 1, inner, a);
+        char line[200];
+        snprintf(line, sizeof line, "%s%s %s", k == app->cur ? "▶" : " ", s->turn ? "●" : " ",
+                 *s->info.name ? s->info.name : *s->info.id ? s->info.id : "(new session)");
+        ui_puts(p->win, y, 1, inner, line, a | (k == app->cur ? A_BOLD : 0));
+        /* "3 turns · $0.123 · 11-25 15:30", the date dropped when there is no room. */
+        const char *when = *s->info.last_activity ? s->info.last_activity : s->info.created;
+        char date[8] = "", hm[8] = "";
+        if (strlen(when) >= 16) {
+            snprintf(date, sizeof date, "%.5s ", when + 5);
+            snprintf(hm, sizeof hm, "%.5s", when + 11);
+        }
+        for (int pass = 0; pass < 2; pass++) {
+            snprintf(line, sizeof line, "   %d turn%s · $%.3f · %s%s", s->info.turns,
+                     s->info.turns == 1 ? "" : "s", s->info.spend_usd, pass ? "" : date, hm);
+            if (ea_text_width(line, strlen(line)) <= inner)
+                break;
+        }
+        ui_puts(p->win, y + 1, 1, inner, line, sel ? a : app->theme.attr[UI_DIM]);
+    }
+}
+
+static bool sessions_action(ui_app *app, ui_panel *p, enum ea_action a)
+{
+    int page = ui_inner_h(p) / ROWS_PER_SESSION;
+    if (ui_list_action(p, a, (int)app->n_slots, page))
+        return true;
+    if (a == EA_ACT_SESSION_OPEN) {
+        ui_switch_session(app, (size_t)p->sel);
+        app->focus = EA_PANEL_EDITOR;
+        return true;
+    }
+    return false;
+}
+
+const ui_panel_ops ui_sessions_ops = {
+    .title = "Sessions",
+    .scope = EA_SCOPE_SESSIONS,
+    .focusable = true,
+    .draw = sessions_draw,
+    .action = sessions_action,
+};

@@ -1,0 +1,48 @@
+/* panel_status: the bottom row: the current session's request (phase, elapsed time, partial
+ * frame k/N, bytes), the other sessions still generating, and the latest message. */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *phase_name(enum ea_turn_phase p)
+{
+    static const char *const names[] = {"sending", "waiting", "generating", "done"};
+    return (unsigned)p < sizeof names / sizeof names[0] ? names[p] : "?";
+}
+
+static void status_draw(ui_app *app, ui_panel *p)
+{
+    WINDOW *w = p->win;
+    int cols = p->rect.w;
+    ui_slot *s = ui_current(app);
+    attr_t base = app->theme.attr[UI_STATUS];
+    ui_fill(w, 0, 0, cols, base);
+    char left[200] = "";
+    if (s->turn && !s->turn_done) {
+        const ea_turn_progress *g = &s->progress;
+        snprintf(left, sizeof left, " %s %.1fs │ partial %d/%d │ %.1f kB ", phase_name(g->phase),
+                 g->ms_elapsed / 1000.0, g->partials, g->partials_expected, g->bytes / 1e3);
+    }
+    int others = ui_running(app) - (s->turn != NULL);
+    if (others > 0)
+        snprintf(left + strlen(left), sizeof left - strlen(left), " +%d generating │", others);
+    int x = ui_puts(w, 0, 0, cols, left, base | A_BOLD);
+    const char *msg = app->message;
+    attr_t ma = app->message_error ? app->theme.attr[UI_ERROR] : base;
+    if (app->quit_armed)
+        msg = "a request is running: C-q again cancels it and quits (Esc cancels only)";
+    ui_puts(w, 0, x + 1, cols - x - 1, msg, ma);
+    /* The help key, always visible at the right edge when there is room. */
+    const char *hint = " F1 help ";
+    int hw = (int)strlen(hint);
+    if (cols - x > hw + 20)
+        ui_puts(w, 0, cols - hw, hw, hint, app->theme.attr[UI_KEY] | A_REVERSE);
+}
+
+const ui_panel_ops ui_status_ops = {
+    .title = "status",
+    .scope = EA_SCOPE_GLOBAL,
+    .focusable = false,
+    .draw = status_draw,
+};

@@ -1,0 +1,260 @@
+/* term: the terminal under curses: starting and restoring it (on every exit, a crash included),
+ * reading keys into ea_key, resizing, and the text dump of the screen the scripted tests read. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <term.h>
+#include <termios.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "internal.h"
+
+static SCREEN *screen;
+static FILE *script_out, *script_in;
+static bool active;
+
+/* The fatal path cannot call curses (it is not async-signal-safe), so it restores the
+ * terminal with what was saved at start: the original termios and the escape sequences that
+ * leave the alternate screen and show the cursor. */
+static struct termios saved_tios;
+static bool tios_saved;
+static char restore_seq[128];
+static size_t restore_len;
+
+static void fatal_signal(int sig)
+{
+    if (active) {
+        if (tios_saved)
+            tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tios);
+        if (restore_len && write(STDOUT_FILENO, restore_seq, restore_len) < 0) {
+            /* nothing more can be done from here */
+        }
+    }
+    /* SA_RESETHAND put the default action back: die of the same signal, core dump and all. */
+    raise(sig);
+}
+
+static void at_exit(void)
+{
+    ui_term_stop();
+}
+
+static void add_cap(const char *name)
+{
+    char *s = tigetstr(name);
+    if (s && s != (char *)-1) {
+        size_t n = strlen(s);
+        if (restore_len + n < sizeof restore_seq) {
+            memcpy(restore_seq + restore_len, s, n);
+            restore_len += n;
+        }
+    }
+}
+
+int ui_term_start(bool script, int cols, int rows, char *why, size_t why_len)
+{
+    static bool registered;
+    if (!registered) {
+        atexit(at_exit);
+        registered = true;
+    }
+    const char *term = getenv("TERM");
+    if (script) {
+        /* No terminal: curses draws into its own screen image, written to /dev/null; the
+         * dump reads that image back. */
+        script_out = fopen("/dev/null", "w");
+        script_in = fopen("/dev/null", "r");
+        if (!script_out || !script_in) {
+            snprintf(why, why_len, "/dev/null: %s", strerror(errno));
+            return -1;
+        }
+        screen = newterm(term && *term && strcmp(term, "dumb") != 0 ? term : "xterm-256color",
+                         script_out, script_in);
+    } else {
+        if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+            snprintf(why, why_len, "the workbench needs a terminal (see easel generate for scripts)");
+            return -1;
+        }
+        if (tcgetattr(STDIN_FILENO, &saved_tios) == 0)
+            tios_saved = true;
+        screen = newterm(NULL, stdout, stdin);
+    }
+    if (!screen) {
+        snprintf(why, why_len, "cannot drive terminal type '%s'", term ? term : "(unset)");
+        return -1;
+    }
+    set_term(screen);
+    active = true;
+    if (!script) {
+        add_cap("sgr0");
+        add_cap("cnorm");
+        add_cap("rmcup");
+    }
+    static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    struct sigaction sa = {0};
+    sa.sa_handler = fatal_signal;
+    sa.sa_flags = (int)SA_RESETHAND;
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        sigaction(fatal[i], &sa, NULL);
+
+    raw();      /* Ctrl-Q, Ctrl-S, Ctrl-C and Ctrl-Z arrive as keys */
+    noecho();
+    nonl();     /* Enter arrives as '\r', Ctrl-J as '\n' */
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    set_escdelay(25);
+    if (script)
+        resize_term(rows, cols);
+    curs_set(0);
+    return 0;
+}
+
+void ui_term_stop(void)
+{
+    if (!active)
+        return;
+    active = false;
+    endwin();
+    if (screen) {
+        delscreen(screen);
+        screen = NULL;
+    }
+    if (script_out)
+        fclose(script_out);
+    if (script_in)
+        fclose(script_in);
+    script_out = script_in = NULL;
+}
+
+void ui_term_suspend(void)
+{
+    def_prog_mode();
+    endwin();
+}
+
+void ui_term_resume(void)
+{
+    reset_prog_mode();
+    clearok(curscr, TRUE);
+}
+
+void ui_term_resize(ui_app *app, int cols, int rows)
+{
+    resize_term(rows, cols);
+    app->relayout = true;
+}
+
+static ea_key translate(int rc, wint_t ch)
+{
+    if (rc == KEY_CODE_YES) {
+        switch (ch) {
+        case KEY_UP: return EA_KEY_UP;
+        case KEY_DOWN: return EA_KEY_DOWN;
+        case KEY_LEFT: return EA_KEY_LEFT;
+        case KEY_RIGHT: return EA_KEY_RIGHT;
+        case KEY_HOME: return EA_KEY_HOME;
+        case KEY_END: return EA_KEY_END;
+        case KEY_PPAGE: return EA_KEY_PGUP;
+        case KEY_NPAGE: return EA_KEY_PGDN;
+        case KEY_DC: return EA_KEY_DELETE;
+        case KEY_BACKSPACE: return EA_KEY_BACKSPACE;
+        case KEY_ENTER: return EA_KEY_ENTER;
+        case KEY_BTAB: return EA_KEY_BTAB;
+        default:
+            if (ch >= (wint_t)KEY_F(1) && ch <= (wint_t)KEY_F(12))
+                return (ea_key)(EA_KEY_F1 + (ch - KEY_F(1)));
+            return EA_KEY_NONE;
+        }
+    }
+    switch (ch) {
+    case '\r':
+    case '\n': return EA_KEY_ENTER;
+    case '\t': return EA_KEY_TAB;
+    case 0x7f:
+    case 0x08: return EA_KEY_BACKSPACE;
+    case 0x1b: return EA_KEY_ESC;
+    default: return (ea_key)ch;
+    }
+}
+
+bool ui_term_read_key(ea_key *out)
+{
+    wint_t ch;
+    int rc = get_wch(&ch);
+    if (rc == ERR)
+        return false;
+    ea_key k = translate(rc, ch);
+    if (k == EA_KEY_ESC) {
+        /* Alt sends ESC before the key. curses has waited ESCDELAY for a known sequence
+         * already; whatever else follows at once is an Alt chord, nothing means Esc. */
+        timeout(20);
+        rc = get_wch(&ch);
+        nodelay(stdscr, TRUE);
+        if (rc != ERR) {
+            ea_key next = translate(rc, ch);
+            if (next != EA_KEY_NONE && next != EA_KEY_ESC)
+                k = next | EA_KEY_ALT;
+        }
+    }
+    *out = k;
+    return k != EA_KEY_NONE;
+}
+
+static void put_utf8(FILE *f, const wchar_t *s)
+{
+    char mb[MB_LEN_MAX];
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    for (; *s; s++) {
+        size_t n = wcrtomb(mb, *s, &st);
+        if (n != (size_t)-1)
+            fwrite(mb, 1, n, f);
+    }
+}
+
+int ui_term_dump(const char *path)
+{
+    FILE *f = path && *path && strcmp(path, "-") != 0 ? fopen(path, "w") : stdout;
+    if (!f)
+        return -1;
+    int rows = getmaxy(curscr), cols = getmaxx(curscr);
+    for (int y = 0; y < rows; y++) {
+        /* Each cell's text; the columns a wide character covers after its first are skipped. */
+        char line[8192];
+        size_t len = 0, keep = 0;
+        FILE *mem = fmemopen(line, sizeof line - 1, "w");
+        if (!mem)
+            break;
+        for (int x = 0; x < cols;) {
+            cchar_t cc;
+            wchar_t wch[CCHARW_MAX + 1] = {0};
+            attr_t attrs;
+            short pair;
+            int w = 1;
+            if (mvwin_wch(curscr, y, x, &cc) == OK && getcchar(&cc, wch, &attrs, &pair, NULL) != ERR &&
+                wch[0]) {
+                int cw = wcwidth(wch[0]);
+                w = cw > 1 ? cw : 1;
+                put_utf8(mem, wch);
+            } else {
+                fputc(' ', mem);
+            }
+            fflush(mem);
+            len = (size_t)ftell(mem);
+            if (!(wch[0] == L' ' || wch[0] == 0))
+                keep = len;
+            x += w;
+        }
+        fclose(mem);
+        fwrite(line, 1, keep, f);
+        fputc('\n', f);
+    }
+    if (f != stdout)
+        fclose(f);
+    else
+        fflush(f);
+    return 0;
+}

@@ -1,0 +1,157 @@
+#!/bin/sh
+# The workbench driven by scripted keys (EASEL_UI_SCRIPT) with its screen dumped as text once
+# nothing is loading, as a user would see it (issue 5): start, a Devanagari prompt, a
+# generation on the offline backend, the revised prompt in the history, cancel, resize, help,
+# and switching sessions while one generates.
+here=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'stop_mock; rm -rf "$tmp"' EXIT INT TERM
+. "$here/lib/mock.sh"
+export LC_ALL=C.UTF-8 TERM=xterm-256color
+unset OPENAI_API_KEY OPENAI_BASE_URL NO_COLOR
+
+ok() { echo "ok ui $1"; }
+not_ok() { echo "not ok ui $1: $2"; }
+check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name" "$why"; fi; }
+
+# ui NAME SIZE SCRIPT: runs the workbench on a fresh home (unless $keep_home is set) with the
+# keys of SCRIPT; the final screen goes to $tmp/NAME.screen, stderr to $tmp/NAME.err.
+home=
+ui() {
+    [ -n "$keep_home" ] && [ -n "$home" ] || home="$tmp/home.$1"
+    mkdir -p "$home"
+    printf '%s' "$3" >"$tmp/$1.keys"
+    XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" XDG_CACHE_HOME="$home/cache" \
+        EASEL_UI_SIZE="$2" EASEL_UI_SCRIPT="$tmp/$1.keys" timeout 60 "$EASEL" \
+        >"$tmp/$1.screen" 2>"$tmp/$1.err"
+    rc=$?
+    session=$(ls -d "$home"/data/easel/sessions/*/ 2>/dev/null | head -n 1)
+}
+last_status() { grep '"kind":"result"' "$1/audit.jsonl" | tail -n 1 | grep -o '"status":"[a-z]*"'; }
+has() { grep -qF -- "$2" "$tmp/$1.screen"; }
+
+# Start: every panel, the offline banner, a screen of exactly 80x24 cells.
+ui start 80x24 ''
+why="rc=$rc $(cat "$tmp/start.err")"
+check "starts" [ "$rc" -eq 0 ]
+why="$(cat "$tmp/start.screen")"
+check "shows the panels" sh -c "grep -q 'Prompt' '$tmp/start.screen' && grep -q 'Parameters' '$tmp/start.screen' && grep -q 'History' '$tmp/start.screen' && grep -q 'Preview' '$tmp/start.screen'"
+check "shows the offline banner" has start "OFFLINE BACKEND"
+why="$(wc -l <"$tmp/start.screen") lines, widest $(wc -L <"$tmp/start.screen")"
+check "fills 80x24" [ "$(wc -l <"$tmp/start.screen")" -eq 24 ] && [ "$(wc -L <"$tmp/start.screen")" -le 80 ]
+why="no session folder should exist before the first request"
+check "leaves no empty session" [ -z "$session" ]
+
+# A prompt in Devanagari, with its nukta and vowel signs, shows as typed; the counter counts
+# code points (22 here).
+deva='एक लाल लोमड़ी बर्फ में'
+ui devanagari 80x24 "$deva"
+why="$(sed -n 17,18p "$tmp/devanagari.screen")"
+check "shows a Devanagari prompt" has devanagari "│$deva"
+check "counts its characters" has devanagari " 22/32000 "
+# Editing by clusters: two Backspaces remove "में" (one cluster: म, the vowel sign े and the
+# nasal sign ं) and the space before it; then C-a, M-f and C-k cut all but the first word.
+ui devanagari-edit 80x24 "$deva<Backspace><Backspace><dump $tmp/deva.mid> बर्फ़<C-a><M-f><C-k>"
+why="$(grep 'बर्फ' "$tmp/deva.mid")"
+check "deletes Devanagari by clusters" sh -c "grep -q '│एक लाल लोमड़ी बर्फ *│' '$tmp/deva.mid'"
+why="$(sed -n 17p "$tmp/devanagari-edit.screen")"
+check "moves and cuts by words" sh -c "grep -q '│एक *│' '$tmp/devanagari-edit.screen'"
+
+# C-x C-e: the prompt goes through $EDITOR (here a sed that rewrites it) and comes back.
+EDITOR='sed -i s/two/three/' ui external 80x24 'two foxes<C-x><C-e>'
+why="$(grep -n 'foxes\|editor' "$tmp/external.screen")"
+check "edits the prompt in \$EDITOR" sh -c "grep -q '│three foxes' '$tmp/external.screen'"
+
+# A generation on the offline backend: it completes, is logged, and the history shows the
+# revised prompt.
+ui generate 120x40 'a red fox in the snow<Enter>'
+why="rc=$rc $(cat "$tmp/generate.err")"
+check "generates on the offline backend" [ "$rc" -eq 0 ] && [ -n "$session" ] && [ "$(last_status "$session")" = '"status":"completed"' ]
+why="$(grep -n 'completed\|revised' "$tmp/generate.screen")"
+check "shows the turn in the history" has generate "#1 "
+check "shows the revised prompt" sh -c "grep -q 'revised: a red fox in the snow' '$tmp/generate.screen'"
+check "shows the image in the preview" has generate "turn 1 · image"
+check "saves the image" [ -s "$session/images/1-1.png" ]
+
+# The same session again: Up recalls the prompt sent before, Enter sends it (turn 2).
+keep_home=1
+ui recall 120x40 '<Up><Enter>'
+why="$(grep -c '"kind":"result"' "$session/audit.jsonl") results"
+check "recalls and resends a prompt" [ "$(grep -c '"status":"completed"' "$session/audit.jsonl")" -eq 2 ]
+keep_home=
+
+# Cancel: against a slow server (easel mock --delay), Esc ends the request and the log's last
+# result says cancelled.
+start_mock --delay 2000
+OPENAI_BASE_URL="$url" OPENAI_API_KEY=sk-test-canary ui cancel 100x30 'a slow fox<Enter><sleep 300><Esc>'
+why="rc=$rc status=$(last_status "$session") $(cat "$tmp/cancel.err")"
+check "cancels with Esc" [ -n "$session" ] && [ "$(last_status "$session")" = '"status":"cancelled"' ]
+why="$(tail -n 1 "$tmp/cancel.screen")"
+check "says cancelled" has cancel "cancelled"
+why="the banner shows with a key"
+check "shows no offline banner with a key" sh -c "! grep -q OFFLINE '$tmp/cancel.screen'"
+
+# Switching sessions while one generates: the first request streams from the slow server
+# while a new session is opened, typed into and sent; both complete.
+OPENAI_BASE_URL="$url" OPENAI_API_KEY=sk-test-canary ui switch 120x40 \
+    "first fox<Enter><sleep 200><C-n>second fox<dump $tmp/switch.mid><Enter><wait-idle>"
+why="$(cat "$tmp/switch.mid" | tail -n 3)"
+check "types into another session while one generates" sh -c "grep -q '│second fox' '$tmp/switch.mid' && grep -q '+1 generating' '$tmp/switch.mid'"
+n=$(grep -l '"status":"completed"' "$home"/data/easel/sessions/*/audit.jsonl 2>/dev/null | wc -l)
+why="$n sessions completed; $(cat "$tmp/switch.err")"
+check "both sessions' requests complete" [ "$n" -eq 2 ]
+stop_mock
+
+# Resize from 200x60 to 80x24: the screen is exactly 80x24 and nothing of the large layout
+# (its session column, its long banner) is left.
+ui resize 200x60 "a wide fox<dump $tmp/resize.big><resize 80x24>"
+why="$(wc -l <"$tmp/resize.screen") lines, widest $(wc -L <"$tmp/resize.screen")"
+check "re-flows to 80x24" [ "$(wc -l <"$tmp/resize.screen")" -eq 24 ] && [ "$(wc -L <"$tmp/resize.screen")" -le 80 ]
+why="$(grep -n 'Sessions\|nothing is sent' "$tmp/resize.screen")"
+check "leaves no text behind" sh -c "grep -q Sessions '$tmp/resize.big' && ! grep -q Sessions '$tmp/resize.screen' && ! grep -q 'nothing is sent or billed' '$tmp/resize.screen'"
+check "keeps the prompt across the resize" has resize "│a wide fox"
+
+# Help: the overlay lists every action of the table (the same table the man page's KEYS
+# section is printed from).
+ui help 120x80 '<F1>'
+"$EASEL" --keys-man >"$tmp/keys.man"
+missing=$(sed -n '/^\.TP/{n;n;p}' "$tmp/keys.man" | sed 's/\\-/-/g' | while IFS= read -r line; do
+    grep -qF -- "$line" "$tmp/help.screen" || echo "$line"; done)
+why="missing: $missing"
+check "help lists every action" [ -z "$missing" ] && [ "$(grep -c '^\.TP' "$tmp/keys.man")" -ge 40 ]
+ui help-close 80x24 '<F1><Esc>'
+why="$(sed -n 2p "$tmp/help-close.screen")"
+check "help closes with Esc" sh -c "! grep -q 'Keys (Esc closes)' '$tmp/help-close.screen'"
+
+# The parameter panel: Right steps the size through the aspect presets, which resolve to the
+# model's nearest size; a bad value typed in is named with the rule.
+ui params 120x40 '<Tab><Down><Right><Right><Right>'
+why="$(grep -n 'size' "$tmp/params.screen")"
+check "steps size to an aspect preset" sh -c "grep -q 'size *4:5 → [0-9]*x[0-9]*' '$tmp/params.screen'"
+ui params-bad 120x40 '<Tab><Down><Enter>7x7<Enter>'
+why="$(grep -n 'size\|not valid' "$tmp/params-bad.screen")"
+check "validates a typed value live" sh -c "grep -q 'not valid' '$tmp/params-bad.screen' && grep -q \"size '7x7'\" '$tmp/params-bad.screen'"
+
+# Themes: an unknown one is refused before the screen starts; NO_COLOR still works.
+XDG_CONFIG_HOME="$tmp/nocfg" "$EASEL" --theme no-such-theme >/dev/null 2>"$tmp/theme.err"
+rc=$?
+why="rc=$rc $(cat "$tmp/theme.err")"
+check "refuses an unknown theme" [ "$rc" -eq 2 ] && grep -q "no-such-theme" "$tmp/theme.err"
+NO_COLOR=1 ui nocolor 80x24 'mono'
+why="rc=$rc"
+check "runs under NO_COLOR" [ "$rc" -eq 0 ] && has nocolor "│mono"
+
+# Theme files: one in $XDG_CONFIG_HOME/easel/themes is found by name; a bad line is named.
+mkdir -p "$tmp/tcfg/easel/themes"
+printf '# mine\ntitle = red black bold\nbanner = 208 default reverse\n' >"$tmp/tcfg/easel/themes/mine.theme"
+printf 'title = purple\n' >"$tmp/tcfg/easel/themes/bad.theme"
+printf '' >"$tmp/empty.keys"
+XDG_CONFIG_HOME="$tmp/tcfg" XDG_DATA_HOME="$tmp/tdata" EASEL_UI_SCRIPT="$tmp/empty.keys" \
+    timeout 30 "$EASEL" --theme mine >"$tmp/theme.screen" 2>"$tmp/theme.err"
+rc=$?
+why="rc=$rc $(cat "$tmp/theme.err")"
+check "loads a theme file" [ "$rc" -eq 0 ] && grep -q "Prompt" "$tmp/theme.screen"
+XDG_CONFIG_HOME="$tmp/tcfg" "$EASEL" --theme bad >/dev/null 2>"$tmp/theme.err"
+rc=$?
+why="rc=$rc $(cat "$tmp/theme.err")"
+check "names a bad theme line" [ "$rc" -eq 2 ] && grep -q "bad.theme, line 1" "$tmp/theme.err"

@@ -1,0 +1,90 @@
+#!/bin/sh
+# The workbench in a real terminal: tmux runs it, send-keys types, capture-pane reads the
+# screen (issue 5). A private tmux server (-L) keeps the user's own sessions out of it.
+here=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+sock="easel-test-$$"
+trap 'tmux -L "$sock" kill-server 2>/dev/null; stop_mock; rm -rf "$tmp"' EXIT INT TERM
+. "$here/lib/mock.sh"
+
+ok() { echo "ok tmux $1"; }
+not_ok() { echo "not ok tmux $1: $2"; }
+check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name" "$why"; fi; }
+
+if ! command -v tmux >/dev/null 2>&1; then
+    echo "ok tmux skipped: tmux is not installed"
+    exit 0
+fi
+
+# start NAME [VAR=VALUE...]: the workbench in a detached 120x40 tmux session on a fresh home.
+start() {
+    name=$1; shift
+    home="$tmp/home.$name"
+    mkdir -p "$home"
+    tmux -L "$sock" new-session -d -s "$name" -x 120 -y 40 \
+        "env LC_ALL=C.UTF-8 TERM=screen-256color XDG_DATA_HOME=$home/data XDG_CONFIG_HOME=$home/config XDG_CACHE_HOME=$home/cache $* '$EASEL' 2>$tmp/$name.err"
+}
+screen() { tmux -L "$sock" capture-pane -p -t "$1"; }
+# wait_for NAME TEXT: polls the pane for up to 15 s.
+wait_for() {
+    i=0
+    while [ $i -lt 150 ]; do
+        screen "$1" 2>/dev/null | grep -qF -- "$2" && return 0
+        sleep 0.1; i=$((i + 1))
+    done
+    return 1
+}
+
+unset OPENAI_API_KEY OPENAI_BASE_URL
+start gen
+wait_for gen "Prompt"
+tmux -L "$sock" send-keys -t gen 'a fox drawn in tmux' Enter
+why="$(screen gen | tail -n 20)"
+check "generates" wait_for gen "completed"
+screen gen >"$tmp/gen.screen"
+check "shows the turn in the history" grep -q "#1 .*completed" "$tmp/gen.screen"
+check "shows the revised prompt" grep -q "revised: a fox drawn in tmux" "$tmp/gen.screen"
+check "shows the offline banner" grep -q "OFFLINE" "$tmp/gen.screen"
+
+# Alt-Enter inserts a newline (tmux sends ESC then CR), so the prompt has two lines.
+tmux -L "$sock" send-keys -t gen 'line one' M-Enter 'line two'
+why="$(screen gen | grep -n 'line')"
+check "inserts a newline with Alt-Enter" sh -c "wait_for() { :; }; tmux -L '$sock' capture-pane -p -t gen | grep -q '│line one ' && tmux -L '$sock' capture-pane -p -t gen | grep -q '│line two'"
+
+# A resize re-flows the screen.
+tmux -L "$sock" resize-window -t gen -x 80 -y 24
+sleep 0.5
+screen gen >"$tmp/small.screen"
+why="$(cat "$tmp/small.screen")"
+check "re-flows on resize" sh -c "[ \$(wc -L <'$tmp/small.screen') -le 80 ] && grep -q 'Prompt' '$tmp/small.screen' && ! grep -q 'Sessions' '$tmp/small.screen'"
+
+# F1 opens the help, Esc closes it, C-q quits and the pane goes away.
+tmux -L "$sock" send-keys -t gen F1
+why="$(screen gen | head -n 5)"
+check "opens the help with F1" wait_for gen "Keys (Esc closes)"
+tmux -L "$sock" send-keys -t gen Escape
+sleep 0.3
+tmux -L "$sock" send-keys -t gen C-q
+i=0
+while tmux -L "$sock" has-session -t gen 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+why="still running: $(screen gen 2>/dev/null | tail -n 1)"
+check "quits with C-q" sh -c "! tmux -L '$sock' has-session -t gen 2>/dev/null"
+
+# A hangup while a request streams: the pane is killed (SIGHUP) while the slow server (half a
+# second between events) streams; easel finishes the request, saves the image and logs it.
+start_mock --delay 500
+start hup "OPENAI_BASE_URL=$url OPENAI_API_KEY=sk-test-canary"
+wait_for hup "Prompt"
+tmux -L "$sock" send-keys -t hup 'a fox that outlives its terminal' Enter
+wait_for hup "sent"
+tmux -L "$sock" kill-session -t hup
+i=0
+log=
+while [ $i -lt 300 ]; do
+    log=$(ls "$tmp"/home.hup/data/easel/sessions/*/audit.jsonl 2>/dev/null | head -n 1)
+    [ -n "$log" ] && grep -q '"kind":"result"' "$log" && break
+    sleep 0.1; i=$((i + 1))
+done
+why="log=$log $(grep -o '"status":"[a-z]*"' "$log" 2>/dev/null) $(cat "$tmp/hup.err" 2>/dev/null)"
+check "finishes and saves a request after a hangup" sh -c "grep -q '\"status\":\"completed\"' '$log' && ls '$(dirname "$log")'/images/1-1.png >/dev/null"
+stop_mock
