@@ -102,7 +102,7 @@ check "drop is not retried" grep -q '"retries":\[\]' "$session/audit.jsonl"
 start_mock --fault error-event=0
 gen -p 2 "an error event"
 why="rc=$rc $(cat "$tmp/err")"
-check "error event fails" [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ]
+check "error event fails" all '[ "$rc" -ne 0 ]' '[ "$rc" -ne 5 ]'
 check "error event message" grep -q "easel generate: ." "$tmp/err"
 
 # A drip slower than the idle timeout: exit 4.

@@ -29,3 +29,11 @@ stop_mock() {
         mock_pid=
     fi
 }
+
+# all 'CONDITION' ...: true when every condition (shell text, evaluated here) holds; for
+# checks of several conditions, so that none of them is left outside the check.
+all() {
+    for condition in "$@"; do
+        eval "$condition" || return 1
+    done
+}

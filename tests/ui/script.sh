@@ -38,7 +38,7 @@ why="$(cat "$tmp/start.screen")"
 check "shows the panels" sh -c "grep -q 'Prompt' '$tmp/start.screen' && grep -q 'Parameters' '$tmp/start.screen' && grep -q 'History' '$tmp/start.screen' && grep -q 'Preview' '$tmp/start.screen'"
 check "shows the offline banner" has start "OFFLINE BACKEND"
 why="$(wc -l <"$tmp/start.screen") lines, widest $(wc -L <"$tmp/start.screen")"
-check "fills 80x24" [ "$(wc -l <"$tmp/start.screen")" -eq 24 ] && [ "$(wc -L <"$tmp/start.screen")" -le 80 ]
+check "fills 80x24" all '[ "$(wc -l <"$tmp/start.screen")" -eq 24 ]' '[ "$(wc -L <"$tmp/start.screen")" -le 80 ]'
 why="no session folder should exist before the first request"
 check "leaves no empty session" [ -z "$session" ]
 
@@ -66,7 +66,8 @@ check "edits the prompt in \$EDITOR" sh -c "grep -q '│three foxes' '$tmp/exter
 # revised prompt.
 ui generate 120x40 'a red fox in the snow<Enter>'
 why="rc=$rc $(cat "$tmp/generate.err")"
-check "generates on the offline backend" [ "$rc" -eq 0 ] && [ -n "$session" ] && [ "$(last_status "$session")" = '"status":"completed"' ]
+check "generates on the offline backend" all '[ "$rc" -eq 0 ]' '[ -n "$session" ]' \
+    "[ \"\$(last_status \"\$session\")\" = '\"status\":\"completed\"' ]"
 why="$(grep -n 'completed\|revised' "$tmp/generate.screen")"
 check "shows the turn in the history" has generate "#1 "
 check "shows the revised prompt" sh -c "grep -q 'revised: a red fox in the snow' '$tmp/generate.screen'"
@@ -85,7 +86,8 @@ keep_home=
 start_mock --delay 2000
 OPENAI_BASE_URL="$url" OPENAI_API_KEY=sk-test-canary ui cancel 100x30 'a slow fox<Enter><sleep 300><Esc>'
 why="rc=$rc status=$(last_status "$session") $(cat "$tmp/cancel.err")"
-check "cancels with Esc" [ -n "$session" ] && [ "$(last_status "$session")" = '"status":"cancelled"' ]
+check "cancels with Esc" all '[ -n "$session" ]' \
+    "[ \"\$(last_status \"\$session\")\" = '\"status\":\"cancelled\"' ]"
 why="$(tail -n 1 "$tmp/cancel.screen")"
 check "says cancelled" has cancel "cancelled"
 why="the banner shows with a key"
@@ -106,7 +108,7 @@ stop_mock
 # (its session column, its long banner) is left.
 ui resize 200x60 "a wide fox<dump $tmp/resize.big><resize 80x24>"
 why="$(wc -l <"$tmp/resize.screen") lines, widest $(wc -L <"$tmp/resize.screen")"
-check "re-flows to 80x24" [ "$(wc -l <"$tmp/resize.screen")" -eq 24 ] && [ "$(wc -L <"$tmp/resize.screen")" -le 80 ]
+check "re-flows to 80x24" all '[ "$(wc -l <"$tmp/resize.screen")" -eq 24 ]' '[ "$(wc -L <"$tmp/resize.screen")" -le 80 ]'
 why="$(grep -n 'Sessions\|nothing is sent' "$tmp/resize.screen")"
 check "leaves no text behind" sh -c "grep -q Sessions '$tmp/resize.big' && ! grep -q Sessions '$tmp/resize.screen' && ! grep -q 'nothing is sent or billed' '$tmp/resize.screen'"
 check "keeps the prompt across the resize" has resize "│a wide fox"
@@ -118,7 +120,7 @@ ui help 120x80 '<F1>'
 missing=$(sed -n '/^\.TP/{n;n;p}' "$tmp/keys.man" | sed 's/\\-/-/g' | while IFS= read -r line; do
     grep -qF -- "$line" "$tmp/help.screen" || echo "$line"; done)
 why="missing: $missing"
-check "help lists every action" [ -z "$missing" ] && [ "$(grep -c '^\.TP' "$tmp/keys.man")" -ge 40 ]
+check "help lists every action" all '[ -z "$missing" ]' '[ "$(grep -c "^\.TP" "$tmp/keys.man")" -ge 40 ]'
 ui help-close 80x24 '<F1><Esc>'
 why="$(sed -n 2p "$tmp/help-close.screen")"
 check "help closes with Esc" sh -c "! grep -q 'Keys (Esc closes)' '$tmp/help-close.screen'"
@@ -133,25 +135,26 @@ why="$(grep -n 'size\|not valid' "$tmp/params-bad.screen")"
 check "validates a typed value live" sh -c "grep -q 'not valid' '$tmp/params-bad.screen' && grep -q \"size '7x7'\" '$tmp/params-bad.screen'"
 
 # Themes: an unknown one is refused before the screen starts; NO_COLOR still works.
-XDG_CONFIG_HOME="$tmp/nocfg" "$EASEL" --theme no-such-theme >/dev/null 2>"$tmp/theme.err"
+printf '' >"$tmp/empty.keys"
+XDG_CONFIG_HOME="$tmp/nocfg" EASEL_UI_SCRIPT="$tmp/empty.keys" "$EASEL" --theme no-such-theme >/dev/null 2>"$tmp/theme.err"
 rc=$?
 why="rc=$rc $(cat "$tmp/theme.err")"
-check "refuses an unknown theme" [ "$rc" -eq 2 ] && grep -q "no-such-theme" "$tmp/theme.err"
+check "refuses an unknown theme" sh -c "[ $rc -eq 2 ] && grep -q no-such-theme '$tmp/theme.err'"
 NO_COLOR=1 ui nocolor 80x24 'mono'
 why="rc=$rc"
-check "runs under NO_COLOR" [ "$rc" -eq 0 ] && has nocolor "│mono"
+check "runs under NO_COLOR" sh -c "[ $rc -eq 0 ] && grep -qF '│mono' '$tmp/nocolor.screen'"
 
 # Theme files: one in $XDG_CONFIG_HOME/easel/themes is found by name; a bad line is named.
 mkdir -p "$tmp/tcfg/easel/themes"
 printf '# mine\ntitle = red black bold\nbanner = 208 default reverse\n' >"$tmp/tcfg/easel/themes/mine.theme"
 printf 'title = purple\n' >"$tmp/tcfg/easel/themes/bad.theme"
-printf '' >"$tmp/empty.keys"
 XDG_CONFIG_HOME="$tmp/tcfg" XDG_DATA_HOME="$tmp/tdata" EASEL_UI_SCRIPT="$tmp/empty.keys" \
     timeout 30 "$EASEL" --theme mine >"$tmp/theme.screen" 2>"$tmp/theme.err"
 rc=$?
 why="rc=$rc $(cat "$tmp/theme.err")"
-check "loads a theme file" [ "$rc" -eq 0 ] && grep -q "Prompt" "$tmp/theme.screen"
-XDG_CONFIG_HOME="$tmp/tcfg" "$EASEL" --theme bad >/dev/null 2>"$tmp/theme.err"
+check "loads a theme file" sh -c "[ $rc -eq 0 ] && grep -q Prompt '$tmp/theme.screen'"
+XDG_CONFIG_HOME="$tmp/tcfg" EASEL_UI_SCRIPT="$tmp/empty.keys" "$EASEL" --theme bad \
+    >/dev/null 2>"$tmp/theme.err"
 rc=$?
 why="rc=$rc $(cat "$tmp/theme.err")"
-check "names a bad theme line" [ "$rc" -eq 2 ] && grep -q "bad.theme, line 1" "$tmp/theme.err"
+check "names a bad theme line" sh -c "[ $rc -eq 2 ] && grep -q 'bad.theme, line 1' '$tmp/theme.err'"
