@@ -109,6 +109,10 @@ void ea_term_decide(const ea_term_probe *p, ea_term_getenv_fn getenv_fn, ea_term
  * caps->in_tmux, where tmux's made-up 16x32 cells count as unknown. */
 void ea_term_pick_cell_size(const ea_term_probe *p, ea_term_caps *caps);
 
+/* True when the terminal named by an XTVERSION reply draws kitty's Unicode placeholders
+ * (U=1): kitty 0.28 and later, and Ghostty. Older kitty refuses the whole command. */
+bool ea_term_has_kitty_placeholders(const char *xtversion);
+
 /* ---- Asking the terminal ---- */
 
 typedef struct ea_term_detect_options {

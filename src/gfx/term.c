@@ -352,7 +352,8 @@ static int apply_override(const ea_term_detect_options *o, ea_term_getenv_fn g,
     c->protocol = proto;
     /* Inside tmux a forced protocol still has to get through it. */
     bool tmux_sixel = c->in_tmux && p->direct.da1_sixel;
-    c->kitty_placeholders = c->in_tmux && proto == EA_GFX_KITTY;
+    c->kitty_placeholders = c->in_tmux && proto == EA_GFX_KITTY &&
+                            ea_term_has_kitty_placeholders(p->outer.version);
     c->tmux_passthrough = c->in_tmux && (proto == EA_GFX_KITTY || proto == EA_GFX_ITERM ||
                                          (proto == EA_GFX_SIXEL && !tmux_sixel));
     return 0;

@@ -35,6 +35,15 @@ static bool version_is_iterm(const char *v)
     return starts_with(v, "iTerm2") || starts_with(v, "WezTerm");
 }
 
+bool ea_term_has_kitty_placeholders(const char *v)
+{
+    int major, minor;
+    if (starts_with(v, "ghostty"))
+        return true;
+    return sscanf(v, "kitty(%d.%d", &major, &minor) == 2 &&
+           (major > 0 || (major == 0 && minor >= 28));
+}
+
 /* A terminal's brand from the environment: only a hint, since ssh and tmux drop or rewrite
  * most of these (terminal-graphics.md 1.3). Writes "NAME=value" into why. */
 static bool env_hint(ea_term_getenv_fn g, enum ea_gfx_protocol *proto, char *why, size_t size)
@@ -183,7 +192,7 @@ static void decide_tmux(const ea_term_probe *p, ea_term_getenv_fn g, ea_term_cap
     enum ea_gfx_protocol hint;
     char why[64];
 
-    if (o && o->kitty_ok) {
+    if (o && o->kitty_ok && ea_term_has_kitty_placeholders(o->version)) {
         /* Placeholders are text in tmux's grid: they scroll, clip and vanish with the pane. */
         c->protocol = EA_GFX_KITTY;
         c->kitty_placeholders = true;
@@ -191,6 +200,15 @@ static void decide_tmux(const ea_term_probe *p, ea_term_getenv_fn g, ea_term_cap
         snprintf(c->reason, sizeof c->reason,
                  "kitty: Unicode placeholders through %s (the outer terminal, %s, answered the "
                  "graphics query OK)",
+                 tmux, o->version);
+    } else if (o && o->kitty_ok) {
+        /* Without placeholders the picture is placed over tmux's grid: it shows, but tmux
+         * does not know it is there and a pane redraw can cover it. */
+        c->protocol = EA_GFX_KITTY;
+        c->tmux_passthrough = true;
+        snprintf(c->reason, sizeof c->reason,
+                 "kitty: placed through %.24s passthrough (%.40s has no Unicode placeholders "
+                 "before kitty 0.28)",
                  tmux, o->version[0] ? o->version : "unnamed");
     } else if (t->da1_sixel) {
         /* tmux >= 3.4 built with sixel keeps the image in its own grid and redraws it. */

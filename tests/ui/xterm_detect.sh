@@ -4,22 +4,19 @@
 # (Debian: xvfb, xterm). doctor runs under `script` inside xterm so that its stdout is a
 # terminal (xterm's, through script's pty) while a copy of the output lands in a file.
 name="xterm-detect"
-for tool in Xvfb xterm script; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "ok $name # skip: no $tool"
-        exit 0
-    fi
-done
+here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/lib/x11.sh"
+x11_require Xvfb xterm script
 tmp=$(mktemp -d)
-display=":$((90 + $$ % 9))"
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
-xvfb=$!
-trap 'kill "$xvfb" 2>/dev/null; wait "$xvfb" 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
-i=0
-while [ ! -e "/tmp/.X11-unix/X${display#:}" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+trap x11_cleanup EXIT
+trap 'exit 1' HUP INT PIPE TERM
+if ! x11_start 1280x800x24; then
+    echo "not ok $name: Xvfb did not start on any of :90-:99: $(cat "$tmp/xvfb.log")"
+    exit 0
+fi
 
 # -ti vt340 gives DA1 attribute 4; the env is scrubbed of hints so only the replies can tell.
-DISPLAY="$display" timeout 30 env -u TERM_PROGRAM -u KITTY_WINDOW_ID -u LC_TERMINAL \
+timeout 30 env -u TERM_PROGRAM -u KITTY_WINDOW_ID -u LC_TERMINAL \
     xterm -ti vt340 -geometry 100x40 -e script -q -c "'$EASEL' doctor" "$tmp/out" \
     >"$tmp/xterm.log" 2>&1
 if grep -q "protocol  *sixel" "$tmp/out" && grep -q "why  *sixel: DA1 lists 4" "$tmp/out"; then
