@@ -780,9 +780,26 @@ static void describe_for_doctor(void **state)
     assert_int_equal(strlen(small), sizeof small - 1);
 }
 
+/* kitty drew no Unicode placeholders before 0.28 and refuses U=1 outright (seen in kitty
+ * 0.26.5 under Xvfb: missing-glyph boxes and a parse error in its log). */
+static void knows_which_kitty_draws_placeholders(void **state)
+{
+    (void)state;
+    assert_false(ea_term_has_kitty_placeholders("kitty(0.26.5)"));
+    assert_false(ea_term_has_kitty_placeholders("kitty(0.27.1)"));
+    assert_true(ea_term_has_kitty_placeholders("kitty(0.28.0)"));
+    assert_true(ea_term_has_kitty_placeholders("kitty(0.35.2)"));
+    assert_true(ea_term_has_kitty_placeholders("kitty(1.0.0)"));
+    assert_true(ea_term_has_kitty_placeholders("ghostty 1.1.2"));
+    assert_false(ea_term_has_kitty_placeholders("XTerm(379)"));
+    assert_false(ea_term_has_kitty_placeholders("WezTerm 20240203"));
+    assert_false(ea_term_has_kitty_placeholders(""));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(knows_which_kitty_draws_placeholders),
         cmocka_unit_test(parses_kitty),
         cmocka_unit_test(parses_xterm_vt340),
         cmocka_unit_test(parses_foot_and_wezterm),
