@@ -52,7 +52,8 @@ static char *sanitized(const char *text)
 
 /* ---- Sessions ------------------------------------------------------------------------------- */
 
-static ui_slot *slot_new(ui_app *app, const ea_session_info *info)
+/* root: the sessions folder, asked once by the caller (10,000 sessions at start-up). */
+static ui_slot *slot_new(ui_app *app, const ea_session_info *info, const char *root)
 {
     ui_slot *s = calloc(1, sizeof *s);
     if (!s)
@@ -61,9 +62,7 @@ static ui_slot *slot_new(ui_app *app, const ea_session_info *info)
     ea_params_init(&s->params);
     if (info) {
         s->info = *info;
-        char root[4096];
-        if (ea_sessions_root(root, sizeof root, NULL) == 0)
-            snprintf(s->dir, sizeof s->dir, "%s/%s", root, info->id);
+        snprintf(s->dir, sizeof s->dir, "%s/%s", root, info->id);
     } else {
         ea_session_info blank = {0};
         s->info = blank;
@@ -73,7 +72,7 @@ static ui_slot *slot_new(ui_app *app, const ea_session_info *info)
 
 static void frame_clear(ui_frame *f)
 {
-    free(f->bytes);
+    ui_blob_unref(&f->bytes);
     memset(f, 0, sizeof *f);
 }
 
@@ -103,8 +102,13 @@ static int load_sessions(ui_app *app, ea_err *err)
     ea_session_list list = {0};
     if (ea_session_list_load(&list, err) != 0)
         return -1;
+    char root[4096] = "";
+    if (list.count && ea_sessions_root(root, sizeof root, err) != 0) {
+        ea_session_list_free(&list);
+        return -1;
+    }
     for (size_t i = 0; i < list.count; i++) {
-        ui_slot *s = slot_new(app, &list.items[i]);
+        ui_slot *s = slot_new(app, &list.items[i], root);
         if (!s || slots_insert(app, app->n_slots, s) != 0) {
             ea_session_list_free(&list);
             return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
@@ -128,7 +132,7 @@ void ui_new_session(ui_app *app)
             ui_switch_session(app, i);
             return;
         }
-    ui_slot *s = slot_new(app, NULL);
+    ui_slot *s = slot_new(app, NULL, NULL);
     if (!s || slots_insert(app, 0, s) != 0) {
         free(s);
         ui_message(app, true, "out of memory");
@@ -229,9 +233,10 @@ static void frame_probe(ui_frame *f, const unsigned char *bytes, size_t n)
     }
 }
 
-static void frame_set_file(ui_frame *f, const char *dir, const char *rel, int turn)
+static void frame_set_file(ui_app *app, ui_frame *f, const char *dir, const char *rel, int turn)
 {
     frame_clear(f);
+    f->serial = ++app->frame_serial;
     snprintf(f->path, sizeof f->path, "%s/%s", dir, rel);
     f->turn = turn;
     f->fresh = true;
@@ -252,7 +257,7 @@ void ui_show_turn_image(ui_app *app, const ui_turn_row *row)
         ui_message(app, false, "turn %d has no image", row->turn);
         return;
     }
-    frame_set_file(&s->frame, s->dir, row->image, row->turn);
+    frame_set_file(app, &s->frame, s->dir, row->image, row->turn);
     ui_dirty(app, EA_PANEL_PREVIEW);
 }
 
@@ -276,14 +281,14 @@ static void on_progress(void *ctx, const ea_turn_progress *p)
 static void on_partial(void *ctx, int index, const unsigned char *bytes, size_t n)
 {
     ui_slot *s = ctx;
-    unsigned char *copy = malloc(n ? n : 1);
+    /* Shared, not copied again: the picture worker decodes from the same bytes. */
+    ui_blob *copy = ui_blob_new(bytes, n);
     if (!copy)
         return;
-    memcpy(copy, bytes, n);
     int turn = s->sending_turn;
     frame_clear(&s->frame);
+    s->frame.serial = ++s->app->frame_serial;
     s->frame.bytes = copy;
-    s->frame.n = n;
     s->frame.index = index + 1;
     s->frame.total = s->progress.partials_expected;
     s->frame.turn = turn;
@@ -296,7 +301,7 @@ static void on_partial(void *ctx, int index, const unsigned char *bytes, size_t 
 static void on_image(void *ctx, const ea_audit_image *img, const char *session_dir)
 {
     ui_slot *s = ctx;
-    frame_set_file(&s->frame, session_dir, img->path, s->sending_turn);
+    frame_set_file(s->app, &s->frame, session_dir, img->path, s->sending_turn);
     if (is_current(s))
         ui_dirty(s->app, EA_PANEL_PREVIEW);
 }
@@ -337,7 +342,7 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
     snprintf(s->result, sizeof s->result, "turn %d %s%s%s%s", o->turn,
              ea_audit_status_name(o->status), cost, *msg ? ": " : "", msg);
     if (o->n_images == 0 && *o->partial_path)
-        frame_set_file(&s->frame, o->session_dir, o->partial_path, o->turn);
+        frame_set_file(app, &s->frame, o->session_dir, o->partial_path, o->turn);
     refresh_totals(s);
     if (is_current(s)) {
         ui_load_history(app);
@@ -465,7 +470,7 @@ int ui_app_open(ui_app *app, const ea_ui_options *opt, char *why, size_t why_len
         return -1;
     }
     if (app->n_slots == 0) {
-        ui_slot *s = slot_new(app, NULL);
+        ui_slot *s = slot_new(app, NULL, NULL);
         if (!s || slots_insert(app, 0, s) != 0) {
             snprintf(why, why_len, "out of memory");
             return -1;

@@ -24,6 +24,7 @@
 
 typedef struct ui_app ui_app;
 typedef struct ui_panel ui_panel;
+typedef struct ui_picture ui_picture;
 
 /* ---- Themes (theme.c) --------------------------------------------------------------------- */
 
@@ -79,11 +80,19 @@ extern const ui_panel_ops ui_title_ops, ui_sessions_ops, ui_preview_ops, ui_hist
 
 /* ---- Sessions, requests and the preview (app.c) ------------------------------------------ */
 
-/* The picture the preview shows for a session: the newest partial frame (its bytes, owned;
- * a newer one replaces one not yet drawn) or a saved image (a path). */
+/* Bytes shared by the loop and the picture worker (a frame's file), freed by the last one
+ * to let go (picture.c). */
+typedef struct ui_blob ui_blob;
+ui_blob *ui_blob_new(const void *bytes, size_t n);
+ui_blob *ui_blob_ref(ui_blob *b);
+void ui_blob_unref(ui_blob **b);
+size_t ui_blob_size(const ui_blob *b);
+
+/* The picture the preview shows for a session: the newest partial frame (its bytes; a newer
+ * one replaces one not yet drawn) or a saved image (a path). */
 typedef struct ui_frame {
-    unsigned char *bytes;
-    size_t n;
+    unsigned long serial; /* new for every frame (0: none), so the picture knows it changed */
+    ui_blob *bytes;
     char path[4200];   /* a saved image, or "" */
     int index, total;  /* partial frame k of N; index 0 is a final image */
     int turn;
@@ -178,6 +187,11 @@ struct ui_app {
 
     bool quit_armed, quitting, hung_up, done;
     bool script;
+    bool headless;          /* scripted without a terminal: curses draws into memory */
+    ui_picture *picture;    /* the preview's picture (picture.c) */
+    unsigned long frame_serial; /* the last ui_frame serial handed out */
+    bool drawn_once;        /* the first doupdate() happened (the trace's start-up time) */
+    double key_due_ms;      /* the oldest key not yet on the screen (0: none), for the trace */
     int child_pid;          /* the external editor, or 0 */
     char child_file[4200];
 };
@@ -231,10 +245,36 @@ int ui_inner_w(const ui_panel *p);
 void ui_list_clamp(ui_panel *p, int count, int rows);
 bool ui_list_action(ui_panel *p, enum ea_action a, int count, int page);
 
-/* preview: the hook the terminal-graphics layer plugs into. Draws the picture inside the
- * box (y, x, h, w) of the preview window and returns true, or false when it cannot (the
- * panel then shows the frame's description as text). */
-bool ui_preview_picture(ui_app *app, ui_panel *p, const ui_frame *f, int y, int x, int h, int w);
+/* picture.c: the preview's picture (see the top of the file for how and why).
+ * open asks the terminal how it draws pictures, so it runs before curses starts; headless
+ * (no terminal) draws half blocks, or $EASEL_GRAPHICS, into curses' output. The rest run on
+ * the loop's thread. */
+int ui_picture_open(ui_app *app, bool headless, int wake_fd, char *why, size_t why_len);
+void ui_picture_set_output(ui_app *app, int fd);
+void ui_picture_close(ui_app *app);
+/* The preview panel: f goes into the rectangle (screen cells, 0-based), which curses must then
+ * leave blank. False when it cannot (the panel describes the frame in text instead). */
+bool ui_picture_show(ui_app *app, const ui_frame *f, int row, int col, int rows, int cols);
+/* No picture: the panel collapsed, or shows text. */
+void ui_picture_hide(ui_app *app);
+/* The screen was repainted whole: the picture goes out again at the next flush. */
+void ui_picture_invalidate(ui_app *app);
+/* After a wake-up: a frame the worker finished goes into the slot, unless it is stale. */
+void ui_picture_collect(ui_app *app);
+/* After doupdate(): writes what is due without blocking for long. */
+void ui_picture_flush(ui_app *app);
+/* A frame is partly written: wait for the output to be writable and draw no text meanwhile. */
+bool ui_picture_busy(const ui_app *app);
+int ui_picture_out_fd(const ui_app *app);
+/* Milliseconds until a deferred flush should be tried again, or -1. */
+int ui_picture_timeout(const ui_app *app);
+/* Nothing is decoding or waiting to be drawn (the scripted mode's idle includes it). */
+bool ui_picture_settled(ui_app *app);
+/* SIGWINCH: the cell size may have changed with the font; ask the terminal again. */
+void ui_picture_resized(ui_app *app);
+/* Why the wanted frame shows as text ("" when it does not), and the protocol's name. */
+const char *ui_picture_error(const ui_app *app);
+const char *ui_picture_protocol(const ui_app *app);
 
 /* term.c */
 int ui_term_start(bool script, int cols, int rows, char *why, size_t why_len);
@@ -249,12 +289,12 @@ void ui_term_resume(void);
 
 /* script.c: the scripted mode's keys and commands. */
 typedef enum ui_script_op { UI_SCRIPT_KEY, UI_SCRIPT_WAIT_IDLE, UI_SCRIPT_RESIZE, UI_SCRIPT_DUMP,
-                            UI_SCRIPT_SLEEP, UI_SCRIPT_END } ui_script_op;
+                            UI_SCRIPT_SLEEP, UI_SCRIPT_WAIT_FILE, UI_SCRIPT_END } ui_script_op;
 typedef struct ui_script_item {
     ui_script_op op;
     ea_key key;
     int a, b;            /* RESIZE: cols, rows; SLEEP: milliseconds */
-    char path[1024];     /* DUMP */
+    char path[1024];     /* DUMP, WAIT_FILE */
 } ui_script_item;
 typedef struct ui_script ui_script;
 ui_script *ui_script_open(const char *path, char *why, size_t why_len);
@@ -262,8 +302,14 @@ ui_script *ui_script_open(const char *path, char *why, size_t why_len);
 int ui_script_next(ui_script *s, ui_script_item *out, char *why, size_t why_len);
 void ui_script_close(ui_script **s);
 
+int ui_term_out_fd(void);
+
 /* run.c */
 void ui_dispatch_key(ui_app *app, ea_key k);
 void ui_render(ui_app *app);
+/* EASEL_UI_TRACE=FILE: one line per event for tests and benchmarks, with the monotonic time
+ * in ms first (pictures drawn, key latencies). Does nothing without it. */
+void ui_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+double ui_now_ms(void);
 
 #endif

@@ -1,18 +1,24 @@
 /* panel_preview: the current session's picture: the newest partial frame while a request
- * streams, then the saved image, or a turn's image opened from the history. The picture
- * itself is the terminal-graphics layer's (ui_preview_picture); without one, or when it
- * cannot draw, the panel describes the frame in text. */
+ * streams, then the saved image, or a turn's image opened from the history. The first row
+ * names the frame; the picture (picture.c) fills the rows below it, which this panel leaves
+ * blank. Where no picture can be drawn, the frame is described in text there instead. */
 #include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
 
-/* The hook for the graphics layer (include/easel/preview.h): it decodes the frame off the
- * loop and places it in the rectangle after doupdate(). Until it is wired in, text it is. */
-bool ui_preview_picture(ui_app *app, ui_panel *p, const ui_frame *f, int y, int x, int h, int w)
+/* "turn 3 · partial 2/3 · 1024x1024 png · 153.2 kB": what the frame is. */
+static void describe(const ui_frame *f, char *out, size_t size)
 {
-    (void)app, (void)p, (void)f, (void)y, (void)x, (void)h, (void)w;
-    return false;
+    int n;
+    if (f->index > 0)
+        n = snprintf(out, size, "turn %d · partial frame %d/%d", f->turn, f->index, f->total);
+    else
+        n = snprintf(out, size, "turn %d · image", f->turn);
+    if (n > 0 && (size_t)n < size && f->w > 0)
+        n += snprintf(out + n, size - (size_t)n, " · %dx%d %s", f->w, f->h, f->format);
+    if (n > 0 && (size_t)n < size && f->bytes)
+        snprintf(out + n, size - (size_t)n, " · %.1f kB", ui_blob_size(f->bytes) / 1e3);
 }
 
 static void preview_draw(ui_app *app, ui_panel *p)
@@ -24,26 +30,22 @@ static void preview_draw(ui_app *app, ui_panel *p)
     if (h < 1)
         return;
     if (!f->bytes && !f->path[0]) {
+        ui_picture_hide(app);
         const char *text = s->turn ? "waiting for the first frame..." : "no picture yet";
         ui_puts(p->win, 1 + h / 2, 2, inner - 1, text, app->theme.attr[UI_DIM]);
         return;
     }
     s->frame.fresh = false;
-    if (ui_preview_picture(app, p, f, 1, 1, h, inner))
-        return;
     char line[4400];
-    int y = 1 + (h > 4 ? h / 2 - 2 : 0);
-    if (f->index > 0)
-        snprintf(line, sizeof line, "turn %d · partial frame %d/%d", f->turn, f->index, f->total);
-    else
-        snprintf(line, sizeof line, "turn %d · image", f->turn);
-    ui_puts(p->win, y++, 2, inner - 1, line, app->theme.attr[UI_KEY]);
-    if (f->w > 0 && y <= h) {
-        snprintf(line, sizeof line, "%dx%d %s%s", f->w, f->h, f->format, f->bytes ? "" : "");
-        if (f->bytes)
-            snprintf(line + strlen(line), sizeof line - strlen(line), " · %.1f kB", f->n / 1e3);
-        ui_puts(p->win, y++, 2, inner - 1, line, app->theme.attr[UI_NORMAL]);
-    }
+    describe(f, line, sizeof line);
+    ui_puts(p->win, 1, 2, inner - 1, line, app->theme.attr[UI_KEY]);
+    /* The picture's rectangle in screen cells: the panel's inside below the caption. */
+    if (ui_picture_show(app, f, p->rect.y + 2, p->rect.x + 1, h - 1, inner))
+        return;
+    int y = 2;
+    const char *why = ui_picture_error(app);
+    if (*why && y <= h)
+        ui_puts(p->win, y++, 2, inner - 1, why, app->theme.attr[UI_ERROR]);
     if (f->path[0] && y <= h)
         ui_puts(p->win, y++, 2, inner - 1, f->path, app->theme.attr[UI_DIM]);
 }

@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@
  * a key, a signal or the network wakes it (no busy polling). */
 #define TICK_MS 200
 #define SCRIPT_IDLE_LIMIT_MS 60000
+/* A step of the loop longer than this is named in the trace. */
+#define SLOW_MS 10.0
 
 static volatile sig_atomic_t got_winch, got_hup, got_term, got_chld;
 static int wake_pipe[2] = {-1, -1};
@@ -70,6 +73,27 @@ static long now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+double ui_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static FILE *trace_file;
+
+void ui_trace(const char *fmt, ...)
+{
+    if (!trace_file)
+        return;
+    fprintf(trace_file, "%.3f ", ui_now_ms());
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(trace_file, fmt, ap);
+    va_end(ap);
+    fputc('\n', trace_file);
+}
+
 /* ---- Layout and drawing ------------------------------------------------------------------ */
 
 static const ui_panel_ops *const panel_ops[EA_PANEL_COUNT] = {
@@ -113,6 +137,8 @@ static void relayout(ui_app *app)
     }
     if (!visible(app, app->focus))
         app->focus = EA_PANEL_EDITOR;
+    if (!visible(app, EA_PANEL_PREVIEW))
+        ui_picture_hide(app); /* collapsed: its picture goes with it */
     /* Whatever was on the screen before goes: every cell is drawn again. */
     werase(stdscr);
     if (app->layout.too_small)
@@ -129,6 +155,13 @@ void ui_render(ui_app *app)
     static int cursor = -1;
     if (app->hung_up || app->child_pid)
         return;
+    /* A picture half written owns the terminal until it ends: text now would land inside
+     * its escape sequence. The loop waits for the output to be writable meanwhile. */
+    if (ui_picture_busy(app)) {
+        ui_picture_flush(app);
+        if (ui_picture_busy(app))
+            return;
+    }
     if (app->relayout)
         relayout(app);
     if (app->params_stale)
@@ -158,8 +191,23 @@ void ui_render(ui_app *app)
         curs_set(want);
         cursor = want;
     }
-    if (any)
+    if (any) {
+        /* A full repaint (resize, C-l, back from the external editor) clears the screen,
+         * the picture included: it goes out again. */
+        bool repaint = is_cleared(curscr) || is_cleared(newscr);
         doupdate();
+        if (repaint)
+            ui_picture_invalidate(app);
+        if (!app->drawn_once) {
+            ui_trace("first-frame");
+            app->drawn_once = true;
+        }
+        if (app->key_due_ms > 0) {
+            ui_trace("key latency_ms=%.3f", ui_now_ms() - app->key_due_ms);
+            app->key_due_ms = 0;
+        }
+    }
+    ui_picture_flush(app); /* after doupdate(), never before: see picture.c */
 }
 
 /* ---- Keys and actions -------------------------------------------------------------------- */
@@ -285,6 +333,8 @@ void ui_dispatch_key(ui_app *app, ea_key k)
 typedef struct script_state {
     ui_script *s;
     long wait_until;   /* <sleep>: run the loop until then */
+    long file_deadline; /* <wait-file>: until the file exists, or this */
+    char file[1024];
     long idle_deadline; /* <wait-idle> or the end: wait until no request runs, or this */
     bool waiting_idle, ending;
     int status;
@@ -296,8 +346,19 @@ static int script_step(ui_app *app, script_state *st)
     long now = now_ms();
     if (st->wait_until > now)
         return (int)(st->wait_until - now);
+    /* A key after a sleep was due when the sleep ended, even if the loop came late. */
+    double due = st->wait_until ? (double)st->wait_until : ui_now_ms();
+    st->wait_until = 0;
+    if (st->file[0]) {
+        if (access(st->file, F_OK) != 0 && now < st->file_deadline)
+            return 50;
+        if (now >= st->file_deadline)
+            fprintf(stderr, "easel: script: no %s after %d s\n", st->file, SCRIPT_IDLE_LIMIT_MS / 1000);
+        st->file[0] = '\0';
+    }
     if (st->waiting_idle) {
-        bool busy = ui_running(app) > 0 || app->child_pid;
+        /* Idle includes the picture: nothing decoding, nothing waiting to be drawn. */
+        bool busy = ui_running(app) > 0 || app->child_pid || !ui_picture_settled(app);
         if (busy && now < st->idle_deadline)
             return 50;
         if (busy) {
@@ -307,7 +368,9 @@ static int script_step(ui_app *app, script_state *st)
         st->waiting_idle = false;
         if (st->ending) {
             ui_render(app);
-            ui_term_dump(getenv("EASEL_UI_DUMP"));
+            /* On a real terminal the screen is there to see; a dump only when asked. */
+            if (app->headless || getenv("EASEL_UI_DUMP"))
+                ui_term_dump(getenv("EASEL_UI_DUMP"));
             app->quitting = true;
             return 0;
         }
@@ -321,7 +384,15 @@ static int script_step(ui_app *app, script_state *st)
         return 0;
     }
     switch (it.op) {
-    case UI_SCRIPT_KEY: ui_dispatch_key(app, it.key); break;
+    case UI_SCRIPT_KEY:
+        if (app->key_due_ms == 0)
+            app->key_due_ms = due;
+        ui_dispatch_key(app, it.key);
+        break;
+    case UI_SCRIPT_WAIT_FILE:
+        snprintf(st->file, sizeof st->file, "%s", it.path);
+        st->file_deadline = now + SCRIPT_IDLE_LIMIT_MS;
+        break;
     case UI_SCRIPT_SLEEP: st->wait_until = now + it.a; break;
     case UI_SCRIPT_RESIZE: ui_term_resize(app, it.a, it.b); break;
     case UI_SCRIPT_DUMP:
@@ -353,8 +424,10 @@ static void handle_signals(ui_app *app)
     if (got_winch) {
         got_winch = 0;
         struct winsize ws;
-        if (!app->script && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col && ws.ws_row)
+        if (!app->headless && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col && ws.ws_row) {
+            ui_picture_resized(app);
             ui_term_resize(app, ws.ws_col, ws.ws_row);
+        }
     }
     if (got_hup && !app->hung_up) {
         /* The terminal is gone, the requests are not: let each finish, save its images and
@@ -383,27 +456,46 @@ static int loop(ui_app *app, script_state *script)
             int t = script_step(app, script);
             timeout = timeout < 0 || t < timeout ? t : timeout;
         }
+        int retry = ui_picture_timeout(app);
+        if (retry >= 0 && (timeout < 0 || retry < timeout))
+            timeout = retry;
         ui_render(app);
-        struct pollfd fds[2] = {{wake_pipe[0], POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
+        /* The self-pipe (signals, the picture worker), the keys, and the terminal's output
+         * while a picture is partly written. */
+        struct pollfd fds[3] = {{wake_pipe[0], POLLIN, 0}};
+        nfds_t n = 1, key_at = 0, out_at = 0;
         bool keys = !script && !app->hung_up && !app->child_pid;
-        if (ea_http_wait(app->http, fds, keys ? 2 : 1, timeout) != 0 && errno != EINTR) {
+        if (keys)
+            fds[key_at = n++] = (struct pollfd){STDIN_FILENO, POLLIN, 0};
+        if (ui_picture_busy(app) && !app->hung_up)
+            fds[out_at = n++] = (struct pollfd){ui_picture_out_fd(app), POLLOUT, 0};
+        if (ea_http_wait(app->http, fds, n, timeout) != 0 && errno != EINTR) {
             fprintf(stderr, "easel: waiting failed: %s\n", strerror(errno));
             return EA_EXIT_INTERNAL;
         }
         char drain[64];
         while (read(wake_pipe[0], drain, sizeof drain) > 0) {
         }
-        if (keys && (fds[1].revents & POLLIN)) {
+        ui_picture_collect(app);
+        if (key_at && (fds[key_at].revents & POLLIN)) {
             ea_key k;
-            while (ui_term_read_key(&k))
+            double read_at = ui_now_ms();
+            while (ui_term_read_key(&k)) {
+                if (app->key_due_ms == 0)
+                    app->key_due_ms = read_at;
                 ui_dispatch_key(app, k);
-        } else if (keys && (fds[1].revents & (POLLHUP | POLLERR | POLLNVAL))) {
+            }
+        } else if (key_at && (fds[key_at].revents & (POLLHUP | POLLERR | POLLNVAL))) {
             got_hup = 1; /* stdin closed without a SIGHUP: the same thing */
         }
+        double t0 = ui_now_ms();
         if (ea_http_process(app->http) != 0) {
             fprintf(stderr, "easel: the transfer loop failed\n");
             return EA_EXIT_INTERNAL;
         }
+        double spent = ui_now_ms() - t0;
+        if (spent > SLOW_MS)
+            ui_trace("slow transfers_ms=%.1f", spent); /* where a late key's time went */
         ui_reap_turns(app);
         if (ui_running(app) > 0)
             ui_dirty(app, EA_PANEL_STATUS); /* the elapsed time */
@@ -433,14 +525,28 @@ int ea_ui_run(const ea_ui_options *opt)
         fprintf(stderr, "easel: %s\n", why);
         return EA_EXIT_USAGE;
     }
+    /* Scripted keys on a real terminal (the tests under Xvfb) draw there; without one,
+     * curses draws into memory for the text dump. */
+    app.headless = app.script && !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
+    const char *trace = getenv("EASEL_UI_TRACE");
+    if (trace && *trace && (trace_file = fopen(trace, "a")))
+        setvbuf(trace_file, NULL, _IOLBF, 0);
+    ui_trace("begin");
     int rc = EA_EXIT_INTERNAL;
     if (ui_app_open(&app, opt, why, sizeof why) != 0 || signals_start(why, sizeof why) != 0) {
         fprintf(stderr, "easel: %s\n", why);
         goto done;
     }
+    /* The terminal is asked about pictures before curses starts: its replies must not reach
+     * curses as keys. */
+    if (ui_picture_open(&app, app.headless, wake_pipe[1], why, sizeof why) != 0) {
+        fprintf(stderr, "easel: %s\n", why);
+        rc = EA_EXIT_USAGE;
+        goto done;
+    }
     int cols = 80, rows = 24;
     parse_size(getenv("EASEL_UI_SIZE"), &cols, &rows);
-    if (ui_term_start(app.script, cols, rows, why, sizeof why) != 0) {
+    if (ui_term_start(app.headless, cols, rows, why, sizeof why) != 0) {
         fprintf(stderr, "easel: %s\n", why);
         rc = EA_EXIT_USAGE;
         goto done;
@@ -452,12 +558,19 @@ int ea_ui_run(const ea_ui_options *opt)
         rc = EA_EXIT_USAGE;
         goto done;
     }
+    ui_picture_set_output(&app, ui_term_out_fd());
+    ui_trace("start protocol=%s sessions=%zu", ui_picture_protocol(&app), app.n_slots);
     rc = loop(&app, app.script ? &script : NULL);
+    ui_picture_close(&app);
     ui_term_stop();
     if (app.hung_up)
         fprintf(stderr, "easel: hangup: the requests in flight were finished and saved\n");
 done:
+    ui_picture_close(&app);
     ui_app_close(&app);
+    if (trace_file)
+        fclose(trace_file);
+    trace_file = NULL;
     ui_script_close(&script.s);
     return rc;
 }

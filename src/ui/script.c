@@ -8,6 +8,8 @@
  *   <sleep MS>      let the loop run for MS milliseconds
  *   <resize CxR>    the terminal becomes C columns by R rows
  *   <dump FILE>     write the screen as text to FILE
+ *   <wait-file FILE> wait until FILE exists (at most 60 s): a test that looks at a real
+ *                   terminal from outside (a screenshot) says when it is done
  *
  * Line breaks are not keys (use <M-Enter> for a newline in the prompt), and a line that
  * begins with '#' is a comment. At the end the workbench waits until idle, prints the screen
@@ -82,6 +84,11 @@ static int command(const char *tok, size_t n, ui_script_item *out)
     }
     if (sscanf(word, "sleep %d", &out->a) == 1 && out->a >= 0) {
         out->op = UI_SCRIPT_SLEEP;
+        return 0;
+    }
+    if (strncmp(word, "wait-file ", 10) == 0 && word[10]) {
+        out->op = UI_SCRIPT_WAIT_FILE;
+        memmove(out->path, word + 10, strlen(word + 10) + 1);
         return 0;
     }
     if (strncmp(word, "dump ", 5) == 0 && word[5]) {

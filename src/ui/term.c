@@ -54,6 +54,11 @@ static void add_cap(const char *name)
     }
 }
 
+int ui_term_out_fd(void)
+{
+    return script_out ? fileno(script_out) : STDOUT_FILENO;
+}
+
 int ui_term_start(bool script, int cols, int rows, char *why, size_t why_len)
 {
     static bool registered;

@@ -1,0 +1,474 @@
+/* picture: the preview's picture on the terminal.
+ *
+ * The terminal is asked once, before curses starts, how it draws pictures (sixel, kitty,
+ * iTerm2, or Unicode half blocks where none works). Frames are decoded and scaled down to the
+ * preview's pixel box on a worker thread, so the loop never waits on a 3840x2160 PNG: the
+ * worker hands the small picture back in a mutex-guarded slot and wakes the loop through its
+ * self-pipe. The loop puts it into an ea_preview slot, which writes it straight to the
+ * terminal right after curses' doupdate(), inside a rectangle whose cells curses keeps blank.
+ *
+ * Half blocks take that same raw path rather than going through curses. Through curses every
+ * (foreground, background) couple would need a colour pair (65,536 of them at 256 colours, and
+ * no 24-bit colour at all without a direct-colour TERM); recycling pairs recolours cells drawn
+ * before; and one path means one set of rules for placing, replacing and repainting, whatever
+ * the protocol. Curses never touches the rectangle's cells, because it believes them blank and
+ * they stay blank in its picture of the screen: only a full repaint (resize, C-l, the external
+ * editor) writes over them, and that is caught in ui_render, which calls ui_picture_invalidate.
+ *
+ * Newest wins all the way: a job waiting for the worker is replaced by a newer one, a result
+ * for a frame that is no longer wanted is dropped, and ea_preview drops a frame not yet drawn.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "easel/gfx.h"
+#include "easel/preview.h"
+#include "easel/term.h"
+#include "internal.h"
+
+/* A DEFERRED flush (the terminal's queue is full) is tried again this soon. */
+#define RETRY_MS 20
+/* The cell size is asked again after a resize (a font zoom changes it) for at most this long:
+ * the loop is stopped meanwhile, and keys typed then are lost. */
+#define REQUERY_MS 200
+
+/* ---- Shared bytes ---------------------------------------------------------------------------- */
+
+struct ui_blob {
+    atomic_int refs;
+    size_t n;
+    unsigned char data[];
+};
+
+ui_blob *ui_blob_new(const void *bytes, size_t n)
+{
+    ui_blob *b = malloc(sizeof *b + (n ? n : 1));
+    if (!b)
+        return NULL;
+    atomic_init(&b->refs, 1);
+    b->n = n;
+    memcpy(b->data, bytes, n);
+    return b;
+}
+
+ui_blob *ui_blob_ref(ui_blob *b)
+{
+    if (b)
+        atomic_fetch_add(&b->refs, 1);
+    return b;
+}
+
+void ui_blob_unref(ui_blob **b)
+{
+    if (*b && atomic_fetch_sub(&(*b)->refs, 1) == 1)
+        free(*b);
+    *b = NULL;
+}
+
+size_t ui_blob_size(const ui_blob *b)
+{
+    return b ? b->n : 0;
+}
+
+/* ---- The worker ------------------------------------------------------------------------------ */
+
+/* What the worker is asked to produce: frame `serial` fitted into box_w x box_h pixels. */
+typedef struct job {
+    unsigned long serial;
+    int box_w, box_h;
+    ui_blob *bytes;       /* the file's bytes, or NULL to read path */
+    char path[4200];
+} job;
+
+struct ui_picture {
+    ea_gfx_options opt;   /* the protocol, the cell size, wrapping */
+    ea_preview *slot;
+    int out_fd;
+    bool headless;
+    char why_none[160];   /* why there are no pictures, or "" */
+
+    /* The loop's side: what the rectangle should show. */
+    job want;             /* serial 0: nothing */
+    int frame_w, frame_h; /* the frame's own size, for the trace */
+    int row, col, rows, cols;
+    bool placed;          /* the slot has a rectangle */
+    bool need_flush;      /* something is due that flush has not finished */
+    ea_preview_status last;
+    char error[256];      /* the wanted frame could not be decoded */
+
+    /* Shared with the worker, under lock. */
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    job waiting;          /* serial 0: no job */
+    bool working, stop;
+    job done;             /* the key of the result: serial, box */
+    bool has_result;
+    ea_image result;
+    char result_err[256];
+    int wake_fd;
+};
+
+static void job_clear(job *j)
+{
+    ui_blob_unref(&j->bytes);
+    memset(j, 0, sizeof *j);
+}
+
+static bool same_key(const job *a, const job *b)
+{
+    return a->serial == b->serial && a->box_w == b->box_w && a->box_h == b->box_h;
+}
+
+/* Decodes and shrinks one frame. The expensive part of a 4K frame (decoding 8.3 MP and
+ * averaging it down) happens here, so the encoder on the loop's side only scales a picture
+ * of the box's size, which costs little. */
+static int render_job(const job *j, ea_image *out, ea_err *err)
+{
+    ea_image full = {0};
+    int rc = j->bytes ? ea_image_decode(j->bytes->data, j->bytes->n, &ea_image_default_limits,
+                                        &full, err)
+                      : ea_image_load_file(j->path, &ea_image_default_limits, &full, err);
+    if (rc != 0)
+        return -1;
+    int w, h;
+    if (ea_gfx_fit_px(full.w, full.h, j->box_w, j->box_h, &w, &h) != 0 ||
+        (w >= full.w && h >= full.h)) {
+        *out = full; /* already small: the encoder grows it to the box */
+        return 0;
+    }
+    rc = ea_gfx_downscale_area(&full, w, h, out, err);
+    ea_image_free(&full);
+    return rc;
+}
+
+static void *worker_main(void *arg)
+{
+    ui_picture *pic = arg;
+    pthread_mutex_lock(&pic->lock);
+    for (;;) {
+        while (!pic->stop && pic->waiting.serial == 0)
+            pthread_cond_wait(&pic->cond, &pic->lock);
+        if (pic->stop)
+            break;
+        job j = pic->waiting;
+        memset(&pic->waiting, 0, sizeof pic->waiting);
+        pic->working = true;
+        pthread_mutex_unlock(&pic->lock);
+
+        ea_image img = {0};
+        ea_err err = {0};
+        int rc = render_job(&j, &img, &err);
+
+        pthread_mutex_lock(&pic->lock);
+        pic->working = false;
+        if (pic->waiting.serial != 0) {
+            /* A newer frame arrived while this one decoded: this one is stale. */
+            ea_image_free(&img);
+        } else {
+            ea_image_free(&pic->result);
+            pic->result = img;
+            pic->done = j;
+            pic->done.bytes = NULL;
+            snprintf(pic->result_err, sizeof pic->result_err, "%.250s", rc == 0 ? "" : err.msg);
+            pic->has_result = true;
+            if (write(pic->wake_fd, "", 1) < 0) {
+                /* the pipe is full: the loop is woken already */
+            }
+        }
+        pthread_mutex_unlock(&pic->lock);
+        ui_blob_unref(&j.bytes);
+        pthread_mutex_lock(&pic->lock);
+    }
+    pthread_mutex_unlock(&pic->lock);
+    return NULL;
+}
+
+/* Hands the wanted frame to the worker, replacing a job it has not started. */
+static void submit(ui_picture *pic)
+{
+    job j = pic->want;
+    j.bytes = ui_blob_ref(pic->want.bytes);
+    pthread_mutex_lock(&pic->lock);
+    job_clear(&pic->waiting);
+    pic->waiting = j;
+    pthread_cond_signal(&pic->cond);
+    pthread_mutex_unlock(&pic->lock);
+}
+
+/* ---- Opening and closing --------------------------------------------------------------------- */
+
+int ui_picture_open(ui_app *app, bool headless, int wake_fd, char *why, size_t why_len)
+{
+    ui_picture *pic = calloc(1, sizeof *pic);
+    if (!pic) {
+        snprintf(why, why_len, "out of memory");
+        return -1;
+    }
+    app->picture = pic;
+    pic->headless = headless;
+    pic->wake_fd = wake_fd;
+    pic->out_fd = -1;
+    if (headless) {
+        /* No terminal to ask: half blocks (or $EASEL_GRAPHICS, for the benchmarks) at the
+         * default cell size, written where curses writes. The scripted tests run the whole
+         * path this way: decode, scale, encode and the slot's writes. */
+        ea_gfx_options_init(&pic->opt);
+        const char *forced = getenv("EASEL_GRAPHICS");
+        if (forced && *forced && ea_gfx_protocol_parse(forced, &pic->opt.protocol) != 0)
+            pic->opt.protocol = EA_GFX_BLOCKS;
+    } else {
+        ea_err err = {0};
+        if (ea_gfx_options_detect(&pic->opt, NULL, &err) != 0) {
+            snprintf(why, why_len, "%s", err.msg);
+            return -1;
+        }
+    }
+    pthread_mutex_init(&pic->lock, NULL);
+    pthread_cond_init(&pic->cond, NULL);
+    if (!(pic->slot = ea_preview_new(&pic->opt))) {
+        snprintf(why, why_len, "out of memory");
+        return -1;
+    }
+    int rc = pthread_create(&pic->thread, NULL, worker_main, pic);
+    if (rc != 0) {
+        /* The workbench is still useful without pictures: the panel describes frames. */
+        snprintf(pic->why_none, sizeof pic->why_none, "no picture thread: %s", strerror(rc));
+        ea_preview_free(&pic->slot);
+        return 0;
+    }
+    pic->started = true;
+    return 0;
+}
+
+void ui_picture_set_output(ui_app *app, int fd)
+{
+    if (app->picture)
+        app->picture->out_fd = fd;
+}
+
+void ui_picture_close(ui_app *app)
+{
+    ui_picture *pic = app->picture;
+    if (!pic)
+        return;
+    if (!app->hung_up)
+        ui_picture_hide(app); /* kitty keeps pictures after we leave unless told */
+    if (pic->started) {
+        pthread_mutex_lock(&pic->lock);
+        pic->stop = true;
+        pthread_cond_signal(&pic->cond);
+        pthread_mutex_unlock(&pic->lock);
+        pthread_join(pic->thread, NULL);
+    }
+    pthread_mutex_destroy(&pic->lock);
+    pthread_cond_destroy(&pic->cond);
+    job_clear(&pic->waiting);
+    job_clear(&pic->want);
+    ea_image_free(&pic->result);
+    ea_preview_free(&pic->slot);
+    free(pic);
+    app->picture = NULL;
+}
+
+const char *ui_picture_protocol(const ui_app *app)
+{
+    const ui_picture *pic = app->picture;
+    return pic && pic->slot ? ea_gfx_protocol_name(pic->opt.protocol) : "none";
+}
+
+/* ---- The loop's side ------------------------------------------------------------------------- */
+
+static bool usable(const ui_picture *pic)
+{
+    return pic && pic->slot && pic->out_fd >= 0;
+}
+
+/* Takes the picture off the screen; what is wanted stays (see ui_picture_hide). */
+static void take_down(ui_app *app, ui_picture *pic)
+{
+    bool repaint = false;
+    ea_err err = {0};
+    ea_preview_remove(pic->slot, pic->out_fd, &repaint, &err);
+    /* Sixel, iTerm2 and block pictures are cells on the terminal: curses repaints them,
+     * which it only does for cells it believes changed, hence the redraw of the window. */
+    ui_panel *p = &app->panels[EA_PANEL_PREVIEW];
+    if (repaint && p->win) {
+        redrawwin(p->win);
+        p->dirty = true;
+    }
+    pic->need_flush = false;
+}
+
+void ui_picture_hide(ui_app *app)
+{
+    ui_picture *pic = app->picture;
+    if (!usable(pic))
+        return;
+    take_down(app, pic);
+    /* Nothing is wanted: a result still on its way is dropped, and the next show asks anew. */
+    job_clear(&pic->want);
+    pic->error[0] = '\0';
+}
+
+void ui_picture_invalidate(ui_app *app)
+{
+    ui_picture *pic = app->picture;
+    if (usable(pic) && pic->want.serial) {
+        ea_preview_invalidate(pic->slot);
+        pic->need_flush = true;
+    }
+}
+
+bool ui_picture_show(ui_app *app, const ui_frame *f, int row, int col, int rows, int cols)
+{
+    ui_picture *pic = app->picture;
+    if (!usable(pic) || rows < 2 || cols < 4 || (!f->bytes && !f->path[0])) {
+        ui_picture_hide(app);
+        return false;
+    }
+    if (app->help_open) {
+        /* Covered by the overlay: gone, and the cells stay blank under it. */
+        ui_picture_hide(app);
+        return true;
+    }
+    if (!pic->placed || row != pic->row || col != pic->col || rows != pic->rows || cols != pic->cols) {
+        ea_preview_set_rect(pic->slot, row, col, rows, cols, LINES);
+        pic->row = row, pic->col = col, pic->rows = rows, pic->cols = cols;
+        pic->placed = true;
+        pic->need_flush = true;
+    }
+    job key = {.serial = f->serial, .box_w = cols * pic->opt.cell_w, .box_h = rows * pic->opt.cell_h};
+    if (same_key(&key, &pic->want))
+        return pic->error[0] == '\0';
+    job_clear(&pic->want);
+    pic->want = key;
+    pic->want.bytes = ui_blob_ref(f->bytes);
+    snprintf(pic->want.path, sizeof pic->want.path, "%s", f->path);
+    pic->frame_w = f->w, pic->frame_h = f->h;
+    pic->error[0] = '\0';
+    submit(pic);
+    ui_trace("decode serial=%lu size=%dx%d", key.serial, f->w, f->h);
+    return true;
+}
+
+const char *ui_picture_error(const ui_app *app)
+{
+    return app->picture ? app->picture->error : "";
+}
+
+void ui_picture_collect(ui_app *app)
+{
+    ui_picture *pic = app->picture;
+    if (!pic || !pic->started)
+        return;
+    ea_image img = {0};
+    job key = {0};
+    char err[256] = "";
+    pthread_mutex_lock(&pic->lock);
+    if (pic->has_result) {
+        img = pic->result;
+        key = pic->done;
+        snprintf(err, sizeof err, "%s", pic->result_err);
+        pic->result = (ea_image){0};
+        pic->has_result = false;
+    }
+    pthread_mutex_unlock(&pic->lock);
+    if (key.serial == 0)
+        return;
+    if (!same_key(&key, &pic->want) || !usable(pic)) {
+        ea_image_free(&img); /* the preview moved on while this one decoded */
+        return;
+    }
+    if (err[0]) {
+        /* The panel says why in text instead (a partial frame cut short, a corrupt file). */
+        snprintf(pic->error, sizeof pic->error, "%s", err);
+        ea_image_free(&img);
+        take_down(app, pic);
+        ui_dirty(app, EA_PANEL_PREVIEW);
+        return;
+    }
+    ea_preview_set_frame(pic->slot, &img);
+    pic->need_flush = true;
+}
+
+void ui_picture_flush(ui_app *app)
+{
+    ui_picture *pic = app->picture;
+    if (!usable(pic) || !pic->need_flush)
+        return;
+    ea_err err = {0};
+    pic->last = ea_preview_flush(pic->slot, pic->out_fd, &err);
+    pic->need_flush = pic->last == EA_PREVIEW_BUSY || pic->last == EA_PREVIEW_DEFERRED;
+    if (err.msg[0])
+        ui_message(app, true, "%s", err.msg);
+    if (pic->last == EA_PREVIEW_DRAWN) {
+        int w = 0, h = 0;
+        ea_gfx_fit(pic->frame_w, pic->frame_h, pic->cols, pic->rows, pic->opt.cell_w,
+                   pic->opt.cell_h, &w, &h);
+        ui_trace("picture serial=%lu protocol=%s row=%d col=%d rows=%d cols=%d cell=%dx%d fit=%dx%d",
+                 pic->want.serial, ea_gfx_protocol_name(pic->opt.protocol), pic->row, pic->col,
+                 pic->rows, pic->cols, pic->opt.cell_w, pic->opt.cell_h, w, h);
+    }
+}
+
+bool ui_picture_busy(const ui_app *app)
+{
+    return usable(app->picture) && ea_preview_busy(app->picture->slot);
+}
+
+int ui_picture_out_fd(const ui_app *app)
+{
+    return app->picture ? app->picture->out_fd : -1;
+}
+
+int ui_picture_timeout(const ui_app *app)
+{
+    const ui_picture *pic = app->picture;
+    return usable(pic) && pic->need_flush && pic->last == EA_PREVIEW_DEFERRED ? RETRY_MS : -1;
+}
+
+bool ui_picture_settled(ui_app *app)
+{
+    ui_picture *pic = app->picture;
+    if (!usable(pic) || !pic->started)
+        return true;
+    pthread_mutex_lock(&pic->lock);
+    bool worker_busy = pic->waiting.serial != 0 || pic->working || pic->has_result;
+    pthread_mutex_unlock(&pic->lock);
+    return !worker_busy && !pic->need_flush;
+}
+
+void ui_picture_resized(ui_app *app)
+{
+    ui_picture *pic = app->picture;
+    if (!usable(pic) || pic->headless)
+        return;
+    ea_term_caps caps = {0};
+    caps.in_tmux = getenv("TMUX") != NULL;
+    caps.tmux_passthrough = pic->opt.wrap == EA_GFX_WRAP_TMUX;
+    caps.cell_w = pic->opt.cell_w;
+    caps.cell_h = pic->opt.cell_h;
+    if (ea_term_requery_cell_size(STDIN_FILENO, STDOUT_FILENO, &caps, REQUERY_MS) == 0 &&
+        caps.cell_w > 0 && caps.cell_h > 0 &&
+        (caps.cell_w != pic->opt.cell_w || caps.cell_h != pic->opt.cell_h)) {
+        /* A new slot with the new cells; the frame is asked for again at the new box. */
+        ea_gfx_options opt = pic->opt;
+        opt.cell_w = caps.cell_w;
+        opt.cell_h = caps.cell_h;
+        ea_preview *slot = ea_preview_new(&opt);
+        if (slot) {
+            ea_preview_free(&pic->slot);
+            pic->slot = slot;
+            pic->opt = opt;
+            pic->placed = false;
+            job_clear(&pic->want);
+        }
+    }
+}
