@@ -61,6 +61,8 @@ size_t ea_editbuf_chars(const ea_editbuf *e);
 
 /* ---- Text helpers the editor panel draws with ------------------------------------------- */
 
+/* Code points in s[0..len). */
+size_t ea_text_chars(const char *s, size_t len);
 /* The next (previous) cluster boundary after (before) pos. */
 size_t ea_text_next(const char *s, size_t len, size_t pos);
 size_t ea_text_prev(const char *s, size_t len, size_t pos);

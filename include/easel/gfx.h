@@ -92,6 +92,10 @@ int ea_gfx_wrap_append(ea_buf *out, ea_gfx_wrap wrap, const void *seq, size_t n)
  * weighted by alpha so transparent pixels do not darken their neighbours. */
 int ea_gfx_downscale_area(const ea_image *src, int w, int h, ea_image *out, ea_err *err);
 
+/* Standard base64 (RFC 4648, with padding) of n bytes, appended to out: the payload of the
+ * graphics protocols, and of OSC 52 (the clipboard) in the workbench. */
+int ea_gfx_base64_append(ea_buf *out, const void *bytes, size_t n);
+
 /* Writes all of bytes to fd, retrying on EINTR and waiting out EAGAIN. */
 int ea_gfx_write_all(int fd, const void *bytes, size_t n);
 

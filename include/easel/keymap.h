@@ -37,6 +37,10 @@ enum {
     EA_KEY_ESC,
     EA_KEY_F1, /* EA_KEY_F1 + n - 1 is Fn, n up to 12 */
     EA_KEY_F12 = EA_KEY_F1 + 11,
+    /* Bracketed paste: the terminal sends what is pasted between these two, so a pasted
+     * newline is text, never Enter. */
+    EA_KEY_PASTE_START,
+    EA_KEY_PASTE_END,
     EA_KEY_NONE,
 };
 
@@ -44,6 +48,8 @@ enum {
 bool ea_key_is_text(ea_key k);
 /* "C-a", "M-Enter", "S-Tab", "F1", "Space", "é"... into out; returns out. */
 const char *ea_key_name(ea_key k, char *out, size_t size);
+/* The UTF-8 a text key types into out (a space for Space); its length, 0 for other keys. */
+size_t ea_key_utf8(ea_key k, char out[5]);
 /* The inverse of ea_key_name for one key; 0, or -1 for a name it does not know. */
 int ea_key_parse(const char *name, size_t len, ea_key *out);
 
@@ -98,6 +104,7 @@ enum ea_action {
     EA_ACT_KILL_WORD,
     EA_ACT_YANK,
     EA_ACT_EXTERNAL_EDITOR,
+    EA_ACT_SEARCH_PROMPTS,
     /* lists */
     EA_ACT_LIST_UP,
     EA_ACT_LIST_DOWN,
@@ -107,6 +114,8 @@ enum ea_action {
     EA_ACT_LIST_BOTTOM,
     /* sessions */
     EA_ACT_SESSION_OPEN,
+    EA_ACT_SESSION_RENAME,
+    EA_ACT_SESSION_TRASH,
     /* parameters */
     EA_ACT_PARAM_NEXT,
     EA_ACT_PARAM_PREV,
@@ -116,6 +125,8 @@ enum ea_action {
     EA_ACT_HISTORY_OPEN,
     EA_ACT_HISTORY_REUSE,
     EA_ACT_HISTORY_REVISED,
+    EA_ACT_HISTORY_COPY,
+    EA_ACT_HISTORY_BRANCH,
     /* help overlay */
     EA_ACT_HELP_CLOSE,
     EA_ACT_COUNT,

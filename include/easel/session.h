@@ -87,6 +87,15 @@ int ea_session_save_image(ea_session *s, int turn, int k, const char *ext, const
                           size_t n, ea_audit_image *out, ea_err *err);
 int ea_session_end_turn(ea_session *s, int turn, const ea_audit_result *res, ea_err *err);
 
+/* Renames a session opened to write (session.json rewritten); a name another session has is
+ * refused with EA_EXIT_USAGE. */
+int ea_session_set_name(ea_session *s, const char *name, ea_err *err);
+/* Moves a session opened to write, whose lock keeps other writers out, into
+ * $XDG_DATA_HOME/easel/trash/ID (ID.1, ID.2... when taken) with rename(2): nothing is
+ * deleted, and moving it back restores it. moved_to (may be NULL) gets the new folder. On
+ * success *s is closed and NULL; on failure it stays open and unchanged. */
+int ea_session_trash(ea_session **s, char *moved_to, size_t size, ea_err *err);
+
 /* One line of `easel sessions`, from session.json. */
 typedef struct ea_session_info {
     char id[EA_SESSION_ID_LEN + 1];
@@ -116,6 +125,17 @@ int ea_session_info_json(const ea_session_info *info, ea_buf *out);
 /* Every session with a readable session.json, newest first. No sessions folder: none. */
 int ea_session_list_load(ea_session_list *out, ea_err *err);
 void ea_session_list_free(ea_session_list *list);
+
+/* The same listing a few sessions at a time, for a workbench that draws before ten thousand
+ * session.json files are read: open reads only the folder's names; next reads one
+ * session.json (1; 0 at the end); left counts the folders not handed out yet (an upper bound:
+ * unreadable ones are skipped). The order is ea_session_list_load's for every session whose
+ * ID was made from its `created`, which is every session easel makes. */
+typedef struct ea_session_lister ea_session_lister;
+int ea_session_lister_open(ea_session_lister **out, ea_err *err);
+int ea_session_lister_next(ea_session_lister *l, ea_session_info *info);
+size_t ea_session_lister_left(const ea_session_lister *l);
+void ea_session_lister_close(ea_session_lister **l);
 
 /* Finds a session by ID or name without opening its log (the log may be huge, or damaged):
  * its summary from session.json, and its folder in dir. name_or_id NULL: the session with

@@ -402,10 +402,15 @@ bool ea_editbuf_down(ea_editbuf *e, int width)
     return vertical(e, width, +1);
 }
 
-size_t ea_editbuf_chars(const ea_editbuf *e)
+size_t ea_text_chars(const char *s, size_t len)
 {
     size_t n = 0;
-    for (size_t i = 0; i < e->len; i++)
-        n += ((unsigned char)e->text[i] & 0xC0) != 0x80;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80; /* every byte but a continuation byte */
     return n;
+}
+
+size_t ea_editbuf_chars(const ea_editbuf *e)
+{
+    return ea_text_chars(e->text, e->len);
 }

@@ -39,6 +39,8 @@ static const ea_action_desc actions[] = {
     {EA_ACT_YANK, "yank", EA_SCOPE_EDITOR, "C-y", "paste what was cut last"},
     {EA_ACT_EXTERNAL_EDITOR, "external-editor", EA_SCOPE_EDITOR, "C-x C-e",
      "edit the prompt in $VISUAL or $EDITOR"},
+    {EA_ACT_SEARCH_PROMPTS, "search-prompts", EA_SCOPE_EDITOR, "C-r",
+     "search the prompts sent before (C-r: older; Enter takes it)"},
 
     {EA_ACT_LIST_UP, "list-up", EA_SCOPE_LIST, "Up, k", "select the previous line"},
     {EA_ACT_LIST_DOWN, "list-down", EA_SCOPE_LIST, "Down, j", "select the next line"},
@@ -48,6 +50,9 @@ static const ea_action_desc actions[] = {
     {EA_ACT_LIST_BOTTOM, "list-bottom", EA_SCOPE_LIST, "End, G", "select the last line"},
 
     {EA_ACT_SESSION_OPEN, "session-open", EA_SCOPE_SESSIONS, "Enter", "switch to the selected session"},
+    {EA_ACT_SESSION_RENAME, "session-rename", EA_SCOPE_SESSIONS, "r", "rename the selected session"},
+    {EA_ACT_SESSION_TRASH, "session-trash", EA_SCOPE_SESSIONS, "d, Delete",
+     "move the selected session to the trash folder (press twice)"},
 
     {EA_ACT_PARAM_NEXT, "param-next", EA_SCOPE_PARAMS, "Right, l, Space", "the parameter's next value"},
     {EA_ACT_PARAM_PREV, "param-prev", EA_SCOPE_PARAMS, "Left, h", "the parameter's previous value"},
@@ -59,6 +64,10 @@ static const ea_action_desc actions[] = {
     {EA_ACT_HISTORY_REUSE, "history-reuse", EA_SCOPE_HISTORY, "p", "copy the turn's prompt into the editor"},
     {EA_ACT_HISTORY_REVISED, "history-revised", EA_SCOPE_HISTORY, "r",
      "copy the turn's revised prompt into the editor"},
+    {EA_ACT_HISTORY_COPY, "history-copy", EA_SCOPE_HISTORY, "y",
+     "copy the revised prompt to the clipboard (OSC 52, over SSH too)"},
+    {EA_ACT_HISTORY_BRANCH, "history-branch", EA_SCOPE_HISTORY, "b",
+     "branch: the next prompt goes on from this turn (b again: undo)"},
 
     {EA_ACT_HELP_CLOSE, "help-close", EA_SCOPE_HELP, "Esc, q, F1, ?", "close this help"},
 };
@@ -111,6 +120,7 @@ static const struct {
     {EA_KEY_PGUP, "PgUp"},     {EA_KEY_PGDN, "PgDn"},     {EA_KEY_DELETE, "Delete"},
     {EA_KEY_BACKSPACE, "Backspace"}, {EA_KEY_ENTER, "Enter"}, {EA_KEY_TAB, "Tab"},
     {EA_KEY_BTAB, "S-Tab"},    {EA_KEY_ESC, "Esc"},       {' ', "Space"},
+    {EA_KEY_PASTE_START, "PasteStart"}, {EA_KEY_PASTE_END, "PasteEnd"},
 };
 #define N_SPECIAL (sizeof special_names / sizeof special_names[0])
 
@@ -141,6 +151,13 @@ static size_t utf8_encode(uint32_t cp, char out[4])
     out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
     out[3] = (char)(0x80 | (cp & 0x3F));
     return 4;
+}
+
+size_t ea_key_utf8(ea_key k, char out[5])
+{
+    size_t n = ea_key_is_text(k) ? utf8_encode(k, out) : 0;
+    out[n] = '\0';
+    return n;
 }
 
 const char *ea_key_name(ea_key k, char *out, size_t size)

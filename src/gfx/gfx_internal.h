@@ -29,7 +29,4 @@ int ea_gfx_flow_end(ea_buf *out, const ea_gfx_options *opt);
 /* True when any pixel is less than fully opaque. */
 bool ea_gfx_has_alpha(const ea_image *img);
 
-/* Standard base64 (RFC 4648, with padding) of n bytes, appended to out. */
-int ea_gfx_base64_append(ea_buf *out, const void *bytes, size_t n);
-
 #endif

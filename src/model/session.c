@@ -636,6 +636,63 @@ int ea_session_end_turn(ea_session *s, int turn, const ea_audit_result *res, ea_
     return 0;
 }
 
+/* ---- Renaming and the trash ------------------------------------------------------------ */
+
+int ea_session_set_name(ea_session *s, const char *name, ea_err *err)
+{
+    char holder[EA_SESSION_ID_LEN + 1];
+    if (check_writable(s, err) != 0 || check_name(name, err) != 0)
+        return -1;
+    int found = find_by_name(name, holder, err);
+    if (found < 0)
+        return -1;
+    if (found == 0 && strcmp(holder, s->id) != 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "a session named '%s' exists already (%s)", name,
+                          holder);
+    char before[sizeof s->name];
+    memcpy(before, s->name, sizeof before);
+    snprintf(s->name, sizeof s->name, "%s", name);
+    if (write_session_json(s, err) != 0) {
+        memcpy(s->name, before, sizeof before);
+        return -1;
+    }
+    return 0;
+}
+
+int ea_session_trash(ea_session **sp, char *moved_to, size_t size, ea_err *err)
+{
+    ea_session *s = *sp;
+    char data[PATH_MAX], trash[PATH_MAX], target[PATH_MAX], root[PATH_MAX];
+    if (check_writable(s, err) != 0 || ea_path_dir(EA_DIR_DATA, data, sizeof data, err) != 0 ||
+        ea_path_join(trash, sizeof trash, data, "trash", err) != 0 ||
+        ea_mkdir_p(trash, PRIVATE_DIR_MODE, err) != 0 ||
+        ea_path_join(root, sizeof root, data, "sessions", err) != 0)
+        return -1;
+    /* The lock is held, so no other easel writes to the folder while it moves. A name taken
+     * in the trash (the same session trashed, restored by hand and trashed again) gets a
+     * number: nothing in the trash is ever replaced. */
+    for (int k = 0;; k++) {
+        int n = k ? snprintf(target, sizeof target, "%s/%s.%d", trash, s->id, k)
+                  : snprintf(target, sizeof target, "%s/%s", trash, s->id);
+        if (n < 0 || (size_t)n >= sizeof target)
+            return ea_err_set(err, EA_EXIT_INTERNAL, "the trash's path is too long");
+        struct stat st;
+        if (lstat(target, &st) != 0 && errno == ENOENT)
+            break;
+        if (k == 1000)
+            return ea_err_set(err, EA_EXIT_INTERNAL, "%s: no free name in the trash", target);
+    }
+    if (rename(s->dir, target) != 0)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "move %s to %s: %s", s->dir, target,
+                          strerror(errno));
+    if (ea_fsync_dir(root, err) != 0 || ea_fsync_dir(trash, err) != 0)
+        return -1; /* moved, but not known to be on disk yet */
+    if (moved_to)
+        snprintf(moved_to, size, "%s", target);
+    ea_session_close(sp);
+    return 0;
+}
+
 /* ---- Listing --------------------------------------------------------------------------- */
 
 static int newest_first(const void *pa, const void *pb)
@@ -645,47 +702,143 @@ static int newest_first(const void *pa, const void *pb)
     return by_time ? by_time : strcmp(b->id, a->id);
 }
 
+/* The lister: every folder's name at once (readdir, no file opened), sorted newest first,
+ * then one session.json per call. IDs sort by creation time to the second; sessions created
+ * in the same second are read together and ordered by `created`, so the order is
+ * newest_first's for every session whose ID was made from its `created` (all that easel
+ * makes). */
+#define ID_SECOND_LEN 15 /* "20261125-153012" */
+
+typedef char session_id[EA_SESSION_ID_LEN + 1];
+
+struct ea_session_lister {
+    char root[PATH_MAX];
+    session_id *ids;
+    size_t n_ids, next_id;
+    ea_session_info *group; /* the sessions of one second, sorted, handed out in turn */
+    size_t n_group, next_group, group_cap;
+};
+
+static int newest_id_first(const void *pa, const void *pb)
+{
+    return strcmp(*(const session_id *)pb, *(const session_id *)pa);
+}
+
+int ea_session_lister_open(ea_session_lister **out, ea_err *err)
+{
+    *out = NULL;
+    ea_session_lister *l = calloc(1, sizeof *l);
+    if (!l)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    if (ea_sessions_root(l->root, sizeof l->root, err) != 0) {
+        free(l);
+        return -1;
+    }
+    DIR *d = opendir(l->root);
+    if (!d && errno != ENOENT) {
+        int rc = ea_err_set(err, EA_EXIT_INTERNAL, "open %s: %s", l->root, strerror(errno));
+        free(l);
+        return rc;
+    }
+    size_t cap = 0;
+    struct dirent *entry;
+    while (d && (entry = readdir(d)) != NULL) {
+        if (!ea_session_is_id(entry->d_name))
+            continue;
+        if (l->n_ids == cap) {
+            cap = cap ? cap * 2 : 64;
+            session_id *grown = realloc(l->ids, cap * sizeof *grown);
+            if (!grown) {
+                closedir(d);
+                ea_session_lister_close(&l);
+                return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+            }
+            l->ids = grown;
+        }
+        memcpy(l->ids[l->n_ids++], entry->d_name, sizeof(session_id));
+    }
+    if (d)
+        closedir(d);
+    if (l->n_ids > 1)
+        qsort(l->ids, l->n_ids, sizeof l->ids[0], newest_id_first);
+    *out = l;
+    return 0;
+}
+
+/* Reads the sessions of the next second that has any into l->group. False at the end. */
+static bool read_group(ea_session_lister *l)
+{
+    l->n_group = l->next_group = 0;
+    while (l->n_group == 0 && l->next_id < l->n_ids) {
+        const char *first = l->ids[l->next_id];
+        size_t end = l->next_id + 1;
+        while (end < l->n_ids && strncmp(l->ids[end], first, ID_SECOND_LEN) == 0)
+            end++;
+        if (end - l->next_id > l->group_cap) {
+            ea_session_info *grown = realloc(l->group, (end - l->next_id) * sizeof *grown);
+            if (!grown)
+                return false;
+            l->group = grown;
+            l->group_cap = end - l->next_id;
+        }
+        for (; l->next_id < end; l->next_id++) {
+            char dir[PATH_MAX];
+            ea_session_info *info = &l->group[l->n_group];
+            memset(info, 0, sizeof *info);
+            /* A folder without a readable session.json is being created or is not easel's. */
+            if (ea_path_join(dir, sizeof dir, l->root, l->ids[l->next_id], NULL) != 0 ||
+                read_session_json(dir, info, NULL, NULL, NULL) != 0)
+                continue;
+            memcpy(info->id, l->ids[l->next_id], sizeof info->id); /* the folder is the truth */
+            l->n_group++;
+        }
+    }
+    if (l->n_group > 1)
+        qsort(l->group, l->n_group, sizeof l->group[0], newest_first);
+    return l->n_group > 0;
+}
+
+int ea_session_lister_next(ea_session_lister *l, ea_session_info *info)
+{
+    if (l->next_group == l->n_group && !read_group(l))
+        return 0;
+    *info = l->group[l->next_group++];
+    return 1;
+}
+
+size_t ea_session_lister_left(const ea_session_lister *l)
+{
+    return l->n_ids - l->next_id + (l->n_group - l->next_group);
+}
+
+void ea_session_lister_close(ea_session_lister **lp)
+{
+    ea_session_lister *l = *lp;
+    if (!l)
+        return;
+    free(l->ids);
+    free(l->group);
+    free(l);
+    *lp = NULL;
+}
+
 int ea_session_list_load(ea_session_list *out, ea_err *err)
 {
     out->items = NULL;
     out->count = 0;
-    char root[PATH_MAX];
-    if (ea_sessions_root(root, sizeof root, err) != 0)
+    ea_session_lister *l;
+    if (ea_session_lister_open(&l, err) != 0)
         return -1;
-    DIR *d = opendir(root);
-    if (!d)
-        return errno == ENOENT ? 0 : ea_err_set(err, EA_EXIT_INTERNAL, "open %s: %s", root,
-                                                strerror(errno));
-    size_t cap = 0;
-    struct dirent *entry;
-    int rc = 0;
-    while ((entry = readdir(d)) != NULL) {
-        if (!ea_session_is_id(entry->d_name))
-            continue;
-        char dir[PATH_MAX];
-        ea_session_info info;
-        memset(&info, 0, sizeof info);
-        /* A folder without a readable session.json is being created or is not easel's. */
-        if (ea_path_join(dir, sizeof dir, root, entry->d_name, NULL) != 0 ||
-            read_session_json(dir, &info, NULL, NULL, NULL) != 0)
-            continue;
-        memcpy(info.id, entry->d_name, sizeof info.id); /* the folder is the truth */
-        if (out->count == cap) {
-            cap = cap ? cap * 2 : 16;
-            ea_session_info *grown = realloc(out->items, cap * sizeof *grown);
-            if (!grown) {
-                rc = ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
-                break;
-            }
-            out->items = grown;
-        }
-        out->items[out->count++] = info;
+    size_t cap = ea_session_lister_left(l);
+    if (cap && !(out->items = malloc(cap * sizeof *out->items))) {
+        ea_session_lister_close(&l);
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
     }
-    closedir(d);
-    if (rc != 0) {
-        ea_session_list_free(out);
-        return rc;
-    }
+    while (out->count < cap && ea_session_lister_next(l, &out->items[out->count]) == 1)
+        out->count++;
+    ea_session_lister_close(&l);
+    /* The lister's order already, unless a folder's ID and its `created` disagree (a folder
+     * renamed by hand): the listing's contract is `created`, so sort by it. */
     if (out->count > 1)
         qsort(out->items, out->count, sizeof out->items[0], newest_first);
     return 0;

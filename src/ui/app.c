@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "easel/gfx.h"
 #include "easel/history.h"
 #include "easel/image.h"
 #include "easel/sanitize.h"
@@ -52,8 +53,17 @@ static char *sanitized(const char *text)
 
 /* ---- Sessions ------------------------------------------------------------------------------- */
 
-/* root: the sessions folder, asked once by the caller (10,000 sessions at start-up). */
-static ui_slot *slot_new(ui_app *app, const ea_session_info *info, const char *root)
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + 1 + strlen(name) + 1;
+    char *path = malloc(n);
+    if (path)
+        snprintf(path, n, "%s/%s", dir, name);
+    return path;
+}
+
+/* info NULL: a session not on disk yet. */
+static ui_slot *slot_new(ui_app *app, const ea_session_info *info)
 {
     ui_slot *s = calloc(1, sizeof *s);
     if (!s)
@@ -62,10 +72,10 @@ static ui_slot *slot_new(ui_app *app, const ea_session_info *info, const char *r
     ea_params_init(&s->params);
     if (info) {
         s->info = *info;
-        snprintf(s->dir, sizeof s->dir, "%s/%s", root, info->id);
-    } else {
-        ea_session_info blank = {0};
-        s->info = blank;
+        if (!(s->dir = join(app->sessions_root, info->id))) {
+            free(s);
+            return NULL;
+        }
     }
     return s;
 }
@@ -73,6 +83,7 @@ static ui_slot *slot_new(ui_app *app, const ea_session_info *info, const char *r
 static void frame_clear(ui_frame *f)
 {
     ui_blob_unref(&f->bytes);
+    free(f->path);
     memset(f, 0, sizeof *f);
 }
 
@@ -82,6 +93,7 @@ static void slot_free(ui_slot *s)
     ea_session_close(&s->session);
     ea_params_free(&s->params);
     frame_clear(&s->frame);
+    free(s->dir);
     free(s);
 }
 
@@ -97,24 +109,39 @@ static int slots_insert(ui_app *app, size_t at, ui_slot *s)
     return 0;
 }
 
-static int load_sessions(ui_app *app, ea_err *err)
+/* Sessions read before the first frame: more than any screen shows; the rest follow in
+ * chunks small enough that a key typed meanwhile waits a few milliseconds at most. */
+#define SESSIONS_FIRST 100
+#define SESSIONS_CHUNK 200
+
+/* Appends up to `max` sessions from the lister; closes it at the end. -1 out of memory. */
+static int read_sessions(ui_app *app, size_t max)
 {
-    ea_session_list list = {0};
-    if (ea_session_list_load(&list, err) != 0)
-        return -1;
-    char root[4096] = "";
-    if (list.count && ea_sessions_root(root, sizeof root, err) != 0) {
-        ea_session_list_free(&list);
-        return -1;
-    }
-    for (size_t i = 0; i < list.count; i++) {
-        ui_slot *s = slot_new(app, &list.items[i], root);
+    ea_session_info info;
+    for (size_t i = 0; i < max; i++) {
+        if (ea_session_lister_next(app->lister, &info) != 1) {
+            ea_session_lister_close(&app->lister);
+            ui_trace("sessions-loaded count=%zu", app->n_slots);
+            break;
+        }
+        ui_slot *s = slot_new(app, &info);
         if (!s || slots_insert(app, app->n_slots, s) != 0) {
-            ea_session_list_free(&list);
-            return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+            if (s)
+                slot_free(s);
+            return -1;
         }
     }
-    ea_session_list_free(&list);
+    ui_dirty(app, EA_PANEL_SESSIONS);
+    return 0;
+}
+
+static int load_sessions(ui_app *app, ea_err *err)
+{
+    if (ea_sessions_root(app->sessions_root, sizeof app->sessions_root, err) != 0 ||
+        ea_session_lister_open(&app->lister, err) != 0)
+        return -1;
+    if (read_sessions(app, SESSIONS_FIRST) != 0)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
     return 0;
 }
 
@@ -125,6 +152,126 @@ static bool is_unsaved(const ui_slot *s)
     return s->info.id[0] == '\0';
 }
 
+/* The session opened to write for a change to its folder: the slot's own handle when it has
+ * one (current or generating), else a new one the caller closes (*opened set). */
+static ea_session *writable(ui_slot *s, bool *opened, ea_err *err)
+{
+    *opened = false;
+    if (s->session)
+        return s->session;
+    ea_session *w = NULL;
+    if (ea_session_open(s->info.id, EA_SESSION_WRITE, &w, err) != 0)
+        return NULL;
+    *opened = true;
+    return w;
+}
+
+static void rename_done(ui_app *app, const char *name)
+{
+    if (app->ask_slot >= app->n_slots)
+        return;
+    ui_slot *s = app->slots[app->ask_slot];
+    ea_err err = {0};
+    bool opened;
+    ea_session *w = writable(s, &opened, &err);
+    if (w && ea_session_set_name(w, name, &err) == 0) {
+        snprintf(s->info.name, sizeof s->info.name, "%s", name);
+        ui_message(app, false, "renamed to %s", name);
+    } else {
+        ui_message(app, true, "%s", err.msg);
+    }
+    if (opened)
+        ea_session_close(&w);
+    ui_dirty_all(app);
+}
+
+void ui_session_rename(ui_app *app, size_t index)
+{
+    if (index >= app->n_slots)
+        return;
+    ui_slot *s = app->slots[index];
+    if (is_unsaved(s)) {
+        ui_message(app, false, "a new session is saved with its first request: rename it then");
+        return;
+    }
+    app->ask_slot = index;
+    ui_ask(app, "new name (Enter renames, Esc leaves it):", s->info.name, rename_done);
+}
+
+static void slots_remove(ui_app *app, size_t at)
+{
+    slot_free(app->slots[at]);
+    memmove(app->slots + at, app->slots + at + 1, (app->n_slots - at - 1) * sizeof *app->slots);
+    app->n_slots--;
+}
+
+void ui_session_trash(ui_app *app, size_t index)
+{
+    if (index >= app->n_slots)
+        return;
+    ui_slot *s = app->slots[index];
+    const char *shown = *s->info.name ? s->info.name : *s->info.id ? s->info.id : "(new session)";
+    if (s->turn) {
+        ui_message(app, true, "%s is generating: Esc cancels it first", shown);
+        return;
+    }
+    /* Twice, since it leaves the list (the folder itself stays in the trash). */
+    if (!app->trash_armed || app->ask_slot != index) {
+        app->trash_armed = true;
+        app->ask_slot = index;
+        ui_message(app, false, "d again moves %s to the trash", shown);
+        return;
+    }
+    app->trash_armed = false;
+    char moved[4200] = "";
+    if (!is_unsaved(s)) {
+        ea_err err = {0};
+        bool opened;
+        ea_session *w = writable(s, &opened, &err);
+        if (!w || ea_session_trash(&w, moved, sizeof moved, &err) != 0) {
+            if (opened)
+                ea_session_close(&w);
+            ui_message(app, true, "%s", err.msg);
+            return;
+        }
+        s->session = NULL; /* closed by ea_session_trash when it was the slot's */
+    }
+    bool was_current = index == app->cur;
+    slots_remove(app, index);
+    ui_slot *blank = app->n_slots ? NULL : slot_new(app, NULL);
+    if (blank && slots_insert(app, 0, blank) != 0)
+        slot_free(blank);
+    if (app->n_slots == 0) {
+        ui_message(app, true, "out of memory");
+        return;
+    }
+    if (index < app->cur)
+        app->cur--;
+    size_t next = index < app->n_slots ? index : app->n_slots - 1;
+    if (was_current) {
+        app->cur = next; /* the removed one's neighbour; switching sets it properly */
+        ui_switch_session(app, next);
+    }
+    app->panels[EA_PANEL_SESSIONS].sel = (int)next;
+    if (*moved)
+        ui_message(app, false, "moved to %s", moved);
+    else
+        ui_message(app, false, "the unsaved session is gone");
+    ui_dirty_all(app);
+}
+
+bool ui_sessions_load_more(ui_app *app)
+{
+    if (!app->lister)
+        return false;
+    if (read_sessions(app, SESSIONS_CHUNK) != 0) {
+        /* The list stays as it is; the sessions read so far work. */
+        ea_session_lister_close(&app->lister);
+        ui_message(app, true, "out of memory: the session list is incomplete");
+    }
+    return app->lister != NULL;
+}
+
 void ui_new_session(ui_app *app)
 {
     for (size_t i = 0; i < app->n_slots; i++)
@@ -132,7 +279,7 @@ void ui_new_session(ui_app *app)
             ui_switch_session(app, i);
             return;
         }
-    ui_slot *s = slot_new(app, NULL, NULL);
+    ui_slot *s = slot_new(app, NULL);
     if (!s || slots_insert(app, 0, s) != 0) {
         free(s);
         ui_message(app, true, "out of memory");
@@ -181,12 +328,32 @@ static void split_ts(const char *ts, ui_turn_row *r)
     }
 }
 
+/* "images · gpt-image-2 · 1024x1024 · high · png · n=2": the request as it was sent, the
+ * values not sent (the API's defaults) left out. Sanitized: the log is a file anyone can edit. */
+static void describe_params(const ea_history_turn *t, char *out, size_t size)
+{
+    const char *parts[] = {t->api, t->model, t->size, t->quality, t->format};
+    ea_buf b;
+    ea_buf_init(&b, size - 1);
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        if (!parts[i] || !*parts[i])
+            continue;
+        if (b.len)
+            ea_buf_puts(&b, " · ");
+        ea_sanitize_append(&b, parts[i], strlen(parts[i]), 0);
+    }
+    if (t->count > 1)
+        ea_buf_printf(&b, " · n=%d", t->count);
+    snprintf(out, size, "%s", b.data ? b.data : "");
+    ea_buf_free(&b);
+}
+
 void ui_load_history(ui_app *app)
 {
     ui_slot *s = ui_current(app);
     rows_free(app);
     ui_dirty(app, EA_PANEL_HISTORY);
-    if (is_unsaved(s))
+    if (is_unsaved(s) || !s->dir)
         return;
     ea_history h = {0};
     ea_err err = {0};
@@ -207,13 +374,18 @@ void ui_load_history(ui_app *app)
         r->prompt = sanitized(t->prompt);
         r->revised = sanitized(t->has_result ? t->revised_prompt : NULL);
         r->cost_usd = t->has_result ? t->cost_usd : NAN;
+        r->ms_first_partial = t->has_result ? t->ms_first_partial : -1;
+        r->ms_total = t->has_result ? t->ms_total : -1;
+        r->parent = t->parent;
+        r->branched = t->branched;
+        describe_params(t, r->params, sizeof r->params);
         r->n_images = t->has_result ? t->n_images : 0;
         if (r->n_images)
             snprintf(r->image, sizeof r->image, "%s", t->images[0].path);
     }
     ea_history_free(&h);
     /* A session opened afresh shows its newest picture. */
-    for (size_t i = app->n_rows; i-- > 0 && !s->frame.path[0] && !s->frame.bytes && !s->turn;)
+    for (size_t i = app->n_rows; i-- > 0 && !s->frame.path && !s->frame.bytes && !s->turn;)
         if (app->rows[i].image[0]) {
             ui_show_turn_image(app, &app->rows[i]);
             break;
@@ -237,11 +409,11 @@ static void frame_set_file(ui_app *app, ui_frame *f, const char *dir, const char
 {
     frame_clear(f);
     f->serial = ++app->frame_serial;
-    snprintf(f->path, sizeof f->path, "%s/%s", dir, rel);
+    f->path = join(dir, rel);
     f->turn = turn;
     f->fresh = true;
     /* The header is enough for the description; the pixels are the graphics layer's job. */
-    FILE *in = fopen(f->path, "rb");
+    FILE *in = f->path ? fopen(f->path, "rb") : NULL;
     if (in) {
         unsigned char head[65536];
         size_t n = fread(head, 1, sizeof head, in);
@@ -259,6 +431,38 @@ void ui_show_turn_image(ui_app *app, const ui_turn_row *row)
     }
     frame_set_file(app, &s->frame, s->dir, row->image, row->turn);
     ui_dirty(app, EA_PANEL_PREVIEW);
+}
+
+/* ---- The clipboard -------------------------------------------------------------------------- */
+
+/* Terminals cap what OSC 52 may carry (xterm's default is about 100,000 bytes of base64);
+ * a whole 32,000-character prompt of four-byte characters fits in this. */
+#define CLIPBOARD_MAX_BYTES (256u * 1024)
+
+void ui_clipboard_copy(ui_app *app, const char *text)
+{
+    ea_buf *b = &app->clipboard;
+    b->len = 0;
+    /* ESC ] 52 ; c ; base64 BEL: "c" is the clipboard selection. Plain, never wrapped for
+     * tmux: tmux takes it itself (set-clipboard on) and hands it to the outer terminal. */
+    if (ea_buf_puts(b, "\033]52;c;") != 0 || ea_gfx_base64_append(b, text, strlen(text)) != 0 ||
+        ea_buf_putc(b, '\a') != 0) {
+        b->len = 0;
+        ui_message(app, true, "too long for the clipboard");
+        return;
+    }
+    ui_trace("clipboard bytes=%zu", strlen(text));
+    ui_message(app, false, "copied %zu characters to the clipboard (OSC 52; in tmux: set -g set-clipboard on)",
+               ea_text_chars(text, strlen(text)));
+}
+
+void ui_clipboard_flush(ui_app *app)
+{
+    if (!app->clipboard.len)
+        return;
+    if (!app->headless && ea_gfx_write_all(ui_term_out_fd(), app->clipboard.data, app->clipboard.len) != 0)
+        ui_message(app, true, "the terminal did not take the clipboard's text");
+    app->clipboard.len = 0;
 }
 
 /* ---- Requests ------------------------------------------------------------------------------- */
@@ -335,11 +539,11 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
     ea_sanitize_copy(msg, sizeof msg, o->message);
     s->turn_done = true;
     s->progress.phase = EA_PHASE_DONE;
-    s->result_error = o->exit_code != 0 && o->status != EA_AUDIT_CANCELLED;
-    char cost[32] = "";
+    bool failed = o->exit_code != 0 && o->status != EA_AUDIT_CANCELLED;
+    char cost[32] = "", result[600];
     if (!isnan(o->cost_usd))
         snprintf(cost, sizeof cost, ", $%.4f", o->cost_usd);
-    snprintf(s->result, sizeof s->result, "turn %d %s%s%s%s", o->turn,
+    snprintf(result, sizeof result, "turn %d %s%s%s%s", o->turn,
              ea_audit_status_name(o->status), cost, *msg ? ": " : "", msg);
     if (o->n_images == 0 && *o->partial_path)
         frame_set_file(app, &s->frame, o->session_dir, o->partial_path, o->turn);
@@ -347,10 +551,10 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
     if (is_current(s)) {
         ui_load_history(app);
         app->panels[EA_PANEL_HISTORY].sel = app->n_rows ? (int)app->n_rows - 1 : 0;
-        ui_message(app, s->result_error, "%s", s->result);
+        ui_message(app, failed, "%s", result);
     } else {
-        ui_message(app, s->result_error, "session %.64s: %s",
-                   *s->info.name ? s->info.name : s->info.id, s->result);
+        ui_message(app, failed, "session %.64s: %s",
+                   *s->info.name ? s->info.name : s->info.id, result);
     }
     ui_dirty_all(app);
 }
@@ -385,10 +589,10 @@ void ui_send(ui_app *app)
         if (is_unsaved(s)) {
             snprintf(s->info.id, sizeof s->info.id, "%s", ea_session_id(s->session));
             snprintf(s->info.created, sizeof s->info.created, "%s", ea_session_created(s->session));
-            snprintf(s->dir, sizeof s->dir, "%s", ea_session_dir(s->session));
+            s->dir = strdup(ea_session_dir(s->session));
         }
     }
-    ea_turn_spec spec = {&s->params, &app->backend, s->session, app->prices, 0};
+    ea_turn_spec spec = {&s->params, &app->backend, s->session, app->prices, s->from_turn};
     static const ea_turn_callbacks cb = {on_progress, on_partial, on_image, on_retry, on_done};
     s->turn = ea_turn_start(app->http, &spec, &cb, s, &err);
     if (!s->turn) {
@@ -396,17 +600,21 @@ void ui_send(ui_app *app)
         return;
     }
     s->turn_done = false;
+    int from = s->from_turn;
+    s->from_turn = 0; /* a branch is one send; the next goes on from the new turn */
     s->sending_turn = ea_audit_next_turn(ea_session_audit(s->session)) - 1;
     memset(&s->progress, 0, sizeof s->progress);
     s->progress.partials_expected = ea_params_partials(&s->params);
-    s->result[0] = '\0';
     frame_clear(&s->frame);
     refresh_totals(s);
     ui_editor_remember(app, app->edit.text);
     ui_editor_set_text(app, "");
     ui_load_history(app);
     app->panels[EA_PANEL_HISTORY].sel = app->n_rows ? (int)app->n_rows - 1 : 0;
-    ui_message(app, false, "turn %d sent%s", s->sending_turn,
+    char branch[32] = "";
+    if (from)
+        snprintf(branch, sizeof branch, " from turn %d", from);
+    ui_message(app, false, "turn %d sent%s%s", s->sending_turn, branch,
                app->backend.offline ? " to the offline backend" : "");
     ui_dirty_all(app);
 }
@@ -455,6 +663,9 @@ int ui_app_open(ui_app *app, const ea_ui_options *opt, char *why, size_t why_len
     ea_config_init(&app->cfg);
     ea_editbuf_init(&app->edit);
     ea_editbuf_init(&app->param_input);
+    ea_buf_init(&app->clipboard, CLIPBOARD_MAX_BYTES);
+    ea_editbuf_init(&app->search);
+    ea_editbuf_init(&app->ask_input);
     app->focus = EA_PANEL_EDITOR;
     app->relayout = true;
     app->params_stale = true;
@@ -470,7 +681,7 @@ int ui_app_open(ui_app *app, const ea_ui_options *opt, char *why, size_t why_len
         return -1;
     }
     if (app->n_slots == 0) {
-        ui_slot *s = slot_new(app, NULL, NULL);
+        ui_slot *s = slot_new(app, NULL);
         if (!s || slots_insert(app, 0, s) != 0) {
             snprintf(why, why_len, "out of memory");
             return -1;
@@ -493,6 +704,7 @@ void ui_app_close(ui_app *app)
 {
     /* ea_http_free cancels what still runs; each on_done writes its result record. */
     ea_http_free(&app->http);
+    ea_session_lister_close(&app->lister);
     for (size_t i = 0; i < app->n_slots; i++)
         slot_free(app->slots[i]);
     free(app->slots);
@@ -507,6 +719,10 @@ void ui_app_close(ui_app *app)
     free(app->draft);
     ea_editbuf_free(&app->edit);
     ea_editbuf_free(&app->param_input);
+    ea_buf_free(&app->clipboard);
+    ea_editbuf_free(&app->search);
+    ea_editbuf_free(&app->ask_input);
+    free(app->search_saved);
     ea_prices_free(&app->prices);
     ea_backend_close(&app->backend);
     ea_config_free(&app->cfg);

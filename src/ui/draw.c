@@ -44,6 +44,25 @@ int ui_puts(WINDOW *w, int y, int x, int max_cols, const char *s, attr_t attr)
     return ui_put(w, y, x, max_cols, s, strlen(s), attr);
 }
 
+bool ui_line_edit_key(ea_editbuf *e, ea_key k)
+{
+    char u[5];
+    switch (k) {
+    case EA_KEY_BACKSPACE: ea_editbuf_delete_back(e); return true;
+    case EA_KEY_DELETE: ea_editbuf_delete_forward(e); return true;
+    case EA_KEY_LEFT: ea_editbuf_left(e); return true;
+    case EA_KEY_RIGHT: ea_editbuf_right(e); return true;
+    case EA_KEY_HOME: case EA_CTRL('a'): ea_editbuf_bol(e); return true;
+    case EA_KEY_END: case EA_CTRL('e'): ea_editbuf_eol(e); return true;
+    case EA_CTRL('u'): ea_editbuf_kill_bol(e); return true;
+    default:
+        if (!ea_key_utf8(k, u))
+            return false;
+        ea_editbuf_insert(e, u, strlen(u));
+        return true;
+    }
+}
+
 void ui_fill(WINDOW *w, int y, int x, int cols, attr_t attr)
 {
     wattrset(w, attr);

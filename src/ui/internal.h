@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "easel/backend.h"
+#include "easel/buf.h"
 #include "easel/config.h"
 #include "easel/editbuf.h"
 #include "easel/http.h"
@@ -25,6 +26,7 @@
 typedef struct ui_app ui_app;
 typedef struct ui_panel ui_panel;
 typedef struct ui_picture ui_picture;
+typedef void (*ui_ask_done)(ui_app *app, const char *answer);
 
 /* ---- Themes (theme.c) --------------------------------------------------------------------- */
 
@@ -93,7 +95,7 @@ size_t ui_blob_size(const ui_blob *b);
 typedef struct ui_frame {
     unsigned long serial; /* new for every frame (0: none), so the picture knows it changed */
     ui_blob *bytes;
-    char path[4200];   /* a saved image, or "" */
+    char *path;        /* a saved image (owned), or NULL */
     int index, total;  /* partial frame k of N; index 0 is a final image */
     int turn;
     int w, h;
@@ -110,24 +112,27 @@ typedef struct ui_turn_row {
     char *prompt;
     char *revised;     /* "" when none */
     double cost_usd;   /* NAN: unknown */
+    long ms_first_partial, ms_total; /* -1: unknown */
+    char params[160];  /* the request as sent: "images · gpt-image-2 · 1024x1024 · high" */
+    int parent;        /* the turn it went on from (0: none) */
+    bool branched;     /* ...named by a branch (--from) */
     size_t n_images;
     char image[64];    /* the first image, relative to the session dir, or "" */
 } ui_turn_row;
 
-/* A session as the workbench holds it. */
+/* A session as the workbench holds it. Ten thousand of them are held at start, so a slot
+ * keeps no path buffers of its own: the folder and the preview's file are allocated. */
 typedef struct ui_slot {
     ui_app *app;
     ea_session_info info;   /* id "" until the session exists on disk (created on first send) */
-    char last_activity[32];
-    char dir[4200];
+    char *dir;              /* owned; NULL until the session exists on disk */
     ea_session *session;    /* open to write while current or generating, else NULL */
     ea_turn *turn;          /* the running request, or NULL */
     bool turn_done;         /* on_done ran: the loop frees the turn */
     ea_params params;       /* the running request's parameters (the turn borrows them) */
     ea_turn_progress progress;
     int sending_turn;
-    char result[600];       /* how the last request ended, for the status bar */
-    bool result_error;
+    int from_turn;          /* the next send branches from this turn (0: from the newest) */
     ui_frame frame;
 } ui_slot;
 
@@ -151,6 +156,10 @@ struct ui_app {
 
     ui_slot **slots;        /* newest first */
     size_t n_slots, cur;
+    /* The sessions not read yet: the first screenful is read before the first frame, the
+     * rest between keys (ui_sessions_load_more), so start-up does not grow with them. */
+    ea_session_lister *lister;
+    char sessions_root[4096];
 
     /* The parameter panel: one value a parameter (NULL: the default), resolved live. */
     char *values[UI_MAX_PARAMS];
@@ -169,6 +178,19 @@ struct ui_app {
     size_t n_prompts, prompt_pos;
     char *draft;            /* the text being typed when recall began */
     int edit_width;         /* the editor's text columns, for Up and Down */
+    bool searching;         /* C-r: the keys go to the search until Enter or Esc */
+    ea_editbuf search;      /* what is searched for */
+    size_t search_hit;      /* the prompt shown (an index into prompts); n_prompts: none */
+    char *search_saved;     /* the text before the search, back on Esc */
+    bool pasting;           /* between the terminal's paste start and end */
+
+    /* A question on the status bar (a session's new name): keys go to its line until Enter
+     * (done runs with the answer) or Esc. */
+    ui_ask_done ask_done;
+    char ask_label[128];
+    ea_editbuf ask_input;
+    size_t ask_slot;        /* the session asked about */
+    bool trash_armed;       /* d was pressed once on ask_slot: d again moves it to the trash */
 
     /* The current session's turns, for the history panel. */
     ui_turn_row *rows;
@@ -177,6 +199,8 @@ struct ui_app {
     bool help_open;
     int help_top;
     WINDOW *help_win;
+
+    ea_buf clipboard;       /* an OSC 52 sequence to write after the next doupdate() */
 
     char message[600];      /* the status bar's message */
     bool message_error;
@@ -202,6 +226,11 @@ void ui_app_close(ui_app *app);
 ui_slot *ui_current(ui_app *app);
 void ui_switch_session(ui_app *app, size_t index);
 void ui_new_session(ui_app *app);
+/* Renaming (a question on the status bar) and moving to $XDG_DATA_HOME/easel/trash. */
+void ui_session_rename(ui_app *app, size_t index);
+void ui_session_trash(ui_app *app, size_t index);
+/* Reads a few more sessions into the list; false when they are all in. */
+bool ui_sessions_load_more(ui_app *app);
 void ui_load_history(ui_app *app);
 void ui_send(ui_app *app);
 void ui_cancel(ui_app *app);
@@ -209,9 +238,17 @@ void ui_cancel(ui_app *app);
 void ui_reap_turns(ui_app *app);
 int ui_running(const ui_app *app); /* requests still going, all sessions */
 void ui_show_turn_image(ui_app *app, const ui_turn_row *row);
+/* The system clipboard, through the terminal (OSC 52), so a copy works over SSH: the
+ * sequence goes out raw after the next doupdate(), as pictures do. */
+void ui_clipboard_copy(ui_app *app, const char *text);
+void ui_clipboard_flush(ui_app *app);
 void ui_message(ui_app *app, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ui_dirty(ui_app *app, enum ea_panel_id id);
 void ui_dirty_all(ui_app *app);
+
+/* panel_status.c: the question line. */
+void ui_ask(ui_app *app, const char *label, const char *initial, ui_ask_done done);
+void ui_ask_key(ui_app *app, ea_key k);
 
 /* panel_params.c */
 void ui_params_refresh(ui_app *app);
@@ -228,6 +265,11 @@ void ui_editor_remember(ui_app *app, const char *prompt);
  * with the exit status once the child is gone. */
 void ui_editor_external(ui_app *app);
 void ui_editor_external_done(ui_app *app, int status);
+/* C-r: begins the reverse search; then every key goes to ui_editor_search_key. */
+void ui_editor_search_begin(ui_app *app);
+void ui_editor_search_key(ui_app *app, ea_key k);
+/* A key between paste start and end: text, with Enter a newline. */
+void ui_editor_paste_key(ui_app *app, ea_key k);
 
 /* help.c */
 void ui_help_draw(ui_app *app);
@@ -237,6 +279,9 @@ bool ui_help_action(ui_app *app, enum ea_action a);
 int ui_put(WINDOW *w, int y, int x, int max_cols, const char *utf8, size_t n, attr_t attr);
 int ui_puts(WINDOW *w, int y, int x, int max_cols, const char *utf8, attr_t attr);
 void ui_fill(WINDOW *w, int y, int x, int cols, attr_t attr);
+/* The keys of a one-line input (a parameter's value, a question on the status bar): motion,
+ * deletion and text. False for any other key. */
+bool ui_line_edit_key(ea_editbuf *e, ea_key k);
 void ui_box(ui_app *app, ui_panel *p, const char *title);
 /* Rows of the panel inside its border. */
 int ui_inner_h(const ui_panel *p);

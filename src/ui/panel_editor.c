@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "easel/buf.h"
+#include "easel/history.h"
 #include "easel/sanitize.h"
 #include "internal.h"
 
@@ -119,6 +120,7 @@ static bool editor_action(ui_app *app, ui_panel *p, enum ea_action a)
     case EA_ACT_KILL_WORD: ea_editbuf_kill_word_back(e); break;
     case EA_ACT_YANK: ea_editbuf_yank(e); break;
     case EA_ACT_EXTERNAL_EDITOR: ui_editor_external(app); return true;
+    case EA_ACT_SEARCH_PROMPTS: ui_editor_search_begin(app); return true;
     default: return false;
     }
     if (e->len != before)
@@ -137,6 +139,95 @@ static bool editor_text(ui_app *app, ui_panel *p, const char *utf8, size_t n)
     app->params_stale = true;
     p->dirty = true;
     return true;
+}
+
+/* ---- C-r: reverse search through the prompts sent before ------------------------------ */
+
+/* The newest prompt at or before `from` that holds the search text (ASCII case ignored, as
+ * `easel log --grep` does); the editor shows it with the cursor on the match. */
+static void search_from(ui_app *app, size_t from)
+{
+    const char *needle = app->search.text;
+    size_t at = 0;
+    app->search_hit = app->n_prompts;
+    for (size_t i = from + 1; i-- > 0 && app->n_prompts;)
+        if (i < app->n_prompts && ea_history_find(app->prompts[i], needle, &at)) {
+            app->search_hit = i;
+            ui_editor_set_text(app, app->prompts[i]);
+            app->edit.cursor = at;
+            break;
+        }
+    bool found = app->search_hit < app->n_prompts;
+    ui_message(app, !found, "reverse search: %s%s (C-r older, Enter takes it, Esc leaves it)",
+               needle, found ? "" : " (no match)");
+}
+
+static void search_end(ui_app *app, bool keep)
+{
+    if (!keep)
+        ui_editor_set_text(app, app->search_saved ? app->search_saved : "");
+    free(app->search_saved);
+    app->search_saved = NULL;
+    app->searching = false;
+    app->prompt_pos = app->n_prompts;
+    ui_message(app, false, "%s", keep ? "" : "search left: the prompt is as it was");
+}
+
+void ui_editor_search_begin(ui_app *app)
+{
+    if (app->n_prompts == 0) {
+        ui_message(app, false, "no prompts sent yet to search");
+        return;
+    }
+    free(app->search_saved);
+    app->search_saved = strdup(app->edit.text);
+    ea_editbuf_set(&app->search, "", 0);
+    app->searching = true;
+    search_from(app, app->n_prompts - 1);
+}
+
+void ui_editor_search_key(ui_app *app, ea_key k)
+{
+    char u[5];
+    if (k == EA_CTRL('r')) {
+        if (app->search_hit > 0 && app->search_hit < app->n_prompts)
+            search_from(app, app->search_hit - 1);
+    } else if (k == EA_KEY_BACKSPACE) {
+        ea_editbuf_delete_back(&app->search);
+        search_from(app, app->n_prompts - 1);
+    } else if (ea_key_utf8(k, u)) {
+        ea_editbuf_insert(&app->search, u, strlen(u));
+        search_from(app, app->n_prompts - 1);
+    } else if (k == EA_KEY_ESC || k == EA_CTRL('g')) {
+        search_end(app, false);
+    } else {
+        /* As in readline: any other key takes the prompt found, and Enter only that. */
+        search_end(app, app->search_hit < app->n_prompts);
+        if (k != EA_KEY_ENTER)
+            ui_dispatch_key(app, k);
+    }
+    ui_dirty(app, EA_PANEL_EDITOR);
+}
+
+/* ---- Bracketed paste --------------------------------------------------------------------- */
+
+void ui_editor_paste_key(ui_app *app, ea_key k)
+{
+    char u[5];
+    const char *text = k == EA_KEY_ENTER ? "\n" : k == EA_KEY_TAB ? " " : ea_key_utf8(k, u) ? u : NULL;
+    if (!text)
+        return; /* a control character pasted: dropped, as a prompt cannot hold one */
+    if (app->param_editing) {
+        /* A parameter's value is one line. */
+        if (k != EA_KEY_ENTER)
+            ui_params_edit_key(app, k);
+        return;
+    }
+    if (app->focus != EA_PANEL_EDITOR) {
+        app->focus = EA_PANEL_EDITOR;
+        ui_dirty_all(app);
+    }
+    editor_text(app, &app->panels[EA_PANEL_EDITOR], text, strlen(text));
 }
 
 /* ---- C-x C-e: the user's own editor on a temp file -------------------------------------- */

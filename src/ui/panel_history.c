@@ -1,12 +1,16 @@
-/* panel_history: the current session's turns, oldest first: time, status, cost, the prompt
- * and the revised prompt the model's rewriter made of it (all sanitized when loaded). */
+/* panel_history: the current session's turns, oldest first: time, status, cost and timings,
+ * the parameters as sent, the prompt, and the revised prompt the model's rewriter made of it
+ * with the words it added and dropped marked (all sanitized when loaded). From here a turn's
+ * image opens in the preview, its prompts go to the editor or the clipboard, and the next
+ * send can branch from it. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "easel/worddiff.h"
 #include "internal.h"
 
-#define ROWS_PER_TURN 3
+#define ROWS_PER_TURN 4
 
 static attr_t status_attr(ui_app *app, const char *status)
 {
@@ -17,45 +21,121 @@ static attr_t status_attr(ui_app *app, const char *status)
     return app->theme.attr[UI_ERROR];
 }
 
+/* " · 4.2 s (first frame 1.3 s)": how long the turn took, when the log knows. */
+static void describe_timings(const ui_turn_row *r, char *out, size_t size)
+{
+    *out = '\0';
+    if (r->ms_total < 0)
+        return;
+    int n = snprintf(out, size, " · %.1f s", r->ms_total / 1000.0);
+    if (r->ms_first_partial >= 0 && n > 0 && (size_t)n < size)
+        snprintf(out + n, size - (size_t)n, " (first frame %.1f s)", r->ms_first_partial / 1000.0);
+}
+
+/* The revised prompt as a word diff against the prompt: added words stand out, dropped ones
+ * are struck through in brackets (they are not in the revised text, and a monochrome
+ * terminal must still tell them apart). Returns the columns used. */
+static int put_revised(ui_app *app, WINDOW *w, int y, int x, int cols, const ui_turn_row *r,
+                       attr_t base)
+{
+    ea_worddiff d;
+    if (ea_worddiff_compute(r->prompt, strlen(r->prompt), r->revised, strlen(r->revised), 0, &d) != 0)
+        return ui_puts(w, y, x, cols, r->revised, base); /* out of memory: plain */
+    int used = 0;
+    for (size_t i = 0; i < d.count && used < cols; i++) {
+        const ea_wd_span *s = &d.spans[i];
+        attr_t a = base;
+        if (s->op == EA_WD_ADDED)
+            a = app->theme.attr[UI_OK] | A_BOLD | A_UNDERLINE;
+        else if (s->op == EA_WD_DROPPED)
+            a = app->theme.attr[UI_ERROR] | A_DIM;
+        if (s->op == EA_WD_DROPPED)
+            used += ui_puts(w, y, x + used, cols - used, "[-", a);
+        used += ui_put(w, y, x + used, cols - used, s->text, s->len, a);
+        if (s->op == EA_WD_DROPPED)
+            used += ui_puts(w, y, x + used, cols - used, "-]", a);
+        used += ui_put(w, y, x + used, cols - used, s->space, s->space_len, base);
+    }
+    ea_worddiff_free(&d);
+    return used;
+}
+
+static void draw_turn(ui_app *app, ui_panel *p, const ui_turn_row *r, int y, bool sel)
+{
+    WINDOW *w = p->win;
+    int inner = ui_inner_w(p), last = ui_inner_h(p);
+    bool focus = app->focus == EA_PANEL_HISTORY;
+    attr_t a = sel && focus ? app->theme.attr[UI_SELECTED] : app->theme.attr[UI_NORMAL];
+    for (int k = 0; k < ROWS_PER_TURN && y + k <= last; k++)
+        ui_fill(w, y + k, 1, inner, a);
+
+    char head[200], cost[24] = "", times[64], from[24] = "";
+    if (!isnan(r->cost_usd))
+        snprintf(cost, sizeof cost, " $%.4f", r->cost_usd);
+    describe_timings(r, times, sizeof times);
+    if (r->branched)
+        snprintf(from, sizeof from, " from #%d", r->parent);
+    snprintf(head, sizeof head, "%s#%d%s %s ", sel ? "▶" : " ", r->turn, from, r->time);
+    int x = 1 + ui_puts(w, y, 1, inner, head, a | A_BOLD);
+    x += ui_puts(w, y, x, inner - x + 1, r->status, sel && focus ? a : status_attr(app, r->status));
+    snprintf(head, sizeof head, "%s · %zu image%s%s", cost, r->n_images, r->n_images == 1 ? "" : "s", times);
+    ui_puts(w, y, x, inner - x + 1, head, a);
+
+    static const char *const labels[] = {"params: ", "prompt: ", "revised: "};
+    for (int k = 0; k < 3 && y + 1 + k <= last; k++) {
+        int lx = 3 + ui_puts(w, y + 1 + k, 3, inner - 2, labels[k], a | A_DIM);
+        int room = inner - lx + 1;
+        if (k == 0)
+            ui_puts(w, y + 1, lx, room, *r->params ? r->params : "-", a | A_DIM);
+        else if (k == 1)
+            ui_puts(w, y + 2, lx, room, r->prompt, a);
+        else if (*r->revised)
+            put_revised(app, w, y + 3, lx, room, r, a);
+        else
+            ui_puts(w, y + 3, lx, room, "-", a);
+    }
+}
+
 static void history_draw(ui_app *app, ui_panel *p)
 {
     char title[64];
     snprintf(title, sizeof title, "History (%zu)", app->n_rows);
     ui_box(app, p, title);
-    int inner = ui_inner_w(p), rows = ui_inner_h(p) / ROWS_PER_TURN;
+    int rows = ui_inner_h(p) / ROWS_PER_TURN;
     if (rows < 1)
         rows = 1;
     if (app->n_rows == 0) {
-        ui_puts(p->win, 1, 2, inner - 1, "no turns yet: type a prompt below and press Enter",
+        ui_puts(p->win, 1, 2, ui_inner_w(p) - 1, "no turns yet: type a prompt below and press Enter",
                 app->theme.attr[UI_DIM]);
         return;
     }
     ui_list_clamp(p, (int)app->n_rows, rows);
-    for (int i = 0; i < rows && p->top + i < (int)app->n_rows; i++) {
-        const ui_turn_row *r = &app->rows[p->top + i];
-        bool sel = p->top + i == p->sel;
-        bool focus = app->focus == EA_PANEL_HISTORY;
-        attr_t a = sel && focus ? app->theme.attr[UI_SELECTED] : app->theme.attr[UI_NORMAL];
-        int y = 1 + i * ROWS_PER_TURN;
-        for (int k = 0; k < ROWS_PER_TURN && y + k <= ui_inner_h(p); k++)
-            ui_fill(p->win, y + k, 1, inner, a);
-        char head[160], cost[24] = "";
-        if (!isnan(r->cost_usd))
-            snprintf(cost, sizeof cost, "$%.4f", r->cost_usd);
-        snprintf(head, sizeof head, "%s#%d %s ", sel ? "▶" : " ", r->turn, r->time);
-        int x = 1 + ui_puts(p->win, y, 1, inner, head, a | A_BOLD);
-        x += ui_puts(p->win, y, x, inner - x + 1, r->status, sel && focus ? a : status_attr(app, r->status));
-        snprintf(head, sizeof head, " %s %zu image%s", cost, r->n_images, r->n_images == 1 ? "" : "s");
-        ui_puts(p->win, y, x, inner - x + 1, head, a);
-        if (y + 1 <= ui_inner_h(p)) {
-            int k = ui_puts(p->win, y + 1, 3, inner - 2, "prompt: ", a | A_DIM);
-            ui_puts(p->win, y + 1, 3 + k, inner - 2 - k, r->prompt, a);
-        }
-        if (y + 2 <= ui_inner_h(p)) {
-            int k = ui_puts(p->win, y + 2, 3, inner - 2, "revised: ", a | A_DIM);
-            ui_puts(p->win, y + 2, 3 + k, inner - 2 - k, *r->revised ? r->revised : "-", a);
-        }
+    for (int i = 0; i < rows && p->top + i < (int)app->n_rows; i++)
+        draw_turn(app, p, &app->rows[p->top + i], 1 + i * ROWS_PER_TURN, p->top + i == p->sel);
+}
+
+/* The editor gets a turn's text, and the focus with it. */
+static void to_editor(ui_app *app, const char *text)
+{
+    ui_editor_set_text(app, text);
+    app->focus = EA_PANEL_EDITOR;
+    ui_dirty_all(app);
+}
+
+static void branch(ui_app *app, const ui_turn_row *r)
+{
+    ui_slot *s = ui_current(app);
+    if (s->from_turn == r->turn) {
+        s->from_turn = 0;
+        ui_message(app, false, "the next prompt goes on from the newest turn");
+    } else if (strcmp(r->status, "completed") != 0) {
+        ui_message(app, true, "turn %d is %s: only a completed turn can be branched from", r->turn, r->status);
+        return;
+    } else {
+        s->from_turn = r->turn;
+        ui_message(app, false, "the next prompt branches from turn %d (b again cancels)", r->turn);
     }
+    ui_dirty(app, EA_PANEL_STATUS);
 }
 
 static bool history_action(ui_app *app, ui_panel *p, enum ea_action a)
@@ -67,25 +147,19 @@ static bool history_action(ui_app *app, ui_panel *p, enum ea_action a)
         return false;
     const ui_turn_row *r = &app->rows[p->sel];
     switch (a) {
-    case EA_ACT_HISTORY_OPEN:
-        ui_show_turn_image(app, r);
-        return true;
-    case EA_ACT_HISTORY_REUSE:
-        ui_editor_set_text(app, r->prompt);
-        app->focus = EA_PANEL_EDITOR;
-        ui_dirty_all(app);
-        return true;
+    case EA_ACT_HISTORY_OPEN: ui_show_turn_image(app, r); return true;
+    case EA_ACT_HISTORY_REUSE: to_editor(app, r->prompt); return true;
     case EA_ACT_HISTORY_REVISED:
-        if (!*r->revised) {
+    case EA_ACT_HISTORY_COPY:
+        if (!*r->revised)
             ui_message(app, false, "turn %d has no revised prompt", r->turn);
-            return true;
-        }
-        ui_editor_set_text(app, r->revised);
-        app->focus = EA_PANEL_EDITOR;
-        ui_dirty_all(app);
+        else if (a == EA_ACT_HISTORY_REVISED)
+            to_editor(app, r->revised);
+        else
+            ui_clipboard_copy(app, r->revised);
         return true;
-    default:
-        return false;
+    case EA_ACT_HISTORY_BRANCH: branch(app, r); return true;
+    default: return false;
     }
 }
 

@@ -269,20 +269,8 @@ bool ui_params_edit_key(ui_app *app, ea_key k)
     } else if (k == EA_KEY_ESC) {
         app->param_editing = false;
         ui_message(app, false, "left unchanged");
-    } else if (k == EA_KEY_BACKSPACE) {
-        ea_editbuf_delete_back(e);
-    } else if (k == EA_KEY_LEFT) {
-        ea_editbuf_left(e);
-    } else if (k == EA_KEY_RIGHT) {
-        ea_editbuf_right(e);
-    } else if (k == EA_CTRL('u')) {
-        ea_editbuf_kill_bol(e);
-    } else if (ea_key_is_text(k)) {
-        char u[8];
-        ea_key_name(k, u, sizeof u); /* a text key's name is its UTF-8 */
-        if (k == ' ')
-            strcpy(u, " ");
-        ea_editbuf_insert(e, u, strlen(u));
+    } else {
+        ui_line_edit_key(e, k);
     }
     p->dirty = true;
     return true;

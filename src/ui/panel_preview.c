@@ -29,7 +29,7 @@ static void preview_draw(ui_app *app, ui_panel *p)
     int inner = ui_inner_w(p), h = ui_inner_h(p);
     if (h < 1)
         return;
-    if (!f->bytes && !f->path[0]) {
+    if (!f->bytes && !f->path) {
         ui_picture_hide(app);
         const char *text = s->turn ? "waiting for the first frame..." : "no picture yet";
         ui_puts(p->win, 1 + h / 2, 2, inner - 1, text, app->theme.attr[UI_DIM]);
@@ -46,7 +46,7 @@ static void preview_draw(ui_app *app, ui_panel *p)
     const char *why = ui_picture_error(app);
     if (*why && y <= h)
         ui_puts(p->win, y++, 2, inner - 1, why, app->theme.attr[UI_ERROR]);
-    if (f->path[0] && y <= h)
+    if (f->path && y <= h)
         ui_puts(p->win, y++, 2, inner - 1, f->path, app->theme.attr[UI_DIM]);
 }
 

@@ -9,7 +9,13 @@
 
 static void sessions_draw(ui_app *app, ui_panel *p)
 {
-    ui_box(app, p, "Sessions");
+    char title[64];
+    if (app->lister) /* the rest are being read between keys */
+        snprintf(title, sizeof title, "Sessions (%zu of %zu)", app->n_slots,
+                 app->n_slots + ea_session_lister_left(app->lister));
+    else
+        snprintf(title, sizeof title, "Sessions (%zu)", app->n_slots);
+    ui_box(app, p, title);
     int inner = ui_inner_w(p), rows = ui_inner_h(p) / ROWS_PER_SESSION;
     ui_list_clamp(p, (int)app->n_slots, rows);
     for (int i = 0; i < rows && p->top + i < (int)app->n_slots; i++) {
@@ -46,6 +52,16 @@ static bool sessions_action(ui_app *app, ui_panel *p, enum ea_action a)
     int page = ui_inner_h(p) / ROWS_PER_SESSION;
     if (ui_list_action(p, a, (int)app->n_slots, page))
         return true;
+    if (a != EA_ACT_SESSION_TRASH)
+        app->trash_armed = false;
+    if (a == EA_ACT_SESSION_RENAME) {
+        ui_session_rename(app, (size_t)p->sel);
+        return true;
+    }
+    if (a == EA_ACT_SESSION_TRASH) {
+        ui_session_trash(app, (size_t)p->sel);
+        return true;
+    }
     if (a == EA_ACT_SESSION_OPEN) {
         ui_switch_session(app, (size_t)p->sel);
         app->focus = EA_PANEL_EDITOR;

@@ -18,12 +18,21 @@ static void status_draw(ui_app *app, ui_panel *p)
     ui_slot *s = ui_current(app);
     attr_t base = app->theme.attr[UI_STATUS];
     ui_fill(w, 0, 0, cols, base);
+    if (app->ask_done) {
+        /* The question and its answer so far, the cursor a reverse cell after it. */
+        int x = ui_puts(w, 0, 1, cols - 1, app->ask_label, base | A_BOLD);
+        x += 1 + ui_put(w, 0, x + 2, cols - x - 3, app->ask_input.text, app->ask_input.len, base);
+        ui_puts(w, 0, x + 1, 1, " ", base | A_REVERSE);
+        return;
+    }
     char left[200] = "";
     if (s->turn && !s->turn_done) {
         const ea_turn_progress *g = &s->progress;
         snprintf(left, sizeof left, " %s %.1fs │ partial %d/%d │ %.1f kB ", phase_name(g->phase),
                  g->ms_elapsed / 1000.0, g->partials, g->partials_expected, g->bytes / 1e3);
     }
+    if (s->from_turn && !s->turn)
+        snprintf(left + strlen(left), sizeof left - strlen(left), " from turn %d │", s->from_turn);
     int others = ui_running(app) - (s->turn != NULL);
     if (others > 0)
         snprintf(left + strlen(left), sizeof left - strlen(left), " +%d generating │", others);
@@ -38,6 +47,28 @@ static void status_draw(ui_app *app, ui_panel *p)
     int hw = (int)strlen(hint);
     if (cols - x > hw + 20)
         ui_puts(w, 0, cols - hw, hw, hint, app->theme.attr[UI_KEY] | A_REVERSE);
+}
+
+void ui_ask(ui_app *app, const char *label, const char *initial, ui_ask_done done)
+{
+    snprintf(app->ask_label, sizeof app->ask_label, "%s", label);
+    ea_editbuf_set(&app->ask_input, initial, strlen(initial));
+    app->ask_done = done;
+    ui_dirty(app, EA_PANEL_STATUS);
+}
+
+void ui_ask_key(ui_app *app, ea_key k)
+{
+    ui_ask_done done = app->ask_done;
+    if (k == EA_KEY_ENTER || k == EA_KEY_ESC) {
+        app->ask_done = NULL;
+        ui_message(app, false, "%s", k == EA_KEY_ESC ? "left unchanged" : "");
+        if (k == EA_KEY_ENTER)
+            done(app, app->ask_input.text);
+    } else {
+        ui_line_edit_key(&app->ask_input, k);
+    }
+    ui_dirty(app, EA_PANEL_STATUS);
 }
 
 const ui_panel_ops ui_status_ops = {

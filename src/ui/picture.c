@@ -329,7 +329,7 @@ void ui_picture_invalidate(ui_app *app)
 bool ui_picture_show(ui_app *app, const ui_frame *f, int row, int col, int rows, int cols)
 {
     ui_picture *pic = app->picture;
-    if (!usable(pic) || rows < 2 || cols < 4 || (!f->bytes && !f->path[0])) {
+    if (!usable(pic) || rows < 2 || cols < 4 || (!f->bytes && !f->path)) {
         ui_picture_hide(app);
         return false;
     }
@@ -350,7 +350,7 @@ bool ui_picture_show(ui_app *app, const ui_frame *f, int row, int col, int rows,
     job_clear(&pic->want);
     pic->want = key;
     pic->want.bytes = ui_blob_ref(f->bytes);
-    snprintf(pic->want.path, sizeof pic->want.path, "%s", f->path);
+    snprintf(pic->want.path, sizeof pic->want.path, "%s", f->path ? f->path : "");
     pic->frame_w = f->w, pic->frame_h = f->h;
     pic->error[0] = '\0';
     submit(pic);

@@ -207,7 +207,10 @@ void ui_render(ui_app *app)
             app->key_due_ms = 0;
         }
     }
-    ui_picture_flush(app); /* after doupdate(), never before: see picture.c */
+    /* Raw sequences after doupdate(), never before (see picture.c): curses' output would
+     * otherwise land in the middle of them. */
+    ui_clipboard_flush(app);
+    ui_picture_flush(app);
 }
 
 /* ---- Keys and actions -------------------------------------------------------------------- */
@@ -284,6 +287,22 @@ static bool global_action(ui_app *app, enum ea_action a)
 
 void ui_dispatch_key(ui_app *app, ea_key k)
 {
+    if (k == EA_KEY_PASTE_START || k == EA_KEY_PASTE_END) {
+        app->pasting = k == EA_KEY_PASTE_START;
+        return;
+    }
+    if (app->pasting) {
+        ui_editor_paste_key(app, k);
+        return;
+    }
+    if (app->ask_done) {
+        ui_ask_key(app, k);
+        return;
+    }
+    if (app->searching) {
+        ui_editor_search_key(app, k);
+        return;
+    }
     if (app->param_editing) {
         ui_params_edit_key(app, k);
         return;
@@ -309,12 +328,8 @@ void ui_dispatch_key(ui_app *app, ea_key k)
     app->n_pending = 0;
     /* In the editor a key that types a character is typed, before any wider binding. */
     const ea_action_desc *d = a > 0 ? ea_action_get((enum ea_action)a) : NULL;
-    if (n == 1 && p->ops->text && ea_key_is_text(k) && (!d || d->scope != scope)) {
-        char u[8];
-        if (k == ' ')
-            strcpy(u, " ");
-        else
-            ea_key_name(k, u, sizeof u);
+    char u[5];
+    if (n == 1 && p->ops->text && ea_key_utf8(k, u) && (!d || d->scope != scope)) {
         p->ops->text(app, p, u, strlen(u));
         return;
     }
@@ -358,7 +373,8 @@ static int script_step(ui_app *app, script_state *st)
     }
     if (st->waiting_idle) {
         /* Idle includes the picture: nothing decoding, nothing waiting to be drawn. */
-        bool busy = ui_running(app) > 0 || app->child_pid || !ui_picture_settled(app);
+        bool busy = ui_running(app) > 0 || app->child_pid || app->lister ||
+                    !ui_picture_settled(app);
         if (busy && now < st->idle_deadline)
             return 50;
         if (busy) {
@@ -452,6 +468,8 @@ static int loop(ui_app *app, script_state *script)
         if (app->quitting && ui_running(app) == 0)
             break;
         int timeout = ui_running(app) > 0 ? TICK_MS : -1;
+        if (app->lister)
+            timeout = 0; /* sessions still to read: a chunk after each look at the keys */
         if (script && !app->quitting) {
             int t = script_step(app, script);
             timeout = timeout < 0 || t < timeout ? t : timeout;
@@ -497,6 +515,7 @@ static int loop(ui_app *app, script_state *script)
         if (spent > SLOW_MS)
             ui_trace("slow transfers_ms=%.1f", spent); /* where a late key's time went */
         ui_reap_turns(app);
+        ui_sessions_load_more(app);
         if (ui_running(app) > 0)
             ui_dirty(app, EA_PANEL_STATUS); /* the elapsed time */
     }
@@ -559,7 +578,8 @@ int ea_ui_run(const ea_ui_options *opt)
         goto done;
     }
     ui_picture_set_output(&app, ui_term_out_fd());
-    ui_trace("start protocol=%s sessions=%zu", ui_picture_protocol(&app), app.n_slots);
+    ui_trace("start protocol=%s sessions=%zu", ui_picture_protocol(&app),
+             app.n_slots + (app.lister ? ea_session_lister_left(app.lister) : 0));
     rc = loop(&app, app.script ? &script : NULL);
     ui_picture_close(&app);
     ui_term_stop();

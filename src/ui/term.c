@@ -37,21 +37,42 @@ static void fatal_signal(int sig)
     raise(sig);
 }
 
+/* Bracketed paste (xterm's mode 2004): the terminal marks pasted text, so a pasted newline
+ * goes into the prompt instead of sending it. Off again on every way out, the fatal one
+ * included (restore_seq), and while the external editor has the terminal. */
+#define PASTE_ON "\033[?2004h"
+#define PASTE_OFF "\033[?2004l"
+/* Curses key codes for the paste marks, which no terminfo entry names (define_key). */
+#define CURSES_PASTE_START (KEY_MAX + 1)
+#define CURSES_PASTE_END (KEY_MAX + 2)
+
+static void paste_mode(bool on)
+{
+    if (script_out) /* no terminal */
+        return;
+    fputs(on ? PASTE_ON : PASTE_OFF, stdout);
+    fflush(stdout);
+}
+
 static void at_exit(void)
 {
     ui_term_stop();
 }
 
+static void add_restore(const char *s)
+{
+    size_t n = strlen(s);
+    if (restore_len + n < sizeof restore_seq) {
+        memcpy(restore_seq + restore_len, s, n);
+        restore_len += n;
+    }
+}
+
 static void add_cap(const char *name)
 {
     char *s = tigetstr(name);
-    if (s && s != (char *)-1) {
-        size_t n = strlen(s);
-        if (restore_len + n < sizeof restore_seq) {
-            memcpy(restore_seq + restore_len, s, n);
-            restore_len += n;
-        }
-    }
+    if (s && s != (char *)-1)
+        add_restore(s);
 }
 
 int ui_term_out_fd(void)
@@ -97,6 +118,7 @@ int ui_term_start(bool script, int cols, int rows, char *why, size_t why_len)
         add_cap("sgr0");
         add_cap("cnorm");
         add_cap("rmcup");
+        add_restore(PASTE_OFF);
     }
     static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
     struct sigaction sa = {0};
@@ -111,9 +133,12 @@ int ui_term_start(bool script, int cols, int rows, char *why, size_t why_len)
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE);
     set_escdelay(25);
+    define_key("\033[200~", CURSES_PASTE_START);
+    define_key("\033[201~", CURSES_PASTE_END);
     if (script)
         resize_term(rows, cols);
     curs_set(0);
+    paste_mode(true);
     return 0;
 }
 
@@ -122,6 +147,7 @@ void ui_term_stop(void)
     if (!active)
         return;
     active = false;
+    paste_mode(false);
     endwin();
     if (screen) {
         delscreen(screen);
@@ -137,11 +163,13 @@ void ui_term_stop(void)
 void ui_term_suspend(void)
 {
     def_prog_mode();
+    paste_mode(false);
     endwin();
 }
 
 void ui_term_resume(void)
 {
+    paste_mode(true);
     reset_prog_mode();
     clearok(curscr, TRUE);
 }
@@ -168,6 +196,8 @@ static ea_key translate(int rc, wint_t ch)
         case KEY_BACKSPACE: return EA_KEY_BACKSPACE;
         case KEY_ENTER: return EA_KEY_ENTER;
         case KEY_BTAB: return EA_KEY_BTAB;
+        case CURSES_PASTE_START: return EA_KEY_PASTE_START;
+        case CURSES_PASTE_END: return EA_KEY_PASTE_END;
         default:
             if (ch >= (wint_t)KEY_F(1) && ch <= (wint_t)KEY_F(12))
                 return (ea_key)(EA_KEY_F1 + (ch - KEY_F(1)));

@@ -158,3 +158,67 @@ XDG_CONFIG_HOME="$tmp/tcfg" EASEL_UI_SCRIPT="$tmp/empty.keys" "$EASEL" --theme b
 rc=$?
 why="rc=$rc $(cat "$tmp/theme.err")"
 check "names a bad theme line" sh -c "[ $rc -eq 2 ] && grep -q 'bad.theme, line 1' '$tmp/theme.err'"
+
+# Many sessions: the first frame is drawn once a screenful is read, the rest follow between
+# keys (the trace says when), and all of them end up in the list, oldest last.
+many="$tmp/home.many/data/easel/sessions"
+i=0
+while [ $i -lt 300 ]; do
+    id=$(printf '20260101-%06d-%04x' "$i" "$i")
+    mkdir -p "$many/$id"
+    printf '{"v": 1, "id": "%s", "name": "many-%d", "created": "2026-01-01T%02d:%02d:%02d.000Z"}\n' \
+        "$id" "$i" $((i / 3600)) $((i / 60 % 60)) $((i % 60)) >"$many/$id/session.json"
+    i=$((i + 1))
+done
+EASEL_UI_TRACE="$tmp/many.trace" ui many 160x40 '<wait-idle><S-Tab><S-Tab><S-Tab><End>'
+why="$(grep -v 'key\|decode\|picture' "$tmp/many.trace")"
+check "draws before reading every session" awk '$2 == "first-frame" { f = NR } $2 == "sessions-loaded" { l = NR; n = $3 }
+    END { exit !(f && l > f && n == "count=300") }' "$tmp/many.trace"
+why="$(sed -n 2,6p "$tmp/many.screen")"
+check "lists every session, the oldest last" all "has many 'Sessions (300)'" "has many ' many-0 '"
+
+# The history: timings and parameters per turn; b on turn 1 makes the next send a branch
+# from it (the status bar says so, the log's request names parent_turn 1); y copies the
+# revised prompt to the clipboard with OSC 52 (the trace counts what went out).
+EASEL_UI_TRACE="$tmp/history.trace" ui history 140x44 \
+    "a red fox<Enter><wait-idle>a blue fox<Enter><wait-idle><S-Tab><Up>b<Tab>a green fox<dump $tmp/history.mid><Enter><wait-idle><S-Tab>y"
+why="$(grep -n 'params\|first frame' "$tmp/history.screen")"
+check "shows timings and parameters per turn" all "has history 'first frame'" "has history 'params: responses · gpt-image-2'"
+why="$(tail -n 1 "$tmp/history.mid")"
+check "says the next send branches" sh -c "tail -n 1 '$tmp/history.mid' | grep -q 'from turn 1 │'"
+why="$(grep -o '"parent_turn":[0-9a-z]*' "$session/audit.jsonl" | tr '\n' ' ')"
+check "branches from an earlier turn" all "[ \"\$(grep -o '\"parent_turn\":[0-9a-z]*' '$session/audit.jsonl' | tail -n 1)\" = '\"parent_turn\":1' ]" \
+    "has history '#3 from #1 '"
+revised=$(grep '"kind":"result"' "$session/audit.jsonl" | tail -n 1 | sed 's/.*"revised_prompt":"\([^"]*\)".*/\1/')
+why="$(grep clipboard "$tmp/history.trace") for ${#revised} characters"
+check "copies the revised prompt with OSC 52" grep -q "clipboard bytes=${#revised}\$" "$tmp/history.trace"
+
+# C-r searches the prompts sent before, newest first (C-r again: older); Enter takes the one
+# found into the editor without sending it.
+ui search 120x40 "a red fox<Enter><wait-idle>a red cat<Enter><wait-idle>red<C-r>rEd<dump $tmp/search.mid><C-r><Enter>"
+why="$(grep -n 'red\|search' "$tmp/search.mid" "$tmp/search.screen" | tail -n 6)"
+check "searches the prompts with C-r" all "grep -q '│a red cat' '$tmp/search.mid'" "grep -q 'reverse search: rEd' '$tmp/search.mid'" \
+    "grep -q '│a red fox *│' '$tmp/search.screen'"
+why="$(grep -c '"kind":"request"' "$session/audit.jsonl") requests"
+check "takes a search's prompt without sending it" [ "$(grep -c '"kind":"request"' "$session/audit.jsonl")" -eq 2 ]
+
+# Bracketed paste: a pasted newline goes into the prompt, and nothing is sent.
+ui paste 80x24 '<PasteStart>pasted line one<Enter>pasted line two<PasteEnd>'
+why="$(sed -n 15,20p "$tmp/paste.screen")"
+check "pastes newlines into the prompt" all "has paste '│pasted line one '" "has paste '│pasted line two'" '[ -z "$session" ]'
+
+# The session list: r renames the selected session (a question on the status bar); d twice
+# moves one to $XDG_DATA_HOME/easel/trash (moved, never deleted); a generating one is refused.
+ui rename 160x40 "one<Enter><wait-idle><C-n>two<Enter><wait-idle><S-Tab><S-Tab><S-Tab>rfox studio<Enter><Down>dd"
+names=$(cat "$home"/data/easel/sessions/*/session.json | grep -o '"name": *"[^"]*"' | tr '\n' ' ')
+why="sessions: $(ls "$home/data/easel/sessions" | wc -l), trash: $(ls "$home/data/easel/trash" 2>/dev/null | wc -l), $names"
+check "renames a session" all "echo '$names' | grep -q 'fox studio'" "has rename 'fox studio'"
+check "moves a session to the trash" all '[ "$(ls "$home/data/easel/sessions" | wc -l)" -eq 1 ]' \
+    '[ -s "$(ls -d "$home"/data/easel/trash/*/ | head -n 1)/audit.jsonl" ]' "has rename 'moved to '"
+start_mock --delay 1000
+OPENAI_BASE_URL="$url" OPENAI_API_KEY=sk-test-canary ui trash-busy 160x40 \
+    "slow<Enter><sleep 200><S-Tab><S-Tab><S-Tab>dd<dump $tmp/trash-busy.mid><Esc>"
+stop_mock
+why="$(tail -n 1 "$tmp/trash-busy.mid")"
+check "refuses to trash a generating session" all "grep -q 'is generating' '$tmp/trash-busy.mid'" \
+    '[ ! -d "$home/data/easel/trash" ]'

@@ -46,10 +46,32 @@ check "shows the turn in the history" grep -q "#1 .*completed" "$tmp/gen.screen"
 check "shows the revised prompt" grep -q "revised: a fox drawn in tmux" "$tmp/gen.screen"
 check "shows the offline banner" grep -q "OFFLINE" "$tmp/gen.screen"
 
+# The words the rewriter added stand out (bold and underlined: the SGR before them), and y in
+# the history copies the revised prompt with OSC 52, which tmux takes into its paste buffer
+# when set-clipboard is on.
+tmux -L "$sock" set -g set-clipboard on
+tmux -L "$sock" send-keys -t gen BTab y
+wait_for gen "copied"
+revised=$(tmux -L "$sock" capture-pane -e -p -t gen | grep 'revised:' | head -n 1)
+why="$(printf '%s' "$revised" | cat -v)"
+check "highlights the words the rewriter added" sh -c "printf '%s' \"\$1\" | grep -q \"tmux$(printf '\033')\\[1;4m.*Rendered\"" - "$revised"
+why="buffer: $(tmux -L "$sock" show-buffer 2>&1 | head -c 200)"
+check "copies the revised prompt with OSC 52" sh -c "tmux -L '$sock' show-buffer | grep -q '^a fox drawn in tmux. Rendered as'"
+tmux -L "$sock" send-keys -t gen Tab
+
 # Alt-Enter inserts a newline (tmux sends ESC then CR), so the prompt has two lines.
 tmux -L "$sock" send-keys -t gen 'line one' M-Enter 'line two'
 why="$(screen gen | grep -n 'line')"
 check "inserts a newline with Alt-Enter" sh -c "wait_for() { :; }; tmux -L '$sock' capture-pane -p -t gen | grep -q '│line one ' && tmux -L '$sock' capture-pane -p -t gen | grep -q '│line two'"
+
+# A paste (tmux pastes bracketed, -p, since easel asked for it with CSI ?2004h): its
+# newline goes into the prompt and nothing is sent.
+tmux -L "$sock" send-keys -t gen C-u C-a C-k
+tmux -L "$sock" set-buffer "$(printf 'pasted one\npasted two')"
+tmux -L "$sock" paste-buffer -p -t gen
+why="$(screen gen | grep -n 'pasted\|#2')"
+check "pastes a newline into the prompt" sh -c "sleep 0.3; tmux -L '$sock' capture-pane -p -t gen | grep -q '│pasted one ' && tmux -L '$sock' capture-pane -p -t gen | grep -q '│pasted two' && ! tmux -L '$sock' capture-pane -p -t gen | grep -q '#2 '"
+tmux -L "$sock" send-keys -t gen C-k C-u C-k C-u C-k C-u
 
 # A resize re-flows the screen.
 tmux -L "$sock" resize-window -t gen -x 80 -y 24

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "easel/paths.h"
 #include "easel/session.h"
 #include "store_fixture.h"
 
@@ -310,6 +311,117 @@ static void test_list_newest_first(void **state)
     assert_null(list.items);
 }
 
+/* Writes a session folder by hand: sessions created in the same second, whose IDs order
+ * differently from their `created` milliseconds, test the lister's tie-break. */
+static void fake_session(const store_fixture *fx, const char *id, const char *created)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s/easel/sessions/%s", fx->data, id);
+    assert_int_equal(ea_mkdir_p(dir, 0700, NULL), 0);
+    snprintf(path, sizeof path, "%s/session.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"v\": 1, \"id\": \"%s\", \"name\": \"n-%s\", \"created\": \"%s\"}\n", id,
+            id, created);
+    fclose(f);
+}
+
+static void test_lister_matches_the_full_listing(void **state)
+{
+    store_fixture *fx = *state;
+    ea_session_lister *l = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_session_lister_open(&l, &err), 0); /* no folder: empty */
+    assert_int_equal(ea_session_lister_left(l), 0);
+    ea_session_info info;
+    assert_int_equal(ea_session_lister_next(l, &info), 0);
+    ea_session_lister_close(&l);
+    assert_null(l);
+
+    fake_session(fx, "20260101-000000-0000", "2026-01-01T00:00:00.000Z");
+    /* One second, three sessions: the random part sorts them b, a, 9; created says a, 9, b. */
+    fake_session(fx, "20260102-000000-000b", "2026-01-02T00:00:00.100Z");
+    fake_session(fx, "20260102-000000-000a", "2026-01-02T00:00:00.900Z");
+    fake_session(fx, "20260102-000000-0009", "2026-01-02T00:00:00.500Z");
+    fake_session(fx, "20260103-000000-0000", "2026-01-03T00:00:00.000Z");
+    char broken[PATH_MAX];
+    snprintf(broken, sizeof broken, "%s/easel/sessions/20260104-000000-0000", fx->data);
+    assert_int_equal(ea_mkdir_p(broken, 0700, NULL), 0); /* no session.json: skipped */
+
+    ea_session_list list;
+    assert_int_equal(ea_session_list_load(&list, &err), 0);
+    assert_int_equal(list.count, 5);
+    assert_string_equal(list.items[1].id, "20260102-000000-000a");
+    assert_string_equal(list.items[2].id, "20260102-000000-0009");
+    assert_int_equal(ea_session_lister_open(&l, &err), 0);
+    assert_int_equal(ea_session_lister_left(l), 6);
+    for (size_t i = 0; i < list.count; i++) {
+        assert_int_equal(ea_session_lister_next(l, &info), 1);
+        assert_string_equal(info.id, list.items[i].id);
+        assert_string_equal(info.name, list.items[i].name);
+    }
+    assert_int_equal(ea_session_lister_next(l, &info), 0);
+    assert_int_equal(ea_session_lister_left(l), 0);
+    ea_session_lister_close(&l);
+    ea_session_list_free(&list);
+}
+
+static void test_rename_and_trash(void **state)
+{
+    store_fixture *fx = *state;
+    ea_session *a = NULL, *b = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_session_create("first", NULL, &a, &err), 0);
+    assert_int_equal(ea_session_create("second", NULL, &b, &err), 0);
+    /* A name in use, an empty one and an ID-shaped one are refused; the name stays. */
+    assert_int_equal(ea_session_set_name(b, "first", &err), -1);
+    assert_int_equal(err.code, EA_EXIT_USAGE);
+    assert_int_equal(ea_session_set_name(b, "", &err), -1);
+    assert_int_equal(ea_session_set_name(b, "20260101-000000-0000", &err), -1);
+    assert_string_equal(ea_session_name(b), "second");
+    /* Its own name again is fine; a new one is written to session.json. */
+    assert_int_equal(ea_session_set_name(b, "second", &err), 0);
+    assert_int_equal(ea_session_set_name(b, "zweite", &err), 0);
+    char id[EA_SESSION_ID_LEN + 1];
+    snprintf(id, sizeof id, "%s", ea_session_id(b));
+    ea_session_close(&b);
+    ea_session_info info;
+    char dir[PATH_MAX];
+    assert_int_equal(ea_session_locate("zweite", &info, dir, sizeof dir, &err), 0);
+    assert_string_equal(info.id, id);
+
+    /* Another writer holds the lock: trash needs the session opened to write, which fails. */
+    assert_int_equal(ea_session_open(id, EA_SESSION_WRITE, &b, &err), 0);
+    ea_session *again = NULL;
+    assert_int_equal(ea_session_open(id, EA_SESSION_WRITE, &again, &err), -1);
+    char moved[PATH_MAX], expect[PATH_MAX];
+    assert_int_equal(ea_session_trash(&b, moved, sizeof moved, &err), 0);
+    assert_null(b);
+    snprintf(expect, sizeof expect, "%s/easel/trash/%s", fx->data, id);
+    assert_string_equal(moved, expect);
+    struct stat st;
+    assert_int_equal(stat(expect, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    snprintf(expect, sizeof expect, "%s/easel/trash/%s/session.json", fx->data, id);
+    assert_int_equal(stat(expect, &st), 0); /* moved whole, nothing deleted */
+    assert_int_equal(ea_session_open(id, EA_SESSION_READ, &b, &err), -1);
+
+    /* The same ID in the trash again (restored by hand, trashed again) gets a number. */
+    char from[PATH_MAX], to[PATH_MAX];
+    snprintf(from, sizeof from, "%s/easel/trash/%s", fx->data, id);
+    snprintf(to, sizeof to, "%s/easel/sessions/%s", fx->data, id);
+    char copy[PATH_MAX + 8];
+    snprintf(copy, sizeof copy, "%s.keep", from);
+    assert_int_equal(rename(from, copy), 0);
+    assert_int_equal(mkdir(from, 0700), 0);      /* an occupant of the plain name */
+    assert_int_equal(rename(copy, to), 0);       /* the session restored */
+    assert_int_equal(ea_session_open(id, EA_SESSION_WRITE, &b, &err), 0);
+    assert_int_equal(ea_session_trash(&b, moved, sizeof moved, &err), 0);
+    snprintf(expect, sizeof expect, "%s/easel/trash/%s.1", fx->data, id);
+    assert_string_equal(moved, expect);
+    ea_session_close(&a);
+}
+
 static void test_interrupted_turn_and_stale_summary_heal(void **state)
 {
     (void)state;
@@ -422,6 +534,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_names_lookup_and_open_or_create, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(test_list_newest_first, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_lister_matches_the_full_listing, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(test_rename_and_trash, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(test_interrupted_turn_and_stale_summary_heal,
                                         store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(test_torn_log_recovered_on_open, store_setup,

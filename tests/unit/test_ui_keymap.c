@@ -89,6 +89,11 @@ static void test_design_keys(void **state)
     assert_int_equal(lookup1('b' | EA_KEY_ALT, EA_SCOPE_EDITOR), EA_ACT_WORD_LEFT);
     assert_int_equal(lookup1('f' | EA_KEY_ALT, EA_SCOPE_EDITOR), EA_ACT_WORD_RIGHT);
     assert_int_equal(lookup1(EA_KEY_UP, EA_SCOPE_EDITOR), EA_ACT_UP);
+    assert_int_equal(lookup1(EA_CTRL('r'), EA_SCOPE_EDITOR), EA_ACT_SEARCH_PROMPTS);
+    /* History (issue 5 item 6): copy with OSC 52, branch; letters there are keys, not text. */
+    assert_int_equal(lookup1('y', EA_SCOPE_HISTORY), EA_ACT_HISTORY_COPY);
+    assert_int_equal(lookup1('b', EA_SCOPE_HISTORY), EA_ACT_HISTORY_BRANCH);
+    assert_int_equal(lookup1(EA_KEY_ENTER, EA_SCOPE_HISTORY), EA_ACT_HISTORY_OPEN);
     ea_key cx_ce[2] = {EA_CTRL('x'), EA_CTRL('e')};
     assert_int_equal(ea_keymap_lookup(cx_ce, 1, EA_SCOPE_EDITOR), EA_ACT_PREFIX);
     assert_int_equal(ea_keymap_lookup(cx_ce, 2, EA_SCOPE_EDITOR), EA_ACT_EXTERNAL_EDITOR);
@@ -103,7 +108,8 @@ static void test_design_keys(void **state)
 static void test_key_names_round_trip(void **state)
 {
     (void)state;
-    const char *names[] = {"C-a", "M-Enter", "S-Tab", "F1", "F12", "Space", "PgDn", "é", "界", "M-b", "?"};
+    const char *names[] = {"C-a", "M-Enter", "S-Tab", "F1", "F12", "Space", "PgDn", "é", "界", "M-b", "?",
+                           "PasteStart", "PasteEnd"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         ea_key k;
         char back[32];
@@ -116,6 +122,17 @@ static void test_key_names_round_trip(void **state)
     assert_false(ea_key_is_text(EA_CTRL('a')));
     assert_false(ea_key_is_text('a' | EA_KEY_ALT));
     assert_true(ea_key_is_text(0x0915)); /* क */
+    /* What a key types: Space is a space, a special key or a chord types nothing. */
+    char u[5];
+    assert_int_equal(ea_key_utf8(' ', u), 1);
+    assert_string_equal(u, " ");
+    assert_int_equal(ea_key_utf8(0x0915, u), 3);
+    assert_string_equal(u, "क");
+    assert_int_equal(ea_key_utf8(0x1F98A, u), 4); /* 🦊 */
+    assert_int_equal(ea_key_utf8(EA_KEY_ENTER, u), 0);
+    assert_string_equal(u, "");
+    assert_int_equal(ea_key_utf8(EA_KEY_PASTE_START, u), 0);
+    assert_int_equal(ea_key_utf8('a' | EA_KEY_ALT, u), 0);
 }
 
 static void test_man_page_lists_every_action(void **state)
