@@ -110,5 +110,10 @@ const char *ea_event_kind_name(ea_event_kind kind);
  * for convenience, not counted in *out_len) and 0; otherwise -1 with err set and *out NULL. */
 int ea_base64_decode(const char *b64, size_t len, size_t max_bytes, unsigned char **out,
                      size_t *out_len, ea_err *err);
+/* The same, into the base64's own memory: on success *out is b64 itself, its first *out_len
+ * bytes overwritten with the decoded ones (no NUL), so a 44 MB payload is decoded without a
+ * second buffer. On failure, b64 may be partly overwritten. */
+int ea_base64_decode_in_place(char *b64, size_t len, size_t max_bytes, unsigned char **out,
+                              size_t *out_len, ea_err *err);
 
 #endif

@@ -12,9 +12,10 @@ typedef struct ea_sse ea_sse;
 
 /* One dispatched event. event_name is "" when the event had no `event:` line; data is the
  * `data:` lines joined with '\n', NUL-terminated (data_len excludes the NUL; data may hold
- * NUL bytes of its own). Both are borrowed and valid only during the call. Return 0 to go
- * on, non-zero to stop: the parser then ignores the rest of the stream. The callback must
- * not call back into the same parser. */
+ * NUL bytes of its own). Both are borrowed and valid only during the call, unless the
+ * callback takes data over with ea_sse_take_data. Return 0 to go on, non-zero to stop: the
+ * parser then ignores the rest of the stream. The callback must not call back into the same
+ * parser, but for ea_sse_take_data. */
 typedef int (*ea_sse_on_event)(void *ctx, const char *event_name, const char *data,
                                size_t data_len);
 
@@ -27,6 +28,14 @@ ea_sse *ea_sse_new(size_t max_line, size_t max_event, ea_sse_on_event on_event, 
  * (`data: [DONE]` seen, or the callback asked to stop), after which further bytes are
  * ignored; -1 on an error (a cap passed, out of memory), which sticks: later calls fail too. */
 int ea_sse_feed(ea_sse *p, const void *bytes, size_t n, ea_err *err);
+
+/* From inside the callback only: hands the current event's data over to the caller, who
+ * frees it (free()). The pointer returned is the callback's `data` itself, not a copy, so
+ * pointers into it stay valid (an empty event's is a new "" instead); *len is data_len, and
+ * the bytes stay NUL-terminated. The
+ * parser starts the next event in a fresh buffer. This is how a 44 MB image payload outlives
+ * its event without being copied. NULL outside a callback, or when out of memory. */
+char *ea_sse_take_data(ea_sse *p, size_t *len);
 
 /* Call at end of input. As WHATWG specifies, an event without its closing blank line is
  * discarded, not dispatched (ea_sse_truncated tells whether that happened). Returns 0, or

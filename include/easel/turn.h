@@ -1,6 +1,9 @@
 /* turn: one generation or edit, from its request record to its result record: sends it through
  * ea_http, parses the stream, saves each final image byte for byte before the record that
- * names it, and reports progress. It runs inside the caller's ea_http loop and never blocks. */
+ * names it, and reports progress. It runs inside the caller's ea_http loop and never blocks:
+ * image payloads (44 MB of base64 for a 4K frame) are decoded and saved by a thread of the
+ * turn's own, which wakes the loop (ea_http_wakeup) when one is done. Callbacks all run on the
+ * loop's thread, from ea_http_process or ea_turn_poll. */
 #ifndef EASEL_TURN_H
 #define EASEL_TURN_H
 
@@ -70,9 +73,19 @@ typedef struct ea_turn ea_turn;
  * (bad input file, unknown --from turn, the log could not be written). */
 ea_turn *ea_turn_start(ea_http *http, const ea_turn_spec *spec, const ea_turn_callbacks *cb,
                        void *ctx, ea_err *err);
-/* The result record says cancelled; on_done follows from the loop. */
+/* The result record says cancelled; on_done follows from the loop. A save under way is waited
+ * for then (its image is kept and listed). */
 void ea_turn_cancel(ea_turn *t);
+/* Takes what the saving thread finished: on_partial, on_image, and on_done once the request is
+ * over and nothing is left to save. Call it after every ea_http_process until the turn is
+ * finished: the request may end while a final image is still being saved, and then nothing but
+ * this call finishes the turn. */
+void ea_turn_poll(ea_turn *t);
+/* ea_turn_poll after waiting for every save under way. For shutting down: the saving thread
+ * wakes the turn's ea_http, so settle a turn (or free it) before that ea_http goes. */
+void ea_turn_settle(ea_turn *t);
 bool ea_turn_finished(const ea_turn *t);
+/* Waits for the saves under way. A turn freed before it finished writes no result record. */
 void ea_turn_free(ea_turn **t);
 
 #endif

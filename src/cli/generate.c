@@ -236,7 +236,7 @@ static void print_dry_run(const generate_opts *o, const ea_backend *b, const ea_
                                  "request", record, "estimate_usd",
                                  est->known ? json_real(est->usd) : json_null(), "estimate_basis",
                                  est->basis, "warnings", warnings);
-        char *text = json_dumps(line, JSON_COMPACT);
+        char *text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
         puts(text ? text : "{}");
         free(text);
         json_decref(line);
@@ -246,7 +246,7 @@ static void print_dry_run(const generate_opts *o, const ea_backend *b, const ea_
     printf("POST %s%s%s%s\n", b->offline ? "" : b->base_url, req->endpoint,
            req->multipart ? "  (multipart/form-data)" : "",
            b->offline ? "  (on the offline backend)" : "");
-    char *text = json_dumps(record, JSON_INDENT(2));
+    char *text = json_dumps(record, JSON_INDENT(2) | JSON_ENSURE_ASCII);
     printf("%s\n", text ? text : "{}");
     free(text);
     json_decref(record);
@@ -277,9 +277,11 @@ typedef struct run_state {
     bool preview_placed;      /* the cursor position of the first frame is saved */
 } run_state;
 
+/* ASCII only, as the audit log is: JSON escapes C0 controls but not C1 (U+0080-U+009F, which
+ * terminals act on in UTF-8) nor bidi overrides, and --json may well go to a terminal. */
 static void print_json_line(json_t *line)
 {
-    char *text = json_dumps(line, JSON_COMPACT);
+    char *text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
     if (text) {
         puts(text);
         fflush(stdout);
@@ -537,6 +539,7 @@ static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *ba
             ea_err_set(err, EA_EXIT_INTERNAL, "the transfer loop failed");
             goto done;
         }
+        ea_turn_poll(turn); /* images saved off the loop; after the last, on_done */
     }
     ea_err_set(err, st.exit_code, "%s", "");
     rc = 0;

@@ -211,8 +211,11 @@ static long get_long(const json_t *obj, const char *key, long absent)
     const json_t *v = json_object_get(obj, key);
     if (json_is_integer(v))
         return (long)json_integer_value(v);
-    if (json_is_real(v))
-        return (long)json_real_value(v);
+    if (json_is_real(v)) {
+        /* Converting a double outside long's range is undefined: 1e300 is "absent" too. */
+        double r = json_real_value(v);
+        return r > -9.2e18 && r < 9.2e18 ? (long)r : absent;
+    }
     return absent;
 }
 
@@ -436,6 +439,12 @@ static ea_event *new_event(decoder *d)
     ev->response_id = copy_string(d, "");
     ev->response_status = copy_string(d, "");
     ev->incomplete_reason = copy_string(d, "");
+    /* "" even without an error: a response.failed whose response has no error object still
+     * reaches the caller's error path, which reads these strings. */
+    ev->error.type = copy_string(d, "");
+    ev->error.code = copy_string(d, "");
+    ev->error.message = copy_string(d, "");
+    ev->error.param = copy_string(d, "");
     return ev;
 }
 
@@ -628,14 +637,20 @@ static bool is_ascii_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* The shape of a base64 text, checked: its characters that carry bits, whole quads first. */
+typedef struct b64_shape {
+    const char *at;     /* past leading whitespace */
+    size_t whole;       /* characters in whole quads, decoded by EVP */
+    size_t tail;        /* 0, or 2 or 3 characters of an unfinished last quad */
+    size_t decoded_len;
+} b64_shape;
+
 /* EVP_DecodeBlock decodes whole quads only, counts '=' padding as zero bytes in its return
  * value, and accepts '=' anywhere ("Zg==Zg==", "===="). So the checks it skips happen here:
  * the input is trimmed, '=' may only end it, and the true length comes from the padding. */
-int ea_base64_decode(const char *b64, size_t len, size_t max_bytes, unsigned char **out,
-                     size_t *out_len, ea_err *err)
+static int b64_measure(const char *b64, size_t len, size_t max_bytes, b64_shape *shape,
+                       ea_err *err)
 {
-    *out = NULL;
-    *out_len = 0;
     while (len > 0 && is_ascii_space(*b64)) {
         b64++;
         len--;
@@ -647,39 +662,96 @@ int ea_base64_decode(const char *b64, size_t len, size_t max_bytes, unsigned cha
     while (padding < len && padding < 3 && b64[len - 1 - padding] == '=')
         padding++;
     size_t body = len - padding;   /* the characters that carry bits */
-    size_t tail = body % 4;        /* 0, or 2 or 3 characters of an unfinished last quad */
+    size_t tail = body % 4;
     bool padded_ok = padding == 0 || (len % 4 == 0 && padding == (4 - tail) % 4);
     if (padding > 2 || tail == 1 || !padded_ok || memchr(b64, '=', body))
         return ea_err_set(err, EA_EXIT_NETWORK, "invalid base64 (bad length or padding)");
 
-    size_t whole = body - tail;    /* decoded by EVP in one call */
-    size_t decoded_len = whole / 4 * 3 + (tail ? tail - 1 : 0);
-    if (decoded_len > max_bytes)
+    shape->at = b64;
+    shape->tail = tail;
+    shape->whole = body - tail;
+    shape->decoded_len = shape->whole / 4 * 3 + (tail ? tail - 1 : 0);
+    if (shape->decoded_len > max_bytes)
         return ea_err_set(err, EA_EXIT_NETWORK, "base64 payload of %zu bytes exceeds the limit of %zu",
-                          decoded_len, max_bytes);
-    if (whole > INT32_MAX)
+                          shape->decoded_len, max_bytes);
+    if (shape->whole > INT32_MAX)
         return ea_err_set(err, EA_EXIT_NETWORK, "base64 payload too large to decode");
+    return 0;
+}
 
+/* EVP trims whitespace at the ends of what it is given: whitespace just before an unfinished
+ * last quad would shorten its output and leave bytes unwritten, so the count it decoded must
+ * be the count expected. */
+static bool decode_quads(unsigned char *out, const char *b64, size_t n)
+{
+    return EVP_DecodeBlock(out, (const unsigned char *)b64, (int)n) == (int)(n / 4 * 3);
+}
+
+/* The unfinished last quad's tail - 1 bytes, padded for EVP. */
+static bool decode_tail(unsigned char *out, const b64_shape *shape)
+{
+    unsigned char quad[4] = {'=', '=', '=', '='};
+    unsigned char three[3];
+    memcpy(quad, shape->at + shape->whole, shape->tail);
+    if (EVP_DecodeBlock(three, quad, 4) < 0)
+        return false;
+    memcpy(out, three, shape->tail - 1);
+    return true;
+}
+
+static int invalid_base64(ea_err *err)
+{
+    return ea_err_set(err, EA_EXIT_NETWORK, "invalid base64 (a character outside the alphabet)");
+}
+
+int ea_base64_decode(const char *b64, size_t len, size_t max_bytes, unsigned char **out,
+                     size_t *out_len, ea_err *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    b64_shape shape;
+    if (b64_measure(b64, len, max_bytes, &shape, err) != 0)
+        return -1;
     /* +3: EVP writes the zero bytes of a padded last quad; +1: the NUL. */
-    unsigned char *bytes = malloc(decoded_len + 4);
+    unsigned char *bytes = malloc(shape.decoded_len + 4);
     if (!bytes)
         return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory decoding base64");
-    if (whole > 0 && EVP_DecodeBlock(bytes, (const unsigned char *)b64, (int)whole) < 0)
-        goto invalid;
-    if (tail) {
-        unsigned char quad[4] = {'=', '=', '=', '='};
-        unsigned char three[3];
-        memcpy(quad, b64 + whole, tail);
-        if (EVP_DecodeBlock(three, quad, 4) < 0)
-            goto invalid;
-        memcpy(bytes + whole / 4 * 3, three, tail - 1);
+    if ((shape.whole > 0 && !decode_quads(bytes, shape.at, shape.whole)) ||
+        (shape.tail && !decode_tail(bytes + shape.whole / 4 * 3, &shape))) {
+        free(bytes);
+        return invalid_base64(err);
     }
-    bytes[decoded_len] = '\0';
+    bytes[shape.decoded_len] = '\0';
     *out = bytes;
-    *out_len = decoded_len;
+    *out_len = shape.decoded_len;
     return 0;
+}
 
-invalid:
-    free(bytes);
-    return ea_err_set(err, EA_EXIT_NETWORK, "invalid base64 (a character outside the alphabet)");
+/* Chunk by chunk through a small bounce buffer: EVP is not promised to work in place, but a
+ * chunk's output, 3/4 of its input's size, always lands below the input not yet read. */
+int ea_base64_decode_in_place(char *b64, size_t len, size_t max_bytes, unsigned char **out,
+                              size_t *out_len, ea_err *err)
+{
+    enum { CHUNK = 16 * 1024 }; /* characters, a whole number of quads */
+    *out = NULL;
+    *out_len = 0;
+    b64_shape shape;
+    if (b64_measure(b64, len, max_bytes, &shape, err) != 0)
+        return -1;
+    unsigned char *bytes = (unsigned char *)b64;
+    unsigned char tail[3];
+    if (shape.tail && !decode_tail(tail, &shape)) /* first: the chunks write over it */
+        return invalid_base64(err);
+    unsigned char bounce[CHUNK / 4 * 3];
+    for (size_t done = 0; done < shape.whole; done += CHUNK) {
+        size_t n = shape.whole - done < CHUNK ? shape.whole - done : CHUNK;
+        if (!decode_quads(bounce, shape.at + done, n))
+            return invalid_base64(err);
+        memcpy(bytes + done / 4 * 3, bounce, n / 4 * 3);
+    }
+    if (shape.tail)
+        memcpy(bytes + shape.whole / 4 * 3, tail, shape.tail - 1);
+    *out = bytes;
+    *out_len = shape.decoded_len;
+    return 0;
 }

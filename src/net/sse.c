@@ -48,6 +48,7 @@ struct ea_sse {
     ea_buf event_name; /* capped at max_line */
     size_t data_lines; /* data fields seen; an event with none is not dispatched */
     bool event_pending;
+    bool dispatching;  /* inside on_event: the only time data may be taken */
 
     /* The stream. */
     size_t bom_matched; /* bytes of a leading UTF-8 BOM seen so far */
@@ -92,6 +93,15 @@ bool ea_sse_saw_done(const ea_sse *p)
 bool ea_sse_truncated(const ea_sse *p)
 {
     return p->truncated;
+}
+
+char *ea_sse_take_data(ea_sse *p, size_t *len)
+{
+    if (!p->dispatching)
+        return NULL;
+    /* The buffer leaves with its bytes; the data buffer that remains is empty, with the same
+     * cap, and reset_event after the callback finds nothing to reset. */
+    return ea_buf_steal(&p->data, len);
 }
 
 /* Records the first error; the parser stays failed so that a caller who ignores one return
@@ -192,8 +202,10 @@ static int dispatch(ea_sse *p)
     if (p->data.len == 6 && memcmp(data, "[DONE]", 6) == 0) {
         p->saw_done = true;
         rc = 1;
-    } else if (p->on_event(p->ctx, name, data, p->data.len) != 0) {
-        rc = 1;
+    } else {
+        p->dispatching = true;
+        rc = p->on_event(p->ctx, name, data, p->data.len) != 0;
+        p->dispatching = false;
     }
     reset_event(p);
     if (rc)

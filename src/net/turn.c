@@ -2,6 +2,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +22,63 @@
 #define MAX_BODY_BYTES ((size_t)256 << 20)
 #define MAX_IMAGES 10
 
+/* ---- The saver: image payloads are decoded, and final images saved, off the loop's thread --
+ *
+ * A 3840x2160 final image is 44 MB of base64 in one event. Decoding it, hashing it and writing
+ * it with two fsyncs takes 100 to 200 ms: done in the SSE callback, that stalls the loop that
+ * also reads the keyboard. So each image-bearing event's text is handed to the turn's saver
+ * thread instead: taken from the SSE parser (ea_sse_take_data) or the body buffer, never copied,
+ * with the base64 span that events.c left in place. The saver decodes that span in place, so
+ * an image is in memory once, as its event's text; it runs the jobs one at a time in arrival
+ * order, so final images are numbered as they came.
+ *
+ * Finished jobs wait on a list until the loop's thread collects them (ea_turn_poll, or the next
+ * event): only that thread touches the turn's own fields, calls back, or writes the audit log.
+ * The saver reaches the session through ea_session_save_image alone, which writes a new file in
+ * images/ and reads the turn's request record, a record nothing rewrites while the turn runs.
+ *
+ * The log's order (design.md section 3) holds because the result record waits: it is written
+ * by finish_turn once the request is over AND every job was collected, so every image it names
+ * is on disk, fsynced and renamed, before it. */
+
+enum job_kind {
+    JOB_PARTIAL, /* decode: the loop keeps it as the newest frame and shows it */
+    JOB_FINAL,   /* decode, save into images/, probe its size */
+};
+
+typedef struct save_job {
+    struct save_job *next;
+    enum job_kind kind;
+    /* In: set on the loop's thread before the job is queued. */
+    char *text;         /* owned: the text b64 lies in; NULL when a later job owns the same
+                           text (jobs run in order, so it outlives this one). A partial frame's
+                           job always owns its text: one image per event */
+    char *b64;          /* into text, ours to overwrite: decoded in place */
+    size_t b64_len;
+    char output_format[16]; /* as the event said; used when the bytes do not tell */
+    int index;          /* JOB_PARTIAL: partial_image_index; JOB_FINAL: k of images/TURN-k.EXT */
+    long ms_arrived;
+    /* Out: set by the saver. */
+    unsigned char *bytes; /* owned: JOB_PARTIAL's decoded frame (its text, reused) */
+    size_t n;
+    const char *ext;    /* the file's extension: static, or output_format when the bytes do
+                           not say */
+    ea_audit_image saved; /* JOB_FINAL */
+    const char *failed; /* NULL, or what went wrong (err says why), as exit code fail_code */
+    int fail_code;
+    ea_err err;
+} save_job;
+
+/* A FIFO of jobs, linked through next. */
+typedef struct job_list {
+    save_job *head, **tail;
+} job_list;
+
 struct ea_turn {
     ea_turn_spec spec;
     ea_turn_callbacks cb;
     void *ctx;
+    ea_http *http; /* woken by the saver when it finished a job */
     ea_request req;
     char url[2304];
     ea_http_req *http_req;
@@ -36,10 +90,16 @@ struct ea_turn {
     int attempts;
     bool streaming;
     bool finished;
+    /* The request is over (ea_http's on_done came); what finish_turn needs of its result. */
+    bool request_over;
+    enum ea_http_outcome outcome;
+    ea_err request_err;
+    long ms_first_byte;
     char request_id[256];
     char *response_id, *revised_prompt, *image_call_id;
-    ea_audit_image images[MAX_IMAGES];
+    ea_audit_image images[MAX_IMAGES]; /* saved, in the order they came */
     size_t n_images;
+    int images_queued; /* final images given to the saver: the last one's k */
     unsigned char *last_partial; /* owned: the newest partial frame's file bytes */
     size_t last_partial_len;
     char last_partial_format[8];
@@ -57,6 +117,15 @@ struct ea_turn {
     size_t bytes;
     json_t *retries; /* owned: one object per attempt that was retried */
     int events;      /* complete events received */
+
+    /* The saver. lock guards todo, done and saver_stop; the rest is the loop thread's. */
+    pthread_mutex_t lock;
+    pthread_cond_t work;  /* a job was queued, or saver_stop was set */
+    job_list todo, done;  /* owned jobs: waiting for the saver; waiting for the loop */
+    bool saver_stop;      /* run what is queued, then exit */
+    bool saver_running;   /* the thread exists and has not been joined */
+    pthread_t saver;
+    int jobs_out;         /* queued and not yet collected by the loop */
 };
 
 static long ms_since(const struct timespec *t0)
@@ -126,51 +195,284 @@ static const char *extension_for(const char *format, const unsigned char *bytes,
     return *format ? format : "png";
 }
 
-static int save_final_image(ea_turn *t, const ea_event_image *img)
+static void job_free(save_job *job)
 {
-    if (t->n_images >= MAX_IMAGES)
+    free(job->text);
+    free(job->bytes);
+    free(job);
+}
+
+static void job_list_init(job_list *l)
+{
+    l->head = NULL;
+    l->tail = &l->head;
+}
+
+static void job_list_push(job_list *l, save_job *job)
+{
+    job->next = NULL;
+    *l->tail = job;
+    l->tail = &job->next;
+}
+
+/* Takes the whole list. */
+static save_job *job_list_take(job_list *l)
+{
+    save_job *all = l->head;
+    job_list_init(l);
+    return all;
+}
+
+static void job_chain_free(save_job *job)
+{
+    while (job) {
+        save_job *next = job->next;
+        job_free(job);
+        job = next;
+    }
+}
+
+/* Moves the decoded bytes to the start of the job's own text and gives back the rest of it:
+ * a 4K frame's 44 MB become 33 MB, which matters while the next event (the Responses API's
+ * response.completed repeats the image) fills a buffer of its own. Returns the bytes, now
+ * owned by the caller in place of job->text. */
+static unsigned char *compact(save_job *job, unsigned char *bytes, size_t n)
+{
+    unsigned char *moved = memmove(job->text, bytes, n);
+    unsigned char *shrunk = realloc(moved, n ? n : 1);
+    job->text = NULL;
+    return shrunk ? shrunk : moved;
+}
+
+/* The saver's half of a job. It touches nothing of the turn's: the job, and for a final
+ * image the session's images/ folder. */
+static void run_job(save_job *job, ea_session *session, int turn)
+{
+    unsigned char *bytes;
+    size_t n;
+    if (ea_base64_decode_in_place(job->b64, job->b64_len, MAX_IMAGE_BYTES, &bytes, &n,
+                                  &job->err) != 0) {
+        job->failed = job->kind == JOB_FINAL ? "the final image is not valid base64"
+                                             : "a partial frame is not valid base64";
+        job->fail_code = EA_EXIT_NETWORK;
+    } else if (job->kind == JOB_PARTIAL) {
+        /* Kept by the loop: its text becomes the frame. */
+        job->ext = extension_for(job->output_format, bytes, n);
+        job->bytes = compact(job, bytes, n);
+        job->n = n;
+    } else {
+        /* The text's quarter of spent base64 goes back before the slow save; a text that
+         * later jobs share stays whole. */
+        unsigned char *compacted = job->text ? compact(job, bytes, n) : NULL;
+        if (compacted)
+            bytes = compacted;
+        job->ext = extension_for(job->output_format, bytes, n);
+        if (ea_session_save_image(session, turn, job->index, job->ext, bytes, n, &job->saved,
+                                  &job->err) != 0) {
+            job->failed = "could not save the image";
+            job->fail_code = EA_EXIT_INTERNAL;
+        } else {
+            const char *format;
+            if (ea_image_probe(bytes, n, &format, &job->saved.width, &job->saved.height,
+                               NULL) != 0)
+                job->saved.width = job->saved.height = 0;
+        }
+        free(compacted);
+    }
+    /* Spent: the image is saved, or is the frame's now. */
+    free(job->text);
+    job->text = NULL;
+    job->b64 = NULL;
+}
+
+static void *saver_main(void *arg)
+{
+    ea_turn *t = arg;
+    pthread_mutex_lock(&t->lock);
+    for (;;) {
+        while (!t->todo.head && !t->saver_stop)
+            pthread_cond_wait(&t->work, &t->lock);
+        save_job *job = t->todo.head;
+        if (!job)
+            break; /* stopping, and nothing is left */
+        t->todo.head = job->next;
+        if (!t->todo.head)
+            t->todo.tail = &t->todo.head;
+        pthread_mutex_unlock(&t->lock);
+        run_job(job, t->spec.session, t->turn);
+        pthread_mutex_lock(&t->lock);
+        job_list_push(&t->done, job);
+        ea_http_wakeup(t->http);
+    }
+    pthread_mutex_unlock(&t->lock);
+    return NULL;
+}
+
+/* Runs what is queued, then joins the thread. Afterwards the saver touches nothing (not even
+ * the ea_http it wakes) until the next job starts it again. */
+static void stop_saver(ea_turn *t)
+{
+    if (!t->saver_running)
+        return;
+    pthread_mutex_lock(&t->lock);
+    t->saver_stop = true;
+    pthread_cond_signal(&t->work);
+    pthread_mutex_unlock(&t->lock);
+    pthread_join(t->saver, NULL);
+    t->saver_running = false;
+}
+
+/* 0, or -1 when no thread could be started. */
+static int start_saver(ea_turn *t)
+{
+    if (t->saver_running)
         return 0;
-    unsigned char *bytes = NULL;
-    size_t n = 0;
-    ea_err err = {0};
-    if (ea_base64_decode(img->b64, img->b64_len, MAX_IMAGE_BYTES, &bytes, &n, &err) != 0) {
-        fail(t, EA_EXIT_NETWORK, "the final image is not valid base64: %s", err.msg);
+    t->saver_stop = false; /* no other thread reads it now */
+    if (pthread_create(&t->saver, NULL, saver_main, t) != 0)
         return -1;
-    }
-    ea_audit_image *saved = &t->images[t->n_images];
-    const char *ext = extension_for(img->output_format, bytes, n);
-    if (ea_session_save_image(t->spec.session, t->turn, (int)t->n_images + 1, ext, bytes, n, saved,
-                              &err) != 0) {
-        free(bytes);
-        fail(t, EA_EXIT_INTERNAL, "could not save the image: %s", err.msg);
-        return -1;
-    }
-    const char *format;
-    if (ea_image_probe(bytes, n, &format, &saved->width, &saved->height, NULL) != 0)
-        saved->width = saved->height = 0;
-    free(bytes);
-    t->n_images++;
-    if (t->cb.on_image)
-        t->cb.on_image(t->ctx, saved, ea_session_dir(t->spec.session));
+    t->saver_running = true;
     return 0;
 }
 
-static void keep_partial(ea_turn *t, const ea_event_image *img)
+/* Where the JSON being handled lives: a final image's base64 leaves with it. NULL when out of
+ * memory. */
+typedef char *(*text_taker)(ea_turn *t);
+
+static char *take_event_text(ea_turn *t)
 {
-    unsigned char *bytes = NULL;
-    size_t n = 0;
-    if (ea_base64_decode(img->b64, img->b64_len, MAX_IMAGE_BYTES, &bytes, &n, NULL) != 0)
-        return; /* a broken preview is not worth failing a paid turn over */
+    size_t len;
+    return ea_sse_take_data(t->sse, &len);
+}
+
+static char *take_body_text(ea_turn *t)
+{
+    return ea_buf_steal(&t->body, NULL);
+}
+
+/* Gives images[from..from+n) of ev that have a payload to the saver, as jobs of one kind. Each
+ * base64 stays where it is: an image that events.c had to unescape takes that copy along; the
+ * others share the event's text, which goes with the last of them. 0, or -1 on a failure
+ * (recorded) that should stop the stream. */
+static int queue_images(ea_turn *t, ea_event *ev, size_t from, size_t n, enum job_kind kind,
+                        text_taker take_text)
+{
+    save_job *jobs[MAX_IMAGES];
+    size_t n_jobs = 0;
+    save_job *text_owner = NULL;
+    for (size_t i = from; i < from + n && i < ev->n_images; i++) {
+        ea_event_image *img = &ev->images[i];
+        if (img->b64_len == 0 || n_jobs == MAX_IMAGES ||
+            (kind == JOB_FINAL && t->images_queued + (int)n_jobs >= MAX_IMAGES))
+            continue;
+        save_job *job = calloc(1, sizeof *job);
+        if (!job)
+            break;
+        job->kind = kind;
+        job->b64 = (char *)img->b64; /* const to the event; the text is ours once taken */
+        job->b64_len = img->b64_len;
+        snprintf(job->output_format, sizeof job->output_format, "%s", img->output_format);
+        job->index = kind == JOB_FINAL ? t->images_queued + (int)n_jobs + 1 : img->partial_index;
+        if (img->b64_unescaped) {
+            job->text = img->b64_unescaped; /* b64 points into it */
+            img->b64_unescaped = NULL;
+        } else {
+            text_owner = job;
+        }
+        jobs[n_jobs++] = job;
+    }
+    if (n_jobs == 0)
+        return 0;
+    const char *why = NULL;
+    if (text_owner && !(text_owner->text = take_text(t)))
+        why = "out of memory taking the image";
+    else if (start_saver(t) != 0)
+        why = "could not start a thread to decode the image";
+    if (why) {
+        for (size_t i = 0; i < n_jobs; i++)
+            job_free(jobs[i]);
+        if (kind == JOB_PARTIAL)
+            return 0; /* a preview is not worth failing a paid turn over */
+        fail(t, EA_EXIT_INTERNAL, "%s", why);
+        return -1;
+    }
+    long now = ms_since(&t->started);
+    pthread_mutex_lock(&t->lock);
+    for (size_t i = 0; i < n_jobs; i++) {
+        jobs[i]->ms_arrived = now;
+        job_list_push(&t->todo, jobs[i]);
+    }
+    pthread_cond_signal(&t->work);
+    pthread_mutex_unlock(&t->lock);
+    t->jobs_out += (int)n_jobs;
+    if (kind == JOB_FINAL)
+        t->images_queued += (int)n_jobs;
+    return 0;
+}
+
+/* The loop's half of a partial frame: the newest is kept (for on_done's partial_path) and
+ * shown; a broken one is dropped, as a preview is not worth failing a paid turn over. */
+static bool collect_partial(ea_turn *t, save_job *job)
+{
+    if (job->failed)
+        return false;
     if (t->partials == 0)
-        t->ms_first_partial = ms_since(&t->started);
+        t->ms_first_partial = job->ms_arrived;
     t->partials++;
     free(t->last_partial);
-    t->last_partial = bytes;
-    t->last_partial_len = n;
-    snprintf(t->last_partial_format, sizeof t->last_partial_format, "%s",
-             extension_for(img->output_format, bytes, n));
+    t->last_partial = job->bytes;
+    t->last_partial_len = job->n;
+    job->bytes = NULL;
+    snprintf(t->last_partial_format, sizeof t->last_partial_format, "%s", job->ext);
+    return true;
+}
+
+static void collect_final(ea_turn *t, save_job *job)
+{
+    if (job->failed) {
+        fail(t, job->fail_code, "%s: %s", job->failed, job->err.msg);
+        return;
+    }
+    ea_audit_image *saved = &t->images[t->n_images++];
+    *saved = job->saved;
+    if (t->cb.on_image)
+        t->cb.on_image(t->ctx, saved, ea_session_dir(t->spec.session));
+}
+
+static void show_partial(ea_turn *t, int index)
+{
     if (t->cb.on_partial)
-        t->cb.on_partial(t->ctx, img->partial_index, bytes, n);
+        t->cb.on_partial(t->ctx, index, t->last_partial, t->last_partial_len);
+}
+
+/* Takes what the saver finished, in arrival order. Of several partial frames finished at once
+ * only the newest is shown (it would replace the others at once), and always before a final
+ * image that came after it, so a frame never covers the picture it led to. */
+static void collect_jobs(ea_turn *t)
+{
+    if (t->jobs_out == 0)
+        return;
+    pthread_mutex_lock(&t->lock);
+    save_job *done = job_list_take(&t->done);
+    pthread_mutex_unlock(&t->lock);
+    if (!done)
+        return;
+    int unshown = -1; /* the index of a partial frame collected and not shown yet */
+    for (save_job *job = done; job; job = job->next) {
+        t->jobs_out--;
+        if (job->kind == JOB_FINAL) {
+            if (unshown >= 0)
+                show_partial(t, unshown);
+            unshown = -1;
+            collect_final(t, job);
+        } else if (collect_partial(t, job)) {
+            unshown = job->index;
+        }
+    }
+    job_chain_free(done);
+    if (unshown >= 0)
+        show_partial(t, unshown);
+    if (!t->finished)
+        report_progress(t, EA_PHASE_GENERATING);
 }
 
 static void take_usage(ea_turn *t, const ea_event *ev)
@@ -182,25 +484,24 @@ static void take_usage(ea_turn *t, const ea_event *ev)
     t->total_tokens = ev->total_tokens;
 }
 
-/* One decoded event. Returns non-zero to stop reading the stream. */
-static int handle_event(ea_turn *t, const ea_event *ev)
+/* One decoded event; take_text hands over the text it was decoded from. Returns non-zero to
+ * stop reading the stream. */
+static int handle_event(ea_turn *t, ea_event *ev, text_taker take_text)
 {
     switch (ev->kind) {
     case EA_EV_PARTIAL_IMAGE:
-        if (ev->n_images)
-            keep_partial(t, &ev->images[0]);
+        queue_images(t, ev, 0, 1, JOB_PARTIAL, take_text);
         break;
     case EA_EV_IMAGE_COMPLETED:
         take_usage(t, ev);
-        for (size_t i = 0; i < ev->n_images; i++)
-            if (save_final_image(t, &ev->images[i]) != 0)
-                return 1;
+        if (queue_images(t, ev, 0, ev->n_images, JOB_FINAL, take_text) != 0)
+            return 1;
         break;
     case EA_EV_OUTPUT_ITEM_DONE:
         if (ev->n_images && ev->images[0].b64_len) {
             replace(&t->revised_prompt, ev->images[0].revised_prompt);
             replace(&t->image_call_id, ev->images[0].call_id);
-            if (save_final_image(t, &ev->images[0]) != 0)
+            if (queue_images(t, ev, 0, 1, JOB_FINAL, take_text) != 0)
                 return 1;
         }
         break;
@@ -212,14 +513,14 @@ static int handle_event(ea_turn *t, const ea_event *ev)
         replace(&t->response_id, ev->response_id);
         take_usage(t, ev);
         /* A non-streamed Responses body carries the images only here; a stream has sent
-         * them already in output_item.done, and repeats them. */
-        for (size_t i = 0; t->n_images == 0 && i < ev->n_images; i++) {
+         * them already in output_item.done (perhaps not saved yet), and repeats them. */
+        if (t->images_queued > 0)
+            return 0;
+        for (size_t i = 0; i < ev->n_images; i++) {
             replace(&t->revised_prompt, ev->images[i].revised_prompt);
             replace(&t->image_call_id, ev->images[i].call_id);
-            if (ev->images[i].b64_len && save_final_image(t, &ev->images[i]) != 0)
-                return 1;
         }
-        return 0;
+        return queue_images(t, ev, 0, ev->n_images, JOB_FINAL, take_text) != 0;
     case EA_EV_RESPONSE_FAILED:
     case EA_EV_ERROR:
         fail_with_api_error(t, &ev->error, 0);
@@ -237,6 +538,9 @@ static int handle_event(ea_turn *t, const ea_event *ev)
 static int on_sse_event(void *ctx, const char *name, const char *data, size_t len)
 {
     ea_turn *t = ctx;
+    collect_jobs(t);
+    if (t->failed)
+        return 1; /* a final image could not be saved: the rest of the stream is no use */
     ea_err err = {0};
     ea_event *ev = ea_event_parse(name, data, len, &err);
     if (!ev) {
@@ -244,7 +548,7 @@ static int on_sse_event(void *ctx, const char *name, const char *data, size_t le
         return 1;
     }
     t->events++;
-    int stop = handle_event(t, ev);
+    int stop = handle_event(t, ev, take_event_text);
     ea_event_free(&ev);
     report_progress(t, EA_PHASE_GENERATING);
     return stop;
@@ -306,7 +610,7 @@ static void finish_body(ea_turn *t)
             fail(t, t->http_status < 500 ? EA_EXIT_REFUSED : EA_EXIT_NETWORK, "HTTP status %d",
                  t->http_status);
     } else {
-        handle_event(t, ev);
+        handle_event(t, ev, take_body_text);
     }
     ea_event_free(&ev);
 }
@@ -357,32 +661,24 @@ static char *usage_json(const ea_turn *t)
     return ea_buf_steal(&text, NULL);
 }
 
-static void on_done(void *ctx, const ea_http_result *r)
+/* The request is over and every job was collected: writes the result record (after the
+ * images it names, which are on disk) and tells the caller. */
+static void finish_turn(ea_turn *t)
 {
-    ea_turn *t = ctx;
-    t->http_req = NULL;
-    t->attempts = r->attempts;
-    if (r->head.status)
-        t->http_status = r->head.status;
+    stop_saver(t); /* idle already: nothing is left to run */
     enum ea_audit_status status = EA_AUDIT_COMPLETED;
     int expected = ea_params_count(t->spec.params);
-
-    if (r->outcome == EA_HTTP_COMPLETE && t->streaming) {
-        ea_err err = {0};
-        ea_sse_finish(t->sse, &err);
-    } else if (r->outcome == EA_HTTP_COMPLETE) {
-        finish_body(t);
-    }
-    if (r->outcome == EA_HTTP_CANCELLED) {
+    if (t->outcome == EA_HTTP_CANCELLED) {
         status = EA_AUDIT_CANCELLED;
         fail(t, EA_EXIT_SIGINT, "%s", "cancelled");
-    } else if (r->outcome == EA_HTTP_TIMEOUT && t->events == 0) {
+    } else if (t->outcome == EA_HTTP_TIMEOUT && t->events == 0) {
         /* Silent before a single whole event: a network failure to the user, though the
          * server may have started work, which the log's status says. */
-        fail(t, EA_EXIT_NETWORK, "%s", r->err.msg);
+        fail(t, EA_EXIT_NETWORK, "%s", t->request_err.msg);
         status = EA_AUDIT_INTERRUPTED;
-    } else if (r->outcome != EA_HTTP_COMPLETE && r->outcome != EA_HTTP_ABORTED) {
-        fail(t, r->err.code ? r->err.code : EA_EXIT_NETWORK, "%s", r->err.msg);
+    } else if (t->outcome != EA_HTTP_COMPLETE && t->outcome != EA_HTTP_ABORTED) {
+        fail(t, t->request_err.code ? t->request_err.code : EA_EXIT_NETWORK, "%s",
+             t->request_err.msg);
     } else if (!t->failed && t->n_images == 0) {
         fail(t, EA_EXIT_INTERRUPTED, "%s",
              "the stream ended before the final image (it may have been billed)");
@@ -425,11 +721,17 @@ static void on_done(void *ctx, const ea_http_result *r)
     res.partials = t->partials;
     res.usage_json = usage;
     res.cost_usd = cost;
-    res.ms_first_byte = r->ms_first_byte;
+    res.ms_first_byte = t->ms_first_byte;
     res.ms_first_partial = t->partials ? t->ms_first_partial : -1;
     res.ms_total = ms_since(&t->started);
     res.retries_json = retries;
-    ea_audit_error api_error = {t->error_type, t->error_code, t->failed ? t->failure.msg : NULL,
+    /* The API's own message as received when the failure is it (failure.msg holds a copy cut
+     * at 1 kB; the log keeps network strings whole), else easel's account of what broke. */
+    const char *message = t->failure.msg;
+    if (t->error_message && *t->error_message &&
+        strncmp(t->failure.msg, t->error_message, sizeof t->failure.msg - 1) == 0)
+        message = t->error_message;
+    ea_audit_error api_error = {t->error_type, t->error_code, t->failed ? message : NULL,
                                 t->error_param};
     if (t->failed)
         res.error = &api_error;
@@ -463,6 +765,39 @@ static void on_done(void *ctx, const ea_http_result *r)
         t->cb.on_done(t->ctx, &o);
 }
 
+static void finish_if_ready(ea_turn *t)
+{
+    if (!t->finished && t->request_over && t->jobs_out == 0)
+        finish_turn(t);
+}
+
+static void on_done(void *ctx, const ea_http_result *r)
+{
+    ea_turn *t = ctx;
+    t->http_req = NULL;
+    t->attempts = r->attempts;
+    if (r->head.status)
+        t->http_status = r->head.status;
+    t->outcome = r->outcome;
+    t->request_err = r->err;
+    t->ms_first_byte = r->ms_first_byte;
+    if (r->outcome == EA_HTTP_COMPLETE && t->streaming) {
+        ea_err err = {0};
+        ea_sse_finish(t->sse, &err);
+    } else if (r->outcome == EA_HTTP_COMPLETE) {
+        finish_body(t);
+    }
+    t->request_over = true;
+    /* Cancelled by the user, who wants out, or by ea_http_free, whose loop is ending: the
+     * saves under way are waited for here, so that the turn finishes now and its saver never
+     * wakes an ea_http that may be gone. Otherwise they finish off the loop, and
+     * ea_turn_poll finishes the turn. */
+    if (r->outcome == EA_HTTP_CANCELLED)
+        stop_saver(t);
+    collect_jobs(t);
+    finish_if_ready(t);
+}
+
 /* What a Responses turn continues from: the --from turn's response, else the newest. */
 static int previous_response(const ea_turn_spec *spec, const char **out, ea_err *err)
 {
@@ -494,9 +829,14 @@ ea_turn *ea_turn_start(ea_http *http, const ea_turn_spec *spec, const ea_turn_ca
         ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
         return NULL;
     }
+    pthread_mutex_init(&t->lock, NULL);
+    pthread_cond_init(&t->work, NULL);
+    job_list_init(&t->todo);
+    job_list_init(&t->done);
     t->spec = *spec;
     t->cb = *cb;
     t->ctx = ctx;
+    t->http = http;
     t->ms_first_partial = -1;
     clock_gettime(CLOCK_MONOTONIC, &t->started);
     ea_buf_init(&t->body, MAX_BODY_BYTES);
@@ -564,6 +904,18 @@ void ea_turn_cancel(ea_turn *t)
         ea_http_cancel(t->http_req);
 }
 
+void ea_turn_poll(ea_turn *t)
+{
+    collect_jobs(t);
+    finish_if_ready(t);
+}
+
+void ea_turn_settle(ea_turn *t)
+{
+    stop_saver(t);
+    ea_turn_poll(t);
+}
+
 bool ea_turn_finished(const ea_turn *t)
 {
     return t->finished;
@@ -574,6 +926,10 @@ void ea_turn_free(ea_turn **tp)
     ea_turn *t = *tp;
     if (!t)
         return;
+    stop_saver(t);
+    job_chain_free(job_list_take(&t->done));
+    pthread_cond_destroy(&t->work);
+    pthread_mutex_destroy(&t->lock);
     ea_request_free(&t->req);
     ea_sse_free(&t->sse);
     ea_buf_free(&t->body);

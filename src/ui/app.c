@@ -642,6 +642,8 @@ void ui_reap_turns(ui_app *app)
 {
     for (size_t i = 0; i < app->n_slots; i++) {
         ui_slot *s = app->slots[i];
+        if (s->turn && !s->turn_done)
+            ea_turn_poll(s->turn); /* images saved off the loop; after the last, on_done */
         if (!s->turn || !s->turn_done)
             continue;
         ea_turn_free(&s->turn);
@@ -702,7 +704,11 @@ int ui_app_open(ui_app *app, const ea_ui_options *opt, char *why, size_t why_len
 
 void ui_app_close(ui_app *app)
 {
-    /* ea_http_free cancels what still runs; each on_done writes its result record. */
+    /* A turn still saving wakes app->http from its saving thread: settled first. Then
+     * ea_http_free cancels what still runs; each on_done writes its result record. */
+    for (size_t i = 0; i < app->n_slots; i++)
+        if (app->slots[i]->turn)
+            ea_turn_settle(app->slots[i]->turn);
     ea_http_free(&app->http);
     ea_session_lister_close(&app->lister);
     for (size_t i = 0; i < app->n_slots; i++)

@@ -234,7 +234,8 @@ bool ui_sessions_load_more(ui_app *app);
 void ui_load_history(ui_app *app);
 void ui_send(ui_app *app);
 void ui_cancel(ui_app *app);
-/* Frees the turns whose on_done ran; called from the loop after ea_http_process. */
+/* Polls the turns (their images are saved off the loop), then frees those whose on_done ran;
+ * called from the loop after ea_http_process. */
 void ui_reap_turns(ui_app *app);
 int ui_running(const ui_app *app); /* requests still going, all sessions */
 void ui_show_turn_image(ui_app *app, const ui_turn_row *row);

@@ -513,6 +513,15 @@ static void assert_decodes(const char *b64, const void *want, size_t want_len)
     assert_memory_equal(out, want, want_len);
     assert_int_equal(out[len], '\0');
     free(out);
+
+    /* In place: the same bytes, at the start of the text itself. */
+    char *text = strdup(b64);
+    assert_non_null(text);
+    assert_int_equal(ea_base64_decode_in_place(text, strlen(text), 1 << 20, &out, &len, &err), 0);
+    assert_ptr_equal(out, text);
+    assert_int_equal(len, want_len);
+    assert_memory_equal(out, want, want_len);
+    free(text);
 }
 
 static void assert_rejected(const char *b64, size_t max_bytes)
@@ -525,6 +534,14 @@ static void assert_rejected(const char *b64, size_t max_bytes)
     assert_null(out);
     assert_int_equal(len, 0);
     assert_int_equal(err.code, EA_EXIT_NETWORK);
+
+    char *text = strdup(b64);
+    assert_non_null(text);
+    out = (unsigned char *)"sentinel";
+    if (ea_base64_decode_in_place(text, strlen(text), max_bytes, &out, &len, &err) != -1)
+        fail_msg("\"%s\" was accepted in place", b64);
+    assert_null(out);
+    free(text);
 }
 
 static void base64_padding_variants(void **state)
@@ -607,6 +624,35 @@ static void base64_round_trips(void **state)
             assert_memory_equal(out, raw, n);
             free(out);
         }
+    }
+}
+
+/* In place, a payload is decoded in chunks: lengths around the chunk size and many times it,
+ * with whitespace around, give what the copying decoder gives. */
+static void base64_in_place_spans_chunks(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {12287, 12288, 12289, 12290, 100001, 3 << 18};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        size_t n = sizes[k];
+        unsigned char *raw = malloc(n);
+        char *text = malloc(n / 3 * 4 + 16);
+        assert_non_null(raw);
+        assert_non_null(text);
+        for (size_t i = 0; i < n; i++)
+            raw[i] = (unsigned char)(i * 131 + i / 7);
+        text[0] = '\n';
+        int elen = EVP_EncodeBlock((unsigned char *)text + 1, raw, (int)n);
+        text[1 + elen] = ' ';
+        unsigned char *out;
+        size_t out_len;
+        ea_err err = {0};
+        assert_int_equal(ea_base64_decode_in_place(text, (size_t)elen + 2, n, &out, &out_len, &err),
+                         0);
+        assert_int_equal(out_len, n);
+        assert_memory_equal(out, raw, n);
+        free(text);
+        free(raw);
     }
 }
 
@@ -730,6 +776,7 @@ int main(void)
         cmocka_unit_test(base64_invalid_input),
         cmocka_unit_test(base64_cap),
         cmocka_unit_test(base64_round_trips),
+        cmocka_unit_test(base64_in_place_spans_chunks),
         cmocka_unit_test(event_payload_decodes),
         cmocka_unit_test(payloads_are_borrowed),
         cmocka_unit_test(payload_keys_are_found_by_their_place),

@@ -499,6 +499,81 @@ static void leading_bom_is_ignored(void **state)
     recording_clear(&rec);
 }
 
+/* ---- taking an event's data over ---- */
+
+typedef struct taker {
+    ea_sse *p;
+    size_t count;
+    char *taken[4];       /* owned: what ea_sse_take_data returned */
+    size_t taken_len[4];
+    const char *seen[4];  /* the callback's data pointer */
+} taker;
+
+static int take_named_take(void *ctx, const char *name, const char *data, size_t len)
+{
+    taker *tk = ctx;
+    assert_true(tk->count < 4);
+    tk->seen[tk->count] = data;
+    if (strcmp(name, "take") == 0) {
+        size_t taken_len = 0;
+        tk->taken[tk->count] = ea_sse_take_data(tk->p, &taken_len);
+        tk->taken_len[tk->count] = taken_len;
+        assert_non_null(tk->taken[tk->count]);
+        assert_int_equal(taken_len, len);
+        if (len > 0) /* the buffer itself, not a copy (an empty event's "" is no buffer) */
+            assert_ptr_equal(tk->taken[tk->count], data);
+        assert_int_equal(tk->taken[tk->count][len], '\0'); /* and still terminated */
+    }
+    tk->count++;
+    return 0;
+}
+
+static void data_can_be_taken_from_the_callback(void **state)
+{
+    (void)state;
+    /* A taken event, then one that reuses nothing of it, then another taken one: each split
+     * one byte at a time, so the next event's bytes arrive in the same feed as the taken
+     * event's end. */
+    const char *stream = "event: take\ndata: first\ndata: lines\n\n"
+                         "data: kept\n\n"
+                         "event: take\ndata: second\n\n";
+    taker tk = {0};
+    tk.p = ea_sse_new(BIG_CAP, BIG_CAP, take_named_take, &tk);
+    assert_non_null(tk.p);
+    assert_null(ea_sse_take_data(tk.p, NULL)); /* outside a callback: nothing to take */
+    ea_err err = {0};
+    for (size_t i = 0; stream[i]; i++)
+        assert_int_equal(ea_sse_feed(tk.p, stream + i, 1, &err), 0);
+    assert_int_equal(ea_sse_finish(tk.p, &err), 0);
+    assert_int_equal(tk.count, 3);
+    /* The taken buffers outlived their events, unchanged by what the parser did next. */
+    assert_string_equal(tk.taken[0], "first\nlines");
+    assert_int_equal(tk.taken_len[0], strlen("first\nlines"));
+    assert_null(tk.taken[1]);
+    assert_string_equal(tk.taken[2], "second");
+    assert_ptr_not_equal(tk.seen[2], tk.taken[0]); /* a fresh buffer after a take */
+    assert_null(ea_sse_take_data(tk.p, NULL));
+    ea_sse_free(&tk.p);
+    for (size_t i = 0; i < tk.count; i++)
+        free(tk.taken[i]);
+}
+
+static void empty_data_can_be_taken(void **state)
+{
+    (void)state;
+    const char *stream = "event: take\ndata:\n\n";
+    taker tk = {0};
+    tk.p = ea_sse_new(BIG_CAP, BIG_CAP, take_named_take, &tk);
+    assert_non_null(tk.p);
+    ea_err err = {0};
+    assert_int_equal(ea_sse_feed(tk.p, stream, strlen(stream), &err), 0);
+    assert_int_equal(tk.count, 1);
+    assert_non_null(tk.taken[0]); /* a new "" of the caller's to free */
+    assert_string_equal(tk.taken[0], "");
+    ea_sse_free(&tk.p);
+    free(tk.taken[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -517,6 +592,8 @@ int main(void)
         cmocka_unit_test(callback_can_stop_the_stream),
         cmocka_unit_test(empty_and_nameless_events),
         cmocka_unit_test(leading_bom_is_ignored),
+        cmocka_unit_test(data_can_be_taken_from_the_callback),
+        cmocka_unit_test(empty_data_can_be_taken),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
