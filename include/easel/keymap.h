@@ -129,6 +129,15 @@ enum ea_action {
     EA_ACT_HISTORY_BRANCH,
     /* help overlay */
     EA_ACT_HELP_CLOSE,
+    EA_ACT_HISTORY_MARK,
+    EA_ACT_HISTORY_COMPARE,
+    EA_ACT_HISTORY_AVATAR,
+    /* the preview: a turn's several images, as a grid */
+    EA_ACT_GRID_LEFT,
+    EA_ACT_GRID_RIGHT,
+    EA_ACT_GRID_UP,
+    EA_ACT_GRID_DOWN,
+    EA_ACT_GRID_PICK,
     EA_ACT_COUNT,
     /* ea_keymap_lookup only: the keys so far begin a longer binding (C-x of C-x C-e). */
     EA_ACT_PREFIX = -1,

@@ -57,8 +57,9 @@ static const ea_action_desc actions[] = {
     {EA_ACT_PARAM_NEXT, "param-next", EA_SCOPE_PARAMS, "Right, l, Space", "the parameter's next value"},
     {EA_ACT_PARAM_PREV, "param-prev", EA_SCOPE_PARAMS, "Left, h", "the parameter's previous value"},
     {EA_ACT_PARAM_EDIT, "param-edit", EA_SCOPE_PARAMS, "Enter",
-     "type a value (a size such as 1536x864, a path for an image)"},
-    {EA_ACT_PARAM_RESET, "param-reset", EA_SCOPE_PARAMS, "Delete, d", "back to the default"},
+     "type a value (1536x864...); on image, attach one (Tab completes)"},
+    {EA_ACT_PARAM_RESET, "param-reset", EA_SCOPE_PARAMS, "Delete, d",
+     "back to the default; on image, remove the newest attached"},
 
     {EA_ACT_HISTORY_OPEN, "history-open", EA_SCOPE_HISTORY, "Enter", "show the turn's image in the preview"},
     {EA_ACT_HISTORY_REUSE, "history-reuse", EA_SCOPE_HISTORY, "p", "copy the turn's prompt into the editor"},
@@ -68,6 +69,18 @@ static const ea_action_desc actions[] = {
      "copy the revised prompt to the clipboard (OSC 52, over SSH too)"},
     {EA_ACT_HISTORY_BRANCH, "history-branch", EA_SCOPE_HISTORY, "b",
      "branch: the next prompt goes on from this turn (b again: undo)"},
+    {EA_ACT_HISTORY_MARK, "history-mark", EA_SCOPE_HISTORY, "m", "mark the turn to compare (m again: unmark)"},
+    {EA_ACT_HISTORY_COMPARE, "history-compare", EA_SCOPE_HISTORY, "c",
+     "compare: the marked turn and this one side by side in the preview"},
+    {EA_ACT_HISTORY_AVATAR, "history-avatar", EA_SCOPE_HISTORY, "a",
+     "the turn's image at avatar sizes: 32, 64, 128 px, square and circle"},
+
+    {EA_ACT_GRID_LEFT, "grid-left", EA_SCOPE_PREVIEW, "Left, h", "a turn's images: the one to the left"},
+    {EA_ACT_GRID_RIGHT, "grid-right", EA_SCOPE_PREVIEW, "Right, l", "a turn's images: the one to the right"},
+    {EA_ACT_GRID_UP, "grid-up", EA_SCOPE_PREVIEW, "Up, k", "a turn's images: the one above"},
+    {EA_ACT_GRID_DOWN, "grid-down", EA_SCOPE_PREVIEW, "Down, j", "a turn's images: the one below"},
+    {EA_ACT_GRID_PICK, "grid-pick", EA_SCOPE_PREVIEW, "Enter",
+     "go on from the selected image: the next send edits it"},
 
     {EA_ACT_HELP_CLOSE, "help-close", EA_SCOPE_HELP, "Esc, q, F1, ?", "close this help"},
 };

@@ -84,6 +84,9 @@ static void frame_clear(ui_frame *f)
 {
     ui_blob_unref(&f->bytes);
     free(f->path);
+    for (int i = 0; i < f->n_cells; i++)
+        free(f->cells[i]);
+    free(f->cells);
     memset(f, 0, sizeof *f);
 }
 
@@ -422,7 +425,51 @@ static void frame_set_file(ui_app *app, ui_frame *f, const char *dir, const char
     }
 }
 
-void ui_show_turn_image(ui_app *app, const ui_turn_row *row)
+/* Image k (from 1) of a turn whose first is `first`: the log names them images/T-K.EXT
+ * (audit.h), so "images/3-1.png" gives "images/3-2.png". */
+static char *nth_image(const char *dir, const char *first, int k)
+{
+    const char *dash = strrchr(first, '-'), *dot = strrchr(first, '.');
+    if (!dash || !dot || dot < dash)
+        return NULL;
+    char rel[96];
+    snprintf(rel, sizeof rel, "%.*s-%d%s", (int)(dash - first), first, k, dot);
+    return join(dir, rel);
+}
+
+/* The frame of a turn with several images: the first as its path (the caption describes
+ * it), all of them as the grid's cells. */
+static void frame_set_grid(ui_app *app, ui_frame *f, const char *dir, const ui_turn_row *row)
+{
+    frame_set_file(app, f, dir, row->image, row->turn);
+    int n = (int)row->n_images;
+    if (!(f->cells = calloc((size_t)n, sizeof *f->cells)))
+        return;
+    for (int k = 0; k < n; k++)
+        if ((f->cells[f->n_cells] = nth_image(dir, row->image, k + 1)) != NULL)
+            f->n_cells++;
+}
+
+void ui_compare_turns(ui_app *app, const ui_turn_row *left, const ui_turn_row *right)
+{
+    ui_slot *s = ui_current(app);
+    const ui_turn_row *without = !left->image[0] ? left : !right->image[0] ? right : NULL;
+    if (without) {
+        ui_message(app, false, "turn %d has no image to compare", without->turn);
+        return;
+    }
+    ui_frame *f = &s->frame;
+    frame_set_file(app, f, s->dir, right->image, right->turn);
+    if ((f->cells = calloc(2, sizeof *f->cells)) != NULL) {
+        f->cells[0] = join(s->dir, left->image);
+        f->cells[1] = join(s->dir, right->image);
+        f->n_cells = f->cells[0] && f->cells[1] ? 2 : 0;
+        f->compare = left->turn;
+    }
+    ui_dirty(app, EA_PANEL_PREVIEW);
+}
+
+void ui_show_avatar_sizes(ui_app *app, const ui_turn_row *row)
 {
     ui_slot *s = ui_current(app);
     if (!row->image[0]) {
@@ -430,6 +477,21 @@ void ui_show_turn_image(ui_app *app, const ui_turn_row *row)
         return;
     }
     frame_set_file(app, &s->frame, s->dir, row->image, row->turn);
+    s->frame.avatar = true;
+    ui_dirty(app, EA_PANEL_PREVIEW);
+}
+
+void ui_show_turn_image(ui_app *app, const ui_turn_row *row)
+{
+    ui_slot *s = ui_current(app);
+    if (!row->image[0]) {
+        ui_message(app, false, "turn %d has no image", row->turn);
+        return;
+    }
+    if (row->n_images > 1)
+        frame_set_grid(app, &s->frame, s->dir, row);
+    else
+        frame_set_file(app, &s->frame, s->dir, row->image, row->turn);
     ui_dirty(app, EA_PANEL_PREVIEW);
 }
 
@@ -551,6 +613,9 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
     if (is_current(s)) {
         ui_load_history(app);
         app->panels[EA_PANEL_HISTORY].sel = app->n_rows ? (int)app->n_rows - 1 : 0;
+        /* Several images: all of them, as a grid to pick from, rather than the last saved. */
+        if (o->n_images > 1 && app->n_rows && app->rows[app->n_rows - 1].turn == o->turn)
+            ui_show_turn_image(app, &app->rows[app->n_rows - 1]);
         ui_message(app, failed, "%s", result);
     } else {
         ui_message(app, failed, "session %.64s: %s",
@@ -725,6 +790,7 @@ void ui_app_close(ui_app *app)
     free(app->draft);
     ea_editbuf_free(&app->edit);
     ea_editbuf_free(&app->param_input);
+    ui_params_free(app);
     ea_buf_free(&app->clipboard);
     ea_editbuf_free(&app->search);
     ea_editbuf_free(&app->ask_input);

@@ -101,6 +101,12 @@ typedef struct ui_frame {
     int w, h;
     char format[8];
     bool fresh;        /* not drawn yet */
+    /* A turn's several images (n > 1) show as a grid, one cell each: their paths (owned;
+     * path is the first), and the cell selected, which Enter picks to go on from. */
+    char **cells;
+    int n_cells, pick;
+    int compare;       /* two turns side by side: the left one's number (turn is the right) */
+    bool avatar;       /* path at avatar sizes, square and circle, at true pixel size */
 } ui_frame;
 
 /* One turn of the current session, for the history panel. Strings are sanitized copies. */
@@ -133,6 +139,7 @@ typedef struct ui_slot {
     ea_turn_progress progress;
     int sending_turn;
     int from_turn;          /* the next send branches from this turn (0: from the newest) */
+    int marked_turn;        /* the history's mark, compared with another turn (0: none) */
     ui_frame frame;
 } ui_slot;
 
@@ -171,6 +178,10 @@ struct ui_app {
     char resolved_size[32];
     bool param_editing;     /* Enter on a parameter: a one-line input in the panel */
     ea_editbuf param_input;
+    /* The images attached (references, or the image to edit): paths, owned. They stay
+     * attached, as the other values do, until removed from the panel. */
+    char *images[EA_MAX_IMAGES];
+    int n_images;
 
     /* The prompt editor and the prompts sent before (Up and Down recall them). */
     ea_editbuf edit;
@@ -189,6 +200,8 @@ struct ui_app {
     ui_ask_done ask_done;
     char ask_label[128];
     ea_editbuf ask_input;
+    bool ask_path;          /* the answer is a path: Tab completes it */
+    char ask_hint[512];     /* after the answer: the names a Tab found, when several */
     size_t ask_slot;        /* the session asked about */
     bool trash_armed;       /* d was pressed once on ask_slot: d again moves it to the trash */
 
@@ -238,7 +251,14 @@ void ui_cancel(ui_app *app);
  * called from the loop after ea_http_process. */
 void ui_reap_turns(ui_app *app);
 int ui_running(const ui_app *app); /* requests still going, all sessions */
+/* A turn's image, or its images as a grid when it made several. */
 void ui_show_turn_image(ui_app *app, const ui_turn_row *row);
+/* The first images of two turns side by side (a grid of two cells), left and right. */
+void ui_compare_turns(ui_app *app, const ui_turn_row *left, const ui_turn_row *right);
+/* A turn's image at the avatar sizes (32, 64 and 128 px, square and circle crop). */
+void ui_show_avatar_sizes(ui_app *app, const ui_turn_row *row);
+/* Enter on the grid: the selected image becomes the one the next send edits. */
+void ui_pick_grid_image(ui_app *app);
 /* The system clipboard, through the terminal (OSC 52), so a copy works over SSH: the
  * sequence goes out raw after the next doupdate(), as pictures do. */
 void ui_clipboard_copy(ui_app *app, const char *text);
@@ -249,7 +269,16 @@ void ui_dirty_all(ui_app *app);
 
 /* panel_status.c: the question line. */
 void ui_ask(ui_app *app, const char *label, const char *initial, ui_ask_done done);
+/* The same for a path, with Tab completing its last component (ui_path_complete). */
+void ui_ask_path(ui_app *app, const char *label, const char *initial, ui_ask_done done);
 void ui_ask_key(ui_app *app, ea_key k);
+
+/* complete.c: `typed` with its last component completed from the directory's entries, as
+ * far as they all agree (a lone directory gains a '/'), into out; with several matches their
+ * names, two spaces apart, into list. Returns how many entries matched. */
+size_t ui_path_complete(const char *typed, char *out, size_t out_len, char *list, size_t list_len);
+/* A leading "~/" as $HOME; -1 when it does not fit. */
+int ui_path_expand(const char *typed, char *out, size_t out_len);
 
 /* panel_params.c */
 void ui_params_refresh(ui_app *app);
@@ -258,6 +287,11 @@ int ui_params_build(ui_app *app, const char *prompt, ea_params *out, ea_err *err
 void ui_params_from_config(ui_app *app);
 /* Keys while a parameter's value is being typed (after Enter on it). */
 bool ui_params_edit_key(ui_app *app, ea_key k);
+/* The image to edit next: it replaces whatever was attached. False (with a message) when
+ * it cannot be read. */
+bool ui_params_edit_image(ui_app *app, const char *path);
+/* Lets go of the attached images (the workbench closes). */
+void ui_params_free(ui_app *app);
 
 /* panel_editor.c */
 void ui_editor_set_text(ui_app *app, const char *text);
@@ -301,6 +335,8 @@ void ui_picture_close(ui_app *app);
 /* The preview panel: f goes into the rectangle (screen cells, 0-based), which curses must then
  * leave blank. False when it cannot (the panel describes the frame in text instead). */
 bool ui_picture_show(ui_app *app, const ui_frame *f, int row, int col, int rows, int cols);
+/* The columns of a grid of n cells: as square as it gets, wider than tall. */
+int ui_grid_cols(int n);
 /* No picture: the panel collapsed, or shows text. */
 void ui_picture_hide(ui_app *app);
 /* The screen was repainted whole: the picture goes out again at the next flush. */

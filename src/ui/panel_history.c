@@ -69,12 +69,14 @@ static void draw_turn(ui_app *app, ui_panel *p, const ui_turn_row *r, int y, boo
     for (int k = 0; k < ROWS_PER_TURN && y + k <= last; k++)
         ui_fill(w, y + k, 1, inner, a);
 
-    char head[200], cost[24] = "", times[64], from[24] = "";
+    char head[200], cost[24] = "", times[64], from[48] = "";
     if (!isnan(r->cost_usd))
         snprintf(cost, sizeof cost, " $%.4f", r->cost_usd);
     describe_timings(r, times, sizeof times);
     if (r->branched)
         snprintf(from, sizeof from, " from #%d", r->parent);
+    if (r->turn == ui_current(app)->marked_turn)
+        snprintf(from + strlen(from), sizeof from - strlen(from), " [marked]");
     snprintf(head, sizeof head, "%s#%d%s %s ", sel ? "▶" : " ", r->turn, from, r->time);
     int x = 1 + ui_puts(w, y, 1, inner, head, a | A_BOLD);
     x += ui_puts(w, y, x, inner - x + 1, r->status, sel && focus ? a : status_attr(app, r->status));
@@ -138,6 +140,31 @@ static void branch(ui_app *app, const ui_turn_row *r)
     ui_dirty(app, EA_PANEL_STATUS);
 }
 
+static void mark(ui_app *app, const ui_turn_row *r)
+{
+    ui_slot *s = ui_current(app);
+    s->marked_turn = s->marked_turn == r->turn ? 0 : r->turn;
+    if (s->marked_turn)
+        ui_message(app, false, "turn %d marked: select another and press c to compare", r->turn);
+    else
+        ui_message(app, false, "unmarked");
+    ui_dirty(app, EA_PANEL_HISTORY);
+}
+
+static void compare(ui_app *app, const ui_turn_row *r)
+{
+    int marked = ui_current(app)->marked_turn;
+    const ui_turn_row *left = NULL;
+    for (size_t i = 0; i < app->n_rows; i++)
+        if (app->rows[i].turn == marked)
+            left = &app->rows[i];
+    if (!left || left == r) {
+        ui_message(app, false, "mark a turn with m first, then press c on another");
+        return;
+    }
+    ui_compare_turns(app, left, r);
+}
+
 static bool history_action(ui_app *app, ui_panel *p, enum ea_action a)
 {
     int page = ui_inner_h(p) / ROWS_PER_TURN;
@@ -159,6 +186,9 @@ static bool history_action(ui_app *app, ui_panel *p, enum ea_action a)
             ui_clipboard_copy(app, r->revised);
         return true;
     case EA_ACT_HISTORY_BRANCH: branch(app, r); return true;
+    case EA_ACT_HISTORY_MARK: mark(app, r); return true;
+    case EA_ACT_HISTORY_COMPARE: compare(app, r); return true;
+    case EA_ACT_HISTORY_AVATAR: ui_show_avatar_sizes(app, r); return true;
     default: return false;
     }
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -106,6 +107,9 @@ int ui_params_build(ui_app *app, const char *prompt, ea_params *out, ea_err *err
     for (size_t i = 0; i < n_params(); i++)
         if (app->values[i] && ea_params_set(out, &d[i], app->values[i], err) != 0)
             return -1;
+    for (int k = 0; k < app->n_images; k++)
+        if (ea_params_add_image(out, app->images[k], err) != 0)
+            return -1;
     if (ea_params_set_prompt(out, prompt, err) != 0)
         return -1;
     app->warnings.count = 0;
@@ -140,6 +144,101 @@ static const char *default_text(const ea_param_desc *d)
         if (strcmp(d->long_opt, defaults[i].opt) == 0)
             return defaults[i].text;
     return "not sent";
+}
+
+/* ---- Attached images ----------------------------------------------------------------------
+ * --image repeats, so the panel keeps a list of paths (app->images) rather than one value:
+ * Enter asks for one more path (Tab completes it), d removes the newest. */
+
+static bool is_image(const ea_param_desc *d)
+{
+    return strcmp(d->long_opt, "image") == 0;
+}
+
+static void images_changed(ui_app *app)
+{
+    app->params_stale = true;
+    ui_dirty(app, EA_PANEL_PARAMS);
+    ui_dirty(app, EA_PANEL_TITLE);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash && slash[1] ? slash + 1 : path;
+}
+
+/* "a.png, b.png": the names only, as the panel is narrow; the status bar gave the paths. */
+static void images_text(const ui_app *app, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int k = 0; k < app->n_images && used + 1 < size; k++) {
+        int n = snprintf(out + used, size - used, "%s%s", k ? ", " : "", base_name(app->images[k]));
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}
+
+static void attach_done(ui_app *app, const char *answer)
+{
+    char path[4096];
+    if (!*answer) {
+        ui_message(app, false, "nothing attached");
+        return;
+    }
+    if (ui_path_expand(answer, path, sizeof path) != 0 || access(path, R_OK) != 0) {
+        ui_message(app, true, "cannot read %s", answer);
+        return;
+    }
+    if (app->n_images == EA_MAX_IMAGES) {
+        ui_message(app, true, "at most %d images per call: d removes one", EA_MAX_IMAGES);
+        return;
+    }
+    char *copy = strdup(path);
+    if (!copy) {
+        ui_message(app, true, "out of memory");
+        return;
+    }
+    app->images[app->n_images++] = copy;
+    images_changed(app);
+    ui_message(app, false, "attached %s (%d in all): the next send carries it; d removes it",
+               path, app->n_images);
+}
+
+static void remove_last_image(ui_app *app)
+{
+    if (app->n_images == 0) {
+        ui_message(app, false, "no image attached");
+        return;
+    }
+    char *gone = app->images[--app->n_images];
+    app->images[app->n_images] = NULL;
+    ui_message(app, false, "removed %s (%d left)", base_name(gone), app->n_images);
+    free(gone);
+    images_changed(app);
+}
+
+bool ui_params_edit_image(ui_app *app, const char *path)
+{
+    ui_params_free(app);
+    images_changed(app);
+    attach_done(app, path);
+    return app->n_images == 1;
+}
+
+static void mask_done(ui_app *app, const char *answer)
+{
+    char path[4096];
+    set_value(app, index_of("mask"), ui_path_expand(answer, path, sizeof path) == 0 ? path : answer);
+}
+
+void ui_params_free(ui_app *app)
+{
+    for (int k = 0; k < app->n_images; k++)
+        free(app->images[k]);
+    app->n_images = 0;
 }
 
 /* Wraps text over rows y.. of the panel; returns the rows used. */
@@ -185,13 +284,15 @@ static void params_draw(ui_app *app, ui_panel *p)
             continue;
         }
         char value[160];
-        if (app->values[i] && strcmp(d[i].long_opt, "size") == 0 && app->params_ok &&
+        bool has_value = app->values[i] || (is_image(&d[i]) && app->n_images);
+        if (is_image(&d[i]) && app->n_images)
+            images_text(app, value, sizeof value);
+        else if (app->values[i] && strcmp(d[i].long_opt, "size") == 0 && app->params_ok &&
             strcmp(app->values[i], app->resolved_size) != 0)
             snprintf(value, sizeof value, "%s → %s", app->values[i], app->resolved_size);
         else
             snprintf(value, sizeof value, "%s", app->values[i] ? app->values[i] : default_text(&d[i]));
-        ui_puts(p->win, 1 + r, x, room, value,
-                app->values[i] || sel ? a : app->theme.attr[UI_DIM]);
+        ui_puts(p->win, 1 + r, x, room, value, has_value || sel ? a : app->theme.attr[UI_DIM]);
         if (sel && choices(app, &d[i]))
             ui_puts(p->win, 1 + r, inner - 2, 3, "◀▶", a);
     }
@@ -219,7 +320,7 @@ static void step(ui_app *app, size_t i, int delta)
     const ea_param_desc *d = ea_param_table(&n);
     const char *const *list = choices(app, &d[i]);
     if (!list) {
-        ui_message(app, false, "%s takes a path: Enter types it", d[i].long_opt);
+        ui_message(app, false, "%s takes a path: Enter asks for it (Tab completes)", d[i].long_opt);
         return;
     }
     int count = 0, at = -1; /* position -1 is the default (not sent) */
@@ -242,15 +343,30 @@ static bool params_action(ui_app *app, ui_panel *p, enum ea_action a)
     if (p->sel < 0 || (size_t)p->sel >= n)
         return false;
     size_t i = (size_t)p->sel;
+    const ea_param_desc *d = &ea_param_table(&n)[i];
     switch (a) {
     case EA_ACT_PARAM_NEXT: step(app, i, +1); return true;
     case EA_ACT_PARAM_PREV: step(app, i, -1); return true;
-    case EA_ACT_PARAM_RESET: set_value(app, i, NULL); return true;
+    case EA_ACT_PARAM_RESET:
+        if (is_image(d))
+            remove_last_image(app);
+        else
+            set_value(app, i, NULL);
+        return true;
     case EA_ACT_PARAM_EDIT:
+        /* The paths are asked for on the status bar, which has the room a path needs. */
+        if (is_image(d)) {
+            ui_ask_path(app, "attach an image (Tab completes):", "", attach_done);
+            return true;
+        }
+        if (strcmp(d->long_opt, "mask") == 0) {
+            ui_ask_path(app, "mask (Tab completes):", app->values[i] ? app->values[i] : "", mask_done);
+            return true;
+        }
         app->param_editing = true;
         ea_editbuf_set(&app->param_input, app->values[i] ? app->values[i] : "",
                        app->values[i] ? strlen(app->values[i]) : 0);
-        ui_message(app, false, "type a value for %s: Enter sets it, Esc leaves it", ea_param_table(&n)[i].long_opt);
+        ui_message(app, false, "type a value for %s: Enter sets it, Esc leaves it", d->long_opt);
         p->dirty = true;
         return true;
     default: return false;

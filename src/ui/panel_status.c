@@ -23,6 +23,8 @@ static void status_draw(ui_app *app, ui_panel *p)
         int x = ui_puts(w, 0, 1, cols - 1, app->ask_label, base | A_BOLD);
         x += 1 + ui_put(w, 0, x + 2, cols - x - 3, app->ask_input.text, app->ask_input.len, base);
         ui_puts(w, 0, x + 1, 1, " ", base | A_REVERSE);
+        if (app->ask_hint[0] && cols - x > 4)
+            ui_puts(w, 0, x + 3, cols - x - 3, app->ask_hint, app->theme.attr[UI_DIM]);
         return;
     }
     char left[200] = "";
@@ -54,7 +56,27 @@ void ui_ask(ui_app *app, const char *label, const char *initial, ui_ask_done don
     snprintf(app->ask_label, sizeof app->ask_label, "%s", label);
     ea_editbuf_set(&app->ask_input, initial, strlen(initial));
     app->ask_done = done;
+    app->ask_path = false;
+    app->ask_hint[0] = '\0';
     ui_dirty(app, EA_PANEL_STATUS);
+}
+
+void ui_ask_path(ui_app *app, const char *label, const char *initial, ui_ask_done done)
+{
+    ui_ask(app, label, initial, done);
+    app->ask_path = true;
+}
+
+/* Tab in a path question. The answer is completed as a whole (the cursor goes to its end):
+ * a path is typed left to right, and completing in its middle would be a surprise. */
+static void complete_path(ui_app *app)
+{
+    char completed[4096];
+    size_t n = ui_path_complete(app->ask_input.text, completed, sizeof completed, app->ask_hint,
+                                sizeof app->ask_hint);
+    if (n == 0)
+        snprintf(app->ask_hint, sizeof app->ask_hint, "no match");
+    ea_editbuf_set(&app->ask_input, completed, strlen(completed));
 }
 
 void ui_ask_key(ui_app *app, ea_key k)
@@ -65,8 +87,11 @@ void ui_ask_key(ui_app *app, ea_key k)
         ui_message(app, false, "%s", k == EA_KEY_ESC ? "left unchanged" : "");
         if (k == EA_KEY_ENTER)
             done(app, app->ask_input.text);
+    } else if (k == EA_KEY_TAB && app->ask_path) {
+        complete_path(app);
     } else {
         ui_line_edit_key(&app->ask_input, k);
+        app->ask_hint[0] = '\0';
     }
     ui_dirty(app, EA_PANEL_STATUS);
 }

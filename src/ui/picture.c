@@ -17,8 +17,14 @@
  *
  * Newest wins all the way: a job waiting for the worker is replaced by a newer one, a result
  * for a frame that is no longer wanted is dropped, and ea_preview drops a frame not yet drawn.
+ *
+ * Several images at once (a turn's n > 1 results, two turns compared, the avatar sizes) are
+ * composed by the worker into one picture of the box's size rather than given a slot each:
+ * one picture keeps one kitty id, one rectangle to clear and one frame to replace, so all the
+ * rules above hold unchanged.
  */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -83,6 +89,9 @@ typedef struct job {
     int box_w, box_h;
     ui_blob *bytes;       /* the file's bytes, or NULL to read path */
     char path[4200];
+    char **cells;         /* several files, composed into a grid (owned), or NULL */
+    int n_cells;
+    bool avatar;          /* the file at avatar sizes (render_avatar) */
 } job;
 
 struct ui_picture {
@@ -118,7 +127,22 @@ struct ui_picture {
 static void job_clear(job *j)
 {
     ui_blob_unref(&j->bytes);
+    for (int i = 0; i < j->n_cells; i++)
+        free(j->cells[i]);
+    free(j->cells);
     memset(j, 0, sizeof *j);
+}
+
+/* The job's own copy of a grid's paths: the worker reads them after the frame is gone. */
+static void job_copy_cells(job *j, char *const *cells, int n)
+{
+    j->cells = NULL;
+    j->n_cells = 0;
+    if (n < 2 || !(j->cells = calloc((size_t)n, sizeof *j->cells)))
+        return;
+    for (int i = 0; i < n; i++)
+        if ((j->cells[j->n_cells] = strdup(cells[i])) != NULL)
+            j->n_cells++;
 }
 
 static bool same_key(const job *a, const job *b)
@@ -148,6 +172,143 @@ static int render_job(const job *j, ea_image *out, ea_err *err)
     return rc;
 }
 
+int ui_grid_cols(int n)
+{
+    int c = 1;
+    while (c * c < n)
+        c++;
+    return c;
+}
+
+/* A grid's cells side by side in one picture of the box's size, each image fitted into its
+ * cell: one picture for the terminal, so the grid moves, clears and redraws as one frame.
+ * A cell whose file cannot be read stays empty rather than failing the others. */
+static int render_grid(const job *j, ea_image *out, ea_err *err)
+{
+    enum { GAP = 8 }; /* pixels between cells, so the images read as separate */
+    int cols = ui_grid_cols(j->n_cells), rows = (j->n_cells + cols - 1) / cols;
+    int cell_w = (j->box_w - GAP * (cols - 1)) / cols, cell_h = (j->box_h - GAP * (rows - 1)) / rows;
+    if (cell_w < 1 || cell_h < 1)
+        return ea_err_set(err, EA_EXIT_USAGE, "the preview is too small for %d images", j->n_cells);
+    out->w = j->box_w;
+    out->h = j->box_h;
+    if (!(out->rgba = calloc((size_t)out->w * (size_t)out->h, 4)))
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    for (int i = 0; i < j->n_cells; i++) {
+        job one = {.box_w = cell_w, .box_h = cell_h};
+        snprintf(one.path, sizeof one.path, "%s", j->cells[i]);
+        ea_image img = {0};
+        ea_err ignored = {0};
+        if (render_job(&one, &img, &ignored) != 0)
+            continue;
+        /* Centred in the cell; an image smaller than the cell stays its size. */
+        int x0 = (i % cols) * (cell_w + GAP), y0 = (i / cols) * (cell_h + GAP);
+        int w = img.w < cell_w ? img.w : cell_w, h = img.h < cell_h ? img.h : cell_h;
+        x0 += (cell_w - w) / 2;
+        y0 += (cell_h - h) / 2;
+        for (int y = 0; y < h; y++)
+            memcpy(out->rgba + ((size_t)(y0 + y) * (size_t)out->w + (size_t)x0) * 4,
+                   img.rgba + (size_t)y * (size_t)img.w * 4, (size_t)w * 4);
+        ea_image_free(&img);
+    }
+    return 0;
+}
+
+/* ---- Avatar sizes ----------------------------------------------------------------------------
+ * An avatar is seen small and often round, so the image is shown at 32, 64 and 128 px, each a
+ * centred square crop, then the same in a circle: alpha outside the circle (a pixel's worth of
+ * soft edge), composited on a neutral background, as a profile page would put it. The sheet is
+ * the box's size so that the encoder draws it without scaling: every pixel is a screen pixel. */
+
+static const int avatar_px[] = {32, 64, 128};
+#define N_AVATAR (int)(sizeof avatar_px / sizeof avatar_px[0])
+#define AVATAR_GAP 16
+static const unsigned char avatar_bg[3] = {0x30, 0x30, 0x30};
+
+/* The largest centred square of src, as a new image. */
+static int square_crop(const ea_image *src, ea_image *out, ea_err *err)
+{
+    int side = src->w < src->h ? src->w : src->h;
+    int x0 = (src->w - side) / 2, y0 = (src->h - side) / 2;
+    if (!(out->rgba = malloc((size_t)side * (size_t)side * 4)))
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    out->w = out->h = side;
+    for (int y = 0; y < side; y++)
+        memcpy(out->rgba + (size_t)y * (size_t)side * 4,
+               src->rgba + ((size_t)(y0 + y) * (size_t)src->w + (size_t)x0) * 4, (size_t)side * 4);
+    return 0;
+}
+
+/* Blends img onto the opaque sheet at (x0, y0); in a circle, each pixel's alpha is also cut by
+ * how much of it lies inside the inscribed circle. */
+static void blend(ea_image *sheet, int x0, int y0, const ea_image *img, bool circle)
+{
+    double r = img->w / 2.0;
+    for (int y = 0; y < img->h; y++)
+        for (int x = 0; x < img->w; x++) {
+            const unsigned char *s = img->rgba + ((size_t)y * (size_t)img->w + (size_t)x) * 4;
+            unsigned char *d = sheet->rgba + ((size_t)(y0 + y) * (size_t)sheet->w + (size_t)(x0 + x)) * 4;
+            double a = s[3] / 255.0;
+            if (circle) {
+                double dx = x + 0.5 - r, dy = y + 0.5 - r;
+                double inside = r - sqrt(dx * dx + dy * dy) + 0.5;
+                a *= inside < 0 ? 0 : inside > 1 ? 1 : inside;
+            }
+            for (int c = 0; c < 3; c++)
+                d[c] = (unsigned char)(s[c] * a + d[c] * (1 - a) + 0.5);
+            d[3] = 255;
+        }
+}
+
+static int render_avatar(const job *j, ea_image *out, ea_err *err)
+{
+    int sum = 0, big = avatar_px[N_AVATAR - 1];
+    for (int i = 0; i < N_AVATAR; i++)
+        sum += avatar_px[i];
+    /* One row (three squares, then three circles) when it fits, else squares above circles. */
+    int row_w = sum + (N_AVATAR - 1) * AVATAR_GAP;
+    bool one_row = j->box_w >= 2 * row_w + AVATAR_GAP && j->box_h >= big;
+    if (!one_row && (j->box_w < row_w || j->box_h < 2 * big + AVATAR_GAP))
+        return ea_err_set(err, EA_EXIT_USAGE, "the preview is too small for avatar sizes: it needs %dx%d or %dx%d px",
+                          2 * row_w + AVATAR_GAP, big, row_w, 2 * big + AVATAR_GAP);
+    ea_image full = {0}, square = {0};
+    job whole = *j;
+    whole.avatar = false;
+    whole.box_w = whole.box_h = 1 << 14; /* no shrinking: the crop comes first */
+    if (render_job(&whole, &full, err) != 0)
+        return -1;
+    int rc = square_crop(&full, &square, err);
+    ea_image_free(&full);
+    if (rc != 0)
+        return -1;
+    out->w = j->box_w;
+    out->h = j->box_h;
+    if (!(out->rgba = malloc((size_t)out->w * (size_t)out->h * 4))) {
+        ea_image_free(&square);
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    }
+    for (size_t p = 0; p < (size_t)out->w * (size_t)out->h; p++) {
+        memcpy(out->rgba + p * 4, avatar_bg, 3);
+        out->rgba[p * 4 + 3] = 255;
+    }
+    for (int shape = 0; shape < 2 && rc == 0; shape++) {
+        int x = one_row ? shape * (row_w + AVATAR_GAP) : 0;
+        int base = one_row ? big : shape * (big + AVATAR_GAP) + big; /* sizes share a baseline */
+        for (int i = 0; i < N_AVATAR && rc == 0; i++) {
+            ea_image thumb = {0};
+            rc = ea_gfx_downscale_area(&square, avatar_px[i], avatar_px[i], &thumb, err);
+            if (rc == 0)
+                blend(out, x, base - avatar_px[i], &thumb, shape == 1);
+            ea_image_free(&thumb);
+            x += avatar_px[i] + AVATAR_GAP;
+        }
+    }
+    ea_image_free(&square);
+    if (rc != 0)
+        ea_image_free(out);
+    return rc;
+}
+
 static void *worker_main(void *arg)
 {
     ui_picture *pic = arg;
@@ -164,7 +325,9 @@ static void *worker_main(void *arg)
 
         ea_image img = {0};
         ea_err err = {0};
-        int rc = render_job(&j, &img, &err);
+        int rc = j.avatar         ? render_avatar(&j, &img, &err)
+                 : j.n_cells > 1 ? render_grid(&j, &img, &err)
+                                 : render_job(&j, &img, &err);
 
         pthread_mutex_lock(&pic->lock);
         pic->working = false;
@@ -175,7 +338,9 @@ static void *worker_main(void *arg)
             ea_image_free(&pic->result);
             pic->result = img;
             pic->done = j;
-            pic->done.bytes = NULL;
+            pic->done.bytes = NULL; /* the key only: j keeps (and below frees) what it owns */
+            pic->done.cells = NULL;
+            pic->done.n_cells = 0;
             snprintf(pic->result_err, sizeof pic->result_err, "%.250s", rc == 0 ? "" : err.msg);
             pic->has_result = true;
             if (write(pic->wake_fd, "", 1) < 0) {
@@ -183,7 +348,7 @@ static void *worker_main(void *arg)
             }
         }
         pthread_mutex_unlock(&pic->lock);
-        ui_blob_unref(&j.bytes);
+        job_clear(&j);
         pthread_mutex_lock(&pic->lock);
     }
     pthread_mutex_unlock(&pic->lock);
@@ -195,6 +360,7 @@ static void submit(ui_picture *pic)
 {
     job j = pic->want;
     j.bytes = ui_blob_ref(pic->want.bytes);
+    job_copy_cells(&j, pic->want.cells, pic->want.n_cells);
     pthread_mutex_lock(&pic->lock);
     job_clear(&pic->waiting);
     pic->waiting = j;
@@ -351,6 +517,8 @@ bool ui_picture_show(ui_app *app, const ui_frame *f, int row, int col, int rows,
     pic->want = key;
     pic->want.bytes = ui_blob_ref(f->bytes);
     snprintf(pic->want.path, sizeof pic->want.path, "%s", f->path ? f->path : "");
+    job_copy_cells(&pic->want, f->cells, f->n_cells);
+    pic->want.avatar = f->avatar;
     pic->frame_w = f->w, pic->frame_h = f->h;
     pic->error[0] = '\0';
     submit(pic);

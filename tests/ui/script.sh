@@ -222,3 +222,64 @@ stop_mock
 why="$(tail -n 1 "$tmp/trash-busy.mid")"
 check "refuses to trash a generating session" all "grep -q 'is generating' '$tmp/trash-busy.mid'" \
     '[ ! -d "$home/data/easel/trash" ]'
+
+# Attaching an image: Enter on the parameter panel's image row asks for a path on the status
+# bar, where Tab completes the last component (the common prefix of several matches, listed;
+# then a unique one); the send carries the file, and d removes it again.
+pics="$tmp/pics"
+mkdir -p "$pics"
+cp "$(ls "$tmp"/home.generate/data/easel/sessions/*/images/1-1.png | head -n 1)" "$pics/fox-ref.png"
+printf 'not a picture\n' >"$pics/fox-raw.txt"
+mkdir -p "$pics/sub" "$pics/.hidden"
+ui attach 120x40 "warmer light<Tab><End><Up><Enter>$pics/fox<Tab><dump $tmp/attach.tab1>e<Tab><dump $tmp/attach.tab2><Enter><dump $tmp/attach.mid><S-Tab><Enter><wait-idle><Tab>d"
+why="$(tail -n 1 "$tmp/attach.tab1")"
+check "completes a path to the common prefix and lists the matches" \
+    grep -q "attach an image (Tab completes): $pics/fox-r .*fox-raw.txt  fox-ref.png" "$tmp/attach.tab1"
+why="$(tail -n 1 "$tmp/attach.tab2")"
+check "completes a unique path" grep -q "attach an image (Tab completes): $pics/fox-ref.png *$" "$tmp/attach.tab2"
+why="$(grep -n 'image' "$tmp/attach.mid")"
+check "shows the attached image in the parameters" grep -q '│ image  *fox-ref.png' "$tmp/attach.mid"
+sent=$(grep '"kind":"request"' "$session/audit.jsonl" 2>/dev/null | grep -cF "\"path\":\"$pics/fox-ref.png\"")
+why="$(grep '"kind":"request"' "$session/audit.jsonl" 2>/dev/null | cut -c1-400)"
+check "sends the attached image" [ "$sent" -eq 1 ]
+why="$(grep -n 'image\|removed' "$tmp/attach.screen")"
+check "removes the attached image with d" all "grep -q '│ image  *none' '$tmp/attach.screen'" "has attach 'removed fox-ref.png (0 left)'"
+
+# A lone folder gains its '/'; nothing matching says so; hidden names only when asked for.
+ui attach-dir 120x40 "<Tab><End><Up><Enter>$pics/s<Tab><dump $tmp/attach.dir><C-u>$pics/zz<Tab><dump $tmp/attach.none><C-u>$pics/.h<Tab><dump $tmp/attach.hidden><C-u>$pics/<Tab><dump $tmp/attach.all><Esc>"
+why="$(tail -qn 1 "$tmp/attach.dir" "$tmp/attach.none" "$tmp/attach.hidden" "$tmp/attach.all")"
+check "completes a folder, says no match, completes hidden names when asked" all \
+    "grep -q 'completes): $pics/sub/ *\$' '$tmp/attach.dir'" "grep -q 'completes): $pics/zz  *no match' '$tmp/attach.none'" \
+    "grep -q 'completes): $pics/.hidden/ *\$' '$tmp/attach.hidden'" \
+    "grep -q 'completes): $pics/  *fox-raw.txt  fox-ref.png  sub *\$' '$tmp/attach.all'"
+
+# Several images (Images API, count 2): the preview shows them as a grid with the cells
+# numbered; Right selects the second and Enter makes it the image the next send edits.
+ui grid 120x40 "<Tab><Down><Down><Down><Right><Right><Down><Down><Down><Down><Down><Down><Right><Right><S-Tab>two foxes<Enter><wait-idle><dump $tmp/grid.mid><Tab><Tab><Tab><Right><Enter><dump $tmp/grid.pick><Tab><Tab>warmer<Enter><wait-idle>"
+why="$(grep -n 'images' "$tmp/grid.mid" | head -n 3)"
+check "shows a turn's two images as a grid" grep -q 'turn 1 · 2 images · \[1\] 2 ·' "$tmp/grid.mid"
+why="$(grep -n 'images\|attached' "$tmp/grid.pick" | head -n 4)"
+check "picks the second cell" all "grep -q 'turn 1 · 2 images · 1 \[2\] ·' '$tmp/grid.pick'" "grep -q '│ image  *1-2.png' '$tmp/grid.pick'" \
+    "grep -q '1-2.png: the next send edits it' '$tmp/grid.pick'"
+sent=$(grep '"kind":"request"' "$session/audit.jsonl" 2>/dev/null | grep '"turn":2' | grep -cF 'images/1-2.png')
+why="$(grep '"kind":"request"' "$session/audit.jsonl" 2>/dev/null | tail -n 1 | cut -c1-500)"
+check "edits the picked image in the next turn" [ "$sent" -eq 1 ]
+
+# Comparing two turns: m marks turn 1 in the history, c on turn 2 shows both side by side in
+# the preview (turn 1 on the left), each image in its own half.
+EASEL_UI_TRACE="$tmp/compare.trace" ui compare 120x40 "a red fox<Enter><wait-idle>a blue fox<Enter><wait-idle><S-Tab><Up>m<Down>c"
+why="$(grep -n 'turn\|marked' "$tmp/compare.screen" | head -n 6)"
+check "marks a turn and compares it with another" all "grep -q '#1 \[marked\]' '$tmp/compare.screen'" \
+    "grep -q 'turn 1 | turn 2 · \[1\] 2 ·' '$tmp/compare.screen'"
+why="$(tail -n 3 "$tmp/compare.trace")"
+check "draws the comparison as a picture" sh -c "tail -n 1 '$tmp/compare.trace' | grep -q ' picture '"
+
+# Avatar sizes: a in the history shows the turn's image at 32, 64 and 128 px, square and
+# circle, drawn unscaled; a preview too small for that says what it needs instead.
+EASEL_UI_TRACE="$tmp/avatar.trace" ui avatar 200x60 "a red fox<Enter><wait-idle><S-Tab>a"
+why="$(sed -n 3,4p "$tmp/avatar.screen"; tail -n 2 "$tmp/avatar.trace")"
+check "shows avatar sizes" all "has avatar 'turn 1 · avatar sizes 32, 64, 128 px · square and circle'" \
+    "! has avatar 'too small'" "tail -n 1 '$tmp/avatar.trace' | grep -q ' picture '"
+ui avatar-small 120x40 "a red fox<Enter><wait-idle><S-Tab>a"
+why="$(sed -n 3,4p "$tmp/avatar-small.screen")"
+check "says when the preview is too small for avatar sizes" has avatar-small "too small for avatar sizes"

@@ -110,3 +110,14 @@ done
 why="log=$log $(grep -o '"status":"[a-z]*"' "$log" 2>/dev/null) $(cat "$tmp/hup.err" 2>/dev/null)"
 check "finishes and saves a request after a hangup" sh -c "grep -q '\"status\":\"completed\"' '$log' && ls '$(dirname "$log")'/images/1-1.png >/dev/null"
 stop_mock
+
+# Tab from a real terminal completes a path in the image question (the scripted tests cover
+# the rest of attaching): Tab to the parameters, End and Up to the image row, Enter asks.
+mkdir -p "$tmp/pics"
+: >"$tmp/pics/only-one.png"
+start attach
+wait_for attach "Prompt"
+tmux -L "$sock" send-keys -t attach Tab End Up Enter "$tmp/pics/only" Tab
+why="$(screen attach | tail -n 1)"
+check "completes a path with Tab" wait_for attach "attach an image (Tab completes): $tmp/pics/only-one.png"
+tmux -L "$sock" kill-session -t attach
