@@ -67,11 +67,11 @@ $(BUILD)/gen/prices_default.c: data/prices.json tools/embed.sh
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libeasel.a
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libeasel.a $(LDLIBS) $(TEST_LIBS)
 
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libeasel.a
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libeasel.a $(LDLIBS)
 
 run: all
 	./easel $(ARGS)
