@@ -34,7 +34,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all run check unit integration bench asan install uninstall clean
+.PHONY: all run check unit integration bench asan valgrind fuzz install uninstall clean
 all: $(BUILD)/easel easel
 
 # ./easel is a link to the binary so that the README's commands are short.
@@ -94,6 +94,20 @@ asan:
 	$(MAKE) BUILD=build-asan OPT='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	    LDFLAGS='-fsanitize=address,undefined' check
 
+# The integration paths once under valgrind (errors and definite leaks fail).
+valgrind: all
+	@EASEL=$(abspath $(BUILD)/easel) sh tests/valgrind.sh >$(BUILD)/valgrind.log 2>&1; rc=$$?; \
+	cat $(BUILD)/valgrind.log; \
+	echo "valgrind: $$(grep -c '^ok' $(BUILD)/valgrind.log) passed, $$(grep -c '^not ok' $(BUILD)/valgrind.log) failed"; \
+	exit $$rc
+
+# Each libFuzzer target for FUZZ_SECONDS (CI replays the corpora instead, in make check).
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz:
+	sh tests/fuzz/build.sh
+	@for t in $(FUZZ_TARGETS); do sh tests/fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; done
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/easel
 	install -m 0755 $(BUILD)/easel $(DESTDIR)$(PREFIX)/bin/easel
@@ -108,6 +122,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/easel
 
 clean:
-	rm -rf $(BUILD) build-asan easel
+	rm -rf $(BUILD) build-asan build-fuzz build-fuzz-replay easel
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,5 +1,5 @@
-/* image: decoding what the API returns (PNG and JPEG through stb_image, WebP through libwebp)
- * with limits checked before any pixel is decoded, scaling, and encoding RGBA to files. */
+/* image: decoding what the API returns (PNG through stb_image, JPEG through libjpeg-turbo, WebP
+ * through libwebp) with limits checked before any pixel is decoded, scaling, and encoding. */
 #ifndef EASEL_IMAGE_H
 #define EASEL_IMAGE_H
 
@@ -19,6 +19,10 @@ typedef struct ea_image_limits {
     int max_edge;      /* each side at most this */
     long max_pixels;   /* w * h at most this */
     size_t max_bytes;  /* the encoded file at most this */
+    /* What the PNG or JPEG decoder may allocate for one image; 0: what a valid file of the
+     * header's dimensions needs (about 32 bytes a pixel, plus twice the file), so that a small
+     * file that inflates to gigabytes is refused with bounded memory. */
+    size_t max_decode_bytes;
 } ea_image_limits;
 
 /* Limits that fit every size the API can return (3840 edge, 8.3 MP) with room to spare. */

@@ -2,7 +2,9 @@
  *
  * Decoding trusts nothing: the size of the file and the dimensions in its header are checked
  * against the limits before a single pixel buffer is allocated, so a 100-byte PNG that claims
- * to be 100000 x 100000 costs a few microseconds, not 40 GB.
+ * to be 100000 x 100000 costs a few microseconds, not 40 GB. What the decoders then allocate
+ * is held to what a valid file of those dimensions needs, so a 500 kB PNG whose zlib stream
+ * inflates to 512 MB is refused after about 30 MB (tests/unit/test_image_limits.c).
  *
  * Encoding is on the offline mock server's hot path (a streamed 1024x1024 generation encodes
  * four frames), so each encoder is set up for speed over the last percent of file size. */
@@ -27,6 +29,8 @@
 #include <webp/encode.h>
 #include <zlib.h>
 
+#include "stb_budget.h"
+
 /* Edge 8192: twice the longest edge the API returns (3840), and longer than the long side of
  * the camera photos people hand in as edit sources (a 45 MP sensor is 8192 x 5464).
  * Pixels 40e6: about five times the largest API image (8.3 MP) and above the 24-36 MP of
@@ -38,6 +42,7 @@ const ea_image_limits ea_image_default_limits = {
     .max_edge = 8192,
     .max_pixels = 40000000L,
     .max_bytes = 50u * 1024 * 1024,
+    .max_decode_bytes = 0,
 };
 
 enum { RGBA = 4, RGB = 3 };
@@ -111,6 +116,78 @@ static int probe_png(const unsigned char *b, size_t n, int *w, int *h)
     return 0;
 }
 
+/* JPEG headers and pixels through libjpeg(-turbo), not stb_image: the stb_image Debian ships
+ * (2.27) overflows a Huffman table on a DHT segment of more than 256 codes and asserts on
+ * others (fuzz_image found both), while libjpeg-turbo is fuzzed continuously upstream. Errors
+ * arrive as a longjmp, as in the encoders below. */
+struct jpeg_reader {
+    struct jpeg_error_mgr errors; /* first, so a j_common_ptr's err can be cast back */
+    jmp_buf jump;
+    char msg[JMSG_LENGTH_MAX];
+    struct jpeg_progress_mgr progress;
+};
+
+static void jpeg_reader_on_error(j_common_ptr cinfo)
+{
+    struct jpeg_reader *r = (struct jpeg_reader *)cinfo->err;
+    cinfo->err->format_message(cinfo, r->msg);
+    longjmp(r->jump, 1);
+}
+
+/* Warnings (a corrupt but decodable stream) are let through, as every viewer shows such a
+ * picture; except data that ends early, which libjpeg pads with grey: a file cut off in
+ * transit (EOF), or one whose header claims far more than it holds (a marker where data
+ * should be: 8000x5000 in 300 bytes), refused like a truncated PNG or WebP. */
+static void jpeg_reader_on_message(j_common_ptr cinfo, int level)
+{
+    if (level < 0 &&
+        (cinfo->err->msg_code == JWRN_JPEG_EOF || cinfo->err->msg_code == JWRN_HIT_MARKER))
+        cinfo->err->error_exit(cinfo);
+}
+
+/* A progressive file can hold thousands of scans, each of which walks the whole image: a
+ * 20 kB file would keep a core busy for minutes. Real encoders write about ten; libjpeg-turbo's
+ * own tools and fuzzers stop at 500 too. */
+#define JPEG_MAX_SCANS 500
+
+static void jpeg_reader_on_progress(j_common_ptr cinfo)
+{
+    if (cinfo->is_decompressor && ((j_decompress_ptr)cinfo)->input_scan_number > JPEG_MAX_SCANS) {
+        struct jpeg_reader *r = (struct jpeg_reader *)cinfo->err;
+        snprintf(r->msg, sizeof r->msg, "more than %d scans", JPEG_MAX_SCANS);
+        longjmp(r->jump, 1);
+    }
+}
+
+static void jpeg_reader_init(struct jpeg_decompress_struct *cinfo, struct jpeg_reader *r)
+{
+    cinfo->err = jpeg_std_error(&r->errors);
+    r->errors.error_exit = jpeg_reader_on_error;
+    r->errors.emit_message = jpeg_reader_on_message;
+    r->msg[0] = '\0';
+    r->progress.progress_monitor = jpeg_reader_on_progress;
+}
+
+static int probe_jpeg(const unsigned char *b, size_t n, int *w, int *h)
+{
+    struct jpeg_decompress_struct cinfo;
+    struct jpeg_reader r;
+    jpeg_reader_init(&cinfo, &r);
+    if (setjmp(r.jump)) {
+        jpeg_destroy_decompress(&cinfo);
+        return -1;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, b, (unsigned long)n);
+    jpeg_read_header(&cinfo, TRUE);
+    int rc = cinfo.image_width > 0 && cinfo.image_height > 0 && cinfo.image_width <= INT_MAX &&
+                     cinfo.image_height <= INT_MAX ? 0 : -1;
+    *w = (int)cinfo.image_width;
+    *h = (int)cinfo.image_height;
+    jpeg_destroy_decompress(&cinfo);
+    return rc;
+}
+
 int ea_image_probe(const void *bytes, size_t n, const char **format, int *w, int *h, ea_err *err)
 {
     const char *fmt = ea_image_sniff(bytes, n);
@@ -122,8 +199,7 @@ int ea_image_probe(const void *bytes, size_t n, const char **format, int *w, int
     } else if (strcmp(fmt, "webp") == 0) {
         ok = WebPGetInfo(bytes, n, &pw, &ph) != 0;
     } else {
-        int channels;
-        ok = n <= INT_MAX && stbi_info_from_memory(bytes, (int)n, &pw, &ph, &channels) != 0;
+        ok = probe_jpeg(bytes, n, &pw, &ph) == 0;
     }
     if (!ok)
         return ea_err_set(err, EA_EXIT_USAGE, "damaged %s header", fmt);
@@ -149,12 +225,34 @@ static int check_dimensions(int w, int h, const ea_image_limits *lim, ea_err *er
     return 0;
 }
 
+/* What decoding a valid PNG or JPEG of w x h takes, at most: the worst case is a 16-bit
+ * interlaced PNG (raw rows, the passes, the 16-bit RGBA and the 8-bit copy: about 30 bytes a
+ * pixel); JPEG pads each side to its 16-pixel blocks. Plus the file's bytes, which the PNG
+ * decoder gathers into one buffer that grows by doubling. stb_impl.c holds stb's PNG
+ * decoder to it; libjpeg gets the same figure as its max_memory_to_use. */
+static size_t decode_budget_for(size_t n, int w, int h, const ea_image_limits *lim)
+{
+    size_t budget = 2 * n + ((size_t)1 << 20) + 32 * ((size_t)w + 16) * ((size_t)h + 16);
+    if (lim->max_decode_bytes && lim->max_decode_bytes < budget)
+        budget = lim->max_decode_bytes;
+    return budget;
+}
+
 static int decode_with_stb(const unsigned char *b, size_t n, const char *fmt, int w, int h,
-                           ea_image *out, ea_err *err)
+                           const ea_image_limits *lim, ea_image *out, ea_err *err)
 {
     int dw, dh, channels;
-    /* stb_impl.c builds stb with malloc as its allocator, so these pixels are ours to free. */
+    /* stb_impl.c builds stb on malloc (through a byte budget), so these pixels are ours to
+     * free. */
+    size_t budget = decode_budget_for(n, w, h, lim);
+    ea_stb_budget_begin(budget);
     unsigned char *pixels = stbi_load_from_memory(b, (int)n, &dw, &dh, &channels, RGBA);
+    if (ea_stb_budget_end(NULL)) {
+        free(pixels); /* NULL unless stb recovered from the refusal, which it never does */
+        return ea_err_set(err, EA_EXIT_USAGE,
+                          "%s image refused: decoding it needs more than %zu bytes, more than "
+                          "a valid %dx%d file would", fmt, budget, w, h);
+    }
     if (!pixels)
         return ea_err_set(err, EA_EXIT_USAGE, "damaged %s image: %s", fmt, stbi_failure_reason());
     if (dw != w || dh != h) {
@@ -182,6 +280,64 @@ static int decode_with_libwebp(const unsigned char *b, size_t n, int w, int h, e
     return 0;
 }
 
+static int decode_with_libjpeg(const unsigned char *b, size_t n, int w, int h,
+                               const ea_image_limits *lim, ea_image *out, ea_err *err)
+{
+    struct jpeg_decompress_struct cinfo;
+    struct jpeg_reader r;
+    jpeg_reader_init(&cinfo, &r);
+    if (setjmp(r.jump)) {
+        jpeg_destroy_decompress(&cinfo);
+        ea_image_free(out);
+        return ea_err_set(err, EA_EXIT_USAGE, "damaged jpeg image: %s", r.msg);
+    }
+    jpeg_create_decompress(&cinfo);
+    cinfo.progress = &r.progress;
+    /* libjpeg's own allocations (the coefficients of a progressive file are the large ones)
+     * stay within the budget a valid file of these dimensions needs. */
+    size_t budget = decode_budget_for(n, w, h, lim);
+    cinfo.mem->max_memory_to_use = budget > LONG_MAX ? LONG_MAX : (long)budget;
+    jpeg_mem_src(&cinfo, b, (unsigned long)n);
+    jpeg_read_header(&cinfo, TRUE);
+    if ((long long)cinfo.image_width != w || (long long)cinfo.image_height != h) {
+        snprintf(r.msg, sizeof r.msg, "header says %dx%d, then %ux%u", w, h,
+                 cinfo.image_width, cinfo.image_height);
+        longjmp(r.jump, 1);
+    }
+    /* CMYK (Adobe's, stored inverted) is turned into RGB here; everything else libjpeg-turbo
+     * converts to RGBA itself. */
+    bool cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
+    cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_EXT_RGBA;
+    jpeg_start_decompress(&cinfo);
+    if (cinfo.output_width != (JDIMENSION)w || cinfo.output_height != (JDIMENSION)h ||
+        cinfo.output_components != 4) {
+        snprintf(r.msg, sizeof r.msg, "unexpected output layout");
+        longjmp(r.jump, 1);
+    }
+    if (ea_image_alloc(out, w, h) != 0) {
+        snprintf(r.msg, sizeof r.msg, "out of memory for a %dx%d image", w, h);
+        longjmp(r.jump, 1);
+    }
+    while (cinfo.output_scanline < cinfo.output_height) {
+        JSAMPROW dest = out->rgba + (size_t)cinfo.output_scanline * (size_t)w * RGBA;
+        jpeg_read_scanlines(&cinfo, &dest, 1);
+        if (cmyk) {
+            for (int x = 0; x < w; x++) {
+                unsigned char *p = dest + (size_t)x * RGBA;
+                unsigned k = p[3];
+                p[0] = (unsigned char)(p[0] * k / 255);
+                p[1] = (unsigned char)(p[1] * k / 255);
+                p[2] = (unsigned char)(p[2] * k / 255);
+                p[3] = 255;
+            }
+        }
+    }
+    /* Reads up to the end-of-image marker, so that a file cut anywhere is refused. */
+    jpeg_finish_decompress(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
+    return 0;
+}
+
 int ea_image_decode(const void *bytes, size_t n, const ea_image_limits *lim, ea_image *out,
                     ea_err *err)
 {
@@ -199,9 +355,11 @@ int ea_image_decode(const void *bytes, size_t n, const ea_image_limits *lim, ea_
         return -1;
     if (strcmp(fmt, "webp") == 0)
         return decode_with_libwebp(bytes, n, w, h, out, err);
+    if (strcmp(fmt, "jpeg") == 0)
+        return decode_with_libjpeg(bytes, n, w, h, lim, out, err);
     if (n > INT_MAX) /* stb counts bytes in an int; the default limit is far below this */
         return ea_err_set(err, EA_EXIT_USAGE, "%s file too large to decode", fmt);
-    return decode_with_stb(bytes, n, fmt, w, h, out, err);
+    return decode_with_stb(bytes, n, fmt, w, h, lim, out, err);
 }
 
 int ea_image_load_file(const char *path, const ea_image_limits *lim, ea_image *out, ea_err *err)

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "easel/utf8.h"
+
 #define DEFAULT_MODEL "gpt-image-2"
 #define DEFAULT_TEXT_MODEL "gpt-5.4"
 
@@ -321,6 +323,18 @@ static int resolve_prompt(const ea_params *p, ea_err *err)
 {
     if (!p->prompt || !*p->prompt)
         return refuse(err, "prompt", "prompt: a prompt is required");
+    /* JSON carries only UTF-8: jansson would drop the whole field, and the request would go
+     * out without its prompt. */
+    const unsigned char *s = (const unsigned char *)p->prompt;
+    size_t len = strlen(p->prompt);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t k = ea_utf8_decode(s + i, len - i, &cp);
+        if (k == 0)
+            return refuse(err, "prompt", "prompt: not valid UTF-8 (byte %zu is 0x%02X)", i + 1,
+                          s[i]);
+        i += k;
+    }
     size_t chars = utf8_chars(p->prompt);
     if (chars > EA_PROMPT_MAX_CHARS)
         return refuse(err, "prompt", "prompt of %zu characters: at most %d characters", chars,

@@ -4,11 +4,11 @@
  * twice: whole, and in chunks whose sizes come from the seed. Splitting must not change what
  * the parser reports, so any difference between the two runs aborts.
  *
- * Build and run from the repository root (clang 14 or newer):
+ * Build: sh tests/fuzz/build.sh fuzz_sse; run: sh tests/fuzz/run.sh fuzz_sse 60 (or by hand:
  *   clang -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -fsanitize=fuzzer,address,undefined \
  *       -Iinclude tests/fuzz/fuzz_sse.c src/net/sse.c src/net/events.c src/core/buf.c \
  *       src/core/err.c -ljansson -lcrypto -o fuzz_sse
- *   ./fuzz_sse -max_len=4096 tests/fuzz/corpus/sse */
+ *   ./fuzz_sse -max_len=4096 tests/fuzz/corpus/sse) */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""A hostile loopback server for tests/net/fault_matrix.sh and hostile_text.sh: the faults
+`easel mock` cannot produce. Listens on 127.0.0.1 (and on 127.0.0.2, same port, to catch a
+client that follows a redirect there), prints "hostile listening on http://127.0.0.1:PORT/v1"
+first, and serves one CASE to every request:
+
+  status:N         N with the API's error body (retry-after-ms: 1, so retries are quick)
+  retry-date       429 with retry-after as an HTTP date 2 s ahead, then success
+  retry-seconds    503 with retry-after: 1, then success
+  html             200 with content-type text/html and a page
+  big-event        200 SSE: one event of 97 MiB in 1 MiB data lines (over the 96 MiB cap)
+  long-line        200 SSE: one data line of 97 MiB (over the line cap)
+  blackhole        reads the request, then says nothing, ever
+  drop-mid         200 SSE: half of an event, then the connection closes
+  redirect-ip      307 to http://127.0.0.2:PORT/... (the same server, another address)
+  redirect-host    302 to http://attacker.invalid/...
+  hostile-error    400 whose error message carries escape sequences and control bytes
+  hostile-revised  200 SSE (Responses) whose revised_prompt carries them
+  success          200 SSE, a small image
+With --tls-cert/--tls-key it speaks HTTPS (a self-signed certificate easel must refuse).
+
+Every request is logged to --log as one JSON line: address, method, path, whether an
+Authorization header came (never its value), and the header names.
+"""
+import argparse
+import base64
+import email.utils
+import json
+import socketserver
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+# A 2x2 RGB PNG.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==")
+PNG_B64 = base64.b64encode(PNG).decode()
+
+# What a hostile model or proxy could put in a string: ESC and CSI, OSC 52 (clipboard) and
+# OSC 8 (links), DCS, C1 controls as UTF-8, BEL, CR, backspace, bidi overrides, zero-width
+# characters, and 2000 combining marks.
+HOSTILE = ("red \x1b[31mCSI\x1b[0m \x1b]52;c;SGVsbG8=\x07 \x1b]8;;http://evil.invalid\x1b\\link"
+           "\x1b]8;;\x1b\\ \x1bP1;2|dcs\x1b\\ \u009b31m c1 \u0085 nel \x07bel \rcr \x08bs "
+           "\u202eevil\u202c \u2066iso\u2069 zw\u200b\u200d\ufeff x" + "e\u0301" * 2000)
+
+
+class State:
+    case = "success"
+    log = None
+    lock = threading.Lock()
+    requests = 0
+
+
+def error_body(status, message=None):
+    kinds = {400: ("invalid_request_error", "invalid_value"),
+             401: ("invalid_request_error", "invalid_api_key"),
+             403: ("invalid_request_error", "unsupported_country_region_territory"),
+             404: ("invalid_request_error", "model_not_found"),
+             409: ("invalid_request_error", "conflict"),
+             422: ("invalid_request_error", "unprocessable_entity"),
+             429: ("requests", "rate_limit_exceeded"),
+             500: ("server_error", "server_error"),
+             502: ("server_error", "bad_gateway"),
+             503: ("server_error", "service_unavailable")}
+    etype, code = kinds.get(status, ("server_error", "unknown"))
+    return json.dumps({"error": {"message": message or "hostile server: status %d" % status,
+                                 "type": etype, "code": code, "param": None}}).encode()
+
+
+def sse(name, obj):
+    return ("event: %s\ndata: %s\n\n" % (name, json.dumps(obj))).encode()
+
+
+def images_stream():
+    return sse("image_generation.completed", {
+        "type": "image_generation.completed", "b64_json": PNG_B64, "created_at": 1755000000,
+        "size": "1024x1024", "quality": "low", "background": "opaque", "output_format": "png",
+        "usage": {"total_tokens": 10, "input_tokens": 5, "output_tokens": 5,
+                  "input_tokens_details": {"text_tokens": 5, "image_tokens": 0}}})
+
+
+def responses_stream(revised):
+    item = {"id": "ig_1", "type": "image_generation_call", "status": "completed",
+            "revised_prompt": revised, "result": PNG_B64, "output_format": "png",
+            "size": "1024x1024", "quality": "low", "background": "opaque"}
+    return (sse("response.created", {"type": "response.created", "sequence_number": 0,
+                                     "response": {"id": "resp_1", "status": "in_progress",
+                                                  "output": []}}) +
+            sse("response.output_item.done", {"type": "response.output_item.done",
+                                              "sequence_number": 1, "output_index": 0,
+                                              "item": item}) +
+            sse("response.completed", {"type": "response.completed", "sequence_number": 2,
+                                       "response": {"id": "resp_1", "status": "completed",
+                                                    "output": [item],
+                                                    "usage": {"input_tokens": 5,
+                                                              "output_tokens": 5,
+                                                              "total_tokens": 10}}}))
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def record(self):
+        entry = {"address": self.server.server_address[0], "method": self.command,
+                 "path": self.path, "authorization": "authorization" in
+                 {k.lower() for k in self.headers.keys()},
+                 "headers": sorted(k.lower() for k in self.headers.keys())}
+        with State.lock:
+            State.requests += 1
+            n = State.requests
+            if State.log:
+                with open(State.log, "a") as f:
+                    f.write(json.dumps(entry) + "\n")
+        return n
+
+    def send(self, status, body, ctype="application/json", headers=()):
+        self.send_response(status)
+        self.send_header("content-type", ctype)
+        self.send_header("content-length", str(len(body)))
+        self.send_header("x-request-id", "req_hostile")
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def stream_head(self):
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("x-request-id", "req_hostile")
+        self.send_header("connection", "close")
+        self.end_headers()
+        self.close_connection = True
+
+    def success(self):
+        body = responses_stream("a small picture") if "/responses" in self.path else images_stream()
+        self.stream_head()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        self.record()
+        self.send(404, error_body(404))
+
+    def do_POST(self):
+        length = int(self.headers.get("content-length") or 0)
+        if length:
+            self.rfile.read(length)
+        n = self.record()
+        case = State.case
+        try:
+            self.serve(case, n)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def serve(self, case, n):
+        port = self.server.server_address[1]
+        if case.startswith("status:"):
+            status = int(case.split(":")[1])
+            self.send(status, error_body(status), headers=[("retry-after-ms", "1")])
+        elif case == "retry-date":
+            if n == 1:
+                when = email.utils.formatdate(time.time() + 2, usegmt=True)
+                self.send(429, error_body(429), headers=[("retry-after", when)])
+            else:
+                self.success()
+        elif case == "retry-seconds":
+            if n == 1:
+                self.send(503, error_body(503), headers=[("retry-after", "1")])
+            else:
+                self.success()
+        elif case == "html":
+            self.send(200, b"<html><body><h1>502 Bad Gateway</h1>\x1b[2J</body></html>",
+                      ctype="text/html")
+        elif case in ("big-event", "long-line"):
+            self.stream_head()
+            chunk = b"A" * (1 << 20)
+            self.wfile.write(b"event: image_generation.completed\n")
+            for i in range(97):
+                self.wfile.write((b"data: " if case == "big-event" or i == 0 else b"") + chunk +
+                                 (b"\n" if case == "big-event" else b""))
+            self.wfile.write(b"\n\n")
+        elif case == "blackhole":
+            self.wfile.flush()
+            time.sleep(3600)
+        elif case == "drop-mid":
+            self.stream_head()
+            body = images_stream()
+            self.wfile.write(body[:len(body) // 2])
+            self.wfile.flush()
+        elif case == "redirect-ip":
+            self.send(307, b"", headers=[("location", "http://127.0.0.2:%d%s" % (port, self.path))])
+        elif case == "redirect-host":
+            self.send(302, b"", headers=[("location", "http://attacker.invalid%s" % self.path)])
+        elif case == "hostile-error":
+            self.send(400, error_body(400, "refused: " + HOSTILE))
+        elif case == "hostile-revised":
+            self.stream_head()
+            self.wfile.write(responses_stream(HOSTILE))
+        else:
+            self.success()
+
+
+class Server(socketserver.ThreadingMixIn, HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--case", default="success")
+    ap.add_argument("--log")
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (and --tls-key)")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--hostile-text", action="store_true",
+                    help="print the hostile text as JSON and exit")
+    args = ap.parse_args()
+    if args.hostile_text:
+        print(json.dumps(HOSTILE))
+        return
+    State.case = args.case
+    State.log = args.log
+    first = Server(("127.0.0.1", 0), Handler)
+    port = first.server_address[1]
+    scheme = "http"
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        first.socket = ctx.wrap_socket(first.socket, server_side=True)
+        scheme = "https"
+    servers = [first]
+    try:
+        if scheme == "http":
+            servers.append(Server(("127.0.0.2", port), Handler))
+    except OSError:
+        pass  # no 127.0.0.2 here: a followed redirect would then fail to connect, also caught
+    for s in servers[1:]:
+        threading.Thread(target=s.serve_forever, daemon=True).start()
+    print("hostile listening on %s://127.0.0.1:%d/v1" % (scheme, port), flush=True)
+    try:
+        first.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
