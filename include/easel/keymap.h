@@ -64,6 +64,7 @@ enum ea_scope {
     EA_SCOPE_PARAMS,
     EA_SCOPE_HISTORY,
     EA_SCOPE_PREVIEW,
+    EA_SCOPE_MASK, /* the preview while a mask is drawn (M) */
     EA_SCOPE_HELP, /* the help overlay, while it is open */
     EA_SCOPE_COUNT
 };
@@ -138,6 +139,23 @@ enum ea_action {
     EA_ACT_GRID_UP,
     EA_ACT_GRID_DOWN,
     EA_ACT_GRID_PICK,
+    /* the preview: drawing a mask over the image shown */
+    EA_ACT_MASK_BEGIN,
+    EA_ACT_MASK_RECT,
+    EA_ACT_MASK_ELLIPSE,
+    EA_ACT_MASK_LEFT,
+    EA_ACT_MASK_RIGHT,
+    EA_ACT_MASK_UP,
+    EA_ACT_MASK_DOWN,
+    EA_ACT_MASK_NARROWER,
+    EA_ACT_MASK_WIDER,
+    EA_ACT_MASK_TALLER,
+    EA_ACT_MASK_SHORTER,
+    EA_ACT_MASK_NEXT,
+    EA_ACT_MASK_DELETE,
+    EA_ACT_MASK_INVERT,
+    EA_ACT_MASK_ACCEPT,
+    EA_ACT_MASK_LEAVE,
     EA_ACT_COUNT,
     /* ea_keymap_lookup only: the keys so far begin a longer binding (C-x of C-x C-e). */
     EA_ACT_PREFIX = -1,

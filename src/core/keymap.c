@@ -81,6 +81,25 @@ static const ea_action_desc actions[] = {
     {EA_ACT_GRID_DOWN, "grid-down", EA_SCOPE_PREVIEW, "Down, j", "a turn's images: the one below"},
     {EA_ACT_GRID_PICK, "grid-pick", EA_SCOPE_PREVIEW, "Enter",
      "go on from the selected image: the next send edits it"},
+    {EA_ACT_MASK_BEGIN, "mask-begin", EA_SCOPE_PREVIEW, "M",
+     "draw a mask over the image shown: the next send repaints inside it"},
+
+    {EA_ACT_MASK_RECT, "mask-rect", EA_SCOPE_MASK, "r", "add a rectangle, centred"},
+    {EA_ACT_MASK_ELLIPSE, "mask-ellipse", EA_SCOPE_MASK, "e", "add an ellipse, centred"},
+    {EA_ACT_MASK_LEFT, "mask-left", EA_SCOPE_MASK, "Left, h", "move the current region left"},
+    {EA_ACT_MASK_RIGHT, "mask-right", EA_SCOPE_MASK, "Right, l", "move the current region right"},
+    {EA_ACT_MASK_UP, "mask-up", EA_SCOPE_MASK, "Up, k", "move the current region up"},
+    {EA_ACT_MASK_DOWN, "mask-down", EA_SCOPE_MASK, "Down, j", "move the current region down"},
+    {EA_ACT_MASK_NARROWER, "mask-narrower", EA_SCOPE_MASK, "H", "make the current region narrower"},
+    {EA_ACT_MASK_WIDER, "mask-wider", EA_SCOPE_MASK, "L", "make the current region wider"},
+    {EA_ACT_MASK_TALLER, "mask-taller", EA_SCOPE_MASK, "J", "make the current region taller"},
+    {EA_ACT_MASK_SHORTER, "mask-shorter", EA_SCOPE_MASK, "K", "make the current region shorter"},
+    {EA_ACT_MASK_NEXT, "mask-next", EA_SCOPE_MASK, "Tab", "the next region becomes the current one"},
+    {EA_ACT_MASK_DELETE, "mask-delete", EA_SCOPE_MASK, "x", "delete the current region"},
+    {EA_ACT_MASK_INVERT, "mask-invert", EA_SCOPE_MASK, "i", "invert: repaint outside the regions"},
+    {EA_ACT_MASK_ACCEPT, "mask-accept", EA_SCOPE_MASK, "Enter",
+     "accept: the next send edits the image with this mask"},
+    {EA_ACT_MASK_LEAVE, "mask-leave", EA_SCOPE_MASK, "Esc", "leave the mask mode, drawing nothing"},
 
     {EA_ACT_HELP_CLOSE, "help-close", EA_SCOPE_HELP, "Esc, q, F1, ?", "close this help"},
 };
@@ -104,7 +123,7 @@ const char *ea_scope_title(enum ea_scope s)
 {
     static const char *const titles[EA_SCOPE_COUNT] = {
         "Everywhere", "Prompt editor", "Lists", "Sessions", "Parameters", "History", "Preview",
-        "Help",
+        "Mask (M in the preview)", "Help",
     };
     return (unsigned)s < EA_SCOPE_COUNT ? titles[s] : "?";
 }

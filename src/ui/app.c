@@ -299,6 +299,8 @@ void ui_switch_session(ui_app *app, size_t index)
     if (index >= app->n_slots)
         return;
     ui_slot *old = ui_current(app);
+    if (index != app->cur && app->masking)
+        ui_mask_leave(app); /* the mask was drawn over the other session's image */
     /* A session keeps its lock only while current or generating: another easel may use it. */
     if (index != app->cur && old->session && !old->turn)
         ea_session_close(&old->session);
@@ -791,6 +793,7 @@ void ui_app_close(ui_app *app)
     ea_editbuf_free(&app->edit);
     ea_editbuf_free(&app->param_input);
     ui_params_free(app);
+    ui_mask_leave(app);
     ea_buf_free(&app->clipboard);
     ea_editbuf_free(&app->search);
     ea_editbuf_free(&app->ask_input);

@@ -17,6 +17,7 @@
 #include "easel/http.h"
 #include "easel/keymap.h"
 #include "easel/layout.h"
+#include "easel/maskshape.h"
 #include "easel/params.h"
 #include "easel/prices.h"
 #include "easel/session.h"
@@ -209,6 +210,12 @@ struct ui_app {
     ui_turn_row *rows;
     size_t n_rows;
 
+    /* M in the preview: regions drawn over the image shown (mask_image), which Enter turns
+     * into the next send's mask. Keys go to the MASK scope while the preview has the focus. */
+    bool masking;
+    ea_mask_shape mask;
+    char *mask_image;       /* owned */
+
     bool help_open;
     int help_top;
     WINDOW *help_win;
@@ -259,6 +266,8 @@ void ui_compare_turns(ui_app *app, const ui_turn_row *left, const ui_turn_row *r
 void ui_show_avatar_sizes(ui_app *app, const ui_turn_row *row);
 /* Enter on the grid: the selected image becomes the one the next send edits. */
 void ui_pick_grid_image(ui_app *app);
+/* Leaves the mask mode (panel_preview.c), on Esc or when the workbench closes. */
+void ui_mask_leave(ui_app *app);
 /* The system clipboard, through the terminal (OSC 52), so a copy works over SSH: the
  * sequence goes out raw after the next doupdate(), as pictures do. */
 void ui_clipboard_copy(ui_app *app, const char *text);
@@ -290,6 +299,8 @@ bool ui_params_edit_key(ui_app *app, ea_key k);
 /* The image to edit next: it replaces whatever was attached. False (with a message) when
  * it cannot be read. */
 bool ui_params_edit_image(ui_app *app, const char *path);
+/* The mask parameter's value (a path; NULL: none). */
+void ui_params_set_mask(ui_app *app, const char *path);
 /* Lets go of the attached images (the workbench closes). */
 void ui_params_free(ui_app *app);
 

@@ -234,6 +234,11 @@ static void mask_done(ui_app *app, const char *answer)
     set_value(app, index_of("mask"), ui_path_expand(answer, path, sizeof path) == 0 ? path : answer);
 }
 
+void ui_params_set_mask(ui_app *app, const char *path)
+{
+    set_value(app, index_of("mask"), path);
+}
+
 void ui_params_free(ui_app *app)
 {
     for (int k = 0; k < app->n_images; k++)

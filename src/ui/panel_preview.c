@@ -4,9 +4,14 @@
  * blank. Where no picture can be drawn, the frame is described in text there instead.
  * A turn's several images (or two turns compared) show as a grid: the arrows select a cell
  * and Enter makes its image the one the next send edits. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "easel/image.h"
 #include "internal.h"
 
 /* "turn 3 · partial 2/3 · 1024x1024 png · 153.2 kB": what the frame is. */
@@ -34,6 +39,22 @@ static void describe_grid(const ui_frame *f, char *out, size_t size)
         snprintf(out + n, size - (size_t)n, " · Enter goes on from it");
 }
 
+/* The mask mode's caption: the regions, the current one in brackets. */
+static void describe_mask(const ui_app *app, char *out, size_t size)
+{
+    const ea_mask_shape *m = &app->mask;
+    int n = snprintf(out, size, "mask%s ·", m->inverted ? " (inverted)" : "");
+    if (m->n == 0 && n > 0 && (size_t)n < size)
+        n += snprintf(out + n, size - (size_t)n, " r: rectangle, e: ellipse ·");
+    for (int i = 0; i < m->n && n > 0 && (size_t)n < size; i++) {
+        char d[64];
+        ea_mask_describe(&m->r[i], d, sizeof d);
+        n += snprintf(out + n, size - (size_t)n, i == m->cur ? " [%d %s]" : " %d %s", i + 1, d);
+    }
+    if (n > 0 && (size_t)n < size)
+        snprintf(out + n, size - (size_t)n, " · Enter accepts, Esc leaves");
+}
+
 static void preview_draw(ui_app *app, ui_panel *p)
 {
     ui_slot *s = ui_current(app);
@@ -50,7 +71,9 @@ static void preview_draw(ui_app *app, ui_panel *p)
     }
     s->frame.fresh = false;
     char line[4400];
-    if (f->avatar)
+    if (app->masking)
+        describe_mask(app, line, sizeof line);
+    else if (f->avatar)
         snprintf(line, sizeof line, "turn %d · avatar sizes 32, 64, 128 px · square and circle", f->turn);
     else if (f->n_cells > 1)
         describe_grid(f, line, sizeof line);
@@ -81,10 +104,148 @@ void ui_pick_grid_image(ui_app *app)
                    name ? name + 1 : path);
 }
 
+/* ---- The mask mode ------------------------------------------------------------------------ */
+
+void ui_mask_leave(ui_app *app)
+{
+    app->masking = false;
+    free(app->mask_image);
+    app->mask_image = NULL;
+    ui_dirty(app, EA_PANEL_PREVIEW);
+}
+
+/* M: the image shown (a grid's selected cell) is the one masked. */
+static void mask_begin(ui_app *app)
+{
+    ui_frame *f = &ui_current(app)->frame;
+    const char *path = f->n_cells > 1 ? f->cells[f->pick] : f->path;
+    if (!path || f->index > 0 || f->avatar || f->compare) {
+        ui_message(app, false, "no saved image shown to mask (open a turn's image first)");
+        return;
+    }
+    char *copy = strdup(path);
+    if (!copy) {
+        ui_message(app, true, "out of memory");
+        return;
+    }
+    free(app->mask_image);
+    app->mask_image = copy;
+    app->masking = true;
+    ea_mask_init(&app->mask);
+    ui_message(app, false, "mask: r adds a rectangle, e an ellipse; arrows move, H J K L resize");
+}
+
+/* "<session>/masks/mask-N.png" for the first N not taken. */
+static int mask_path(ui_app *app, char *out, size_t size)
+{
+    ui_slot *s = ui_current(app);
+    if (!s->dir)
+        return -1;
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/masks", s->dir);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return -1;
+    for (int k = 1; k < 100000; k++) {
+        if (snprintf(out, size, "%s/mask-%d.png", dir, k) >= (int)size)
+            return -1;
+        if (access(out, F_OK) != 0)
+            return 0;
+    }
+    return -1;
+}
+
+/* Enter: the mask at the image's size goes to a file; the image and the mask become the
+ * next send's. */
+static void mask_accept(ui_app *app)
+{
+    if (app->mask.n == 0 && !app->mask.inverted) {
+        ui_message(app, false, "no region: r adds a rectangle, e an ellipse (Esc leaves)");
+        return;
+    }
+    ea_err err = {0};
+    ea_image img = {0}, mask = {0};
+    ea_buf png;
+    ea_buf_init(&png, EA_BUF_UNCAPPED);
+    char path[4400];
+    if (ea_image_load_file(app->mask_image, &ea_image_default_limits, &img, &err) != 0) {
+        ui_message(app, true, "%s", err.msg);
+        return;
+    }
+    mask.w = img.w;
+    mask.h = img.h;
+    mask.rgba = malloc((size_t)img.w * (size_t)img.h * 4);
+    ea_image_free(&img);
+    if (!mask.rgba) {
+        ui_message(app, true, "out of memory");
+        return;
+    }
+    ea_mask_rasterise(&app->mask, mask.w, mask.h, mask.rgba);
+    int rc = ea_image_encode(&mask, "png", 100, true, &png, &err);
+    ea_image_free(&mask);
+    if (rc != 0) {
+        ui_message(app, true, "the mask: %s", err.msg);
+        ea_buf_free(&png);
+        return;
+    }
+    FILE *fp = mask_path(app, path, sizeof path) == 0 ? fopen(path, "wb") : NULL;
+    bool ok = fp && fwrite(png.data, 1, png.len, fp) == png.len;
+    if (fp && fclose(fp) != 0)
+        ok = false;
+    ea_buf_free(&png);
+    if (!ok) {
+        ui_message(app, true, "cannot write the mask: %s", strerror(errno));
+        return;
+    }
+    char *image = strdup(app->mask_image);
+    ui_mask_leave(app);
+    if (image && ui_params_edit_image(app, image)) {
+        ui_params_set_mask(app, path);
+        const char *name = strrchr(image, '/');
+        ui_message(app, false, "%s with the mask %s: the next send edits it", name ? name + 1 : image,
+                   strrchr(path, '/') + 1);
+    }
+    free(image);
+}
+
+#define MASK_STEP 0.05
+
+static bool mask_action(ui_app *app, enum ea_action a)
+{
+    ea_mask_shape *m = &app->mask;
+    switch (a) {
+    case EA_ACT_MASK_RECT:
+    case EA_ACT_MASK_ELLIPSE:
+        if (ea_mask_add(m, a == EA_ACT_MASK_RECT ? EA_MASK_RECT : EA_MASK_ELLIPSE) < 0)
+            ui_message(app, false, "at most %d regions", EA_MASK_MAX_REGIONS);
+        break;
+    case EA_ACT_MASK_LEFT: ea_mask_move(m, -MASK_STEP, 0); break;
+    case EA_ACT_MASK_RIGHT: ea_mask_move(m, MASK_STEP, 0); break;
+    case EA_ACT_MASK_UP: ea_mask_move(m, 0, -MASK_STEP); break;
+    case EA_ACT_MASK_DOWN: ea_mask_move(m, 0, MASK_STEP); break;
+    case EA_ACT_MASK_NARROWER: ea_mask_resize(m, -MASK_STEP, 0); break;
+    case EA_ACT_MASK_WIDER: ea_mask_resize(m, MASK_STEP, 0); break;
+    case EA_ACT_MASK_TALLER: ea_mask_resize(m, 0, MASK_STEP); break;
+    case EA_ACT_MASK_SHORTER: ea_mask_resize(m, 0, -MASK_STEP); break;
+    case EA_ACT_MASK_NEXT: ea_mask_next(m); break;
+    case EA_ACT_MASK_DELETE: ea_mask_delete(m); break;
+    case EA_ACT_MASK_INVERT: m->inverted = !m->inverted; break;
+    case EA_ACT_MASK_ACCEPT: mask_accept(app); break;
+    case EA_ACT_MASK_LEAVE:
+        ui_mask_leave(app);
+        ui_message(app, false, "mask mode left");
+        break;
+    default: return false;
+    }
+    ui_dirty(app, EA_PANEL_PREVIEW);
+    return true;
+}
+
 /* Arrows move the selection over the grid as it is drawn: rows of ui_grid_cols cells. */
 static bool preview_action(ui_app *app, ui_panel *p, enum ea_action a)
 {
     ui_frame *f = &ui_current(app)->frame;
+    if (app->masking && mask_action(app, a))
+        return true;
     int cols = ui_grid_cols(f->n_cells), to = f->pick;
     switch (a) {
     case EA_ACT_GRID_LEFT: to--; break;
@@ -92,6 +253,10 @@ static bool preview_action(ui_app *app, ui_panel *p, enum ea_action a)
     case EA_ACT_GRID_UP: to -= cols; break;
     case EA_ACT_GRID_DOWN: to += cols; break;
     case EA_ACT_GRID_PICK: ui_pick_grid_image(app); return true;
+    case EA_ACT_MASK_BEGIN:
+        mask_begin(app);
+        p->dirty = true;
+        return true;
     default: return false;
     }
     if (f->n_cells > 1 && to >= 0 && to < f->n_cells) {

@@ -314,7 +314,7 @@ void ui_dispatch_key(ui_app *app, ea_key k)
         return;
     }
     ui_panel *p = &app->panels[app->focus];
-    enum ea_scope scope = p->ops->scope;
+    enum ea_scope scope = app->masking && app->focus == EA_PANEL_PREVIEW ? EA_SCOPE_MASK : p->ops->scope;
     if (app->n_pending == EA_KEYSEQ_MAX)
         app->n_pending = 0;
     app->pending[app->n_pending++] = k;

@@ -115,7 +115,7 @@ check "keeps the prompt across the resize" has resize "│a wide fox"
 
 # Help: the overlay lists every action of the table (the same table the man page's KEYS
 # section is printed from).
-ui help 120x80 '<F1>'
+ui help 120x110 '<F1>'
 "$EASEL" --keys-man >"$tmp/keys.man"
 missing=$(sed -n '/^\.TP/{n;n;p}' "$tmp/keys.man" | sed 's/\\-/-/g' | while IFS= read -r line; do
     grep -qF -- "$line" "$tmp/help.screen" || echo "$line"; done)
@@ -283,3 +283,30 @@ check "shows avatar sizes" all "has avatar 'turn 1 · avatar sizes 32, 64, 128 p
 ui avatar-small 120x40 "a red fox<Enter><wait-idle><S-Tab>a"
 why="$(sed -n 3,4p "$tmp/avatar-small.screen")"
 check "says when the preview is too small for avatar sizes" has avatar-small "too small for avatar sizes"
+
+# Drawing a mask: M in the preview, r adds a rectangle, Right moves it, Enter accepts; the
+# next send (Images API) edits the image shown with a mask of its size.
+ui mask 120x40 "<Tab><Down><Down><Down><Down><Down><Down><Down><Down><Down><Right><Right><S-Tab>a red fox<Enter><wait-idle><Tab><Tab><Tab>Mr<Right><dump $tmp/mask.mid><Enter><dump $tmp/mask.accept><Tab><Tab>a blue hat<Enter><wait-idle>"
+why="$(grep -n 'mask' "$tmp/mask.mid" "$tmp/mask.accept" | head -n 6)"
+check "draws a rectangle in the mask mode" grep -q 'mask · \[1 rect 55%,50% 40x40%\] · Enter accepts' "$tmp/mask.mid"
+check "accepts the mask" all "grep -q '│ image  *1-1.png' '$tmp/mask.accept'" "! grep -q '│ mask  *none' '$tmp/mask.accept'" \
+    "grep -q 'with the mask mask-1.png: the next send edits it' '$tmp/mask.accept'"
+req=$(grep '"kind":"request"' "$session/audit.jsonl" 2>/dev/null | grep '"turn":2')
+why="$(printf '%s' "$req" | cut -c1-700)"
+check "edits with the mask in the next turn" all \
+    "printf '%s' '$req' | grep -q '\"mask\":{\"path\":\"[^\"]*/masks/mask-1.png\",\"sha256\":\"[0-9a-f]\{64\}\"}'" \
+    "printf '%s' '$req' | grep -q '\"endpoint\":\"[^\"]*/v1/images/edits\"'" \
+    "printf '%s' '$req' | grep -q '\"image\":\[{\"path\":\"[^\"]*/images/1-1.png\"'" \
+    "[ \"\$(last_status \"\$session\")\" = '\"status\":\"completed\"' ]"
+why="$(file "$session/masks/mask-1.png" 2>&1)"
+check "writes the mask at the image's size" sh -c "file '$session/masks/mask-1.png' | grep -q '1024 x 1024'"
+# The Responses API carries it as the tool's input_image_mask; an ellipse, Tab and x too.
+ui mask-responses 120x40 "a red fox<Enter><wait-idle><Tab><Tab><Tab>Mrex<Tab>LJ<Enter><Tab><Tab>a blue hat<Enter><wait-idle>"
+req=$(grep '"kind":"request"' "$session/audit.jsonl" 2>/dev/null | grep '"turn":2')
+why="$(printf '%s' "$req" | cut -c1-900)"
+check "edits with the mask on the Responses API" all \
+    "printf '%s' '$req' | grep -q '\"input_image_mask\":{\"path\":\"[^\"]*/masks/mask-1.png\",\"sha256\":\"[0-9a-f]\{64\}\"}'" \
+    "[ \"\$(last_status \"\$session\")\" = '\"status\":\"completed\"' ]"
+ui mask-leave 120x40 "a red fox<Enter><wait-idle><Tab><Tab><Tab>Mee<Tab>x<Esc>"
+why="$(grep -n 'mask\|Preview' "$tmp/mask-leave.screen" | head -n 4)"
+check "leaves the mask mode on Esc" all "has mask-leave 'mask mode left'" "! has mask-leave 'Enter accepts'" "grep -q '│ mask  *none' '$tmp/mask-leave.screen'"

@@ -1,0 +1,46 @@
+/* maskshape: the regions of an edit mask drawn with the keyboard (rectangles and ellipses in
+ * image-relative coordinates, 0..1 each way), and their rasterisation into an RGBA mask at
+ * the image's size: white where the edit repaints, black where it keeps (the convention of
+ * `easel generate --mask`). Pure: libc only. */
+#ifndef EASEL_MASKSHAPE_H
+#define EASEL_MASKSHAPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define EA_MASK_MAX_REGIONS 16
+
+enum ea_mask_kind { EA_MASK_RECT, EA_MASK_ELLIPSE };
+
+/* A region by its centre and its size, all fractions of the image's width and height. */
+typedef struct ea_mask_region {
+    enum ea_mask_kind kind;
+    double cx, cy, w, h;
+} ea_mask_region;
+
+typedef struct ea_mask_shape {
+    ea_mask_region r[EA_MASK_MAX_REGIONS];
+    int n;
+    int cur;        /* the region the keys move (-1: none) */
+    bool inverted;  /* repaint outside the regions instead of inside */
+} ea_mask_shape;
+
+void ea_mask_init(ea_mask_shape *m);
+/* A new region, centred at a default size, becomes the current one; -1 when full. */
+int ea_mask_add(ea_mask_shape *m, enum ea_mask_kind kind);
+/* The current region moved or resized by fractions of the image; it stays on the image and
+ * at least EA_MASK_MIN across. */
+#define EA_MASK_MIN 0.02
+void ea_mask_move(ea_mask_shape *m, double dx, double dy);
+void ea_mask_resize(ea_mask_shape *m, double dw, double dh);
+void ea_mask_next(ea_mask_shape *m);
+void ea_mask_delete(ea_mask_shape *m);
+/* True when the point (fractions of the image) is repainted. */
+bool ea_mask_covers(const ea_mask_shape *m, double u, double v);
+/* The mask at w x h into rgba (w * h * 4 bytes): white and opaque where repainted, black and
+ * opaque elsewhere. A pixel counts by its centre. */
+void ea_mask_rasterise(const ea_mask_shape *m, int w, int h, unsigned char *rgba);
+/* "rect 50%,50% 40x40%": a region for a caption; returns out. */
+const char *ea_mask_describe(const ea_mask_region *r, char *out, size_t size);
+
+#endif
