@@ -5,13 +5,9 @@
 # (`easel log --verify`), and no crash. Prints "ok fault-matrix CASE (exit N: message)".
 here=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
-hostile_pid=
-stop_hostile() {
-    if [ -n "$hostile_pid" ]; then kill "$hostile_pid" 2>/dev/null; wait "$hostile_pid" 2>/dev/null; fi
-    hostile_pid=
-}
 trap 'stop_mock; stop_hostile; rm -rf "$tmp"' EXIT INT TERM
 . "$here/lib/mock.sh"
+. "$here/lib/hostile.sh"
 
 if ! command -v python3 >/dev/null 2>&1; then
     echo "ok fault-matrix # skip: no python3"
@@ -20,25 +16,6 @@ fi
 export XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" XDG_CACHE_HOME="$tmp/cache"
 export OPENAI_API_KEY=sk-test-fault-matrix
 unset OPENAI_ORG_ID OPENAI_PROJECT_ID EASEL_IDLE_TIMEOUT_MS
-
-# start_hostile CASE [ARGS...]: sets $hurl and a fresh request log $tmp/requests.
-n_hostile=0
-start_hostile() {
-    stop_hostile
-    : >"$tmp/requests"
-    # A file per server: the shell starts the next one before it truncates its output, and
-    # the last one's first line must not be read for it.
-    n_hostile=$((n_hostile + 1))
-    first="$tmp/hostile.out.$n_hostile"
-    python3 "$here/net/hostile_server.py" --case "$@" --log "$tmp/requests" >"$first" 2>"$tmp/hostile.err" &
-    hostile_pid=$!
-    hurl=; tries=0
-    while [ -z "$hurl" ] && [ "$tries" -lt 50 ]; do
-        hurl=$(sed -n 's/^hostile listening on //p' "$first" 2>/dev/null)
-        [ -n "$hurl" ] || { sleep 0.1; tries=$((tries + 1)); }
-    done
-    [ -n "$hurl" ] || { echo "not ok fault-matrix start: $(cat "$tmp/hostile.err")"; exit 1; }
-}
 
 # run CASE EXPECTED_EXIT BASE_URL [generate options...]: one generate, then the checks.
 n_case=0

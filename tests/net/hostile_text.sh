@@ -10,13 +10,9 @@
 # Prints "ok hostile-text NAME" / "not ok hostile-text NAME: why".
 here=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
-hostile_pid=
-stop_hostile() {
-    if [ -n "$hostile_pid" ]; then kill "$hostile_pid" 2>/dev/null; wait "$hostile_pid" 2>/dev/null; fi
-    hostile_pid=
-}
 trap 'stop_mock; stop_hostile; rm -rf "$tmp"' EXIT INT TERM
 . "$here/lib/mock.sh"
+. "$here/lib/hostile.sh"
 if ! command -v python3 >/dev/null 2>&1; then
     echo "ok hostile-text # skip: no python3"
     exit 0
@@ -143,19 +139,6 @@ fi
 clean "10,000 combining marks: outputs clean" "$o/marks.out" "$o/marks.err" "$o/markslog.out"
 
 # From a hostile server: a revised prompt and an error message built to attack a terminal.
-start_hostile() {
-    stop_hostile
-    n_hostile=$((n_hostile + 1))
-    first="$tmp/hostile.out.$n_hostile"
-    python3 "$here/net/hostile_server.py" --case "$1" >"$first" 2>"$tmp/hostile.err" &
-    hostile_pid=$!
-    hurl=; tries=0
-    while [ -z "$hurl" ] && [ "$tries" -lt 50 ]; do
-        hurl=$(sed -n 's/^hostile listening on //p' "$first" 2>/dev/null)
-        [ -n "$hurl" ] || { sleep 0.1; tries=$((tries + 1)); }
-    done
-}
-n_hostile=0
 python3 "$here/net/hostile_server.py" --hostile-text >"$tmp/hostile.json"
 start_hostile hostile-revised
 OPENAI_BASE_URL="$hurl" "$EASEL" generate -S hs -q low "a lighthouse" >"$o/hrev.out" 2>"$o/hrev.err"; rc=$?
