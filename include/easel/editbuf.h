@@ -55,6 +55,9 @@ int ea_editbuf_yank(ea_editbuf *e);               /* Ctrl-Y */
  * is on the first (last) row already, so the caller can recall a prompt instead. */
 bool ea_editbuf_up(ea_editbuf *e, int width);
 bool ea_editbuf_down(ea_editbuf *e, int width);
+/* A click: the cursor goes to the cluster boundary nearest the left of (row, col) in the text
+ * wrapped at `width`; a row past the last means the last, a column past a row's end its end. */
+void ea_editbuf_goto(ea_editbuf *e, int width, int row, int col);
 
 /* Code points, the unit of the API's 32,000-character limit. */
 size_t ea_editbuf_chars(const ea_editbuf *e);

@@ -45,5 +45,9 @@ typedef struct ea_layout {
  */
 void ea_layout_compute(int cols, int rows, const ea_layout_want *want, ea_layout *out);
 bool ea_rect_visible(const ea_rect *r);
+bool ea_rect_contains(const ea_rect *r, int y, int x);
+/* The panel whose box (border included) holds the cell at row y, column x (0-based), for the
+ * mouse; EA_PANEL_COUNT when none does (outside the screen, or a too-small one's blank). */
+enum ea_panel_id ea_layout_hit(const ea_layout *l, int y, int x);
 
 #endif

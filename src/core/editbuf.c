@@ -402,6 +402,14 @@ bool ea_editbuf_down(ea_editbuf *e, int width)
     return vertical(e, width, +1);
 }
 
+void ea_editbuf_goto(ea_editbuf *e, int width, int row, int col)
+{
+    int at_row, at_col, rows;
+    ea_text_locate(e->text, e->len, e->cursor, width, &at_row, &at_col, &rows);
+    go_to_row(e, width, row < 0 ? 0 : row >= rows ? rows - 1 : row, col < 0 ? 0 : col);
+    e->goal_col = -1;
+}
+
 size_t ea_text_chars(const char *s, size_t len)
 {
     size_t n = 0;

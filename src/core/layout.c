@@ -22,6 +22,19 @@ bool ea_rect_visible(const ea_rect *r)
     return r->h > 0 && r->w > 0;
 }
 
+bool ea_rect_contains(const ea_rect *r, int y, int x)
+{
+    return ea_rect_visible(r) && y >= r->y && y < r->y + r->h && x >= r->x && x < r->x + r->w;
+}
+
+enum ea_panel_id ea_layout_hit(const ea_layout *l, int y, int x)
+{
+    for (int i = 0; i < EA_PANEL_COUNT; i++)
+        if (ea_rect_contains(&l->panel[i], y, x))
+            return (enum ea_panel_id)i;
+    return EA_PANEL_COUNT;
+}
+
 void ea_layout_compute(int cols, int rows, const ea_layout_want *want, ea_layout *out)
 {
     memset(out, 0, sizeof *out);

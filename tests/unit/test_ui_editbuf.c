@@ -157,6 +157,42 @@ static void test_wrap_and_vertical_motion(void **state)
     ea_editbuf_free(&e);
 }
 
+/* A click in the editor: the cursor lands on the cluster under it, never inside one, and
+ * past a row's end or the last row it goes to that end. */
+static void test_goto(void **state)
+{
+    (void)state;
+    ea_editbuf e;
+    ea_editbuf_init(&e);
+    set(&e, "日本語日本語"); /* rows of two wide characters at width 5 */
+    ea_editbuf_goto(&e, 5, 1, 2);
+    assert_int_equal(e.cursor, strlen("日本語"));
+    ea_editbuf_goto(&e, 5, 1, 3); /* the right half of 日: before it */
+    assert_int_equal(e.cursor, strlen("日本語"));
+    ea_editbuf_goto(&e, 5, 0, 0);
+    assert_int_equal(e.cursor, 0);
+    ea_editbuf_goto(&e, 5, 9, 0); /* below the text: the last row */
+    assert_int_equal(e.cursor, strlen("日本語日")); /* its first column */
+    ea_editbuf_goto(&e, 5, 2, 40); /* past the end of the last row: the end */
+    assert_int_equal(e.cursor, e.len);
+    set(&e, "ab\ncd\n");
+    ea_editbuf_goto(&e, 20, 0, 15); /* past a line's end: before its newline */
+    assert_int_equal(e.cursor, 2);
+    ea_editbuf_goto(&e, 20, 1, 1);
+    assert_int_equal(e.cursor, 4);
+    ea_editbuf_goto(&e, 20, 2, 3); /* the empty last row */
+    assert_int_equal(e.cursor, e.len);
+    /* Up after a click aims for the clicked column, not an old goal. */
+    ea_editbuf_goto(&e, 20, 1, 1);
+    assert_true(ea_editbuf_up(&e, 20));
+    assert_int_equal(e.cursor, 1);
+    set(&e, "नमस्ते");
+    ea_editbuf_goto(&e, 20, 0, 1); /* inside a cluster's columns: before the cluster */
+    size_t c = e.cursor;
+    assert_true(c == 0 || c == ea_text_next(e.text, e.len, 0));
+    ea_editbuf_free(&e);
+}
+
 static void test_count_and_cap(void **state)
 {
     (void)state;
@@ -180,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_widths),
         cmocka_unit_test(test_wrap_and_vertical_motion),
         cmocka_unit_test(test_count_and_cap),
+        cmocka_unit_test(test_goto),
     };
     return cmocka_run_group_tests_name("ui_editbuf", tests, setup, NULL);
 }

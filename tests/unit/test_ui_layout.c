@@ -90,12 +90,46 @@ static void test_every_size(void **state)
             }
 }
 
+/* The mouse: every cell of a laid-out screen names the panel whose box holds it, and cells
+ * off the screen name none. */
+static void test_hit(void **state)
+{
+    (void)state;
+    ea_layout l;
+    ea_layout_want want = {0};
+    ea_layout_compute(200, 60, &want, &l);
+    for (int y = 0; y < 60; y++)
+        for (int x = 0; x < 200; x++) {
+            enum ea_panel_id id = ea_layout_hit(&l, y, x);
+            assert_true(id < EA_PANEL_COUNT);
+            const ea_rect *r = &l.panel[id];
+            assert_true(y >= r->y && y < r->y + r->h && x >= r->x && x < r->x + r->w);
+        }
+    assert_int_equal(ea_layout_hit(&l, 0, 0), EA_PANEL_TITLE);
+    assert_int_equal(ea_layout_hit(&l, 59, 199), EA_PANEL_STATUS);
+    const ea_rect *ed = &l.panel[EA_PANEL_EDITOR];
+    assert_int_equal(ea_layout_hit(&l, ed->y + ed->h - 1, ed->x + ed->w - 1), EA_PANEL_EDITOR);
+    assert_int_equal(ea_layout_hit(&l, -1, 5), EA_PANEL_COUNT);
+    assert_int_equal(ea_layout_hit(&l, 60, 5), EA_PANEL_COUNT);
+    assert_int_equal(ea_layout_hit(&l, 5, 200), EA_PANEL_COUNT);
+    /* A hidden panel is never hit: the sessions' column goes to the others at 80 columns. */
+    ea_layout_compute(80, 24, &want, &l);
+    for (int y = 0; y < 24; y++)
+        for (int x = 0; x < 80; x++)
+            assert_int_not_equal(ea_layout_hit(&l, y, x), EA_PANEL_SESSIONS);
+    /* Too small: only the title and status rows are anything. */
+    ea_layout_compute(30, 10, &want, &l);
+    assert_int_equal(ea_layout_hit(&l, 5, 5), EA_PANEL_COUNT);
+    assert_int_equal(ea_layout_hit(&l, 9, 5), EA_PANEL_STATUS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_80x24),
         cmocka_unit_test(test_200x60),
         cmocka_unit_test(test_every_size),
+        cmocka_unit_test(test_hit),
     };
     return cmocka_run_group_tests_name("ui_layout", tests, NULL, NULL);
 }
