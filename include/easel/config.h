@@ -23,6 +23,7 @@ enum ea_config_key {
     EA_CFG_API,
     EA_CFG_THEME,
     EA_CFG_GRAPHICS, /* blocks, sixel, kitty, iterm or auto; also $EASEL_GRAPHICS */
+    EA_CFG_MOUSE,    /* on or off: the workbench takes the mouse; also $EASEL_MOUSE */
     EA_CFG_BUDGET_USD,
     EA_CFG_SESSION_BUDGET_USD,
     EA_CFG_KEY_COUNT

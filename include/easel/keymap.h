@@ -189,7 +189,16 @@ int ea_action_bindings(const ea_action_desc *a, ea_binding *out, int max);
  * EA_ACT_PREFIX when they begin a longer binding, or EA_ACT_NONE. */
 int ea_keymap_lookup(const ea_key *seq, int n, enum ea_scope focus);
 
-/* The KEYS section of easel(1), as man(7) source: one .TP entry per action, by scope. */
+/* What the mouse does (it is not bound like keys: a click acts on what is under it), for the
+ * help overlay and the man page: a gesture and its effect, in the order shown. */
+typedef struct ea_mouse_help {
+    const char *gesture; /* "Click", "Double click", "Wheel" */
+    const char *help;
+} ea_mouse_help;
+const ea_mouse_help *ea_mouse_help_table(size_t *count);
+
+/* The KEYS section of easel(1), as man(7) source: one .TP entry per action, by scope, then
+ * the mouse. */
 void ea_keymap_print_man(FILE *out);
 
 #endif

@@ -32,6 +32,7 @@ static const struct {
     [EA_CFG_API] = {"api", NULL},
     [EA_CFG_THEME] = {"theme", NULL},
     [EA_CFG_GRAPHICS] = {"graphics", "EASEL_GRAPHICS"},
+    [EA_CFG_MOUSE] = {"mouse", "EASEL_MOUSE"},
     [EA_CFG_BUDGET_USD] = {"budget_usd", NULL},
     [EA_CFG_SESSION_BUDGET_USD] = {"session_budget_usd", NULL},
 };

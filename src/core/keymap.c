@@ -326,6 +326,24 @@ static void man_escaped(FILE *out, const char *s)
     }
 }
 
+static const ea_mouse_help mouse_help[] = {
+    {"Click", "focuses the panel under it and acts on what it points at: opens a session, "
+              "selects a turn, a parameter or a grid's image, puts the prompt's cursor there, "
+              "steps a parameter's value on its arrows, places the mask's region; closes the help"},
+    {"Double click", "opens what a click selected, as Enter does: a turn's image, a parameter's "
+                     "value to type, the grid's image to go on from"},
+    {"Wheel", "scrolls the list, the prompt or the help under the pointer without taking the "
+              "focus; over a mask, grows or shrinks its region"},
+    {"Shift + drag", "selects text for the terminal's own copy (config key mouse = off leaves "
+                     "the mouse to the terminal altogether)"},
+};
+
+const ea_mouse_help *ea_mouse_help_table(size_t *count)
+{
+    *count = sizeof mouse_help / sizeof mouse_help[0];
+    return mouse_help;
+}
+
 void ea_keymap_print_man(FILE *out)
 {
     fputs(".SH KEYS\n"
@@ -346,5 +364,13 @@ void ea_keymap_print_man(FILE *out)
             man_escaped(out, actions[i].help);
             fputc('\n', out);
         }
+    }
+    fputs(".SS Mouse\n", out);
+    for (size_t i = 0; i < sizeof mouse_help / sizeof mouse_help[0]; i++) {
+        fputs(".TP\n.B ", out);
+        man_escaped(out, mouse_help[i].gesture);
+        fputc('\n', out);
+        man_escaped(out, mouse_help[i].help);
+        fputc('\n', out);
     }
 }

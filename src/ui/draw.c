@@ -149,3 +149,33 @@ bool ui_list_action(ui_panel *p, enum ea_action a, int count, int page)
     p->dirty = true;
     return true;
 }
+
+/* Rows a turn of the wheel moves: three, as terminals and browsers scroll text. */
+#define WHEEL_ROWS 3
+
+int ui_list_mouse(ui_panel *p, const ui_mouse *m, int count, int per)
+{
+    int shown = ui_inner_h(p) / per;
+    if (shown < 1)
+        shown = 1;
+    if (m->kind != UI_MOUSE_CLICK) {
+        int step = WHEEL_ROWS / per > 1 ? WHEEL_ROWS / per : 1;
+        int last_top = count - shown > 0 ? count - shown : 0;
+        p->top += m->kind == UI_MOUSE_WHEEL_UP ? -step : step;
+        p->top = p->top < 0 ? 0 : p->top > last_top ? last_top : p->top;
+        if (p->sel < p->top)
+            p->sel = p->top;
+        if (p->sel >= p->top + shown)
+            p->sel = p->top + shown - 1;
+        p->dirty = true;
+        return -1;
+    }
+    if (m->y < 1 || m->y > ui_inner_h(p) || m->x < 1 || m->x > ui_inner_w(p))
+        return -1;
+    int item = p->top + (m->y - 1) / per;
+    if (item >= count || (m->y - 1) / per >= shown)
+        return -1;
+    p->sel = item;
+    p->dirty = true;
+    return item;
+}

@@ -7,7 +7,8 @@
 
 #define KEY_COLS 18
 
-/* The overlay's lines: a header per scope, then one line per action; line < 0 counts them. */
+/* The overlay's lines at `cols` wide: a header per scope, a line per action, then the mouse;
+ * drawn into w from line `top` (w NULL only counts them). */
 static int help_lines(ui_app *app, WINDOW *w, int top, int rows, int cols)
 {
     size_t n;
@@ -33,6 +34,40 @@ static int help_lines(ui_app *app, WINDOW *w, int top, int rows, int cols)
                 ui_puts(w, 1 + y, 3 + KEY_COLS, cols - KEY_COLS - 1, t[i].help, app->theme.attr[UI_NORMAL]);
             }
             line++;
+        }
+    }
+    /* The mouse last, its lines wrapped under the gesture: they are longer than a key's. */
+    size_t n_mouse;
+    const ea_mouse_help *m = ea_mouse_help_table(&n_mouse);
+    line++;
+    int y = line - top;
+    if (w && y >= 0 && y < rows)
+        ui_puts(w, 1 + y, 2, cols, "Mouse", app->theme.attr[UI_TITLE]);
+    line++;
+    int text_cols = cols - KEY_COLS - 1 > 10 ? cols - KEY_COLS - 1 : 10;
+    for (size_t i = 0; i < n_mouse; i++) {
+        const char *text = m[i].help;
+        size_t len = strlen(text), start = 0, next;
+        for (bool first = true; start < len; first = false) {
+            size_t end = ea_text_row_end(text, len, start, text_cols, &next);
+            /* Between words, where there is a space to break at. */
+            size_t space = end;
+            while (end < len && space > start && text[space] != ' ')
+                space--;
+            if (end < len && space > start)
+                end = next = space;
+            y = line - top;
+            if (w && y >= 0 && y < rows) {
+                if (first)
+                    ui_puts(w, 1 + y, 3, KEY_COLS, m[i].gesture, app->theme.attr[UI_KEY]);
+                ui_put(w, 1 + y, 3 + KEY_COLS, text_cols, text + start, end - start, app->theme.attr[UI_NORMAL]);
+            }
+            line++;
+            if (next == start)
+                break;
+            start = next;
+            while (start < len && text[start] == ' ')
+                start++;
         }
     }
     return line;
@@ -67,7 +102,7 @@ void ui_help_draw(ui_app *app)
     werase(win);
     ui_panel box = {.id = EA_PANEL_COUNT, .ops = &ui_status_ops, .win = win, .rect = {y, x, h, w}};
     ui_box(app, &box, "Keys (Esc closes)");
-    int rows = h - 2, total = help_lines(app, NULL, 0, 0, 0);
+    int rows = h - 2, total = help_lines(app, NULL, 0, 0, w - 4);
     if (app->help_top > total - rows)
         app->help_top = total - rows;
     if (app->help_top < 0)

@@ -55,6 +55,28 @@ typedef struct ui_theme {
 int ui_theme_init(ui_theme *t, const char *name, char *why, size_t why_len);
 const char *ui_theme_names(void); /* "dark, light, high-contrast, mono" for messages */
 
+/* ---- The mouse ---------------------------------------------------------------------------- */
+
+enum ui_mouse_kind { UI_MOUSE_CLICK, UI_MOUSE_WHEEL_UP, UI_MOUSE_WHEEL_DOWN };
+
+/* A press of the first button or a turn of the wheel. Coordinates are the screen's cells,
+ * 0-based; a panel's handler gets them relative to its window (its border is row 0). */
+typedef struct ui_mouse {
+    enum ui_mouse_kind kind;
+    int y, x;
+    int clicks; /* 2 for the second click on the same cell within UI_DOUBLE_CLICK_MS */
+    bool took_focus; /* the click moved the focus to this panel (what it shows changed) */
+} ui_mouse;
+
+#define UI_DOUBLE_CLICK_MS 400
+
+/* What the terminal sent: a key, or the mouse. */
+typedef struct ui_input {
+    bool is_mouse;
+    ea_key key;
+    ui_mouse mouse;
+} ui_input;
+
 /* ---- Panels ------------------------------------------------------------------------------- */
 
 typedef struct ui_panel_ops {
@@ -67,6 +89,9 @@ typedef struct ui_panel_ops {
     bool (*action)(ui_app *app, ui_panel *p, enum ea_action a);
     /* Typed text (the editor): UTF-8 of one key. NULL for panels that take none. */
     bool (*text)(ui_app *app, ui_panel *p, const char *utf8, size_t n);
+    /* The mouse on the panel, which already has the focus when it was a click; NULL for
+     * panels it does nothing in. */
+    void (*mouse)(ui_app *app, ui_panel *p, const ui_mouse *m);
 } ui_panel_ops;
 
 struct ui_panel {
@@ -226,6 +251,10 @@ struct ui_app {
     bool message_error;
     bool help_dirty;
 
+    bool mouse;             /* the terminal reports the mouse (config key `mouse`) */
+    double click_at;        /* the last click, to tell a double click */
+    int click_y, click_x;
+
     ea_key pending[EA_KEYSEQ_MAX]; /* a key sequence begun (C-x) */
     int n_pending;
 
@@ -335,6 +364,10 @@ int ui_inner_w(const ui_panel *p);
 /* List panels: keeps sel within [0, count) and visible in a window of `rows` lines. */
 void ui_list_clamp(ui_panel *p, int count, int rows);
 bool ui_list_action(ui_panel *p, enum ea_action a, int count, int page);
+/* The mouse on a list of `count` items `per` rows tall below the border: the wheel scrolls the
+ * view (the selection follows when it would leave it); a click selects. Returns the item
+ * clicked, or -1 (a wheel, or a click below the last item). */
+int ui_list_mouse(ui_panel *p, const ui_mouse *m, int count, int per);
 
 /* picture.c: the preview's picture (see the top of the file for how and why).
  * open asks the terminal how it draws pictures, so it runs before curses starts; headless
@@ -348,6 +381,10 @@ void ui_picture_close(ui_app *app);
 bool ui_picture_show(ui_app *app, const ui_frame *f, int row, int col, int rows, int cols);
 /* The columns of a grid of n cells: as square as it gets, wider than tall. */
 int ui_grid_cols(int n);
+/* The mouse over the picture: where the screen cell (y, x) falls on it, as fractions across
+ * and down (0..1) of the image drawn, or of a grid's cell, whose index goes to *cell (-1 for a
+ * single image). False when the cell is not on the picture (a gap of a grid included). */
+bool ui_picture_point(const ui_app *app, int y, int x, double *u, double *v, int *cell);
 /* No picture: the panel collapsed, or shows text. */
 void ui_picture_hide(ui_app *app);
 /* The screen was repainted whole: the picture goes out again at the next flush. */
@@ -370,22 +407,26 @@ const char *ui_picture_error(const ui_app *app);
 const char *ui_picture_protocol(const ui_app *app);
 
 /* term.c */
-int ui_term_start(bool script, int cols, int rows, char *why, size_t why_len);
+/* mouse: ask the terminal to report clicks and the wheel (the terminal's own selection then
+ * takes Shift held, as in every program that uses the mouse). */
+int ui_term_start(bool script, bool mouse, int cols, int rows, char *why, size_t why_len);
 void ui_term_stop(void);
 void ui_term_resize(ui_app *app, int cols, int rows);
 /* Every cell of the screen as text, one line a row (trailing blanks dropped). */
 int ui_term_dump(const char *path);
-/* The next key from the terminal, translated; false when none is waiting. */
-bool ui_term_read_key(ea_key *out);
+/* The next key or mouse event from the terminal, translated; false when none is waiting. */
+bool ui_term_read(ui_input *out);
 void ui_term_suspend(void);
 void ui_term_resume(void);
 
 /* script.c: the scripted mode's keys and commands. */
 typedef enum ui_script_op { UI_SCRIPT_KEY, UI_SCRIPT_WAIT_IDLE, UI_SCRIPT_RESIZE, UI_SCRIPT_DUMP,
-                            UI_SCRIPT_SLEEP, UI_SCRIPT_WAIT_FILE, UI_SCRIPT_END } ui_script_op;
+                            UI_SCRIPT_SLEEP, UI_SCRIPT_WAIT_FILE, UI_SCRIPT_MOUSE,
+                            UI_SCRIPT_END } ui_script_op;
 typedef struct ui_script_item {
     ui_script_op op;
     ea_key key;
+    ui_mouse mouse;
     int a, b;            /* RESIZE: cols, rows; SLEEP: milliseconds */
     char path[1024];     /* DUMP, WAIT_FILE */
 } ui_script_item;
@@ -399,6 +440,8 @@ int ui_term_out_fd(void);
 
 /* run.c */
 void ui_dispatch_key(ui_app *app, ea_key k);
+/* Focuses the panel clicked, then hands the event to it (or to the help overlay). */
+void ui_dispatch_mouse(ui_app *app, ui_mouse m);
 void ui_render(ui_app *app);
 /* EASEL_UI_TRACE=FILE: one line per event for tests and benchmarks, with the monotonic time
  * in ms first (pictures drawn, key latencies). Does nothing without it. */

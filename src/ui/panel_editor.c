@@ -130,6 +130,27 @@ static bool editor_action(ui_app *app, ui_panel *p, enum ea_action a)
     return true;
 }
 
+/* Rows a turn of the wheel moves the cursor, which the view follows. */
+#define WHEEL_ROWS 3
+
+/* A click puts the cursor where it points; the wheel moves it up and down the wrapped rows
+ * (never into the prompts sent before, which Up at the top recalls: that replaces the text). */
+static void editor_mouse(ui_app *app, ui_panel *p, const ui_mouse *m)
+{
+    ea_editbuf *e = &app->edit;
+    if (m->kind == UI_MOUSE_CLICK) {
+        if (m->y < 1 || m->y > ui_inner_h(p) || m->x < 1)
+            return;
+        ea_editbuf_goto(e, app->edit_width, p->top + m->y - 1, m->x - 1);
+    } else {
+        for (int i = 0; i < WHEEL_ROWS; i++)
+            if (!(m->kind == UI_MOUSE_WHEEL_UP ? ea_editbuf_up(e, app->edit_width)
+                                               : ea_editbuf_down(e, app->edit_width)))
+                break;
+    }
+    p->dirty = true;
+}
+
 static bool editor_text(ui_app *app, ui_panel *p, const char *utf8, size_t n)
 {
     if (ea_editbuf_insert(&app->edit, utf8, n) != 0) {
@@ -308,4 +329,5 @@ const ui_panel_ops ui_editor_ops = {
     .draw = editor_draw,
     .action = editor_action,
     .text = editor_text,
+    .mouse = editor_mouse,
 };

@@ -193,10 +193,18 @@ static bool history_action(ui_app *app, ui_panel *p, enum ea_action a)
     }
 }
 
+/* A click selects a turn; a double click opens its image, as Enter does. */
+static void history_mouse(ui_app *app, ui_panel *p, const ui_mouse *m)
+{
+    if (ui_list_mouse(p, m, (int)app->n_rows, ROWS_PER_TURN) >= 0 && m->clicks == 2)
+        history_action(app, p, EA_ACT_HISTORY_OPEN);
+}
+
 const ui_panel_ops ui_history_ops = {
     .title = "History",
     .scope = EA_SCOPE_HISTORY,
     .focusable = true,
     .draw = history_draw,
     .action = history_action,
+    .mouse = history_mouse,
 };

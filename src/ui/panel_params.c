@@ -262,6 +262,16 @@ static int put_wrapped(ui_panel *p, int y, int max_y, const char *text, attr_t a
     return used;
 }
 
+/* The rows of the list; the estimate and the rules' messages take the rest. */
+static int rows_for_list(const ui_panel *p, size_t n)
+{
+    int h = ui_inner_h(p), rows = (int)n < h - 4 ? (int)n : h - 4;
+    return rows < 1 ? 1 : rows;
+}
+
+/* Where a parameter's ◀▶ marks are drawn (on the selected one, when it has choices). */
+#define STEP_MARKS_FROM_RIGHT 2
+
 static void params_draw(ui_app *app, ui_panel *p)
 {
     ui_box(app, p, "Parameters");
@@ -271,9 +281,7 @@ static void params_draw(ui_app *app, ui_panel *p)
     int inner = ui_inner_w(p), h = ui_inner_h(p);
     bool focus = app->focus == EA_PANEL_PARAMS;
     ui_list_clamp(p, (int)n, h > 6 ? h - 4 : 1);
-    int list_rows = (int)n < h - 4 ? (int)n : h - 4;
-    if (list_rows < 1)
-        list_rows = 1;
+    int list_rows = rows_for_list(p, n);
     p->top = p->sel < list_rows ? 0 : p->sel - list_rows + 1;
     for (int r = 0; r < list_rows && p->top + r < (int)n; r++) {
         size_t i = (size_t)(p->top + r);
@@ -299,7 +307,7 @@ static void params_draw(ui_app *app, ui_panel *p)
             snprintf(value, sizeof value, "%s", app->values[i] ? app->values[i] : default_text(&d[i]));
         ui_puts(p->win, 1 + r, x, room, value, has_value || sel ? a : app->theme.attr[UI_DIM]);
         if (sel && choices(app, &d[i]))
-            ui_puts(p->win, 1 + r, inner - 2, 3, "◀▶", a);
+            ui_puts(p->win, 1 + r, inner - STEP_MARKS_FROM_RIGHT, 3, "◀▶", a);
     }
     /* Below the list: the estimate, then what the rules say about these values. */
     int y = 1 + list_rows + 1;
@@ -397,10 +405,34 @@ bool ui_params_edit_key(ui_app *app, ea_key k)
     return true;
 }
 
+/* A click selects a parameter; on the ◀ or ▶ shown by the selected one it steps the value; a
+ * double click edits it, as Enter does. The wheel moves the selection. */
+static void params_mouse(ui_app *app, ui_panel *p, const ui_mouse *m)
+{
+    size_t n = n_params();
+    if (m->kind != UI_MOUSE_CLICK) {
+        params_action(app, p, m->kind == UI_MOUSE_WHEEL_UP ? EA_ACT_LIST_UP : EA_ACT_LIST_DOWN);
+        return;
+    }
+    int row = m->y - 1;
+    if (row < 0 || row >= rows_for_list(p, n) || p->top + row >= (int)n)
+        return;
+    int i = p->top + row, marks = ui_inner_w(p) - STEP_MARKS_FROM_RIGHT;
+    p->dirty = true;
+    if (i == p->sel && !m->took_focus && m->x >= marks && m->x <= marks + 1 && choices(app, &ea_param_table(&n)[i])) {
+        params_action(app, p, m->x == marks ? EA_ACT_PARAM_PREV : EA_ACT_PARAM_NEXT);
+        return;
+    }
+    p->sel = i;
+    if (m->clicks == 2)
+        params_action(app, p, EA_ACT_PARAM_EDIT);
+}
+
 const ui_panel_ops ui_params_ops = {
     .title = "Parameters",
     .scope = EA_SCOPE_PARAMS,
     .focusable = true,
     .draw = params_draw,
     .action = params_action,
+    .mouse = params_mouse,
 };

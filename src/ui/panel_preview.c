@@ -266,10 +266,44 @@ static bool preview_action(ui_app *app, ui_panel *p, enum ea_action a)
     return true;
 }
 
+/* The mouse over the picture. Drawing a mask, a click puts the current region's centre where
+ * it points (the first click adds a rectangle there) and the wheel grows or shrinks it; over a
+ * grid, a click selects a cell and a double click goes on from it, as Enter does. */
+static void preview_mouse(ui_app *app, ui_panel *p, const ui_mouse *m)
+{
+    ui_frame *f = &ui_current(app)->frame;
+    ea_mask_shape *mask = &app->mask;
+    if (app->masking && m->kind != UI_MOUSE_CLICK) {
+        double d = m->kind == UI_MOUSE_WHEEL_UP ? MASK_STEP : -MASK_STEP;
+        ea_mask_resize(mask, d, d);
+        p->dirty = true;
+        return;
+    }
+    double u, v;
+    int cell;
+    if (m->kind != UI_MOUSE_CLICK || !ui_picture_point(app, p->rect.y + m->y, p->rect.x + m->x, &u, &v, &cell))
+        return;
+    if (app->masking && cell < 0) {
+        if (mask->cur < 0 && ea_mask_add(mask, EA_MASK_RECT) < 0)
+            return;
+        const ea_mask_region *r = &mask->r[mask->cur];
+        ea_mask_move(mask, u - r->cx, v - r->cy);
+        p->dirty = true;
+        return;
+    }
+    if (!app->masking && cell >= 0) {
+        f->pick = cell;
+        p->dirty = true;
+        if (m->clicks == 2)
+            ui_pick_grid_image(app);
+    }
+}
+
 const ui_panel_ops ui_preview_ops = {
     .title = "Preview",
     .scope = EA_SCOPE_PREVIEW,
     .focusable = true,
     .draw = preview_draw,
     .action = preview_action,
+    .mouse = preview_mouse,
 };

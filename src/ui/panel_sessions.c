@@ -70,10 +70,18 @@ static bool sessions_action(ui_app *app, ui_panel *p, enum ea_action a)
     return false;
 }
 
+/* A click opens the session, as Enter does: the list is where one goes to switch. */
+static void sessions_mouse(ui_app *app, ui_panel *p, const ui_mouse *m)
+{
+    if (ui_list_mouse(p, m, (int)app->n_slots, ROWS_PER_SESSION) >= 0)
+        sessions_action(app, p, EA_ACT_SESSION_OPEN);
+}
+
 const ui_panel_ops ui_sessions_ops = {
     .title = "Sessions",
     .scope = EA_SCOPE_SESSIONS,
     .focusable = true,
     .draw = sessions_draw,
     .action = sessions_action,
+    .mouse = sessions_mouse,
 };

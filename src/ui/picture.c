@@ -180,14 +180,24 @@ int ui_grid_cols(int n)
     return c;
 }
 
+#define GRID_GAP 8 /* pixels between a grid's cells, so the images read as separate */
+
+/* A grid of n cells in a box: its columns and each cell's size in pixels (the rows follow). */
+static void grid_geometry(int n, int box_w, int box_h, int *cols, int *cell_w, int *cell_h)
+{
+    *cols = ui_grid_cols(n);
+    int rows = (n + *cols - 1) / *cols;
+    *cell_w = (box_w - GRID_GAP * (*cols - 1)) / *cols;
+    *cell_h = (box_h - GRID_GAP * (rows - 1)) / rows;
+}
+
 /* A grid's cells side by side in one picture of the box's size, each image fitted into its
  * cell: one picture for the terminal, so the grid moves, clears and redraws as one frame.
  * A cell whose file cannot be read stays empty rather than failing the others. */
 static int render_grid(const job *j, ea_image *out, ea_err *err)
 {
-    enum { GAP = 8 }; /* pixels between cells, so the images read as separate */
-    int cols = ui_grid_cols(j->n_cells), rows = (j->n_cells + cols - 1) / cols;
-    int cell_w = (j->box_w - GAP * (cols - 1)) / cols, cell_h = (j->box_h - GAP * (rows - 1)) / rows;
+    int cols, cell_w, cell_h;
+    grid_geometry(j->n_cells, j->box_w, j->box_h, &cols, &cell_w, &cell_h);
     if (cell_w < 1 || cell_h < 1)
         return ea_err_set(err, EA_EXIT_USAGE, "the preview is too small for %d images", j->n_cells);
     out->w = j->box_w;
@@ -202,7 +212,7 @@ static int render_grid(const job *j, ea_image *out, ea_err *err)
         if (render_job(&one, &img, &ignored) != 0)
             continue;
         /* Centred in the cell; an image smaller than the cell stays its size. */
-        int x0 = (i % cols) * (cell_w + GAP), y0 = (i / cols) * (cell_h + GAP);
+        int x0 = (i % cols) * (cell_w + GRID_GAP), y0 = (i / cols) * (cell_h + GRID_GAP);
         int w = img.w < cell_w ? img.w : cell_w, h = img.h < cell_h ? img.h : cell_h;
         x0 += (cell_w - w) / 2;
         y0 += (cell_h - h) / 2;
@@ -524,6 +534,36 @@ bool ui_picture_show(ui_app *app, const ui_frame *f, int row, int col, int rows,
     submit(pic);
     ui_trace("decode serial=%lu size=%dx%d", key.serial, f->w, f->h);
     return true;
+}
+
+bool ui_picture_point(const ui_app *app, int y, int x, double *u, double *v, int *cell)
+{
+    const ui_picture *pic = app->picture;
+    if (!usable(pic) || !pic->placed || pic->want.serial == 0 || pic->want.avatar)
+        return false;
+    /* The centre of the cell, in pixels from the picture's corner (the rectangle's). */
+    double px = (x - pic->col + 0.5) * pic->opt.cell_w, py = (y - pic->row + 0.5) * pic->opt.cell_h;
+    *cell = -1;
+    int w, h;
+    if (pic->want.n_cells > 1) {
+        int cols, cell_w, cell_h;
+        grid_geometry(pic->want.n_cells, pic->want.box_w, pic->want.box_h, &cols, &cell_w, &cell_h);
+        if (px < 0 || py < 0 || cell_w < 1 || cell_h < 1)
+            return false;
+        int c = (int)px / (cell_w + GRID_GAP), r = (int)py / (cell_h + GRID_GAP);
+        px -= c * (cell_w + GRID_GAP);
+        py -= r * (cell_h + GRID_GAP);
+        if (c >= cols || r * cols + c >= pic->want.n_cells)
+            return false;
+        *cell = r * cols + c;
+        w = cell_w, h = cell_h;
+    } else if (ea_gfx_fit(pic->frame_w, pic->frame_h, pic->cols, pic->rows, pic->opt.cell_w,
+                          pic->opt.cell_h, &w, &h) != 0) {
+        return false;
+    }
+    *u = px / w;
+    *v = py / h;
+    return *u >= 0 && *u < 1 && *v >= 0 && *v < 1;
 }
 
 const char *ui_picture_error(const ui_app *app)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -343,6 +344,56 @@ void ui_dispatch_key(ui_app *app, ea_key k)
     ui_message(app, false, "%s%s does nothing here: F1 lists the keys", n > 1 ? "that sequence ending in " : "", name);
 }
 
+/* ---- The mouse --------------------------------------------------------------------------- */
+
+#define WHEEL_HELP_ROWS 3
+
+void ui_dispatch_mouse(ui_app *app, ui_mouse m)
+{
+    if (m.kind == UI_MOUSE_CLICK) {
+        double now = ui_now_ms();
+        bool again = now - app->click_at <= UI_DOUBLE_CLICK_MS && m.y == app->click_y && m.x == app->click_x;
+        m.clicks = again ? 2 : 1;
+        /* A third click starts over rather than making another double click. */
+        app->click_at = again ? 0 : now;
+        app->click_y = m.y;
+        app->click_x = m.x;
+    }
+    /* A line being typed (a question, a search, a parameter's value, a paste) keeps every
+     * key until Enter or Esc; a click elsewhere must not leave it half done. */
+    if (app->pasting || app->ask_done || app->searching || app->param_editing)
+        return;
+    app->n_pending = 0;
+    if (app->help_open) {
+        if (m.kind == UI_MOUSE_CLICK) {
+            ui_help_action(app, EA_ACT_HELP_CLOSE);
+            return;
+        }
+        for (int i = 0; i < WHEEL_HELP_ROWS; i++)
+            ui_help_action(app, m.kind == UI_MOUSE_WHEEL_UP ? EA_ACT_LIST_UP : EA_ACT_LIST_DOWN);
+        return;
+    }
+    enum ea_panel_id id = ea_layout_hit(&app->layout, m.y, m.x);
+    static const char *const kinds[] = {"click", "wheel-up", "wheel-down"};
+    ui_trace("mouse %s row=%d col=%d clicks=%d panel=%s", kinds[m.kind], m.y, m.x, m.clicks,
+             id < EA_PANEL_COUNT ? panel_ops[id]->title : "none");
+    if (id == EA_PANEL_COUNT || !visible(app, id))
+        return;
+    ui_panel *p = &app->panels[id];
+    /* The wheel scrolls what is under the pointer without taking the focus, as elsewhere. */
+    if (m.kind == UI_MOUSE_CLICK && p->ops->focusable && app->focus != id) {
+        app->focus = id;
+        app->quit_armed = false;
+        m.took_focus = true;
+        ui_dirty_all(app);
+    }
+    if (p->ops->mouse) {
+        m.y -= p->rect.y;
+        m.x -= p->rect.x;
+        p->ops->mouse(app, p, &m);
+    }
+}
+
 /* ---- The scripted mode ------------------------------------------------------------------- */
 
 typedef struct script_state {
@@ -404,6 +455,11 @@ static int script_step(ui_app *app, script_state *st)
         if (app->key_due_ms == 0)
             app->key_due_ms = due;
         ui_dispatch_key(app, it.key);
+        break;
+    case UI_SCRIPT_MOUSE:
+        if (app->key_due_ms == 0)
+            app->key_due_ms = due;
+        ui_dispatch_mouse(app, it.mouse);
         break;
     case UI_SCRIPT_WAIT_FILE:
         snprintf(st->file, sizeof st->file, "%s", it.path);
@@ -496,12 +552,15 @@ static int loop(ui_app *app, script_state *script)
         }
         ui_picture_collect(app);
         if (key_at && (fds[key_at].revents & POLLIN)) {
-            ea_key k;
+            ui_input in;
             double read_at = ui_now_ms();
-            while (ui_term_read_key(&k)) {
+            while (ui_term_read(&in)) {
                 if (app->key_due_ms == 0)
                     app->key_due_ms = read_at;
-                ui_dispatch_key(app, k);
+                if (in.is_mouse)
+                    ui_dispatch_mouse(app, in.mouse);
+                else
+                    ui_dispatch_key(app, in.key);
             }
         } else if (key_at && (fds[key_at].revents & (POLLHUP | POLLERR | POLLNVAL))) {
             got_hup = 1; /* stdin closed without a SIGHUP: the same thing */
@@ -529,6 +588,22 @@ static void parse_size(const char *text, int *cols, int *rows)
         *cols = c;
         *rows = r;
     }
+}
+
+/* "on" or "off" (and their usual spellings); unset is `otherwise`. */
+static int parse_switch(const char *text, bool otherwise, bool *out)
+{
+    static const char *const on[] = {"on", "yes", "true", "1"}, *const off[] = {"off", "no", "false", "0"};
+    *out = otherwise;
+    if (!text || !*text)
+        return 0;
+    for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
+        if (strcasecmp(text, on[i]) == 0 || strcasecmp(text, off[i]) == 0) {
+            *out = strcasecmp(text, on[i]) == 0;
+            return 0;
+        }
+    }
+    return -1;
 }
 
 int ea_ui_run(const ea_ui_options *opt)
@@ -565,7 +640,12 @@ int ea_ui_run(const ea_ui_options *opt)
     }
     int cols = 80, rows = 24;
     parse_size(getenv("EASEL_UI_SIZE"), &cols, &rows);
-    if (ui_term_start(app.headless, cols, rows, why, sizeof why) != 0) {
+    if (parse_switch(ea_config_get(&app.cfg, EA_CFG_MOUSE), true, &app.mouse) != 0) {
+        fprintf(stderr, "easel: mouse must be on or off, not '%s'\n", ea_config_get(&app.cfg, EA_CFG_MOUSE));
+        rc = EA_EXIT_USAGE;
+        goto done;
+    }
+    if (ui_term_start(app.headless, app.mouse, cols, rows, why, sizeof why) != 0) {
         fprintf(stderr, "easel: %s\n", why);
         rc = EA_EXIT_USAGE;
         goto done;

@@ -10,6 +10,9 @@
  *   <dump FILE>     write the screen as text to FILE
  *   <wait-file FILE> wait until FILE exists (at most 60 s): a test that looks at a real
  *                   terminal from outside (a screenshot) says when it is done
+ *   <click C,R> <wheel-up C,R> <wheel-down C,R>
+ *                   the mouse at column C, row R of the screen (from 0, as in a dump's lines);
+ *                   two clicks on one cell in a row make a double click
  *
  * Line breaks are not keys (use <M-Enter> for a newline in the prompt), and a line that
  * begins with '#' is a comment. At the end the workbench waits until idle, prints the screen
@@ -85,6 +88,21 @@ static int command(const char *tok, size_t n, ui_script_item *out)
     if (sscanf(word, "sleep %d", &out->a) == 1 && out->a >= 0) {
         out->op = UI_SCRIPT_SLEEP;
         return 0;
+    }
+    static const struct {
+        const char *name;
+        enum ui_mouse_kind kind;
+    } mice[] = {{"click", UI_MOUSE_CLICK}, {"wheel-up", UI_MOUSE_WHEEL_UP}, {"wheel-down", UI_MOUSE_WHEEL_DOWN}};
+    for (size_t i = 0; i < sizeof mice / sizeof mice[0]; i++) {
+        size_t len = strlen(mice[i].name);
+        int col, row, end = 0;
+        if (strncmp(word, mice[i].name, len) == 0 && word[len] == ' ' &&
+            sscanf(word + len, " %d,%d%n", &col, &row, &end) == 2 && !word[len + (size_t)end] &&
+            col >= 0 && row >= 0) {
+            out->op = UI_SCRIPT_MOUSE;
+            out->mouse = (ui_mouse){.kind = mice[i].kind, .y = row, .x = col, .clicks = 1};
+            return 0;
+        }
     }
     if (strncmp(word, "wait-file ", 10) == 0 && word[10]) {
         out->op = UI_SCRIPT_WAIT_FILE;

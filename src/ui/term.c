@@ -13,6 +13,7 @@
 #include "internal.h"
 
 static SCREEN *screen;
+static mmask_t mouse_events; /* what the terminal reports while the workbench has it */
 static FILE *script_out, *script_in;
 static bool active;
 
@@ -42,6 +43,9 @@ static void fatal_signal(int sig)
  * included (restore_seq), and while the external editor has the terminal. */
 #define PASTE_ON "\033[?2004h"
 #define PASTE_OFF "\033[?2004l"
+/* The mouse reports curses may have turned on (X10/normal, button-event, SGR coordinates):
+ * off again on the fatal path, which cannot ask curses, or the shell would get them. */
+#define MOUSE_OFF "\033[?1000l\033[?1002l\033[?1006l"
 /* Curses key codes for the paste marks, which no terminfo entry names (define_key). */
 #define CURSES_PASTE_START (KEY_MAX + 1)
 #define CURSES_PASTE_END (KEY_MAX + 2)
@@ -80,7 +84,7 @@ int ui_term_out_fd(void)
     return script_out ? fileno(script_out) : STDOUT_FILENO;
 }
 
-int ui_term_start(bool script, int cols, int rows, char *why, size_t why_len)
+int ui_term_start(bool script, bool mouse, int cols, int rows, char *why, size_t why_len)
 {
     static bool registered;
     if (!registered) {
@@ -119,6 +123,8 @@ int ui_term_start(bool script, int cols, int rows, char *why, size_t why_len)
         add_cap("cnorm");
         add_cap("rmcup");
         add_restore(PASTE_OFF);
+        if (mouse)
+            add_restore(MOUSE_OFF);
     }
     static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
     struct sigaction sa = {0};
@@ -135,6 +141,14 @@ int ui_term_start(bool script, int cols, int rows, char *why, size_t why_len)
     set_escdelay(25);
     define_key("\033[200~", CURSES_PASTE_START);
     define_key("\033[201~", CURSES_PASTE_END);
+    if (mouse && !script) {
+        /* Presses only, reported at once: with an interval curses would hold each press back
+         * to see whether a release makes it a click, and a double click is told apart above
+         * (ui_dispatch_mouse), the same way for the scripted tests. */
+        mouseinterval(0);
+        mouse_events = BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED;
+        mousemask(mouse_events, NULL);
+    }
     if (script)
         resize_term(rows, cols);
     curs_set(0);
@@ -162,6 +176,9 @@ void ui_term_stop(void)
 
 void ui_term_suspend(void)
 {
+    /* The external editor gets a terminal that reports no clicks it did not ask for. */
+    if (mouse_events)
+        mousemask(0, NULL);
     def_prog_mode();
     paste_mode(false);
     endwin();
@@ -171,6 +188,8 @@ void ui_term_resume(void)
 {
     paste_mode(true);
     reset_prog_mode();
+    if (mouse_events)
+        mousemask(mouse_events, NULL);
     clearok(curscr, TRUE);
 }
 
@@ -215,12 +234,41 @@ static ea_key translate(int rc, wint_t ch)
     }
 }
 
-bool ui_term_read_key(ea_key *out)
+/* A mouse report: false for what the workbench does not use (releases, other buttons). */
+static bool read_mouse(ui_mouse *out)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK)
+        return false;
+    *out = (ui_mouse){.y = ev.y, .x = ev.x, .clicks = 1};
+    if (ev.bstate & BUTTON1_PRESSED)
+        out->kind = UI_MOUSE_CLICK;
+    else if (ev.bstate & BUTTON4_PRESSED)
+        out->kind = UI_MOUSE_WHEEL_UP;
+    else if (ev.bstate & BUTTON5_PRESSED)
+        out->kind = UI_MOUSE_WHEEL_DOWN;
+    else
+        return false;
+    return true;
+}
+
+bool ui_term_read(ui_input *in)
 {
     wint_t ch;
-    int rc = get_wch(&ch);
-    if (rc == ERR)
-        return false;
+    int rc;
+    for (;;) {
+        rc = get_wch(&ch);
+        if (rc == ERR)
+            return false;
+        if (rc != KEY_CODE_YES || ch != KEY_MOUSE)
+            break;
+        if (read_mouse(&in->mouse)) {
+            in->is_mouse = true;
+            return true;
+        }
+    }
+    in->is_mouse = false;
+    ea_key *out = &in->key;
     ea_key k = translate(rc, ch);
     if (k == EA_KEY_ESC) {
         /* Alt sends ESC before the key. curses has waited ESCDELAY for a known sequence

@@ -18,6 +18,8 @@ x11_require() {
 }
 
 # x11_start [WxHxD]: starts Xvfb on the first free display of :90-:99 and exports DISPLAY.
+# -noreset: a test that closes its only window and opens another must not meet the server
+# in the middle of the reset it would otherwise do when its last client leaves.
 # A number is free when neither its socket nor its lock exists. The display is ours when its
 # lock file holds our Xvfb's pid (another Xvfb that took the number in the meantime makes ours
 # exit at once, and the next number is tried), and ready when a client can connect (xdpyinfo,
@@ -26,7 +28,7 @@ x11_start() {
     x11_n=90
     while [ "$x11_n" -le 99 ]; do
         if [ ! -e "/tmp/.X11-unix/X$x11_n" ] && [ ! -e "/tmp/.X$x11_n-lock" ]; then
-            Xvfb ":$x11_n" -screen 0 "${1:-1280x1024x24}" -nolisten tcp \
+            Xvfb ":$x11_n" -screen 0 "${1:-1280x1024x24}" -nolisten tcp -noreset \
                 >"$tmp/xvfb.log" 2>&1 &
             x11_xvfb=$!
             x11_i=0
