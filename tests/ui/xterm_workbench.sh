@@ -6,8 +6,8 @@
 #
 # Where the picture is: the workbench's trace (EASEL_UI_TRACE) names the rectangle in cells and
 # the fitted size in pixels; x11_terminal gives the text area's origin and cell size on the
-# screen. The sixel encoder trims the height to a whole number of 6-pixel bands (refitting the
-# width), as the fitted size is recomputed here.
+# screen; x11_picture (tests/lib/x11.sh) puts the two together. The sixel encoder trims the
+# height to a whole number of 6-pixel bands (refitting the width), and so does x11_picture.
 #
 # Thresholds: the mock's pictures are smooth gradients with flat shapes and text; sixel carries
 # 256 colours without dithering, so gradients band, and easel's area-average scaler and
@@ -53,16 +53,6 @@ if ! x11_terminal XTerm "$COLS" "$ROWS" 20; then
     exit 0
 fi
 
-# region: "W H X Y" of the last picture the trace names, on the screen.
-region() {
-    grep ' picture ' "$tmp/trace" | tail -n 1 | awk -v ox="$term_ox" -v oy="$term_oy" \
-        -v cw="$term_cw" -v ch="$term_ch" '{
-        for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-        split(v["fit"], f, "x"); w = f[1]; h = f[2]
-        if (v["protocol"] == "sixel" && h % 6 != 0 && h > 6) { k = (h - h % 6) / h; w = int(w * k); h = h - h % 6 }
-        print w, h, ox + v["col"] * cw, oy + v["row"] * ch }'
-}
-
 # turn N: waits for turn N's dump, screenshots, compares the region with image N-1.png (and
 # with the other turn's image when there is one), then lets the workbench go on.
 session=
@@ -76,7 +66,7 @@ turn() {
     sleep 1 # xterm draws the sixel after reading it
     x11_shot "$tmp/shot$n.png"
     x11_keep "$tmp/shot$n.png" keep "$name-turn$n" >/dev/null
-    set -- $(region)
+    set -- $(x11_picture "$tmp/trace")
     if [ "${1:-0}" -lt 16 ]; then
         echo "not ok $name turn $n: no picture in the trace: $(tail -n 3 "$tmp/trace")"
         exit 0
