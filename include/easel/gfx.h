@@ -61,6 +61,10 @@ void ea_gfx_options_init(ea_gfx_options *opt);
 int ea_gfx_fit(int img_w, int img_h, int cols, int rows, int cell_w, int cell_h, int *w, int *h);
 /* The same inside a box given in pixels. */
 int ea_gfx_fit_px(int img_w, int img_h, int box_w, int box_h, int *w, int *h);
+/* The pixel box that cols x rows cells of the options' cell size hold and the protocol draws
+ * without rescaling: a picture composed at this size (a grid, the avatar sheet) reaches the
+ * screen pixel for pixel. Sixel's height is a whole number of 6-pixel bands. */
+void ea_gfx_canvas(const ea_gfx_options *opt, int cols, int rows, int *w, int *h);
 
 /* Appends to out the bytes that draw img inside the box of opt. geo (may be NULL) receives
  * the size drawn. Never draws at the image's own size. */

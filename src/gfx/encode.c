@@ -18,6 +18,17 @@ static int scale_to(const ea_image *img, int w, int h, ea_image *out, ea_err *er
     return ea_image_resize(img, w, h, out, err);
 }
 
+/* A sixel band is 6 pixels high and some terminals paint whole bands. */
+#define SIXEL_BAND 6
+
+void ea_gfx_canvas(const ea_gfx_options *opt, int cols, int rows, int *w, int *h)
+{
+    *w = cols * opt->cell_w;
+    *h = rows * opt->cell_h;
+    if (opt->protocol == EA_GFX_SIXEL && *h > SIXEL_BAND)
+        *h -= *h % SIXEL_BAND;
+}
+
 /* The pixel size to encode at for each protocol, and the cells it covers. */
 static int plan(const ea_image *img, const ea_gfx_options *opt, ea_gfx_geometry *geo,
                 int *scale_w, int *scale_h)
@@ -25,10 +36,9 @@ static int plan(const ea_image *img, const ea_gfx_options *opt, ea_gfx_geometry 
     int w, h;
     if (ea_gfx_fit(img->w, img->h, opt->cols, opt->rows, opt->cell_w, opt->cell_h, &w, &h) != 0)
         return -1;
-    if (opt->protocol == EA_GFX_SIXEL && h % 6 != 0 && h > 6) {
-        /* A sixel band is 6 pixels high and some terminals paint whole bands, so the height is
-         * brought down to a multiple of 6; refitting keeps the aspect ratio. */
-        if (ea_gfx_fit_px(img->w, img->h, w, h - h % 6, &w, &h) != 0)
+    if (opt->protocol == EA_GFX_SIXEL && h % SIXEL_BAND != 0 && h > SIXEL_BAND) {
+        /* Whole bands: the height comes down to a multiple of 6; refitting keeps the aspect. */
+        if (ea_gfx_fit_px(img->w, img->h, w, h - h % SIXEL_BAND, &w, &h) != 0)
             return -1;
     }
     geo->px_w = w;

@@ -520,7 +520,8 @@ bool ui_picture_show(ui_app *app, const ui_frame *f, int row, int col, int rows,
         pic->placed = true;
         pic->need_flush = true;
     }
-    job key = {.serial = f->serial, .box_w = cols * pic->opt.cell_w, .box_h = rows * pic->opt.cell_h};
+    job key = {.serial = f->serial};
+    ea_gfx_canvas(&pic->opt, cols, rows, &key.box_w, &key.box_h);
     if (same_key(&key, &pic->want))
         return pic->error[0] == '\0';
     job_clear(&pic->want);

@@ -118,6 +118,37 @@ static void test_geometry_per_protocol(void **state)
     ea_image_free(&square);
 }
 
+/* A picture composed at the canvas's size (a grid, the avatar sheet) is drawn at exactly that
+ * size by every protocol: nothing rescales it on the way to the screen. */
+static void test_canvas_is_drawn_unscaled(void **state)
+{
+    (void)state;
+    static const enum ea_gfx_protocol protocols[] = {EA_GFX_KITTY, EA_GFX_ITERM, EA_GFX_SIXEL};
+    for (size_t i = 0; i < sizeof protocols / sizeof protocols[0]; i++) {
+        ea_gfx_options opt = options(protocols[i]);
+        opt.cols = 54, opt.rows = 14, opt.cell_w = 10, opt.cell_h = 20; /* 540x280: not whole bands */
+        int w, h;
+        ea_gfx_canvas(&opt, opt.cols, opt.rows, &w, &h);
+        assert_int_equal(w, 540);
+        assert_int_equal(h, protocols[i] == EA_GFX_SIXEL ? 276 : 280);
+        ea_image sheet;
+        assert_int_equal(gfxt_photo(&sheet, w, h), 0);
+        ea_buf out;
+        ea_gfx_geometry geo;
+        encode_ok(&sheet, &opt, &out, &geo);
+        assert_int_equal(geo.px_w, w);
+        assert_int_equal(geo.px_h, h);
+        ea_buf_free(&out);
+        ea_image_free(&sheet);
+    }
+    ea_gfx_options tiny = options(EA_GFX_SIXEL);
+    tiny.cell_w = 2, tiny.cell_h = 5; /* one row under a band: kept, not brought to 0 */
+    int w, h;
+    ea_gfx_canvas(&tiny, 3, 1, &w, &h);
+    assert_int_equal(w, 6);
+    assert_int_equal(h, 5);
+}
+
 /* ---- sixel -------------------------------------------------------------------------------- */
 
 static void test_sixel_roundtrip(void **state)
@@ -476,6 +507,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fit_box),
         cmocka_unit_test(test_geometry_per_protocol),
+        cmocka_unit_test(test_canvas_is_drawn_unscaled),
         cmocka_unit_test(test_sixel_roundtrip),
         cmocka_unit_test(test_sixel_transparency),
         cmocka_unit_test(test_kitty_raw_zlib_png),
