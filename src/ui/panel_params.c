@@ -356,7 +356,8 @@ static void params_draw(ui_app *app, ui_panel *p)
     } else if (verdict.past) {
         char brief[160];
         ea_budget_verdict_brief(&verdict, brief, sizeof brief);
-        snprintf(line, sizeof line, "next call: %s; Enter asks first", brief);
+        /* The limit's name first, whole even in a narrow panel, which wraps by cells. */
+        snprintf(line, sizeof line, "%s\nEnter asks before sending", brief);
         put_wrapped(p, y, h, line, app->theme.attr[UI_ERROR]);
     } else if (app->warnings.count) {
         put_wrapped(p, y, h, app->warnings.text[0], app->theme.attr[UI_DIM]);
