@@ -656,8 +656,9 @@ static void send_prompt(ui_app *app, bool past_budget_confirmed);
 
 static void send_past_budget_done(ui_app *app, const char *answer)
 {
-    /* The question took every key, so the prompt and the parameters are those refused;
-     * the session is checked all the same, since a yes is for one session's spend. */
+    /* A yes passes the budget for this session's next send, the prompt being the one in
+     * the editor (the question takes every key but a paste); in another session it would
+     * spend what was not asked about. */
     if (strcmp(answer, "y") != 0 || app->ask_slot != app->cur) {
         ui_message(app, false, "not sent: the prompt is still in the editor");
         return;
