@@ -11,6 +11,9 @@
  * An unset key is no limit; a value that is not an amount >= 0 is an error.
  */
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "easel/config.h"
 #include "easel/err.h"
 #include "easel/session.h"
@@ -26,5 +29,37 @@ int ea_budget_check(const ea_config *cfg, const ea_session *session, double esti
 int ea_budget_check_amounts(const ea_config *cfg, const char *session_label,
                             double session_spend_usd, double total_spend_usd,
                             double estimate_usd, ea_err *err);
+
+/* The two limits as set in the config; 0, or -1 with EA_EXIT_USAGE for a value that is not
+ * an amount. */
+typedef struct ea_budget_limits {
+    bool session_set, all_set;
+    double session_usd, all_usd;
+} ea_budget_limits;
+int ea_budget_limits_read(const ea_config *cfg, ea_budget_limits *out, ea_err *err);
+
+/* What the check decides, for callers that word their own refusal (the workbench asks on
+ * its status bar instead of pointing at --force). */
+typedef struct ea_budget_verdict {
+    bool past;                  /* the call would pass a limit */
+    bool of_all;                /* ...budget_usd (all sessions), else session_budget_usd */
+    double limit_usd;           /* the limit passed */
+    double spend_after_usd;     /* the spend it covers, the call included */
+    double estimate_usd;        /* the call's estimate (NAN counted as 0) */
+} ea_budget_verdict;
+
+/* Pure: the session's limit is checked first, as its message is the more specific one. */
+void ea_budget_assess(const ea_budget_limits *lim, double session_spend_usd,
+                      double total_spend_usd, double estimate_usd, ea_budget_verdict *out);
+
+/* A refusal short enough for one status line: "past session_budget_usd ($5.21 of $5.00)",
+ * "past budget_usd (all sessions $50.21 of $50.00)". */
+void ea_budget_verdict_brief(const ea_budget_verdict *v, char *out, size_t size);
+
+/* One side of the spend against its limit, for a display: "session $0.42 of $5.00", or with
+ * no limit "session $0.42 spent"; `partial` (not every session counted yet) shows the
+ * spend as a lower bound, "all ≥$12.10 of $50.00". */
+void ea_budget_spend_text(const char *what, double spend_usd, bool limit_set, double limit_usd,
+                          bool partial, char *out, size_t size);
 
 #endif

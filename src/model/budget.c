@@ -28,42 +28,90 @@ static int read_limit(const ea_config *cfg, enum ea_config_key key, double *limi
     return 1;
 }
 
+int ea_budget_limits_read(const ea_config *cfg, ea_budget_limits *out, ea_err *err)
+{
+    memset(out, 0, sizeof *out);
+    int session = read_limit(cfg, EA_CFG_SESSION_BUDGET_USD, &out->session_usd, err);
+    if (session < 0)
+        return -1;
+    int all = read_limit(cfg, EA_CFG_BUDGET_USD, &out->all_usd, err);
+    if (all < 0)
+        return -1;
+    out->session_set = session > 0;
+    out->all_set = all > 0;
+    return 0;
+}
+
+void ea_budget_assess(const ea_budget_limits *lim, double session_spend_usd,
+                      double total_spend_usd, double estimate_usd, ea_budget_verdict *out)
+{
+    double estimate = isnan(estimate_usd) ? 0 : estimate_usd;
+    memset(out, 0, sizeof *out);
+    out->estimate_usd = estimate;
+    if (lim->session_set && session_spend_usd + estimate > lim->session_usd + EPSILON_USD) {
+        out->limit_usd = lim->session_usd;
+        out->spend_after_usd = session_spend_usd + estimate;
+    } else if (lim->all_set && total_spend_usd + estimate > lim->all_usd + EPSILON_USD) {
+        out->of_all = true;
+        out->limit_usd = lim->all_usd;
+        out->spend_after_usd = total_spend_usd + estimate;
+    } else {
+        return;
+    }
+    out->past = true;
+}
+
+void ea_budget_verdict_brief(const ea_budget_verdict *v, char *out, size_t size)
+{
+    if (!v->past)
+        snprintf(out, size, "within the budget");
+    else if (v->of_all)
+        snprintf(out, size, "past budget_usd (all sessions $%.2f of $%.2f)", v->spend_after_usd,
+                 v->limit_usd);
+    else
+        snprintf(out, size, "past session_budget_usd ($%.2f of $%.2f)", v->spend_after_usd,
+                 v->limit_usd);
+}
+
+void ea_budget_spend_text(const char *what, double spend_usd, bool limit_set, double limit_usd,
+                          bool partial, char *out, size_t size)
+{
+    const char *bound = partial ? "≥" : "";
+    if (limit_set)
+        snprintf(out, size, "%s %s$%.2f of $%.2f", what, bound, spend_usd, limit_usd);
+    else
+        snprintf(out, size, "%s %s$%.2f spent", what, bound, spend_usd);
+}
+
 int ea_budget_check_amounts(const ea_config *cfg, const char *session_label,
                             double session_spend_usd, double total_spend_usd,
                             double estimate_usd, ea_err *err)
 {
-    double estimate = isnan(estimate_usd) ? 0 : estimate_usd;
-    double limit;
-    int set = read_limit(cfg, EA_CFG_SESSION_BUDGET_USD, &limit, err);
-    if (set < 0)
+    ea_budget_limits lim;
+    if (ea_budget_limits_read(cfg, &lim, err) != 0)
         return -1;
-    if (set && session_spend_usd + estimate > limit + EPSILON_USD)
-        return ea_err_set(err, EA_EXIT_USAGE,
-                          "this call's estimate $%.2f would bring %s to $%.2f, past its budget of "
-                          "$%.2f (session_budget_usd); --force to send anyway",
-                          estimate, session_label, session_spend_usd + estimate, limit);
-    if ((set = read_limit(cfg, EA_CFG_BUDGET_USD, &limit, err)) < 0)
-        return -1;
-    if (set && total_spend_usd + estimate > limit + EPSILON_USD)
+    ea_budget_verdict v;
+    ea_budget_assess(&lim, session_spend_usd, total_spend_usd, estimate_usd, &v);
+    if (!v.past)
+        return 0;
+    if (v.of_all)
         return ea_err_set(err, EA_EXIT_USAGE,
                           "this call's estimate $%.2f would bring the spend of all sessions to "
                           "$%.2f, past the budget of $%.2f (budget_usd); --force to send anyway",
-                          estimate, total_spend_usd + estimate, limit);
-    return 0;
+                          v.estimate_usd, v.spend_after_usd, v.limit_usd);
+    return ea_err_set(err, EA_EXIT_USAGE,
+                      "this call's estimate $%.2f would bring %s to $%.2f, past its budget of "
+                      "$%.2f (session_budget_usd); --force to send anyway",
+                      v.estimate_usd, session_label, v.spend_after_usd, v.limit_usd);
 }
 
 int ea_budget_check(const ea_config *cfg, const ea_session *session, double estimate_usd,
                     ea_err *err)
 {
-    double limit;
-    bool any = false;
-    for (int key = EA_CFG_BUDGET_USD; key <= EA_CFG_SESSION_BUDGET_USD; key++) {
-        int set = read_limit(cfg, (enum ea_config_key)key, &limit, err);
-        if (set < 0)
-            return -1;
-        any |= set > 0;
-    }
-    if (!any)
+    ea_budget_limits lim;
+    if (ea_budget_limits_read(cfg, &lim, err) != 0)
+        return -1;
+    if (!lim.session_set && !lim.all_set)
         return 0; /* no limits: no need to read every session */
 
     double session_spend = 0;
@@ -77,7 +125,7 @@ int ea_budget_check(const ea_config *cfg, const ea_session *session, double esti
         snprintf(label, sizeof label, "session '%s'", *name ? name : ea_session_id(session));
     }
     double total = session_spend;
-    if (ea_config_get(cfg, EA_CFG_BUDGET_USD)) {
+    if (lim.all_set) {
         ea_session_list list;
         if (ea_session_list_load(&list, err) != 0)
             return -1;

@@ -135,6 +135,8 @@ static int read_sessions(ui_app *app, size_t max)
         }
     }
     ui_dirty(app, EA_PANEL_SESSIONS);
+    if (ea_config_get(&app->cfg, EA_CFG_BUDGET_USD))
+        ui_dirty(app, EA_PANEL_PARAMS); /* the spend of all sessions grew */
     return 0;
 }
 
@@ -626,7 +628,74 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
     ui_dirty_all(app);
 }
 
+int ui_budget_get(ui_app *app, double estimate_usd, bool every_session, ui_budget *out,
+                  ea_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (ea_budget_limits_read(&app->cfg, &out->limits, err) != 0)
+        return -1;
+    /* The slots hold every session's totals (session.json as listed; the log's, which is
+     * newer, for a session this workbench sends in), so the spend of all sessions is a sum
+     * in memory, never a second read of every session.json. */
+    out->session_usd = ui_current(app)->info.spend_usd;
+    out->all_usd = out->session_usd;
+    if (out->limits.all_set) {
+        if (every_session)
+            while (ui_sessions_load_more(app)) {
+            }
+        out->all_usd = 0;
+        for (size_t i = 0; i < app->n_slots; i++)
+            out->all_usd += app->slots[i]->info.spend_usd;
+        out->all_partial = app->lister != NULL;
+    }
+    ea_budget_assess(&out->limits, out->session_usd, out->all_usd, estimate_usd, &out->verdict);
+    return 0;
+}
+
+static void send_prompt(ui_app *app, bool past_budget_confirmed);
+
+static void send_past_budget_done(ui_app *app, const char *answer)
+{
+    /* A yes passes the budget for this session's next send, the prompt being the one in
+     * the editor (the question takes every key but a paste); in another session it would
+     * spend what was not asked about. */
+    if (strcmp(answer, "y") != 0 || app->ask_slot != app->cur) {
+        ui_message(app, false, "not sent: the prompt is still in the editor");
+        return;
+    }
+    send_prompt(app, true);
+}
+
+/* True when the call may go; else it asks whether to send anyway, or says why it cannot. */
+static bool within_budget(ui_app *app, const ea_params *params)
+{
+    ea_estimate est;
+    ea_prices_estimate(app->prices, params, &est);
+    ui_budget b;
+    ea_err err = {0};
+    if (ui_budget_get(app, est.known ? est.usd : NAN, true, &b, &err) != 0) {
+        /* No way past a limit that cannot be read: it was meant to stop spending. */
+        ui_message(app, true, "%s (nothing was sent)", err.msg);
+        return false;
+    }
+    if (!b.verdict.past)
+        return true;
+    char question[sizeof app->ask_label], brief[96];
+    ea_budget_verdict_brief(&b.verdict, brief, sizeof brief);
+    snprintf(question, sizeof question, "%s: send anyway? y/N", brief);
+    app->ask_slot = app->cur;
+    ui_ask_yes_no(app, question, send_past_budget_done);
+    return false;
+}
+
 void ui_send(ui_app *app)
+{
+    send_prompt(app, false);
+}
+
+/* The budget is checked before the session is created or opened, so a refused call leaves
+ * nothing behind: no folder, no request record, nothing sent. */
+static void send_prompt(ui_app *app, bool past_budget_confirmed)
 {
     ui_slot *s = ui_current(app);
     if (s->turn) {
@@ -643,6 +712,8 @@ void ui_send(ui_app *app)
         ui_message(app, true, "%s (nothing was sent)", err.msg);
         return;
     }
+    if (!past_budget_confirmed && !within_budget(app, &s->params))
+        return;
     if (!s->session) {
         int rc;
         if (is_unsaved(s))
@@ -681,8 +752,9 @@ void ui_send(ui_app *app)
     char branch[32] = "";
     if (from)
         snprintf(branch, sizeof branch, " from turn %d", from);
-    ui_message(app, false, "turn %d sent%s%s", s->sending_turn, branch,
-               app->backend.offline ? " to the offline backend" : "");
+    ui_message(app, false, "turn %d sent%s%s%s", s->sending_turn, branch,
+               app->backend.offline ? " to the offline backend" : "",
+               past_budget_confirmed ? ", past the budget as confirmed" : "");
     ui_dirty_all(app);
 }
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "easel/backend.h"
+#include "easel/budget.h"
 #include "easel/buf.h"
 #include "easel/config.h"
 #include "easel/editbuf.h"
@@ -267,6 +268,7 @@ struct ui_app {
     double key_due_ms;      /* the oldest key not yet on the screen (0: none), for the trace */
     int child_pid;          /* the external editor, or 0 */
     char child_file[4200];
+    bool ask_one_key;       /* the question is y/N: its first key answers it, no Enter */
 };
 
 /* app.c */
@@ -287,6 +289,18 @@ void ui_cancel(ui_app *app);
  * called from the loop after ea_http_process. */
 void ui_reap_turns(ui_app *app);
 int ui_running(const ui_app *app); /* requests still going, all sessions */
+/* The budget for the current session's next call: the limits, the spends (that of all
+ * sessions summed only when budget_usd is set; partial while the list is still being read,
+ * unless every_session reads the rest first) and the verdict. -1 with err for a limit that
+ * is not an amount. */
+typedef struct ui_budget {
+    ea_budget_limits limits;
+    double session_usd, all_usd;
+    bool all_partial;
+    ea_budget_verdict verdict;
+} ui_budget;
+int ui_budget_get(ui_app *app, double estimate_usd, bool every_session, ui_budget *out,
+                  ea_err *err);
 /* A turn's image, or its images as a grid when it made several. */
 void ui_show_turn_image(ui_app *app, const ui_turn_row *row);
 /* The first images of two turns side by side (a grid of two cells), left and right. */
@@ -310,6 +324,8 @@ void ui_ask(ui_app *app, const char *label, const char *initial, ui_ask_done don
 /* The same for a path, with Tab completing its last component (ui_path_complete). */
 void ui_ask_path(ui_app *app, const char *label, const char *initial, ui_ask_done done);
 void ui_ask_key(ui_app *app, ea_key k);
+/* A y/N question: y (or Y) answers "y", any other key (Enter, Esc) "" and nothing happens. */
+void ui_ask_yes_no(ui_app *app, const char *question, ui_ask_done done);
 
 /* complete.c: `typed` with its last component completed from the directory's entries, as
  * far as they all agree (a lone directory gains a '/'), into out; with several matches their

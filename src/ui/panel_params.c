@@ -1,6 +1,8 @@
 /* panel_params: every parameter of `easel generate` (from the one descriptor table), changed
  * with Left/Right through its allowed values or typed after Enter, validated live by
- * ea_params_resolve, with the cost estimate of the next call. */
+ * ea_params_resolve, with the cost estimate of the next call and the spend against the
+ * budgets. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,8 @@
 #include "internal.h"
 
 #define NAME_COLS 16 /* "input-fidelity" and a space */
+/* Rows under the list: a blank, the estimate, the spend, and two of what the rules say. */
+#define BELOW_LIST_ROWS 5
 
 /* The values Left and Right step through; "" ends a list. The sizes start with the aspect
  * presets (avatars, posts, stories, banners) that resolve to the model's nearest size. */
@@ -265,12 +269,45 @@ static int put_wrapped(ui_panel *p, int y, int max_y, const char *text, attr_t a
 /* The rows of the list; the estimate and the rules' messages take the rest. */
 static int rows_for_list(const ui_panel *p, size_t n)
 {
-    int h = ui_inner_h(p), rows = (int)n < h - 4 ? (int)n : h - 4;
+    int h = ui_inner_h(p), rows = (int)n < h - BELOW_LIST_ROWS ? (int)n : h - BELOW_LIST_ROWS;
     return rows < 1 ? 1 : rows;
 }
 
 /* Where a parameter's ◀▶ marks are drawn (on the selected one, when it has choices). */
 #define STEP_MARKS_FROM_RIGHT 2
+
+/* The spend against the budgets from row y: on one line when it fits, else the session's
+ * and all sessions' on two; in the error role when the next call would pass a limit.
+ * Returns the next free row; *verdict says whether it would. */
+static int draw_budget(ui_app *app, ui_panel *p, int y, int max_y, ea_budget_verdict *verdict)
+{
+    int room = ui_inner_w(p) - 1;
+    double estimate = app->params_ok && app->estimate.known ? app->estimate.usd : NAN;
+    ui_budget b;
+    ea_err err = {0};
+    memset(verdict, 0, sizeof *verdict);
+    if (ui_budget_get(app, estimate, false, &b, &err) != 0)
+        return y + put_wrapped(p, y, max_y, err.msg, app->theme.attr[UI_ERROR]);
+    *verdict = b.verdict;
+    attr_t a = app->theme.attr[b.verdict.past ? UI_ERROR : UI_NORMAL];
+    char session[64], all[64], line[160];
+    ea_budget_spend_text("session", b.session_usd, b.limits.session_set, b.limits.session_usd,
+                         false, session, sizeof session);
+    if (!b.limits.all_set) {
+        ui_puts(p->win, y, 2, room, session, a);
+        return y + 1;
+    }
+    ea_budget_spend_text("all", b.all_usd, true, b.limits.all_usd, b.all_partial, all, sizeof all);
+    snprintf(line, sizeof line, "%s · %s", session, all);
+    if (ea_text_width(line, strlen(line)) <= room) {
+        ui_puts(p->win, y, 2, room, line, a);
+        return y + 1;
+    }
+    ui_puts(p->win, y++, 2, room, session, a);
+    if (y <= max_y)
+        ui_puts(p->win, y++, 2, room, all, a);
+    return y;
+}
 
 static void params_draw(ui_app *app, ui_panel *p)
 {
@@ -280,7 +317,7 @@ static void params_draw(ui_app *app, ui_panel *p)
     n = n_params();
     int inner = ui_inner_w(p), h = ui_inner_h(p);
     bool focus = app->focus == EA_PANEL_PARAMS;
-    ui_list_clamp(p, (int)n, h > 6 ? h - 4 : 1);
+    ui_list_clamp(p, (int)n, h > BELOW_LIST_ROWS + 2 ? h - BELOW_LIST_ROWS : 1);
     int list_rows = rows_for_list(p, n);
     p->top = p->sel < list_rows ? 0 : p->sel - list_rows + 1;
     for (int r = 0; r < list_rows && p->top + r < (int)n; r++) {
@@ -309,7 +346,7 @@ static void params_draw(ui_app *app, ui_panel *p)
         if (sel && choices(app, &d[i]))
             ui_puts(p->win, 1 + r, inner - STEP_MARKS_FROM_RIGHT, 3, "◀▶", a);
     }
-    /* Below the list: the estimate, then what the rules say about these values. */
+    /* Below the list: the estimate, the spend, then what the rules say about these values. */
     int y = 1 + list_rows + 1;
     if (y > h)
         return;
@@ -319,12 +356,22 @@ static void params_draw(ui_app *app, ui_panel *p)
     else
         snprintf(line, sizeof line, "next call: %s", app->params_ok ? "price unknown" : "not valid");
     ui_puts(p->win, y++, 2, inner - 1, line, app->theme.attr[UI_KEY]);
-    if (!app->params_ok)
+    ea_budget_verdict verdict;
+    if ((y = draw_budget(app, p, y, h, &verdict)) > h)
+        return;
+    if (!app->params_ok) {
         put_wrapped(p, y, h, app->params_msg, app->theme.attr[UI_ERROR]);
-    else if (app->warnings.count)
+    } else if (verdict.past) {
+        char brief[160];
+        ea_budget_verdict_brief(&verdict, brief, sizeof brief);
+        /* The limit's name first, whole even in a narrow panel, which wraps by cells. */
+        snprintf(line, sizeof line, "%s\nEnter asks before sending", brief);
+        put_wrapped(p, y, h, line, app->theme.attr[UI_ERROR]);
+    } else if (app->warnings.count) {
         put_wrapped(p, y, h, app->warnings.text[0], app->theme.attr[UI_DIM]);
-    else if (focus && p->sel < (int)n)
+    } else if (focus && p->sel < (int)n) {
         put_wrapped(p, y, h, d[p->sel].help, app->theme.attr[UI_DIM]);
+    }
 }
 
 static void step(ui_app *app, size_t i, int delta)

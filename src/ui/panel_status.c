@@ -57,6 +57,7 @@ void ui_ask(ui_app *app, const char *label, const char *initial, ui_ask_done don
     ea_editbuf_set(&app->ask_input, initial, strlen(initial));
     app->ask_done = done;
     app->ask_path = false;
+    app->ask_one_key = false;
     app->ask_hint[0] = '\0';
     ui_dirty(app, EA_PANEL_STATUS);
 }
@@ -65,6 +66,12 @@ void ui_ask_path(ui_app *app, const char *label, const char *initial, ui_ask_don
 {
     ui_ask(app, label, initial, done);
     app->ask_path = true;
+}
+
+void ui_ask_yes_no(ui_app *app, const char *question, ui_ask_done done)
+{
+    ui_ask(app, question, "", done);
+    app->ask_one_key = true;
 }
 
 /* Tab in a path question. The answer is completed as a whole (the cursor goes to its end):
@@ -82,7 +89,14 @@ static void complete_path(ui_app *app)
 void ui_ask_key(ui_app *app, ea_key k)
 {
     ui_ask_done done = app->ask_done;
-    if (k == EA_KEY_ENTER || k == EA_KEY_ESC) {
+    if (app->ask_one_key) {
+        /* No is the default: only a deliberate y says yes; Enter, typed out of habit, and
+         * every other key say no. */
+        app->ask_done = NULL;
+        app->ask_one_key = false;
+        ui_message(app, false, "%s", "");
+        done(app, k == 'y' || k == 'Y' ? "y" : "");
+    } else if (k == EA_KEY_ENTER || k == EA_KEY_ESC) {
         app->ask_done = NULL;
         ui_message(app, false, "%s", k == EA_KEY_ESC ? "left unchanged" : "");
         if (k == EA_KEY_ENTER)

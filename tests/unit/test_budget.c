@@ -1,5 +1,6 @@
 /* Budgets: the per-session and the global limit, reaching a limit exactly, an unknown
- * estimate, bad values, and the spends read from real sessions. */
+ * estimate, bad values, the spends read from real sessions, and the verdict and texts the
+ * workbench shows. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -102,10 +103,79 @@ static void test_sessions_on_disk(void **state)
     ea_session_close(&a);
 }
 
+/* The verdict the workbench words its question from: which limit, the spend with the call,
+ * the session's limit first when both are passed. */
+static void test_verdict(void **state)
+{
+    (void)state;
+    ea_budget_limits lim = {.session_set = true, .all_set = true, .session_usd = 5, .all_usd = 20};
+    ea_budget_verdict v;
+    ea_budget_assess(&lim, 4.79, 10, 0.21, &v);
+    assert_false(v.past); /* reaching the limit exactly is allowed */
+    ea_budget_assess(&lim, 4.91, 19.91, 0.21, &v);
+    assert_true(v.past);
+    assert_false(v.of_all);
+    assert_float_equal(v.spend_after_usd, 5.12, 1e-9);
+    assert_float_equal(v.limit_usd, 5, 1e-9);
+    char text[128];
+    ea_budget_verdict_brief(&v, text, sizeof text);
+    assert_string_equal(text, "past session_budget_usd ($5.12 of $5.00)");
+
+    ea_budget_assess(&lim, 1, 19.9, 0.21, &v);
+    assert_true(v.past);
+    assert_true(v.of_all);
+    ea_budget_verdict_brief(&v, text, sizeof text);
+    assert_string_equal(text, "past budget_usd (all sessions $20.11 of $20.00)");
+
+    /* An unknown estimate counts as nothing: only a limit passed already refuses. */
+    ea_budget_assess(&lim, 4, 6, NAN, &v);
+    assert_false(v.past);
+    ea_budget_assess(&lim, 5.5, 6, NAN, &v);
+    assert_true(v.past);
+    assert_float_equal(v.estimate_usd, 0, 0);
+
+    /* No limits: never past, whatever is spent. */
+    ea_budget_limits none = {0};
+    ea_budget_assess(&none, 1e6, 1e6, 1e6, &v);
+    assert_false(v.past);
+}
+
+static void test_limits_and_texts(void **state)
+{
+    (void)state;
+    ea_config c;
+    ea_config_init(&c);
+    ea_err err = {0};
+    ea_budget_limits lim;
+    assert_int_equal(ea_budget_limits_read(&c, &lim, &err), 0);
+    assert_false(lim.session_set || lim.all_set);
+    set(&c, "budget_usd = $50\n");
+    assert_int_equal(ea_budget_limits_read(&c, &lim, &err), 0);
+    assert_true(lim.all_set);
+    assert_false(lim.session_set);
+    assert_float_equal(lim.all_usd, 50, 0);
+    ea_config_free(&c);
+    ea_config_init(&c);
+    set(&c, "session_budget_usd = five\n");
+    assert_int_equal(ea_budget_limits_read(&c, &lim, &err), -1);
+    assert_non_null(strstr(err.msg, "session_budget_usd = 'five' is not an amount"));
+    ea_config_free(&c);
+
+    char text[128];
+    ea_budget_spend_text("session", 0.4249, true, 5, false, text, sizeof text);
+    assert_string_equal(text, "session $0.42 of $5.00");
+    ea_budget_spend_text("session", 0.4251, false, 0, false, text, sizeof text);
+    assert_string_equal(text, "session $0.43 spent");
+    ea_budget_spend_text("all", 12.1, true, 50, true, text, sizeof text);
+    assert_string_equal(text, "all ≥$12.10 of $50.00");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_amounts),
+        cmocka_unit_test(test_verdict),
+        cmocka_unit_test(test_limits_and_texts),
         cmocka_unit_test_setup_teardown(test_sessions_on_disk, store_setup, store_teardown),
     };
     return cmocka_run_group_tests_name("budget", tests, NULL, NULL);
