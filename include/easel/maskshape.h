@@ -35,6 +35,9 @@ void ea_mask_move(ea_mask_shape *m, double dx, double dy);
 void ea_mask_resize(ea_mask_shape *m, double dw, double dh);
 void ea_mask_next(ea_mask_shape *m);
 void ea_mask_delete(ea_mask_shape *m);
+/* Same regions, current region and inversion: the same mask to draw. Field by field, since a
+ * struct's padding makes memcmp unreliable. */
+bool ea_mask_equal(const ea_mask_shape *a, const ea_mask_shape *b);
 /* True when the point (fractions of the image) is repainted. */
 bool ea_mask_covers(const ea_mask_shape *m, double u, double v);
 /* The mask at w x h into rgba (w * h * 4 bytes): white and opaque where repainted, black and

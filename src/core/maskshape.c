@@ -71,6 +71,18 @@ void ea_mask_delete(ea_mask_shape *m)
         m->cur = m->n - 1;
 }
 
+bool ea_mask_equal(const ea_mask_shape *a, const ea_mask_shape *b)
+{
+    if (a->n != b->n || a->cur != b->cur || a->inverted != b->inverted)
+        return false;
+    for (int i = 0; i < a->n; i++) {
+        const ea_mask_region *p = &a->r[i], *q = &b->r[i];
+        if (p->kind != q->kind || p->cx != q->cx || p->cy != q->cy || p->w != q->w || p->h != q->h)
+            return false;
+    }
+    return true;
+}
+
 static bool region_covers(const ea_mask_region *r, double u, double v)
 {
     double dx = u - r->cx, dy = v - r->cy, hw = r->w / 2, hh = r->h / 2;

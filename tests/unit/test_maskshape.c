@@ -11,6 +11,7 @@
 
 #define W 100
 #define H 50
+#define MOVE 0.05
 
 static unsigned char px(const unsigned char *rgba, int x, int y)
 {
@@ -142,6 +143,39 @@ static void test_stays_on_the_image(void **state)
     ea_mask_init(&m);
     ea_mask_add(&m, EA_MASK_ELLIPSE);
     assert_string_equal(ea_mask_describe(&m.r[0], d, sizeof d), "ellipse 50%,50% 40x40%");
+}
+
+static void test_equal_sees_every_change(void **state)
+{
+    (void)state;
+    ea_mask_shape a, b;
+    ea_mask_init(&a);
+    ea_mask_init(&b);
+    assert_true(ea_mask_equal(&a, &b));
+    ea_mask_add(&a, EA_MASK_RECT);
+    assert_false(ea_mask_equal(&a, &b));
+    ea_mask_add(&b, EA_MASK_RECT);
+    assert_true(ea_mask_equal(&a, &b));
+    ea_mask_move(&a, MOVE, 0);
+    assert_false(ea_mask_equal(&a, &b));
+    ea_mask_move(&b, MOVE, 0);
+    assert_true(ea_mask_equal(&a, &b));
+    ea_mask_resize(&b, 0, MOVE);
+    assert_false(ea_mask_equal(&a, &b));
+    b = a;
+    b.inverted = true;
+    assert_false(ea_mask_equal(&a, &b));
+    b = a;
+    b.r[0].kind = EA_MASK_ELLIPSE;
+    assert_false(ea_mask_equal(&a, &b));
+    ea_mask_add(&a, EA_MASK_RECT);
+    b = a;
+    ea_mask_next(&b); /* only the current region differs */
+    assert_false(ea_mask_equal(&a, &b));
+    /* What lies beyond n does not count. */
+    b = a;
+    b.r[EA_MASK_MAX_REGIONS - 1].cx = 0.25;
+    assert_true(ea_mask_equal(&a, &b));
 }
 
 /* ---- The overlay on the preview's picture ------------------------------------------------- */
@@ -368,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_invert_flips),
         cmocka_unit_test(test_regions_union),
         cmocka_unit_test(test_stays_on_the_image),
+        cmocka_unit_test(test_equal_sees_every_change),
         cmocka_unit_test(test_overlay_tints_inside_and_outlines_the_edge),
         cmocka_unit_test(test_overlay_marks_the_current_region),
         cmocka_unit_test(test_overlay_inverted_tints_outside),
