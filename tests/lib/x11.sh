@@ -229,6 +229,20 @@ img_compare() {
     img_mae "$7.png" "$7-ref.png"
 }
 
+# x11_picture TRACE: "W H X Y" on the screen, the last picture the workbench's trace
+# (EASEL_UI_TRACE) says it drew: its rectangle's top-left cell (row=, col=) placed with
+# x11_terminal's origin and cell size, and the picture's fitted size in pixels (fit=). For
+# sixel the height is trimmed to whole 6-pixel bands and the width refitted, as easel's encoder
+# does. Prints nothing when the trace names no picture.
+x11_picture() {
+    grep ' picture ' "$1" 2>/dev/null | tail -n 1 | awk -v ox="$term_ox" -v oy="$term_oy" \
+        -v cw="$term_cw" -v ch="$term_ch" '{
+        for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+        split(v["fit"], f, "x"); w = f[1]; h = f[2]
+        if (v["protocol"] == "sixel" && h % 6 != 0 && h > 6) { k = (h - h % 6) / h; w = int(w * k); h = h - h % 6 }
+        print w, h, ox + v["col"] * cw, oy + v["row"] * ch }'
+}
+
 # fits_box SW SH BW BH: "W H", a SWxSH picture fitted inside BWxBH keeping its aspect ratio.
 fits_box() {
     awk -v sw="$1" -v sh="$2" -v bw="$3" -v bh="$4" 'BEGIN {
