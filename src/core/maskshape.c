@@ -156,20 +156,42 @@ static const unsigned char *outline_at(const ea_mask_shape *m, int x, int y, int
     return c;
 }
 
+/* The regions that reach row y (pixel centres, with a pixel's margin), the current one kept
+ * current: each pixel then tests only those, which makes many regions on a large picture
+ * cost what their area costs rather than n times the picture. */
+static void regions_on_row(const ea_mask_shape *m, int y, int h, ea_mask_shape *row)
+{
+    double v = (y + 0.5) / h, margin = 1.0 / h;
+    row->n = 0;
+    row->cur = -1;
+    row->inverted = m->inverted;
+    for (int i = 0; i < m->n; i++) {
+        const ea_mask_region *r = &m->r[i];
+        if (v < r->cy - r->h / 2 - margin || v > r->cy + r->h / 2 + margin)
+            continue;
+        if (i == m->cur)
+            row->cur = row->n;
+        row->r[row->n++] = *r;
+    }
+}
+
 void ea_mask_overlay(const ea_mask_shape *m, int w, int h, unsigned char *rgba)
 {
-    for (int y = 0; y < h; y++)
+    ea_mask_shape row;
+    for (int y = 0; y < h; y++) {
+        regions_on_row(m, y, h, &row);
         for (int x = 0; x < w; x++) {
             unsigned char *p = rgba + ((size_t)y * (size_t)w + (size_t)x) * 4;
-            const unsigned char *line = outline_at(m, x, y, w, h);
+            const unsigned char *line = outline_at(&row, x, y, w, h);
             if (line) {
                 memcpy(p, line, 3);
-            } else if (ea_mask_covers(m, (x + 0.5) / w, (y + 0.5) / h)) {
+            } else if (ea_mask_covers(&row, (x + 0.5) / w, (y + 0.5) / h)) {
                 for (int c = 0; c < 3; c++)
                     p[c] = (unsigned char)((p[c] * (100 - EA_MASK_TINT_PCT) +
                                             ea_mask_tint_rgb[c] * EA_MASK_TINT_PCT + 50) / 100);
             }
         }
+    }
 }
 
 const char *ea_mask_describe(const ea_mask_region *r, char *out, size_t size)
