@@ -66,6 +66,13 @@ int ea_gfx_fit_px(int img_w, int img_h, int box_w, int box_h, int *w, int *h);
  * screen pixel for pixel. Sixel's height is a whole number of 6-pixel bands. */
 void ea_gfx_canvas(const ea_gfx_options *opt, int cols, int rows, int *w, int *h);
 
+/* The pixels ea_gfx_encode turns an img_w x img_h picture into inside opt's box (sixel's
+ * whole bands; for blocks one a column and two a row), so a caller that draws on the picture
+ * (the mask's overlay) can draw at that size and keep its lines whole. -1 on nonsense. */
+int ea_gfx_drawn_size(int img_w, int img_h, const ea_gfx_options *opt, int *w, int *h);
+/* img scaled to exactly w x h into a new image, whether it shrinks or grows. */
+int ea_gfx_scale(const ea_image *img, int w, int h, ea_image *out, ea_err *err);
+
 /* Appends to out the bytes that draw img inside the box of opt. geo (may be NULL) receives
  * the size drawn. Never draws at the image's own size. */
 int ea_gfx_encode(const ea_image *img, const ea_gfx_options *opt, ea_buf *out,

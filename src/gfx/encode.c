@@ -8,10 +8,9 @@ static int ceil_div(int a, int b)
     return (a + b - 1) / b;
 }
 
-/* Scales to exactly w x h: the area average when shrinking (every source pixel counts once,
- * which is what a preview of a detailed picture needs, and it is fast), stb's filter when
- * growing a small picture. */
-static int scale_to(const ea_image *img, int w, int h, ea_image *out, ea_err *err)
+/* The area average when shrinking (every source pixel counts once, which is what a preview of
+ * a detailed picture needs, and it is fast), stb's filter when growing a small picture. */
+int ea_gfx_scale(const ea_image *img, int w, int h, ea_image *out, ea_err *err)
 {
     if (w <= img->w && h <= img->h)
         return ea_gfx_downscale_area(img, w, h, out, err);
@@ -30,15 +29,15 @@ void ea_gfx_canvas(const ea_gfx_options *opt, int cols, int rows, int *w, int *h
 }
 
 /* The pixel size to encode at for each protocol, and the cells it covers. */
-static int plan(const ea_image *img, const ea_gfx_options *opt, ea_gfx_geometry *geo,
+static int plan(int img_w, int img_h, const ea_gfx_options *opt, ea_gfx_geometry *geo,
                 int *scale_w, int *scale_h)
 {
     int w, h;
-    if (ea_gfx_fit(img->w, img->h, opt->cols, opt->rows, opt->cell_w, opt->cell_h, &w, &h) != 0)
+    if (ea_gfx_fit(img_w, img_h, opt->cols, opt->rows, opt->cell_w, opt->cell_h, &w, &h) != 0)
         return -1;
     if (opt->protocol == EA_GFX_SIXEL && h % SIXEL_BAND != 0 && h > SIXEL_BAND) {
         /* Whole bands: the height comes down to a multiple of 6; refitting keeps the aspect. */
-        if (ea_gfx_fit_px(img->w, img->h, w, h - h % SIXEL_BAND, &w, &h) != 0)
+        if (ea_gfx_fit_px(img_w, img_h, w, h - h % SIXEL_BAND, &w, &h) != 0)
             return -1;
     }
     geo->px_w = w;
@@ -59,18 +58,24 @@ static int plan(const ea_image *img, const ea_gfx_options *opt, ea_gfx_geometry 
     return 0;
 }
 
+int ea_gfx_drawn_size(int img_w, int img_h, const ea_gfx_options *opt, int *w, int *h)
+{
+    ea_gfx_geometry unused;
+    return plan(img_w, img_h, opt, &unused, w, h);
+}
+
 int ea_gfx_encode(const ea_image *img, const ea_gfx_options *opt, ea_buf *out,
                   ea_gfx_geometry *geo, ea_err *err)
 {
     ea_gfx_geometry g;
     int w, h;
-    if (!img || !img->rgba || plan(img, opt, &g, &w, &h) != 0)
+    if (!img || !img->rgba || plan(img->w, img->h, opt, &g, &w, &h) != 0)
         return ea_err_set(err, EA_EXIT_USAGE, "cannot fit a picture into %dx%d cells of %dx%d",
                           opt->cols, opt->rows, opt->cell_w, opt->cell_h);
     ea_image scaled = {0};
     const ea_image *pic = img;
     if (w != img->w || h != img->h) {
-        if (scale_to(img, w, h, &scaled, err) != 0)
+        if (ea_gfx_scale(img, w, h, &scaled, err) != 0)
             return -1;
         pic = &scaled;
     }

@@ -134,6 +134,7 @@ typedef struct ui_frame {
     int n_cells, pick;
     int compare;       /* two turns side by side: the left one's number (turn is the right) */
     bool avatar;       /* path at avatar sizes, square and circle, at true pixel size */
+    const ea_mask_shape *mask; /* borrowed: drawn over path (the mask mode), or NULL */
 } ui_frame;
 
 /* One turn of the current session, for the history panel. Strings are sanitized copies. */

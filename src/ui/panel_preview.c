@@ -55,6 +55,13 @@ static void describe_mask(const ui_app *app, char *out, size_t size)
         snprintf(out + n, size - (size_t)n, " · Enter accepts, Esc leaves");
 }
 
+/* The mask mode shows the image masked alone (a grid's selected cell too), under the mask. */
+static ui_frame mask_frame(const ui_app *app, const ui_frame *shown)
+{
+    return (ui_frame){.serial = shown->serial, .path = app->mask_image, .turn = shown->turn,
+                      .w = shown->w, .h = shown->h, .mask = &app->mask};
+}
+
 static void preview_draw(ui_app *app, ui_panel *p)
 {
     ui_slot *s = ui_current(app);
@@ -80,6 +87,11 @@ static void preview_draw(ui_app *app, ui_panel *p)
     else
         describe(f, line, sizeof line);
     ui_puts(p->win, 1, 2, inner - 1, line, app->theme.attr[UI_KEY]);
+    ui_frame masked;
+    if (app->masking) {
+        masked = mask_frame(app, f);
+        f = &masked;
+    }
     /* The picture's rectangle in screen cells: the panel's inside below the caption. */
     if (ui_picture_show(app, f, p->rect.y + 2, p->rect.x + 1, h - 1, inner))
         return;

@@ -22,6 +22,12 @@
  * composed by the worker into one picture of the box's size rather than given a slot each:
  * one picture keeps one kitty id, one rectangle to clear and one frame to replace, so all the
  * rules above hold unchanged.
+ *
+ * The mask mode draws its overlay (maskshape) on the picture in the worker too, at exactly the
+ * size the slot will draw (ea_gfx_drawn_size), so its lines stay whole screen pixels. The
+ * shape is part of a job's key: every key that changes it asks for a new picture, and the
+ * worker keeps the masked image fitted from the last time, so such a key costs a copy and an
+ * overlay rather than a decode.
  */
 #include <errno.h>
 #include <math.h>
@@ -92,6 +98,10 @@ typedef struct job {
     char **cells;         /* several files, composed into a grid (owned), or NULL */
     int n_cells;
     bool avatar;          /* the file at avatar sizes (render_avatar) */
+    /* The mask mode: path drawn with the mask's overlay, at the size `draw` draws it. */
+    bool masked;
+    ea_mask_shape mask;
+    ea_gfx_options draw;
 } job;
 
 struct ui_picture {
@@ -109,6 +119,7 @@ struct ui_picture {
     bool need_flush;      /* something is due that flush has not finished */
     ea_preview_status last;
     char error[256];      /* the wanted frame could not be decoded */
+    double asked_ms;      /* when the key (or the frame) that asked for want came, for the trace */
 
     /* Shared with the worker, under lock. */
     pthread_t thread;
@@ -122,6 +133,11 @@ struct ui_picture {
     ea_image result;
     char result_err[256];
     int wake_fd;
+
+    /* The worker's alone: the image masked last, at the size drawn, and what it was for. */
+    ea_image fitted;
+    char fitted_path[4200];
+    ea_gfx_options fitted_draw;
 };
 
 static void job_clear(job *j)
@@ -147,7 +163,9 @@ static void job_copy_cells(job *j, char *const *cells, int n)
 
 static bool same_key(const job *a, const job *b)
 {
-    return a->serial == b->serial && a->box_w == b->box_w && a->box_h == b->box_h;
+    return a->serial == b->serial && a->box_w == b->box_w && a->box_h == b->box_h &&
+           a->masked == b->masked &&
+           (!a->masked || (strcmp(a->path, b->path) == 0 && ea_mask_equal(&a->mask, &b->mask)));
 }
 
 /* Decodes and shrinks one frame. The expensive part of a 4K frame (decoding 8.3 MP and
@@ -170,6 +188,40 @@ static int render_job(const job *j, ea_image *out, ea_err *err)
     rc = ea_gfx_downscale_area(&full, w, h, out, err);
     ea_image_free(&full);
     return rc;
+}
+
+static bool same_drawing(const ea_gfx_options *a, const ea_gfx_options *b)
+{
+    return a->protocol == b->protocol && a->cols == b->cols && a->rows == b->rows &&
+           a->cell_w == b->cell_w && a->cell_h == b->cell_h;
+}
+
+/* The image at the size the slot draws it (decoded once per image and size: the worker's
+ * cache), with the mask's overlay on a copy. */
+static int render_masked(ui_picture *pic, const job *j, ea_image *out, ea_err *err)
+{
+    if (!pic->fitted.rgba || strcmp(pic->fitted_path, j->path) != 0 ||
+        !same_drawing(&pic->fitted_draw, &j->draw)) {
+        ea_image_free(&pic->fitted);
+        ea_image full = {0};
+        if (ea_image_load_file(j->path, &ea_image_default_limits, &full, err) != 0)
+            return -1;
+        int w, h, rc = ea_gfx_drawn_size(full.w, full.h, &j->draw, &w, &h);
+        if (rc != 0)
+            ea_err_set(err, EA_EXIT_USAGE, "the preview is too small to draw the mask on");
+        else
+            rc = ea_gfx_scale(&full, w, h, &pic->fitted, err);
+        ea_image_free(&full);
+        if (rc != 0)
+            return -1;
+        snprintf(pic->fitted_path, sizeof pic->fitted_path, "%s", j->path);
+        pic->fitted_draw = j->draw;
+    }
+    if (ea_image_alloc(out, pic->fitted.w, pic->fitted.h) != 0)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    memcpy(out->rgba, pic->fitted.rgba, (size_t)out->w * (size_t)out->h * 4);
+    ea_mask_overlay(&j->mask, out->w, out->h, out->rgba);
+    return 0;
 }
 
 int ui_grid_cols(int n)
@@ -335,9 +387,10 @@ static void *worker_main(void *arg)
 
         ea_image img = {0};
         ea_err err = {0};
-        int rc = j.avatar         ? render_avatar(&j, &img, &err)
-                 : j.n_cells > 1 ? render_grid(&j, &img, &err)
-                                 : render_job(&j, &img, &err);
+        int rc = j.masked          ? render_masked(pic, &j, &img, &err)
+                 : j.avatar        ? render_avatar(&j, &img, &err)
+                 : j.n_cells > 1   ? render_grid(&j, &img, &err)
+                                   : render_job(&j, &img, &err);
 
         pthread_mutex_lock(&pic->lock);
         pic->working = false;
@@ -448,6 +501,7 @@ void ui_picture_close(ui_app *app)
     job_clear(&pic->waiting);
     job_clear(&pic->want);
     ea_image_free(&pic->result);
+    ea_image_free(&pic->fitted);
     ea_preview_free(&pic->slot);
     free(pic);
     app->picture = NULL;
@@ -522,18 +576,25 @@ bool ui_picture_show(ui_app *app, const ui_frame *f, int row, int col, int rows,
     }
     job key = {.serial = f->serial};
     ea_gfx_canvas(&pic->opt, cols, rows, &key.box_w, &key.box_h);
+    snprintf(key.path, sizeof key.path, "%s", f->path ? f->path : "");
+    if (f->mask && f->path) {
+        key.masked = true;
+        key.mask = *f->mask;
+        key.draw = pic->opt;
+        key.draw.cols = cols, key.draw.rows = rows;
+    }
     if (same_key(&key, &pic->want))
         return pic->error[0] == '\0';
     job_clear(&pic->want);
     pic->want = key;
     pic->want.bytes = ui_blob_ref(f->bytes);
-    snprintf(pic->want.path, sizeof pic->want.path, "%s", f->path ? f->path : "");
     job_copy_cells(&pic->want, f->cells, f->n_cells);
     pic->want.avatar = f->avatar;
     pic->frame_w = f->w, pic->frame_h = f->h;
     pic->error[0] = '\0';
+    pic->asked_ms = app->key_due_ms > 0 ? app->key_due_ms : ui_now_ms();
     submit(pic);
-    ui_trace("decode serial=%lu size=%dx%d", key.serial, f->w, f->h);
+    ui_trace("decode serial=%lu size=%dx%d mask=%d", key.serial, f->w, f->h, key.masked ? key.mask.n : -1);
     return true;
 }
 
@@ -621,9 +682,15 @@ void ui_picture_flush(ui_app *app)
         int w = 0, h = 0;
         ea_gfx_fit(pic->frame_w, pic->frame_h, pic->cols, pic->rows, pic->opt.cell_w,
                    pic->opt.cell_h, &w, &h);
-        ui_trace("picture serial=%lu protocol=%s row=%d col=%d rows=%d cols=%d cell=%dx%d fit=%dx%d",
+        /* mask: the regions drawn over it (-1: no overlay); asked_ms: since the key (or the
+         * frame) that asked for it, the first time it is drawn. */
+        ui_trace("picture serial=%lu protocol=%s row=%d col=%d rows=%d cols=%d cell=%dx%d fit=%dx%d "
+                 "mask=%d asked_ms=%.1f",
                  pic->want.serial, ea_gfx_protocol_name(pic->opt.protocol), pic->row, pic->col,
-                 pic->rows, pic->cols, pic->opt.cell_w, pic->opt.cell_h, w, h);
+                 pic->rows, pic->cols, pic->opt.cell_w, pic->opt.cell_h, w, h,
+                 pic->want.masked ? pic->want.mask.n : -1,
+                 pic->asked_ms > 0 ? ui_now_ms() - pic->asked_ms : 0.0);
+        pic->asked_ms = 0;
     }
 }
 

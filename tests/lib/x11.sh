@@ -83,6 +83,28 @@ x11_cleanup() {
     [ -n "$tmp" ] && rm -rf "$tmp"
 }
 
+# x11_easel_xterm DIR COLS ROWS: the workbench, scripted by DIR/keys (EASEL_UI_SCRIPT), in an
+# `xterm -ti vt340` (sixel) of COLS x ROWS cells, on a fresh home in DIR/home with nothing of
+# the test's own terminal in its environment: its trace in DIR/trace, stderr in DIR/err, exit
+# status in DIR/rc, xterm's output in DIR/xterm.log. Waits for the window (x11_terminal, which
+# sets term_*) and sets x11_easel_pid to xterm's; 1, with "not ok $name: ..." printed, when none
+# comes in 20 s.
+x11_easel_xterm() {
+    mkdir -p "$1/home"
+    env -u TERM_PROGRAM -u KITTY_WINDOW_ID -u KITTY_PID -u LC_TERMINAL -u TMUX -u STY \
+        -u OPENAI_API_KEY -u OPENAI_BASE_URL -u NO_COLOR \
+        XDG_DATA_HOME="$1/home/data" XDG_CONFIG_HOME="$1/home/config" \
+        XDG_CACHE_HOME="$1/home/cache" EASEL_UI_SCRIPT="$1/keys" EASEL_UI_TRACE="$1/trace" \
+        xterm -ti vt340 -geometry "${2}x$3" -fa Mono -fs 10 -e sh -c \
+        '"$1" 2>"$2"; echo $? >"$3"' sh "$EASEL" "$1/err" "$1/rc" >"$1/xterm.log" 2>&1 &
+    x11_easel_pid=$!
+    x11_track $x11_easel_pid
+    if ! x11_terminal XTerm "$2" "$3" 20; then
+        echo "not ok $name: no xterm window in 20 s: $(cat "$1/xterm.log" 2>&1)"
+        return 1
+    fi
+}
+
 # x11_shot FILE: a screenshot of the whole screen.
 x11_shot() {
     import -display "$x11_display" -window root "$1" 2>>"$tmp/import.log"

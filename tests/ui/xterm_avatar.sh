@@ -101,25 +101,13 @@ reference() {
 # run LABEL ROWS: the avatar view in a 120xROWS xterm, checked rendition by rendition.
 run() {
     label="$name $COLS""x$2" rows=$2 dir="$tmp/$1"
-    mkdir -p "$dir/home"
+    mkdir -p "$dir"
     # One turn, then the history and its avatar key; the workbench waits (sheet drawn, nothing
     # decoding) until the screenshot is taken, then quits at the end of the script.
     cat >"$dir/keys" <<EOF
 a red fox in the snow<Enter><wait-idle><S-Tab>a<wait-idle><dump $dir/avatar.txt><wait-file $dir/go>
 EOF
-    env -u TERM_PROGRAM -u KITTY_WINDOW_ID -u KITTY_PID -u LC_TERMINAL -u TMUX -u STY \
-        -u OPENAI_API_KEY -u OPENAI_BASE_URL -u NO_COLOR \
-        XDG_DATA_HOME="$dir/home/data" XDG_CONFIG_HOME="$dir/home/config" \
-        XDG_CACHE_HOME="$dir/home/cache" EASEL_UI_SCRIPT="$dir/keys" EASEL_UI_TRACE="$dir/trace" \
-        xterm -ti vt340 -geometry "${COLS}x$rows" -fa Mono -fs 10 -e sh -c \
-        '"$1" 2>"$2"; echo $? >"$3"' sh "$EASEL" "$dir/err" "$dir/rc" \
-        >"$dir/xterm.log" 2>&1 &
-    xterm_pid=$!
-    x11_track "$xterm_pid"
-    if ! x11_terminal XTerm "$COLS" "$rows" 20; then
-        echo "not ok $label: no xterm window in 20 s: $(cat "$dir/xterm.log" 2>&1)"
-        return
-    fi
+    x11_easel_xterm "$dir" "$COLS" "$rows" || return
     if ! x11_wait_file "$dir/avatar.txt" 60; then
         echo "not ok $label: no dump after 60 s: $(cat "$dir/err" 2>/dev/null)"
         return
@@ -209,7 +197,7 @@ EOF
     else
         echo "not ok $label quits cleanly: exit $(cat "$dir/rc" 2>/dev/null), $(cat "$dir/err")"
     fi
-    x11_kill "$xterm_pid"
+    x11_kill "$x11_easel_pid"
 }
 
 run tall 43

@@ -38,20 +38,7 @@ cat >"$tmp/keys" <<EOF
 a red fox in the snow<Enter><wait-idle><dump $tmp/turn1.txt><wait-file $tmp/go1>
 a blue paper boat on a lake<Enter><wait-idle><dump $tmp/turn2.txt><wait-file $tmp/go2>
 EOF
-mkdir -p "$tmp/home"
-env -u TERM_PROGRAM -u KITTY_WINDOW_ID -u KITTY_PID -u LC_TERMINAL -u TMUX -u STY \
-    -u OPENAI_API_KEY -u OPENAI_BASE_URL -u NO_COLOR \
-    XDG_DATA_HOME="$tmp/home/data" XDG_CONFIG_HOME="$tmp/home/config" \
-    XDG_CACHE_HOME="$tmp/home/cache" EASEL_UI_SCRIPT="$tmp/keys" EASEL_UI_TRACE="$tmp/trace" \
-    xterm -ti vt340 -geometry "${COLS}x$ROWS" -fa Mono -fs 10 -e sh -c \
-    '"$1" 2>"$2"; echo $? >"$3"' sh "$EASEL" "$tmp/err" "$tmp/rc" \
-    >"$tmp/xterm.log" 2>&1 &
-x11_track $!
-
-if ! x11_terminal XTerm "$COLS" "$ROWS" 20; then
-    echo "not ok $name: no xterm window in 20 s: $(cat "$tmp/xterm.log")"
-    exit 0
-fi
+x11_easel_xterm "$tmp" "$COLS" "$ROWS" || exit 0
 
 # turn N: waits for turn N's dump, screenshots, compares the region with image N-1.png (and
 # with the other turn's image when there is one), then lets the workbench go on.

@@ -149,6 +149,37 @@ static void test_canvas_is_drawn_unscaled(void **state)
     assert_int_equal(h, 5);
 }
 
+/* The size a picture is drawn at, for whoever draws on it first (the mask's overlay): the
+ * encoder's own, and a picture made at that size is drawn without scaling again (so its lines
+ * stay whole) for the sizes the API returns, at cells of 8x16 (square half blocks). */
+static void test_drawn_size(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{1024, 1024}, {1536, 1024}, {1024, 1536}, {3840, 2160}, {256, 256}};
+    static const enum ea_gfx_protocol protocols[] = {EA_GFX_KITTY, EA_GFX_ITERM, EA_GFX_SIXEL, EA_GFX_BLOCKS};
+    for (size_t p = 0; p < sizeof protocols / sizeof protocols[0]; p++)
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+            for (int cols = 20; cols <= 160; cols += 7)
+                for (int rows = 6; rows <= 60; rows += 5) {
+                    ea_gfx_options opt = options(protocols[p]);
+                    opt.cols = cols, opt.rows = rows;
+                    int w, h, again_w, again_h;
+                    assert_int_equal(ea_gfx_drawn_size(sizes[s][0], sizes[s][1], &opt, &w, &h), 0);
+                    assert_int_equal(ea_gfx_drawn_size(w, h, &opt, &again_w, &again_h), 0);
+                    assert_int_equal(again_w, w);
+                    assert_int_equal(again_h, h);
+                }
+    ea_gfx_options opt = options(EA_GFX_SIXEL);
+    opt.cols = 80, opt.rows = 40;
+    int w, h;
+    assert_int_equal(ea_gfx_drawn_size(96, 96, &opt, &w, &h), 0);
+    assert_int_equal(w, 636), assert_int_equal(h, 636); /* as test_geometry_per_protocol draws */
+    opt.protocol = EA_GFX_BLOCKS;
+    assert_int_equal(ea_gfx_drawn_size(96, 96, &opt, &w, &h), 0);
+    assert_int_equal(w, 80), assert_int_equal(h, 80);   /* a column and two rows a cell */
+    assert_int_equal(ea_gfx_drawn_size(0, 96, &opt, &w, &h), -1);
+}
+
 /* ---- sixel -------------------------------------------------------------------------------- */
 
 static void test_sixel_roundtrip(void **state)
@@ -508,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_fit_box),
         cmocka_unit_test(test_geometry_per_protocol),
         cmocka_unit_test(test_canvas_is_drawn_unscaled),
+        cmocka_unit_test(test_drawn_size),
         cmocka_unit_test(test_sixel_roundtrip),
         cmocka_unit_test(test_sixel_transparency),
         cmocka_unit_test(test_kitty_raw_zlib_png),
