@@ -132,7 +132,8 @@ void ea_http_cancel(ea_http_req *r);
 
 /* Waits until curl, one of extra[] (struct pollfd; revents filled in), a wakeup, a due
  * retry or an idle deadline needs attention, or timeout_ms passes (-1: no limit but those).
- * 0, or -1 with errno set. */
+ * curl reports only POLLIN, POLLPRI and POLLOUT: a hangup or error shows as POLLIN, which a
+ * caller that must tell them apart asks poll() about. 0, or -1 with errno set. */
 int ea_http_wait(ea_http *h, struct pollfd *extra, unsigned n_extra, int timeout_ms);
 /* Moves every transfer along, fires due retries and idle timeouts, and runs the callbacks.
  * Never blocks. 0, or -1 when curl's multi handle failed (a bug or out of memory). */

@@ -286,6 +286,26 @@ static bool global_action(ui_app *app, enum ea_action a)
     }
 }
 
+/* A one-line input takes every key until Enter or Esc: a question on the status bar, the
+ * prompt search, a parameter's value. */
+static bool typing_line(const ui_app *app)
+{
+    return app->ask_done || app->searching || app->param_editing;
+}
+
+static bool line_key(ui_app *app, ea_key k)
+{
+    if (app->ask_done)
+        ui_ask_key(app, k);
+    else if (app->searching)
+        ui_editor_search_key(app, k);
+    else if (app->param_editing)
+        ui_params_edit_key(app, k);
+    else
+        return false;
+    return true;
+}
+
 void ui_dispatch_key(ui_app *app, ea_key k)
 {
     if (k == EA_KEY_PASTE_START || k == EA_KEY_PASTE_END) {
@@ -293,21 +313,17 @@ void ui_dispatch_key(ui_app *app, ea_key k)
         return;
     }
     if (app->pasting) {
-        ui_editor_paste_key(app, k);
+        /* A paste goes where typing would: into a line being typed (a path pasted into the
+         * question) as its text alone, for a newline in it would answer, and never into a
+         * y/N question; into the prompt whole, newlines and all. */
+        if (!typing_line(app))
+            ui_editor_paste_key(app, k);
+        else if (ea_key_is_text(k) && !app->ask_one_key)
+            line_key(app, k);
         return;
     }
-    if (app->ask_done) {
-        ui_ask_key(app, k);
+    if (line_key(app, k))
         return;
-    }
-    if (app->searching) {
-        ui_editor_search_key(app, k);
-        return;
-    }
-    if (app->param_editing) {
-        ui_params_edit_key(app, k);
-        return;
-    }
     if (app->help_open) {
         int a = ea_keymap_lookup(&k, 1, EA_SCOPE_HELP);
         if (a > 0)
@@ -361,7 +377,7 @@ void ui_dispatch_mouse(ui_app *app, ui_mouse m)
     }
     /* A line being typed (a question, a search, a parameter's value, a paste) keeps every
      * key until Enter or Esc; a click elsewhere must not leave it half done. */
-    if (app->pasting || app->ask_done || app->searching || app->param_editing)
+    if (app->pasting || typing_line(app))
         return;
     app->n_pending = 0;
     if (app->help_open) {
@@ -554,7 +570,9 @@ static int loop(ui_app *app, script_state *script)
         if (key_at && (fds[key_at].revents & POLLIN)) {
             ui_input in;
             double read_at = ui_now_ms();
+            bool any = false;
             while (ui_term_read(&in)) {
+                any = true;
                 if (app->key_due_ms == 0)
                     app->key_due_ms = read_at;
                 if (in.is_mouse)
@@ -562,8 +580,13 @@ static int loop(ui_app *app, script_state *script)
                 else
                     ui_dispatch_key(app, in.key);
             }
-        } else if (key_at && (fds[key_at].revents & (POLLHUP | POLLERR | POLLNVAL))) {
-            got_hup = 1; /* stdin closed without a SIGHUP: the same thing */
+            /* Readable with nothing to read: a terminal that went away reads as an end of
+             * file for ever (curl's wait reports that as POLLIN). It is a hangup even if no
+             * SIGHUP came (one blocked, or sent to another process group), or the loop would
+             * spin on it. */
+            struct pollfd probe = {STDIN_FILENO, POLLIN, 0};
+            if (!any && poll(&probe, 1, 0) > 0 && (probe.revents & (POLLHUP | POLLERR | POLLNVAL)))
+                got_hup = 1;
         }
         double t0 = ui_now_ms();
         if (ea_http_process(app->http) != 0) {

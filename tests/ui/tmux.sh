@@ -111,6 +111,19 @@ why="log=$log $(grep -o '"status":"[a-z]*"' "$log" 2>/dev/null) $(cat "$tmp/hup.
 check "finishes and saves a request after a hangup" sh -c "grep -q '\"status\":\"completed\"' '$log' && ls '$(dirname "$log")'/images/1-1.png >/dev/null"
 stop_mock
 
+# The terminal goes away and no SIGHUP comes (a parent blocked it, as the mask is inherited
+# across exec): the closed terminal itself must end the workbench, not leave it spinning on
+# an end of file it keeps being told about.
+start nohup python3 -c "'import os, signal, sys; open(sys.argv[1], \"w\").write(str(os.getpid())); signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP}); os.execv(sys.argv[2], sys.argv[2:])'" "$tmp/nohup.pid"
+wait_for nohup "Prompt"
+pid=$(cat "$tmp/nohup.pid" 2>/dev/null)
+tmux -L "$sock" kill-session -t nohup
+i=0
+while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+why="pid $pid still running after 5 s: $(ps -o stat,pcpu,cmd -p "$pid" 2>/dev/null | tail -n 1)"
+check "quits when the terminal closes without a SIGHUP" sh -c "[ -n '$pid' ] && ! kill -0 '$pid' 2>/dev/null"
+[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+
 # Tab from a real terminal completes a path in the image question (the scripted tests cover
 # the rest of attaching): Tab to the parameters, End and Up to the image row, Enter asks.
 mkdir -p "$tmp/pics"
