@@ -102,6 +102,13 @@ why="requests=$(($(requests) - before)) turns=$(turns); $(status_line "$tmp/ente
 check "Enter again and Esc do not send" all '[ $(($(requests) - before)) -eq 0 ]' '[ "$(turns)" -eq 1 ]' \
     "has '$tmp/enter.screen' 'not sent'"
 
+# A paste while asked (a "y" in the clipboard) is no answer, and the prompt stays as it was.
+before=$(requests)
+ui session-paste "a blue fox<Enter><PasteStart>y<Enter>more text<PasteEnd><dump $tmp/pasted.screen><Esc>"
+why="requests=$(($(requests) - before)) turns=$(turns); $(status_line "$tmp/pasted.screen"); $(grep '│a blue fox' "$tmp/pasted.screen")"
+check "a paste does not answer the question" all '[ $(($(requests) - before)) -eq 0 ]' '[ "$(turns)" -eq 1 ]' \
+    "has '$tmp/pasted.screen' 'send anyway? y/N'" "grep -q '│a blue fox *│' '$tmp/pasted.screen'"
+
 before=$(requests)
 ui session-yes "a blue fox<Enter>y<dump $tmp/yes.screen><wait-idle>"
 why="requests=$(($(requests) - before)) turns=$(turns) $(status_line "$tmp/session-yes.screen")"

@@ -207,6 +207,13 @@ check "searches the prompts with C-r" all "grep -q '│a red cat' '$tmp/search.m
 why="$(grep -c '"kind":"request"' "$session/audit.jsonl") requests"
 check "takes a search's prompt without sending it" [ "$(grep -c '"kind":"request"' "$session/audit.jsonl")" -eq 2 ]
 
+# A path pasted into the image question is its answer's text (the pasted newline does not
+# answer it), and the prompt is left alone.
+ui paste-path 120x40 "a fox<Tab><End><Up><Enter><PasteStart>/tmp/pasted.png<Enter><PasteEnd>"
+why="$(tail -n 1 "$tmp/paste-path.screen")"
+check "pastes a path into the question" all \
+    "has paste-path 'attach an image (Tab completes): /tmp/pasted.png'" "has paste-path '│a fox '"
+
 # Bracketed paste: a pasted newline goes into the prompt, and nothing is sent.
 ui paste 80x24 '<PasteStart>pasted line one<Enter>pasted line two<PasteEnd>'
 why="$(sed -n 15,20p "$tmp/paste.screen")"
