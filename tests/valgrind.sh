@@ -14,16 +14,22 @@ if ! command -v valgrind >/dev/null 2>&1; then
     exit 0
 fi
 tmp=$(mktemp -d)
-trap 'stop_mock; rm -rf "$tmp"' EXIT INT TERM
+trap 'stop_mock; [ -n "$KEEP" ] || rm -rf "$tmp"' EXIT INT TERM
 . "$here/lib/mock.sh"
 
 export XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" XDG_CACHE_HOME="$tmp/cache"
 export OPENAI_API_KEY=sk-test-valgrind NO_COLOR=1
 unset OPENAI_ORG_ID OPENAI_PROJECT_ID EASEL_DEBUG_HTTP
 failed=0
-vg() {
-    valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+# vg_exec COMMAND...: becomes valgrind running COMMAND, so that a background `vg_exec ... &`
+# has valgrind's own pid in $! (a background function is a subshell: killing it would leave
+# valgrind running). vg runs it in the foreground.
+vg_exec() {
+    exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
         --suppressions="$here/valgrind.supp" --log-file="$tmp/vg.%p" "$@"
+}
+vg() {
+    (vg_exec "$@")
 }
 
 # case NAME EXPECTED_EXIT ARGS...: one easel command under valgrind.
@@ -76,7 +82,7 @@ case_ doctor 0 doctor
 # The mock under valgrind, serving a streamed request on each API, then stopped by SIGTERM (a
 # background job of a script ignores SIGINT). Its log is checked, as a signal sets no exit code.
 rm -f "$tmp"/vg.*
-vg "$EASEL" mock --port 0 --quiet >"$tmp/mock-first" 2>"$tmp/mock-err" &
+vg_exec "$EASEL" mock --port 0 --quiet >"$tmp/mock-first" 2>"$tmp/mock-err" &
 vpid=$!
 murl=; tries=0
 while [ -z "$murl" ] && [ "$tries" -lt 100 ]; do
