@@ -408,7 +408,7 @@ static int resolve_output(ea_params *p, const ea_model_info *m, ea_warnings *war
     return 0;
 }
 
-static int resolve_counts(const ea_params *p, ea_err *err)
+static int resolve_counts(ea_params *p, ea_warnings *warn, ea_err *err)
 {
     if (p->n != EA_UNSET && (p->n < 1 || p->n > 10))
         return refuse(err, "n", "count %d: must be 1 to 10", p->n);
@@ -418,6 +418,17 @@ static int resolve_counts(const ea_params *p, ea_err *err)
                       p->n);
     if (p->partials != EA_UNSET && (p->partials < 0 || p->partials > 3))
         return refuse(err, "partial_images", "partials %d: must be 0 to 3", p->partials);
+    if (p->n > 1) {
+        /* The API answers a streamed request for several images with 400 "Streaming is
+         * only supported with n=1.": several images come in one JSON reply, with no
+         * partial frames. A warning rather than a refusal, so a configured partials default
+         * does not stand in the way of a grid. */
+        if (ea_params_partials(p) > 0)
+            ea_warn(warn, "partials %d: not streamed with count %d (the API streams one image "
+                          "at a time); the images come together at the end", p->partials, p->n);
+        p->stream = false;
+        p->partials = EA_UNSET;
+    }
     return 0;
 }
 
@@ -459,7 +470,7 @@ int ea_params_resolve(ea_params *p, ea_warnings *warn, ea_err *err)
     if (!p->text_model && replace_string(&p->text_model, DEFAULT_TEXT_MODEL, err) != 0)
         return -1;
     if (resolve_prompt(p, err) || resolve_size(p, m, warn, err) || resolve_output(p, m, warn, err) ||
-        resolve_counts(p, err) || resolve_inputs(p, m, err))
+        resolve_counts(p, warn, err) || resolve_inputs(p, m, err))
         return -1;
     return 0;
 }

@@ -39,6 +39,19 @@ check "prints the revised prompt" grep -q "^revised prompt: .*tabla" "$tmp/out"
 why="the key reached the disk"
 check "keeps the key off disk" sh -c "! grep -rq sk-test-canary '$data'"
 
+# Several images: not streamed (the API refuses a stream with n > 1; the mock does too), the
+# partial frames asked for are dropped with a warning, and the cost is the whole call's,
+# twice one image's estimate.
+gen --api images -n 2 -p 2 -q low "two kites"
+why="rc=$rc $(cat "$tmp/err")"
+check "makes two images in one call" all '[ "$rc" -eq 0 ]' '[ -s "$session/images/1-1.png" ]' \
+    '[ -s "$session/images/1-2.png" ]'
+check "says the partials are not streamed with n > 1" grep -q "partials 2: not streamed with count 2" "$tmp/err"
+why="$(grep '^cost\|estimate' "$tmp/out" "$tmp/err")"
+est=$(XDG_DATA_HOME="$tmp/dry" "$EASEL" generate --api images -n 2 -q low --dry-run "two kites" 2>&1 |
+    sed -n 's/^estimate: \$\([0-9.]*\).*/\1/p')
+check "logs the cost of both images" sh -c "[ -n '$est' ] && grep -q '^cost: \\\$$est' '$tmp/out'"
+
 # The saved file is the final payload byte for byte: fetch the same stream with curl (the mock
 # draws the same picture for the same request) and decode its completed event.
 curl -sS -N -H 'content-type: application/json' \

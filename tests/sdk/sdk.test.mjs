@@ -119,6 +119,21 @@ test('two images in one call (n=2)', async () => {
   assert.notEqual(result.data[0].b64_json, result.data[1].b64_json);
 });
 
+// As the live API answers (observed 2026-09; the reference does not say): several images are
+// never streamed.
+test('a streamed request for two images is refused with 400', async () => {
+  await assert.rejects(
+    client.images.generate({ model: MODEL, prompt: 'Two kites', n: 2, stream: true, partial_images: 1 }),
+    (err) => {
+      assert.ok(err instanceof BadRequestError, `got ${err.constructor.name}`);
+      assert.equal(err.status, 400);
+      assert.match(err.message, /Streaming is only supported with n=1\./);
+      assert.equal(err.type, 'invalid_request_error');
+      return true;
+    },
+  );
+});
+
 test('invalid size is refused with 400 and an error body', async () => {
   await assert.rejects(
     client.images.generate({ model: MODEL, prompt: 'x', size: '1000x1000' }),

@@ -912,13 +912,40 @@ static void test_full_images_call(void **state)
     static run r;
     run_opts(&r, "model", "gpt-image-2", "size", "1536x864", "quality", "high", "api", "images",
              "count", "4", "format", "webp", "compression", "80", "background", "opaque",
-             "moderation", "low", "partials", "3", NULL);
+             "moderation", "low", "partials", "1", NULL);
     expect_accepted(&r);
-    assert_int_equal(r.warn.count, 0);
+    assert_int_equal(r.warn.count, 1); /* the partials: see below */
     expect_size(&r, 1536, 864);
     assert_int_equal(ea_params_count(&r.p), 4);
-    assert_int_equal(ea_params_partials(&r.p), 3);
     assert_int_equal(r.p.compression, 80);
+    /* Four images are not streamed (the API answers "Streaming is only supported with
+     * n=1."), so the partial frames asked for go, with a warning that says so. */
+    assert_false(r.p.stream);
+    assert_int_equal(ea_params_partials(&r.p), 0);
+    done(&r);
+}
+
+static void test_count_is_not_streamed(void **state)
+{
+    (void)state;
+    static run r;
+    run_opts(&r, "api", "images", "count", "2", "partials", "3", NULL);
+    expect_accepted(&r);
+    assert_false(r.p.stream);
+    assert_int_equal(ea_params_partials(&r.p), 0);
+    assert_int_equal(r.warn.count, 1);
+    assert_non_null(strstr(r.warn.text[0], "partials 3: not streamed with count 2"));
+    done(&r);
+    /* Without partials asked for, no warning; one image streams with its partials. */
+    run_opts(&r, "api", "images", "count", "3", NULL);
+    expect_accepted(&r);
+    assert_false(r.p.stream);
+    assert_int_equal(r.warn.count, 0);
+    done(&r);
+    run_opts(&r, "api", "images", "count", "1", "partials", "3", NULL);
+    expect_accepted(&r);
+    assert_true(r.p.stream);
+    assert_int_equal(ea_params_partials(&r.p), 3);
     done(&r);
 }
 
@@ -953,6 +980,7 @@ int main(void)
         cmocka_unit_test_teardown(test_action, free_live),
         cmocka_unit_test_teardown(test_moderation, free_live),
         cmocka_unit_test_teardown(test_full_images_call, free_live),
+        cmocka_unit_test_teardown(test_count_is_not_streamed, free_live),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -190,17 +190,24 @@ static void test_estimate_n_and_partials(void **state)
     (void)state;
     ea_prices *p = builtin();
     ea_estimate e;
+    /* One image streamed with 2 partial frames: 0.053 + 2 x 100 tokens x 30e-6 + 10 prompt
+     * tokens x 5e-6. */
+    estimate(p, "gpt-image-2", "1024x1024", "medium", 1, 2, PROMPT40, &e);
+    assert_true(e.known);
+    assert_money(e.usd, 0.053 + 2 * 100 * IMAGE_OUT + PROMPT40_TOKENS * TEXT_IN);
+    assert_int_equal(e.output_tokens, 1767 + 200);
+    /* Several images are never streamed (the API refuses it), so partials add nothing:
+     * 3 x 0.053 + the prompt = 0.15905. */
     estimate(p, "gpt-image-2", "1024x1024", "medium", 3, 2, PROMPT40, &e);
     assert_true(e.known);
-    /* 3 x (0.053 + 2 partials x 100 tokens x 30e-6) + 10 prompt tokens x 5e-6 = 0.17705 */
-    assert_money(e.usd, 3 * (0.053 + 2 * 100 * IMAGE_OUT) + PROMPT40_TOKENS * TEXT_IN);
-    assert_money(e.usd, 0.17705);
+    assert_money(e.usd, 3 * 0.053 + PROMPT40_TOKENS * TEXT_IN);
+    assert_money(e.usd, 0.15905);
     assert_money(e.per_image_usd, 0.053);
-    assert_int_equal(e.output_tokens, 3 * (1767 + 200));
+    assert_int_equal(e.output_tokens, 3 * 1767);
     /* The prompt is sent once, whatever n is. */
     estimate(p, "gpt-image-2", "1024x1024", "low", 10, 3, PROMPT40, &e);
-    assert_money(e.usd, 10 * (0.006 + 3 * 100 * IMAGE_OUT) + PROMPT40_TOKENS * TEXT_IN);
-    assert_int_equal(e.output_tokens, 10 * (200 + 300));
+    assert_money(e.usd, 10 * 0.006 + PROMPT40_TOKENS * TEXT_IN);
+    assert_int_equal(e.output_tokens, 10 * 200);
     ea_prices_free(&p);
 }
 
