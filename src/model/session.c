@@ -337,14 +337,78 @@ void ea_session_close(ea_session **sp)
     *sp = NULL;
 }
 
-/* Gives the session a turn's result for each turn a stopped process left open. */
+static bool valid_extension(const char *ext);
+
+/* A stopped turn's images: n final images and a kept partial frame at the most. */
+#define MAX_FOUND_IMAGES 16
+
+typedef struct found_image {
+    int order;   /* K of TURN-K.EXT; a kept partial frame (TURN-partial.EXT) comes last */
+    ea_audit_image image;
+} found_image;
+
+static int compare_found(const void *a, const void *b)
+{
+    int x = ((const found_image *)a)->order, y = ((const found_image *)b)->order;
+    return (x > y) - (x < y);
+}
+
+/* The images a stopped process saved for `turn` under their final names (TURN-K.EXT, or
+ * TURN-partial.EXT): a save renames its file only once the bytes are on disk, so each is
+ * whole, and the repair records them, so that an image paid for is in the log even when the
+ * process died between saving it and writing the result. Temp files are left to be
+ * reported. Their sizes in pixels are not read here (null). Returns how many are in out. */
+static size_t find_saved_images(const ea_session *s, int turn, ea_audit_image *out, ea_err *err)
+{
+    char images[4096];
+    if (ea_path_join(images, sizeof images, s->dir, IMAGES_DIR, err) != 0)
+        return 0;
+    DIR *d = opendir(images);
+    if (!d)
+        return 0; /* no images folder: none saved */
+    found_image found[MAX_FOUND_IMAGES];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < MAX_FOUND_IMAGES) {
+        int t, k, used = 0;
+        char ext[8];
+        if (sscanf(e->d_name, "%d-partial.%7[a-z0-9]%n", &t, ext, &used) == 2 && !e->d_name[used])
+            k = INT_MAX;
+        else if (!(sscanf(e->d_name, "%d-%d.%7[a-z0-9]%n", &t, &k, ext, &used) == 3 &&
+                   !e->d_name[used] && k >= 1))
+            continue;
+        char path[4400];
+        ea_audit_image *im = &found[n].image;
+        memset(im, 0, sizeof *im);
+        if (t != turn || !valid_extension(ext) ||
+            snprintf(im->path, sizeof im->path, IMAGES_DIR "/%s", e->d_name) >= (int)sizeof im->path ||
+            snprintf(path, sizeof path, "%s/%s", images, e->d_name) >= (int)sizeof path)
+            continue;
+        ea_err ignored = {0};
+        if (ea_sha256_file_hex(path, im->sha256, &im->bytes, &ignored) != 0)
+            continue;
+        snprintf(im->format, sizeof im->format, "%s", strcmp(ext, "jpg") == 0 ? "jpeg" : ext);
+        found[n++].order = k;
+    }
+    closedir(d);
+    qsort(found, n, sizeof *found, compare_found);
+    for (size_t i = 0; i < n; i++)
+        out[i] = found[i].image;
+    return n;
+}
+
+/* Gives the session a turn's result for each turn a stopped process left open, naming the
+ * images it had saved. */
 static int close_interrupted_turns(ea_session *s, ea_err *err)
 {
     int turn;
     while ((turn = ea_audit_open_turn(s->audit)) != 0) {
+        ea_audit_image found[MAX_FOUND_IMAGES];
         ea_audit_result result;
         ea_audit_result_init(&result);
         result.status = EA_AUDIT_INTERRUPTED;
+        result.images = found;
+        result.n_images = find_saved_images(s, turn, found, err);
         if (ea_audit_append_result(s->audit, turn, &result, err) != 0)
             return -1;
         s->interrupted_turns++;

@@ -467,6 +467,51 @@ static void test_interrupted_turn_and_stale_summary_heal(void **state)
     ea_session_close(&s);
 }
 
+/* Killed after saving a turn's images and before writing its result: the repair records the
+ * images it finds under their final names (with their digests, in order), never a temp file
+ * nor another turn's, and the log then verifies. */
+static void test_interrupted_turn_keeps_its_saved_images(void **state)
+{
+    (void)state;
+    ea_session *s = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_session_create("killed", NULL, &s, &err), 0);
+    run_turn(s, "fine", "resp_1", 0);
+    ea_audit_request req;
+    ea_audit_request_init(&req);
+    req.prompt = "two images, then killed";
+    int turn = 0;
+    assert_int_equal(ea_session_begin_turn(s, &req, &turn, &err), 0);
+    ea_audit_image first, second;
+    assert_int_equal(ea_session_save_image(s, turn, 2, "webp", "second image", 12, &second, &err), 0);
+    assert_int_equal(ea_session_save_image(s, turn, 1, "webp", "first image!", 12, &first, &err), 0);
+    char path[PATH_MAX];
+    path_in(s, "images/.2-3.webp.tmp", path, sizeof path);
+    assert_int_equal(spit(path, "half", 4, "wb"), 0); /* a save cut short: not an image */
+    path_in(s, "images/12-1.webp", path, sizeof path);
+    assert_int_equal(spit(path, "not this turn", 13, "wb"), 0);
+    ea_session_close(&s);
+
+    assert_int_equal(ea_session_open("killed", EA_SESSION_WRITE, &s, &err), 0);
+    assert_int_equal(ea_session_interrupted_turns(s), 1);
+    ea_audit_turn t;
+    assert_int_equal(ea_audit_find_turn(ea_session_audit(s), turn, &t, &err), 0);
+    assert_int_equal(t.status, EA_AUDIT_INTERRUPTED);
+    ea_audit_image got;
+    assert_int_equal(ea_audit_turn_image(ea_session_audit(s), turn, 0, &got, &err), 0);
+    assert_string_equal(got.path, first.path);
+    assert_string_equal(got.sha256, first.sha256);
+    assert_int_equal(got.bytes, 12);
+    assert_int_equal(ea_audit_turn_image(ea_session_audit(s), turn, 1, &got, &err), 0);
+    assert_string_equal(got.path, second.path);
+    assert_string_equal(got.sha256, second.sha256);
+    assert_int_not_equal(ea_audit_turn_image(ea_session_audit(s), turn, 2, &got, &err), 0);
+    ea_audit_report report;
+    assert_int_equal(ea_audit_verify(ea_session_dir(s), &report, &err), 0);
+    assert_int_equal(report.n_problems, 0);
+    ea_session_close(&s);
+}
+
 static void test_torn_log_recovered_on_open(void **state)
 {
     (void)state;
@@ -537,6 +582,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lister_matches_the_full_listing, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(test_rename_and_trash, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_interrupted_turn_keeps_its_saved_images, store_setup,
+                                        store_teardown),
         cmocka_unit_test_setup_teardown(test_interrupted_turn_and_stale_summary_heal,
                                         store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(test_torn_log_recovered_on_open, store_setup,
