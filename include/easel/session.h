@@ -66,6 +66,9 @@ const char *ea_session_dir(const ea_session *s);
 const char *ea_session_created(const ea_session *s); /* "2026-11-25T15:30:12.345Z" */
 const ea_session_defaults *ea_session_get_defaults(const ea_session *s);
 const char *ea_session_last_response_id(const ea_session *s); /* NULL when none */
+/* The newest turn that saved an image, with its first image's full path in path; 0 when no
+ * turn did. What to edit when a conversation cannot be continued. */
+int ea_session_newest_image(const ea_session *s, char *path, size_t size);
 /* What opening found: a torn last line (moved aside in WRITE mode) and how many turns were
  * closed as interrupted. */
 const ea_audit_recovery *ea_session_recovery(const ea_session *s);

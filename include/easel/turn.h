@@ -41,6 +41,7 @@ typedef struct ea_turn_outcome {
     int http_status;               /* 0: no response */
     int attempts;
     const char *message;           /* why it failed, "" when it did not */
+    const char *error_code;        /* the API's error code ("previous_response_not_found"), or "" */
     const char *request_id, *response_id, *revised_prompt;
     const ea_audit_image *images;  /* final images, saved; paths relative to session_dir */
     size_t n_images;
@@ -65,7 +66,15 @@ typedef struct ea_turn_spec {
     ea_session *session;        /* opened to write */
     const ea_prices *prices;
     int from_turn;              /* branch from this turn; 0: continue from the newest */
+    /* A Responses turn that starts a new conversation instead of continuing the session's
+     * (no previous_response_id): a fresh start, or the way on when the API no longer has
+     * the conversation (EA_ERROR_CHAIN_GONE). */
+    bool new_conversation;
 } ea_turn_spec;
+
+/* The API's error code when the response a turn continues from is gone (OpenAI keeps a
+ * response for 30 days, and none made with store false). */
+#define EA_ERROR_CHAIN_GONE "previous_response_not_found"
 
 typedef struct ea_turn ea_turn;
 

@@ -39,6 +39,7 @@ enum {
     OPT_OFFLINE,
     OPT_PREVIEW,
     OPT_FORCE,
+    OPT_NEW_CONVERSATION,
     OPT_HELP,
     OPT_PARAM_BASE = 2000, /* + index into the parameter table */
 };
@@ -54,6 +55,8 @@ static const struct {
     {"session", required_argument, 'S', OPT_SESSION, "NAME",
      "continue or create a session (a Responses session chains its turns)"},
     {"from", required_argument, 0, OPT_FROM, "TURN", "branch from an earlier turn of the session"},
+    {"new-conversation", no_argument, 0, OPT_NEW_CONVERSATION, NULL,
+     "a Responses turn that does not continue the session's conversation"},
     {"out", required_argument, 'o', OPT_OUT, "PATH", "also copy the final image(s) here"},
     {"json", no_argument, 0, OPT_JSON, NULL, "one JSON object per line for each event"},
     {"dry-run", no_argument, 0, OPT_DRY_RUN, NULL, "print the request and the estimate; send nothing"},
@@ -69,7 +72,7 @@ typedef struct generate_opts {
     const char *session;
     long from_turn; /* -1: not given */
     const char *out;
-    bool json, dry_run, offline, preview, force;
+    bool json, dry_run, offline, preview, force, new_conversation;
 } generate_opts;
 
 static void print_option(FILE *out, char short_opt, const char *name, const char *metavar,
@@ -208,6 +211,7 @@ static int parse_args(int argc, char **argv, generate_opts *o, ea_err *err)
         case OPT_OFFLINE: o->offline = true; break;
         case OPT_PREVIEW: o->preview = true; break;
         case OPT_FORCE: o->force = true; break;
+        case OPT_NEW_CONVERSATION: o->new_conversation = true; break;
         case OPT_HELP: generate_usage(stdout); exit(EA_EXIT_OK);
         default: return ea_err_set(err, EA_EXIT_USAGE, "unknown option");
         }
@@ -217,6 +221,9 @@ static int parse_args(int argc, char **argv, generate_opts *o, ea_err *err)
                                                                : "one prompt, please: quote it");
     if (o->from_turn >= 0 && !o->session)
         return ea_err_set(err, EA_EXIT_USAGE, "--from needs --session: a turn belongs to a session");
+    if (o->from_turn >= 0 && o->new_conversation)
+        return ea_err_set(err, EA_EXIT_USAGE, "--from continues a turn and --new-conversation "
+                                              "continues none: one or the other");
     if (strcmp(argv[optind], "-") == 0)
         return read_stdin_prompt(&o->params, err);
     return ea_params_set_prompt(&o->params, argv[optind], err);
@@ -275,6 +282,7 @@ typedef struct run_state {
     bool preview;             /* --preview on a terminal: draw each frame inline */
     ea_gfx_options gfx;
     bool preview_placed;      /* the cursor position of the first frame is saved */
+    const ea_session *session;
 } run_state;
 
 /* ASCII only, as the audit log is: JSON escapes C0 controls but not C1 (U+0080-U+009F, which
@@ -457,6 +465,8 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
                                  "http_status", o->http_status, "attempts", o->attempts);
         if (o->exit_code)
             json_object_set_new(line, "message", json_string(message));
+        if (*o->error_code)
+            json_object_set_new(line, "error_code", json_string(o->error_code));
         if (*o->partial_path)
             json_object_set_new(line, "partial_path", json_string(o->partial_path));
         print_json_line(line);
@@ -471,6 +481,12 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
     printf("session: %s, turn %d\n", o->session_dir, o->turn);
     if (o->exit_code)
         fprintf(stderr, "easel generate: %s (%s)\n", message, ea_audit_status_name(o->status));
+    char newest[4400];
+    if (strcmp(o->error_code, EA_ERROR_CHAIN_GONE) == 0 && st->session &&
+        ea_session_newest_image(st->session, newest, sizeof newest))
+        fprintf(stderr, "easel generate: the API no longer has the conversation this session "
+                        "continues (it keeps a response for 30 days); go on from its newest "
+                        "image with: --new-conversation -i %s\n", newest);
 }
 
 /* On the Images API, which has no chain of its own, --from TURN edits that turn's first
@@ -514,7 +530,9 @@ static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *ba
     }
     run_state st = {.opts = o, .tty = isatty(STDERR_FILENO), .exit_code = EA_EXIT_INTERNAL};
     preview_setup(&st);
-    ea_turn_spec spec = {&o->params, backend, session, prices, o->from_turn > 0 ? (int)o->from_turn : 0};
+    ea_turn_spec spec = {&o->params, backend, session, prices, o->from_turn > 0 ? (int)o->from_turn : 0,
+                         o->new_conversation};
+    st.session = session;
     ea_turn_callbacks cb = {on_progress, on_partial, on_image, on_retry, on_done};
     if (o->json)
         print_json_line(json_pack("{s:s, s:s, s:s, s:b}", "type", "start", "session_dir",

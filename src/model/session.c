@@ -624,6 +624,18 @@ const ea_audit_recovery *ea_session_recovery(const ea_session *s) { return &s->r
 int ea_session_interrupted_turns(const ea_session *s) { return s->interrupted_turns; }
 const ea_audit *ea_session_audit(const ea_session *s) { return s->audit; }
 
+int ea_session_newest_image(const ea_session *s, char *path, size_t size)
+{
+    for (int turn = ea_audit_next_turn(s->audit) - 1; turn >= 1; turn--) {
+        ea_audit_image img;
+        ea_err ignored = {0};
+        if (ea_audit_turn_image(s->audit, turn, 0, &img, &ignored) == 0 &&
+            snprintf(path, size, "%s/%s", s->dir, img.path) < (int)size)
+            return turn;
+    }
+    return 0;
+}
+
 const char *ea_session_last_response_id(const ea_session *s)
 {
     return ea_audit_last_response_id(s->audit);

@@ -750,6 +750,7 @@ static void finish_turn(ea_turn *t)
         .http_status = t->http_status,
         .attempts = t->attempts,
         .message = t->failed ? t->failure.msg : "",
+        .error_code = t->failed && t->error_code ? t->error_code : "",
         .request_id = t->request_id,
         .response_id = t->response_id ? t->response_id : "",
         .revised_prompt = t->revised_prompt ? t->revised_prompt : "",
@@ -802,7 +803,7 @@ static void on_done(void *ctx, const ea_http_result *r)
 static int previous_response(const ea_turn_spec *spec, const char **out, ea_err *err)
 {
     *out = NULL;
-    if (spec->params->api != EA_API_RESPONSES && spec->from_turn <= 0)
+    if ((spec->params->api != EA_API_RESPONSES && spec->from_turn <= 0) || spec->new_conversation)
         return 0;
     if (spec->from_turn > 0) {
         ea_audit_turn from;

@@ -597,6 +597,24 @@ static void refresh_totals(ui_slot *s)
     ea_audit_timestamp(s->info.last_activity);
 }
 
+/* The API no longer has the conversation the session continued (OpenAI keeps a response 30
+ * days): rather than fail every next turn the same way, the way on is set up for Enter: the
+ * prompt back in the editor, the newest image attached to edit, and a new conversation for
+ * the next send. The message says so. False when there is no image to go on from. */
+static bool offer_new_conversation(ui_app *app, ui_slot *s, char *message, size_t size)
+{
+    char newest[4400];
+    int turn = ea_session_newest_image(s->session, newest, sizeof newest);
+    if (!turn || !ui_params_edit_image(app, newest))
+        return false;
+    if (app->edit.len == 0 && s->params.prompt)
+        ui_editor_set_text(app, s->params.prompt);
+    s->new_conversation = true;
+    snprintf(message, size, "conversation gone from the API (kept 30 days): Enter starts a new "
+                            "one from turn %d's image", turn);
+    return true;
+}
+
 static void on_done(void *ctx, const ea_turn_outcome *o)
 {
     ui_slot *s = ctx;
@@ -614,6 +632,9 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
     if (o->n_images == 0 && *o->partial_path)
         frame_set_file(app, &s->frame, o->session_dir, o->partial_path, o->turn);
     refresh_totals(s);
+    if (strcmp(o->error_code, EA_ERROR_CHAIN_GONE) == 0 && is_current(s) &&
+        offer_new_conversation(app, s, result, sizeof result))
+        failed = false; /* what to do next, rather than an error to read */
     if (is_current(s)) {
         ui_load_history(app);
         app->panels[EA_PANEL_HISTORY].sel = app->n_rows ? (int)app->n_rows - 1 : 0;
@@ -730,7 +751,8 @@ static void send_prompt(ui_app *app, bool past_budget_confirmed)
             s->dir = strdup(ea_session_dir(s->session));
         }
     }
-    ea_turn_spec spec = {&s->params, &app->backend, s->session, app->prices, s->from_turn};
+    ea_turn_spec spec = {&s->params, &app->backend, s->session, app->prices, s->from_turn,
+                         s->new_conversation};
     static const ea_turn_callbacks cb = {on_progress, on_partial, on_image, on_retry, on_done};
     s->turn = ea_turn_start(app->http, &spec, &cb, s, &err);
     if (!s->turn) {
@@ -740,6 +762,12 @@ static void send_prompt(ui_app *app, bool past_budget_confirmed)
     s->turn_done = false;
     int from = s->from_turn;
     s->from_turn = 0; /* a branch is one send; the next goes on from the new turn */
+    if (s->new_conversation) {
+        /* The new conversation has the image now: the next turns continue it, and sending
+         * the old image again with them would edit it over. */
+        s->new_conversation = false;
+        ui_params_detach_images(app);
+    }
     s->sending_turn = ea_audit_next_turn(ea_session_audit(s->session)) - 1;
     memset(&s->progress, 0, sizeof s->progress);
     s->progress.partials_expected = ea_params_partials(&s->params);

@@ -167,6 +167,8 @@ typedef struct ui_slot {
     ea_turn_progress progress;
     int sending_turn;
     int from_turn;          /* the next send branches from this turn (0: from the newest) */
+    bool new_conversation;  /* the next send starts a new Responses conversation (the API
+                               no longer had the one it continued) */
     int marked_turn;        /* the history's mark, compared with another turn (0: none) */
     ui_frame frame;
 } ui_slot;
@@ -345,6 +347,8 @@ bool ui_params_edit_key(ui_app *app, ea_key k);
 /* The image to edit next: it replaces whatever was attached. False (with a message) when
  * it cannot be read. */
 bool ui_params_edit_image(ui_app *app, const char *path);
+/* No image attached any more. */
+void ui_params_detach_images(ui_app *app);
 /* The mask parameter's value (a path; NULL: none). */
 void ui_params_set_mask(ui_app *app, const char *path);
 /* Lets go of the attached images (the workbench closes). */

@@ -232,6 +232,12 @@ bool ui_params_edit_image(ui_app *app, const char *path)
     return app->n_images == 1;
 }
 
+void ui_params_detach_images(ui_app *app)
+{
+    ui_params_free(app);
+    images_changed(app);
+}
+
 static void mask_done(ui_app *app, const char *answer)
 {
     char path[4096];

@@ -199,3 +199,36 @@ budget -S thrifty -q high --force "an expensive picture"
 rc=$?
 why="rc=$rc $(cat "$tmp/err")"
 check "budget --force sends" [ "$rc" -eq 0 ]
+
+# The conversation gone from the API (OpenAI keeps a response 30 days; here the offline
+# backend's cache of responses is emptied): the turn fails with the API's message, easel says
+# how to go on, and --new-conversation -i the newest image does; the turns after it chain
+# again. --from and --new-conversation together are refused.
+chain() {
+    XDG_DATA_HOME="$tmp/chain-data" XDG_CONFIG_HOME="$tmp/config" XDG_CACHE_HOME="$tmp/chain-cache" \
+        OPENAI_BASE_URL= OPENAI_API_KEY= "$EASEL" generate -S avatar "$@" >"$tmp/out" 2>"$tmp/err"
+}
+chain "a fox avatar"
+rm -rf "$tmp/chain-cache"
+chain "make the light warmer"
+rc=$?
+newest=$(ls "$tmp"/chain-data/easel/sessions/*/images/1-1.png)
+why="rc=$rc $(cat "$tmp/err")"
+check "a lost conversation fails with the API's message" all '[ "$rc" -eq 3 ]' \
+    "grep -q 'Previous response with id .* not found' '$tmp/err'"
+check "says how to go on from the newest image" \
+    grep -qF -- "--new-conversation -i $newest" "$tmp/err"
+chain --new-conversation -i "$newest" "make the light warmer"
+rc=$?
+chain "and a red scarf"
+rc2=$?
+log="$(ls "$tmp"/chain-data/easel/sessions/*/audit.jsonl)"
+why="rc=$rc rc2=$rc2 $(cat "$tmp/err"); $(grep '"turn":3,' "$log" | head -n 1 | cut -c1-300)"
+check "a new conversation goes on, and the next turn chains to it" all '[ "$rc" -eq 0 ]' \
+    '[ "$rc2" -eq 0 ]' \
+    "grep '\"kind\":\"request\"' '$log' | grep '\"turn\":3,' | grep -q '\"previous_response_id\":null'" \
+    "grep '\"kind\":\"request\"' '$log' | grep '\"turn\":4,' | grep -q '\"previous_response_id\":\"resp_'"
+chain --from 1 --new-conversation "both"
+rc=$?
+why="rc=$rc $(cat "$tmp/err")"
+check "refuses --from with --new-conversation" all '[ "$rc" -eq 2 ]' "grep -q 'one or the other' '$tmp/err'"

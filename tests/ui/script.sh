@@ -5,7 +5,7 @@
 # and switching sessions while one generates.
 here=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
-trap 'stop_mock; rm -rf "$tmp"' EXIT INT TERM
+trap 'stop_mock; [ -n "$KEEP" ] || rm -rf "$tmp"' EXIT INT TERM
 . "$here/lib/mock.sh"
 export LC_ALL=C.UTF-8 TERM=xterm-256color
 unset OPENAI_API_KEY OPENAI_BASE_URL NO_COLOR
@@ -79,6 +79,21 @@ keep_home=1
 ui recall 120x40 '<Up><Enter>'
 why="$(grep -c '"kind":"result"' "$session/audit.jsonl") results"
 check "recalls and resends a prompt" [ "$(grep -c '"status":"completed"' "$session/audit.jsonl")" -eq 2 ]
+
+# The conversation gone from the API (the offline backend's cache of responses emptied, as
+# OpenAI forgets a response after 30 days): the failed turn leaves the way on ready (the
+# prompt back, the newest image attached, a new conversation), and Enter takes it.
+rm -rf "$home/cache"
+ui chain-gone 120x40 "make the light warmer<Enter><wait-idle><dump $tmp/chain-gone.mid><Enter><wait-idle>"
+why="$(tail -n 1 "$tmp/chain-gone.mid"); $(grep -c 'light warmer' "$tmp/chain-gone.mid")"
+check "offers a new conversation when the API lost the old one" all \
+    "grep -q 'conversation gone from the API (kept 30 days): Enter starts a new one from turn 2.s image' '$tmp/chain-gone.mid'" \
+    "grep -q '│make the light warmer' '$tmp/chain-gone.mid'" "grep -q 'image .*2-1.png' '$tmp/chain-gone.mid'"
+why="$(grep '"kind":"request"' "$session/audit.jsonl" | tail -n 1 | cut -c1-400)"
+check "Enter then starts it from the newest image" all \
+    "[ \"\$(last_status \"\$session\")\" = '\"status\":\"completed\"' ]" \
+    "grep '\"kind\":\"request\"' '$session/audit.jsonl' | tail -n 1 | grep -q '\"previous_response_id\":null'" \
+    "grep '\"kind\":\"request\"' '$session/audit.jsonl' | tail -n 1 | grep -q 'images/2-1.png'"
 keep_home=
 
 # Cancel: against a slow server (easel mock --delay), Esc ends the request and the log's last
