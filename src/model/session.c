@@ -531,8 +531,55 @@ int ea_session_locate(const char *name_or_id, ea_session_info *info, char *dir, 
     return 0;
 }
 
+/* Names are unique: looking one up and then taking it (creating or renaming a session) is
+ * done holding an exclusive flock on sessions/.names.lock, so two processes that ask for the
+ * same new name at the same instant make one session, not two. Returns the lock's fd. */
+static int lock_names(ea_err *err)
+{
+    char root[PATH_MAX], path[PATH_MAX];
+    if (ea_sessions_root(root, sizeof root, err) != 0 ||
+        ea_mkdir_p(root, PRIVATE_DIR_MODE, err) != 0 ||
+        ea_path_join(path, sizeof path, root, ".names.lock", err) != 0)
+        return -1;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, PRIVATE_FILE_MODE);
+    if (fd < 0) {
+        ea_err_set(err, EA_EXIT_INTERNAL, "open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            ea_err_set(err, EA_EXIT_INTERNAL, "lock %s: %s", path, strerror(errno));
+            close(fd);
+            return -1;
+        }
+    }
+    return fd;
+}
+
+static void unlock_names(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* releases the flock */
+}
+
+static int create_unlocked(const char *name, const ea_session_defaults *defaults,
+                           ea_session **out, ea_err *err);
+
 int ea_session_create(const char *name, const ea_session_defaults *defaults, ea_session **out,
                       ea_err *err)
+{
+    *out = NULL;
+    int names = -1;
+    if (name && (names = lock_names(err)) < 0)
+        return -1;
+    int rc = create_unlocked(name, defaults, out, err);
+    unlock_names(names);
+    return rc;
+}
+
+/* ea_session_create, with the names lock held by the caller when there is a name. */
+static int create_unlocked(const char *name, const ea_session_defaults *defaults,
+                           ea_session **out, ea_err *err)
 {
     *out = NULL;
     char root[PATH_MAX], existing[EA_SESSION_ID_LEN + 1];
@@ -603,14 +650,18 @@ int ea_session_open_or_create(const char *name, const ea_session_defaults *defau
     if (ea_session_is_id(name) && ea_path_join(dir, sizeof dir, root, name, NULL) == 0 &&
         stat(dir, &st) == 0)
         return open_dir(root, name, EA_SESSION_WRITE, out, err);
-    int found = find_by_name(name, id, err);
-    if (found < 0)
+    int names = lock_names(err);
+    if (names < 0)
         return -1;
-    if (found == 0)
-        return open_dir(root, id, EA_SESSION_WRITE, out, err);
-    if (created)
+    int rc, found = find_by_name(name, id, err);
+    if (found < 0)
+        rc = -1;
+    else if (found == 0)
+        rc = open_dir(root, id, EA_SESSION_WRITE, out, err);
+    else if ((rc = create_unlocked(name, defaults, out, err)) == 0 && created)
         *created = true;
-    return ea_session_create(name, defaults, out, err);
+    unlock_names(names);
+    return rc;
 }
 
 /* ---- Getters --------------------------------------------------------------------------- */
@@ -719,20 +770,26 @@ int ea_session_set_name(ea_session *s, const char *name, ea_err *err)
     char holder[EA_SESSION_ID_LEN + 1];
     if (check_writable(s, err) != 0 || check_name(name, err) != 0)
         return -1;
-    int found = find_by_name(name, holder, err);
-    if (found < 0)
+    int names = lock_names(err);
+    if (names < 0)
         return -1;
-    if (found == 0 && strcmp(holder, s->id) != 0)
-        return ea_err_set(err, EA_EXIT_USAGE, "a session named '%s' exists already (%s)", name,
-                          holder);
-    char before[sizeof s->name];
-    memcpy(before, s->name, sizeof before);
-    snprintf(s->name, sizeof s->name, "%s", name);
-    if (write_session_json(s, err) != 0) {
-        memcpy(s->name, before, sizeof before);
-        return -1;
+    int rc = 0, found = find_by_name(name, holder, err);
+    if (found < 0) {
+        rc = -1;
+    } else if (found == 0 && strcmp(holder, s->id) != 0) {
+        rc = ea_err_set(err, EA_EXIT_USAGE, "a session named '%s' exists already (%s)", name,
+                        holder);
+    } else {
+        char before[sizeof s->name];
+        memcpy(before, s->name, sizeof before);
+        snprintf(s->name, sizeof s->name, "%s", name);
+        if (write_session_json(s, err) != 0) {
+            memcpy(s->name, before, sizeof before);
+            rc = -1;
+        }
     }
-    return 0;
+    unlock_names(names);
+    return rc;
 }
 
 int ea_session_trash(ea_session **sp, char *moved_to, size_t size, ea_err *err)

@@ -512,6 +512,54 @@ static void test_interrupted_turn_keeps_its_saved_images(void **state)
     ea_session_close(&s);
 }
 
+/* Eight processes ask for the same new session name at once: one session is created (before
+ * the names lock, each could find the name free and make its own). Each process then has it,
+ * or is told that another writer holds it (the session's own lock), never anything else. */
+static void test_same_new_name_at_once_makes_one_session(void **state)
+{
+    (void)state;
+    enum { PROCESSES = 8 };
+    int go[2];
+    assert_int_equal(pipe(go), 0);
+    pid_t kids[PROCESSES];
+    for (int i = 0; i < PROCESSES; i++) {
+        kids[i] = fork();
+        assert_true(kids[i] >= 0);
+        if (kids[i] == 0) {
+            close(go[1]);
+            char c;
+            /* All start together: each waits for the pipe to close. */
+            while (read(go[0], &c, 1) > 0) {
+            }
+            ea_session *s = NULL;
+            ea_err err = {0};
+            int rc = ea_session_open_or_create("race", NULL, &s, NULL, &err);
+            bool held_by_another = rc != 0 && strstr(err.msg, "in use");
+            ea_session_close(&s);
+            _exit(rc == 0 ? 0 : held_by_another ? 2 : 1);
+        }
+    }
+    close(go[0]);
+    close(go[1]);
+    int got = 0, failures = 0;
+    for (int i = 0; i < PROCESSES; i++) {
+        int status;
+        assert_int_equal(waitpid(kids[i], &status, 0), kids[i]);
+        got += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        failures += !(WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 2));
+    }
+    assert_int_equal(failures, 0);
+    assert_true(got >= 1);
+    ea_session_list list;
+    ea_err err = {0};
+    assert_int_equal(ea_session_list_load(&list, &err), 0);
+    int named = 0;
+    for (size_t i = 0; i < list.count; i++)
+        named += strcmp(list.items[i].name, "race") == 0;
+    ea_session_list_free(&list);
+    assert_int_equal(named, 1);
+}
+
 static void test_torn_log_recovered_on_open(void **state)
 {
     (void)state;
@@ -582,6 +630,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lister_matches_the_full_listing, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(test_rename_and_trash, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_same_new_name_at_once_makes_one_session, store_setup,
+                                        store_teardown),
         cmocka_unit_test_setup_teardown(test_interrupted_turn_keeps_its_saved_images, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(test_interrupted_turn_and_stale_summary_heal,
