@@ -30,11 +30,17 @@ static void status_draw(ui_app *app, ui_panel *p)
     char left[200] = "";
     if (s->turn && !s->turn_done) {
         const ea_turn_progress *g = &s->progress;
-        snprintf(left, sizeof left, " %s %.1fs │ partial %d/%d │ %.1f kB ", phase_name(g->phase),
-                 g->ms_elapsed / 1000.0, g->partials, g->partials_expected, g->bytes / 1e3);
+        /* A call with no partial frames to come (several images are not streamed) shows none. */
+        char partials[48] = "";
+        if (g->partials_expected > 0)
+            snprintf(partials, sizeof partials, "partial %d/%d │ ", g->partials, g->partials_expected);
+        snprintf(left, sizeof left, " %s %.1fs │ %s%.1f kB ", phase_name(g->phase),
+                 g->ms_elapsed / 1000.0, partials, g->bytes / 1e3);
     }
     if (s->from_turn && !s->turn)
         snprintf(left + strlen(left), sizeof left - strlen(left), " from turn %d │", s->from_turn);
+    if (s->new_conversation && !s->turn)
+        snprintf(left + strlen(left), sizeof left - strlen(left), " new conversation │");
     int others = ui_running(app) - (s->turn != NULL);
     if (others > 0)
         snprintf(left + strlen(left), sizeof left - strlen(left), " +%d generating │", others);

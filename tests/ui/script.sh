@@ -88,7 +88,8 @@ ui chain-gone 120x40 "make the light warmer<Enter><wait-idle><dump $tmp/chain-go
 why="$(tail -n 1 "$tmp/chain-gone.mid"); $(grep -c 'light warmer' "$tmp/chain-gone.mid")"
 check "offers a new conversation when the API lost the old one" all \
     "grep -q 'conversation gone from the API (kept 30 days): Enter starts a new one from turn 2.s image' '$tmp/chain-gone.mid'" \
-    "grep -q '│make the light warmer' '$tmp/chain-gone.mid'" "grep -q 'image .*2-1.png' '$tmp/chain-gone.mid'"
+    "grep -q '│make the light warmer' '$tmp/chain-gone.mid'" "grep -q 'image .*2-1.png' '$tmp/chain-gone.mid'" \
+    "tail -n 1 '$tmp/chain-gone.mid' | grep -q '^ *new conversation │'"
 why="$(grep '"kind":"request"' "$session/audit.jsonl" | tail -n 1 | cut -c1-400)"
 check "Enter then starts it from the newest image" all \
     "[ \"\$(last_status \"\$session\")\" = '\"status\":\"completed\"' ]" \
