@@ -120,9 +120,10 @@ typedef struct ea_leftovers {
 
 int ea_history_scan_leftovers(const char *session_dir, ea_leftovers *out, ea_err *err);
 
-/* Does text hold needle, ignoring ASCII case (other bytes match exactly)? *at gets the offset
- * of the first match. Pure. */
-bool ea_history_find(const char *text, const char *needle, size_t *at);
+/* Does text hold needle, ignoring case (Unicode's simple case mapping: É matches é)? *at and
+ * *len (either may be NULL) get the first match's offset and length in text, in bytes, which
+ * may differ from the needle's. Pure but for reading the C library's Unicode tables. */
+bool ea_history_find(const char *text, const char *needle, size_t *at, size_t *len);
 
 /* A search of one session's prompts and revised prompts, streamed like the reader. */
 typedef struct ea_history_match {

@@ -32,7 +32,7 @@ static void sessions_usage(FILE *out)
  * [since, until]. */
 static bool wanted(const sessions_opts *o, const ea_session_info *s)
 {
-    if (o->name && !ea_history_find(s->name, o->name, NULL))
+    if (o->name && !ea_history_find(s->name, o->name, NULL, NULL))
         return false;
     if (*o->since && strcmp(s->last_activity, o->since) < 0)
         return false;

@@ -4,12 +4,17 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 #include "easel/paths.h"
+#include "easel/utf8.h"
 
 /* A request waiting for its result. The writer appends a result right after its request, so
  * this list holds one entry at a time; a log cut off mid-turn leaves one more. */
@@ -561,25 +566,95 @@ static unsigned char fold(unsigned char c)
     return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
-bool ea_history_find(const char *text, const char *needle, size_t *at)
+/* Case folding beyond ASCII (É and é, Σ and σ, Д and д) comes from the C library's Unicode
+ * tables through its built-in C.UTF-8 locale, whatever the process's own locale is (the
+ * commands never set one). Without that locale only ASCII folds. */
+static locale_t unicode_ctype;
+static pthread_once_t unicode_ctype_once = PTHREAD_ONCE_INIT;
+
+static void unicode_ctype_init(void)
+{
+    unicode_ctype = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+static uint32_t fold_code_point(uint32_t cp)
+{
+    if (cp < 0x80)
+        return fold((unsigned char)cp);
+    pthread_once(&unicode_ctype_once, unicode_ctype_init);
+    return unicode_ctype ? (uint32_t)towlower_l((wint_t)cp, unicode_ctype) : cp;
+}
+
+/* The length of text's prefix that equals needle, case folded code point by code point, or
+ * 0 when it does not. Invalid UTF-8 compares byte by byte. */
+static size_t folded_prefix(const char *text, const char *needle)
+{
+    const unsigned char *t = (const unsigned char *)text, *n = (const unsigned char *)needle;
+    size_t ti = 0, ni = 0, tlen = strlen(text), nlen = strlen(needle);
+    while (ni < nlen) {
+        uint32_t a, b;
+        size_t ta = ti < tlen ? ea_utf8_decode(t + ti, tlen - ti, &a) : 0;
+        size_t nb = ea_utf8_decode(n + ni, nlen - ni, &b);
+        if (ti >= tlen)
+            return 0;
+        if (ta == 0 || nb == 0) { /* not UTF-8 here: the bytes themselves */
+            if (t[ti] != n[ni])
+                return 0;
+            ti++, ni++;
+            continue;
+        }
+        if (fold_code_point(a) != fold_code_point(b))
+            return 0;
+        ti += ta, ni += nb;
+    }
+    return ti;
+}
+
+static bool is_ascii(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return false;
+    return true;
+}
+
+bool ea_history_find(const char *text, const char *needle, size_t *at, size_t *len)
 {
     if (!text || !needle)
         return false;
     size_t n = strlen(needle);
+    if (n == 0) {
+        if (at)
+            *at = 0;
+        if (len)
+            *len = 0;
+        return true;
+    }
+    bool ascii = is_ascii(needle);
     unsigned char first = fold((unsigned char)needle[0]);
     for (const char *p = text; *p; p++) {
-        if (fold((unsigned char)*p) != first)
-            continue;
-        size_t k = 1;
-        while (k < n && p[k] && fold((unsigned char)p[k]) == fold((unsigned char)needle[k]))
-            k++;
-        if (k == n) {
+        size_t matched = 0;
+        if (ascii) {
+            /* An ASCII needle matches ASCII bytes only (a UTF-8 sequence has none), so the
+             * bytes compare directly: the fast path of a search of every session. */
+            if (fold((unsigned char)*p) != first)
+                continue;
+            size_t k = 1;
+            while (k < n && p[k] && fold((unsigned char)p[k]) == fold((unsigned char)needle[k]))
+                k++;
+            matched = k == n ? n : 0;
+        } else if (((unsigned char)*p & 0xC0) != 0x80) { /* at a code point's start */
+            matched = folded_prefix(p, needle);
+        }
+        if (matched) {
             if (at)
                 *at = (size_t)(p - text);
+            if (len)
+                *len = matched;
             return true;
         }
     }
-    return n == 0 && (at ? (*at = 0, true) : true);
+    return false;
 }
 
 struct ea_history_search {
@@ -652,12 +727,12 @@ int ea_history_search_next(ea_history_search *s, ea_history_match *m, ea_err *er
         if (!kind || (!revised && strcmp(kind, "request") != 0))
             continue;
         const char *text = str_of(s->record, revised ? "revised_prompt" : "prompt");
-        size_t at;
-        if (!text || !ea_history_find(text, s->needle, &at))
+        size_t at, matched;
+        if (!text || !ea_history_find(text, s->needle, &at, &matched))
             continue;
         *m = (ea_history_match){.turn = (int)int_of(s->record, "turn", 0), .revised = revised,
                                 .ts = str_of(s->record, "ts"), .text = text, .at = at,
-                                .len = s->needle_len};
+                                .len = matched};
         return 1;
     }
     return got;

@@ -164,15 +164,15 @@ static bool editor_text(ui_app *app, ui_panel *p, const char *utf8, size_t n)
 
 /* ---- C-r: reverse search through the prompts sent before ------------------------------ */
 
-/* The newest prompt at or before `from` that holds the search text (ASCII case ignored, as
- * `easel log --grep` does); the editor shows it with the cursor on the match. */
+/* The newest prompt at or before `from` that holds the search text (case ignored, as `easel
+ * log --grep` does); the editor shows it with the cursor on the match. */
 static void search_from(ui_app *app, size_t from)
 {
     const char *needle = app->search.text;
     size_t at = 0;
     app->search_hit = app->n_prompts;
     for (size_t i = from + 1; i-- > 0 && app->n_prompts;)
-        if (i < app->n_prompts && ea_history_find(app->prompts[i], needle, &at)) {
+        if (i < app->n_prompts && ea_history_find(app->prompts[i], needle, &at, NULL)) {
             app->search_hit = i;
             ui_editor_set_text(app, app->prompts[i]);
             app->edit.cursor = at;

@@ -173,12 +173,25 @@ static void test_open_turn_torn_tail_and_damage(void **state)
 static void test_search_and_find(void **state)
 {
     (void)state;
-    size_t at;
-    assert_true(ea_history_find("A Red FOX", "red fox", &at));
+    size_t at, len;
+    assert_true(ea_history_find("A Red FOX", "red fox", &at, &len));
     assert_int_equal(at, 2);
-    assert_false(ea_history_find("a red fox", "blue", NULL));
-    assert_true(ea_history_find("caf\xc3\xa9", "\xc3\xa9", &at));
+    assert_int_equal(len, 7);
+    assert_false(ea_history_find("a red fox", "blue", NULL, NULL));
+    assert_true(ea_history_find("caf\xc3\xa9", "\xc3\xa9", &at, NULL));
     assert_int_equal(at, 3);
+    /* Case beyond ASCII: Latin, Greek, Cyrillic; scripts without case match as they are. */
+    assert_true(ea_history_find("UN ÉTÉ À PARIS", "été à", &at, &len));
+    assert_int_equal(at, strlen("UN "));
+    assert_int_equal(len, strlen("ÉTÉ À"));
+    assert_true(ea_history_find("Σοφία", "ΣΟΦΊΑ", NULL, NULL));
+    assert_true(ea_history_find("Красная лиса", "красная ЛИСА", NULL, NULL));
+    assert_true(ea_history_find("एक लाल लोमड़ी", "लोमड़ी", &at, NULL));
+    assert_int_equal(at, strlen("एक लाल "));
+    assert_false(ea_history_find("été", "ete", NULL, NULL)); /* case, not accents */
+    assert_false(ea_history_find("\xc3", "\xc3\xa9", NULL, NULL)); /* cut short: no match */
+    assert_true(ea_history_find("x\xffY", "\xffy", &at, NULL)); /* invalid bytes as bytes */
+    assert_int_equal(at, 1);
 
     ea_session *s = branched_session();
     ea_history_search *q = NULL;
