@@ -29,6 +29,7 @@
 name="kitty-workbench"
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib/x11.sh"
+. "$here/lib/workbench_turns.sh"
 x11_require Xvfb kitty xwininfo import convert compare
 tmp=$(mktemp -d)
 trap x11_cleanup EXIT
@@ -37,17 +38,11 @@ if ! x11_start 1280x1024x24; then
     echo "not ok $name: Xvfb did not start on any of :90-:99: $(cat "$tmp/xvfb.log")"
     exit 0
 fi
-MAE_MAX=0.01
+MAE_MAX=0.01 OLD_RATIO=5
 COLS=120 ROWS=40
 kitty_version=$(kitty --version 2>/dev/null | awk '{ print $2 }')
 
-# Two turns; after each, the workbench waits (picture drawn, nothing decoding) until the test
-# has taken its screenshot. Then C-q (idle, so it quits without asking).
-cat >"$tmp/keys" <<EOF
-a red fox in the snow<Enter><wait-idle><dump $tmp/turn1.txt><wait-file $tmp/go1>
-a blue paper boat on a lake<Enter><wait-idle><dump $tmp/turn2.txt><wait-file $tmp/go2>
-<C-q>
-EOF
+wb_keys '<C-q>' # idle then, so it quits without asking
 cat >"$tmp/run.sh" <<EOF
 '$EASEL' 2>'$tmp/err'
 echo \$? >'$tmp/rc'
@@ -91,61 +86,22 @@ region_max() {
     convert "$1" -alpha off -crop "$2x$3+$4+$5" +repage -format '%[fx:maxima]' info: 2>/dev/null
 }
 
-# turn N: waits for turn N's dump, screenshots until the region is stable, compares it with
-# image N-1.png (and with the first turn's image after the second turn), then lets the
-# workbench go on.
-session=
-turn() {
-    n=$1
-    if ! x11_wait_file "$tmp/turn$n.txt" 60; then
-        echo "not ok $name turn $n: no dump after 60 s: $(cat "$tmp/err" 2>/dev/null)"
-        exit 0
-    fi
-    session=$(ls -d "$tmp"/home/data/easel/sessions/*/ | head -n 1)
-    where=$(x11_picture "$tmp/trace")
-    set -- $where
-    if [ "${1:-0}" -lt 16 ]; then
-        echo "not ok $name turn $n: no picture in the trace: $(tail -n 3 "$tmp/trace")"
-        exit 0
-    fi
-    x11_settle "$tmp/shot$n.png" 10 own_mae
-    x11_keep "$tmp/shot$n.png" keep "$name-turn$n" >/dev/null
-    mae=$(img_compare "$tmp/shot$n.png" "$session/images/$n-1.png" "$1" "$2" "$3" "$4" "$tmp/region$n")
-    eval "mae_${n}_own=\$mae"
-    if [ "$n" -eq 2 ]; then
-        mae_2_old=$(img_compare "$tmp/shot2.png" "$session/images/1-1.png" "$1" "$2" "$3" "$4" "$tmp/old")
-    fi
-    echo "info $name turn $n: picture ${1}x$2 at +$3+$4, MAE $mae against its image"
-    touch "$tmp/go$n"
+# kitty draws on its own time: the screenshot is taken once two in a row agree.
+wb_shoot() {
+    x11_settle "$1" 10 own_mae
 }
 
-turn 1
+wb_turn 1
 if grep -q 'protocol=kitty' "$tmp/trace"; then
     echo "ok $name detects kitty graphics"
 else
     echo "not ok $name detects kitty graphics: $(grep -m 1 ' start ' "$tmp/trace")"
 fi
-if lt "$mae_1_own" "$MAE_MAX"; then
-    echo "ok $name shows the generated image (MAE $mae_1_own < $MAE_MAX)"
-else
-    echo "not ok $name shows the generated image: MAE $mae_1_own, at most $MAE_MAX ($(x11_keep "$tmp/shot1.png" fail "$name-turn1"))"
-fi
-turn 2
-if lt "$mae_2_own" "$MAE_MAX"; then
-    echo "ok $name shows the second image (MAE $mae_2_own < $MAE_MAX)"
-else
-    echo "not ok $name shows the second image: MAE $mae_2_own, at most $MAE_MAX ($(x11_keep "$tmp/shot2.png" fail "$name-turn2"))"
-fi
-if ! lt "$mae_2_old" "$MAE_MAX" && lt "$(awk -v a="$mae_2_own" 'BEGIN { print a * 5 }')" "$mae_2_old"; then
-    echo "ok $name the old frame is gone (MAE $mae_2_old against the first image)"
-else
-    echo "not ok $name the old frame is gone: MAE $mae_2_old against the first image, $mae_2_own against the second ($(x11_keep "$tmp/shot2.png" fail "$name-turn2"))"
-fi
-if x11_wait_file "$tmp/rc" 30 && [ "$(cat "$tmp/rc")" = 0 ]; then
-    echo "ok $name quits cleanly"
-else
-    echo "not ok $name quits cleanly: exit $(cat "$tmp/rc" 2>/dev/null), $(cat "$tmp/err")"
-fi
+wb_check_turn 1 "the generated image"
+wb_turn 2
+wb_check_turn 2 "the second image"
+wb_check_old_gone
+wb_check_exit
 # After easel has gone (kitty stays open: run.sh sleeps), the preview's rectangle must be the
 # terminal's own black again: no picture left behind, no panel.
 if [ -e "$tmp/rc" ]; then
