@@ -89,9 +89,11 @@ bench: all $(BENCH_BIN)
 	@EASEL=$(abspath $(BUILD)/easel) BENCH_DIR=$(abspath $(BUILD)/bench) sh tests/bench/run.sh
 
 # The sanitizer build lives in its own tree and runs the whole suite.
+# Its own tree, ASAN_BUILD (build-asan unless given), so the plain build stays as it is.
+ASAN_BUILD ?= build-asan
 asan:
 	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) UBSAN_OPTIONS=print_stacktrace=1 \
-	$(MAKE) BUILD=build-asan OPT='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+	$(MAKE) BUILD=$(ASAN_BUILD) OPT='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	    LDFLAGS='-fsanitize=address,undefined' check
 
 # The integration paths once under valgrind (errors and definite leaks fail).
@@ -122,6 +124,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/easel
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz build-fuzz-replay easel
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz build-fuzz-replay easel
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
