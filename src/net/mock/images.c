@@ -14,9 +14,9 @@ static int put_image_facts(ea_buf *out, const mock_job *job)
                          size, job->quality, job->background, job->format);
 }
 
-/* usage as the Images API reports it. A stream of n images reports each image's own output
- * tokens on its completed event and the input tokens on the first, so the sum of the events
- * is the call's usage. */
+/* usage as the Images API reports it: the whole call's in a JSON reply; in a stream, which
+ * carries one image (a streamed request for more is refused, as the API does), on its
+ * completed event. */
 static int put_usage(ea_buf *out, long text_in, long image_in, long output)
 {
     long input = text_in + image_in;
