@@ -142,11 +142,16 @@ int ui_term_start(bool script, bool mouse, int cols, int rows, char *why, size_t
     define_key("\033[200~", CURSES_PASTE_START);
     define_key("\033[201~", CURSES_PASTE_END);
     if (mouse && !script) {
-        /* Presses only, reported at once: with an interval curses would hold each press back
-         * to see whether a release makes it a click, and a double click is told apart above
-         * (ui_dispatch_mouse), the same way for the scripted tests. */
+        /* Every button event, though only the first button's and the wheel's are used
+         * (read_mouse drops the rest): curses swallows an event outside the mask inside
+         * get_wch and then waits there for the next input, nodelay or not, so a release
+         * arriving on its own stopped the loop until the next key. A press and its release
+         * read together come as one click (BUTTON1_CLICKED) whatever the interval; at
+         * interval 0 a press read alone comes at once, never held back for its release. A
+         * double click is told apart in ui_dispatch_mouse, the same way for the scripted
+         * tests. No REPORT_MOUSE_POSITION: every move of the pointer would be reported. */
         mouseinterval(0);
-        mouse_events = BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED;
+        mouse_events = ALL_MOUSE_EVENTS;
         mousemask(mouse_events, NULL);
     }
     if (script)
@@ -241,7 +246,7 @@ static bool read_mouse(ui_mouse *out)
     if (getmouse(&ev) != OK)
         return false;
     *out = (ui_mouse){.y = ev.y, .x = ev.x, .clicks = 1};
-    if (ev.bstate & BUTTON1_PRESSED)
+    if (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON1_TRIPLE_CLICKED))
         out->kind = UI_MOUSE_CLICK;
     else if (ev.bstate & BUTTON4_PRESSED)
         out->kind = UI_MOUSE_WHEEL_UP;
