@@ -762,12 +762,10 @@ static void send_prompt(ui_app *app, bool past_budget_confirmed)
     s->turn_done = false;
     int from = s->from_turn;
     s->from_turn = 0; /* a branch is one send; the next goes on from the new turn */
-    if (s->new_conversation) {
-        /* The new conversation has the image now: the next turns continue it, and sending
-         * the old image again with them would edit it over. */
-        s->new_conversation = false;
-        ui_params_detach_images(app);
-    }
+    s->new_conversation = false; /* and so is a new conversation */
+    /* A picked or masked image was for this send: the next turns go on from the newest
+     * image, and sending the old one again would edit it over. */
+    ui_params_sent(app);
     s->sending_turn = ea_audit_next_turn(ea_session_audit(s->session)) - 1;
     memset(&s->progress, 0, sizeof s->progress);
     s->progress.partials_expected = ea_params_partials(&s->params);

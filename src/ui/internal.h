@@ -212,6 +212,9 @@ struct ui_app {
      * attached, as the other values do, until removed from the panel. */
     char *images[EA_MAX_IMAGES];
     int n_images;
+    /* The image attached (and a mask) is for the next send only: a grid's pick, an accepted
+     * mask, a new conversation's start. The turns after go on from the newest image. */
+    bool images_once;
 
     /* The prompt editor and the prompts sent before (Up and Down recall them). */
     ea_editbuf edit;
@@ -344,11 +347,11 @@ int ui_params_build(ui_app *app, const char *prompt, ea_params *out, ea_err *err
 void ui_params_from_config(ui_app *app);
 /* Keys while a parameter's value is being typed (after Enter on it). */
 bool ui_params_edit_key(ui_app *app, ea_key k);
-/* The image to edit next: it replaces whatever was attached. False (with a message) when
- * it cannot be read. */
+/* The image the next send edits: it replaces whatever was attached, for that send only
+ * (images_once). False (with a message) when it cannot be read. */
 bool ui_params_edit_image(ui_app *app, const char *path);
-/* No image attached any more. */
-void ui_params_detach_images(ui_app *app);
+/* A send started: an image and mask attached for it alone (images_once) are let go. */
+void ui_params_sent(ui_app *app);
 /* The mask parameter's value (a path; NULL: none). */
 void ui_params_set_mask(ui_app *app, const char *path);
 /* Lets go of the attached images (the workbench closes). */

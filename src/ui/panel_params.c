@@ -206,6 +206,7 @@ static void attach_done(ui_app *app, const char *answer)
         return;
     }
     app->images[app->n_images++] = copy;
+    app->images_once = false; /* attached by hand: it stays, as the other values do */
     images_changed(app);
     ui_message(app, false, "attached %s (%d in all): the next send carries it; d removes it",
                path, app->n_images);
@@ -229,13 +230,18 @@ bool ui_params_edit_image(ui_app *app, const char *path)
     ui_params_free(app);
     images_changed(app);
     attach_done(app, path);
-    return app->n_images == 1;
+    app->images_once = app->n_images == 1;
+    return app->images_once;
 }
 
-void ui_params_detach_images(ui_app *app)
+void ui_params_sent(ui_app *app)
 {
+    if (!app->images_once)
+        return;
+    app->images_once = false;
     ui_params_free(app);
     images_changed(app);
+    set_value(app, index_of("mask"), NULL);
 }
 
 static void mask_done(ui_app *app, const char *answer)

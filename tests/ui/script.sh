@@ -328,6 +328,11 @@ check "edits with the mask in the next turn" all \
     "[ \"\$(last_status \"\$session\")\" = '\"status\":\"completed\"' ]"
 why="$(file "$session/masks/mask-1.png" 2>&1)"
 check "writes the mask at the image's size" sh -c "file '$session/masks/mask-1.png' | grep -q '1024 x 1024'"
+# The masked image was that send's: afterwards nothing is attached, so the next turn goes on
+# from the newest image rather than editing the old one again.
+why="$(grep -n '│ image \|│ mask ' "$tmp/mask.screen")"
+check "lets go of the masked image once sent" all "grep -q '│ image  *none' '$tmp/mask.screen'" \
+    "grep -q '│ mask  *none' '$tmp/mask.screen'"
 # The Responses API carries it as the tool's input_image_mask; an ellipse, Tab and x too.
 ui mask-responses 120x40 "a red fox<Enter><wait-idle><Tab><Tab><Tab>Mrex<Tab>LJ<Enter><Tab><Tab>a blue hat<Enter><wait-idle>"
 req=$(grep '"kind":"request"' "$session/audit.jsonl" 2>/dev/null | grep '"turn":2')
