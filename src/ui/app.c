@@ -665,8 +665,18 @@ int ui_budget_get(ui_app *app, double estimate_usd, bool every_session, ui_budge
             while (ui_sessions_load_more(app)) {
             }
         out->all_usd = 0;
-        for (size_t i = 0; i < app->n_slots; i++)
-            out->all_usd += app->slots[i]->info.spend_usd;
+        for (size_t i = 0; i < app->n_slots; i++) {
+            const ui_slot *slot = app->slots[i];
+            out->all_usd += slot->info.spend_usd;
+            /* A request still running will most likely be billed: it counts at its
+             * estimate, so two sessions sent at once cannot pass the limit together. */
+            if (slot->turn && !slot->turn_done) {
+                ea_estimate running;
+                ea_prices_estimate(app->prices, &slot->params, &running);
+                if (running.known)
+                    out->all_usd += running.usd;
+            }
+        }
         out->all_partial = app->lister != NULL;
     }
     ea_budget_assess(&out->limits, out->session_usd, out->all_usd, estimate_usd, &out->verdict);

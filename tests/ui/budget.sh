@@ -21,7 +21,7 @@ check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name" "$why"; 
 # "easel mock: ENDPOINT STATUS ..." per request it answered, in $mock_log.
 mock_log="$tmp/mock.log"
 start_counting_mock() {
-    "$EASEL" mock --port 0 >"$tmp/mock.out" 2>"$mock_log" &
+    "$EASEL" mock --port 0 "$@" >"$tmp/mock.out" 2>"$mock_log" &
     mock_pid=$!
     url= tries=0
     while [ -z "$url" ] && [ "$tries" -lt 50 ]; do
@@ -151,6 +151,19 @@ why="turns=$(turns) requests=$(($(requests) - before)); $(grep -o 'all \$[^│]*
 check "counts the sessions on disk after a restart" all '[ "$(turns)" -eq 2 ]' \
     '[ $(($(requests) - before)) -eq 2 ]' "has '$tmp/again.asked' 'all \$0.43 of \$0.50'" \
     "has '$tmp/again.asked' 'past budget_usd'"
+
+# A request still running counts at its estimate: with $0.30 for all, a first session's slow
+# request ($0.22, not billed yet) and a second session's send ($0.22) would pass it together.
+stop_counting_mock
+start_counting_mock --delay 1500
+home running 'budget_usd = 0.30
+'
+ui running "one fox<Enter><sleep 200><C-n>two foxes<Enter><dump $tmp/running.asked><Esc><wait-idle>"
+why="turns=$(turns); $(status_line "$tmp/running.asked"); $(grep -o 'all \$[^│]*' "$tmp/running.asked")"
+check "counts a request still running in another session" all '[ "$(turns)" -eq 1 ]' \
+    "has '$tmp/running.asked' 'past budget_usd (all sessions \$0.43 of \$0.30): send anyway? y/N'"
+stop_counting_mock
+start_counting_mock
 
 # ---- no limits, and a limit that is not an amount ------------------------------------------
 home none ''
