@@ -598,17 +598,16 @@ static void refresh_totals(ui_slot *s)
 }
 
 /* The API no longer has the conversation the session continued (OpenAI keeps a response 30
- * days): rather than fail every next turn the same way, the way on is set up for Enter: the
- * prompt back in the editor, the newest image attached to edit, and a new conversation for
- * the next send. The message says so. False when there is no image to go on from. */
+ * days): rather than fail every next turn the same way, the way on is set up for Enter (the
+ * prompt is back in the editor already): the newest image attached to edit, and a new
+ * conversation for the next send. The message says so. False when there is no image to go
+ * on from. */
 static bool offer_new_conversation(ui_app *app, ui_slot *s, char *message, size_t size)
 {
     char newest[4400];
     int turn = ea_session_newest_image(s->session, newest, sizeof newest);
     if (!turn || !ui_params_edit_image(app, newest))
         return false;
-    if (app->edit.len == 0 && s->params.prompt)
-        ui_editor_set_text(app, s->params.prompt);
     s->new_conversation = true;
     snprintf(message, size, "conversation gone from the API (kept 30 days): Enter starts a new "
                             "one from turn %d's image", turn);
@@ -627,11 +626,16 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
     char cost[32] = "", result[600];
     if (!isnan(o->cost_usd))
         snprintf(cost, sizeof cost, ", $%.4f", o->cost_usd);
-    snprintf(result, sizeof result, "turn %d %s%s%s%s", o->turn,
-             ea_audit_status_name(o->status), cost, *msg ? ": " : "", msg);
+    const char *status = ea_audit_status_name(o->status);
+    if (strcmp(msg, status) == 0)
+        msg[0] = '\0'; /* "turn 3 cancelled", not "turn 3 cancelled: cancelled" */
+    snprintf(result, sizeof result, "turn %d %s%s%s%s", o->turn, status, cost, *msg ? ": " : "", msg);
     if (o->n_images == 0 && *o->partial_path)
         frame_set_file(app, &s->frame, o->session_dir, o->partial_path, o->turn);
     refresh_totals(s);
+    /* A turn that did not complete gives its prompt back, to change and send again. */
+    if (o->status != EA_AUDIT_COMPLETED && is_current(s) && app->edit.len == 0 && s->params.prompt)
+        ui_editor_set_text(app, s->params.prompt);
     if (strcmp(o->error_code, EA_ERROR_CHAIN_GONE) == 0 && is_current(s) &&
         offer_new_conversation(app, s, result, sizeof result))
         failed = false; /* what to do next, rather than an error to read */

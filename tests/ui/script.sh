@@ -105,7 +105,9 @@ why="rc=$rc status=$(last_status "$session") $(cat "$tmp/cancel.err")"
 check "cancels with Esc" all '[ -n "$session" ]' \
     "[ \"\$(last_status \"\$session\")\" = '\"status\":\"cancelled\"' ]"
 why="$(tail -n 1 "$tmp/cancel.screen")"
-check "says cancelled" has cancel "cancelled"
+check "says cancelled, once" sh -c "tail -n 1 '$tmp/cancel.screen' | grep -q 'turn 1 cancelled *F1 help'"
+why="$(grep -n 'slow fox' "$tmp/cancel.screen")"
+check "gives the cancelled prompt back to the editor" has cancel "│a slow fox"
 why="the banner shows with a key"
 check "shows no offline banner with a key" sh -c "! grep -q OFFLINE '$tmp/cancel.screen'"
 
