@@ -25,6 +25,9 @@ struct ea_preview {
     ea_buf encoded;     /* current, encoded for the rectangle: re-emitted after a repaint */
     bool encoded_valid;
     bool redraw;        /* draw current again at the next flush */
+    /* The cells the last frame drawn covers, inside the rectangle, to erase before a frame
+     * that would not cover them all (see must_erase); 0 rows: nothing to erase. */
+    int shown_row, shown_col, shown_rows, shown_cols;
     ea_buf inflight;    /* the bytes of the frame being written */
     size_t inflight_off;
     size_t budget;
@@ -68,8 +71,12 @@ void ea_preview_set_rect(ea_preview *p, int row, int col, int rows, int cols, in
     if (cols < 1)
         cols = 1;
     if (rows != p->opt.rows || cols != p->opt.cols || row + 1 != p->opt.origin_row ||
-        col + 1 != p->opt.origin_col)
+        col + 1 != p->opt.origin_col) {
         p->encoded_valid = false; /* the origin is inside the encoded bytes too */
+        /* A new rectangle comes with a repaint of the whole screen, which took the old
+         * picture away; its cells may hold text now, which erasing them would take too. */
+        p->shown_rows = p->shown_cols = 0;
+    }
     p->opt.origin_row = row + 1;
     p->opt.origin_col = col + 1;
     p->opt.rows = rows;
@@ -154,6 +161,37 @@ static ea_preview_status write_some(ea_preview *p, int fd, ea_err *err)
     return EA_PREVIEW_DRAWN;
 }
 
+/* A sixel, iTerm2 or half-block picture stays on the screen until something is drawn over
+ * it: a new frame that covers fewer cells (a portrait after a square), or that has
+ * transparent pixels (a transparent background, the gaps of a grid), would leave parts of the
+ * old one showing. kitty replaces its image by id. */
+static bool has_transparency(const ea_image *img)
+{
+    size_t n = (size_t)img->w * (size_t)img->h;
+    for (size_t i = 0; i < n; i++)
+        if (img->rgba[i * 4 + 3] != 255)
+            return true;
+    return false;
+}
+
+static bool must_erase(const ea_preview *p, const ea_gfx_geometry *next, bool transparent)
+{
+    if (p->opt.protocol == EA_GFX_KITTY || p->shown_rows == 0)
+        return false;
+    return transparent || next->rows < p->shown_rows || next->cols < p->shown_cols;
+}
+
+/* Blanks the cells of the frame drawn last (ECH on each row), which curses believes blank
+ * already, so its picture of the screen stays true. */
+static int append_erase(const ea_preview *p, ea_buf *out)
+{
+    for (int r = 0; r < p->shown_rows; r++)
+        if (ea_buf_printf(out, "\033[%d;%dH\033[%dX", p->shown_row + r, p->shown_col,
+                          p->shown_cols) != 0)
+            return -1;
+    return 0;
+}
+
 ea_preview_status ea_preview_flush(ea_preview *p, int fd, ea_err *err)
 {
     /* A frame finished here counts as drawn even when nothing new follows it. */
@@ -174,20 +212,29 @@ ea_preview_status ea_preview_flush(ea_preview *p, int fd, ea_err *err)
         p->pending = (ea_image){0};
         p->encoded_valid = false;
     }
+    ea_gfx_geometry geo = {0};
+    bool erase = false;
     if (!p->encoded_valid) {
         ea_buf_reset(&p->encoded);
-        if (ea_gfx_encode(&p->current, &p->opt, &p->encoded, NULL, err) != 0)
+        if (ea_gfx_encode(&p->current, &p->opt, &p->encoded, &geo, err) != 0)
             return EA_PREVIEW_IDLE;
         p->encoded_valid = true;
+        erase = must_erase(p, &geo, has_transparency(&p->current));
     }
     /* Save and restore the cursor around the picture, so curses' idea of where the cursor
      * is stays true; the encoded bytes position themselves at the rectangle. */
     ea_buf_reset(&p->inflight);
-    if (ea_buf_puts(&p->inflight, "\0337") != 0 ||
+    if (ea_buf_puts(&p->inflight, "\0337") != 0 || (erase && append_erase(p, &p->inflight) != 0) ||
         ea_buf_append(&p->inflight, p->encoded.data, p->encoded.len) != 0 ||
         ea_buf_puts(&p->inflight, "\0338") != 0) {
         ea_buf_reset(&p->inflight);
         return ea_err_set(err, EA_EXIT_INTERNAL, "preview: out of memory"), EA_PREVIEW_IDLE;
+    }
+    if (geo.rows > 0) { /* encoded anew: what it covers, for the next frame */
+        p->shown_row = p->opt.origin_row;
+        p->shown_col = p->opt.origin_col;
+        p->shown_rows = geo.rows;
+        p->shown_cols = geo.cols;
     }
     p->inflight_off = 0;
     p->redraw = false;
@@ -205,6 +252,7 @@ int ea_preview_remove(ea_preview *p, int fd, bool *repaint_text, ea_err *err)
     ea_buf_reset(&p->inflight);
     p->inflight_off = 0;
     bool had_picture = p->current.rgba != NULL || p->encoded_valid;
+    p->shown_rows = p->shown_cols = 0; /* the caller repaints the text over it */
     ea_image_free(&p->pending);
     ea_image_free(&p->current);
     ea_buf_reset(&p->encoded);

@@ -232,6 +232,86 @@ static void test_sixel_off_last_row(void **state)
     close_pipe(&pp);
 }
 
+/* A sixel picture stays until something is drawn over it: before a frame that covers fewer
+ * cells, or has transparent pixels, the cells of the one drawn last are blanked (ECH on each
+ * row, cursor saved around it); a frame that covers them all draws straight over. */
+
+/* How many ECH sequences (ESC [ digits X) the bytes hold: sixel data has no ESC inside. */
+static int erasures(const ea_buf *b)
+{
+    int n = 0;
+    for (size_t i = 0; i + 2 < b->len; i++) {
+        if (b->data[i] != '\033' || b->data[i + 1] != '[')
+            continue;
+        size_t k = i + 2;
+        while (k < b->len && b->data[k] >= '0' && b->data[k] <= '9')
+            k++;
+        n += k > i + 2 && k < b->len && b->data[k] == 'X';
+    }
+    return n;
+}
+
+static void draw(ea_preview *p, pipe_pair *pp, ea_buf *got, int w, int h, bool transparent)
+{
+    ea_image img;
+    assert_int_equal(gfxt_photo(&img, w, h), 0);
+    if (transparent)
+        img.rgba[3] = 0; /* one pixel: what is under it would show */
+    ea_buf_reset(got);
+    ea_preview_set_frame(p, &img);
+    assert_int_equal(flush_through(p, pp, got), EA_PREVIEW_DRAWN);
+}
+
+static void test_smaller_or_transparent_frame_erases_the_old(void **state)
+{
+    (void)state;
+    pipe_pair pp = open_pipe();
+    ea_gfx_options opt;
+    ea_gfx_options_init(&opt);
+    opt.protocol = EA_GFX_SIXEL;
+    ea_preview *p = ea_preview_new(&opt);
+    ea_preview_set_rect(p, 2, 4, 10, 30, 40); /* cells 8x16: 240x160 pixels */
+    ea_buf got;
+    ea_buf_init(&got, EA_BUF_UNCAPPED);
+
+    draw(p, &pp, &got, 300, 300, false); /* 156x156: 20 columns, 10 rows */
+    assert_int_equal(erasures(&got), 0); /* nothing drawn before */
+    draw(p, &pp, &got, 300, 300, false);
+    assert_int_equal(erasures(&got), 0); /* the same cells: drawn over */
+
+    draw(p, &pp, &got, 200, 300, false); /* a portrait: 104x156, 13 columns */
+    assert_int_equal(erasures(&got), 10);
+    /* The square's ten rows, 20 cells each, from the rectangle's corner (row 3, column 5),
+     * after the cursor is saved and before the picture's own bytes. */
+    for (int r = 0; r < 10; r++) {
+        char ech[32];
+        snprintf(ech, sizeof ech, "\033[%d;5H\033[20X", 3 + r);
+        const char *at = strstr(got.data, ech);
+        assert_non_null(at);
+        assert_true(at < strstr(got.data, "\033P"));
+    }
+    assert_true(strncmp(got.data, "\0337", 2) == 0);
+
+    draw(p, &pp, &got, 200, 300, true); /* the same cells, with a transparent pixel */
+    assert_int_equal(erasures(&got), 10);
+    assert_non_null(strstr(got.data, "\033[3;5H\033[13X"));
+
+    /* A new rectangle (a resize repaints the screen) erases nothing: its cells are text now. */
+    ea_preview_set_rect(p, 5, 1, 12, 40, 40);
+    draw(p, &pp, &got, 50, 50, false);
+    assert_int_equal(erasures(&got), 0);
+
+    /* kitty replaces its picture by id: never an erasure. */
+    ea_preview_free(&p);
+    ea_preview *k = kitty_slot();
+    draw(k, &pp, &got, 300, 300, false);
+    draw(k, &pp, &got, 100, 300, true);
+    assert_int_equal(erasures(&got), 0);
+    ea_buf_free(&got);
+    ea_preview_free(&k);
+    close_pipe(&pp);
+}
+
 static void test_remove(void **state)
 {
     (void)state;
@@ -276,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_slow_output_drops_stale_frames),
         cmocka_unit_test(test_budget_defers),
         cmocka_unit_test(test_sixel_off_last_row),
+        cmocka_unit_test(test_smaller_or_transparent_frame_erases_the_old),
         cmocka_unit_test(test_remove),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
