@@ -23,7 +23,8 @@ x11_require() {
 # A number is free when neither its socket nor its lock exists. The display is ours when its
 # lock file holds our Xvfb's pid (another Xvfb that took the number in the meantime makes ours
 # exit at once, and the next number is tried), and ready when a client can connect (xdpyinfo,
-# when x11-utils is there; else when the socket exists). Returns 1 when none starts in time.
+# when x11-utils is there; else when the socket exists). Returns 1, having printed the
+# "not ok $name" line that says so, when none starts in time.
 x11_start() {
     x11_n=90
     while [ "$x11_n" -le 99 ]; do
@@ -51,6 +52,7 @@ x11_start() {
         fi
         x11_n=$((x11_n + 1))
     done
+    echo "not ok $name: Xvfb did not start on any of :90-:99: $(cat "$tmp/xvfb.log")"
     return 1
 }
 

@@ -27,10 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' HUP INT PIPE TERM
-if ! x11_start 1280x1024x24; then
-    echo "not ok $name: Xvfb did not start on any of :90-:99: $(cat "$tmp/xvfb.log")"
-    exit 0
-fi
+x11_start 1280x1024x24 || exit 0
 quad_make "$tmp/quad.png"
 esc=$(printf '\033')
 # kitty's version, for what it can show: Unicode placeholders came in 0.28.

@@ -34,10 +34,7 @@ x11_require Xvfb kitty xwininfo import convert compare
 tmp=$(mktemp -d)
 trap x11_cleanup EXIT
 trap 'exit 1' HUP INT PIPE TERM
-if ! x11_start 1280x1024x24; then
-    echo "not ok $name: Xvfb did not start on any of :90-:99: $(cat "$tmp/xvfb.log")"
-    exit 0
-fi
+x11_start 1280x1024x24 || exit 0
 MAE_MAX=0.01 OLD_RATIO=5
 COLS=120 ROWS=40
 kitty_version=$(kitty --version 2>/dev/null | awk '{ print $2 }')

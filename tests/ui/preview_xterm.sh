@@ -20,10 +20,7 @@ x11_require Xvfb xterm script xwininfo import convert compare identify
 tmp=$(mktemp -d)
 trap x11_cleanup EXIT
 trap 'exit 1' HUP INT PIPE TERM
-if ! x11_start 1280x1024x24; then
-    echo "not ok $name: Xvfb did not start on any of :90-:99: $(cat "$tmp/xvfb.log")"
-    exit 0
-fi
+x11_start 1280x1024x24 || exit 0
 
 cat >"$tmp/run.sh" <<EOF
 script -q -e -c "'$EASEL' generate --preview -p 3 'a lighthouse at dusk' 2>'$tmp/err'" '$tmp/out'

@@ -44,10 +44,7 @@ x11_require Xvfb xterm xwininfo import convert compare identify
 tmp=$(mktemp -d)
 trap x11_cleanup EXIT
 trap 'exit 1' HUP INT PIPE TERM
-if ! x11_start 1280x1024x24; then
-    echo "not ok $name: Xvfb did not start on any of :90-:99: $(cat "$tmp/xvfb.log")"
-    exit 0
-fi
+x11_start 1280x1024x24 || exit 0
 MAE_MAX=0.03
 BG="#303030"
 COLS=120

@@ -10,10 +10,7 @@ x11_require Xvfb xterm script
 tmp=$(mktemp -d)
 trap x11_cleanup EXIT
 trap 'exit 1' HUP INT PIPE TERM
-if ! x11_start 1280x800x24; then
-    echo "not ok $name: Xvfb did not start on any of :90-:99: $(cat "$tmp/xvfb.log")"
-    exit 0
-fi
+x11_start 1280x800x24 || exit 0
 
 # -ti vt340 gives DA1 attribute 4; the env is scrubbed of hints so only the replies can tell.
 timeout 30 env -u TERM_PROGRAM -u KITTY_WINDOW_ID -u LC_TERMINAL \

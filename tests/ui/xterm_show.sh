@@ -19,10 +19,7 @@ x11_require Xvfb xterm script xwininfo import convert compare
 tmp=$(mktemp -d)
 trap x11_cleanup EXIT
 trap 'exit 1' HUP INT PIPE TERM
-if ! x11_start 1280x1024x24; then
-    echo "not ok $name: Xvfb did not start on any of :90-:99: $(cat "$tmp/xvfb.log")"
-    exit 0
-fi
+x11_start 1280x1024x24 || exit 0
 quad_make "$tmp/quad.png"
 
 # script keeps a copy of what easel wrote (to tell which protocol it chose) while the bytes
