@@ -13,6 +13,7 @@
 #include <math.h>
 
 #include "easel/image.h"
+#include "gfx_decode.h" /* gfxt_psnr: -1 for pictures of different sizes */
 
 /* Odd sizes on purpose: row padding and block edges (JPEG's 8x8, WebP's 16x16) are where
  * encoders go wrong. */
@@ -33,22 +34,6 @@ static void make_picture(ea_image *img, int w, int h, bool with_alpha)
             p[3] = with_alpha ? (unsigned char)(255 * x / (w - 1)) : 255;
         }
     }
-}
-
-/* Peak signal-to-noise ratio over the colour channels, in dB. */
-static double psnr_rgb(const ea_image *a, const ea_image *b)
-{
-    assert_int_equal(a->w, b->w);
-    assert_int_equal(a->h, b->h);
-    double sum = 0;
-    size_t n = (size_t)a->w * (size_t)a->h;
-    for (size_t i = 0; i < n; i++)
-        for (int c = 0; c < 3; c++) {
-            double d = (double)a->rgba[i * 4 + c] - b->rgba[i * 4 + c];
-            sum += d * d;
-        }
-    double mse = sum / (double)(n * 3);
-    return mse == 0 ? 99.0 : 10 * log10(255.0 * 255.0 / mse);
 }
 
 static void encode_ok(const ea_image *img, const char *format, int quality, bool keep_alpha,
@@ -162,10 +147,10 @@ static void test_jpeg_roundtrip_is_close(void **state)
     decode_ok(&best, &back);
     assert_int_equal(back.w, TEST_W);
     assert_int_equal(back.h, TEST_H);
-    assert_true(psnr_rgb(&src, &back) > 35.0);
+    assert_true(gfxt_psnr(&src, &back) > 35.0);
     ea_image_free(&back);
     decode_ok(&worst, &back);
-    assert_true(psnr_rgb(&src, &back) > 20.0); /* still the same picture */
+    assert_true(gfxt_psnr(&src, &back) > 20.0); /* still the same picture */
     ea_image_free(&back);
     ea_buf_free(&best);
     ea_buf_free(&worst);
@@ -197,7 +182,7 @@ static void test_webp_roundtrip_is_close_and_keeps_alpha(void **state)
     make_picture(&opaque, TEST_W, TEST_H, false);
     encode_ok(&opaque, "webp", 100, false, &webp);
     decode_ok(&webp, &back);
-    assert_true(psnr_rgb(&opaque, &back) > 30.0);
+    assert_true(gfxt_psnr(&opaque, &back) > 30.0);
     for (size_t i = 0; i < (size_t)TEST_W * TEST_H; i++)
         assert_int_equal(back.rgba[i * 4 + 3], 255);
     ea_image_free(&back);
@@ -422,7 +407,7 @@ static void test_resize(void **state)
     assert_int_equal(ea_image_resize(&src, TEST_W * 3, TEST_H * 2, &big, &err), 0);
     ea_image back; /* up and down again: still the same picture */
     assert_int_equal(ea_image_resize(&big, TEST_W, TEST_H, &back, &err), 0);
-    assert_true(psnr_rgb(&src, &back) > 30.0);
+    assert_true(gfxt_psnr(&src, &back) > 30.0);
     ea_image_free(&big);
     assert_int_equal(ea_image_resize(&src, 0, 5, &big, &err), -1);
     assert_null(big.rgba);
