@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct ea_buf {
     char *data;   /* NULL until the first append; NUL-terminated after it */
@@ -22,6 +23,9 @@ int ea_buf_putc(ea_buf *b, char c);
 int ea_buf_puts(ea_buf *b, const char *s);
 int ea_buf_printf(ea_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int ea_buf_vprintf(ea_buf *b, const char *fmt, va_list ap);
+/* Appends all that f yields until its end: 0, or -1 when the cap (or memory) stops it or a
+ * read fails (ferror(f) says which). What was appended before stays. */
+int ea_buf_append_stream(ea_buf *b, FILE *f);
 /* Makes room for n more bytes without changing len. */
 int ea_buf_reserve(ea_buf *b, size_t n);
 void ea_buf_reset(ea_buf *b);            /* len = 0, keeps the memory */

@@ -144,14 +144,11 @@ static int read_stdin_prompt(ea_params *p, ea_err *err)
 {
     ea_buf text;
     ea_buf_init(&text, STDIN_PROMPT_MAX);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
-        if (ea_buf_append(&text, chunk, n) != 0) {
-            ea_buf_free(&text);
-            return ea_err_set(err, EA_EXIT_USAGE, "prompt: more than %u bytes on stdin",
-                              STDIN_PROMPT_MAX);
-        }
+    if (ea_buf_append_stream(&text, stdin) != 0 && !ferror(stdin)) {
+        ea_buf_free(&text);
+        return ea_err_set(err, EA_EXIT_USAGE, "prompt: more than %u bytes on stdin",
+                          STDIN_PROMPT_MAX);
+    }
     /* `echo prompt | easel generate -` should not send echo's newline. */
     while (text.len && (text.data[text.len - 1] == '\n' || text.data[text.len - 1] == '\r'))
         text.data[--text.len] = '\0';

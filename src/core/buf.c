@@ -42,6 +42,16 @@ int ea_buf_append(ea_buf *b, const void *bytes, size_t n)
     return 0;
 }
 
+int ea_buf_append_stream(ea_buf *b, FILE *f)
+{
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (ea_buf_append(b, chunk, n) != 0)
+            return -1;
+    return ferror(f) ? -1 : 0;
+}
+
 int ea_buf_putc(ea_buf *b, char c)
 {
     return ea_buf_append(b, &c, 1);

@@ -27,11 +27,7 @@ static int read_input_file(const char *path, ea_buf *out, ea_err *err)
     if (!f)
         return ea_err_set(err, EA_EXIT_USAGE, "image '%s': cannot open it", path);
     ea_buf_init(out, MAX_INPUT_FILE_BYTES);
-    char chunk[65536];
-    size_t n;
-    int rc = 0;
-    while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rc = ea_buf_append(out, chunk, n);
+    int rc = ea_buf_append_stream(out, f);
     bool failed = ferror(f);
     fclose(f);
     if (rc != 0 || failed) {

@@ -296,12 +296,7 @@ void ui_editor_external_done(ui_app *app, int status)
     FILE *f = fopen(app->child_file, "rb");
     ea_buf text;
     ea_buf_init(&text, EA_EDITBUF_MAX_BYTES);
-    char chunk[4096];
-    size_t n;
-    bool full = false;
-    while (f && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (ea_buf_append(&text, chunk, n) != 0)
-            full = true;
+    bool full = f && ea_buf_append_stream(&text, f) != 0 && !ferror(f);
     if (f)
         fclose(f);
     unlink(app->child_file);

@@ -40,11 +40,7 @@ ui_script *ui_script_open(const char *path, char *why, size_t why_len)
     ui_script *s = calloc(1, sizeof *s);
     ea_buf b;
     ea_buf_init(&b, 1u << 20);
-    char chunk[4096];
-    size_t n;
-    int rc = 0;
-    while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rc = ea_buf_append(&b, chunk, n);
+    int rc = ea_buf_append_stream(&b, f);
     fclose(f);
     if (!s || rc != 0) {
         snprintf(why, why_len, "EASEL_UI_SCRIPT %s: too large or out of memory", path);

@@ -94,12 +94,7 @@ static bool read_whole(const char *path, size_t cap, char **out, size_t *len)
         return false;
     ea_buf b;
     ea_buf_init(&b, cap);
-    char chunk[65536];
-    size_t n;
-    bool ok = true;
-    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        ok = ea_buf_append(&b, chunk, n) == 0;
-    ok = ok && !ferror(f);
+    bool ok = ea_buf_append_stream(&b, f) == 0;
     fclose(f);
     if (!ok) {
         ea_buf_free(&b);
