@@ -174,11 +174,13 @@ static bool has_transparency(const ea_image *img)
     return false;
 }
 
-static bool must_erase(const ea_preview *p, const ea_gfx_geometry *next, bool transparent)
+static bool must_erase(const ea_preview *p, const ea_gfx_geometry *next, const ea_image *img)
 {
     if (p->opt.protocol == EA_GFX_KITTY || p->shown_rows == 0)
         return false;
-    return transparent || next->rows < p->shown_rows || next->cols < p->shown_cols;
+    /* The pixel scan last, when the size has not decided it: beside encoding the frame it
+     * costs little (one read of each alpha byte). */
+    return next->rows < p->shown_rows || next->cols < p->shown_cols || has_transparency(img);
 }
 
 /* Blanks the cells of the frame drawn last (ECH on each row), which curses believes blank
@@ -219,7 +221,7 @@ ea_preview_status ea_preview_flush(ea_preview *p, int fd, ea_err *err)
         if (ea_gfx_encode(&p->current, &p->opt, &p->encoded, &geo, err) != 0)
             return EA_PREVIEW_IDLE;
         p->encoded_valid = true;
-        erase = must_erase(p, &geo, has_transparency(&p->current));
+        erase = must_erase(p, &geo, &p->current);
     }
     /* Save and restore the cursor around the picture, so curses' idea of where the cursor
      * is stays true; the encoded bytes position themselves at the rectangle. */

@@ -59,6 +59,9 @@ const char *ui_theme_names(void); /* "dark, light, high-contrast, mono" for mess
 /* ---- The mouse ---------------------------------------------------------------------------- */
 
 enum ui_mouse_kind { UI_MOUSE_CLICK, UI_MOUSE_WHEEL_UP, UI_MOUSE_WHEEL_DOWN };
+#define UI_MOUSE_KIND_COUNT 3
+/* "click", "wheel-up", "wheel-down": the scripted mode's words and the trace's (run.c). */
+extern const char *const ui_mouse_kind_names[UI_MOUSE_KIND_COUNT];
 
 /* A press of the first button or a turn of the wheel. Coordinates are the screen's cells,
  * 0-based; a panel's handler gets them relative to its window (its border is row 0). */

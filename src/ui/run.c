@@ -364,6 +364,10 @@ void ui_dispatch_key(ui_app *app, ea_key k)
 
 #define WHEEL_HELP_ROWS 3
 
+const char *const ui_mouse_kind_names[UI_MOUSE_KIND_COUNT] = {
+    [UI_MOUSE_CLICK] = "click", [UI_MOUSE_WHEEL_UP] = "wheel-up", [UI_MOUSE_WHEEL_DOWN] = "wheel-down",
+};
+
 void ui_dispatch_mouse(ui_app *app, ui_mouse m)
 {
     if (m.kind == UI_MOUSE_CLICK) {
@@ -390,8 +394,7 @@ void ui_dispatch_mouse(ui_app *app, ui_mouse m)
         return;
     }
     enum ea_panel_id id = ea_layout_hit(&app->layout, m.y, m.x);
-    static const char *const kinds[] = {"click", "wheel-up", "wheel-down"};
-    ui_trace("mouse %s row=%d col=%d clicks=%d panel=%s", kinds[m.kind], m.y, m.x, m.clicks,
+    ui_trace("mouse %s row=%d col=%d clicks=%d panel=%s", ui_mouse_kind_names[m.kind], m.y, m.x, m.clicks,
              id < EA_PANEL_COUNT ? panel_ops[id]->title : "none");
     if (id == EA_PANEL_COUNT || !visible(app, id))
         return;

@@ -85,18 +85,14 @@ static int command(const char *tok, size_t n, ui_script_item *out)
         out->op = UI_SCRIPT_SLEEP;
         return 0;
     }
-    static const struct {
-        const char *name;
-        enum ui_mouse_kind kind;
-    } mice[] = {{"click", UI_MOUSE_CLICK}, {"wheel-up", UI_MOUSE_WHEEL_UP}, {"wheel-down", UI_MOUSE_WHEEL_DOWN}};
-    for (size_t i = 0; i < sizeof mice / sizeof mice[0]; i++) {
-        size_t len = strlen(mice[i].name);
+    for (int kind = 0; kind < UI_MOUSE_KIND_COUNT; kind++) {
+        size_t len = strlen(ui_mouse_kind_names[kind]);
         int col, row, end = 0;
-        if (strncmp(word, mice[i].name, len) == 0 && word[len] == ' ' &&
+        if (strncmp(word, ui_mouse_kind_names[kind], len) == 0 && word[len] == ' ' &&
             sscanf(word + len, " %d,%d%n", &col, &row, &end) == 2 && !word[len + (size_t)end] &&
             col >= 0 && row >= 0) {
             out->op = UI_SCRIPT_MOUSE;
-            out->mouse = (ui_mouse){.kind = mice[i].kind, .y = row, .x = col, .clicks = 1};
+            out->mouse = (ui_mouse){.kind = (enum ui_mouse_kind)kind, .y = row, .x = col, .clicks = 1};
             return 0;
         }
     }
