@@ -406,6 +406,9 @@ void ui_picture_close(ui_app *app);
 /* The preview panel: f goes into the rectangle (screen cells, 0-based), which curses must then
  * leave blank. False when it cannot (the panel describes the frame in text instead). */
 bool ui_picture_show(ui_app *app, const ui_frame *f, int row, int col, int rows, int cols);
+/* The pixels a picture composed for that rectangle has (ea_gfx_canvas); false when no picture
+ * can be drawn. */
+bool ui_picture_canvas(const ui_app *app, int rows, int cols, int *w, int *h);
 /* The columns of a grid of n cells: as square as it gets, wider than tall. */
 int ui_grid_cols(int n);
 /* The mouse over the picture: where the screen cell (y, x) falls on it, as fractions across

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "easel/avatar.h"
 #include "easel/image.h"
 #include "internal.h"
 
@@ -62,6 +63,20 @@ static ui_frame mask_frame(const ui_app *app, const ui_frame *shown)
                       .w = shown->w, .h = shown->h, .mask = &app->mask};
 }
 
+/* The avatar sheet as ui_picture_show will compose it for the rectangle below the caption. */
+static void describe_avatar(const ui_app *app, const ui_frame *f, int rows, int cols, char *line,
+                            size_t size)
+{
+    int w, h;
+    ea_avatar_sheet sheet;
+    char what[160];
+    if (ui_picture_canvas(app, rows, cols, &w, &h) && ea_avatar_layout(w, h, &sheet) == 0)
+        ea_avatar_describe(&sheet, what, sizeof what);
+    else
+        snprintf(what, sizeof what, "avatar sizes");
+    snprintf(line, size, "turn %d · %s", f->turn, what);
+}
+
 static void preview_draw(ui_app *app, ui_panel *p)
 {
     ui_slot *s = ui_current(app);
@@ -81,7 +96,7 @@ static void preview_draw(ui_app *app, ui_panel *p)
     if (app->masking)
         describe_mask(app, line, sizeof line);
     else if (f->avatar)
-        snprintf(line, sizeof line, "turn %d · avatar sizes 32, 64, 128 px · square and circle", f->turn);
+        describe_avatar(app, f, h - 1, inner, line, sizeof line);
     else if (f->n_cells > 1)
         describe_grid(f, line, sizeof line);
     else

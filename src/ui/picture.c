@@ -38,6 +38,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "easel/avatar.h"
 #include "easel/gfx.h"
 #include "easel/preview.h"
 #include "easel/term.h"
@@ -280,11 +281,9 @@ static int render_grid(const job *j, ea_image *out, ea_err *err)
  * An avatar is seen small and often round, so the image is shown at 32, 64 and 128 px, each a
  * centred square crop, then the same in a circle: alpha outside the circle (a pixel's worth of
  * soft edge), composited on a neutral background, as a profile page would put it. The sheet is
- * the box's size so that the encoder draws it without scaling: every pixel is a screen pixel. */
+ * the box's size so that the encoder draws it without scaling: every pixel is a screen pixel;
+ * a box too small for all six shows those that fit (ea_avatar_layout) rather than none. */
 
-static const int avatar_px[] = {32, 64, 128};
-#define N_AVATAR (int)(sizeof avatar_px / sizeof avatar_px[0])
-#define AVATAR_GAP 16
 static const unsigned char avatar_bg[3] = {0x30, 0x30, 0x30};
 
 /* The largest centred square of src, as a new image. */
@@ -324,15 +323,10 @@ static void blend(ea_image *sheet, int x0, int y0, const ea_image *img, bool cir
 
 static int render_avatar(const job *j, ea_image *out, ea_err *err)
 {
-    int sum = 0, big = avatar_px[N_AVATAR - 1];
-    for (int i = 0; i < N_AVATAR; i++)
-        sum += avatar_px[i];
-    /* One row (three squares, then three circles) when it fits, else squares above circles. */
-    int row_w = sum + (N_AVATAR - 1) * AVATAR_GAP;
-    bool one_row = j->box_w >= 2 * row_w + AVATAR_GAP && j->box_h >= big;
-    if (!one_row && (j->box_w < row_w || j->box_h < 2 * big + AVATAR_GAP))
-        return ea_err_set(err, EA_EXIT_USAGE, "the preview is too small for avatar sizes: it needs %dx%d or %dx%d px",
-                          2 * row_w + AVATAR_GAP, big, row_w, 2 * big + AVATAR_GAP);
+    ea_avatar_sheet sheet;
+    if (ea_avatar_layout(j->box_w, j->box_h, &sheet) != 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "the preview is too small for avatar sizes: it needs %dx%d px",
+                          ea_avatar_px[0], ea_avatar_px[0]);
     ea_image full = {0}, square = {0};
     job whole = *j;
     whole.avatar = false;
@@ -353,17 +347,13 @@ static int render_avatar(const job *j, ea_image *out, ea_err *err)
         memcpy(out->rgba + p * 4, avatar_bg, 3);
         out->rgba[p * 4 + 3] = 255;
     }
-    for (int shape = 0; shape < 2 && rc == 0; shape++) {
-        int x = one_row ? shape * (row_w + AVATAR_GAP) : 0;
-        int base = one_row ? big : shape * (big + AVATAR_GAP) + big; /* sizes share a baseline */
-        for (int i = 0; i < N_AVATAR && rc == 0; i++) {
-            ea_image thumb = {0};
-            rc = ea_gfx_downscale_area(&square, avatar_px[i], avatar_px[i], &thumb, err);
-            if (rc == 0)
-                blend(out, x, base - avatar_px[i], &thumb, shape == 1);
-            ea_image_free(&thumb);
-            x += avatar_px[i] + AVATAR_GAP;
-        }
+    for (int i = 0; i < sheet.n && rc == 0; i++) {
+        const ea_avatar_spot *at = &sheet.spot[i];
+        ea_image thumb = {0};
+        rc = ea_gfx_downscale_area(&square, at->px, at->px, &thumb, err);
+        if (rc == 0)
+            blend(out, at->x, at->y, &thumb, at->circle);
+        ea_image_free(&thumb);
     }
     ea_image_free(&square);
     if (rc != 0)
@@ -556,6 +546,15 @@ void ui_picture_invalidate(ui_app *app)
     }
 }
 
+bool ui_picture_canvas(const ui_app *app, int rows, int cols, int *w, int *h)
+{
+    const ui_picture *pic = app->picture;
+    if (!usable(pic) || rows < 2 || cols < 4)
+        return false;
+    ea_gfx_canvas(&pic->opt, cols, rows, w, h);
+    return true;
+}
+
 bool ui_picture_show(ui_app *app, const ui_frame *f, int row, int col, int rows, int cols)
 {
     ui_picture *pic = app->picture;
@@ -595,6 +594,10 @@ bool ui_picture_show(ui_app *app, const ui_frame *f, int row, int col, int rows,
     pic->asked_ms = app->key_due_ms > 0 ? app->key_due_ms : ui_now_ms();
     submit(pic);
     ui_trace("decode serial=%lu size=%dx%d mask=%d", key.serial, f->w, f->h, key.masked ? key.mask.n : -1);
+    ea_avatar_sheet sheet;
+    if (f->avatar && ea_avatar_layout(key.box_w, key.box_h, &sheet) == 0)
+        ui_trace("avatar sheet=%dx%d squares=%d circles=%d rows=%d", key.box_w, key.box_h, sheet.squares,
+                 sheet.circles, sheet.one_row ? 1 : 2);
     return true;
 }
 
