@@ -29,7 +29,7 @@ x11_start() {
     x11_n=90
     while [ "$x11_n" -le 99 ]; do
         if [ ! -e "/tmp/.X11-unix/X$x11_n" ] && [ ! -e "/tmp/.X$x11_n-lock" ]; then
-            Xvfb ":$x11_n" -screen 0 "${1:-1280x1024x24}" -nolisten tcp -noreset \
+            Xvfb ":$x11_n" -screen 0 "${1:-1280x1024x24}" -dpi 96 -nolisten tcp -noreset \
                 >"$tmp/xvfb.log" 2>&1 &
             x11_xvfb=$!
             x11_i=0
@@ -53,6 +53,34 @@ x11_start() {
         x11_n=$((x11_n + 1))
     done
     echo "not ok $name: Xvfb did not start on any of :90-:99: $(cat "$tmp/xvfb.log")"
+    return 1
+}
+
+# The font of every terminal the tests start: DejaVu Sans Mono, from fonts-dejavu-core (which
+# tools/deps.sh installs), named exactly and at a size in pixels for xterm, so that neither the
+# machine's DPI nor the other fonts it happens to have change the cell; kitty takes points, so
+# Xvfb is started at 96 DPI. `-fa Mono -fs 10` used to give 10x20 cells on one machine and 8x17
+# on a bare Debian 12 (issue 11). Every xterm is started as
+# `xterm -fa "$x11_fa" -xrm "$x11_xrm" ...`; x11_pin CELL picks the cell, 8x17 or 10x20 (the
+# default). Tests still measure the cell from the window (x11_terminal); x11_cell_pinned checks
+# that it is the one asked for.
+x11_pin() {
+    x11_cell=$1
+    case $1 in
+    8x17) x11_fa='DejaVu Sans Mono:pixelsize=13' x11_xrm='XTerm*scaleHeight: 1.0' ;;
+    10x20) x11_fa='DejaVu Sans Mono:pixelsize=16' x11_xrm='XTerm*scaleHeight: 1.05' ;;
+    *) echo "x11_pin: no font for a $1 cell" >&2; return 2 ;;
+    esac
+}
+x11_pin 10x20
+x11_kitty_font="DejaVu Sans Mono"
+
+# x11_cell_pinned: true when x11_terminal measured the cell x11_cell asked for; else prints
+# "not ok $name: ..." (a test whose point is that cell must not pass on another one).
+x11_cell_pinned() {
+    [ "${term_cw}x$term_ch" = "$x11_cell" ] && return 0
+    echo "not ok $name: xterm drew ${term_cw}x$term_ch cells, not the pinned $x11_cell" \
+        "(fc-match 'DejaVu Sans Mono': $(fc-match 'DejaVu Sans Mono' 2>&1))"
     return 1
 }
 
@@ -97,7 +125,7 @@ x11_easel_xterm() {
         -u OPENAI_API_KEY -u OPENAI_BASE_URL -u NO_COLOR \
         XDG_DATA_HOME="$1/home/data" XDG_CONFIG_HOME="$1/home/config" \
         XDG_CACHE_HOME="$1/home/cache" EASEL_UI_SCRIPT="$1/keys" EASEL_UI_TRACE="$1/trace" \
-        xterm -ti vt340 -geometry "${2}x$3" -fa Mono -fs 10 -e sh -c \
+        xterm -fa "$x11_fa" -xrm "$x11_xrm" -ti vt340 -geometry "${2}x$3" -e sh -c \
         '"$1" 2>"$2"; echo $? >"$3"' sh "$EASEL" "$1/err" "$1/rc" >"$1/xterm.log" 2>&1 &
     x11_easel_pid=$!
     x11_track $x11_easel_pid

@@ -40,7 +40,7 @@ run_kitty() {
     rk_label=$1
     shift
     env LIBGL_ALWAYS_SOFTWARE=1 kitty --config NONE --class "easel-$rk_label" \
-        -o linux_display_server=x11 -o font_family=monospace -o font_size=10 \
+        -o linux_display_server=x11 -o font_family="$x11_kitty_font" -o font_size=10 \
         -o remember_window_size=no -o initial_window_width=100c -o initial_window_height=40c \
         -o window_padding_width=0 -o placement_strategy=top-left -o cursor_blink_interval=0 \
         -o enable_audio_bell=no -o update_check_interval=0 -o confirm_os_window_close=0 \

@@ -51,7 +51,7 @@ env -u TERM_PROGRAM -u KITTY_WINDOW_ID -u KITTY_PID -u KITTY_PUBLIC_KEY -u LC_TE
     XDG_DATA_HOME="$tmp/home/data" XDG_CONFIG_HOME="$tmp/home/config" \
     XDG_CACHE_HOME="$tmp/home/cache" EASEL_UI_SCRIPT="$tmp/keys" EASEL_UI_TRACE="$tmp/trace" \
     LIBGL_ALWAYS_SOFTWARE=1 kitty --config NONE --class easel-workbench \
-    -o linux_display_server=x11 -o font_family=monospace -o font_size=10 \
+    -o linux_display_server=x11 -o font_family="$x11_kitty_font" -o font_size=10 \
     -o remember_window_size=no -o initial_window_width="${COLS}c" \
     -o initial_window_height="${ROWS}c" -o window_padding_width=0 \
     -o placement_strategy=top-left -o cursor_blink_interval=0 -o enable_audio_bell=no \

@@ -30,7 +30,7 @@ EOF
 env -u TERM_PROGRAM -u KITTY_WINDOW_ID -u KITTY_PID -u LC_TERMINAL -u TMUX -u STY \
     -u OPENAI_API_KEY -u OPENAI_BASE_URL -u EASEL_API_KEY XDG_DATA_HOME="$tmp/data" \
     XDG_CACHE_HOME="$tmp/cache" XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" \
-    xterm -ti vt340 -geometry 100x40 -fa Mono -fs 10 -e sh "$tmp/run.sh" \
+    xterm -fa "$x11_fa" -xrm "$x11_xrm" -ti vt340 -geometry 100x40 -e sh "$tmp/run.sh" \
     >"$tmp/xterm.log" 2>&1 &
 x11_track $!
 

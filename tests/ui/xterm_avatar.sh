@@ -6,16 +6,22 @@
 # the layout puts it, and look like the image scaled down by ImageMagick; a circle's corners
 # must be the sheet's background and its centre the image's.
 #
-# Run in two terminals of 120 columns, 43 rows and 40 rows (10x20-pixel cells): the preview
-# box is 540x300 pixels in the first and 540x280 in the second. 300 is a whole number of sixel
-# bands (6 pixels) and 280 is not, which is where the picture can be rescaled on its way out.
+# Run in terminals of 120 columns, 43 rows and 40 rows, with the pinned font at two cell sizes
+# (tests/lib/x11.sh): 10x20 pixels, where the preview box is 540x300 or 540x280 and every
+# rendition fits on one row (300 is a whole number of sixel bands, 6 pixels, and 280 is not,
+# which is where the picture can be rescaled on its way out), and 8x17, what a bare Debian 12
+# gave `-fa Mono -fs 10` (issue 11): a 432x255 box, too narrow for all six on one row and too
+# low for two, where the sheet must still show the 32 and 64 px renditions of both shapes (and
+# the 128 px square) at their exact sizes, and its caption say what was left out.
 #
 # Where the renditions are: the trace's ` picture ` line gives the preview's rectangle (row,
 # col, rows, cols, cell); its fit= is the turn's image fitted into the box, which says nothing
-# of the avatar sheet, so the places come from src/ui/picture.c's layout (render_avatar): the
-# sheet is the box (cols x rows cells; sixel: whole bands high, see below), background #303030; the sizes 32, 64, 128 with 16-pixel
-# gaps; one row (squares, then circles, bottoms on the 128 baseline) when the sheet is at least
-# 2 * 256 + 16 pixels wide and 128 high, else squares above circles, 16 pixels apart.
+# of the avatar sheet, so the places come from src/ui/picture.c's layout (render_avatar, ea_avatar_layout): the
+# sheet is the box (cols x rows cells; sixel: whole bands high, see below), background #303030;
+# the sizes 32, 64, 128 with 16-pixel gaps; as many as fit at their exact size: all six, else
+# the 128 px circle left out, else both 128s, and so on, a size's circle before its square;
+# squares then circles on one row (bottoms on the largest square's baseline) when that fits,
+# else circles below the squares, 16 pixels apart.
 #
 # Measured here (xterm 10x20 cells, the mock's fox: the same values in every run), mean
 # absolute difference of each rendition against the image scaled by ImageMagick (-scale: box
@@ -61,20 +67,28 @@ sheet_find() {
 }
 
 # layout BW BH: one "SHAPE N X Y" line per rendition (SHAPE square or circle; X Y within the
-# sheet), as render_avatar places them in a BWxBH sheet; nothing when it does not fit.
+# sheet) that fits a BWxBH sheet, as the rule above places them; nothing when none fits.
 layout() {
-    awk -v bw="$1" -v bh="$2" 'BEGIN {
-        n = split("32 64 128", px, " "); gap = 16; big = px[n]
-        for (i = 1; i <= n; i++) sum += px[i]
-        row_w = sum + (n - 1) * gap
-        one_row = bw >= 2 * row_w + gap && bh >= big
-        if (!one_row && (bw < row_w || bh < 2 * big + gap)) exit
-        for (shape = 0; shape < 2; shape++) {
-            x = one_row ? shape * (row_w + gap) : 0
-            base = one_row ? big : shape * (big + gap) + big
-            for (i = 1; i <= n; i++) {
-                print (shape ? "circle" : "square"), px[i], x, base - px[i]
-                x += px[i] + gap
+    awk -v bw="$1" -v bh="$2" '
+    function width(k,   i, w) { for (i = 1; i <= k; i++) w += px[i] + (i > 1 ? gap : 0); return w }
+    function fits(s, c, row) {
+        if (c == 0) return bw >= width(s) && bh >= px[s]
+        if (row) return bw >= width(s) + gap + width(c) && bh >= px[s]
+        return bw >= width(s) && bh >= px[s] + gap + px[c]
+    }
+    function line(k, shape, x, base,   i) {
+        for (i = 1; i <= k; i++) { print shape, px[i], x, base - px[i]; x += px[i] + gap }
+    }
+    BEGIN {
+        split("32 64 128", px, " "); gap = 16
+        for (k = 6; k >= 1; k--) {
+            s = int((k + 1) / 2); c = int(k / 2)
+            for (row = 1; row >= 0; row--) {
+                if (!fits(s, c, row)) continue
+                line(s, "square", 0, px[s])
+                if (row) line(c, "circle", width(s) + gap, px[s])
+                else line(c, "circle", 0, px[s] + gap + px[c])
+                exit
             }
         }
     }'
@@ -95,9 +109,11 @@ reference() {
     fi
 }
 
-# run LABEL ROWS: the avatar view in a 120xROWS xterm, checked rendition by rendition.
+# run LABEL ROWS CELL: the avatar view in a 120xROWS xterm of CELL pixels a cell, checked
+# rendition by rendition.
 run() {
-    label="$name $COLS""x$2" rows=$2 dir="$tmp/$1"
+    x11_pin "$3"
+    label="$name $COLS""x$2 $3" rows=$2 dir="$tmp/$1"
     mkdir -p "$dir"
     # One turn, then the history and its avatar key; the workbench waits (sheet drawn, nothing
     # decoding) until the screenshot is taken, then quits at the end of the script.
@@ -105,6 +121,7 @@ run() {
 a red fox in the snow<Enter><wait-idle><S-Tab>a<wait-idle><dump $dir/avatar.txt><wait-file $dir/go>
 EOF
     x11_easel_xterm "$dir" "$COLS" "$rows" || return
+    x11_cell_pinned || { x11_kill "$x11_easel_pid"; return; }
     if ! x11_wait_file "$dir/avatar.txt" 60; then
         echo "not ok $label: no dump after 60 s: $(cat "$dir/err" 2>/dev/null)"
         return
@@ -117,7 +134,7 @@ EOF
         for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
         split(v["cell"], c, "x")
         print v["cols"] * c[1], v["rows"] * c[2], ox + v["col"] * cw, oy + v["row"] * ch }')
-    if [ -z "$image" ] || ! grep -q 'avatar sizes 32, 64, 128 px' "$dir/avatar.txt" ||
+    if [ -z "$image" ] || ! grep -q 'turn 1 · avatar' "$dir/avatar.txt" ||
         grep -q 'too small' "$dir/avatar.txt" || [ -z "$last" ] ||
         ! echo "$pic" | grep -q " serial=$last protocol=sixel "; then
         echo "not ok $label shows the avatar sheet: $(sed -n 3p "$dir/avatar.txt")," \
@@ -146,6 +163,20 @@ EOF
     if [ -z "$places" ]; then
         echo "not ok $label: a ${bw}x$bh box is too small for the layout, yet the sheet was drawn"
         return
+    fi
+    # A sheet short of some renditions still has the 32 and 64 px ones of both shapes (at
+    # 8x17 cells), and its caption names what it left out.
+    if [ "$(echo "$places" | wc -l)" -lt 6 ]; then
+        shown=$(echo "$places" | awk '{ print $1 $2 }' | sort | tr '\n' ' ')
+        case "$shown" in
+        *circle32*circle64*square32*square64*)
+            if grep -q 'turn 1 · avatar, no room for 128 px' "$dir/avatar.txt"; then
+                echo "ok $label a small sheet keeps the 32 and 64 px renditions and says what it left out"
+            else
+                echo "not ok $label says what the small sheet left out: $(sed -n 3p "$dir/avatar.txt")"
+            fi ;;
+        *) echo "not ok $label a small sheet keeps the 32 and 64 px renditions: only $shown" ;;
+        esac
     fi
     echo "$places" | while read -r shape n x y; do
         sx=$((bx + x)) sy=$((by + y))
@@ -197,6 +228,8 @@ EOF
     x11_kill "$x11_easel_pid"
 }
 
-run tall 43
-run short 40
+run tall 43 10x20
+run short 40 10x20
+run small 43 8x17
+run small-short 40 8x17
 exit 0

@@ -57,7 +57,7 @@ mouse_flag() {
 }
 
 # ---- 1. Straight to xterm: SGR reports -------------------------------------------------------
-EASEL_UI_TRACE="$tmp/trace1" xterm -geometry "${COLS}x$ROWS" -fa Mono -fs 10 -e sh -c \
+EASEL_UI_TRACE="$tmp/trace1" xterm -fa "$x11_fa" -xrm "$x11_xrm" -geometry "${COLS}x$ROWS" -e sh -c \
     '"$1" 2>"$2"; echo $? >"$3"' sh "$EASEL" "$tmp/err1" "$tmp/rc1" >"$tmp/xterm1.log" 2>&1 &
 xterm_pid=$!
 x11_track $xterm_pid
@@ -120,7 +120,7 @@ chmod +x "$tmp/editor"
 tmux -L "$sock" -f /dev/null new-session -d -s m -x "$COLS" -y "$ROWS" \
     "EDITOR='$tmp/editor' EASEL_UI_TRACE='$tmp/trace2' '$EASEL' 2>'$tmp/err2'; echo \$? >'$tmp/rc2'; exec sleep 60"
 tmux -L "$sock" set -g status off
-xterm -geometry "${COLS}x$ROWS" -fa Mono -fs 10 -e tmux -L "$sock" attach -t m \
+xterm -fa "$x11_fa" -xrm "$x11_xrm" -geometry "${COLS}x$ROWS" -e tmux -L "$sock" attach -t m \
     >"$tmp/xterm2.log" 2>&1 &
 x11_track $!
 screen() { tmux -L "$sock" capture-pane -p -t m; }

@@ -25,7 +25,7 @@ quad_make "$tmp/quad.png"
 # script keeps a copy of what easel wrote (to tell which protocol it chose) while the bytes
 # still reach xterm; the exit code lands in rc.
 env -u TERM_PROGRAM -u KITTY_WINDOW_ID -u KITTY_PID -u LC_TERMINAL -u TMUX -u STY \
-    xterm -ti vt340 -geometry 100x40 -fa Mono -fs 10 -e sh -c \
+    xterm -fa "$x11_fa" -xrm "$x11_xrm" -ti vt340 -geometry 100x40 -e sh -c \
     'script -q -e -c "$1" "$2"; echo $? >"$3"; sleep 30' sh \
     "'$EASEL' show '$tmp/quad.png' 2>'$tmp/err'" "$tmp/out" "$tmp/rc" \
     >"$tmp/xterm.log" 2>&1 &
