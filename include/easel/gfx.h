@@ -56,8 +56,17 @@ enum { EA_GFX_ITERM_PART_MAX = 1 << 20 };
 /* Defaults: blocks, 80x24 cells of 8x16 pixels, no wrapping, flowing at the cursor. */
 void ea_gfx_options_init(ea_gfx_options *opt);
 
+/* The largest picture easel draws, whatever the box: 8192 pixels a side and a 4K screen's
+ * area (32 MiB of RGBA; kitty's base64 of it stays under 200 MB at the peak), so a huge
+ * --cols/--rows, or a terminal's nonsense, is never scaled into gigabytes. A larger box is
+ * shrunk to these, keeping its shape. */
+#define EA_GFX_MAX_SIDE 8192
+#define EA_GFX_MAX_PIXELS (3840 * 2160)
+/* cols x rows cells of cell_w x cell_h pixels as a pixel box within those limits; -1 when a
+ * number is not positive. */
+int ea_gfx_box_px(int cols, int rows, int cell_w, int cell_h, int *w, int *h);
 /* The largest w x h with the image's aspect ratio that fits cols x rows cells of
- * cell_w x cell_h pixels (each side at least 1). -1 on nonsense input. */
+ * cell_w x cell_h pixels (each side at least 1), within the limits above. -1 on nonsense. */
 int ea_gfx_fit(int img_w, int img_h, int cols, int rows, int cell_w, int cell_h, int *w, int *h);
 /* The same inside a box given in pixels. */
 int ea_gfx_fit_px(int img_w, int img_h, int box_w, int box_h, int *w, int *h);

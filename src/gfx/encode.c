@@ -22,8 +22,10 @@ int ea_gfx_scale(const ea_image *img, int w, int h, ea_image *out, ea_err *err)
 
 void ea_gfx_canvas(const ea_gfx_options *opt, int cols, int rows, int *w, int *h)
 {
-    *w = cols * opt->cell_w;
-    *h = rows * opt->cell_h;
+    if (ea_gfx_box_px(cols, rows, opt->cell_w, opt->cell_h, w, h) != 0) {
+        *w = *h = 0;
+        return;
+    }
     if (opt->protocol == EA_GFX_SIXEL && *h > SIXEL_BAND)
         *h -= *h % SIXEL_BAND;
 }

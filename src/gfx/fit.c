@@ -1,6 +1,7 @@
 /* fit: the box arithmetic every encoder shares (how big the picture may be drawn) and the
  * area-averaging downscale. See include/easel/gfx.h. */
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -47,12 +48,30 @@ int ea_gfx_fit_px(int img_w, int img_h, int box_w, int box_h, int *w, int *h)
     return 0;
 }
 
+int ea_gfx_box_px(int cols, int rows, int cell_w, int cell_h, int *w, int *h)
+{
+    if (cols <= 0 || rows <= 0 || cell_w <= 0 || cell_h <= 0)
+        return -1;
+    /* 64 bits: each factor is at most INT_MAX, so no product overflows. */
+    int64_t bw = (int64_t)cols * cell_w, bh = (int64_t)rows * cell_h;
+    if (bw > EA_GFX_MAX_SIDE || bh > EA_GFX_MAX_SIDE || bw * bh > EA_GFX_MAX_PIXELS) {
+        /* The same shape, scaled to the first limit it meets. */
+        double f = fmin((double)EA_GFX_MAX_SIDE / (double)bw, (double)EA_GFX_MAX_SIDE / (double)bh);
+        f = fmin(f, sqrt((double)EA_GFX_MAX_PIXELS / ((double)bw * (double)bh)));
+        bw = (int64_t)((double)bw * f);
+        bh = (int64_t)((double)bh * f);
+    }
+    *w = bw < 1 ? 1 : (int)bw;
+    *h = bh < 1 ? 1 : (int)bh;
+    return 0;
+}
+
 int ea_gfx_fit(int img_w, int img_h, int cols, int rows, int cell_w, int cell_h, int *w, int *h)
 {
-    if (cols <= 0 || rows <= 0 || cell_w <= 0 || cell_h <= 0 || cols > INT_MAX / cell_w ||
-        rows > INT_MAX / cell_h)
+    int box_w, box_h;
+    if (ea_gfx_box_px(cols, rows, cell_w, cell_h, &box_w, &box_h) != 0)
         return -1;
-    return ea_gfx_fit_px(img_w, img_h, cols * cell_w, rows * cell_h, w, h);
+    return ea_gfx_fit_px(img_w, img_h, box_w, box_h, w, h);
 }
 
 /* ---- area-averaging downscale ---------------------------------------------------------- */

@@ -85,10 +85,12 @@ static bool env_hint(ea_term_getenv_fn g, enum ea_gfx_protocol *proto, char *why
     return false;
 }
 
-/* A cell size worth believing: not zero, not absurd, roughly taller than wide. */
+/* A cell size worth believing: not zero, roughly taller than wide, and no bigger than a large
+ * font on an 8K screen draws (about 60x120 at 4x scaling; 200x400 leaves room). A 500x1000
+ * reply would make every picture as big as the cap allows. */
 static bool plausible_cell(int w, int h)
 {
-    return w >= 2 && h >= 2 && w <= 500 && h <= 1000 && 3 * w <= 4 * h && h <= 4 * w;
+    return w >= 2 && h >= 2 && w <= 200 && h <= 400 && 3 * w <= 4 * h && h <= 4 * w;
 }
 
 /* tmux makes up 16x32 pixel cells when it does not know the client's (terminal-graphics.md

@@ -54,3 +54,27 @@ grep -q "$(printf '\033Ptmux;\033\033_G')" "$tmp/tmux.out" && ok "tmux wrapping"
 [ "$rc" -eq 2 ] && grep -q missing.png "$tmp/err" && ok "missing file exits 2 and names it" \
     || not_ok "missing file exits 2 and names it" "rc=$rc $(cat "$tmp/err")"
 "$EASEL" show --help | grep -q -- '--cell WxH' && ok "--help" || not_ok "--help" "no usage"
+
+# A huge box (issue 18) is capped at a 4K screen's area, never scaled into gigabytes: every
+# protocol draws it without a crash and under 200 MB at the peak (GNU time's %M, in KB). It
+# used to crash inside the resizer at 39996x39996.
+if [ -x /usr/bin/time ]; then
+    for p in sixel kitty iterm blocks; do
+        /usr/bin/time -f '%M' -o "$tmp/huge.$p.mem" "$EASEL" show --protocol "$p" --cols 5000 \
+            --rows 2500 "$png" >"$tmp/huge.out" 2>"$tmp/huge.err"
+        rc=$? kb=$(tail -n 1 "$tmp/huge.$p.mem")
+        if [ "$rc" -eq 0 ] && [ -s "$tmp/huge.out" ] && [ "$kb" -lt 200000 ]; then
+            ok "$p --cols 5000 --rows 2500 is capped ($kb KB at the peak)"
+        else
+            not_ok "$p --cols 5000 --rows 2500 is capped" "exit $rc, $kb KB, $(head -c 200 "$tmp/huge.err")"
+        fi
+    done
+    "$EASEL" show --protocol kitty --cols 5000 --rows 2500 "$png" >"$tmp/huge.out"
+    size=$(grep -ao 's=[0-9]*,v=[0-9]*' "$tmp/huge.out" | head -n 1 | tr -dc '0-9,' | tr ',' ' ')
+    set -- $size
+    [ -n "$size" ] && [ $(($1 * $2)) -le $((3840 * 2160)) ] && [ "$1" -eq "$2" ] &&
+        ok "a huge box keeps the picture's shape at a 4K screen's area ($1x$2)" ||
+        not_ok "a huge box keeps the picture's shape at a 4K screen's area" "s,v = $size"
+else
+    echo "ok show huge box # skip: no GNU time"
+fi

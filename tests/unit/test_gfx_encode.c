@@ -4,6 +4,7 @@
  * checked on the bytes themselves. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -86,6 +87,19 @@ static void test_fit_box(void **state)
     assert_int_equal(w, 80), assert_int_equal(h, 1);
     assert_int_equal(ea_gfx_fit(0, 10, 10, 10, 8, 16, &w, &h), -1);
     assert_int_equal(ea_gfx_fit(10, 10, 0, 10, 8, 16, &w, &h), -1);
+
+    /* A huge box (easel show --cols 5000 --rows 2500) is capped at a 4K screen's area,
+     * keeping its shape; one side past 8192 is capped there. Products past INT_MAX too. */
+    assert_int_equal(ea_gfx_fit(1024, 1024, 5000, 2500, 8, 16, &w, &h), 0);
+    assert_true((long)w * h <= EA_GFX_MAX_PIXELS && w == h && w >= 2870);
+    assert_int_equal(ea_gfx_box_px(100000, 1, 1000, 16, &w, &h), 0);
+    assert_int_equal(w, EA_GFX_MAX_SIDE);
+    assert_true(h >= 1 && h <= 16);
+    assert_int_equal(ea_gfx_box_px(INT_MAX, INT_MAX, INT_MAX, INT_MAX, &w, &h), 0);
+    assert_true((long)w * h <= EA_GFX_MAX_PIXELS && w <= EA_GFX_MAX_SIDE && h <= EA_GFX_MAX_SIDE);
+    assert_int_equal(ea_gfx_box_px(80, 40, 8, 16, &w, &h), 0);
+    assert_int_equal(w, 640), assert_int_equal(h, 640);
+    assert_int_equal(ea_gfx_box_px(80, -1, 8, 16, &w, &h), -1);
 }
 
 static void test_geometry_per_protocol(void **state)

@@ -475,6 +475,16 @@ static void cell_size_fallbacks(void **state)
     p.ws_ypixel = 24;
     c = decide(&p, plain_env);
     assert_int_equal(c.cell_source, EA_CELL_DEFAULT);
+
+    /* A giant cell (issue 18: 500x1000 would make every picture as large as the cap) is as
+     * implausible as a zero one, from CSI 16 t and from the kernel alike. */
+    p = PROBE("\033[6;1000;500t\033[?62c");
+    p.ws_xpixel = 80 * 500;
+    p.ws_ypixel = 24 * 1000;
+    c = decide(&p, plain_env);
+    assert_int_equal(c.cell_source, EA_CELL_DEFAULT);
+    assert_int_equal(c.cell_w, 8);
+    assert_int_equal(c.cell_h, 16);
 }
 
 /* ---- On a pty, against fake terminals ---- */
