@@ -21,8 +21,8 @@ CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DEASEL_VERSIO
 CFLAGS   += -std=c11 $(OPT) $(WARN) -pthread \
             $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) $(UI_PKGS) $(HDR_PKGS))
 LDLIBS   += $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) $(UI_PKGS)) -lm -pthread
-TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
-TEST_LIBS   := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
+TEST_LIBS   = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 
 LIB_SRC  := $(sort $(wildcard src/core/*.c src/model/*.c src/net/*.c src/net/mock/*.c src/gfx/*.c))
 APP_SRC  := src/main.c $(sort $(wildcard src/cli/*.c src/ui/*.c))

@@ -1,23 +1,35 @@
 #!/bin/sh
-# Installs the Debian 12 packages easel needs to build and test, when any is missing: the
-# libraries, tmux for the workbench tests, and the peers `make bench` measures against
-# (chafa, img2sixel from libsixel-bin, pv to limit a pipe's rate, GNU time for peak memory),
-# and Xvfb with xterm and kitty (on mesa's software OpenGL), x11-utils, xdotool and ImageMagick for the
-# real-terminal tests that compare screenshots with the picture that should be on screen;
-# clang's libFuzzer for the fuzz targets, valgrind, and python3 and openssl for the hostile
-# test server.
+# Installs the Debian 12 packages easel needs, when any is missing.
+#   sh tools/deps.sh          what building and running easel need: the compiler, pkg-config
+#                             and the libraries' -dev packages, CA certificates for TLS.
+#   sh tools/deps.sh --test   that, and what the tests and benchmarks need besides: cmocka;
+#                             tmux for the workbench tests; Xvfb with xterm and kitty (on mesa's
+#                             software OpenGL), x11-utils, xdotool, ImageMagick and the pinned
+#                             font (fonts-dejavu-core, tests/lib/x11.sh) for the real-terminal
+#                             tests that compare screenshots with the picture that should be on
+#                             screen; the peers `make bench` measures against (chafa, img2sixel
+#                             from libsixel-bin, curl, pv to limit a pipe's rate, GNU time for
+#                             peak memory); clang's libFuzzer, valgrind, python3 and openssl for
+#                             the hostile test server, and Node.js for the official SDK's tests.
 # As root it runs apt-get itself; otherwise it prints the one command that does and fails.
 set -u
-packages="make gcc pkg-config curl ca-certificates
+packages="make gcc pkg-config ca-certificates
 libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libcairo2-dev libpng-dev
-libjpeg62-turbo-dev libwebp-dev libssl-dev libstb-dev libsixel-dev libncurses-dev
-libcmocka-dev fonts-dejavu-core
+libjpeg62-turbo-dev libwebp-dev libssl-dev libstb-dev libsixel-dev libncurses-dev"
+case "${1:-}" in
+--test)
+    packages="$packages libcmocka-dev fonts-dejavu-core curl
 tmux time chafa libsixel-bin pv xvfb xterm x11-utils xdotool imagemagick kitty libgl1-mesa-dri
 clang libclang-rt-14-dev valgrind python3 openssl"
-# The SDK conformance tests run the official openai package on Node.js; any node >= 18 will do,
-# so an installed one (nodesource, nvm) is kept and Debian's is added only when none is there.
-command -v node >/dev/null 2>&1 || packages="$packages nodejs"
-command -v npm >/dev/null 2>&1 || packages="$packages npm"
+    # The SDK conformance tests run the official openai package on Node.js; any node >= 18
+    # will do, so an installed one (nodesource, nvm) is kept and Debian's is added only when
+    # none is there.
+    command -v node >/dev/null 2>&1 || packages="$packages nodejs"
+    command -v npm >/dev/null 2>&1 || packages="$packages npm"
+    ;;
+"") ;;
+*) echo "usage: sh tools/deps.sh [--test]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $packages; do
