@@ -751,15 +751,20 @@ static void finish_turn(ea_turn *t)
             note_unsaved(t, &rescued, 0);
         }
     }
-    /* Rescued images keep the turn going to its end, then fail it: the session lacks them. */
+    /* Rescued images keep the turn going to its end, then fail it: the session lacks them.
+     * Whatever the turn's failure, its message names where they are. */
     if (t->n_unsaved && !t->failed) {
-        fail(t, EA_EXIT_INTERNAL, "the session could not save %s (%s); kept in the rescue folder:",
+        fail(t, EA_EXIT_INTERNAL, "the session could not save %s (%s)",
              t->n_unsaved > 1 ? "the images" : "the image", t->unsaved[0].reason);
-        for (size_t i = 0, used = strlen(t->failure.msg);
-             i < t->n_unsaved && used < sizeof t->failure.msg; i++)
-            used += (size_t)snprintf(t->failure.msg + used, sizeof t->failure.msg - used, " %s",
-                                     t->unsaved[i].path);
         status = EA_AUDIT_FAILED;
+    }
+    const char *sep = "; kept in the rescue folder:";
+    for (size_t i = 0, used = strlen(t->failure.msg); i < t->n_unsaved; i++) {
+        if (!*t->unsaved[i].path || used >= sizeof t->failure.msg)
+            continue;
+        used += (size_t)snprintf(t->failure.msg + used, sizeof t->failure.msg - used, "%s %s",
+                                 sep, t->unsaved[i].path);
+        sep = ",";
     }
 
     char *usage = usage_json(t);

@@ -132,10 +132,11 @@ full="$tmp/full"
 mkdir -p "$full"
 if mount -t tmpfs -o size=1m tmpfs "$full" 2>/dev/null; then
     mounts="$mounts $full"
+    # fill [ROOM]: the tmpfs full but for ROOM (64K), enough for the session and its records.
     fill() {
         rm -f "$full/fill"
         dd if=/dev/zero of="$full/fill" bs=4k 2>/dev/null
-        truncate -s -64K "$full/fill"
+        truncate -s -"${1:-64K}" "$full/fill"
     }
     fill
     data="$full/data"
@@ -170,6 +171,24 @@ if mount -t tmpfs -o size=1m tmpfs "$full" 2>/dev/null; then
     why="$(result "$session" | cut -c1-900)"
     check "full disk and cache: the record says what was lost" \
         result_has "$session" '"unsaved":\[{"path":null,"sha256":"[0-9a-f]\{64\}","bytes":[1-9]'
+
+    # SIGTERM on a full disk: the partial frame kept goes to the rescue folder (a frame is
+    # some 45 kB: the room left is less).
+    fill 16K
+    data="$full/data3"
+    start_mock --delay 400
+    (env_run "$data" "$tmp/cache" --json -p 3 "a lighthouse stopped" >"$tmp/out" 2>"$tmp/err") &
+    pid=$!
+    wait_for "$tmp/out" '"type":"partial"'
+    kill -TERM "$pid"
+    wait "$pid"
+    rc=$?
+    session=$(session_of "$data")
+    rescued="$tmp/cache/easel/rescued/$(basename "$session")-1-partial.png"
+    why="rc=$rc $(cat "$tmp/err"); $(result "$session" | cut -c1-900)"
+    check "full disk and SIGTERM: the partial frame is rescued" all '[ "$rc" -eq 5 ]' \
+        '[ -s "$rescued" ]' "grep -q '\"message\":\"interrupted by SIGTERM.*kept in the rescue folder: $rescued' '$tmp/out'" \
+        "result_has '$session' '\"status\":\"interrupted\".*\"unsaved\":\[{\"path\":\"$rescued\"'"
 else
     echo "ok durability full disk # skip: cannot mount a tmpfs"
 fi
