@@ -72,11 +72,15 @@ done
 
 # stdout closed (`| head -c 1`): SIGPIPE does not kill the process; the failed write winds the
 # turn down as a signal does, and what it kept is said on stderr.
-data="$tmp/data-pipe"
-{ (env_run "$data" "$tmp/cache" --json -p 3 "a piped lighthouse" 2>"$tmp/err"); echo $? >"$tmp/rc"; } |
-    head -c 1 >/dev/null
-rc=$(cat "$tmp/rc")
-session=$(session_of "$data")
+# piped DATA ARGS...: easel generate ARGS | head -c 1; sets $rc (easel's) and $session.
+piped() {
+    data=$1
+    shift
+    { (env_run "$data" "$tmp/cache" "$@" 2>"$tmp/err"); echo $? >"$tmp/rc"; } | head -c 1 >/dev/null
+    rc=$(cat "$tmp/rc")
+    session=$(session_of "$data")
+}
+piped "$tmp/data-pipe" --json -p 3 "a piped lighthouse"
 why="rc=$rc $(cat "$tmp/err")"
 check "closed stdout exits 5" [ "$rc" = 5 ]
 why="$(result "$session" | cut -c1-600)"
@@ -84,14 +88,10 @@ check "closed stdout closes the record" result_has "$session" '"status":"interru
 check "closed stdout keeps the partial frame" [ -s "$session/images/1-partial.png" ]
 why="$(cat "$tmp/err")"
 check "closed stdout says where on stderr" grep -q "kept the last partial frame: $session" "$tmp/err"
-check "closed stdout leaves a log that verifies" verify "$data"
+check "closed stdout leaves a log that verifies" verify "$tmp/data-pipe"
 
 # Without --json nothing reaches stdout before the image is saved: the turn completes.
-data="$tmp/data-pipe-plain"
-{ (env_run "$data" "$tmp/cache" -p 1 "a plain piped lighthouse" 2>"$tmp/err"); echo $? >"$tmp/rc"; } |
-    head -c 1 >/dev/null
-rc=$(cat "$tmp/rc")
-session=$(session_of "$data")
+piped "$tmp/data-pipe-plain" -p 1 "a plain piped lighthouse"
 why="rc=$rc $(cat "$tmp/err")"
 check "stdout closed after the image: exit 0" [ "$rc" = 0 ]
 why="$(result "$session" | cut -c1-300)"
