@@ -719,6 +719,12 @@ static bool valid_extension(const char *ext)
     return true;
 }
 
+/* The format the log records for a file extension. */
+static const char *format_of(const char *ext)
+{
+    return strcmp(ext, "jpg") == 0 ? "jpeg" : ext;
+}
+
 int ea_session_save_image(ea_session *s, int turn, int k, const char *ext, const void *bytes,
                           size_t n, ea_audit_image *out, ea_err *err)
 {
@@ -744,7 +750,7 @@ int ea_session_save_image(ea_session *s, int turn, int k, const char *ext, const
         ea_write_file_atomic(images, name, bytes, n, PRIVATE_FILE_MODE, err) != 0)
         return -1;
     snprintf(out->path, sizeof out->path, IMAGES_DIR "/%s", name);
-    snprintf(out->format, sizeof out->format, "%s", strcmp(ext, "jpg") == 0 ? "jpeg" : ext);
+    snprintf(out->format, sizeof out->format, "%s", format_of(ext));
     out->bytes = n;
     return 0;
 }
@@ -793,7 +799,7 @@ int ea_session_keep_image(ea_session *s, int turn, int k, const char *ext, const
     if (ea_session_save_image(s, turn, k, ext, bytes, n, saved, &first) == 0)
         return 0;
     unsaved->bytes = n;
-    snprintf(unsaved->format, sizeof unsaved->format, "%s", strcmp(ext, "jpg") == 0 ? "jpeg" : ext);
+    snprintf(unsaved->format, sizeof unsaved->format, "%s", format_of(ext));
     if (ea_sha256_hex(bytes, n, unsaved->sha256, &second) == 0 &&
         rescue_image(s, turn, k, ext, bytes, n, unsaved, &second) == 0) {
         snprintf(unsaved->reason, sizeof unsaved->reason, "%.500s", first.msg);

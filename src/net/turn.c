@@ -34,8 +34,9 @@
  *
  * Finished jobs wait on a list until the loop's thread collects them (ea_turn_poll, or the next
  * event): only that thread touches the turn's own fields, calls back, or writes the audit log.
- * The saver reaches the session through ea_session_save_image alone, which writes a new file in
- * images/ and reads the turn's request record, a record nothing rewrites while the turn runs.
+ * The saver reaches the session through ea_session_keep_image alone, which writes a new file in
+ * images/ (or, when images/ refuses it, in the rescue folder) and reads the turn's request
+ * record, a record nothing rewrites while the turn runs.
  *
  * The log's order (design.md section 3) holds because the result record waits: it is written
  * by finish_turn once the request is over AND every job was collected, so every image it names
@@ -252,6 +253,18 @@ static unsigned char *compact(save_job *job, unsigned char *bytes, size_t n)
     return shrunk ? shrunk : moved;
 }
 
+/* Width and height from the image's header, into the record ea_session_keep_image filled (kept
+ * is what it returned): the one in images/, or the rescued or lost one. */
+static void probe_kept(const unsigned char *bytes, size_t n, int kept, ea_audit_image *saved,
+                       ea_audit_unsaved *unsaved)
+{
+    int *width = kept ? &unsaved->width : &saved->width;
+    int *height = kept ? &unsaved->height : &saved->height;
+    const char *format;
+    if (ea_image_probe(bytes, n, &format, width, height, NULL) != 0)
+        *width = *height = 0;
+}
+
 /* The saver's half of a job. It touches nothing of the turn's: the job, and for a final
  * image the session's images/ folder. */
 static void run_job(save_job *job, ea_session *session, int turn)
@@ -282,11 +295,7 @@ static void run_job(save_job *job, ea_session *session, int turn)
             job->failed = "could not save the image";
             job->fail_code = EA_EXIT_INTERNAL;
         }
-        int *width = kept ? &job->rescued.width : &job->saved.width;
-        int *height = kept ? &job->rescued.height : &job->saved.height;
-        const char *format;
-        if (ea_image_probe(bytes, n, &format, width, height, NULL) != 0)
-            *width = *height = 0;
+        probe_kept(bytes, n, kept, &job->saved, &job->rescued);
         free(compacted);
     }
     /* Spent: the image is saved, or is the frame's now. */
@@ -656,8 +665,8 @@ static double turn_cost(const ea_turn *t)
     if (p->api == EA_API_IMAGES)
         return t->has_usage && ea_prices_cost(t->spec.prices, p->model, &t->usage, &usd) ? usd : NAN;
     /* The Responses API's usage counts the mainline model's tokens only; the image tool is
-     * billed per image, so its cost comes from the table at the partial count received. */
-    /* What images/ did not take was paid for all the same. */
+     * billed per image, so its cost comes from the table at the partial count received; what
+     * images/ did not take was paid for all the same. */
     int finals = (int)t->n_images + (int)t->n_unsaved;
     if (finals == 0)
         return NAN;
@@ -738,12 +747,7 @@ static void finish_turn(ea_turn *t)
         int kept = ea_session_keep_image(t->spec.session, t->turn, 0, t->last_partial_format,
                                          t->last_partial, t->last_partial_len, partial,
                                          &rescued, NULL);
-        int *width = kept ? &rescued.width : &partial->width;
-        int *height = kept ? &rescued.height : &partial->height;
-        const char *format;
-        if (ea_image_probe(t->last_partial, t->last_partial_len, &format, width, height,
-                           NULL) != 0)
-            *width = *height = 0;
+        probe_kept(t->last_partial, t->last_partial_len, kept, partial, &rescued);
         if (kept == 0) {
             snprintf(t->partial_path, sizeof t->partial_path, "%s", partial->path);
             t->n_images = 1;
