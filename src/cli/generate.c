@@ -299,10 +299,11 @@ static void on_stop_signal(int sig)
         stop_signal = sig;
 }
 
-/* The errno of the first failed write to stdout (its reader is gone: `| head -c 1`), or 0.
- * SIGPIPE is ignored so that such a write fails instead of killing the process before the
- * turn's record is written; the loop then winds the turn down, and nothing more is written
- * to stdout. */
+/* The errno of the first failed write to stdout, or 0; nothing more is written there. EPIPE:
+ * its reader is gone (`| head -c 1`). SIGPIPE is ignored so that such a write fails instead
+ * of killing the process before the turn's record is written, and the loop winds the turn
+ * down as for SIGTERM. Any other error (a full disk under `> file`) leaves the turn to
+ * finish: nobody asked to stop it, and its image may be saved yet. */
 static int stdout_errno;
 
 static void flush_stdout(void)
@@ -625,7 +626,7 @@ static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *ba
     bool stopping = false;
     while (!st.done) {
         /* Ctrl-C is the user's cancel (130); the others stop the process from outside (5). */
-        if (!stopping && (stop_signal || stdout_errno)) {
+        if (!stopping && (stop_signal || stdout_errno == EPIPE)) {
             stopping = true;
             if (stop_signal == SIGINT)
                 ea_turn_cancel(turn);

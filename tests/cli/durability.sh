@@ -96,6 +96,15 @@ why="rc=$rc $(cat "$tmp/err")"
 check "stdout closed after the image: exit 0" [ "$rc" = 0 ]
 why="$(result "$session" | cut -c1-300)"
 check "stdout closed after the image: completed" result_has "$session" '"status":"completed"'
+
+# Any other write error on stdout (a full disk) stops nothing: the turn finishes.
+(env_run "$tmp/data-full-stdout" "$tmp/cache" --json -p 1 "a lighthouse to /dev/full" >/dev/full 2>"$tmp/err")
+rc=$?
+session=$(session_of "$tmp/data-full-stdout")
+why="rc=$rc $(cat "$tmp/err")"
+check "stdout on a full disk: the turn completes" all '[ "$rc" -eq 0 ]' \
+    "result_has '$session' '\"status\":\"completed\"'" \
+    "grep -q 'writing to stdout failed (No space left on device)' '$tmp/err'"
 stop_mock
 
 # -o into a folder that is not there, or cannot be written: exit 2 before anything is sent (no
