@@ -49,6 +49,18 @@ typedef struct ea_audit_image {
     char format[8];                  /* "png", "jpeg", "webp" */
 } ea_audit_image;
 
+/* An image the session's images/ folder could not take (a full disk, a read-only folder): its
+ * bytes were kept in the rescue folder instead (path), or lost (path ""): sha256 and bytes
+ * then say exactly what was lost. Fixed arrays: nothing to free. */
+typedef struct ea_audit_unsaved {
+    char path[4096];                 /* absolute, $XDG_CACHE_HOME/easel/rescued/...; "": null */
+    char sha256[EA_SHA256_HEX_SIZE];
+    uint64_t bytes;
+    int width, height;               /* 0 when unknown (written as null) */
+    char format[8];
+    char reason[512];                /* why each place refused them, as easel says it */
+} ea_audit_unsaved;
+
 /* What a request record holds. Strings are borrowed for the length of the append call;
  * ea_audit_request_init sets every field to "unknown". */
 typedef struct ea_audit_request {
@@ -79,6 +91,8 @@ typedef struct ea_audit_result {
     const char *revised_prompt;
     const ea_audit_image *images;     /* saved already (ea_session_save_image) */
     size_t n_images;
+    const ea_audit_unsaved *unsaved;  /* written as "unsaved", after "images"; NULL: [] */
+    size_t n_unsaved;
     int partials;                     /* partial frames received */
     const char *usage_json;           /* "usage" as the API sent it, JSON text; NULL: null */
     double cost_usd;                  /* NAN: null */

@@ -88,6 +88,15 @@ int ea_session_begin_turn(ea_session *s, const ea_audit_request *req, int *turn,
  * height are left 0 for the caller, who has decoded the header. */
 int ea_session_save_image(ea_session *s, int turn, int k, const char *ext, const void *bytes,
                           size_t n, ea_audit_image *out, ea_err *err);
+/* ea_session_save_image, and when images/ cannot take the bytes (a full disk, a read-only
+ * folder: they were paid for), a copy in $XDG_CACHE_HOME/easel/rescued/ (folder 0700, file
+ * 0600) named ID-TURN-K.EXT (K "partial" for k = 0; ID-TURN-K.2.EXT and on when taken).
+ * 0: saved in images/ (*saved filled). 1: rescued (*unsaved filled, its path absolute, its
+ * reason why images/ refused). -1: neither took them: *unsaved says what was lost (path "",
+ * sha256, bytes) and err both reasons. The caller probes width and height, as above. */
+int ea_session_keep_image(ea_session *s, int turn, int k, const char *ext, const void *bytes,
+                          size_t n, ea_audit_image *saved, ea_audit_unsaved *unsaved,
+                          ea_err *err);
 int ea_session_end_turn(ea_session *s, int turn, const ea_audit_result *res, ea_err *err);
 
 /* Renames a session opened to write (session.json rewritten); a name another session has is

@@ -46,6 +46,10 @@ typedef struct ea_turn_outcome {
     const ea_audit_image *images;  /* final images, saved; paths relative to session_dir */
     size_t n_images;
     const char *partial_path;      /* an interrupted turn's last partial frame, or "" */
+    /* Images (the partial frame among them) that images/ could not take: in the rescue
+     * folder (path absolute), or lost (path ""); the turn then failed (EA_EXIT_INTERNAL). */
+    const ea_audit_unsaved *unsaved;
+    size_t n_unsaved;
     const char *session_dir;
     double estimate_usd, cost_usd; /* NAN when unknown */
     int partials;
@@ -85,6 +89,11 @@ ea_turn *ea_turn_start(ea_http *http, const ea_turn_spec *spec, const ea_turn_ca
 /* The result record says cancelled; on_done follows from the loop. A save under way is waited
  * for then (its image is kept and listed). */
 void ea_turn_cancel(ea_turn *t);
+/* As ea_turn_cancel, for a process being stopped from outside rather than by the user (by:
+ * "SIGTERM", "SIGHUP", "a closed stdout"): the result record says interrupted, with by in its
+ * error, and the exit code is EA_EXIT_INTERRUPTED; a turn whose every image was saved is
+ * completed all the same. */
+void ea_turn_interrupt(ea_turn *t, const char *by);
 /* Takes what the saving thread finished: on_partial, on_image, and on_done once the request is
  * over and nothing is left to save. Call it after every ea_http_process until the turn is
  * finished: the request may end while a final image is still being saved, and then nothing but

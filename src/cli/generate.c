@@ -23,7 +23,9 @@
 
 #include <errno.h>
 #include <math.h>
+#include <limits.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* Read from stdin for "-": room for 32,000 characters of four bytes each, and then some. */
@@ -97,9 +99,11 @@ static void generate_usage(FILE *out)
     for (size_t i = 0; i < N_COMMAND_OPTS; i++)
         print_option(out, command_opts[i].short_opt, command_opts[i].name, command_opts[i].metavar,
                      command_opts[i].help);
-    fprintf(out, "\nexit codes: 0 done, 1 internal error, 2 bad arguments (nothing sent),\n"
-                 "3 refused by the API, 4 network or server failure, 5 interrupted after\n"
-                 "sending (it may have been billed), 130 interrupted by Ctrl-C.\n");
+    fprintf(out, "\nexit codes: 0 done, 1 internal error (an image the session could not\n"
+                 "save is kept in $XDG_CACHE_HOME/easel/rescued/), 2 bad arguments (nothing\n"
+                 "sent), 3 refused by the API, 4 network or server failure, 5 interrupted\n"
+                 "after sending (it may have been billed): SIGTERM, SIGHUP or a closed stdout,\n"
+                 "130 cancelled by Ctrl-C (SIGINT).\n");
 }
 
 /* getopt_long's tables, generated from the parameter table and the command's own options. */
@@ -226,6 +230,31 @@ static int parse_args(int argc, char **argv, generate_opts *o, ea_err *err)
     return ea_params_set_prompt(&o->params, argv[optind], err);
 }
 
+/* -o is checked before anything is sent: a copy that cannot be made would only be found out
+ * after the image was paid for. The folder must exist and take new files; the path must not
+ * be a folder itself. */
+static int check_out_path(const char *out, ea_err *err)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(out, '/');
+    struct stat st;
+    if (!*out || (slash && !slash[1]) || (stat(out, &st) == 0 && S_ISDIR(st.st_mode)))
+        return ea_err_set(err, EA_EXIT_USAGE, "-o '%s': name a file, not a folder", out);
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == out ? 1 : (int)(slash - out), out);
+    if (stat(dir, &st) != 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "-o '%s': the folder %s: %s", out, dir,
+                          strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return ea_err_set(err, EA_EXIT_USAGE, "-o '%s': %s is not a folder", out, dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "-o '%s': the folder %s cannot be written: %s",
+                          out, dir, strerror(errno));
+    return 0;
+}
+
 static void print_dry_run(const generate_opts *o, const ea_backend *b, const ea_request *req,
                           const ea_estimate *est, const ea_warnings *warn)
 {
@@ -260,12 +289,27 @@ static void print_dry_run(const generate_opts *o, const ea_backend *b, const ea_
         printf("estimate: unknown (%s)\n", est->basis);
 }
 
-static volatile sig_atomic_t interrupted;
+/* The first of SIGINT, SIGTERM and SIGHUP: each winds the turn down (its record closed, its
+ * last partial frame kept) instead of killing the process. */
+static volatile sig_atomic_t stop_signal;
 
-static void on_sigint(int sig)
+static void on_stop_signal(int sig)
 {
-    (void)sig;
-    interrupted = 1;
+    if (!stop_signal)
+        stop_signal = sig;
+}
+
+/* The errno of the first failed write to stdout, or 0; nothing more is written there. EPIPE:
+ * its reader is gone (`| head -c 1`). SIGPIPE is ignored so that such a write fails instead
+ * of killing the process before the turn's record is written, and the loop winds the turn
+ * down as for SIGTERM. Any other error (a full disk under `> file`) leaves the turn to
+ * finish: nobody asked to stop it, and its image may be saved yet. */
+static int stdout_errno;
+
+static void flush_stdout(void)
+{
+    if (!stdout_errno && (fflush(stdout) != 0 || ferror(stdout)))
+        stdout_errno = errno ? errno : EIO;
 }
 
 /* What the run loop and the turn's callbacks share. */
@@ -286,10 +330,10 @@ typedef struct run_state {
  * terminals act on in UTF-8) nor bidi overrides, and --json may well go to a terminal. */
 static void print_json_line(json_t *line)
 {
-    char *text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *text = stdout_errno ? NULL : json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
     if (text) {
         puts(text);
-        fflush(stdout);
+        flush_stdout();
     }
     free(text);
     json_decref(line);
@@ -329,6 +373,8 @@ static void preview_setup(run_state *st)
 static void preview_draw(run_state *st, const unsigned char *bytes, size_t n, const ea_image *img)
 {
     ea_err err = {0};
+    if (stdout_errno)
+        return;
     clear_progress(st);
     if (!st->preview_placed) {
         for (int i = 0; i < st->gfx.rows; i++)
@@ -338,7 +384,7 @@ static void preview_draw(run_state *st, const unsigned char *bytes, size_t n, co
     } else {
         printf("\0338");
     }
-    fflush(stdout);
+    flush_stdout();
     if (img)
         ea_gfx_show_image(img, &st->gfx, STDOUT_FILENO, NULL, &err);
     else
@@ -386,9 +432,10 @@ static void on_image(void *ctx, const ea_audit_image *img, const char *session_d
     ea_image_free(&final);
     st->preview_placed = false; /* the final picture stays; what follows goes below it */
     clear_progress(st);
-    printf("saved %s (%dx%d %s, %.1f kB)\n", path, img->width, img->height, img->format,
-           img->bytes / 1e3);
-    fflush(stdout);
+    /* With stdout gone, what was saved is still said, where someone may read it. */
+    fprintf(stdout_errno ? stderr : stdout, "saved %s (%dx%d %s, %.1f kB)\n", path, img->width,
+            img->height, img->format, img->bytes / 1e3);
+    flush_stdout();
 }
 
 static void on_retry(void *ctx, const ea_http_retry *r)
@@ -434,6 +481,17 @@ static int copy_out(const char *out, const ea_turn_outcome *o, size_t index, ea_
     return 0;
 }
 
+static void print_summary(FILE *out, const ea_turn_outcome *o, const char *revised)
+{
+    if (*revised)
+        fprintf(out, "revised prompt: %s\n", revised);
+    if (*o->partial_path)
+        fprintf(out, "kept the last partial frame: %s/%s\n", o->session_dir, o->partial_path);
+    if (!isnan(o->cost_usd))
+        fprintf(out, "cost: $%.4f\n", o->cost_usd);
+    fprintf(out, "session: %s, turn %d\n", o->session_dir, o->turn);
+}
+
 static void on_done(void *ctx, const ea_turn_outcome *o)
 {
     run_state *st = ctx;
@@ -451,7 +509,7 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
                 st->exit_code = EA_EXIT_INTERNAL;
         }
     }
-    if (st->opts->json) {
+    if (st->opts->json && !stdout_errno) {
         json_t *line = json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:o, s:i, s:i}", "type",
                                  o->exit_code ? "error" : "done", "status",
                                  ea_audit_status_name(o->status), "exit_code", o->exit_code,
@@ -466,16 +524,37 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
             json_object_set_new(line, "error_code", json_string(o->error_code));
         if (*o->partial_path)
             json_object_set_new(line, "partial_path", json_string(o->partial_path));
+        json_t *unsaved = json_array();
+        for (size_t i = 0; i < o->n_unsaved; i++)
+            json_array_append_new(unsaved, json_pack("{s:s?, s:s, s:I, s:s}", "path",
+                                                     *o->unsaved[i].path ? o->unsaved[i].path : NULL,
+                                                     "sha256", o->unsaved[i].sha256, "bytes",
+                                                     (json_int_t)o->unsaved[i].bytes, "reason",
+                                                     o->unsaved[i].reason));
+        json_object_set_new(line, "unsaved", unsaved);
         print_json_line(line);
         return;
     }
-    if (*revised)
-        printf("revised prompt: %s\n", revised);
-    if (*o->partial_path)
-        printf("kept the last partial frame: %s/%s\n", o->session_dir, o->partial_path);
-    if (!isnan(o->cost_usd))
-        printf("cost: $%.4f\n", o->cost_usd);
-    printf("session: %s, turn %d\n", o->session_dir, o->turn);
+    /* What the session could not take, unless the message below names it already. */
+    for (size_t i = 0; i < o->n_unsaved; i++) {
+        const ea_audit_unsaved *u = &o->unsaved[i];
+        if (*u->path && !strstr(o->message, u->path))
+            fprintf(stderr, "easel generate: kept in the rescue folder: %s (%s)\n", u->path,
+                    u->reason);
+        else if (!*u->path && !strstr(o->message, u->sha256))
+            fprintf(stderr, "easel generate: lost %llu bytes, sha256 %s, response %s (%s)\n",
+                    (unsigned long long)u->bytes, u->sha256,
+                    *o->response_id ? o->response_id : "unknown", u->reason);
+    }
+    if (!stdout_errno) {
+        print_summary(stdout, o, revised);
+        flush_stdout();
+    }
+    /* With stdout gone, the account goes to stderr: where the session is, and the frame kept. */
+    if (stdout_errno) {
+        fprintf(stderr, "easel generate: writing to stdout failed (%s)\n", strerror(stdout_errno));
+        print_summary(stderr, o, revised);
+    }
     if (o->exit_code)
         fprintf(stderr, "easel generate: %s (%s)\n", message, ea_audit_status_name(o->status));
     char newest[4400];
@@ -531,20 +610,30 @@ static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *ba
                          o->new_conversation};
     st.session = session;
     ea_turn_callbacks cb = {on_progress, on_partial, on_image, on_retry, on_done};
+    struct sigaction sa = {0};
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
     if (o->json)
         print_json_line(json_pack("{s:s, s:s, s:s, s:b}", "type", "start", "session_dir",
                                   ea_session_dir(session), "model", o->params.model, "offline",
                                   backend->offline));
-    struct sigaction sa = {0};
-    sa.sa_handler = on_sigint;
-    sigaction(SIGINT, &sa, NULL);
     if (!(turn = ea_turn_start(http, &spec, &cb, &st, err)))
         goto done;
-    bool cancelled = false;
+    bool stopping = false;
     while (!st.done) {
-        if (interrupted && !cancelled) {
-            ea_turn_cancel(turn);
-            cancelled = true;
+        /* Ctrl-C is the user's cancel (130); the others stop the process from outside (5). */
+        if (!stopping && (stop_signal || stdout_errno == EPIPE)) {
+            stopping = true;
+            if (stop_signal == SIGINT)
+                ea_turn_cancel(turn);
+            else
+                ea_turn_interrupt(turn, stop_signal == SIGTERM  ? "SIGTERM"
+                                        : stop_signal == SIGHUP ? "SIGHUP"
+                                                                : "a closed stdout");
         }
         if (ea_http_wait(http, NULL, 0, 100) != 0 && errno != EINTR) {
             ea_err_set(err, EA_EXIT_INTERNAL, "waiting for the network failed: %s", strerror(errno));
@@ -579,7 +668,8 @@ int ea_cmd_generate(int argc, char **argv)
     int rc = EA_EXIT_USAGE;
 
     if (ea_config_load(&cfg, &err) != 0 || apply_config_defaults(&o.params, &cfg, &err) != 0 ||
-        parse_args(argc, argv, &o, &err) != 0 || ea_params_resolve(&o.params, &warn, &err) != 0)
+        parse_args(argc, argv, &o, &err) != 0 || ea_params_resolve(&o.params, &warn, &err) != 0 ||
+        (o.out && check_out_path(o.out, &err) != 0))
         goto fail;
     for (int i = 0; i < warn.count; i++)
         fprintf(stderr, "easel: warning: %s\n", warn.text[i]);

@@ -247,6 +247,23 @@ static json_t *image_value(const ea_audit_image *img, bool *ok)
     return obj;
 }
 
+static json_t *unsaved_value(const ea_audit_unsaved *u, bool *ok)
+{
+    json_t *obj = json_object();
+    if (!obj) {
+        *ok = false;
+        return NULL;
+    }
+    put(obj, "path", text_value(*u->path ? u->path : NULL), ok);
+    put(obj, "sha256", text_value(u->sha256), ok);
+    put(obj, "bytes", json_integer((json_int_t)u->bytes), ok);
+    put(obj, "width", int_value(u->width, 0), ok);
+    put(obj, "height", int_value(u->height, 0), ok);
+    put(obj, "format", text_value(u->format), ok);
+    put(obj, "reason", text_value(u->reason), ok);
+    return obj;
+}
+
 static json_t *error_value(const ea_audit_error *e, bool *ok)
 {
     if (!e)
@@ -287,6 +304,10 @@ static json_t *build_result(const ea_audit *a, int turn, const ea_audit_result *
     for (size_t i = 0; images && i < r->n_images; i++)
         if (json_array_append_new(images, image_value(&r->images[i], &ok)) != 0)
             ok = false;
+    json_t *unsaved = json_array();
+    for (size_t i = 0; unsaved && i < r->n_unsaved; i++)
+        if (json_array_append_new(unsaved, unsaved_value(&r->unsaved[i], &ok)) != 0)
+            ok = false;
     if (rec) {
         put(rec, "status", json_string(status_names[r->status]), &ok);
         put(rec, "http_status", int_value(r->http_status, 0), &ok);
@@ -295,6 +316,7 @@ static json_t *build_result(const ea_audit *a, int turn, const ea_audit_result *
         put(rec, "image_call_id", text_value(r->image_call_id), &ok);
         put(rec, "revised_prompt", text_value(r->revised_prompt), &ok);
         put(rec, "images", json_incref(images), &ok);
+        put(rec, "unsaved", json_incref(unsaved), &ok);
         put(rec, "partials", json_integer(r->partials), &ok);
         put(rec, "usage", json_incref(usage), &ok);
         put(rec, "cost_usd", real_value(r->cost_usd), &ok);
@@ -305,6 +327,7 @@ static json_t *build_result(const ea_audit *a, int turn, const ea_audit_result *
         put(rec, "error", error_value(r->error, &ok), &ok);
     }
     json_decref(images);
+    json_decref(unsaved);
     json_decref(usage);
     json_decref(retries);
     if (!ok) {

@@ -719,6 +719,12 @@ static bool valid_extension(const char *ext)
     return true;
 }
 
+/* The format the log records for a file extension. */
+static const char *format_of(const char *ext)
+{
+    return strcmp(ext, "jpg") == 0 ? "jpeg" : ext;
+}
+
 int ea_session_save_image(ea_session *s, int turn, int k, const char *ext, const void *bytes,
                           size_t n, ea_audit_image *out, ea_err *err)
 {
@@ -744,9 +750,66 @@ int ea_session_save_image(ea_session *s, int turn, int k, const char *ext, const
         ea_write_file_atomic(images, name, bytes, n, PRIVATE_FILE_MODE, err) != 0)
         return -1;
     snprintf(out->path, sizeof out->path, IMAGES_DIR "/%s", name);
-    snprintf(out->format, sizeof out->format, "%s", strcmp(ext, "jpg") == 0 ? "jpeg" : ext);
+    snprintf(out->format, sizeof out->format, "%s", format_of(ext));
     out->bytes = n;
     return 0;
+}
+
+/* The rescue copy: a folder of the user's own cache, outside the session that could not take
+ * the bytes, so it is most likely on another file system or at least another folder. */
+static int rescue_image(const ea_session *s, int turn, int k, const char *ext, const void *bytes,
+                        size_t n, ea_audit_unsaved *out, ea_err *err)
+{
+    char cache[PATH_MAX], dir[PATH_MAX], name[128], kname[16];
+    struct stat st;
+    if (ea_path_dir(EA_DIR_CACHE, cache, sizeof cache, err) != 0 ||
+        ea_path_join(dir, sizeof dir, cache, "rescued", err) != 0 ||
+        ea_mkdir_p(dir, PRIVATE_DIR_MODE, err) != 0)
+        return -1;
+    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return ea_err_set(err, EA_EXIT_INTERNAL, "%s is not a folder", dir);
+    if (k == 0)
+        snprintf(kname, sizeof kname, "partial");
+    else
+        snprintf(kname, sizeof kname, "%d", k);
+    const char *safe_ext = valid_extension(ext) ? ext : "bin";
+    for (int copy = 1;; copy++) {
+        if (copy == 1)
+            snprintf(name, sizeof name, "%s-%d-%s.%s", s->id, turn, kname, safe_ext);
+        else
+            snprintf(name, sizeof name, "%s-%d-%s.%d.%s", s->id, turn, kname, copy, safe_ext);
+        if (ea_path_join(out->path, sizeof out->path, dir, name, err) != 0)
+            return -1;
+        if (lstat(out->path, &st) != 0 && errno == ENOENT)
+            break;
+        if (copy == 1000)
+            return ea_err_set(err, EA_EXIT_INTERNAL, "%s: a thousand copies there already", dir);
+    }
+    if (ea_write_file_atomic(dir, name, bytes, n, PRIVATE_FILE_MODE, err) != 0)
+        return -1;
+    return 0;
+}
+
+int ea_session_keep_image(ea_session *s, int turn, int k, const char *ext, const void *bytes,
+                          size_t n, ea_audit_image *saved, ea_audit_unsaved *unsaved,
+                          ea_err *err)
+{
+    memset(unsaved, 0, sizeof *unsaved);
+    ea_err first = {0}, second = {0};
+    if (ea_session_save_image(s, turn, k, ext, bytes, n, saved, &first) == 0)
+        return 0;
+    unsaved->bytes = n;
+    snprintf(unsaved->format, sizeof unsaved->format, "%s", format_of(ext));
+    if (ea_sha256_hex(bytes, n, unsaved->sha256, &second) == 0 &&
+        rescue_image(s, turn, k, ext, bytes, n, unsaved, &second) == 0) {
+        snprintf(unsaved->reason, sizeof unsaved->reason, "%.500s", first.msg);
+        return 1;
+    }
+    unsaved->path[0] = '\0';
+    snprintf(unsaved->reason, sizeof unsaved->reason, "%.250s; rescue: %.250s", first.msg,
+             second.msg);
+    ea_err_set(err, EA_EXIT_INTERNAL, "%s", unsaved->reason);
+    return -1;
 }
 
 int ea_session_end_turn(ea_session *s, int turn, const ea_audit_result *res, ea_err *err)

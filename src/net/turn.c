@@ -34,8 +34,9 @@
  *
  * Finished jobs wait on a list until the loop's thread collects them (ea_turn_poll, or the next
  * event): only that thread touches the turn's own fields, calls back, or writes the audit log.
- * The saver reaches the session through ea_session_save_image alone, which writes a new file in
- * images/ and reads the turn's request record, a record nothing rewrites while the turn runs.
+ * The saver reaches the session through ea_session_keep_image alone, which writes a new file in
+ * images/ (or, when images/ refuses it, in the rescue folder) and reads the turn's request
+ * record, a record nothing rewrites while the turn runs.
  *
  * The log's order (design.md section 3) holds because the result record waits: it is written
  * by finish_turn once the request is over AND every job was collected, so every image it names
@@ -64,6 +65,8 @@ typedef struct save_job {
     const char *ext;    /* the file's extension: static, or output_format when the bytes do
                            not say */
     ea_audit_image saved; /* JOB_FINAL */
+    bool unsaved;         /* JOB_FINAL: images/ refused it; `rescued` says where it went */
+    ea_audit_unsaved rescued;
     const char *failed; /* NULL, or what went wrong (err says why), as exit code fail_code */
     int fail_code;
     ea_err err;
@@ -106,6 +109,12 @@ struct ea_turn {
     int partials;
     long ms_first_partial;
     char partial_path[64];
+    /* Paid images images/ could not take: rescued copies, or what was lost. The last
+     * partial frame may be one of them, hence the extra slot. */
+    ea_audit_unsaved unsaved[MAX_IMAGES + 1];
+    size_t n_unsaved;
+    /* Set by ea_turn_interrupt: the process is being stopped, and this says by what. */
+    char interrupted_by[64];
     bool has_usage;
     ea_usage usage;
     long total_tokens;
@@ -244,6 +253,18 @@ static unsigned char *compact(save_job *job, unsigned char *bytes, size_t n)
     return shrunk ? shrunk : moved;
 }
 
+/* Width and height from the image's header, into the record ea_session_keep_image filled (kept
+ * is what it returned): the one in images/, or the rescued or lost one. */
+static void probe_kept(const unsigned char *bytes, size_t n, int kept, ea_audit_image *saved,
+                       ea_audit_unsaved *unsaved)
+{
+    int *width = kept ? &unsaved->width : &saved->width;
+    int *height = kept ? &unsaved->height : &saved->height;
+    const char *format;
+    if (ea_image_probe(bytes, n, &format, width, height, NULL) != 0)
+        *width = *height = 0;
+}
+
 /* The saver's half of a job. It touches nothing of the turn's: the job, and for a final
  * image the session's images/ folder. */
 static void run_job(save_job *job, ea_session *session, int turn)
@@ -267,16 +288,14 @@ static void run_job(save_job *job, ea_session *session, int turn)
         if (compacted)
             bytes = compacted;
         job->ext = extension_for(job->output_format, bytes, n);
-        if (ea_session_save_image(session, turn, job->index, job->ext, bytes, n, &job->saved,
-                                  &job->err) != 0) {
+        int kept = ea_session_keep_image(session, turn, job->index, job->ext, bytes, n,
+                                         &job->saved, &job->rescued, &job->err);
+        job->unsaved = kept != 0;
+        if (kept < 0) {
             job->failed = "could not save the image";
             job->fail_code = EA_EXIT_INTERNAL;
-        } else {
-            const char *format;
-            if (ea_image_probe(bytes, n, &format, &job->saved.width, &job->saved.height,
-                               NULL) != 0)
-                job->saved.width = job->saved.height = 0;
         }
+        probe_kept(bytes, n, kept, &job->saved, &job->rescued);
         free(compacted);
     }
     /* Spent: the image is saved, or is the frame's now. */
@@ -426,8 +445,32 @@ static bool collect_partial(ea_turn *t, save_job *job)
     return true;
 }
 
+/* Keeps the account of an image images/ did not take; a lost one fails the turn, naming
+ * exactly what was lost. A rescued one does not stop the stream: the images after it may
+ * still be saved, and the turn fails at its end (finish_turn) with the paths. */
+static void note_unsaved(ea_turn *t, const ea_audit_unsaved *u, int k)
+{
+    if (t->n_unsaved == sizeof t->unsaved / sizeof t->unsaved[0])
+        return;
+    t->unsaved[t->n_unsaved++] = *u;
+    if (*u->path)
+        return;
+    char what[32];
+    if (k == 0)
+        snprintf(what, sizeof what, "the last partial frame");
+    else
+        snprintf(what, sizeof what, "image %d", k);
+    fail(t, EA_EXIT_INTERNAL, "lost %s of turn %d: %llu bytes, sha256 %s, response %s (%s)",
+         what, t->turn, (unsigned long long)u->bytes, u->sha256,
+         t->response_id ? t->response_id : "unknown", u->reason);
+}
+
 static void collect_final(ea_turn *t, save_job *job)
 {
+    if (job->unsaved) {
+        note_unsaved(t, &job->rescued, job->index);
+        return;
+    }
     if (job->failed) {
         fail(t, job->fail_code, "%s: %s", job->failed, job->err.msg);
         return;
@@ -622,12 +665,14 @@ static double turn_cost(const ea_turn *t)
     if (p->api == EA_API_IMAGES)
         return t->has_usage && ea_prices_cost(t->spec.prices, p->model, &t->usage, &usd) ? usd : NAN;
     /* The Responses API's usage counts the mainline model's tokens only; the image tool is
-     * billed per image, so its cost comes from the table at the partial count received. */
-    if (t->n_images == 0)
+     * billed per image, so its cost comes from the table at the partial count received; what
+     * images/ did not take was paid for all the same. */
+    int finals = (int)t->n_images + (int)t->n_unsaved;
+    if (finals == 0)
         return NAN;
     ea_params priced = *p;
     priced.partials = t->partials;
-    priced.n = (int)t->n_images;
+    priced.n = finals;
     priced.prompt = NULL;
     ea_estimate est;
     ea_prices_estimate(t->spec.prices, &priced, &est);
@@ -668,7 +713,10 @@ static void finish_turn(ea_turn *t)
     stop_saver(t); /* idle already: nothing is left to run */
     enum ea_audit_status status = EA_AUDIT_COMPLETED;
     int expected = ea_params_count(t->spec.params);
-    if (t->outcome == EA_HTTP_CANCELLED) {
+    if (t->outcome == EA_HTTP_CANCELLED && *t->interrupted_by) {
+        fail(t, EA_EXIT_INTERRUPTED, "interrupted by %s (it may have been billed)",
+             t->interrupted_by);
+    } else if (t->outcome == EA_HTTP_CANCELLED) {
         status = EA_AUDIT_CANCELLED;
         fail(t, EA_EXIT_SIGINT, "%s", "cancelled");
     } else if (t->outcome == EA_HTTP_TIMEOUT && t->events == 0) {
@@ -679,7 +727,7 @@ static void finish_turn(ea_turn *t)
     } else if (t->outcome != EA_HTTP_COMPLETE && t->outcome != EA_HTTP_ABORTED) {
         fail(t, t->request_err.code ? t->request_err.code : EA_EXIT_NETWORK, "%s",
              t->request_err.msg);
-    } else if (!t->failed && t->n_images == 0) {
+    } else if (!t->failed && t->n_images == 0 && t->n_unsaved == 0) {
         fail(t, EA_EXIT_INTERRUPTED, "%s",
              "the stream ended before the final image (it may have been billed)");
     }
@@ -691,18 +739,36 @@ static void finish_turn(ea_turn *t)
         status = EA_AUDIT_COMPLETED;
     }
     /* A paid-for partial frame is kept when the final image never came. */
-    if (status != EA_AUDIT_COMPLETED && t->n_images == 0 && t->last_partial) {
+    if (status != EA_AUDIT_COMPLETED && t->n_images == 0 && t->n_unsaved == 0 &&
+        t->last_partial) {
         /* Recorded with the images, so --verify vouches for it; its name says what it is. */
         ea_audit_image *partial = &t->images[0];
-        if (ea_session_save_image(t->spec.session, t->turn, 0, t->last_partial_format,
-                                  t->last_partial, t->last_partial_len, partial, NULL) == 0) {
-            const char *format;
-            if (ea_image_probe(t->last_partial, t->last_partial_len, &format, &partial->width,
-                               &partial->height, NULL) != 0)
-                partial->width = partial->height = 0;
+        ea_audit_unsaved rescued;
+        int kept = ea_session_keep_image(t->spec.session, t->turn, 0, t->last_partial_format,
+                                         t->last_partial, t->last_partial_len, partial,
+                                         &rescued, NULL);
+        probe_kept(t->last_partial, t->last_partial_len, kept, partial, &rescued);
+        if (kept == 0) {
             snprintf(t->partial_path, sizeof t->partial_path, "%s", partial->path);
             t->n_images = 1;
+        } else {
+            note_unsaved(t, &rescued, 0);
         }
+    }
+    /* Rescued images keep the turn going to its end, then fail it: the session lacks them.
+     * Whatever the turn's failure, its message names where they are. */
+    if (t->n_unsaved && !t->failed) {
+        fail(t, EA_EXIT_INTERNAL, "the session could not save %s (%s)",
+             t->n_unsaved > 1 ? "the images" : "the image", t->unsaved[0].reason);
+        status = EA_AUDIT_FAILED;
+    }
+    const char *sep = "; kept in the rescue folder:";
+    for (size_t i = 0, used = strlen(t->failure.msg); i < t->n_unsaved; i++) {
+        if (!*t->unsaved[i].path || used >= sizeof t->failure.msg)
+            continue;
+        used += (size_t)snprintf(t->failure.msg + used, sizeof t->failure.msg - used, "%s %s",
+                                 sep, t->unsaved[i].path);
+        sep = ",";
     }
 
     char *usage = usage_json(t);
@@ -718,6 +784,8 @@ static void finish_turn(ea_turn *t)
     res.revised_prompt = t->revised_prompt;
     res.images = t->images;
     res.n_images = t->n_images;
+    res.unsaved = t->unsaved;
+    res.n_unsaved = t->n_unsaved;
     res.partials = t->partials;
     res.usage_json = usage;
     res.cost_usd = cost;
@@ -757,6 +825,8 @@ static void finish_turn(ea_turn *t)
         .images = t->images,
         .n_images = *t->partial_path ? 0 : t->n_images, /* finals only */
         .partial_path = t->partial_path,
+        .unsaved = t->unsaved,
+        .n_unsaved = t->n_unsaved,
         .session_dir = ea_session_dir(t->spec.session),
         .estimate_usd = NAN,
         .cost_usd = cost,
@@ -903,6 +973,14 @@ void ea_turn_cancel(ea_turn *t)
 {
     if (t && t->http_req)
         ea_http_cancel(t->http_req);
+}
+
+void ea_turn_interrupt(ea_turn *t, const char *by)
+{
+    if (!t || !t->http_req)
+        return;
+    snprintf(t->interrupted_by, sizeof t->interrupted_by, "%s", by && *by ? by : "a signal");
+    ea_http_cancel(t->http_req);
 }
 
 void ea_turn_poll(ea_turn *t)

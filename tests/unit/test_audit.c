@@ -117,7 +117,7 @@ static void test_records_layout_and_chain(void **state)
     assert_non_null(strstr(nl + 1, "\"status\":\"completed\",\"http_status\":200,"
                                    "\"request_id\":\"req_123\",\"response_id\":\"resp_1\","
                                    "\"image_call_id\":\"ig_1\",\"revised_prompt\":\"A cat, "
-                                   "\\u001B[31mred\\u001B[0m\",\"images\":[],\"partials\":2,"
+                                   "\\u001B[31mred\\u001B[0m\",\"images\":[],\"unsaved\":[],\"partials\":2,"
                                    "\"usage\":{\"input_tokens\":10,\"output_tokens\":4160},"
                                    "\"cost_usd\":0.042,\"ms_first_byte\":120,"
                                    "\"ms_first_partial\":null,\"ms_total\":9000,\"retries\":[],"
@@ -458,10 +458,42 @@ static void test_sha256_known_answers(void **state)
     assert_non_null(strstr(err.msg, "/nonexistent/x"));
 }
 
+/* An image the session could not save is listed under "unsaved": where it was rescued to, or
+ * path null when it was lost, with what it was. */
+static void test_unsaved_images_recorded(void **state)
+{
+    ea_audit *a = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, NULL, &err), 0);
+    int turn = append_request(a, "a cat", 0);
+    ea_audit_unsaved unsaved[2] = {
+        {"/cache/easel/rescued/x-1-1.png", "ab", 7, 1024, 1024, "png", "write: No space"},
+        {"", "cd", 9, 0, 0, "webp", "write: No space; rescue: Read-only"},
+    };
+    ea_audit_result res;
+    ea_audit_result_init(&res);
+    res.unsaved = unsaved;
+    res.n_unsaved = 2;
+    assert_int_equal(ea_audit_append_result(a, turn, &res, &err), 0);
+    ea_audit_close(&a);
+    char path[PATH_MAX];
+    log_path(state, path, sizeof path);
+    char *text = slurp(path, NULL);
+    assert_non_null(strstr(text, "\"images\":[],\"unsaved\":[{\"path\":\"/cache/easel/rescued/"
+                                 "x-1-1.png\",\"sha256\":\"ab\",\"bytes\":7,\"width\":1024,"
+                                 "\"height\":1024,\"format\":\"png\",\"reason\":\"write: No "
+                                 "space\"},{\"path\":null,\"sha256\":\"cd\",\"bytes\":9,"
+                                 "\"width\":null,\"height\":null,\"format\":\"webp\","
+                                 "\"reason\":\"write: No space; rescue: Read-only\"}],\"partials\""));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_records_layout_and_chain, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(test_unsaved_images_recorded, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(test_file_is_ascii_and_strings_kept, store_setup,
                                         store_teardown),

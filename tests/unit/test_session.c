@@ -613,6 +613,77 @@ static void test_save_image_rules(void **state)
     ea_session_close(&s);
 }
 
+/* Bytes images/ cannot take (here images is a file, so no folder can be made there) go to
+ * $XDG_CACHE_HOME/easel/rescued/ under a name of their own; when that fails too, what was lost
+ * is still told: its sha256 and size. */
+static void test_keep_image_rescues_what_images_refuses(void **state)
+{
+    (void)state;
+    ea_session *s = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_session_create("rescue", NULL, &s, &err), 0);
+    ea_audit_request req;
+    ea_audit_request_init(&req);
+    int turn;
+    assert_int_equal(ea_session_begin_turn(s, &req, &turn, &err), 0);
+    char images[PATH_MAX];
+    snprintf(images, sizeof images, "%s/images", ea_session_dir(s));
+    rmdir(images); /* made with the session, empty */
+    FILE *f = fopen(images, "w");
+    assert_non_null(f);
+    fclose(f);
+
+    ea_audit_image saved;
+    ea_audit_unsaved unsaved;
+    assert_int_equal(ea_session_keep_image(s, turn, 1, "png", "paid bytes", 10, &saved, &unsaved,
+                                           &err), 1);
+    char expected[PATH_MAX];
+    snprintf(expected, sizeof expected, "%s/easel/rescued/%s-1-1.png", getenv("XDG_CACHE_HOME"),
+             ea_session_id(s));
+    assert_string_equal(unsaved.path, expected);
+    assert_int_equal(unsaved.bytes, 10);
+    assert_string_equal(unsaved.format, "png");
+    assert_non_null(strstr(unsaved.reason, "images"));
+    char hex[EA_SHA256_HEX_SIZE];
+    assert_int_equal(ea_sha256_hex("paid bytes", 10, hex, NULL), 0);
+    assert_string_equal(unsaved.sha256, hex);
+    size_t len;
+    char *copy = slurp(unsaved.path, &len);
+    assert_int_equal(len, 10);
+    assert_memory_equal(copy, "paid bytes", 10);
+    free(copy);
+    struct stat st;
+    assert_int_equal(stat(unsaved.path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    char *slash = strrchr(expected, '/');
+    *slash = '\0';
+    assert_int_equal(stat(expected, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+
+    /* The same turn and image again (a resumed turn, say): a name of its own. */
+    assert_int_equal(ea_session_keep_image(s, turn, 1, "png", "other", 5, &saved, &unsaved, &err),
+                     1);
+    assert_non_null(strstr(unsaved.path, "-1-1.2.png"));
+    assert_int_equal(ea_session_keep_image(s, turn, 0, "webp", "frame", 5, &saved, &unsaved, &err),
+                     1);
+    assert_non_null(strstr(unsaved.path, "-1-partial.webp"));
+
+    /* No rescue folder either: lost, and said exactly. */
+    char cache[PATH_MAX];
+    snprintf(cache, sizeof cache, "%s/cache-is-a-file", getenv("XDG_CACHE_HOME"));
+    f = fopen(cache, "w");
+    assert_non_null(f);
+    fclose(f);
+    setenv("XDG_CACHE_HOME", cache, 1);
+    assert_int_equal(ea_session_keep_image(s, turn, 2, "png", "paid bytes", 10, &saved, &unsaved,
+                                           &err), -1);
+    assert_string_equal(unsaved.path, "");
+    assert_string_equal(unsaved.sha256, hex);
+    assert_int_equal(unsaved.bytes, 10);
+    assert_non_null(strstr(err.msg, "rescue"));
+    ea_session_close(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -637,6 +708,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_interrupted_turn_and_stale_summary_heal,
                                         store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(test_torn_log_recovered_on_open, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(test_keep_image_rescues_what_images_refuses, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(test_save_image_rules, store_setup, store_teardown),
     };
