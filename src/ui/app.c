@@ -759,6 +759,8 @@ static void send_prompt(ui_app *app, bool past_budget_confirmed)
             ui_message(app, true, "%s", err.msg);
             return;
         }
+        if (ea_session_cache_rebuilt(s->session))
+            ui_message(app, false, "session.json was missing or unreadable: rebuilt from the log");
         if (is_unsaved(s)) {
             snprintf(s->info.id, sizeof s->info.id, "%s", ea_session_id(s->session));
             snprintf(s->info.created, sizeof s->info.created, "%s", ea_session_created(s->session));
