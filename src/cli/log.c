@@ -429,10 +429,10 @@ static int verify(const ea_session_info *info, const char *dir)
         return EA_EXIT_INTERNAL;
     }
     print_problems(&report);
-    if (report.accepted)
-        printf("%s: %d problem%s before seq %ld set aside: damage accepted there (easel log "
-               "--json shows the accept_damage record)\n", EA_AUDIT_FILE, report.accepted,
-               report.accepted == 1 ? "" : "s", report.accepted_seq);
+    if (report.accepted_seq >= 0)
+        printf("%s: damage accepted at seq %ld (%d problem%s before it set aside; easel log "
+               "--json shows the accept_damage record)\n", EA_AUDIT_FILE, report.accepted_seq,
+               report.accepted, report.accepted == 1 ? "" : "s");
     printf("%s: %zu records, %zu images, %d problem%s%s\n", info->id, report.records,
            report.images, report.n_problems, report.n_problems == 1 ? "" : "s",
            report.n_problems ? "" : ": the hash chain holds and every image matches");

@@ -623,14 +623,19 @@ int ea_session_locate(const char *name_or_id, ea_session_info *info, char *dir, 
                               "makes one");
         name_or_id = id;
     }
-    int cache = -1;
     if (ea_sessions_root(root, sizeof root, err) != 0 ||
         resolve(root, name_or_id, id, err) != 0 ||
-        ea_path_join(dir, dir_size, root, id, err) != 0 || check_real_dir(dir, err) != 0 ||
-        (cache = read_session_json(dir, info, NULL, NULL, err)) < 0)
+        ea_path_join(dir, dir_size, root, id, err) != 0 || check_real_dir(dir, err) != 0)
         return -1;
-    if (cache == 1 && rebuild_info(dir, id, info, err) != 0)
-        return -1; /* err says why session.json could not be read; a log could not help */
+    /* Readers go on from the log when session.json cannot be used (info->rebuilt says so);
+     * when the log cannot help either, err says why session.json could not be read. */
+    ea_err why = {0};
+    if (read_session_json(dir, info, NULL, NULL, &why) != 0 &&
+        rebuild_info(dir, id, info, NULL) != 0) {
+        if (err)
+            *err = why;
+        return -1;
+    }
     memcpy(info->id, id, sizeof info->id); /* the folder is the truth */
     return 0;
 }
@@ -1055,13 +1060,13 @@ static bool read_group(ea_session_lister *l)
             char dir[PATH_MAX];
             ea_session_info *info = &l->group[l->n_group];
             memset(info, 0, sizeof *info);
-            /* Without a readable session.json, the log tells (a damaged cache); without a log
-             * either, the folder is being created or is not easel's. */
-            int cache = -1;
+            /* Without a usable session.json (missing, damaged, a link), the log tells, so that
+             * a name is never taken twice; without a log either, the folder is being created
+             * or is not easel's. */
             if (ea_path_join(dir, sizeof dir, l->root, l->ids[l->next_id], NULL) != 0 ||
                 check_real_dir(dir, NULL) != 0 ||
-                (cache = read_session_json(dir, info, NULL, NULL, NULL)) < 0 ||
-                (cache == 1 && rebuild_info(dir, l->ids[l->next_id], info, NULL) != 0))
+                (read_session_json(dir, info, NULL, NULL, NULL) != 0 &&
+                 rebuild_info(dir, l->ids[l->next_id], info, NULL) != 0))
                 continue;
             memcpy(info->id, l->ids[l->next_id], sizeof info->id); /* the folder is the truth */
             l->n_group++;
