@@ -21,7 +21,8 @@ easel() { "$EASEL" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
 gen() { OPENAI_BASE_URL="$url" OPENAI_API_KEY=sk-test "$EASEL" generate "$@" >"$tmp/gen" 2>&1; rc=$?; }
 session_dir() { # the folder of the session named $1
     for d in "$XDG_DATA_HOME"/easel/sessions/*/; do
-        grep -q "\"name\":\"$1\"" "$d/audit.jsonl" 2>/dev/null && echo "${d%/}"
+        { grep -q "\"name\": \"$1\"" "$d/session.json" ||
+          grep -q "\"name\":\"$1\"" "$d/audit.jsonl"; } 2>/dev/null && echo "${d%/}"
     done
 }
 count_sessions() { ls -d "$XDG_DATA_HOME"/easel/sessions/*/ 2>/dev/null | wc -l | tr -d ' '; }
