@@ -1357,7 +1357,7 @@ int ea_audit_verify_anchored(const char *session_dir, long anchor_seq, const cha
             add_problem(report, index - 1, NULL,
                         "the log ends at seq %ld, but session.json recorded seq %ld: records "
                         "were removed from its end", index - 1, chain.anchor_seq);
-        else if (chain.anchor_match == 0)
+        else if (chain.anchor_match == 0 && chain.anchor_seq >= report->accepted_seq)
             add_problem(report, chain.anchor_seq, NULL,
                         "seq %ld does not match the copy of its hash in session.json: it was "
                         "changed after it was written", chain.anchor_seq);
