@@ -92,10 +92,12 @@ int ea_open_file(const char *path, int flags, mode_t mode, ea_err *err)
     ea_path_for_display(path, display, sizeof display);
     ea_sanitize_copy(shown, sizeof shown, display); /* a name in a tampered folder is anything */
     /* ELOOP: O_NOFOLLOW met a link. ENXIO: a FIFO opened to write with no reader. */
-    if (saved == ELOOP || saved == ENXIO || saved == EINVAL)
-        ea_err_set(err, EA_EXIT_INTERNAL, "%s is %s, not a regular file: refused (easel does not "
-                   "follow links or read pipes in its files)", shown,
-                   saved == ELOOP ? "a symbolic link" : "a FIFO, device or folder");
+    if (saved == ELOOP)
+        ea_err_set(err, EA_EXIT_INTERNAL, "%s is a symbolic link: refused, not followed (easel "
+                   "never follows a link in place of its own files)", shown);
+    else if (saved == ENXIO || saved == EINVAL)
+        ea_err_set(err, EA_EXIT_INTERNAL, "%s is a FIFO, device or folder, not a regular file: "
+                   "refused, not waited on", shown);
     else
         ea_err_set(err, EA_EXIT_INTERNAL, "open %s: %s", shown, strerror(saved));
     errno = saved;
