@@ -819,11 +819,12 @@ static int check_sound(const ea_session *s, ea_err *err)
     char name[EA_SESSION_NAME_MAX + 1];
     ea_sanitize_copy(name, sizeof name, s->name);
     const char *which = *s->name ? name : s->id;
+    /* The way on first: a status line shows the start of the message. */
     return ea_err_set(err, EA_EXIT_INTERNAL,
-                      "session %s fails verification: %s. New turns are refused and nothing was "
-                      "sent: `easel log %s --verify` shows the damage; `easel log %s "
-                      "--accept-damage` records it in the log and lets the session go on",
-                      which, damage, s->id, s->id);
+                      "session %s fails verification, so new turns are refused (nothing was "
+                      "sent): `easel log %s --verify` shows the damage, `easel log %s "
+                      "--accept-damage` records it in the log and lets the session go on. Found: "
+                      "%s", which, s->id, s->id, damage);
 }
 
 int ea_session_begin_turn(ea_session *s, const ea_audit_request *req, int *turn, ea_err *err)

@@ -95,6 +95,25 @@ easel log fox --verify
 why="rc=$rc $(cat "$tmp/out")"
 check "and verify names it" [ "$rc" -ne 0 ]
 
+# The workbench refuses a turn in a damaged session too, naming easel log --verify.
+home="$tmp/ui"
+mkdir -p "$home"
+ui() { # ui NAME KEYS: the workbench on the offline backend, its last screen in $tmp/NAME.screen
+    printf '%s' "$2" >"$tmp/$1.keys"
+    LC_ALL=C.UTF-8 TERM=xterm-256color XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" \
+        XDG_CACHE_HOME="$home/cache" EASEL_UI_SIZE=200x40 EASEL_UI_SCRIPT="$tmp/$1.keys" \
+        timeout 60 "$EASEL" >"$tmp/$1.screen" 2>"$tmp/$1.err"
+    rc=$?
+}
+ui first 'a fox in the workbench<Enter>'
+ulog=$(ls -d "$home"/data/easel/sessions/*/ | head -n 1)audit.jsonl
+last=$(wc -l <"$ulog")
+sed -i "${last}s/\"partials\":/\"partials\":1/" "$ulog"
+cp "$ulog" "$tmp/ui-tampered"
+ui again '<Up><Enter>'
+why="rc=$rc $(grep -n 'verification' "$tmp/again.screen")"
+check "the workbench refuses a turn in a damaged session" sh -c "grep -q 'fails verification, so new turns are refused' '$tmp/again.screen' && grep -q 'easel log .* --verify' '$tmp/again.screen' && cmp -s '$ulog' '$tmp/ui-tampered'"
+
 # ---- Item 5: files are never followed -------------------------------------------------------
 gen -S link "a linked fox"
 dir=$(session_dir link)
