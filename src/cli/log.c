@@ -280,6 +280,11 @@ static void report_recovery(const char *dir, const ea_history_notes *notes, size
         fprintf(stderr, "easel log: %zu damaged line%s skipped, the first is line %zu; "
                         "easel log --verify tells more\n",
                 notes->damaged, notes->damaged == 1 ? "" : "s", notes->first_damaged);
+    if (notes->accepted_damage)
+        fprintf(stderr, "easel log: damage to this log was accepted %zu time%s (easel log --json "
+                        "shows the accept_damage record%s, --verify what it set aside)\n",
+                notes->accepted_damage, notes->accepted_damage == 1 ? "" : "s",
+                notes->accepted_damage == 1 ? "" : "s");
     if (notes->orphan_results)
         fprintf(stderr, "easel log: %zu result%s without a request skipped; easel log --verify "
                         "tells more\n", notes->orphan_results, notes->orphan_results == 1 ? "" : "s");

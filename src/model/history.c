@@ -291,6 +291,7 @@ int ea_history_next(ea_history_reader *r, ea_history_turn *t, ea_err *err)
         long turn = int_of(rec, "turn", 0);
         if (json_is_object(rec) && kind && strcmp(kind, "request") != 0 &&
             strcmp(kind, "result") != 0) {
+            r->notes.accepted_damage += strcmp(kind, "accept_damage") == 0;
             json_decref(rec); /* not a turn's record (accept_damage, name, a later kind) */
             continue;
         }

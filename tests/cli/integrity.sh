@@ -62,6 +62,9 @@ check "the acceptance is a record in the log" grep -q "\"seq\":$last,.*\"kind\":
 easel log fox --verify
 why="rc=$rc $(cat "$tmp/out")"
 check "verify passes after the acceptance, and says so" sh -c "[ $rc -eq 0 ] && grep -q ' 0 problems' '$tmp/out' && grep -q 'damage accepted at seq' '$tmp/out'"
+easel log fox
+why="rc=$rc $(cat "$tmp/err")"
+check "easel log says damage was accepted" sh -c "[ $rc -eq 0 ] && grep -q 'damage to this log was accepted 1 time' '$tmp/err'"
 gen -S fox "after the acceptance"
 why="rc=$rc $(cat "$tmp/gen")"
 check "generate works after the acceptance" [ "$rc" -eq 0 ]

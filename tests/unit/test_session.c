@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "easel/history.h"
 #include "easel/paths.h"
 #include "easel/session.h"
 #include "store_fixture.h"
@@ -673,6 +674,12 @@ static void test_damage_refuses_turns_until_accepted(void **state)
                      0);
     assert_int_equal(report.n_problems, 0);
     assert_int_equal(report.accepted_seq, 5); /* name, two turns, then the acceptance */
+    ea_history h;
+    assert_int_equal(ea_history_load(dir, &h, &err), 0);
+    assert_int_equal(h.notes.accepted_damage, 1); /* a record, not a damaged line */
+    assert_int_equal(h.notes.damaged, 0);
+    assert_int_equal(h.count, 3);
+    ea_history_free(&h);
     assert_int_equal(ea_session_open("hurt", EA_SESSION_WRITE, &s, &err), 0);
     assert_int_equal(ea_session_accept_damage(s, &report, &accepted, &err), 0);
     assert_false(accepted); /* nothing more to accept */
