@@ -9,7 +9,18 @@
  *    fsync(). Keys come in the order listed below; every field of a record's kind is always
  *    present, null when unknown, so scripts never have to test for a missing key.
  *  - Common fields: v (1), seq (0, 1, 2 ...), ts (UTC, "2026-11-25T15:30:12.345Z"), kind
- *    ("request" or "result"), turn, prev_hash.
+ *    ("request", "result", "name" or "accept_damage"), turn (null for the last two),
+ *    prev_hash. Readers skip kinds they do not know.
+ *  - name: the session's name when it was given or changed ("name"), so that session.json,
+ *    a cache of the log, can be rebuilt from it.
+ *  - accept_damage: `easel log --accept-damage` accepting a log that fails verification:
+ *    lines (how many came before it), log_sha256 (of those lines' bytes, each with its '\n'),
+ *    found (the damage opening the log found), problems (how many verify reported in the
+ *    lines), damaged (one {line, seq, sha256, problem} per problem verify named). Verify sets
+ *    aside the problems of the lines before it while they are still those bytes.
+ *  - A line that ends in '\n' is complete: if it is not a record, or does not chain, it is
+ *    damage, never a torn write. Only bytes after the last '\n' are a torn tail. While the
+ *    log is damaged (and the damage not accepted) nothing but accept_damage is appended.
  *  - prev_hash is the lower-case hex SHA-256 of the previous line's bytes WITHOUT its trailing
  *    '\n'; "" for seq 0. Changing any byte of a record breaks the next record's prev_hash.
  *    (The last record has no successor, so only a copy of its hash kept elsewhere can vouch
@@ -120,13 +131,15 @@ enum ea_audit_mode {
 };
 
 typedef struct ea_audit_recovery {
-    bool torn;              /* the last line was incomplete or unparsable: not part of the log */
+    bool torn;              /* bytes after the last newline (a cut-off write): not in the log */
     size_t torn_bytes;
     char aside_path[4096];  /* APPEND: the file its bytes were appended to ("" in READ mode) */
 } ea_audit_recovery;
 
-/* Opens session_dir/audit.jsonl (a missing log is an empty one). recovery may be NULL. A record
- * that is damaged before the last line fails the open: ea_audit_verify tells what is wrong. */
+/* Opens session_dir/audit.jsonl (a missing log is an empty one; a link or FIFO in its place is
+ * refused). recovery may be NULL. Damage (a complete line that is not a record, a broken
+ * prev_hash link, a wrong seq, since the newest accepted point) does not fail the open: it is
+ * kept, told by ea_audit_damage, and refuses every append but ea_audit_append_accept. */
 int ea_audit_open(const char *session_dir, enum ea_audit_mode mode, ea_audit **out,
                   ea_audit_recovery *recovery, ea_err *err);
 void ea_audit_close(ea_audit **a);
@@ -135,6 +148,23 @@ void ea_audit_close(ea_audit **a);
 int ea_audit_append_request(ea_audit *a, const ea_audit_request *r, int *turn, ea_err *err);
 /* Appends the result of `turn`, which must have a request and no result yet. */
 int ea_audit_append_result(ea_audit *a, int turn, const ea_audit_result *r, ea_err *err);
+
+/* Records the session's name (a "name" record). */
+int ea_audit_append_name(ea_audit *a, const char *name, ea_err *err);
+
+/* The damage found when the log was opened (or by ea_audit_check_anchor), with the line it
+ * is at in *line (may be NULL): NULL when the log is sound. Borrowed. */
+const char *ea_audit_damage(const ea_audit *a, size_t *line);
+/* Checks the anchor session.json keeps (the seq and sha256 of the newest record it saw)
+ * against the log: a changed or removed record is damage, as above. seq -1: none. */
+void ea_audit_check_anchor(ea_audit *a, long seq, const char *sha256);
+
+typedef struct ea_audit_report ea_audit_report;
+/* Appends an accept_damage record naming what `report` (ea_audit_verify of this log) found
+ * in its lines; the log is then sound from this record on. */
+int ea_audit_append_accept(ea_audit *a, const ea_audit_report *report, ea_err *err);
+/* The newest name record's name, or NULL. Borrowed. */
+const char *ea_audit_session_name(const ea_audit *a);
 
 long ea_audit_next_seq(const ea_audit *a);
 int ea_audit_next_turn(const ea_audit *a);
@@ -185,10 +215,11 @@ int ea_audit_turn_image(const ea_audit *a, int turn, size_t index, ea_audit_imag
  */
 typedef struct ea_audit_stream ea_audit_stream;
 
+/* Both modes hand out every complete line, whatever it holds: a complete line is never torn
+ * (only bytes after the last newline are); readers tell damage apart themselves. */
 enum ea_audit_stream_mode {
-    EA_AUDIT_STREAM_RECORDS, /* the records ea_audit_open would index: a last line that is not
-                                a usable record is the torn tail, as it is there */
-    EA_AUDIT_STREAM_LINES,   /* every complete line, whatever it holds (for verify) */
+    EA_AUDIT_STREAM_RECORDS,
+    EA_AUDIT_STREAM_LINES,
 };
 
 /* Opens session_dir/audit.jsonl; a missing log is an empty one. */
@@ -211,16 +242,21 @@ typedef struct ea_audit_problem {
     char text[320];
 } ea_audit_problem;
 
-typedef struct ea_audit_report {
+struct ea_audit_report {
     size_t records;  /* lines checked */
     size_t images;   /* images checked */
     int n_problems;  /* may exceed EA_AUDIT_MAX_PROBLEMS; only that many are kept */
+    int file_problems; /* of n_problems, those naming an image */
+    int accepted;      /* problems set aside by accept_damage records (not in n_problems) */
+    long accepted_seq; /* the newest accept_damage record that held, or -1 */
     ea_audit_problem problems[EA_AUDIT_MAX_PROBLEMS];
-} ea_audit_report;
+};
 
 /* Checks session_dir/audit.jsonl without changing anything: each line is a version-1 record,
  * seq runs 0, 1, 2 ..., the prev_hash chain holds, every turn's request comes before its
- * result, and every recorded image exists with its sha256 and size. Returns 0 when the check
+ * result, and every recorded image exists (a regular file, not a link) with its sha256 and
+ * size. The problems in lines before an accept_damage record whose log_sha256 still holds are
+ * set aside (report->accepted); an image's problems never are. Returns 0 when the check
  * ran (the log is sound when report->n_problems is 0), -1 with err when it could not. */
 int ea_audit_verify(const char *session_dir, ea_audit_report *report, ea_err *err);
 

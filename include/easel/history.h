@@ -60,6 +60,7 @@ typedef struct ea_history_notes {
     size_t damaged;         /* lines that are not usable records, skipped */
     size_t first_damaged;   /* the 1-based line number of the first */
     size_t orphan_results;  /* results without a request before them, skipped */
+    size_t accepted_damage; /* accept_damage records: damage before them was accepted */
 } ea_history_notes;
 
 typedef struct ea_history_reader ea_history_reader;

@@ -34,6 +34,14 @@ int ea_fsync_dir(const char *dir, ea_err *err);
 /* write() until all n bytes are written or an error other than EINTR; 0 or -1 (errno set). */
 int ea_write_all(int fd, const void *bytes, size_t n);
 
+/* open(2) for a file easel keeps: O_NONBLOCK while opening (a FIFO put in its place cannot
+ * hang the call) and O_CLOEXEC are added, and the file must then be a regular file (fstat of
+ * what was opened, so no race with a rename). Pass O_NOFOLLOW in flags for every file under a
+ * session: a symbolic link there is refused, never followed or written through. The fd comes
+ * back blocking. -1 with err naming the file (sanitized, "~" for $HOME) and errno kept: a
+ * caller that treats a missing file as empty tests errno == ENOENT. */
+int ea_open_file(const char *path, int flags, mode_t mode, ea_err *err);
+
 /* Writes dir/name so that a reader sees either the old file or the whole new one: the bytes go
  * to dir/.name.tmp-XXXXXX, which is fsynced, given `mode`, renamed over dir/name, and then the
  * folder is fsynced. On failure the temp file is removed and dir/name is untouched. */

@@ -6,7 +6,14 @@
 /*
  * session.json is a summary for listings; audit.jsonl is the truth. Opening a session to
  * write recomputes the totals from the log and rewrites session.json when they differ, so a
- * crash between the two writes heals itself.
+ * crash between the two writes heals itself. session.json missing or unreadable is rebuilt
+ * from the log (the name from its name records; ea_session_cache_rebuilt says so) by every
+ * reader, and written back by a WRITE open. Every file of a session is opened without
+ * following links and must be a regular file; the session's folders must be real folders.
+ *
+ * A session whose log is damaged (ea_audit_damage, including a last record that no longer
+ * matches session.json's copy of its hash) opens, but refuses new turns and names until
+ * ea_session_accept_damage records the damage; nothing rewrites session.json meanwhile.
  *
  * An ID is the UTC creation time and 16 random bits, "20261125-153012-ab12": IDs sort by
  * time to the second (listings break ties with the millisecond "created"), and a name is
@@ -75,6 +82,16 @@ const ea_audit_recovery *ea_session_recovery(const ea_session *s);
 int ea_session_interrupted_turns(const ea_session *s);
 /* The session's log, for lookups (ea_audit_find_turn). Borrowed. */
 const ea_audit *ea_session_audit(const ea_session *s);
+/* True when session.json was missing or unreadable and was rebuilt from the log on this open
+ * (and, in WRITE mode, written back): the caller says so once. */
+bool ea_session_cache_rebuilt(const ea_session *s);
+
+/* `easel log SESSION --accept-damage` (WRITE mode): verifies the log against session.json's
+ * anchor into *report and, when its lines are damaged, appends an accept_damage record naming
+ * what was found, then repairs and rewrites session.json as an open does. *accepted: false
+ * when there was nothing to accept (the log's lines verify). */
+int ea_session_accept_damage(ea_session *s, ea_audit_report *report, bool *accepted,
+                             ea_err *err);
 
 /* A turn, in the order of design.md section 3 (WRITE mode):
  *   ea_session_begin_turn   the request record; *turn gets the new turn's number
@@ -123,6 +140,7 @@ typedef struct ea_session_info {
      * sha256 of the newest record when session.json was written; -1 and "" when unknown. */
     long last_seq;
     char last_hash[EA_SHA256_HEX_SIZE];
+    bool rebuilt; /* from the log: session.json is missing or unreadable */
 } ea_session_info;
 
 typedef struct ea_session_list {

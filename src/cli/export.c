@@ -19,6 +19,8 @@
 
 /* Larger than any image the API returns; a bigger file is not one easel saved. */
 #define IMAGE_MAX_BYTES ((size_t)256 << 20)
+#define EXPORT_DIR_MODE 0700
+#define EXPORT_FILE_MODE 0600
 
 static void export_usage(FILE *out)
 {
@@ -27,18 +29,20 @@ static void export_usage(FILE *out)
             "Copies the images of a session (or of one turn) into the folder DEST, created if\n"
             "needed, byte for byte (any C2PA manifest stays intact), each with a sidecar\n"
             "TURN-K.json: prompt, revised prompt, parameters, ids, usage and cost. Says whether\n"
-            "each image carries a C2PA manifest. Files already in DEST are never replaced.\n");
+            "each image carries a C2PA manifest. Files already in DEST are never replaced.\n"
+            "Folders it creates are 0700 and files 0600, as in the session, whatever the umask.\n");
 }
 
-/* The whole file; NULL with err. */
+/* The whole file, a regular file in the session (a link is refused); NULL with err. */
 static unsigned char *read_image(const char *path, size_t *len, ea_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = ea_open_file(path, O_RDONLY | O_NOFOLLOW, 0, err);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, &st) != 0) {
         ea_err_set(err, EA_EXIT_INTERNAL, "cannot read %s: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+        close(fd);
         return NULL;
     }
     size_t size = (size_t)st.st_size, got = 0;
@@ -72,7 +76,8 @@ static int write_new(const char *dest, const char *name, const void *bytes, size
     if (lstat(path, &st) == 0)
         return ea_err_set(err, EA_EXIT_USAGE, "%s exists already; export into another folder",
                           path);
-    return ea_write_file_atomic(dest, name, bytes, n, 0644, err);
+    /* The session's modes whatever the umask: what it holds is as private as the session. */
+    return ea_write_file_atomic(dest, name, bytes, n, EXPORT_FILE_MODE, err);
 }
 
 typedef struct export_job {
@@ -175,7 +180,7 @@ int ea_cmd_export(int argc, char **argv)
     ea_session_info info;
     char dir[PATH_MAX];
     if (ea_session_locate(which, &info, dir, sizeof dir, &err) != 0 ||
-        ea_mkdir_p(args[1], 0755, &err) != 0) {
+        ea_mkdir_p(args[1], EXPORT_DIR_MODE, &err) != 0) {
         fprintf(stderr, "easel export: %s\n", err.msg);
         return err.code ? err.code : EA_EXIT_INTERNAL;
     }

@@ -590,6 +590,9 @@ static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *ba
     if (o->session ? ea_session_open_or_create(o->session, NULL, &session, NULL, err)
                    : ea_session_create(NULL, NULL, &session, err))
         goto done;
+    if (ea_session_cache_rebuilt(session))
+        fprintf(stderr, "easel: session %s: session.json was missing or unreadable; rebuilt from "
+                        "audit.jsonl\n", ea_session_id(session));
     if (edit_from_turn(o, session, err) != 0)
         goto done;
     if (!o->force) {

@@ -22,14 +22,15 @@ typedef struct log_opts {
     const char *grep;
     char since[EA_TIMESTAMP_SIZE]; /* "" for no bound */
     char until[EA_TIMESTAMP_SIZE];
-    bool json, verify, color;
+    bool json, verify, accept_damage, color;
 } log_opts;
 
 static void log_usage(FILE *out)
 {
     fprintf(out,
             "usage: easel log [SESSION] [--json] [--verify] [--grep TEXT] [--since DATE]\n"
-            "                 [--until DATE]\n\n"
+            "                 [--until DATE]\n"
+            "       easel log SESSION --accept-damage\n\n"
             "A session's audit log (by default the session with the newest activity): each turn\n"
             "with its time, status, parameters, prompt, the revised prompt as a word diff\n"
             "against the prompt ({+added+} [-dropped-], or colour on a terminal), cost, ids,\n"
@@ -37,6 +38,9 @@ static void log_usage(FILE *out)
             "  --json         the records as written, one JSON object per line\n"
             "  --verify       check the hash chain and every image's sha256 and size; name\n"
             "                 what is missing or changed, and exit 1 when anything is\n"
+            "  --accept-damage  record in the log that its damage (what --verify finds in its\n"
+            "                 lines) is accepted: a session whose log fails verification\n"
+            "                 refuses new turns until then\n"
             "  --grep TEXT    search the prompts and revised prompts of every session (or of\n"
             "                 SESSION), ignoring case\n"
             "  --since DATE   only records from DATE on (2026-11-25 or 2026-11-25T15:30, UTC)\n"
@@ -276,6 +280,11 @@ static void report_recovery(const char *dir, const ea_history_notes *notes, size
         fprintf(stderr, "easel log: %zu damaged line%s skipped, the first is line %zu; "
                         "easel log --verify tells more\n",
                 notes->damaged, notes->damaged == 1 ? "" : "s", notes->first_damaged);
+    if (notes->accepted_damage)
+        fprintf(stderr, "easel log: damage to this log was accepted %zu time%s (easel log --json "
+                        "shows the accept_damage record%s, --verify what it set aside)\n",
+                notes->accepted_damage, notes->accepted_damage == 1 ? "" : "s",
+                notes->accepted_damage == 1 ? "" : "s");
     if (notes->orphan_results)
         fprintf(stderr, "easel log: %zu result%s without a request skipped; easel log --verify "
                         "tells more\n", notes->orphan_results, notes->orphan_results == 1 ? "" : "s");
@@ -399,6 +408,22 @@ static int show_json(const log_opts *o, const char *dir)
     return got < 0 ? EA_EXIT_INTERNAL : EA_EXIT_OK;
 }
 
+/* The problems a verify found, one a line. */
+static void print_problems(const ea_audit_report *report)
+{
+    int stored = report->n_problems < EA_AUDIT_MAX_PROBLEMS ? report->n_problems
+                                                            : EA_AUDIT_MAX_PROBLEMS;
+    for (int i = 0; i < stored; i++) {
+        const ea_audit_problem *p = &report->problems[i];
+        put_safe(*p->file ? p->file : EA_AUDIT_FILE);
+        printf(": ");
+        put_safe(p->text);
+        putchar('\n');
+    }
+    if (report->n_problems > stored)
+        printf("... and %d more\n", report->n_problems - stored);
+}
+
 static int verify(const ea_session_info *info, const char *dir)
 {
     ea_audit_report report;
@@ -408,14 +433,11 @@ static int verify(const ea_session_info *info, const char *dir)
         fprintf(stderr, "easel log: %s\n", err.msg);
         return EA_EXIT_INTERNAL;
     }
-    for (int i = 0; i < report.n_problems && i < EA_AUDIT_MAX_PROBLEMS; i++) {
-        const ea_audit_problem *p = &report.problems[i];
-        printf("%s: ", *p->file ? p->file : EA_AUDIT_FILE);
-        put_safe(p->text);
-        putchar('\n');
-    }
-    if (report.n_problems > EA_AUDIT_MAX_PROBLEMS)
-        printf("... and %d more\n", report.n_problems - EA_AUDIT_MAX_PROBLEMS);
+    print_problems(&report);
+    if (report.accepted_seq >= 0)
+        printf("%s: damage accepted at seq %ld (%d problem%s before it set aside; easel log "
+               "--json shows the accept_damage record)\n", EA_AUDIT_FILE, report.accepted_seq,
+               report.accepted, report.accepted == 1 ? "" : "s");
     printf("%s: %zu records, %zu images, %d problem%s%s\n", info->id, report.records,
            report.images, report.n_problems, report.n_problems == 1 ? "" : "s",
            report.n_problems ? "" : ": the hash chain holds and every image matches");
@@ -426,6 +448,36 @@ static int verify(const ea_session_info *info, const char *dir)
                         "file%s, %zu torn tail%s moved aside\n", left.temp_files,
                 left.temp_files == 1 ? "" : "s", left.torn_asides, left.torn_asides == 1 ? "" : "s");
     return report.n_problems ? EA_EXIT_INTERNAL : EA_EXIT_OK;
+}
+
+/* `--accept-damage`: takes the session's lock, so no turn runs meanwhile. */
+static int accept_damage(const char *name_or_id)
+{
+    ea_session *s = NULL;
+    ea_err err = {0};
+    ea_audit_report report;
+    bool accepted = false;
+    if (ea_session_open(name_or_id, EA_SESSION_WRITE, &s, &err) != 0 ||
+        ea_session_accept_damage(s, &report, &accepted, &err) != 0) {
+        ea_session_close(&s);
+        fprintf(stderr, "easel log: %s\n", err.msg);
+        return err.code ? err.code : EA_EXIT_INTERNAL;
+    }
+    if (!accepted) {
+        printf("%s: the log's chain holds: nothing to accept\n", ea_session_id(s));
+        if (report.file_problems)
+            printf("(%d image problem%s remain%s: easel log --verify names them)\n",
+                   report.file_problems, report.file_problems == 1 ? "" : "s",
+                   report.file_problems == 1 ? "s" : "");
+    } else {
+        print_problems(&report);
+        printf("%s: damage accepted in seq %ld: the log verifies from there on; what was "
+               "found stays in the log\n", ea_session_id(s),
+               ea_audit_next_seq(ea_session_audit(s)) - 1);
+    }
+    fflush(stdout);
+    ea_session_close(&s);
+    return EA_EXIT_OK;
 }
 
 /* ---- --grep ---------------------------------------------------------------------------- */
@@ -538,6 +590,8 @@ static int parse_args(int argc, char **argv, log_opts *o)
             o->json = true;
         } else if (strcmp(a, "--verify") == 0) {
             o->verify = true;
+        } else if (strcmp(a, "--accept-damage") == 0) {
+            o->accept_damage = true;
         } else if (strcmp(a, "--grep") == 0 && has_value) {
             o->grep = argv[++i];
         } else if ((strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0) && has_value) {
@@ -565,8 +619,13 @@ static int parse_args(int argc, char **argv, log_opts *o)
         fprintf(stderr, "easel log: --grep needs some text\n");
         return EA_EXIT_USAGE;
     }
-    if (o->json + o->verify + (o->grep != NULL) > 1) {
-        fprintf(stderr, "easel log: --json, --verify and --grep go one at a time\n");
+    if (o->json + o->verify + o->accept_damage + (o->grep != NULL) > 1) {
+        fprintf(stderr, "easel log: --json, --verify, --accept-damage and --grep go one at a "
+                        "time\n");
+        return EA_EXIT_USAGE;
+    }
+    if (o->accept_damage && !o->session) {
+        fprintf(stderr, "easel log: --accept-damage needs the SESSION named\n");
         return EA_EXIT_USAGE;
     }
     return 0;
@@ -582,6 +641,8 @@ int ea_cmd_log(int argc, char **argv)
     o.color = isatty(STDOUT_FILENO) && !(no_color && *no_color);
     if (o.grep)
         return grep_all(&o);
+    if (o.accept_damage)
+        return accept_damage(o.session);
 
     ea_err err = {0};
     ea_session_info info;
@@ -590,6 +651,10 @@ int ea_cmd_log(int argc, char **argv)
         fprintf(stderr, "easel log: %s\n", err.msg);
         return err.code ? err.code : EA_EXIT_USAGE;
     }
+    if (info.rebuilt)
+        fprintf(stderr, "easel log: %s's session.json is missing or unreadable: its summary comes "
+                        "from the log (the next easel to write to it rebuilds the file)\n",
+                info.id);
     if (o.verify)
         return verify(&info, dir);
     if (o.json)

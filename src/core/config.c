@@ -208,17 +208,21 @@ int ea_config_parse(ea_config *c, const char *text, size_t len, const char *secr
 
 int ea_config_load_file(ea_config *c, const char *path, ea_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* A regular file only (a FIFO in its place must not hang easel); a link is followed, as
+     * dotfile managers make them, since easel only reads this file. */
+    int fd = ea_open_file(path, O_RDONLY, 0, err);
     if (fd < 0) {
         if (errno == ENOENT)
             return 0;
-        return ea_err_set(err, EA_EXIT_USAGE, "cannot read %s: %s", path, strerror(errno));
+        if (err)
+            err->code = EA_EXIT_USAGE;
+        return -1;
     }
     /* fstat on the open file, not stat on the name: the mode checked is the file's read. */
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
         close(fd);
-        return ea_err_set(err, EA_EXIT_USAGE, "%s is not a regular file", path);
+        return ea_err_set(err, EA_EXIT_USAGE, "cannot read %s: %s", path, strerror(errno));
     }
     if (st.st_size > CONFIG_MAX_BYTES) {
         close(fd);

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "easel/sanitize.h"
+
 static const char *home_dir(void)
 {
     const char *home = getenv("HOME");
@@ -68,6 +70,38 @@ void ea_path_for_display(const char *path, char *out, size_t size)
         snprintf(out, size, "~%s", path + home_len);
     else
         snprintf(out, size, "%s", path);
+}
+
+int ea_open_file(const char *path, int flags, mode_t mode, ea_err *err)
+{
+    char shown[512], display[PATH_MAX];
+    int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC, mode);
+    int saved = errno;
+    if (fd >= 0) {
+        struct stat st;
+        if (fstat(fd, &st) != 0)
+            saved = errno;
+        else if (!S_ISREG(st.st_mode))
+            saved = EINVAL;
+        else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0)
+            return fd;
+        else
+            saved = errno;
+        close(fd);
+    }
+    ea_path_for_display(path, display, sizeof display);
+    ea_sanitize_copy(shown, sizeof shown, display); /* a name in a tampered folder is anything */
+    /* ELOOP: O_NOFOLLOW met a link. ENXIO: a FIFO opened to write with no reader. */
+    if (saved == ELOOP)
+        ea_err_set(err, EA_EXIT_INTERNAL, "%s is a symbolic link: refused, not followed (easel "
+                   "never follows a link in place of its own files)", shown);
+    else if (saved == ENXIO || saved == EINVAL)
+        ea_err_set(err, EA_EXIT_INTERNAL, "%s is a FIFO, device or folder, not a regular file: "
+                   "refused, not waited on", shown);
+    else
+        ea_err_set(err, EA_EXIT_INTERNAL, "open %s: %s", shown, strerror(saved));
+    errno = saved;
+    return -1;
 }
 
 /* Creates one folder with exactly `mode`: mkdir() applies the umask, so chmod() follows. */

@@ -368,7 +368,8 @@ int ea_image_load_file(const char *path, const ea_image_limits *lim, ea_image *o
     out->rgba = NULL;
     if (!lim)
         lim = &ea_image_default_limits;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO in place of a picture is refused below, not waited on. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return ea_err_set(err, EA_EXIT_USAGE, "%s: %s", path, strerror(errno));
     struct stat st;

@@ -45,7 +45,13 @@ struct ea_audit {
     char last_hash[EA_SHA256_HEX_SIZE];
     const char *last_response_id; /* borrowed from records */
     const char *last_ts;          /* borrowed from records; NULL for an empty log */
+    const char *name;             /* the newest name record's; borrowed from records */
     ea_audit_totals totals;
+    /* The first damage found after the newest accepted point (line numbers from 1; 0: none),
+     * and why. While there is damage, only an accept_damage record may be appended. */
+    size_t damage_line;
+    char damage_why[256];
+    size_t accepted_index;        /* the newest accept_damage record's index + 1; 0: none */
 };
 
 static const char *const status_names[] = {
@@ -197,7 +203,7 @@ static json_t *new_record(const ea_audit *a, const char *kind, int turn, bool *o
     put(rec, "seq", json_integer(a->next_seq), ok);
     put(rec, "ts", json_string(ts), ok);
     put(rec, "kind", json_string(kind), ok);
-    put(rec, "turn", json_integer(turn), ok);
+    put(rec, "turn", turn > 0 ? json_integer(turn) : json_null(), ok); /* null: not a turn's */
     put(rec, "prev_hash", json_string(a->last_hash), ok);
     return rec;
 }
@@ -351,13 +357,26 @@ static long int_field(const json_t *obj, const char *key, long missing)
     return json_is_integer(v) ? (long)json_integer_value(v) : missing;
 }
 
-/* The fields every record needs before the index can use it; the rest is verify's concern. */
+static bool is_turn_kind(const char *kind)
+{
+    return kind && (strcmp(kind, "request") == 0 || strcmp(kind, "result") == 0);
+}
+
+static bool is_kind(const json_t *rec, const char *kind)
+{
+    const char *k = str_field(rec, "kind");
+    return k && strcmp(k, kind) == 0;
+}
+
+/* The fields every record needs before the index can use it; the rest is verify's concern.
+ * A kind other than request and result (accept_damage, name, and kinds this version does not
+ * know) is a record the turn index skips: it needs no turn. */
 static bool usable_record(const json_t *rec)
 {
     const char *kind = str_field(rec, "kind");
-    return json_is_object(rec) && int_field(rec, "seq", -1) >= 0 &&
-           int_field(rec, "turn", 0) >= 1 && int_field(rec, "turn", 0) < INT_MAX && kind &&
-           (strcmp(kind, "request") == 0 || strcmp(kind, "result") == 0);
+    long turn = int_field(rec, "turn", 0);
+    return json_is_object(rec) && int_field(rec, "seq", -1) >= 0 && kind &&
+           (!is_turn_kind(kind) || (turn >= 1 && turn < INT_MAX));
 }
 
 static turn_slot *find_slot(const ea_audit *a, int turn)
@@ -389,6 +408,13 @@ static turn_slot *add_slot(ea_audit *a, int turn)
 static int index_record(ea_audit *a, size_t index)
 {
     const json_t *rec = json_array_get(a->records, index);
+    a->next_seq = int_field(rec, "seq", 0) + 1;
+    a->last_ts = str_field(rec, "ts");
+    if (!is_turn_kind(str_field(rec, "kind"))) {
+        if (is_kind(rec, "name"))
+            a->name = str_field(rec, "name");
+        return 0;
+    }
     int turn = (int)int_field(rec, "turn", 0);
     bool is_request = strcmp(str_field(rec, "kind"), "request") == 0;
     turn_slot *slot = find_slot(a, turn);
@@ -410,12 +436,11 @@ static int index_record(ea_audit *a, size_t index)
         if (response_id && status_lookup(str_field(rec, "status")) == EA_AUDIT_COMPLETED)
             a->last_response_id = response_id;
     }
-    a->next_seq = int_field(rec, "seq", 0) + 1;
-    a->last_ts = str_field(rec, "ts");
     return 0;
 }
 
-/* Takes ownership of rec. line excludes the '\n'. */
+/* Takes ownership of rec, which is NULL for a damaged line: kept, unindexed, so that the text
+ * stays the file's bytes and the next record chains to them. line excludes the '\n'. */
 static int add_line(ea_audit *a, const char *line, size_t len, json_t *rec, ea_err *err)
 {
     char hash[EA_SHA256_HEX_SIZE];
@@ -439,12 +464,14 @@ static int add_line(ea_audit *a, const char *line, size_t len, json_t *rec, ea_e
         json_decref(rec);
         return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
     }
-    if (json_array_append_new(a->records, rec) != 0) { /* it released rec */
+    if (json_array_append_new(a->records, rec ? rec : json_null()) != 0) { /* it released rec */
         a->text.len = start;
         return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
     }
     a->line_start[a->n_lines++] = start;
-    if (index_record(a, json_array_size(a->records) - 1) != 0)
+    if (!rec)
+        a->next_seq = (long)a->n_lines; /* the seq the damaged line stands in for */
+    else if (index_record(a, json_array_size(a->records) - 1) != 0)
         return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
     memcpy(a->last_hash, hash, sizeof hash);
     return 0;
@@ -470,12 +497,10 @@ static int read_all(int fd, ea_buf *out, const char *path, ea_err *err)
 
 static int read_file(const char *path, ea_buf *out, bool *exists, ea_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = ea_open_file(path, O_RDONLY | O_NOFOLLOW, 0, err);
     *exists = fd >= 0;
     if (fd < 0)
-        return errno == ENOENT ? 0
-                               : ea_err_set(err, EA_EXIT_INTERNAL, "open %s: %s", path,
-                                            strerror(errno));
+        return errno == ENOENT ? 0 : -1;
     int rc = read_all(fd, out, path, err);
     close(fd);
     return rc;
@@ -496,9 +521,9 @@ static int move_torn_tail_aside(ea_audit *a, const char *bytes, size_t n,
     if (len < 0 || (size_t)len >= sizeof aside)
         return ea_err_set(err, EA_EXIT_INTERNAL, "path too long: %s", a->path);
 
-    int fd = open(aside, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    int fd = ea_open_file(aside, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0600, err);
     if (fd < 0)
-        return ea_err_set(err, EA_EXIT_INTERNAL, "create %s: %s", aside, strerror(errno));
+        return -1;
     if (ea_write_all(fd, bytes, n) != 0 || fsync(fd) != 0) {
         int saved = errno;
         close(fd);
@@ -513,7 +538,38 @@ static int move_torn_tail_aside(ea_audit *a, const char *bytes, size_t n,
     return 0;
 }
 
-/* Indexes the complete lines of raw; what follows the last good line is the torn tail. */
+__attribute__((format(printf, 3, 4)))
+static void note_damage(ea_audit *a, size_t line_no, const char *fmt, ...)
+{
+    if (a->damage_line)
+        return; /* the first is the one to look at */
+    a->damage_line = line_no ? line_no : 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->damage_why, sizeof a->damage_why, fmt, ap);
+    va_end(ap);
+}
+
+/* An accept_damage record vouches for every byte before it (log_sha256): when they are still
+ * those bytes, the damage found so far is accepted. */
+static void check_acceptance(ea_audit *a, const json_t *rec, size_t line_no)
+{
+    char hex[EA_SHA256_HEX_SIZE];
+    const char *want = str_field(rec, "log_sha256");
+    if (ea_sha256_hex(a->text.data ? a->text.data : "", a->text.len, hex, NULL) == 0 && want &&
+        strcmp(hex, want) == 0) {
+        a->damage_line = 0;
+        a->damage_why[0] = '\0';
+        a->accepted_index = a->n_lines + 1;
+    } else {
+        note_damage(a, line_no, "line %zu accepted damage, but the lines before it have changed "
+                    "since", line_no);
+    }
+}
+
+/* Indexes the complete lines of raw and checks their chain; only bytes after the last
+ * newline are the torn tail. A complete line is never torn: when it is not a record or does
+ * not chain, it is damage, kept where it is and noted. */
 static int load_lines(ea_audit *a, const ea_buf *raw, size_t *good_len, ea_err *err)
 {
     const char *data = raw->data ? raw->data : "";
@@ -527,15 +583,19 @@ static int load_lines(ea_audit *a, const ea_buf *raw, size_t *good_len, ea_err *
         size_t next = pos + len + 1;
         line_no++;
         json_t *rec = json_loadb(data + pos, len, 0, NULL);
+        const char *prev = str_field(rec, "prev_hash");
         if (!rec || !usable_record(rec)) {
             json_decref(rec);
-            if (next == raw->len)
-                break; /* the last line is unparsable: torn */
-            char shown[PATH_MAX];
-            ea_path_for_display(a->path, shown, sizeof shown);
-            return ea_err_set(err, EA_EXIT_INTERNAL,
-                              "%s line %zu is damaged; `easel log --verify` tells more", shown,
-                              line_no);
+            rec = NULL;
+            note_damage(a, line_no, "line %zu is not a record", line_no);
+        } else if (!prev || strcmp(prev, a->last_hash) != 0) {
+            note_damage(a, line_no, "line %zu's prev_hash does not match line %zu: one of them "
+                        "was changed after it was written", line_no, line_no - 1);
+        } else if (int_field(rec, "seq", -1) != (long)a->n_lines) {
+            note_damage(a, line_no, "line %zu has seq %ld, expected %zu", line_no,
+                        int_field(rec, "seq", -1), a->n_lines);
+        } else if (is_kind(rec, "accept_damage")) {
+            check_acceptance(a, rec, line_no);
         }
         if (add_line(a, data + pos, len, rec, err) != 0)
             return -1;
@@ -572,7 +632,9 @@ int ea_audit_open(const char *session_dir, enum ea_audit_mode mode, ea_audit **o
         goto fail;
 
     if (mode == EA_AUDIT_APPEND) {
-        a->fd = open(a->path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        /* O_EXCL makes a new, regular file (it fails on a link); an existing one is opened
+         * without following a link and must be regular. */
+        a->fd = open(a->path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (a->fd >= 0) {
             /* Created now: exactly 0600 whatever the umask, and its name made durable. */
             if (fchmod(a->fd, 0600) != 0 || ea_fsync_dir(session_dir, err) != 0) {
@@ -580,7 +642,9 @@ int ea_audit_open(const char *session_dir, enum ea_audit_mode mode, ea_audit **o
                 goto fail;
             }
         } else if (errno == EEXIST) {
-            a->fd = open(a->path, O_RDWR | O_APPEND | O_CLOEXEC);
+            a->fd = ea_open_file(a->path, O_RDWR | O_APPEND | O_NOFOLLOW, 0, err);
+            if (a->fd < 0)
+                goto fail;
         }
         if (a->fd < 0) {
             ea_err_set(err, EA_EXIT_INTERNAL, "open %s: %s", a->path, strerror(errno));
@@ -670,13 +734,26 @@ static int write_record(ea_audit *a, json_t *rec, ea_err *err)
     return rc;
 }
 
-static int check_appendable(const ea_audit *a, ea_err *err)
+static int check_writable(const ea_audit *a, ea_err *err)
 {
     if (a->fd < 0)
         return ea_err_set(err, EA_EXIT_INTERNAL, "the audit log was opened read-only");
     if (a->broken)
         return ea_err_set(err, EA_EXIT_INTERNAL,
                           "an earlier write to %s failed; reopen the session", a->path);
+    return 0;
+}
+
+/* A record chained onto damage would make it look sound: refused until it is accepted. */
+static int check_appendable(const ea_audit *a, ea_err *err)
+{
+    if (check_writable(a, err) != 0)
+        return -1;
+    if (a->damage_line)
+        return ea_err_set(err, EA_EXIT_INTERNAL,
+                          "the log fails verification (%s); nothing more is written to it until "
+                          "the damage is accepted: `easel log --verify` shows it, `easel log "
+                          "SESSION --accept-damage` accepts it", a->damage_why);
     return 0;
 }
 
@@ -708,6 +785,106 @@ int ea_audit_append_result(ea_audit *a, int turn, const ea_audit_result *r, ea_e
     if (!rec)
         return -1;
     return write_record(a, rec, err);
+}
+
+int ea_audit_append_name(ea_audit *a, const char *name, ea_err *err)
+{
+    if (check_appendable(a, err) != 0)
+        return -1;
+    bool ok = true;
+    json_t *rec = new_record(a, "name", 0, &ok);
+    if (rec)
+        put(rec, "name", text_value(name), &ok);
+    if (!ok) {
+        json_decref(rec);
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory building an audit record");
+    }
+    return write_record(a, rec, err);
+}
+
+/* One {line, seq, sha256, problem} per problem verify found in the log's lines. */
+static json_t *damaged_lines(const ea_audit *a, const ea_audit_report *report, bool *ok)
+{
+    json_t *list = json_array();
+    int stored = report->n_problems < EA_AUDIT_MAX_PROBLEMS ? report->n_problems
+                                                            : EA_AUDIT_MAX_PROBLEMS;
+    for (int i = 0; list && i < stored; i++) {
+        const ea_audit_problem *p = &report->problems[i];
+        if (*p->file)
+            continue; /* an image: not the log's damage, and still reported */
+        size_t len;
+        const char *line = p->seq >= 0 ? ea_audit_record_line(a, (size_t)p->seq, &len) : NULL;
+        char hex[EA_SHA256_HEX_SIZE];
+        bool hashed = line && ea_sha256_hex(line, len, hex, NULL) == 0;
+        json_t *one = json_object();
+        if (!one || json_array_append_new(list, one) != 0) {
+            *ok = false;
+            break;
+        }
+        put(one, "line", p->seq >= 0 ? json_integer(p->seq + 1) : json_null(), ok);
+        put(one, "seq", p->seq >= 0 ? json_integer(p->seq) : json_null(), ok);
+        put(one, "sha256", hashed ? json_string(hex) : json_null(), ok);
+        put(one, "problem", text_value(p->text), ok);
+    }
+    if (!list)
+        *ok = false;
+    return list;
+}
+
+int ea_audit_append_accept(ea_audit *a, const ea_audit_report *report, ea_err *err)
+{
+    if (check_writable(a, err) != 0)
+        return -1;
+    char log_hash[EA_SHA256_HEX_SIZE];
+    if (ea_sha256_hex(a->text.data ? a->text.data : "", a->text.len, log_hash, err) != 0)
+        return -1;
+    bool ok = true;
+    json_t *rec = new_record(a, "accept_damage", 0, &ok);
+    if (rec) {
+        put(rec, "lines", json_integer((json_int_t)a->n_lines), &ok);
+        put(rec, "log_sha256", json_string(log_hash), &ok);
+        put(rec, "found", a->damage_line ? text_value(a->damage_why) : json_null(), &ok);
+        put(rec, "problems", json_integer(report->n_problems - report->file_problems), &ok);
+        put(rec, "damaged", damaged_lines(a, report, &ok), &ok);
+    }
+    if (!ok) {
+        json_decref(rec);
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory building an audit record");
+    }
+    if (write_record(a, rec, err) != 0)
+        return -1;
+    a->damage_line = 0;
+    a->damage_why[0] = '\0';
+    a->accepted_index = a->n_lines;
+    return 0;
+}
+
+void ea_audit_check_anchor(ea_audit *a, long seq, const char *sha256)
+{
+    /* An anchor older than the newest acceptance speaks for lines that acceptance covers. */
+    if (seq < 0 || !sha256 || !*sha256 || (size_t)seq + 1 < a->accepted_index)
+        return;
+    size_t len;
+    char hex[EA_SHA256_HEX_SIZE];
+    const char *line = ea_audit_record_line(a, (size_t)seq, &len);
+    if (!line)
+        note_damage(a, a->n_lines, "the log ends at seq %ld, but session.json recorded seq %ld: "
+                    "records were removed from its end", (long)a->n_lines - 1, seq);
+    else if (ea_sha256_hex(line, len, hex, NULL) == 0 && strcmp(hex, sha256) != 0)
+        note_damage(a, (size_t)seq + 1, "line %ld (seq %ld) does not match the copy of its hash "
+                    "in session.json: it was changed after it was written", seq + 1, seq);
+}
+
+const char *ea_audit_damage(const ea_audit *a, size_t *line)
+{
+    if (line)
+        *line = a->damage_line;
+    return a->damage_line ? a->damage_why : NULL;
+}
+
+const char *ea_audit_session_name(const ea_audit *a)
+{
+    return a->name;
 }
 
 /* ---- Reading --------------------------------------------------------------------------- */
@@ -861,9 +1038,8 @@ int ea_audit_stream_open(const char *session_dir, enum ea_audit_stream_mode mode
         free(s);
         return -1;
     }
-    s->fd = open(s->path, O_RDONLY | O_CLOEXEC);
+    s->fd = ea_open_file(s->path, O_RDONLY | O_NOFOLLOW, 0, err);
     if (s->fd < 0 && errno != ENOENT) {
-        ea_err_set(err, EA_EXIT_INTERNAL, "open %s: %s", s->path, strerror(errno));
         free(s);
         return -1;
     }
@@ -916,14 +1092,6 @@ static int stream_fill(ea_audit_stream *s, ea_err *err)
     return 0;
 }
 
-static bool usable_line(const char *line, size_t len)
-{
-    json_t *rec = json_loadb(line, len, 0, NULL);
-    bool ok = rec && usable_record(rec);
-    json_decref(rec);
-    return ok;
-}
-
 int ea_audit_stream_next(ea_audit_stream *s, const char **line, size_t *len, ea_err *err)
 {
     const char *nl;
@@ -938,17 +1106,6 @@ int ea_audit_stream_next(ea_audit_stream *s, const char **line, size_t *len, ea_
             return -1;
     }
     size_t n = (size_t)(nl - (s->buf + s->start));
-    if (s->mode == EA_AUDIT_STREAM_RECORDS) {
-        /* Only the last line may be torn: look ahead to know whether this one is last. */
-        while (s->start + n + 1 == s->end && !s->eof)
-            if (stream_fill(s, err) != 0)
-                return -1;
-        if (s->start + n + 1 == s->end && !usable_line(s->buf + s->start, n)) {
-            s->torn += n + 1;
-            s->start = s->end;
-            return 0;
-        }
-    }
     *line = s->buf + s->start;
     *len = n;
     s->start += n + 1;
@@ -981,6 +1138,31 @@ static void add_problem(ea_audit_report *report, long seq, const char *file, con
         va_end(ap);
     }
     report->n_problems++;
+    if (file && *file)
+        report->file_problems++;
+}
+
+/* An accept_damage record at `index` whose log_sha256 still matches the bytes before it:
+ * the problems found in those lines are set aside (counted in report->accepted); an image's
+ * are kept, since the record does not vouch for files. */
+static void accept_problems(ea_audit_report *report, long index)
+{
+    int stored = report->n_problems < EA_AUDIT_MAX_PROBLEMS ? report->n_problems
+                                                            : EA_AUDIT_MAX_PROBLEMS;
+    int kept = 0, kept_in_log = 0;
+    for (int i = 0; i < stored; i++) {
+        const ea_audit_problem *p = &report->problems[i];
+        bool accepted = !*p->file && p->seq >= 0 && p->seq < index;
+        if (!accepted) {
+            kept_in_log += !*p->file;
+            report->problems[kept++] = *p;
+        }
+    }
+    int before = report->n_problems;
+    /* Past the stored ones, only the count is known: an image's are kept, the rest go. */
+    report->n_problems = report->file_problems + kept_in_log;
+    report->accepted += before - report->n_problems;
+    report->accepted_seq = index;
 }
 
 /* An image path the log may name: "images/NAME" with no way out of the session dir. */
@@ -1012,10 +1194,12 @@ static void verify_images(const char *dir, long seq, const json_t *images,
         char hex[EA_SHA256_HEX_SIZE];
         uint64_t size = 0;
         struct stat st;
-        if (ea_path_join(full, sizeof full, dir, path, NULL) != 0 || stat(full, &st) != 0) {
+        ea_err why = {0};
+        if (ea_path_join(full, sizeof full, dir, path, NULL) != 0 || lstat(full, &st) != 0) {
             add_problem(report, seq, path, "seq %ld: image %s is missing", seq, path);
-        } else if (ea_sha256_file_hex(full, hex, &size, NULL) != 0) {
-            add_problem(report, seq, path, "seq %ld: image %s cannot be read", seq, path);
+        } else if (ea_sha256_file_hex(full, hex, &size, &why) != 0) {
+            add_problem(report, seq, path, "seq %ld: image %s cannot be read: %s", seq, path,
+                        why.msg);
         } else if (size != (uint64_t)bytes) {
             add_problem(report, seq, path, "seq %ld: image %s has %llu bytes, the log says %ld",
                         seq, path, (unsigned long long)size, bytes);
@@ -1034,10 +1218,12 @@ static void verify_turn_order(const json_t *rec, long seq, unsigned char **turn_
     const char *kind = str_field(rec, "kind");
     long turn = int_field(rec, "turn", 0);
     bool is_request = kind && strcmp(kind, "request") == 0;
-    if (!kind || (!is_request && strcmp(kind, "result") != 0)) {
-        add_problem(report, seq, NULL, "seq %ld: kind is neither request nor result", seq);
+    if (!kind) {
+        add_problem(report, seq, NULL, "seq %ld: the record has no kind", seq);
         return;
     }
+    if (!is_turn_kind(kind))
+        return; /* not a turn's record (accept_damage, name, or a kind from a later easel) */
     if (turn < 1 || turn > 10000000) {
         add_problem(report, seq, NULL, "seq %ld: turn %ld is out of range", seq, turn);
         return;
@@ -1137,9 +1323,15 @@ int ea_audit_verify_anchored(const char *session_dir, long anchor_seq, const cha
                              ea_audit_report *report, ea_err *err)
 {
     memset(report, 0, sizeof *report);
+    report->accepted_seq = -1;
     ea_audit_stream *stream = NULL;
     if (ea_audit_stream_open(session_dir, EA_AUDIT_STREAM_LINES, &stream, err) != 0)
         return -1;
+    ea_sha256 *before = ea_sha256_new(); /* every byte before the current line */
+    if (!before) {
+        ea_audit_stream_close(&stream);
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    }
     unsigned char *turn_state = NULL;
     size_t n_state = 0;
     chain_state chain = {.prev_hash = "", .broken = -1, .anchor_seq = anchor_hash ? anchor_seq : -1,
@@ -1154,14 +1346,26 @@ int ea_audit_verify_anchored(const char *session_dir, long anchor_seq, const cha
         json_t *rec = json_loadb(line, len, 0, &jerr);
         if (json_is_object(rec)) {
             verify_record(session_dir, rec, index, &chain, &turn_state, &n_state, report);
+            if (is_kind(rec, "accept_damage")) {
+                char hex[EA_SHA256_HEX_SIZE];
+                const char *want = str_field(rec, "log_sha256");
+                if (ea_sha256_peek_hex(before, hex) == 0 && want && strcmp(hex, want) == 0)
+                    accept_problems(report, index);
+                else
+                    add_problem(report, index, NULL,
+                                "seq %ld accepted damage, but the lines before it have changed "
+                                "since (its log_sha256 does not match them)", index);
+            }
         } else {
             add_problem(report, index, NULL, "line %ld (seq %ld): not a JSON object (%s)",
                         index + 1, index, rec ? "another JSON value" : jerr.text);
             judge_link(&chain, -1, report); /* this line cannot speak for the one before */
         }
         json_decref(rec);
-        if (ea_sha256_hex(line, len, chain.prev_hash, err) != 0) {
+        if (ea_sha256_hex(line, len, chain.prev_hash, err) != 0 ||
+            ea_sha256_update(before, line, len) != 0 || ea_sha256_update(before, "\n", 1) != 0) {
             rc = -1;
+            ea_err_set(err, EA_EXIT_INTERNAL, "sha256 failed");
             break;
         }
         if (index == chain.anchor_seq)
@@ -1176,7 +1380,7 @@ int ea_audit_verify_anchored(const char *session_dir, long anchor_seq, const cha
             add_problem(report, index - 1, NULL,
                         "the log ends at seq %ld, but session.json recorded seq %ld: records "
                         "were removed from its end", index - 1, chain.anchor_seq);
-        else if (chain.anchor_match == 0)
+        else if (chain.anchor_match == 0 && chain.anchor_seq >= report->accepted_seq)
             add_problem(report, chain.anchor_seq, NULL,
                         "seq %ld does not match the copy of its hash in session.json: it was "
                         "changed after it was written", chain.anchor_seq);
@@ -1187,6 +1391,7 @@ int ea_audit_verify_anchored(const char *session_dir, long anchor_seq, const cha
                         "easel to write to this session moves them aside)", torn);
     }
     free(turn_state);
+    ea_sha256_free(&before);
     ea_audit_stream_close(&stream);
     return rc;
 }

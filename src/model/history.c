@@ -289,6 +289,12 @@ int ea_history_next(ea_history_reader *r, ea_history_turn *t, ea_err *err)
         json_t *rec = json_loadb(line, len, 0, NULL);
         const char *kind = str_of(rec, "kind");
         long turn = int_of(rec, "turn", 0);
+        if (json_is_object(rec) && kind && strcmp(kind, "request") != 0 &&
+            strcmp(kind, "result") != 0) {
+            r->notes.accepted_damage += strcmp(kind, "accept_damage") == 0;
+            json_decref(rec); /* not a turn's record (accept_damage, name, a later kind) */
+            continue;
+        }
         if (!json_is_object(rec) || !kind || turn < 1 || turn >= INT_MAX) {
             note_damaged(r);
             json_decref(rec);
@@ -303,9 +309,6 @@ int ea_history_next(ea_history_reader *r, ea_history_turn *t, ea_err *err)
             int rc = on_result(r, rec, (int)turn, t, err);
             if (rc != 0)
                 return rc;
-        } else {
-            note_damaged(r);
-            json_decref(rec);
         }
     }
     /* The end: turns that never got a result, oldest first. */

@@ -1,10 +1,13 @@
 #include "easel/prices.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "easel/paths.h"
 
@@ -47,7 +50,16 @@ ea_prices *ea_prices_load(ea_err *err)
     char dir[4096], path[4200];
     if (ea_path_dir(EA_DIR_CONFIG, dir, sizeof dir, NULL) == 0 &&
         ea_path_join(path, sizeof path, dir, "prices.json", NULL) == 0) {
-        FILE *f = fopen(path, "rb");
+        /* A regular file only: a FIFO in its place must not hang easel. */
+        int fd = ea_open_file(path, O_RDONLY, 0, err);
+        if (fd < 0 && errno != ENOENT) {
+            if (err)
+                err->code = EA_EXIT_USAGE;
+            return NULL;
+        }
+        FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+        if (fd >= 0 && !f)
+            close(fd);
         if (f) {
             json_error_t jerr;
             json_t *root = json_loadf(f, 0, &jerr);

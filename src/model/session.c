@@ -33,6 +33,9 @@ struct ea_session {
     ea_audit *audit;
     ea_audit_recovery recovery;
     int interrupted_turns;
+    bool rebuilt;     /* session.json was missing or unreadable: rebuilt from the log */
+    long anchor_seq;  /* session.json's last_record when opened; -1 and "" when none */
+    char anchor_hash[EA_SHA256_HEX_SIZE];
 };
 
 /* What session.json holds beyond the identity: the summary checked against the log. */
@@ -189,7 +192,9 @@ static void log_mtime(const char *dir, char out[EA_TIMESTAMP_SIZE], const char *
     snprintf(out + n, EA_TIMESTAMP_SIZE - n, ".%03ldZ", st.st_mtim.tv_nsec / 1000000L);
 }
 
-/* Reads dir/session.json into the identity fields of s (those not NULL) and the summary. */
+/* Reads dir/session.json into the identity fields of s (those not NULL) and the summary.
+ * 0; 1 with err when it is missing or not readable JSON (a cache the log can rebuild); -1 with
+ * err when it cannot be used at all (a link or FIFO in its place is refused, not followed). */
 static int read_session_json(const char *dir, ea_session_info *info,
                              ea_session_defaults *defaults, session_summary *summary,
                              ea_err *err)
@@ -201,18 +206,22 @@ static int read_session_json(const char *dir, ea_session_info *info,
      * which is most of the cost of listing ten thousand sessions. */
     char text[16 * 1024];
     ssize_t got = -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        got = read(fd, text, sizeof text);
-        close(fd);
-    }
+    int fd = ea_open_file(path, O_RDONLY | O_NOFOLLOW, 0, err);
+    if (fd < 0)
+        return errno == ENOENT ? 1 : -1;
+    got = read(fd, text, sizeof text);
+    close(fd);
     json_error_t jerr;
     json_t *doc = got >= 0 && (size_t)got < sizeof text ? json_loadb(text, (size_t)got, 0, &jerr)
-                                                        : json_load_file(path, 0, &jerr);
+                                                        : NULL;
     if (!json_is_object(doc)) {
         json_decref(doc);
-        return ea_err_set(err, EA_EXIT_INTERNAL, "%s: %s", path,
-                          doc ? "not a JSON object" : jerr.text);
+        ea_err_set(err, EA_EXIT_INTERNAL, "%s: %s", path,
+                   got < 0                      ? strerror(errno)
+                   : (size_t)got >= sizeof text ? "larger than a session.json easel writes"
+                   : doc                        ? "not a JSON object"
+                                                : jerr.text);
+        return 1;
     }
     const json_t *totals = json_object_get(doc, "totals");
     const json_t *last_record = json_object_get(doc, "last_record");
@@ -275,6 +284,64 @@ static bool summary_is_stale(const ea_session *s, const session_summary *stored)
             strcmp(stored->last_activity, ea_audit_last_timestamp(s->audit)) != 0);
 }
 
+/* A folder of the session must be one, not a link to somewhere else that writes would go
+ * through to. */
+static int check_real_dir(const char *path, ea_err *err)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return 0;
+    char shown[512];
+    ea_sanitize_copy(shown, sizeof shown, path);
+    if (errno == ENOENT)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "%s is missing", shown);
+    return ea_err_set(err, EA_EXIT_INTERNAL, "%s is not a folder (a link?): refused, easel does "
+                      "not follow links in a session", shown);
+}
+
+/* "20261125-153012-ab12" -> "2026-11-25T15:30:12.000Z": the creation time an ID was made
+ * from, to the second. */
+static void created_from_id(const char *id, char out[EA_TIMESTAMP_SIZE])
+{
+    snprintf(out, EA_TIMESTAMP_SIZE, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s.000Z", id, id + 4, id + 6,
+             id + 9, id + 11, id + 13);
+}
+
+/* A session's summary from its log alone, for a session.json that is missing or unreadable:
+ * the ID from the folder, the name from the newest name record, the creation time from the
+ * ID, the totals from the records; no anchor (nothing kept elsewhere vouches for the log). */
+static void info_from_log(const char *id, const ea_audit *a, ea_session_info *info)
+{
+    memset(info, 0, sizeof *info);
+    snprintf(info->id, sizeof info->id, "%s", id);
+    const char *name = ea_audit_session_name(a);
+    snprintf(info->name, sizeof info->name, "%s", name ? name : "");
+    created_from_id(id, info->created);
+    const char *last = ea_audit_last_timestamp(a);
+    snprintf(info->last_activity, sizeof info->last_activity, "%s", *last ? last : info->created);
+    ea_audit_totals totals;
+    ea_audit_get_totals(a, &totals);
+    info->turns = totals.turns;
+    info->images = totals.images;
+    info->spend_usd = totals.spend_usd;
+    info->last_seq = -1;
+    info->rebuilt = true;
+}
+
+/* The summary of the session in dir from its log, when session.json cannot give it: 0; 1
+ * when the log is empty too (a folder being created, or not easel's); -1 with err. */
+static int rebuild_info(const char *dir, const char *id, ea_session_info *info, ea_err *err)
+{
+    ea_audit *a = NULL;
+    if (ea_audit_open(dir, EA_AUDIT_READ, &a, NULL, err) != 0)
+        return -1;
+    int rc = ea_audit_record_count(a) ? 0 : 1;
+    if (rc == 0)
+        info_from_log(id, a, info);
+    ea_audit_close(&a);
+    return rc;
+}
+
 /* ---- The lock -------------------------------------------------------------------------- */
 
 /* flock() on dir/lock: released by the kernel when the process ends, so a crash never leaves
@@ -284,9 +351,9 @@ static int take_lock(ea_session *s, ea_err *err)
     char path[PATH_MAX];
     if (ea_path_join(path, sizeof path, s->dir, LOCK_FILE, err) != 0)
         return -1;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, PRIVATE_FILE_MODE);
+    int fd = ea_open_file(path, O_RDWR | O_CREAT | O_NOFOLLOW, PRIVATE_FILE_MODE, err);
     if (fd < 0)
-        return ea_err_set(err, EA_EXIT_INTERNAL, "open %s: %s", path, strerror(errno));
+        return -1;
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int saved = errno;
         char holder[32] = "";
@@ -320,6 +387,7 @@ static ea_session *session_new(void)
     ea_session *s = calloc(1, sizeof *s);
     if (s) {
         s->lock_fd = -1;
+        s->anchor_seq = -1;
         ea_session_defaults_init(&s->defaults);
     }
     return s;
@@ -363,9 +431,9 @@ static size_t find_saved_images(const ea_session *s, int turn, ea_audit_image *o
     char images[4096];
     if (ea_path_join(images, sizeof images, s->dir, IMAGES_DIR, err) != 0)
         return 0;
-    DIR *d = opendir(images);
+    DIR *d = check_real_dir(images, NULL) == 0 ? opendir(images) : NULL;
     if (!d)
-        return 0; /* no images folder: none saved */
+        return 0; /* no images folder (or a link in its place): none saved */
     found_image found[MAX_FOUND_IMAGES];
     size_t n = 0;
     struct dirent *e;
@@ -416,6 +484,31 @@ static int close_interrupted_turns(ea_session *s, ea_err *err)
     return 0;
 }
 
+/* After a WRITE open (or an acceptance of damage): the repairs that append to the log and
+ * the rewrite of session.json, neither of which may happen while the log is damaged, since a
+ * record chained onto the damage, or a new anchor, would hide it. The name lives in the log
+ * too: the log's newest name record wins; a session from before easel recorded names has its
+ * name recorded now. A session.json rebuilt from a damaged log is written all the same (it
+ * had no anchor to lose), so that the rebuild is said once. */
+static int bring_up_to_date(ea_session *s, bool rewrite, ea_err *err)
+{
+    const char *logged = ea_audit_session_name(s->audit);
+    if (ea_audit_damage(s->audit, NULL))
+        return s->rebuilt ? write_session_json(s, err) : 0;
+    if (close_interrupted_turns(s, err) != 0)
+        return -1;
+    rewrite |= s->interrupted_turns > 0;
+    if (logged && strcmp(logged, s->name) != 0) {
+        snprintf(s->name, sizeof s->name, "%s", logged);
+        rewrite = true;
+    } else if (!logged && *s->name) {
+        if (ea_audit_append_name(s->audit, s->name, err) != 0)
+            return -1;
+        rewrite = true; /* the anchor moved */
+    }
+    return rewrite ? write_session_json(s, err) : 0;
+}
+
 /* Opens the session in dir (an existing folder named by its ID). */
 static int open_dir(const char *root, const char *id, enum ea_session_mode mode,
                     ea_session **out, ea_err *err)
@@ -426,22 +519,30 @@ static int open_dir(const char *root, const char *id, enum ea_session_mode mode,
     snprintf(s->id, sizeof s->id, "%s", id);
     ea_session_info info;
     session_summary stored;
+    int cache = -1;
     if (ea_path_join(s->dir, sizeof s->dir, root, id, err) != 0 ||
+        check_real_dir(s->dir, err) != 0 ||
         (mode == EA_SESSION_WRITE && take_lock(s, err) != 0) ||
-        read_session_json(s->dir, &info, &s->defaults, &stored, err) != 0)
+        (cache = read_session_json(s->dir, &info, &s->defaults, &stored, err)) < 0)
         goto fail;
-    snprintf(s->name, sizeof s->name, "%s", info.name);
-    snprintf(s->created, sizeof s->created, "%s", info.created);
+    s->rebuilt = cache == 1; /* a cache of the log: rebuilt below */
 
     enum ea_audit_mode audit_mode = mode == EA_SESSION_WRITE ? EA_AUDIT_APPEND : EA_AUDIT_READ;
     if (ea_audit_open(s->dir, audit_mode, &s->audit, &s->recovery, err) != 0)
         goto fail;
-    if (mode == EA_SESSION_WRITE) {
-        if (close_interrupted_turns(s, err) != 0)
-            goto fail;
-        if (summary_is_stale(s, &stored) && write_session_json(s, err) != 0)
-            goto fail;
+    if (s->rebuilt) {
+        info_from_log(s->id, s->audit, &info);
+        ea_session_defaults_init(&s->defaults);
+    } else {
+        s->anchor_seq = info.last_seq;
+        snprintf(s->anchor_hash, sizeof s->anchor_hash, "%s", info.last_hash);
+        ea_audit_check_anchor(s->audit, info.last_seq, info.last_hash);
     }
+    snprintf(s->name, sizeof s->name, "%s", info.name);
+    snprintf(s->created, sizeof s->created, "%s", info.created);
+    if (mode == EA_SESSION_WRITE && bring_up_to_date(s, s->rebuilt || summary_is_stale(s, &stored),
+                                                     err) != 0)
+        goto fail;
     *out = s;
     return 0;
 
@@ -524,9 +625,17 @@ int ea_session_locate(const char *name_or_id, ea_session_info *info, char *dir, 
     }
     if (ea_sessions_root(root, sizeof root, err) != 0 ||
         resolve(root, name_or_id, id, err) != 0 ||
-        ea_path_join(dir, dir_size, root, id, err) != 0 ||
-        read_session_json(dir, info, NULL, NULL, err) != 0)
+        ea_path_join(dir, dir_size, root, id, err) != 0 || check_real_dir(dir, err) != 0)
         return -1;
+    /* Readers go on from the log when session.json cannot be used (info->rebuilt says so);
+     * when the log cannot help either, err says why session.json could not be read. */
+    ea_err why = {0};
+    if (read_session_json(dir, info, NULL, NULL, &why) != 0 &&
+        rebuild_info(dir, id, info, NULL) != 0) {
+        if (err)
+            *err = why;
+        return -1;
+    }
     memcpy(info->id, id, sizeof info->id); /* the folder is the truth */
     return 0;
 }
@@ -541,11 +650,9 @@ static int lock_names(ea_err *err)
         ea_mkdir_p(root, PRIVATE_DIR_MODE, err) != 0 ||
         ea_path_join(path, sizeof path, root, ".names.lock", err) != 0)
         return -1;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, PRIVATE_FILE_MODE);
-    if (fd < 0) {
-        ea_err_set(err, EA_EXIT_INTERNAL, "open %s: %s", path, strerror(errno));
+    int fd = ea_open_file(path, O_RDWR | O_CREAT | O_NOFOLLOW, PRIVATE_FILE_MODE, err);
+    if (fd < 0)
         return -1;
-    }
     while (flock(fd, LOCK_EX) != 0) {
         if (errno != EINTR) {
             ea_err_set(err, EA_EXIT_INTERNAL, "lock %s: %s", path, strerror(errno));
@@ -626,6 +733,7 @@ static int create_unlocked(const char *name, const ea_session_defaults *defaults
     if (ea_path_join(images, sizeof images, s->dir, IMAGES_DIR, err) != 0 ||
         ea_mkdir_p(images, PRIVATE_DIR_MODE, err) != 0 || take_lock(s, err) != 0 ||
         ea_audit_open(s->dir, EA_AUDIT_APPEND, &s->audit, &s->recovery, err) != 0 ||
+        (name && ea_audit_append_name(s->audit, name, err) != 0) ||
         write_session_json(s, err) != 0 || ea_fsync_dir(root, err) != 0)
         goto fail;
     *out = s;
@@ -674,6 +782,7 @@ const ea_session_defaults *ea_session_get_defaults(const ea_session *s) { return
 const ea_audit_recovery *ea_session_recovery(const ea_session *s) { return &s->recovery; }
 int ea_session_interrupted_turns(const ea_session *s) { return s->interrupted_turns; }
 const ea_audit *ea_session_audit(const ea_session *s) { return s->audit; }
+bool ea_session_cache_rebuilt(const ea_session *s) { return s->rebuilt; }
 
 int ea_session_newest_image(const ea_session *s, char *path, size_t size)
 {
@@ -701,11 +810,44 @@ static int check_writable(const ea_session *s, ea_err *err)
     return 0;
 }
 
+/* Refuses what would append to a damaged log, naming the session and the way on. */
+static int check_sound(const ea_session *s, ea_err *err)
+{
+    const char *damage = ea_audit_damage(s->audit, NULL);
+    if (!damage)
+        return 0;
+    char name[EA_SESSION_NAME_MAX + 1];
+    ea_sanitize_copy(name, sizeof name, s->name);
+    const char *which = *s->name ? name : s->id;
+    /* The way on first: a status line shows the start of the message. */
+    return ea_err_set(err, EA_EXIT_INTERNAL,
+                      "session %s fails verification, so new turns are refused (nothing was "
+                      "sent): `easel log %s --verify` shows the damage, `easel log %s "
+                      "--accept-damage` records it in the log and lets the session go on. Found: "
+                      "%s", which, s->id, s->id, damage);
+}
+
 int ea_session_begin_turn(ea_session *s, const ea_audit_request *req, int *turn, ea_err *err)
 {
-    if (check_writable(s, err) != 0)
+    if (check_writable(s, err) != 0 || check_sound(s, err) != 0)
         return -1;
     return ea_audit_append_request(s->audit, req, turn, err);
+}
+
+int ea_session_accept_damage(ea_session *s, ea_audit_report *report, bool *accepted,
+                             ea_err *err)
+{
+    *accepted = false;
+    if (check_writable(s, err) != 0 ||
+        ea_audit_verify_anchored(s->dir, s->anchor_seq, *s->anchor_hash ? s->anchor_hash : NULL,
+                                 report, err) != 0)
+        return -1;
+    if (!ea_audit_damage(s->audit, NULL) && report->n_problems == report->file_problems)
+        return 0; /* the log's lines verify: nothing to accept (an image's problems stay) */
+    if (ea_audit_append_accept(s->audit, report, err) != 0)
+        return -1;
+    *accepted = true;
+    return bring_up_to_date(s, true, err);
 }
 
 static bool valid_extension(const char *ext)
@@ -745,7 +887,7 @@ int ea_session_save_image(ea_session *s, int turn, int k, const char *ext, const
     else
         snprintf(name, sizeof name, "%d-%d.%s", turn, k, ext);
     if (ea_path_join(images, sizeof images, s->dir, IMAGES_DIR, err) != 0 ||
-        ea_mkdir_p(images, PRIVATE_DIR_MODE, err) != 0 ||
+        ea_mkdir_p(images, PRIVATE_DIR_MODE, err) != 0 || check_real_dir(images, err) != 0 ||
         ea_sha256_hex(bytes, n, out->sha256, err) != 0 ||
         ea_write_file_atomic(images, name, bytes, n, PRIVATE_FILE_MODE, err) != 0)
         return -1;
@@ -831,7 +973,7 @@ int ea_session_end_turn(ea_session *s, int turn, const ea_audit_result *res, ea_
 int ea_session_set_name(ea_session *s, const char *name, ea_err *err)
 {
     char holder[EA_SESSION_ID_LEN + 1];
-    if (check_writable(s, err) != 0 || check_name(name, err) != 0)
+    if (check_writable(s, err) != 0 || check_sound(s, err) != 0 || check_name(name, err) != 0)
         return -1;
     int names = lock_names(err);
     if (names < 0)
@@ -846,7 +988,8 @@ int ea_session_set_name(ea_session *s, const char *name, ea_err *err)
         char before[sizeof s->name];
         memcpy(before, s->name, sizeof before);
         snprintf(s->name, sizeof s->name, "%s", name);
-        if (write_session_json(s, err) != 0) {
+        /* The log first: it wins over session.json when the two disagree. */
+        if (ea_audit_append_name(s->audit, name, err) != 0 || write_session_json(s, err) != 0) {
             memcpy(s->name, before, sizeof before);
             rc = -1;
         }
@@ -981,9 +1124,13 @@ static bool read_group(ea_session_lister *l)
             char dir[PATH_MAX];
             ea_session_info *info = &l->group[l->n_group];
             memset(info, 0, sizeof *info);
-            /* A folder without a readable session.json is being created or is not easel's. */
+            /* Without a usable session.json (missing, damaged, a link), the log tells, so that
+             * a name is never taken twice; without a log either, the folder is being created
+             * or is not easel's. */
             if (ea_path_join(dir, sizeof dir, l->root, l->ids[l->next_id], NULL) != 0 ||
-                read_session_json(dir, info, NULL, NULL, NULL) != 0)
+                check_real_dir(dir, NULL) != 0 ||
+                (read_session_json(dir, info, NULL, NULL, NULL) != 0 &&
+                 rebuild_info(dir, l->ids[l->next_id], info, NULL) != 0))
                 continue;
             memcpy(info->id, l->ids[l->next_id], sizeof info->id); /* the folder is the truth */
             l->n_group++;

@@ -1,14 +1,17 @@
 /* app: the workbench's state outside the screen: the backend, the sessions (one request each
  * at most, all in the one ea_http), their turns for the history, and the preview's frames. */
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "easel/gfx.h"
 #include "easel/history.h"
 #include "easel/image.h"
+#include "easel/paths.h"
 #include "easel/sanitize.h"
 #include "internal.h"
 
@@ -419,8 +422,12 @@ static void frame_set_file(ui_app *app, ui_frame *f, const char *dir, const char
     f->path = join(dir, rel);
     f->turn = turn;
     f->fresh = true;
-    /* The header is enough for the description; the pixels are the graphics layer's job. */
-    FILE *in = f->path ? fopen(f->path, "rb") : NULL;
+    /* The header is enough for the description; the pixels are the graphics layer's job. A
+     * session's file: a link or a FIFO in its place is not followed or waited on. */
+    int fd = f->path ? ea_open_file(f->path, O_RDONLY | O_NOFOLLOW, 0, NULL) : -1;
+    FILE *in = fd >= 0 ? fdopen(fd, "rb") : NULL;
+    if (fd >= 0 && !in)
+        close(fd);
     if (in) {
         unsigned char head[65536];
         size_t n = fread(head, 1, sizeof head, in);
@@ -759,6 +766,8 @@ static void send_prompt(ui_app *app, bool past_budget_confirmed)
             ui_message(app, true, "%s", err.msg);
             return;
         }
+        if (ea_session_cache_rebuilt(s->session))
+            ui_message(app, false, "session.json was missing or unreadable: rebuilt from the log");
         if (is_unsaved(s)) {
             snprintf(s->info.id, sizeof s->info.id, "%s", ea_session_id(s->session));
             snprintf(s->info.created, sizeof s->info.created, "%s", ea_session_created(s->session));

@@ -5,6 +5,7 @@
  * A turn's several images (or two turns compared) show as a grid: the arrows select a cell
  * and Enter makes its image the one the next send edits. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,8 +171,10 @@ static int mask_path(ui_app *app, char *out, size_t size)
         return -1;
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/masks", s->dir);
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return -1;
+    struct stat st;
+    if ((mkdir(dir, 0700) != 0 && errno != EEXIST) || lstat(dir, &st) != 0 ||
+        !S_ISDIR(st.st_mode))
+        return -1; /* a link in place of the folder is not written through */
     for (int k = 1; k < 100000; k++) {
         if (snprintf(out, size, "%s/mask-%d.png", dir, k) >= (int)size)
             return -1;
@@ -214,7 +217,14 @@ static void mask_accept(ui_app *app)
         ea_buf_free(&png);
         return;
     }
-    FILE *fp = mask_path(app, path, sizeof path) == 0 ? fopen(path, "wb") : NULL;
+    /* A new file in the session's masks folder: O_EXCL and O_NOFOLLOW, so that a link put
+     * there is never written through. */
+    int fd = mask_path(app, path, sizeof path) == 0
+                 ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
+                 : -1;
+    FILE *fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (fd >= 0 && !fp)
+        close(fd);
     bool ok = fp && fwrite(png.data, 1, png.len, fp) == png.len;
     if (fp && fclose(fp) != 0)
         ok = false;

@@ -1,10 +1,13 @@
 /* theme: colour roles. Four themes are compiled in (dark, the default; light; high-contrast;
  * mono, used under NO_COLOR); a file $XDG_CONFIG_HOME/easel/themes/NAME.theme, or a path
  * given to --theme, defines or overrides one with lines `role = fg bg [bold] [reverse]...`. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "easel/paths.h"
 #include "internal.h"
@@ -99,9 +102,19 @@ static int parse_attr(const char *w, attr_t *out)
 /* One file on top of `spec` (which holds the dark theme, so a file may set only a few roles). */
 static int load_file(const char *path, theme_spec *spec, char *why, size_t why_len)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    /* A regular file only: a FIFO in its place would hang the start. */
+    ea_err err = {0};
+    int fd = ea_open_file(path, O_RDONLY, 0, &err);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        else if (errno != ENOENT) {
+            snprintf(why, why_len, "theme: %s", err.msg);
+            return -2;
+        }
         return -1;
+    }
     char line[512];
     int lineno = 0;
     while (fgets(line, sizeof line, f)) {

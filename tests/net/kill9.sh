@@ -101,7 +101,7 @@ for line in open(os.path.join(d, "audit.jsonl"), encoding="ascii"):
     rec = json.loads(line)
     if rec["kind"] == "request":
         turns.add(rec["turn"])
-    else:
+    elif rec["kind"] == "result":  # other kinds (name, accept_damage) are not turns
         results.add(rec["turn"])
         statuses[rec["status"]] = statuses.get(rec["status"], 0) + 1
         for im in rec["images"] or []:

@@ -8,6 +8,8 @@
 
 #include <fcntl.h>
 #include <math.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "easel/audit.h"
 #include "easel/hash.h"
@@ -23,6 +25,17 @@ static const char *dir_of(void **state)
 static void log_path(void **state, char *out, size_t size)
 {
     snprintf(out, size, "%s/" EA_AUDIT_FILE, dir_of(state));
+}
+
+static int append_request_rc(ea_audit *a)
+{
+    ea_audit_request req;
+    ea_audit_request_init(&req);
+    ea_err err = {0};
+    int rc = ea_audit_append_request(a, &req, NULL, &err);
+    if (rc != 0)
+        assert_non_null(strstr(err.msg, "easel log --verify"));
+    return rc;
 }
 
 static int append_request(ea_audit *a, const char *prompt, int parent_turn)
@@ -234,12 +247,173 @@ static void test_verify_reports_unparsable_middle_line(void **state)
     assert_int_equal(report.problems[0].seq, 2);
     assert_non_null(strstr(report.problems[0].text, "line 3 (seq 2): not a JSON object"));
 
-    /* Damage before the last line is not a torn write: opening refuses, pointing at verify. */
+    /* Damage before the last line is not a torn write: the log opens, keeps the line, and
+     * refuses to append, pointing at verify. */
     ea_audit *a = NULL;
-    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, NULL, &err), -1);
-    assert_null(a);
-    assert_non_null(strstr(err.msg, "line 3 is damaged"));
+    ea_audit_recovery rec;
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, &rec, &err), 0);
+    assert_false(rec.torn);
+    size_t line = 0;
+    assert_non_null(strstr(ea_audit_damage(a, &line), "line 3 is not a record"));
+    assert_int_equal(line, 3);
+    assert_int_equal(ea_audit_record_count(a), 4);
+    ea_audit_request req;
+    ea_audit_request_init(&req);
+    assert_int_equal(ea_audit_append_request(a, &req, NULL, &err), -1);
     assert_non_null(strstr(err.msg, "--verify"));
+    assert_non_null(strstr(err.msg, "--accept-damage"));
+    ea_audit_close(&a);
+}
+
+/* The whole log's bytes, for checking that nothing changed them. */
+static char *log_bytes(void **state, size_t *len)
+{
+    char path[PATH_MAX];
+    log_path(state, path, sizeof path);
+    return slurp(path, len);
+}
+
+/* A last line that ends in a newline is complete: altered so that it no longer parses, or so
+ * that it still parses, it is damage (never moved aside as a torn write), appends are refused
+ * until it is accepted, and the acceptance is a record that verify then vouches from. */
+static void test_complete_last_line_is_damage_until_accepted(void **state)
+{
+    write_turns(state, 2);
+    char path[PATH_MAX];
+    log_path(state, path, sizeof path);
+    size_t len;
+    char *text = log_bytes(state, &len);
+    char *last = text + len - 2;
+    while (last > text && last[-1] != '\n')
+        last--;
+    char *hit = strstr(last, "resp_2");
+    assert_non_null(hit);
+    hit[5] = '9'; /* still JSON: only session.json's anchor could tell */
+    assert_int_equal(spit(path, text, len, "wb"), 0);
+    char last_hash[EA_SHA256_HEX_SIZE];
+    hit[5] = '2';
+    assert_int_equal(ea_sha256_hex(last, (size_t)(text + len - 1 - last), last_hash, NULL), 0);
+
+    ea_audit *a = NULL;
+    ea_err err = {0};
+    ea_audit_recovery rec;
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, &rec, &err), 0);
+    assert_null(ea_audit_damage(a, NULL)); /* nothing in the log itself shows it */
+    ea_audit_check_anchor(a, 3, last_hash);
+    assert_non_null(strstr(ea_audit_damage(a, NULL), "seq 3) does not match the copy"));
+    ea_audit_close(&a);
+
+    /* Now a byte that breaks the JSON, newline kept. */
+    last[0] = 'X';
+    assert_int_equal(spit(path, text, len, "wb"), 0);
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, &rec, &err), 0);
+    assert_false(rec.torn);
+    assert_string_equal(rec.aside_path, "");
+    size_t line = 0;
+    assert_non_null(ea_audit_damage(a, &line));
+    assert_int_equal(line, 4);
+    assert_int_equal(append_request_rc(a), -1);
+    ea_audit_close(&a);
+    size_t now_len;
+    char *now = log_bytes(state, &now_len);
+    assert_int_equal(now_len, len); /* nothing moved aside, nothing cut */
+    assert_memory_equal(now, text, len);
+    free(now);
+
+    ea_audit_report report;
+    assert_int_equal(ea_audit_verify(dir_of(state), &report, &err), 0);
+    assert_true(report.n_problems >= 1);
+    assert_int_equal(report.problems[0].seq, 3);
+
+    /* Accepted: a record naming the line and its hash; verify passes from there on. */
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, &rec, &err), 0);
+    assert_int_equal(ea_audit_append_accept(a, &report, &err), 0);
+    assert_null(ea_audit_damage(a, NULL));
+    append_completed(a, append_request(a, "after", 0), "resp_3");
+    ea_audit_close(&a);
+    assert_int_equal(ea_audit_verify(dir_of(state), &report, &err), 0);
+    assert_int_equal(report.n_problems, 0);
+    assert_true(report.accepted >= 1);
+    assert_int_equal(report.accepted_seq, 4);
+    now = log_bytes(state, &now_len);
+    char bad_hash[EA_SHA256_HEX_SIZE], want[160];
+    assert_int_equal(ea_sha256_hex(last, (size_t)(text + len - 1 - last), bad_hash, NULL), 0);
+    snprintf(want, sizeof want, "\"line\":4,\"seq\":3,\"sha256\":\"%s\"", bad_hash);
+    assert_non_null(strstr(now, "\"kind\":\"accept_damage\",\"turn\":null"));
+    assert_non_null(strstr(now, want));
+
+    /* A reopened log is sound; a byte changed before the acceptance afterwards is damage
+     * again, for verify and for the next open. */
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, &rec, &err), 0);
+    assert_null(ea_audit_damage(a, NULL));
+    assert_int_equal(ea_audit_next_turn(a), 4);
+    ea_audit_close(&a);
+    char *first = strstr(now, "a cat");
+    first[0] = 'A';
+    assert_int_equal(spit(path, now, now_len, "wb"), 0);
+    assert_int_equal(ea_audit_verify(dir_of(state), &report, &err), 0);
+    assert_true(report.n_problems >= 1);
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, &rec, &err), 0);
+    assert_non_null(ea_audit_damage(a, NULL));
+    ea_audit_close(&a);
+    free(now);
+    free(text);
+}
+
+/* Kinds other than request and result are records the turn index skips; the name record is
+ * how a lost session.json gets its name back. */
+static void test_name_records(void **state)
+{
+    ea_audit *a = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, NULL, &err), 0);
+    assert_null(ea_audit_session_name(a));
+    assert_int_equal(ea_audit_append_name(a, "fox", &err), 0);
+    append_completed(a, append_request(a, "a fox", 0), "resp_1");
+    assert_int_equal(ea_audit_append_name(a, "red fox", &err), 0);
+    ea_audit_close(&a);
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_READ, &a, NULL, &err), 0);
+    assert_string_equal(ea_audit_session_name(a), "red fox");
+    assert_int_equal(ea_audit_next_turn(a), 2);
+    assert_int_equal(ea_audit_next_seq(a), 4);
+    assert_null(ea_audit_damage(a, NULL));
+    ea_audit_close(&a);
+    ea_audit_report report;
+    assert_int_equal(ea_audit_verify(dir_of(state), &report, &err), 0);
+    assert_int_equal(report.n_problems, 0);
+}
+
+/* A link or a FIFO in place of the log is refused and named, never followed or waited on. */
+static void test_log_links_and_fifos_refused(void **state)
+{
+    char path[PATH_MAX], outside[PATH_MAX];
+    log_path(state, path, sizeof path);
+    snprintf(outside, sizeof outside, "%s/outside.txt", dir_of(state));
+    assert_int_equal(spit(outside, "keep\n", 5, "wb"), 0);
+    assert_int_equal(symlink(outside, path), 0);
+    ea_audit *a = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "audit.jsonl is a symbolic link"));
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_READ, &a, NULL, &err), -1);
+    ea_audit_report report;
+    assert_int_equal(ea_audit_verify(dir_of(state), &report, &err), -1);
+    assert_non_null(strstr(err.msg, "audit.jsonl"));
+    size_t len;
+    char *kept = slurp(outside, &len);
+    assert_int_equal(len, 5);
+    free(kept);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_READ, &a, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "FIFO"));
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, NULL, &err), -1);
+    char image[PATH_MAX];
+    snprintf(image, sizeof image, "%s/img", dir_of(state));
+    assert_int_equal(symlink(outside, image), 0);
+    char hex[EA_SHA256_HEX_SIZE];
+    assert_int_equal(ea_sha256_file_hex(image, hex, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "symbolic link"));
 }
 
 static void test_torn_tail_moved_aside_and_log_continues(void **state)
@@ -296,18 +470,18 @@ static void test_torn_tail_moved_aside_and_log_continues(void **state)
     /* A second tear in the same second is appended to the same aside file, never replacing. */
     char aside_path[sizeof rec.aside_path];
     snprintf(aside_path, sizeof aside_path, "%s", rec.aside_path);
-    assert_int_equal(spit(path, "garbage\n", 8, "ab"), 0); /* unparsable, with newline */
+    assert_int_equal(spit(path, "garbage", 7, "ab"), 0); /* no newline: torn */
     assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, &rec, &err), 0);
     assert_true(rec.torn);
-    assert_int_equal(rec.torn_bytes, 8);
+    assert_int_equal(rec.torn_bytes, 7);
     assert_int_equal(ea_audit_record_count(a), 4);
     ea_audit_close(&a);
     aside = slurp(rec.aside_path, &len);
     if (strcmp(aside_path, rec.aside_path) == 0) {
-        assert_int_equal(len, sizeof torn - 1 + 8);
-        assert_memory_equal(aside + sizeof torn - 1, "garbage\n", 8);
+        assert_int_equal(len, sizeof torn - 1 + 7);
+        assert_memory_equal(aside + sizeof torn - 1, "garbage", 7);
     } else {
-        assert_int_equal(len, 8);
+        assert_int_equal(len, 7);
         assert_true(file_exists(aside_path));
     }
     free(aside);
@@ -503,6 +677,11 @@ int main(void)
                                         store_teardown),
         cmocka_unit_test_setup_teardown(test_torn_tail_moved_aside_and_log_continues,
                                         store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_complete_last_line_is_damage_until_accepted,
+                                        store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_name_records, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_log_links_and_fifos_refused, store_setup,
+                                        store_teardown),
         cmocka_unit_test_setup_teardown(test_verify_reports_torn_tail, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(test_turn_rules_and_lookup, store_setup, store_teardown),

@@ -6,6 +6,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "easel/config.h"
 #include "easel/paths.h"
 #include "store_fixture.h"
@@ -328,6 +332,42 @@ static void test_write_file_atomic(void **state)
     umask(022);
 }
 
+/* A FIFO in place of the config file is refused at once and named, never waited on; a link
+ * to a regular file is followed (easel only reads it, and dotfile managers make links). */
+static void test_fifo_config_refused_link_followed(void **state)
+{
+    store_fixture *fx = *state;
+    char path[PATH_MAX + 16], target[PATH_MAX + 16];
+    write_config(fx, "model = gpt-image-2\n", 0600, path);
+    snprintf(target, sizeof target, "%s/real-config", fx->config);
+    assert_int_equal(rename(path, target), 0);
+    assert_int_equal(symlink(target, path), 0);
+    ea_config c;
+    ea_config_init(&c);
+    ea_err err = {0};
+    assert_int_equal(ea_config_load(&c, &err), 0);
+    assert_string_equal(ea_config_get(&c, EA_CFG_MODEL), "gpt-image-2");
+    ea_config_free(&c);
+
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    ea_config_init(&c);
+    assert_int_equal(ea_config_load(&c, &err), -1); /* a blocking open would hang here */
+    assert_int_equal(err.code, EA_EXIT_USAGE);
+    assert_non_null(strstr(err.msg, "config is a FIFO"));
+    ea_config_free(&c);
+
+    /* ea_open_file with O_NOFOLLOW, as for a session's files: the link is refused. */
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(symlink(target, path), 0);
+    assert_int_equal(ea_open_file(path, O_RDONLY | O_NOFOLLOW, 0, &err), -1);
+    assert_non_null(strstr(err.msg, "config is a symbolic link"));
+    int fd = ea_open_file(target, O_RDONLY | O_NOFOLLOW, 0, &err);
+    assert_true(fd >= 0);
+    assert_int_equal(fcntl(fd, F_GETFL) & O_NONBLOCK, 0); /* given back blocking */
+    close(fd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -348,6 +388,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_xdg_dirs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mkdir_p_modes_whatever_the_umask, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_file_atomic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_config_refused_link_followed, setup, teardown),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -8,7 +8,9 @@
 
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "easel/history.h"
 #include "easel/paths.h"
 #include "easel/session.h"
 #include "store_fixture.h"
@@ -684,6 +686,155 @@ static void test_keep_image_rescues_what_images_refuses(void **state)
     ea_session_close(&s);
 }
 
+/* The last record changed, newline kept: only session.json's anchor tells. The session
+ * refuses turns and names until the damage is accepted; the refusal changes nothing on disk
+ * (no interrupted-turn repair, no new anchor); acceptance is a record, and then turns go on. */
+static void test_damage_refuses_turns_until_accepted(void **state)
+{
+    (void)state;
+    ea_session *s = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_session_create("hurt", NULL, &s, &err), 0);
+    run_turn(s, "one", "resp_1", 0);
+    run_turn(s, "two", "resp_2", 0);
+    char log[PATH_MAX], json[PATH_MAX];
+    path_in(s, "audit.jsonl", log, sizeof log);
+    path_in(s, "session.json", json, sizeof json);
+    ea_session_close(&s);
+    size_t len, json_len;
+    char *text = slurp(log, &len);
+    char *hit = strstr(text, "resp_2");
+    hit[5] = '7';
+    assert_int_equal(spit(log, text, len, "wb"), 0);
+    char *json_before = slurp(json, &json_len);
+
+    assert_int_equal(ea_session_open("hurt", EA_SESSION_WRITE, &s, &err), 0);
+    ea_audit_request req;
+    ea_audit_request_init(&req);
+    int turn = 0;
+    assert_int_equal(ea_session_begin_turn(s, &req, &turn, &err), -1);
+    assert_non_null(strstr(err.msg, "session hurt fails verification"));
+    assert_non_null(strstr(err.msg, "--verify"));
+    assert_non_null(strstr(err.msg, "--accept-damage"));
+    assert_int_equal(ea_session_set_name(s, "healed", &err), -1);
+    ea_session_close(&s);
+    size_t now_len;
+    char *now = slurp(log, &now_len);
+    assert_int_equal(now_len, len);
+    assert_memory_equal(now, text, len);
+    free(now);
+    now = slurp(json, &now_len);
+    assert_int_equal(now_len, json_len);
+    assert_memory_equal(now, json_before, json_len); /* the anchor is kept */
+    free(now);
+
+    assert_int_equal(ea_session_open("hurt", EA_SESSION_WRITE, &s, &err), 0);
+    ea_audit_report report;
+    bool accepted = false;
+    assert_int_equal(ea_session_accept_damage(s, &report, &accepted, &err), 0);
+    assert_true(accepted);
+    assert_int_equal(report.n_problems, 1);
+    assert_non_null(strstr(report.problems[0].text, "session.json"));
+    assert_int_equal(run_turn(s, "three", "resp_3", 0), 3);
+    ea_session_close(&s);
+
+    ea_session_info info;
+    char dir[PATH_MAX];
+    assert_int_equal(ea_session_locate("hurt", &info, dir, sizeof dir, &err), 0);
+    assert_int_equal(ea_audit_verify_anchored(dir, info.last_seq, info.last_hash, &report, &err),
+                     0);
+    assert_int_equal(report.n_problems, 0);
+    assert_int_equal(report.accepted_seq, 5); /* name, two turns, then the acceptance */
+    ea_history h;
+    assert_int_equal(ea_history_load(dir, &h, &err), 0);
+    assert_int_equal(h.notes.accepted_damage, 1); /* a record, not a damaged line */
+    assert_int_equal(h.notes.damaged, 0);
+    assert_int_equal(h.count, 3);
+    ea_history_free(&h);
+    assert_int_equal(ea_session_open("hurt", EA_SESSION_WRITE, &s, &err), 0);
+    assert_int_equal(ea_session_accept_damage(s, &report, &accepted, &err), 0);
+    assert_false(accepted); /* nothing more to accept */
+    ea_session_close(&s);
+    free(json_before);
+    free(text);
+}
+
+/* session.json is a cache: missing or unreadable, it is rebuilt from the log (name included),
+ * listed meanwhile, and -S NAME finds the session instead of making a second one. */
+static void test_session_json_rebuilt_from_the_log(void **state)
+{
+    (void)state;
+    ea_session *s = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_session_create("cached", NULL, &s, &err), 0);
+    run_turn(s, "one", "resp_1", 0);
+    assert_int_equal(ea_session_set_name(s, "renamed", &err), 0);
+    char json[PATH_MAX], id[EA_SESSION_ID_LEN + 1];
+    path_in(s, "session.json", json, sizeof json);
+    snprintf(id, sizeof id, "%s", ea_session_id(s));
+    assert_false(ea_session_cache_rebuilt(s));
+    ea_session_close(&s);
+
+    const char *damage[] = {NULL, "{not json"};
+    for (int i = 0; i < 2; i++) {
+        if (damage[i])
+            assert_int_equal(spit(json, damage[i], strlen(damage[i]), "wb"), 0);
+        else
+            assert_int_equal(unlink(json), 0);
+        ea_session_list list;
+        assert_int_equal(ea_session_list_load(&list, &err), 0);
+        assert_int_equal(list.count, 1);
+        assert_string_equal(list.items[0].name, "renamed");
+        assert_int_equal(list.items[0].turns, 1 + i);
+        assert_true(list.items[0].rebuilt);
+        ea_session_list_free(&list);
+
+        bool created = true;
+        assert_int_equal(ea_session_open_or_create("renamed", NULL, &s, &created, &err), 0);
+        assert_false(created);
+        assert_string_equal(ea_session_id(s), id);
+        assert_true(ea_session_cache_rebuilt(s));
+        assert_string_equal(ea_session_name(s), "renamed");
+        run_turn(s, "more", "resp_more", 0);
+        ea_session_close(&s);
+        assert_int_equal(ea_session_open("renamed", EA_SESSION_READ, &s, &err), 0);
+        assert_false(ea_session_cache_rebuilt(s)); /* written back: said once */
+        ea_session_close(&s);
+    }
+}
+
+/* A link in place of a session's file is refused and named; nothing is written through it. */
+static void test_links_in_a_session_refused(void **state)
+{
+    store_fixture *f = *state;
+    ea_session *s = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_session_create("linked", NULL, &s, &err), 0);
+    run_turn(s, "one", "resp_1", 0);
+    char dir[PATH_MAX], outside[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s", ea_session_dir(s));
+    ea_session_close(&s);
+    snprintf(outside, sizeof outside, "%s/outside", f->root);
+    assert_int_equal(spit(outside, "keep", 4, "wb"), 0);
+    const char *files[] = {"lock", "session.json", "audit.jsonl"};
+    for (int i = 0; i < 3; i++) {
+        char path[PATH_MAX + 32], saved[PATH_MAX + 64];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        snprintf(saved, sizeof saved, "%s.saved", path);
+        assert_int_equal(rename(path, saved), 0);
+        assert_int_equal(symlink(outside, path), 0);
+        assert_int_equal(ea_session_open("linked", EA_SESSION_WRITE, &s, &err), -1);
+        assert_non_null(strstr(err.msg, files[i]));
+        assert_non_null(strstr(err.msg, "symbolic link"));
+        size_t len;
+        char *kept = slurp(outside, &len);
+        assert_int_equal(len, 4);
+        free(kept);
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(rename(saved, path), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -712,6 +863,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_keep_image_rescues_what_images_refuses, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(test_save_image_rules, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_damage_refuses_turns_until_accepted, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_session_json_rebuilt_from_the_log, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_links_in_a_session_refused, store_setup, store_teardown),
     };
     return cmocka_run_group_tests_name("session", tests, NULL, NULL);
 }
