@@ -10,8 +10,9 @@
  * the log holds them, byte for byte: sanitize them (ea_sanitize_append) before showing them.
  *
  * The parent of a turn is the turn it went on from: the turn named by --from (parent_turn,
- * `branched` set), else the turn whose response the request chained (previous_response_id),
- * else the turn before it. Turns whose parents have more than one child form branches.
+ * `branched` set), else the turn whose response the request chained (previous_response_id);
+ * else it has none (0): a plain generation is a new root, not a child of the turn before it.
+ * Turns whose parents have more than one child form branches.
  */
 
 #include <stdbool.h>
@@ -45,6 +46,8 @@ typedef struct ea_history_turn {
     int partials, retries;
     ea_audit_image *images;        /* owned */
     size_t n_images;
+    ea_audit_side_file *side_files; /* owned: values the records keep aside (audit.h) */
+    size_t n_side_files;
 
     struct json_t *request_doc, *result_doc; /* private: owners of the strings above */
     char *usage_text;                        /* private: owner of usage_json */

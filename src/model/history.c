@@ -70,6 +70,30 @@ static const json_t *image_params(const json_t *params)
     return params;
 }
 
+/* The side files a record lists (audit.h), added to t's. */
+static int add_side_files(ea_history_turn *t, const json_t *rec)
+{
+    const json_t *side = json_object_get(rec, "side_files");
+    size_t n = json_array_size(side);
+    if (!n)
+        return 0;
+    ea_audit_side_file *grown = realloc(t->side_files, (t->n_side_files + n) * sizeof *grown);
+    if (!grown)
+        return -1;
+    t->side_files = grown;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *entry = json_array_get(side, i);
+        ea_audit_side_file *out = &t->side_files[t->n_side_files++];
+        const char *field = str_of(entry, "field"), *path = str_of(entry, "path"),
+                   *sha = str_of(entry, "sha256");
+        snprintf(out->field, sizeof out->field, "%s", field ? field : "");
+        snprintf(out->path, sizeof out->path, "%s", path ? path : "");
+        snprintf(out->sha256, sizeof out->sha256, "%s", sha ? sha : "");
+        out->bytes = (uint64_t)int_of(entry, "bytes", 0);
+    }
+    return 0;
+}
+
 static void fill_request(ea_history_turn *t, json_t *req)
 {
     t->request_doc = req;
@@ -122,6 +146,8 @@ static int fill_result(ea_history_turn *t, json_t *res)
         t->usage_json = t->usage_text;
     }
 
+    if (add_side_files(t, res) != 0)
+        return -1;
     const json_t *images = json_object_get(res, "images");
     size_t n = json_array_size(images);
     if (n && !(t->images = calloc(n, sizeof *t->images)))
@@ -147,6 +173,7 @@ void ea_history_turn_clear(ea_history_turn *t)
     json_decref(t->result_doc);
     free(t->usage_text);
     free(t->images);
+    free(t->side_files);
     memset(t, 0, sizeof *t);
     t->request_seq = t->result_seq = -1;
     t->estimate_usd = t->cost_usd = NAN;
@@ -199,7 +226,8 @@ static int parent_of(const ea_history_reader *r, const json_t *req, int turn, bo
     if (previous && r->last_completed_response &&
         strcmp(previous, r->last_completed_response) == 0)
         return r->last_completed;
-    return turn > 1 ? r->last_turn : 0;
+    (void)turn;
+    return 0; /* a plain generation goes on from nothing: a new root */
 }
 
 static int add_pending(ea_history_reader *r, json_t *req, int turn)
@@ -241,6 +269,7 @@ static void start_turn(ea_history_turn *t, const pending *p)
     t->parent = p->parent;
     t->branched = p->branched;
     fill_request(t, p->request);
+    add_side_files(t, p->request); /* out of memory: listed without them */
 }
 
 /* A result record: 1 when it completed a turn into *t, 0 when it was skipped, -1 on error. */
@@ -508,6 +537,20 @@ int ea_history_sidecar(const ea_history_turn *t, size_t k, const char *session_i
         "times", json_pack("{s:o, s:o, s:o}", "requested", text_or_null(t->ts), "finished",
                            text_or_null(t->result_ts), "ms_total",
                            t->ms_total < 0 ? json_null() : json_integer(t->ms_total)));
+    /* Values the log keeps in side files (a revised prompt of megabytes): where they are. */
+    for (size_t i = 0; doc && i < t->n_side_files; i++) {
+        const ea_audit_side_file *f = &t->side_files[i];
+        json_t *list = json_object_get(doc, "side_files");
+        if (!list && json_object_set_new(doc, "side_files", list = json_array()) != 0)
+            list = NULL;
+        if (!list || json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:I}", "field",
+                                                           f->field, "path", f->path, "sha256",
+                                                           f->sha256, "bytes",
+                                                           (json_int_t)f->bytes)) != 0) {
+            json_decref(doc);
+            doc = NULL;
+        }
+    }
     char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER |
                                            JSON_REAL_PRECISION(12))
                      : NULL;
