@@ -16,6 +16,8 @@ first, and serves one CASE to every request:
   redirect-host    302 to http://attacker.invalid/...
   hostile-error    400 whose error message carries escape sequences and control bytes
   hostile-revised  200 SSE (Responses) whose revised_prompt carries them
+  huge-revised     200 SSE (Responses) whose revised_prompt is HUGE (11.5 MB, 69 MB as JSON)
+  huge-error       400 whose error message is HUGE
   success          200 SSE, a small image
 With --tls-cert/--tls-key it speaks HTTPS (a self-signed certificate easel must refuse).
 
@@ -43,6 +45,12 @@ PNG_B64 = base64.b64encode(PNG).decode()
 HOSTILE = ("red \x1b[31mCSI\x1b[0m \x1b]52;c;SGVsbG8=\x07 \x1b]8;;http://evil.invalid\x1b\\link"
            "\x1b]8;;\x1b\\ \x1bP1;2|dcs\x1b\\ \u009b31m c1 \u0085 nel \x07bel \rcr \x08bs "
            "\u202eevil\u202c \u2066iso\u2069 zw\u200b\u200d\ufeff x" + "e\u0301" * 2000)
+
+
+# A text far over what one audit record may hold: mostly control bytes, each 6 bytes as
+# JSON, so that written into the record as it stands it would pass the readers' 64 MiB line
+# cap; hostile at both ends, to be kept off the terminal like any other.
+HUGE = ("HUGE-START \x1b[31m\u202e " + "\x01" * (23 << 19) + " HUGE-END")
 
 
 class State:
@@ -199,6 +207,11 @@ class Handler(BaseHTTPRequestHandler):
         elif case == "hostile-revised":
             self.stream_head()
             self.wfile.write(responses_stream(HOSTILE))
+        elif case == "huge-revised":
+            self.stream_head()
+            self.wfile.write(responses_stream(HUGE))
+        elif case == "huge-error":
+            self.send(400, error_body(400, HUGE))
         else:
             self.success()
 
