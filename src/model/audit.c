@@ -1199,48 +1199,27 @@ static void verify_file(const char *dir, long seq, const char *what, const char 
     }
 }
 
-/* The values a record moved aside (the header): each file there and unchanged. */
-static void verify_side_files(const char *dir, long seq, const json_t *side,
-                              ea_audit_report *report)
+/* The files a record lists under key (images, side_files) in folder: each there and
+ * unchanged. what names one in messages; count is the report's counter for them. */
+static void verify_files(const char *dir, long seq, const json_t *list, const char *key,
+                         const char *what, const char *folder, size_t *count,
+                         ea_audit_report *report)
 {
-    if (!side)
-        return;
-    if (!json_is_array(side)) {
-        add_problem(report, seq, NULL, "seq %ld: side_files is not an array", seq);
+    if (!json_is_array(list)) {
+        add_problem(report, seq, NULL, "seq %ld: %s is not an array", seq, key);
         return;
     }
     size_t i;
     const json_t *entry;
-    json_array_foreach(side, i, entry) {
+    json_array_foreach(list, i, entry) {
         const char *path = str_field(entry, "path");
         const char *sha = str_field(entry, "sha256");
         long bytes = int_field(entry, "bytes", -1);
-        report->side_files++;
-        if (!ea_audit_safe_path(path, EA_AUDIT_SIDE_DIR) || !sha || bytes < 0)
-            add_problem(report, seq, path, "seq %ld: side file %zu is recorded badly", seq, i + 1);
+        ++*count;
+        if (!ea_audit_safe_path(path, folder) || !sha || bytes < 0)
+            add_problem(report, seq, path, "seq %ld: %s %zu is recorded badly", seq, what, i + 1);
         else
-            verify_file(dir, seq, "side file", path, sha, bytes, report);
-    }
-}
-
-static void verify_images(const char *dir, long seq, const json_t *images,
-                          ea_audit_report *report)
-{
-    if (!json_is_array(images)) {
-        add_problem(report, seq, NULL, "seq %ld: images is not an array", seq);
-        return;
-    }
-    size_t i;
-    const json_t *img;
-    json_array_foreach(images, i, img) {
-        const char *path = str_field(img, "path");
-        const char *sha = str_field(img, "sha256");
-        long bytes = int_field(img, "bytes", -1);
-        report->images++;
-        if (!ea_audit_safe_path(path, "images") || !sha || bytes < 0)
-            add_problem(report, seq, path, "seq %ld: image %zu is recorded badly", seq, i + 1);
-        else
-            verify_file(dir, seq, "image", path, sha, bytes, report);
+            verify_file(dir, seq, what, path, sha, bytes, report);
     }
 }
 
@@ -1347,8 +1326,12 @@ static void verify_record(const char *session_dir, const json_t *rec, long index
     verify_turn_order(rec, index, turn_state, n_state, report);
     const char *kind = str_field(rec, "kind");
     if (kind && strcmp(kind, "result") == 0)
-        verify_images(session_dir, index, json_object_get(rec, "images"), report);
-    verify_side_files(session_dir, index, json_object_get(rec, "side_files"), report);
+        verify_files(session_dir, index, json_object_get(rec, "images"), "images", "image",
+                     "images", &report->images, report);
+    const json_t *side = json_object_get(rec, "side_files"); /* only where values moved aside */
+    if (side)
+        verify_files(session_dir, index, side, "side_files", "side file", EA_AUDIT_SIDE_DIR,
+                     &report->side_files, report);
 }
 
 int ea_audit_verify_anchored(const char *session_dir, long anchor_seq, const char *anchor_hash,

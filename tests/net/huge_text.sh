@@ -23,18 +23,6 @@ export XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" XDG_CACHE_HOME="$
 export OPENAI_API_KEY=sk-test-huge NO_COLOR=1
 unset OPENAI_ORG_ID OPENAI_PROJECT_ID
 easel() { "$EASEL" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
-clean() {
-    for f; do
-        LC_ALL=C grep -q "$(printf '[\001-\011\013-\037\177]')" "$f" && return 1
-        LC_ALL=C grep -q "$(printf '\342\200[\252-\256]')" "$f" && return 1
-    done
-    return 0
-}
-dir_of() {
-    for d in "$XDG_DATA_HOME"/easel/sessions/*/; do
-        grep -q "\"name\": \"$1\"" "$d/session.json" && echo "${d%/}"
-    done
-}
 size_of() { wc -c <"$1" | tr -d ' '; }
 huge=$(python3 "$here/net/hostile_server.py" --huge-bytes)
 
@@ -47,7 +35,7 @@ start_hostile huge-revised
 OPENAI_BASE_URL="$hurl" "$EASEL" generate -S huge -q low "a lighthouse" >"$tmp/gen.out" 2>"$tmp/gen.err"
 rc=$?
 stop_hostile
-dir=$(dir_of huge)
+dir=$(session_dir_named huge)
 why="rc=$rc $(head -c 300 "$tmp/gen.err")"
 check "huge revised prompt: generate completes" [ "$rc" -eq 0 ]
 why="$(ls -l "$dir" "$dir/text" 2>&1 | head)"
@@ -64,7 +52,7 @@ easel log huge
 why="rc=$rc $(head -c 300 "$tmp/err")"
 check "log works" sh -c "[ $rc -eq 0 ] && grep -q '^  in full   revised_prompt ($huge bytes' '$tmp/out'"
 why="$(od -c "$tmp/out" | head)"
-check "log is clean" clean "$tmp/out" "$tmp/err"
+check "log is clean" terminal_safe "$tmp/out" "$tmp/err"
 easel log huge --json
 why="rc=$rc $(head -c 300 "$tmp/err")"
 check "log --json works" sh -c "[ $rc -eq 0 ] && python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' '$tmp/out'"
@@ -95,12 +83,12 @@ start_hostile huge-error
 OPENAI_BASE_URL="$hurl" "$EASEL" generate -S huge-error --api images -q low "a lighthouse" >"$tmp/gen.out" 2>"$tmp/gen.err"
 rc=$?
 stop_hostile
-dir=$(dir_of huge-error)
+dir=$(session_dir_named huge-error)
 why="rc=$rc $(head -c 300 "$tmp/gen.err")"
 check "huge error: refused, recorded" sh -c "[ $rc -eq 3 ] && grep -q '\"field\":\"error.message\"' '$dir/audit.jsonl' &&
     [ \$(wc -c <'$dir/audit.jsonl') -lt 65536 ]"
 why="$(od -c "$tmp/gen.err" | head -5)"
-check "generate's message is clean" clean "$tmp/gen.out" "$tmp/gen.err"
+check "generate's message is clean" terminal_safe "$tmp/gen.out" "$tmp/gen.err"
 easel log huge-error
 why="rc=$rc $(head -c 300 "$tmp/err")"
 check "log shows the error" sh -c "[ $rc -eq 0 ] && grep -q '^  error     invalid_value: HUGE-START' '$tmp/out' &&
