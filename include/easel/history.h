@@ -133,7 +133,8 @@ typedef struct ea_history_match {
     int turn;
     bool revised;          /* the match is in the revised prompt, not the prompt */
     const char *ts;        /* the record's */
-    const char *text;      /* the whole prompt, as logged; borrowed until the next call */
+    const char *text;      /* the whole prompt, as logged (from its side file when the record
+                              keeps it in one: audit.h); borrowed until the next call */
     size_t at, len;        /* the match within text */
 } ea_history_match;
 

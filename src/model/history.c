@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <locale.h>
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <wctype.h>
 
 #include "easel/paths.h"
@@ -706,7 +709,12 @@ struct ea_history_search {
     size_t needle_len;
     bool prefilter;
     json_t *record; /* the last match's, owner of the strings handed out */
+    char dir[PATH_MAX];
+    ea_buf whole;   /* a text the record keeps in a side file, when the match is in it */
 };
+
+/* The largest side file searched: a server's whole body is no larger. */
+#define SEARCH_SIDE_MAX ((size_t)256 << 20)
 
 /* A needle whose every byte is printable ASCII other than '"' and '\\' reads the same inside
  * a record's JSON text as in the decoded string, so a line without it can be skipped
@@ -747,6 +755,8 @@ int ea_history_search_open(const char *session_dir, const char *needle,
     }
     s->needle_len = strlen(needle);
     s->prefilter = s->needle_len > 0 && raw_searchable(needle);
+    snprintf(s->dir, sizeof s->dir, "%s", session_dir);
+    ea_buf_init(&s->whole, SEARCH_SIDE_MAX);
     if (ea_audit_stream_open(session_dir, EA_AUDIT_STREAM_RECORDS, &s->stream, err) != 0) {
         ea_history_search_close(&s);
         return -1;
@@ -755,13 +765,46 @@ int ea_history_search_open(const char *session_dir, const char *needle,
     return 0;
 }
 
+/* The whole text of the record's field when the record keeps it in a side file (audit.h), read
+ * into s->whole; NULL when it does not, or the file cannot be read as text (then the part the
+ * record keeps is searched). A link or a FIFO in its place is not followed. */
+static const char *side_text(ea_history_search *s, const char *field)
+{
+    size_t i;
+    const json_t *entry;
+    json_array_foreach(json_object_get(s->record, "side_files"), i, entry) {
+        const char *named = str_of(entry, "field"), *path = str_of(entry, "path");
+        char full[PATH_MAX];
+        if (!named || strcmp(named, field) != 0 || !ea_audit_safe_path(path, EA_AUDIT_SIDE_DIR) ||
+            ea_path_join(full, sizeof full, s->dir, path, NULL) != 0)
+            continue;
+        int fd = open(full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        struct stat st;
+        FILE *f = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "rb") : NULL;
+        if (!f) {
+            if (fd >= 0)
+                close(fd);
+            return NULL;
+        }
+        ea_buf_reset(&s->whole);
+        int rc = ea_buf_append_stream(&s->whole, f);
+        fclose(f);
+        if (rc != 0 || !s->whole.data || memchr(s->whole.data, '\0', s->whole.len))
+            return NULL;
+        return s->whole.data;
+    }
+    return NULL;
+}
+
 int ea_history_search_next(ea_history_search *s, ea_history_match *m, ea_err *err)
 {
     const char *line;
     size_t len;
     int got;
     while ((got = ea_audit_stream_next(s->stream, &line, &len, err)) == 1) {
-        if (s->prefilter && !raw_contains(line, len, s->needle, s->needle_len))
+        /* A record that moved a text aside may match in the part it does not hold. */
+        if (s->prefilter && !raw_contains(line, len, s->needle, s->needle_len) &&
+            !raw_contains(line, len, "\"side_files\":", 13))
             continue;
         json_decref(s->record);
         s->record = json_loadb(line, len, 0, NULL);
@@ -769,7 +812,11 @@ int ea_history_search_next(ea_history_search *s, ea_history_match *m, ea_err *er
         bool revised = kind && strcmp(kind, "result") == 0;
         if (!kind || (!revised && strcmp(kind, "request") != 0))
             continue;
-        const char *text = str_of(s->record, revised ? "revised_prompt" : "prompt");
+        const char *field = revised ? "revised_prompt" : "prompt";
+        const char *text = str_of(s->record, field);
+        const char *whole = text ? side_text(s, field) : NULL;
+        if (whole)
+            text = whole;
         size_t at, matched;
         if (!text || !ea_history_find(text, s->needle, &at, &matched))
             continue;
@@ -788,6 +835,7 @@ void ea_history_search_close(ea_history_search **sp)
         return;
     ea_audit_stream_close(&s->stream);
     json_decref(s->record);
+    ea_buf_free(&s->whole);
     free(s->needle);
     free(s);
     *sp = NULL;

@@ -63,6 +63,10 @@ easel log --grep HUGE-START
 why="rc=$rc $(head -c 300 "$tmp/out") $(head -c 300 "$tmp/err")"
 check "grep works on every session" sh -c "[ $rc -eq 0 ] && grep -q '^huge (.*) turn 1 revised: HUGE-START' '$tmp/out' &&
     grep -q '^small (.*) turn 1 prompt: a small HUGE-START fox' '$tmp/out'"
+easel log --grep HUGE-END
+why="rc=$rc $(head -c 300 "$tmp/out") $(head -c 300 "$tmp/err")"
+check "grep searches the whole text in the side file" sh -c "[ $rc -eq 0 ] &&
+    grep -q '^huge (.*) turn 1 revised: \.\.\..* HUGE-END\$' '$tmp/out'"
 easel export huge "$tmp/export"
 why="rc=$rc $(cat "$tmp/err")"
 check "export copies the side file" sh -c "[ $rc -eq 0 ] && cmp -s '$side' '$tmp/export/text/$sha.txt' &&
