@@ -43,7 +43,9 @@
 #define EA_AUDIT_VERSION 1
 #define EA_AUDIT_FILE "audit.jsonl"
 #define EA_AUDIT_LINE_MAX ((size_t)64 << 20)    /* the longest line a reader accepts */
-#define EA_AUDIT_VALUE_MAX ((size_t)256 << 10)  /* a longer value goes to a side file */
+/* A longer value goes to a side file; a prompt (32,000 characters, 12 bytes each at most as
+ * written) never does. */
+#define EA_AUDIT_VALUE_MAX ((size_t)512 << 10)
 #define EA_AUDIT_PREFIX_MAX ((size_t)4 << 10)   /* what the record keeps of such a string */
 #define EA_AUDIT_SIDE_DIR "text"
 
