@@ -105,7 +105,8 @@ void ea_branches_free(ea_branches *b);
 /* The sidecar `easel export` writes beside image k of turn t: one JSON object (pure ASCII,
  * indented) with the session, turn, image (path, sha256, bytes, size, format), c2pa (as
  * `where` describes it, present or not), prompt, revised_prompt, the model and the request's
- * parameters as sent, ids, usage as the API sent it, cost and estimate, status and times. */
+ * parameters as sent, ids, usage as the API sent it, cost and estimate, status and times, and
+ * side_files when the log keeps some of the turn's values aside (audit.h). */
 int ea_history_sidecar(const ea_history_turn *t, size_t k, const char *session_id,
                        const char *session_name, bool c2pa_present, const char *c2pa_where,
                        ea_buf *out);
