@@ -1,6 +1,11 @@
 /* main: argument parsing and dispatch to a command (src/cli/). */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "easel/cli.h"
 #include "easel/err.h"
@@ -42,20 +47,53 @@ static void usage(FILE *out)
             "See easel(1).\n");
 }
 
+/* A command's output that did not all arrive (a full disk, a closed pipe) is an error, said on
+ * stderr: exit 1 unless the command failed already. Runs after the command, so whatever it
+ * records in a session is written first. */
+static bool output_done;
+
+static int output_checked(int rc)
+{
+    output_done = true;
+    errno = 0;
+    bool failed = ferror(stdout) != 0;
+    failed |= fflush(stdout) != 0;
+    int saved = errno;
+    failed |= fclose(stdout) != 0;
+    if (!saved)
+        saved = errno;
+    if (!failed)
+        return rc;
+    fprintf(stderr, "easel: the output could not be written%s%s\n", saved ? ": " : "",
+            saved ? strerror(saved) : "");
+    return rc ? rc : EA_EXIT_INTERNAL;
+}
+
+/* The same check for a command that ends with exit() (generate --help). */
+static void output_checked_at_exit(void)
+{
+    if (!output_done && output_checked(EA_EXIT_OK) != EA_EXIT_OK)
+        _exit(EA_EXIT_INTERNAL);
+}
+
 int main(int argc, char **argv)
 {
+    /* A reader that went away (`easel log | head`) is a write error, EPIPE, seen by
+     * output_checked; never a silent death halfway through a record. */
+    signal(SIGPIPE, SIG_IGN);
+    atexit(output_checked_at_exit);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
-        return EA_EXIT_OK;
+        return output_checked(EA_EXIT_OK);
     }
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
         puts("easel " EASEL_VERSION);
-        return EA_EXIT_OK;
+        return output_checked(EA_EXIT_OK);
     }
     if (argc >= 2 && argv[1][0] != '-') {
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
             if (strcmp(argv[1], commands[i].name) == 0)
-                return commands[i].run(argc - 1, argv + 1);
+                return output_checked(commands[i].run(argc - 1, argv + 1));
         fprintf(stderr, "easel: unknown command '%s'\n\n", argv[1]);
         usage(stderr);
         return EA_EXIT_USAGE;
@@ -72,7 +110,7 @@ int main(int argc, char **argv)
             ui.theme = argv[i] + 8;
         } else if (strcmp(argv[i], "--keys-man") == 0) {
             ea_keymap_print_man(stdout);
-            return EA_EXIT_OK;
+            return output_checked(EA_EXIT_OK);
         } else {
             fprintf(stderr, "easel: unknown option '%s'\n\n", argv[i]);
             usage(stderr);

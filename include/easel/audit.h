@@ -28,20 +28,37 @@
  *  - Turns are numbered from 1. A turn is a request record and, later, its result record;
  *    the images of turn T are images/T-K.EXT with K from 1, paths relative to the session dir.
  *  - The file is plain ASCII: non-ASCII characters are written as \uXXXX escapes and control
- *    characters are escaped too, so `cat audit.jsonl` cannot drive the terminal. Strings are
- *    stored as received; the one change is that bytes which are not valid UTF-8 (which JSON
- *    cannot carry) become U+FFFD.
+ *    characters (DEL too) are escaped too, so `cat audit.jsonl` cannot drive the terminal.
+ *    Strings are stored as received; the one change is that bytes which are not valid UTF-8
+ *    (which JSON cannot carry) become U+FFFD.
+ *  - Records are bounded: no line passes EA_AUDIT_LINE_MAX, what the readers accept. A value
+ *    that would take more than EA_AUDIT_VALUE_MAX bytes as written (a revised prompt or an
+ *    error message of megabytes from a server; any field but the common ones and images, and
+ *    any member of an object field such as error) is kept in full in a side file, written like
+ *    an image (temp file, fsync, rename) before the record: text/SHA256.txt for a string (its
+ *    UTF-8), text/SHA256.json for another JSON value (compact), SHA256 being the file's. The
+ *    record keeps a string's first EA_AUDIT_PREFIX_MAX bytes (whole characters) and another
+ *    value as null, and lists each file in `side_files`: [{field, path, sha256, bytes}], field
+ *    naming the value ("revised_prompt", "error.message"). `side_files` is present only in a
+ *    record that moved a value aside.
  */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "easel/buf.h"
 #include "easel/err.h"
 #include "easel/hash.h"
 
 #define EA_AUDIT_VERSION 1
 #define EA_AUDIT_FILE "audit.jsonl"
+#define EA_AUDIT_LINE_MAX ((size_t)64 << 20)    /* the longest line a reader accepts */
+/* A longer value goes to a side file; a prompt (32,000 characters, 12 bytes each at most as
+ * written) never does. */
+#define EA_AUDIT_VALUE_MAX ((size_t)512 << 10)
+#define EA_AUDIT_PREFIX_MAX ((size_t)4 << 10)   /* what the record keeps of such a string */
+#define EA_AUDIT_SIDE_DIR "text"
 
 enum ea_audit_status {
     EA_AUDIT_COMPLETED,
@@ -71,6 +88,14 @@ typedef struct ea_audit_unsaved {
     char format[8];
     char reason[512];                /* why each place refused them, as easel says it */
 } ea_audit_unsaved;
+
+/* A value kept in a side file, as `side_files` lists it. Fixed arrays: nothing to free. */
+typedef struct ea_audit_side_file {
+    char field[64];                  /* "revised_prompt", "error.message" */
+    char path[80];                   /* relative to the session dir: "text/SHA256.txt" */
+    char sha256[EA_SHA256_HEX_SIZE];
+    uint64_t bytes;
+} ea_audit_side_file;
 
 /* What a request record holds. Strings are borrowed for the length of the append call;
  * ea_audit_request_init sets every field to "unknown". */
@@ -226,7 +251,7 @@ enum ea_audit_stream_mode {
 int ea_audit_stream_open(const char *session_dir, enum ea_audit_stream_mode mode,
                          ea_audit_stream **out, ea_err *err);
 /* The next line without its '\n', borrowed until the next call: 1; 0 at the end; -1 with err.
- * Only a line that passes the cap (64 MiB) is an error. */
+ * Only a line that passes the cap (EA_AUDIT_LINE_MAX) is an error. */
 int ea_audit_stream_next(ea_audit_stream *s, const char **line, size_t *len, ea_err *err);
 /* After the end: the bytes of the torn tail left out (0 when the log ended cleanly). */
 size_t ea_audit_stream_torn_bytes(const ea_audit_stream *s);
@@ -234,17 +259,30 @@ size_t ea_audit_stream_torn_bytes(const ea_audit_stream *s);
 size_t ea_audit_stream_line_no(const ea_audit_stream *s);
 void ea_audit_stream_close(ea_audit_stream **s);
 
+/* Is path one the log may name for a file in folder ("images", EA_AUDIT_SIDE_DIR): exactly
+ * "FOLDER/NAME", NAME not starting with '.', with no way out of the session dir? */
+bool ea_audit_safe_path(const char *path, const char *folder);
+
+/* For `easel log --json`: a line the writer cannot have made as it stands (not a JSON object,
+ * or holding a byte outside printable ASCII) is described instead of shown, so that the output
+ * stays JSON Lines and the line's bytes never reach a terminal. Appends to out one compact
+ * ASCII object: {"v":1,"kind":"damaged","line":N,"seq":N-1,"bytes":LEN,"sha256":HEX,
+ * "problem":TEXT}; line_no is the line's 1-based number, seq the place it holds in the chain.
+ * 1 when the line is damaged (and described), 0 when it is sound, -1 out of memory. */
+int ea_audit_describe_damage(const char *line, size_t len, size_t line_no, ea_buf *out);
+
 #define EA_AUDIT_MAX_PROBLEMS 32
 
 typedef struct ea_audit_problem {
     long seq;      /* the record at fault, or -1 when none can be named */
-    char file[64]; /* the image at fault, relative to the session dir, or "" */
+    char file[80]; /* the image or side file at fault, relative to the session dir, or "" */
     char text[320];
 } ea_audit_problem;
 
 struct ea_audit_report {
     size_t records;  /* lines checked */
     size_t images;   /* images checked */
+    size_t side_files; /* side files checked */
     int n_problems;  /* may exceed EA_AUDIT_MAX_PROBLEMS; only that many are kept */
     int file_problems; /* of n_problems, those naming an image */
     int accepted;      /* problems set aside by accept_damage records (not in n_problems) */
@@ -254,9 +292,9 @@ struct ea_audit_report {
 
 /* Checks session_dir/audit.jsonl without changing anything: each line is a version-1 record,
  * seq runs 0, 1, 2 ..., the prev_hash chain holds, every turn's request comes before its
- * result, and every recorded image exists (a regular file, not a link) with its sha256 and
- * size. The problems in lines before an accept_damage record whose log_sha256 still holds are
- * set aside (report->accepted); an image's problems never are. Returns 0 when the check
+ * result, and every recorded image and side file exists (a regular file, not a link) with its
+ * sha256 and size. The problems in lines before an accept_damage record whose log_sha256 still
+ * holds are set aside (report->accepted); an image's problems never are. Returns 0 when the check
  * ran (the log is sound when report->n_problems is 0), -1 with err when it could not. */
 int ea_audit_verify(const char *session_dir, ea_audit_report *report, ea_err *err);
 

@@ -3,6 +3,8 @@
 #ifndef EASEL_ERR_H
 #define EASEL_ERR_H
 
+#include <stdarg.h>
+
 /* Exit codes of the command line contract (design.md section 2). */
 enum ea_exit {
     EA_EXIT_OK = 0,
@@ -20,8 +22,11 @@ typedef struct ea_err {
     char msg[1024];
 } ea_err;
 
-/* Sets err (when not NULL) and returns -1, so callers can `return ea_err_set(...)`. */
+/* Sets err (when not NULL) and returns -1, so callers can `return ea_err_set(...)`. The
+ * message is sanitized (ea_sanitize_copy): it is always safe to print on a terminal. */
 int ea_err_set(ea_err *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int ea_err_vset(ea_err *err, int code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 void ea_err_clear(ea_err *err);
 
 #endif

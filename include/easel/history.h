@@ -10,8 +10,9 @@
  * the log holds them, byte for byte: sanitize them (ea_sanitize_append) before showing them.
  *
  * The parent of a turn is the turn it went on from: the turn named by --from (parent_turn,
- * `branched` set), else the turn whose response the request chained (previous_response_id),
- * else the turn before it. Turns whose parents have more than one child form branches.
+ * `branched` set), else the turn whose response the request chained (previous_response_id);
+ * else it has none (0): a plain generation is a new root, not a child of the turn before it.
+ * Turns whose parents have more than one child form branches.
  */
 
 #include <stdbool.h>
@@ -45,6 +46,8 @@ typedef struct ea_history_turn {
     int partials, retries;
     ea_audit_image *images;        /* owned */
     size_t n_images;
+    ea_audit_side_file *side_files; /* owned: values the records keep aside (audit.h) */
+    size_t n_side_files;
 
     struct json_t *request_doc, *result_doc; /* private: owners of the strings above */
     char *usage_text;                        /* private: owner of usage_json */
@@ -103,7 +106,8 @@ void ea_branches_free(ea_branches *b);
 /* The sidecar `easel export` writes beside image k of turn t: one JSON object (pure ASCII,
  * indented) with the session, turn, image (path, sha256, bytes, size, format), c2pa (as
  * `where` describes it, present or not), prompt, revised_prompt, the model and the request's
- * parameters as sent, ids, usage as the API sent it, cost and estimate, status and times. */
+ * parameters as sent, ids, usage as the API sent it, cost and estimate, status and times, and
+ * side_files when the log keeps some of the turn's values aside (audit.h). */
 int ea_history_sidecar(const ea_history_turn *t, size_t k, const char *session_id,
                        const char *session_name, bool c2pa_present, const char *c2pa_where,
                        ea_buf *out);
@@ -131,7 +135,8 @@ typedef struct ea_history_match {
     int turn;
     bool revised;          /* the match is in the revised prompt, not the prompt */
     const char *ts;        /* the record's */
-    const char *text;      /* the whole prompt, as logged; borrowed until the next call */
+    const char *text;      /* the whole prompt, as logged (from its side file when the record
+                              keeps it in one: audit.h); borrowed until the next call */
     size_t at, len;        /* the match within text */
 } ea_history_match;
 

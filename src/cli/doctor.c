@@ -233,7 +233,9 @@ int ea_cmd_doctor(int argc, char **argv)
             doctor_usage(stdout);
             return EA_EXIT_OK;
         } else {
-            fprintf(stderr, "easel doctor: unknown argument '%s'\n", argv[i]);
+            char shown[64];
+            ea_sanitize_copy(shown, sizeof shown, argv[i]);
+            fprintf(stderr, "easel doctor: unknown argument '%s'\n", shown);
             doctor_usage(stderr);
             return EA_EXIT_USAGE;
         }

@@ -95,6 +95,10 @@ static int export_image(export_job *job, const ea_history_turn *t, size_t k, ea_
     const char *base = strrchr(img->path, '/') ? strrchr(img->path, '/') + 1 : img->path;
     char src[PATH_MAX], hex[EA_SHA256_HEX_SIZE], sidecar_name[96];
     size_t len = 0;
+    if (!ea_audit_safe_path(img->path, "images"))
+        return ea_err_set(err, EA_EXIT_INTERNAL, "turn %d: the log names image '%s', which is "
+                          "not in the session's images folder (easel log --verify); not exported",
+                          t->turn, img->path);
     if (ea_path_join(src, sizeof src, job->dir, img->path, err) != 0)
         return -1;
     unsigned char *data = read_image(src, &len, err);
@@ -123,14 +127,60 @@ static int export_image(export_job *job, const ea_history_turn *t, size_t k, ea_
     if (write_new(job->dest, base, data, len, err) != 0 ||
         write_new(job->dest, sidecar_name, sidecar.data, sidecar.len, err) != 0)
         goto done;
-    printf("%s/%s  %s %.1f kB  C2PA: %s\n", job->dest, base, *c2pa.format ? c2pa.format : "?",
-           (double)len / 1000.0, c2pa.state == EA_C2PA_PRESENT ? c2pa.where
-                                 : c2pa.state == EA_C2PA_ABSENT ? "none" : c2pa.where);
+    char shown_dest[PATH_MAX], shown_base[96], shown_format[32], shown_where[128];
+    ea_sanitize_copy(shown_dest, sizeof shown_dest, job->dest);
+    ea_sanitize_copy(shown_base, sizeof shown_base, base);
+    ea_sanitize_copy(shown_format, sizeof shown_format, *c2pa.format ? c2pa.format : "?");
+    ea_sanitize_copy(shown_where, sizeof shown_where,
+                     c2pa.state == EA_C2PA_ABSENT ? "none" : c2pa.where);
+    printf("%s/%s  %s %.1f kB  C2PA: %s\n", shown_dest, shown_base, shown_format,
+           (double)len / 1000.0, shown_where);
     rc = 0;
 done:
     ea_buf_free(&sidecar);
     free(data);
     return rc;
+}
+
+/* The values a turn's records keep aside (a revised prompt of megabytes), checked against the
+ * log and copied to DEST/text/ under the same names, where the sidecars' side_files point. A
+ * file there already with the same bytes is the same copy (every image of a turn names it). */
+static int export_side_files(export_job *job, const ea_history_turn *t, ea_err *err)
+{
+    char src[PATH_MAX], dest[PATH_MAX], there[PATH_MAX], hex[EA_SHA256_HEX_SIZE];
+    if (ea_path_join(dest, sizeof dest, job->dest, EA_AUDIT_SIDE_DIR, err) != 0)
+        return -1;
+    for (size_t i = 0; i < t->n_side_files; i++) {
+        const ea_audit_side_file *f = &t->side_files[i];
+        const char *name = f->path + sizeof EA_AUDIT_SIDE_DIR;
+        size_t len = 0;
+        uint64_t size = 0;
+        if (!ea_audit_safe_path(f->path, EA_AUDIT_SIDE_DIR))
+            return ea_err_set(err, EA_EXIT_INTERNAL, "turn %d: the log names side file '%s', "
+                              "which is not in the session's " EA_AUDIT_SIDE_DIR " folder",
+                              t->turn, f->path);
+        if (ea_path_join(there, sizeof there, dest, name, err) != 0 ||
+            ea_path_join(src, sizeof src, job->dir, f->path, err) != 0)
+            return -1;
+        if (ea_sha256_file_hex(there, hex, &size, NULL) == 0 && strcmp(hex, f->sha256) == 0 &&
+            size == f->bytes)
+            continue;
+        unsigned char *data = read_image(src, &len, err);
+        if (!data)
+            return -1;
+        int rc = ea_sha256_hex(data, len, hex, err);
+        if (rc == 0 && (strcmp(hex, f->sha256) != 0 || len != f->bytes))
+            rc = ea_err_set(err, EA_EXIT_INTERNAL, "%s does not match the sha256 the log records "
+                            "for it (easel log --verify); not exported", f->path);
+        if (rc == 0)
+            rc = ea_mkdir_p(dest, 0700, err);
+        if (rc == 0)
+            rc = write_new(dest, name, data, len, err);
+        free(data);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* "name:3" -> "name" and 3; a name may hold ':' itself, so only a number after the last one
@@ -194,6 +244,11 @@ int ea_cmd_export(int argc, char **argv)
         if (turn && t.turn != turn)
             continue;
         turn_seen = true;
+        ea_err side = {0};
+        if (t.n_images && export_side_files(&job, &t, &side) != 0) {
+            job.failed++;
+            fprintf(stderr, "easel export: %s\n", side.msg);
+        }
         for (size_t k = 0; k < t.n_images; k++) {
             ea_err one = {0};
             if (export_image(&job, &t, k, &one) == 0) {
@@ -211,7 +266,9 @@ int ea_cmd_export(int argc, char **argv)
         return EA_EXIT_INTERNAL;
     }
     if (turn && !turn_seen) {
-        fprintf(stderr, "easel export: session %s has no turn %ld\n", info.id, turn);
+        char shown[64];
+        ea_sanitize_copy(shown, sizeof shown, info.id);
+        fprintf(stderr, "easel export: session %s has no turn %ld\n", shown, turn);
         return EA_EXIT_USAGE;
     }
     printf("%zu image%s exported", job.exported, job.exported == 1 ? "" : "s");

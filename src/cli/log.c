@@ -55,8 +55,9 @@ static const char *or_dash(const char *s)
     return s && *s ? s : "-";
 }
 
-/* Prints text from the log sanitized, since it may have come from the network. */
-static void put_safe(const char *text)
+/* Prints text from the log or the session folder sanitized, since it may have come from the
+ * network or from someone who edited the files. */
+static void put_safe_to(FILE *out, const char *text)
 {
     if (!text)
         return;
@@ -64,8 +65,13 @@ static void put_safe(const char *text)
     ea_buf_init(&b, FIELD_MAX);
     ea_sanitize_append(&b, text, strlen(text), 0);
     if (b.data)
-        fputs(b.data, stdout);
+        fputs(b.data, out);
     ea_buf_free(&b);
+}
+
+static void put_safe(const char *text)
+{
+    put_safe_to(stdout, text);
 }
 
 static void field(const char *label, const char *text)
@@ -185,6 +191,14 @@ static void print_turn(const char *dir, const ea_history_turn *t, bool color, si
         put_safe(or_dash(t->error_message));
         putchar('\n');
     }
+    for (size_t i = 0; i < t->n_side_files; i++) {
+        const ea_audit_side_file *f = &t->side_files[i];
+        printf("  %-9s ", i ? "" : "in full");
+        put_safe(f->field);
+        printf(" (%llu bytes; shown above in part): ", (unsigned long long)f->bytes);
+        put_safe(f->path);
+        putchar('\n');
+    }
 
     printf("  %-9s ", "cost");
     if (t->has_result && !isnan(t->cost_usd))
@@ -299,16 +313,20 @@ static void report_recovery(const char *dir, const ea_history_notes *notes, size
         fprintf(stderr, "easel log: %zu temp file%s of an image save that never finished "
                         "(kept; safe to delete):", left.temp_files, left.temp_files == 1 ? "" : "s");
     for (size_t i = 0; left.temp_files && i < left.n_names; i++)
-        if (strncmp(left.names[i], "images/", 7) == 0)
-            fprintf(stderr, " %s", left.names[i]);
+        if (strncmp(left.names[i], "images/", 7) == 0) {
+            fputc(' ', stderr);
+            put_safe_to(stderr, left.names[i]);
+        }
     if (left.temp_files)
         fputc('\n', stderr);
     if (left.torn_asides)
         fprintf(stderr, "easel log: %zu torn tail%s moved aside earlier (kept):", left.torn_asides,
                 left.torn_asides == 1 ? "" : "s");
     for (size_t i = 0; left.torn_asides && i < left.n_names; i++)
-        if (strncmp(left.names[i], "images/", 7) != 0)
-            fprintf(stderr, " %s", left.names[i]);
+        if (strncmp(left.names[i], "images/", 7) != 0) {
+            fputc(' ', stderr);
+            put_safe_to(stderr, left.names[i]);
+        }
     if (left.torn_asides)
         fputc('\n', stderr);
 }
@@ -322,7 +340,9 @@ static void print_header(const ea_session_info *info, const char *dir)
         printf("  ");
         put_safe(info->name);
     }
-    printf("  (%s)\n", dir);
+    printf("  (");
+    put_safe(dir);
+    printf(")\n");
 }
 
 static int show_turns(const log_opts *o, const ea_session_info *info, const char *dir)
@@ -338,8 +358,9 @@ static int show_turns(const log_opts *o, const ea_session_info *info, const char
     parent_map parents = {0};
     size_t missing = 0, shown = 0, images = 0;
     double spend = 0;
-    int got;
-    while ((got = ea_history_next(r, &t, &err)) == 1) {
+    int got = 0;
+    /* A reader that went away (ferror) ends the listing: main says so and exits 1. */
+    while (!ferror(stdout) && (got = ea_history_next(r, &t, &err)) == 1) {
         note_parent(&parents, &t);
         if (!in_range(o, t.ts))
             continue;
@@ -387,17 +408,29 @@ static int show_json(const log_opts *o, const char *dir)
         fprintf(stderr, "easel log: %s\n", err.msg);
         return EA_EXIT_INTERNAL;
     }
-    /* The lines are pure ASCII with every control character escaped (audit.h): printed as
-     * they are, byte for byte. */
+    /* The lines the writer makes are pure ASCII with every control character escaped
+     * (audit.h): printed as they are, byte for byte. Any other line is described instead. */
     const char *line;
     size_t len;
-    int got;
-    while ((got = ea_audit_stream_next(s, &line, &len, &err)) == 1) {
+    int got = 0;
+    ea_buf damage;
+    ea_buf_init(&damage, EA_BUF_UNCAPPED);
+    while (!ferror(stdout) && (got = ea_audit_stream_next(s, &line, &len, &err)) == 1) {
         if (!line_in_range(o, line, len))
             continue;
-        fwrite(line, 1, len, stdout);
+        ea_buf_reset(&damage);
+        int damaged = ea_audit_describe_damage(line, len, ea_audit_stream_line_no(s), &damage);
+        if (damaged < 0) {
+            got = ea_err_set(&err, EA_EXIT_INTERNAL, "out of memory");
+            break;
+        }
+        if (damaged)
+            fwrite(damage.data, 1, damage.len, stdout);
+        else
+            fwrite(line, 1, len, stdout);
         putchar('\n');
     }
+    ea_buf_free(&damage);
     fflush(stdout);
     if (got < 0)
         fprintf(stderr, "easel log: %s\n", err.msg);
@@ -438,8 +471,11 @@ static int verify(const ea_session_info *info, const char *dir)
         printf("%s: damage accepted at seq %ld (%d problem%s before it set aside; easel log "
                "--json shows the accept_damage record)\n", EA_AUDIT_FILE, report.accepted_seq,
                report.accepted, report.accepted == 1 ? "" : "s");
-    printf("%s: %zu records, %zu images, %d problem%s%s\n", info->id, report.records,
-           report.images, report.n_problems, report.n_problems == 1 ? "" : "s",
+    put_safe(info->id);
+    printf(": %zu records, %zu images, ", report.records, report.images);
+    if (report.side_files)
+        printf("%zu side file%s, ", report.side_files, report.side_files == 1 ? "" : "s");
+    printf("%d problem%s%s\n", report.n_problems, report.n_problems == 1 ? "" : "s",
            report.n_problems ? "" : ": the hash chain holds and every image matches");
     fflush(stdout);
     ea_leftovers left;
@@ -510,9 +546,11 @@ static void print_hit(const log_opts *o, const ea_session_info *info, const ea_h
 {
     if (*info->name) {
         put_safe(info->name);
-        printf(" (%s)", info->id);
+        printf(" (");
+        put_safe(info->id);
+        printf(")");
     } else {
-        printf("%s", info->id);
+        put_safe(info->id);
     }
     printf(" turn %d %s: ", m->turn, m->revised ? "revised" : "prompt");
     print_match(m->text, m->at, m->len, o->color);
@@ -532,8 +570,11 @@ static int grep_session(const log_opts *o, const ea_session_info *info, const ch
         ++*hits;
         print_hit(o, info, &m);
     }
-    if (got < 0)
-        fprintf(stderr, "easel log: %s: %s\n", info->id, err.msg);
+    if (got < 0) {
+        fprintf(stderr, "easel log: ");
+        put_safe_to(stderr, info->id);
+        fprintf(stderr, ": %s\n", err.msg);
+    }
     ea_history_search_close(&s);
     return got < 0 ? -1 : 0;
 }

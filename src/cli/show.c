@@ -7,6 +7,7 @@
 
 #include "easel/cli.h"
 #include "easel/gfx.h"
+#include "easel/sanitize.h"
 
 static void show_usage(FILE *out)
 {
@@ -93,12 +94,16 @@ static int parse_args(int argc, char **argv, show_args *a)
         else if (strcmp(arg, "--colors") == 0 && value)
             a->colors = value;
         else {
-            fprintf(stderr, "easel show: unknown option or missing value: %s\n\n", arg);
+            char shown[64];
+            ea_sanitize_copy(shown, sizeof shown, arg);
+            fprintf(stderr, "easel show: unknown option or missing value: %s\n\n", shown);
             show_usage(stderr);
             return EA_EXIT_USAGE;
         }
         if (bad) {
-            fprintf(stderr, "easel show: bad value for %s: %s\n", arg, value ? value : "(none)");
+            char shown[64];
+            ea_sanitize_copy(shown, sizeof shown, value ? value : "(none)");
+            fprintf(stderr, "easel show: bad value for %s: %s\n", arg, shown);
             return EA_EXIT_USAGE;
         }
         i++;

@@ -3,15 +3,27 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-int ea_err_set(ea_err *err, int code, const char *fmt, ...)
+#include "easel/sanitize.h"
+
+int ea_err_vset(ea_err *err, int code, const char *fmt, va_list ap)
 {
     if (!err)
         return -1;
     err->code = code;
     err->param = NULL;
+    /* Messages name files and values that may come from a tampered session or the network:
+     * made safe once here, so that no caller can print one raw. */
+    char raw[sizeof err->msg];
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    ea_sanitize_copy(err->msg, sizeof err->msg, raw);
+    return -1;
+}
+
+int ea_err_set(ea_err *err, int code, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    ea_err_vset(err, code, fmt, ap);
     va_end(ap);
     return -1;
 }

@@ -46,6 +46,13 @@ void ea_sanitize_copy(char *out, size_t size, const char *text)
     ea_buf b;
     ea_buf_init(&b, size - 1);
     ea_sanitize_append(&b, text, strlen(text), 0);
+    if (!b.data) { /* out of memory: the printable ASCII alone, never the rest */
+        size_t n = 0;
+        for (const char *p = text; *p && n + 1 < size; p++)
+            out[n++] = *p >= 0x20 && *p < 0x7F ? *p : '?';
+        out[n] = '\0';
+        return;
+    }
     size_t n = b.len < size - 1 ? b.len : size - 1;
     /* Never cut a UTF-8 sequence in half at the end. */
     while (n > 0 && n < b.len && ((unsigned char)b.data[n] & 0xC0) == 0x80)

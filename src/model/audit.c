@@ -344,6 +344,150 @@ static json_t *build_result(const ea_audit *a, int turn, const ea_audit_result *
     return rec;
 }
 
+/* ---- Bounding a record (see the header) ----------------------------------------------- */
+
+/* At least the bytes s[0..n) takes as the writer writes it: pure ASCII, escaped. A non-ASCII
+ * byte counts 3, so a character's count covers its \uXXXX (or surrogate pair). */
+static size_t written_size(const char *s, size_t n)
+{
+    size_t size = 2;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        size += c >= 0x80 ? 3 : c < 0x20 || c == 0x7F ? 6 : c == '"' || c == '\\' ? 2 : 1;
+    }
+    return size;
+}
+
+/* The length of s's first `max` bytes or fewer, ending on a whole character. */
+static size_t whole_prefix(const char *s, size_t n, size_t max)
+{
+    if (n <= max)
+        return n;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    return max;
+}
+
+/* Writes bytes to text/SHA256.EXT in the session (once per content: the same bytes make the
+ * same file) and adds its entry to side. */
+static int save_side_file(const ea_audit *a, const char *field, const char *bytes, size_t n,
+                          const char *ext, json_t *side, ea_err *err)
+{
+    char hex[EA_SHA256_HEX_SIZE], dir[PATH_MAX], name[EA_SHA256_HEX_SIZE + 8], rel[96];
+    if (ea_sha256_hex(bytes, n, hex, err) != 0 ||
+        ea_path_join(dir, sizeof dir, a->dir, EA_AUDIT_SIDE_DIR, err) != 0)
+        return -1;
+    snprintf(name, sizeof name, "%s.%s", hex, ext);
+    snprintf(rel, sizeof rel, EA_AUDIT_SIDE_DIR "/%s", name);
+    if (ea_mkdir_p(dir, 0700, err) != 0 || ea_write_file_atomic(dir, name, bytes, n, 0600, err) != 0)
+        return -1;
+    bool ok = true;
+    json_t *entry = json_object();
+    if (entry) {
+        put(entry, "field", json_string(field), &ok);
+        put(entry, "path", json_string(rel), &ok);
+        put(entry, "sha256", json_string(hex), &ok);
+        put(entry, "bytes", json_integer((json_int_t)n), &ok);
+    }
+    if (!entry || !ok || json_array_append_new(side, entry) != 0)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory building an audit record");
+    return 0;
+}
+
+static bool common_field(const char *key)
+{
+    static const char *const common[] = {"v", "seq", "ts", "kind", "turn", "prev_hash", "images"};
+    for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
+        if (strcmp(key, common[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Moves each value of obj too large to write into a side file; prefix names obj ("" for the
+ * record itself, whose object fields are bounded member by member first). */
+static int bound_members(const ea_audit *a, json_t *obj, const char *prefix, json_t *side,
+                         ea_err *err)
+{
+    const char *key;
+    json_t *value;
+    void *tmp;
+    json_object_foreach_safe(obj, tmp, key, value) {
+        if (!*prefix && common_field(key))
+            continue;
+        char field[64];
+        snprintf(field, sizeof field, "%s%s%s", prefix, *prefix ? "." : "", key);
+        if (json_is_string(value)) {
+            const char *text = json_string_value(value);
+            size_t n = json_string_length(value);
+            if (written_size(text, n) <= EA_AUDIT_VALUE_MAX)
+                continue;
+            if (save_side_file(a, field, text, n, "txt", side, err) != 0)
+                return -1;
+            if (json_object_set_new(obj, key,
+                                    json_stringn(text, whole_prefix(text, n, EA_AUDIT_PREFIX_MAX))))
+                return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory building an audit record");
+            continue;
+        }
+        if (!json_is_object(value) && !json_is_array(value))
+            continue;
+        if (!*prefix && json_is_object(value) && bound_members(a, value, field, side, err) != 0)
+            return -1;
+        char *text = json_dumps(value, DUMP_FLAGS);
+        if (!text)
+            return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory building an audit record");
+        size_t n = strlen(text);
+        int rc = 0;
+        if (n > EA_AUDIT_VALUE_MAX) {
+            rc = save_side_file(a, field, text, n, "json", side, err);
+            if (rc == 0 && json_object_set_new(obj, key, json_null()) != 0)
+                rc = ea_err_set(err, EA_EXIT_INTERNAL, "out of memory building an audit record");
+        }
+        free(text);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int bound_record(const ea_audit *a, json_t *rec, ea_err *err)
+{
+    json_t *side = json_array();
+    if (!side)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory building an audit record");
+    int rc = bound_members(a, rec, "", side, err);
+    if (rc == 0 && json_array_size(side) && json_object_set(rec, "side_files", side) != 0)
+        rc = ea_err_set(err, EA_EXIT_INTERNAL, "out of memory building an audit record");
+    json_decref(side);
+    return rc;
+}
+
+/* jansson writes DEL as it is; the log promises no control character: "\u007f" instead. A raw
+ * DEL can only be inside a string, so the escape means the same. NULL when out of memory. */
+static char *escape_del(char *line, size_t *len)
+{
+    size_t dels = 0;
+    for (size_t i = 0; i < *len; i++)
+        dels += line[i] == 0x7F;
+    if (!dels)
+        return line;
+    char *out = malloc(*len + dels * 5 + 2); /* room for the '\n' that replaces the NUL */
+    if (out) {
+        size_t k = 0;
+        for (size_t i = 0; i < *len; i++) {
+            if (line[i] == 0x7F) {
+                memcpy(out + k, "\\u007f", 6);
+                k += 6;
+            } else {
+                out[k++] = line[i];
+            }
+        }
+        out[k] = '\0';
+        *len = k;
+    }
+    free(line);
+    return out;
+}
+
 /* ---- The in-memory index --------------------------------------------------------------- */
 
 static const char *str_field(const json_t *obj, const char *key)
@@ -698,12 +842,23 @@ void ea_audit_close(ea_audit **ap)
 /* One record, one write(), one fsync(): a reader never sees half of two records mixed. */
 static int write_record(ea_audit *a, json_t *rec, ea_err *err)
 {
+    if (bound_record(a, rec, err) != 0) {
+        json_decref(rec);
+        return -1;
+    }
     char *line = json_dumps(rec, DUMP_FLAGS);
+    size_t len = line ? strlen(line) : 0;
+    if (line)
+        line = escape_del(line, &len);
     if (!line) {
         json_decref(rec);
         return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory writing an audit record");
     }
-    size_t len = strlen(line);
+    if (len >= EA_AUDIT_LINE_MAX) { /* cannot happen once bounded; never write what no one reads */
+        free(line);
+        json_decref(rec);
+        return ea_err_set(err, EA_EXIT_INTERNAL, "an audit record of %zu bytes is too long", len);
+    }
     line[len] = '\n'; /* the NUL becomes the newline: the write below does not need it */
 
     ssize_t written;
@@ -1013,7 +1168,6 @@ int ea_audit_turn_image(const ea_audit *a, int turn, size_t index, ea_audit_imag
 /* ---- Streaming ------------------------------------------------------------------------ */
 
 #define STREAM_FIRST_CAP ((size_t)256 * 1024)
-#define STREAM_LINE_MAX ((size_t)64 << 20)
 
 struct ea_audit_stream {
     char path[PATH_MAX];
@@ -1071,9 +1225,9 @@ static int stream_fill(ea_audit_stream *s, ea_err *err)
     }
     if (s->end == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : STREAM_FIRST_CAP;
-        if (s->cap >= STREAM_LINE_MAX)
+        if (s->cap >= EA_AUDIT_LINE_MAX)
             return ea_err_set(err, EA_EXIT_INTERNAL, "%s: line %zu is longer than %zu MiB",
-                              s->path, s->line_no + 1, STREAM_LINE_MAX >> 20);
+                              s->path, s->line_no + 1, EA_AUDIT_LINE_MAX >> 20);
         char *grown = realloc(s->buf, cap);
         if (!grown)
             return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
@@ -1123,6 +1277,39 @@ size_t ea_audit_stream_line_no(const ea_audit_stream *s)
     return s->line_no;
 }
 
+int ea_audit_describe_damage(const char *line, size_t len, size_t line_no, ea_buf *out)
+{
+    const char *problem = NULL;
+    char text[200];
+    for (size_t i = 0; i < len && !problem; i++)
+        if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] >= 0x7F)
+            problem = "holds a byte easel never writes (a control character or non-ASCII)";
+    if (!problem) {
+        json_error_t jerr;
+        json_t *rec = json_loadb(line, len, 0, &jerr);
+        if (!json_is_object(rec)) {
+            snprintf(text, sizeof text, "not a JSON object: %s",
+                     rec ? "another JSON value" : jerr.text);
+            problem = text;
+        }
+        json_decref(rec);
+    }
+    if (!problem)
+        return 0;
+    char hex[EA_SHA256_HEX_SIZE];
+    if (ea_sha256_hex(line, len, hex, NULL) != 0)
+        return -1;
+    json_t *obj = json_pack("{s:i, s:s, s:I, s:I, s:I, s:s, s:s%}", "v", EA_AUDIT_VERSION, "kind",
+                            "damaged", "line", (json_int_t)line_no, "seq",
+                            (json_int_t)line_no - 1, "bytes", (json_int_t)len, "sha256", hex,
+                            "problem", problem, strlen(problem));
+    char *dumped = obj ? json_dumps(obj, DUMP_FLAGS | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(obj);
+    int rc = dumped && ea_buf_puts(out, dumped) == 0 ? 1 : -1;
+    free(dumped);
+    return rc;
+}
+
 /* ---- Verifying ------------------------------------------------------------------------- */
 
 __attribute__((format(printf, 4, 5)))
@@ -1165,49 +1352,59 @@ static void accept_problems(ea_audit_report *report, long index)
     report->accepted_seq = index;
 }
 
-/* An image path the log may name: "images/NAME" with no way out of the session dir. */
-static bool safe_image_path(const char *path)
+bool ea_audit_safe_path(const char *path, const char *folder)
 {
-    return path && strncmp(path, "images/", 7) == 0 && path[7] && path[7] != '.' &&
-           !strchr(path + 7, '/');
+    size_t n = strlen(folder);
+    return path && strncmp(path, folder, n) == 0 && path[n] == '/' && path[n + 1] &&
+           path[n + 1] != '.' && !strchr(path + n + 1, '/');
 }
 
-static void verify_images(const char *dir, long seq, const json_t *images,
-                          ea_audit_report *report)
+/* One file the log vouches for: there, with its size and sha256. what: "image", "side file". */
+static void verify_file(const char *dir, long seq, const char *what, const char *path,
+                        const char *sha, long bytes, ea_audit_report *report)
 {
-    if (!json_is_array(images)) {
-        add_problem(report, seq, NULL, "seq %ld: images is not an array", seq);
+    char full[PATH_MAX];
+    char hex[EA_SHA256_HEX_SIZE];
+    uint64_t size = 0;
+    struct stat st;
+    ea_err why = {0};
+    /* lstat: a link in the image's place is there, and refused below, not "missing". */
+    if (ea_path_join(full, sizeof full, dir, path, NULL) != 0 || lstat(full, &st) != 0) {
+        add_problem(report, seq, path, "seq %ld: %s %s is missing", seq, what, path);
+    } else if (ea_sha256_file_hex(full, hex, &size, &why) != 0) {
+        add_problem(report, seq, path, "seq %ld: %s %s cannot be read: %s", seq, what, path,
+                    why.msg);
+    } else if (size != (uint64_t)bytes) {
+        add_problem(report, seq, path, "seq %ld: %s %s has %llu bytes, the log says %ld", seq,
+                    what, path, (unsigned long long)size, bytes);
+    } else if (strcmp(hex, sha) != 0) {
+        add_problem(report, seq, path,
+                    "seq %ld: %s %s does not match its sha256 (changed after it was saved)", seq,
+                    what, path);
+    }
+}
+
+/* The files a record lists under key (images, side_files) in folder: each there and
+ * unchanged. what names one in messages; count is the report's counter for them. */
+static void verify_files(const char *dir, long seq, const json_t *list, const char *key,
+                         const char *what, const char *folder, size_t *count,
+                         ea_audit_report *report)
+{
+    if (!json_is_array(list)) {
+        add_problem(report, seq, NULL, "seq %ld: %s is not an array", seq, key);
         return;
     }
     size_t i;
-    const json_t *img;
-    json_array_foreach(images, i, img) {
-        const char *path = str_field(img, "path");
-        const char *sha = str_field(img, "sha256");
-        long bytes = int_field(img, "bytes", -1);
-        report->images++;
-        if (!safe_image_path(path) || !sha || bytes < 0) {
-            add_problem(report, seq, path, "seq %ld: image %zu is recorded badly", seq, i + 1);
-            continue;
-        }
-        char full[PATH_MAX];
-        char hex[EA_SHA256_HEX_SIZE];
-        uint64_t size = 0;
-        struct stat st;
-        ea_err why = {0};
-        if (ea_path_join(full, sizeof full, dir, path, NULL) != 0 || lstat(full, &st) != 0) {
-            add_problem(report, seq, path, "seq %ld: image %s is missing", seq, path);
-        } else if (ea_sha256_file_hex(full, hex, &size, &why) != 0) {
-            add_problem(report, seq, path, "seq %ld: image %s cannot be read: %s", seq, path,
-                        why.msg);
-        } else if (size != (uint64_t)bytes) {
-            add_problem(report, seq, path, "seq %ld: image %s has %llu bytes, the log says %ld",
-                        seq, path, (unsigned long long)size, bytes);
-        } else if (strcmp(hex, sha) != 0) {
-            add_problem(report, seq, path,
-                        "seq %ld: image %s does not match its sha256 (changed after it was saved)",
-                        seq, path);
-        }
+    const json_t *entry;
+    json_array_foreach(list, i, entry) {
+        const char *path = str_field(entry, "path");
+        const char *sha = str_field(entry, "sha256");
+        long bytes = int_field(entry, "bytes", -1);
+        ++*count;
+        if (!ea_audit_safe_path(path, folder) || !sha || bytes < 0)
+            add_problem(report, seq, path, "seq %ld: %s %zu is recorded badly", seq, what, i + 1);
+        else
+            verify_file(dir, seq, what, path, sha, bytes, report);
     }
 }
 
@@ -1316,7 +1513,12 @@ static void verify_record(const char *session_dir, const json_t *rec, long index
     verify_turn_order(rec, index, turn_state, n_state, report);
     const char *kind = str_field(rec, "kind");
     if (kind && strcmp(kind, "result") == 0)
-        verify_images(session_dir, index, json_object_get(rec, "images"), report);
+        verify_files(session_dir, index, json_object_get(rec, "images"), "images", "image",
+                     "images", &report->images, report);
+    const json_t *side = json_object_get(rec, "side_files"); /* only where values moved aside */
+    if (side)
+        verify_files(session_dir, index, side, "side_files", "side file", EA_AUDIT_SIDE_DIR,
+                     &report->side_files, report);
 }
 
 int ea_audit_verify_anchored(const char *session_dir, long anchor_seq, const char *anchor_hash,

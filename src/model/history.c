@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <locale.h>
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <wctype.h>
 
 #include "easel/paths.h"
@@ -70,6 +73,30 @@ static const json_t *image_params(const json_t *params)
     return params;
 }
 
+/* The side files a record lists (audit.h), added to t's. */
+static int add_side_files(ea_history_turn *t, const json_t *rec)
+{
+    const json_t *side = json_object_get(rec, "side_files");
+    size_t n = json_array_size(side);
+    if (!n)
+        return 0;
+    ea_audit_side_file *grown = realloc(t->side_files, (t->n_side_files + n) * sizeof *grown);
+    if (!grown)
+        return -1;
+    t->side_files = grown;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *entry = json_array_get(side, i);
+        ea_audit_side_file *out = &t->side_files[t->n_side_files++];
+        const char *field = str_of(entry, "field"), *path = str_of(entry, "path"),
+                   *sha = str_of(entry, "sha256");
+        snprintf(out->field, sizeof out->field, "%s", field ? field : "");
+        snprintf(out->path, sizeof out->path, "%s", path ? path : "");
+        snprintf(out->sha256, sizeof out->sha256, "%s", sha ? sha : "");
+        out->bytes = (uint64_t)int_of(entry, "bytes", 0);
+    }
+    return 0;
+}
+
 static void fill_request(ea_history_turn *t, json_t *req)
 {
     t->request_doc = req;
@@ -122,6 +149,8 @@ static int fill_result(ea_history_turn *t, json_t *res)
         t->usage_json = t->usage_text;
     }
 
+    if (add_side_files(t, res) != 0)
+        return -1;
     const json_t *images = json_object_get(res, "images");
     size_t n = json_array_size(images);
     if (n && !(t->images = calloc(n, sizeof *t->images)))
@@ -147,6 +176,7 @@ void ea_history_turn_clear(ea_history_turn *t)
     json_decref(t->result_doc);
     free(t->usage_text);
     free(t->images);
+    free(t->side_files);
     memset(t, 0, sizeof *t);
     t->request_seq = t->result_seq = -1;
     t->estimate_usd = t->cost_usd = NAN;
@@ -199,7 +229,8 @@ static int parent_of(const ea_history_reader *r, const json_t *req, int turn, bo
     if (previous && r->last_completed_response &&
         strcmp(previous, r->last_completed_response) == 0)
         return r->last_completed;
-    return turn > 1 ? r->last_turn : 0;
+    (void)turn;
+    return 0; /* a plain generation goes on from nothing: a new root */
 }
 
 static int add_pending(ea_history_reader *r, json_t *req, int turn)
@@ -241,6 +272,7 @@ static void start_turn(ea_history_turn *t, const pending *p)
     t->parent = p->parent;
     t->branched = p->branched;
     fill_request(t, p->request);
+    add_side_files(t, p->request); /* out of memory: listed without them */
 }
 
 /* A result record: 1 when it completed a turn into *t, 0 when it was skipped, -1 on error. */
@@ -511,6 +543,20 @@ int ea_history_sidecar(const ea_history_turn *t, size_t k, const char *session_i
         "times", json_pack("{s:o, s:o, s:o}", "requested", text_or_null(t->ts), "finished",
                            text_or_null(t->result_ts), "ms_total",
                            t->ms_total < 0 ? json_null() : json_integer(t->ms_total)));
+    /* Values the log keeps in side files (a revised prompt of megabytes): where they are. */
+    for (size_t i = 0; doc && i < t->n_side_files; i++) {
+        const ea_audit_side_file *f = &t->side_files[i];
+        json_t *list = json_object_get(doc, "side_files");
+        if (!list && json_object_set_new(doc, "side_files", list = json_array()) != 0)
+            list = NULL;
+        if (!list || json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:I}", "field",
+                                                           f->field, "path", f->path, "sha256",
+                                                           f->sha256, "bytes",
+                                                           (json_int_t)f->bytes)) != 0) {
+            json_decref(doc);
+            doc = NULL;
+        }
+    }
     char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER |
                                            JSON_REAL_PRECISION(12))
                      : NULL;
@@ -666,7 +712,12 @@ struct ea_history_search {
     size_t needle_len;
     bool prefilter;
     json_t *record; /* the last match's, owner of the strings handed out */
+    char dir[PATH_MAX];
+    ea_buf whole;   /* a text the record keeps in a side file, when the match is in it */
 };
+
+/* The largest side file searched: a server's whole body is no larger. */
+#define SEARCH_SIDE_MAX ((size_t)256 << 20)
 
 /* A needle whose every byte is printable ASCII other than '"' and '\\' reads the same inside
  * a record's JSON text as in the decoded string, so a line without it can be skipped
@@ -707,6 +758,8 @@ int ea_history_search_open(const char *session_dir, const char *needle,
     }
     s->needle_len = strlen(needle);
     s->prefilter = s->needle_len > 0 && raw_searchable(needle);
+    snprintf(s->dir, sizeof s->dir, "%s", session_dir);
+    ea_buf_init(&s->whole, SEARCH_SIDE_MAX);
     if (ea_audit_stream_open(session_dir, EA_AUDIT_STREAM_RECORDS, &s->stream, err) != 0) {
         ea_history_search_close(&s);
         return -1;
@@ -715,13 +768,46 @@ int ea_history_search_open(const char *session_dir, const char *needle,
     return 0;
 }
 
+/* The whole text of the record's field when the record keeps it in a side file (audit.h), read
+ * into s->whole; NULL when it does not, or the file cannot be read as text (then the part the
+ * record keeps is searched). A link or a FIFO in its place is not followed. */
+static const char *side_text(ea_history_search *s, const char *field)
+{
+    size_t i;
+    const json_t *entry;
+    json_array_foreach(json_object_get(s->record, "side_files"), i, entry) {
+        const char *named = str_of(entry, "field"), *path = str_of(entry, "path");
+        char full[PATH_MAX];
+        if (!named || strcmp(named, field) != 0 || !ea_audit_safe_path(path, EA_AUDIT_SIDE_DIR) ||
+            ea_path_join(full, sizeof full, s->dir, path, NULL) != 0)
+            continue;
+        int fd = open(full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        struct stat st;
+        FILE *f = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "rb") : NULL;
+        if (!f) {
+            if (fd >= 0)
+                close(fd);
+            return NULL;
+        }
+        ea_buf_reset(&s->whole);
+        int rc = ea_buf_append_stream(&s->whole, f);
+        fclose(f);
+        if (rc != 0 || !s->whole.data || memchr(s->whole.data, '\0', s->whole.len))
+            return NULL;
+        return s->whole.data;
+    }
+    return NULL;
+}
+
 int ea_history_search_next(ea_history_search *s, ea_history_match *m, ea_err *err)
 {
     const char *line;
     size_t len;
     int got;
     while ((got = ea_audit_stream_next(s->stream, &line, &len, err)) == 1) {
-        if (s->prefilter && !raw_contains(line, len, s->needle, s->needle_len))
+        /* A record that moved a text aside may match in the part it does not hold. */
+        if (s->prefilter && !raw_contains(line, len, s->needle, s->needle_len) &&
+            !raw_contains(line, len, "\"side_files\":", 13))
             continue;
         json_decref(s->record);
         s->record = json_loadb(line, len, 0, NULL);
@@ -729,7 +815,11 @@ int ea_history_search_next(ea_history_search *s, ea_history_match *m, ea_err *er
         bool revised = kind && strcmp(kind, "result") == 0;
         if (!kind || (!revised && strcmp(kind, "request") != 0))
             continue;
-        const char *text = str_of(s->record, revised ? "revised_prompt" : "prompt");
+        const char *field = revised ? "revised_prompt" : "prompt";
+        const char *text = str_of(s->record, field);
+        const char *whole = text ? side_text(s, field) : NULL;
+        if (whole)
+            text = whole;
         size_t at, matched;
         if (!text || !ea_history_find(text, s->needle, &at, &matched))
             continue;
@@ -748,6 +838,7 @@ void ea_history_search_close(ea_history_search **sp)
         return;
     ea_audit_stream_close(&s->stream);
     json_decref(s->record);
+    ea_buf_free(&s->whole);
     free(s->needle);
     free(s);
     *sp = NULL;

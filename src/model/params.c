@@ -54,10 +54,9 @@ static int refuse(ea_err *err, const char *param, const char *fmt, ...)
         return -1;
     va_list ap;
     va_start(ap, fmt);
-    err->code = EA_EXIT_USAGE;
-    err->param = param;
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    ea_err_vset(err, EA_EXIT_USAGE, fmt, ap);
     va_end(ap);
+    err->param = param;
     return -1;
 }
 

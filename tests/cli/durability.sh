@@ -90,19 +90,22 @@ why="$(cat "$tmp/err")"
 check "closed stdout says where on stderr" grep -q "kept the last partial frame: $session" "$tmp/err"
 check "closed stdout leaves a log that verifies" verify "$tmp/data-pipe"
 
-# Without --json nothing reaches stdout before the image is saved: the turn completes.
+# Without --json nothing reaches stdout before the image is saved: the turn completes, and the
+# output that never arrived is still an error (issue 13 item 10): exit 1, said on stderr.
 piped "$tmp/data-pipe-plain" -p 1 "a plain piped lighthouse"
 why="rc=$rc $(cat "$tmp/err")"
-check "stdout closed after the image: exit 0" [ "$rc" = 0 ]
+check "stdout closed after the image: exit 1" all '[ "$rc" = 1 ]' \
+    "grep -q 'the output could not be written' '$tmp/err'"
 why="$(result "$session" | cut -c1-300)"
 check "stdout closed after the image: completed" result_has "$session" '"status":"completed"'
 
-# Any other write error on stdout (a full disk) stops nothing: the turn finishes.
+# Any other write error on stdout (a full disk) stops nothing: the turn finishes, then exits 1
+# for the output that never arrived (issue 13 item 10).
 (env_run "$tmp/data-full-stdout" "$tmp/cache" --json -p 1 "a lighthouse to /dev/full" >/dev/full 2>"$tmp/err")
 rc=$?
 session=$(session_of "$tmp/data-full-stdout")
 why="rc=$rc $(cat "$tmp/err")"
-check "stdout on a full disk: the turn completes" all '[ "$rc" -eq 0 ]' \
+check "stdout on a full disk: the turn completes" all '[ "$rc" -eq 1 ]' \
     "result_has '$session' '\"status\":\"completed\"'" \
     "grep -q 'writing to stdout failed (No space left on device)' '$tmp/err'"
 stop_mock

@@ -37,3 +37,22 @@ all() {
         eval "$condition" || return 1
     done
 }
+
+# terminal_safe FILE...: no file holds a control byte (C0 but newline, DEL, C1 as
+# UTF-8) or a bidi control: nothing that could drive or reorder a terminal.
+terminal_safe() {
+    for f; do
+        LC_ALL=C grep -q "$(printf '[\001-\011\013-\037\177]')" "$f" && return 1
+        LC_ALL=C grep -q "$(printf '\302[\200-\237]')" "$f" && return 1
+        LC_ALL=C grep -q "$(printf '\342\200[\252-\256]')" "$f" && return 1
+        LC_ALL=C grep -q "$(printf '\342\201[\246-\251]')" "$f" && return 1
+    done
+    return 0
+}
+
+# session_dir_named NAME: the folder of the session named NAME under $XDG_DATA_HOME.
+session_dir_named() {
+    for d in "$XDG_DATA_HOME"/easel/sessions/*/; do
+        grep -q "\"name\": \"$1\"" "$d/session.json" && echo "${d%/}"
+    done
+}

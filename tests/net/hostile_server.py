@@ -16,6 +16,8 @@ first, and serves one CASE to every request:
   redirect-host    302 to http://attacker.invalid/...
   hostile-error    400 whose error message carries escape sequences and control bytes
   hostile-revised  200 SSE (Responses) whose revised_prompt carries them
+  huge-revised     200 SSE (Responses) whose revised_prompt is HUGE (24 MB, 72 MB escaped)
+  huge-error       400 whose error message is HUGE
   success          200 SSE, a small image
 With --tls-cert/--tls-key it speaks HTTPS (a self-signed certificate easel must refuse).
 
@@ -45,6 +47,13 @@ HOSTILE = ("red \x1b[31mCSI\x1b[0m \x1b]52;c;SGVsbG8=\x07 \x1b]8;;http://evil.in
            "\u202eevil\u202c \u2066iso\u2069 zw\u200b\u200d\ufeff x" + "e\u0301" * 2000)
 
 
+# A text far over what one audit record may hold: mostly emoji, sent as UTF-8 (4 bytes each)
+# and 12 bytes each in the pure-ASCII log, so that written into the record as it stands it
+# would pass the readers' 64 MiB line cap; hostile at both ends, to be kept off the terminal
+# like any other.
+HUGE = ("HUGE-START \x1b[31m\u202e " + "\U0001F408" * (23 << 18) + " HUGE-END")
+
+
 class State:
     case = "success"
     log = None
@@ -52,7 +61,7 @@ class State:
     requests = 0
 
 
-def error_body(status, message=None):
+def error_body(status, message=None, ascii=True):
     kinds = {400: ("invalid_request_error", "invalid_value"),
              401: ("invalid_request_error", "invalid_api_key"),
              403: ("invalid_request_error", "unsupported_country_region_territory"),
@@ -65,11 +74,12 @@ def error_body(status, message=None):
              503: ("server_error", "service_unavailable")}
     etype, code = kinds.get(status, ("server_error", "unknown"))
     return json.dumps({"error": {"message": message or "hostile server: status %d" % status,
-                                 "type": etype, "code": code, "param": None}}).encode()
+                                 "type": etype, "code": code, "param": None}},
+                      ensure_ascii=ascii).encode()
 
 
-def sse(name, obj):
-    return ("event: %s\ndata: %s\n\n" % (name, json.dumps(obj))).encode()
+def sse(name, obj, ascii=True):
+    return ("event: %s\ndata: %s\n\n" % (name, json.dumps(obj, ensure_ascii=ascii))).encode()
 
 
 def images_stream():
@@ -80,7 +90,7 @@ def images_stream():
                   "input_tokens_details": {"text_tokens": 5, "image_tokens": 0}}})
 
 
-def responses_stream(revised):
+def responses_stream(revised, ascii=True):
     item = {"id": "ig_1", "type": "image_generation_call", "status": "completed",
             "revised_prompt": revised, "result": PNG_B64, "output_format": "png",
             "size": "1024x1024", "quality": "low", "background": "opaque"}
@@ -89,13 +99,13 @@ def responses_stream(revised):
                                                   "output": []}}) +
             sse("response.output_item.done", {"type": "response.output_item.done",
                                               "sequence_number": 1, "output_index": 0,
-                                              "item": item}) +
+                                              "item": item}, ascii) +
             sse("response.completed", {"type": "response.completed", "sequence_number": 2,
                                        "response": {"id": "resp_1", "status": "completed",
                                                     "output": [item],
                                                     "usage": {"input_tokens": 5,
                                                               "output_tokens": 5,
-                                                              "total_tokens": 10}}}))
+                                                              "total_tokens": 10}}}, ascii))
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -199,6 +209,11 @@ class Handler(BaseHTTPRequestHandler):
         elif case == "hostile-revised":
             self.stream_head()
             self.wfile.write(responses_stream(HOSTILE))
+        elif case == "huge-revised":
+            self.stream_head()
+            self.wfile.write(responses_stream(HUGE, ascii=False))
+        elif case == "huge-error":
+            self.send(400, error_body(400, HUGE, ascii=False))
         else:
             self.success()
 
@@ -216,9 +231,14 @@ def main():
     ap.add_argument("--tls-key")
     ap.add_argument("--hostile-text", action="store_true",
                     help="print the hostile text as JSON and exit")
+    ap.add_argument("--huge-bytes", action="store_true",
+                    help="print the size of the huge text in UTF-8 and exit")
     args = ap.parse_args()
     if args.hostile_text:
         print(json.dumps(HOSTILE))
+        return
+    if args.huge_bytes:
+        print(len(HUGE.encode()))
         return
     State.case = args.case
     State.log = args.log

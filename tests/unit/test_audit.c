@@ -611,6 +611,114 @@ static void test_read_mode_refuses_appends_and_missing_log_is_empty(void **state
     assert_false(file_exists(path));
 }
 
+/* Item 8 of issue 13: a revised prompt and an error message of megabytes (mostly control
+ * bytes, 6 bytes each as JSON: over the readers' line cap written as they stand) go to side
+ * files; the record stays small, readable and verifiable. */
+static void test_huge_values_go_to_side_files(void **state)
+{
+    size_t n = (size_t)12 << 20;
+    char *huge = malloc(n + 1);
+    assert_non_null(huge);
+    memcpy(huge, "HUGE \xe2\x80\xae", 8);
+    memset(huge + 8, 0x01, n - 8);
+    huge[n] = '\0';
+    ea_audit *a = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, NULL, &err), 0);
+    int turn = append_request(a, "a cat", 0);
+    ea_audit_result res;
+    ea_audit_result_init(&res);
+    res.status = EA_AUDIT_FAILED;
+    res.revised_prompt = huge;
+    ea_audit_error e = {"server_error", "huge", huge, NULL};
+    res.error = &e;
+    assert_int_equal(ea_audit_append_result(a, turn, &res, &err), 0);
+    ea_audit_turn t;
+    assert_int_equal(ea_audit_find_turn(a, turn, &t, &err), 0);
+    assert_int_equal(strlen(t.revised_prompt), EA_AUDIT_PREFIX_MAX);
+    assert_memory_equal(t.revised_prompt, huge, EA_AUDIT_PREFIX_MAX);
+    ea_audit_close(&a);
+
+    char path[PATH_MAX];
+    log_path(state, path, sizeof path);
+    size_t len;
+    char *text = slurp(path, &len);
+    assert_true(len < EA_AUDIT_VALUE_MAX);
+    char side[PATH_MAX], hex[EA_SHA256_HEX_SIZE];
+    assert_int_equal(ea_sha256_hex(huge, n, hex, &err), 0);
+    char entry[256];
+    snprintf(entry, sizeof entry, "{\"field\":\"revised_prompt\",\"path\":\"text/%s.txt\","
+             "\"sha256\":\"%s\",\"bytes\":%zu}", hex, hex, n);
+    assert_non_null(strstr(text, entry));
+    snprintf(entry, sizeof entry, "{\"field\":\"error.message\",\"path\":\"text/%s.txt\"", hex);
+    assert_non_null(strstr(text, entry));
+    free(text);
+    /* One file for both (the same content), byte for byte, private. */
+    snprintf(side, sizeof side, "%s/text/%s.txt", dir_of(state), hex);
+    char *kept = slurp(side, &len);
+    assert_int_equal(len, n);
+    assert_memory_equal(kept, huge, n);
+    free(kept);
+    assert_int_equal(mode_of(side), 0600);
+
+    /* Readers stream it; verify checks the side file and catches a change to it. */
+    ea_audit_report report;
+    assert_int_equal(ea_audit_verify(dir_of(state), &report, &err), 0);
+    assert_int_equal(report.n_problems, 0);
+    assert_int_equal(report.side_files, 2);
+    huge[100] = 'X';
+    assert_int_equal(spit(side, huge, n, "wb"), 0);
+    assert_int_equal(ea_audit_verify(dir_of(state), &report, &err), 0);
+    assert_int_equal(report.n_problems, 2);
+    assert_non_null(strstr(report.problems[0].text, "side file text/"));
+    assert_non_null(strstr(report.problems[0].text, "does not match its sha256"));
+    free(huge);
+}
+
+/* DEL, which jansson writes raw, is escaped like every other control character. */
+static void test_del_is_escaped(void **state)
+{
+    ea_audit *a = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, NULL, &err), 0);
+    int turn = append_request(a, "del\x7f here", 0);
+    ea_audit_close(&a);
+    char path[PATH_MAX];
+    log_path(state, path, sizeof path);
+    size_t len;
+    char *text = slurp(path, &len);
+    assert_null(memchr(text, 0x7f, len));
+    assert_non_null(strstr(text, "del\\u007f here"));
+    free(text);
+    ea_audit_turn t;
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_READ, &a, NULL, &err), 0);
+    assert_int_equal(ea_audit_find_turn(a, turn, &t, &err), 0);
+    assert_string_equal(t.prompt, "del\x7f here");
+    ea_audit_close(&a);
+}
+
+/* `easel log --json` of a damaged line: a description, never the bytes. */
+static void test_describe_damage(void **state)
+{
+    (void)state;
+    ea_buf out;
+    ea_buf_init(&out, EA_BUF_UNCAPPED);
+    const char *sound = "{\"v\":1,\"seq\":0}";
+    assert_int_equal(ea_audit_describe_damage(sound, strlen(sound), 1, &out), 0);
+    assert_int_equal(out.len, 0);
+    const char *bad = "{\"v\":1,\"prompt\":\"\x1b]52;c;SGVsbG8=\x07 \xe2\x80\xae\"}";
+    assert_int_equal(ea_audit_describe_damage(bad, strlen(bad), 3, &out), 1);
+    assert_non_null(strstr(out.data, "{\"v\":1,\"kind\":\"damaged\",\"line\":3,\"seq\":2,"));
+    assert_non_null(strstr(out.data, "\"problem\":\"holds a byte easel never writes"));
+    for (size_t i = 0; i < out.len; i++)
+        assert_true(out.data[i] >= 0x20 && out.data[i] < 0x7f);
+    ea_buf_reset(&out);
+    const char *broken = "{\"v\":1,\"seq\":";
+    assert_int_equal(ea_audit_describe_damage(broken, strlen(broken), 7, &out), 1);
+    assert_non_null(strstr(out.data, "\"problem\":\"not a JSON object: "));
+    ea_buf_free(&out);
+}
+
 static void test_sha256_known_answers(void **state)
 {
     (void)state;
@@ -688,6 +796,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_mode_refuses_appends_and_missing_log_is_empty,
                                         store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(test_sha256_known_answers, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_huge_values_go_to_side_files, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(test_del_is_escaped, store_setup, store_teardown),
+        cmocka_unit_test(test_describe_damage),
     };
     return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
 }

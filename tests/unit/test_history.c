@@ -105,6 +105,54 @@ static void test_reader_gives_turns_with_parents(void **state)
     ea_session_close(&s);
 }
 
+/* Issue 13 item 11: on the Images API nothing chains, so a plain generation is a new root; only
+ * --from links a turn to another. Turns 1, 2, 3 from 1, 4: the lines "1 3", "2", "4". */
+static void test_plain_generations_are_roots(void **state)
+{
+    (void)state;
+    ea_session *s = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_session_create("roots", NULL, &s, &err), 0);
+    const int from[] = {0, 0, 1, 0};
+    for (int i = 0; i < 4; i++) {
+        ea_audit_request req;
+        ea_audit_request_init(&req);
+        req.api = "images";
+        req.endpoint = from[i] ? "/v1/images/edits" : "/v1/images/generations";
+        req.model = "gpt-image-2";
+        req.prompt = "a fox";
+        req.parent_turn = from[i];
+        int turn = 0;
+        assert_int_equal(ea_session_begin_turn(s, &req, &turn, &err), 0);
+        ea_audit_result res;
+        ea_audit_result_init(&res);
+        res.status = EA_AUDIT_COMPLETED;
+        res.http_status = 200;
+        assert_int_equal(ea_session_end_turn(s, turn, &res, &err), 0);
+    }
+    ea_history h;
+    assert_int_equal(ea_history_load(ea_session_dir(s), &h, &err), 0);
+    assert_int_equal(h.count, 4);
+    int parents[5] = {-1};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(h.turns[i].parent, from[i]);
+        parents[i + 1] = h.turns[i].parent;
+    }
+    ea_branches b;
+    assert_int_equal(ea_branches_build(parents, 4, &b), 0);
+    assert_int_equal(b.count, 3);
+    assert_int_equal(b.lines[0].count, 2);
+    assert_int_equal(b.lines[0].turns[0], 1);
+    assert_int_equal(b.lines[0].turns[1], 3);
+    assert_int_equal(b.lines[1].count, 1);
+    assert_int_equal(b.lines[1].turns[0], 2);
+    assert_int_equal(b.lines[2].count, 1);
+    assert_int_equal(b.lines[2].turns[0], 4);
+    ea_branches_free(&b);
+    ea_history_free(&h);
+    ea_session_close(&s);
+}
+
 static void test_branch_lines(void **state)
 {
     (void)state;
@@ -385,6 +433,8 @@ static void test_stream_matches_open(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_plain_generations_are_roots, store_setup,
+                                        store_teardown),
         cmocka_unit_test_setup_teardown(test_reader_gives_turns_with_parents, store_setup,
                                         store_teardown),
         cmocka_unit_test(test_branch_lines),

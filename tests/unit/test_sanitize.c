@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "easel/err.h"
 #include "easel/sanitize.h"
 #include "easel/utf8.h"
 
@@ -108,6 +109,18 @@ static void test_utf8_decode(void **state)
     assert_int_equal(ea_utf8_decode((const unsigned char *)"\x80", 1, &cp), 0);
 }
 
+/* Issue 13 item 6: an error message naming a file of a tampered session (a name holding
+ * escape sequences and bidi controls) is safe to print wherever it ends up. */
+static void test_error_messages_are_sanitized(void **state)
+{
+    (void)state;
+    ea_err err = {0};
+    assert_int_equal(ea_err_set(&err, 1, "open %s: %s", "/s/images/\x1b]52;c;eA==\x07x\xe2\x80\xaey",
+                                "No such file"), -1);
+    assert_int_equal(err.code, 1);
+    assert_string_equal(err.msg, "open /s/images/]52;c;eA==xy: No such file");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -120,6 +133,7 @@ int main(void)
         cmocka_unit_test(test_cap_is_reported),
         cmocka_unit_test(test_copy_never_splits_a_character),
         cmocka_unit_test(test_utf8_decode),
+        cmocka_unit_test(test_error_messages_are_sanitized),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
