@@ -36,6 +36,10 @@ uibg() {
         >"$tmp/$2.screen" 2>"$tmp/$2.err" &
     pid=$!
 }
+# ready NAME: waits (up to 20 s) for the dump a background run makes once its keys are typed.
+ready() {
+    i=0; while [ ! -s "$tmp/$1.ready" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+}
 has() { grep -qF -- "$2" "$tmp/$1.screen"; }
 sessions() { ls -d "$tmp/$1"/data/easel/sessions/*/ 2>/dev/null | wc -l; }
 # back NAME PROMPT: the three are on the screen: the prompt, quality medium and format jpeg
@@ -81,16 +85,17 @@ why="$(grep -n 'left over' "$tmp/again3.screen") $(grep -c '"draft"' "$sj")"
 check "keeps the draft through a turn's rewrite of session.json" has again3 '│left over'
 
 # kill -9 once the debounce passed (half a second): what was typed is on disk.
-uibg old killed "<C-u>typed before the crash<wait-file $tmp/never>"
-sleep 2
+uibg old killed "<C-u>typed before the crash<dump $tmp/killed.ready><wait-file $tmp/never>"
+ready killed
+sleep 1
 kill -9 "$pid"; wait "$pid" 2>/dev/null; pid=
 ui old after-kill ''
 why="$(grep -n 'crash' "$tmp/after-kill.screen")"
 check "brings the draft back after kill -9" has after-kill '│typed before the crash'
 
 # A hangup: saved on the way out, at once (no debounce to wait for).
-uibg old hup "<C-u>typed before the hangup<wait-file $tmp/never>"
-sleep 0.3
+uibg old hup "<C-u>typed before the hangup<dump $tmp/hup.ready><wait-file $tmp/never>"
+ready hup
 kill -HUP "$pid"
 i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 why="still running after a SIGHUP"
@@ -131,14 +136,19 @@ check "a new conversation keeps the references attached" all \
     "printf '%s' '$req' | grep -q '\"previous_response_id\":null'" \
     "grep -q '│ image  *ref.png' '$tmp/gone.screen'"
 
-# Refused before sending: a file that is not there (a draft naming an image since deleted).
-mkdir -p "$tmp/missing/data/easel"
-printf '{"images":["%s/gone.png"],"params":{},"prompt":"a fox"}\n' "$pics" \
-    >"$tmp/missing/data/easel/draft.json"
-ui missing refused '<Enter>'
+# Refused before sending: a file that is not there (a mask typed wrong; the image with it is
+# fine), and an image a draft names that was deleted since.
+ui missing refused "a fox<Tab><End><Up><Enter>$pics/ref.png<Enter><End><Enter>$pics/gone.png<Enter><S-Tab><Enter>"
 why="$(tail -n 1 "$tmp/refused.screen"); sessions: $(sessions missing)"
 check "a call refused for a missing file makes no session" all '[ "$(sessions missing)" -eq 0 ]' \
-    "tail -n 1 '$tmp/refused.screen' | grep -q 'nothing was sent'"
+    "tail -n 1 '$tmp/refused.screen' | grep -q 'gone.png'"
+mkdir -p "$tmp/missing2/data/easel"
+printf '{"images":["%s/gone.png"],"params":{},"prompt":"a fox"}\n' "$pics" \
+    >"$tmp/missing2/data/easel/draft.json"
+ui missing2 refused1 '<Enter>'
+why="$(tail -n 1 "$tmp/refused1.screen"); sessions: $(sessions missing2)"
+check "a call refused for a draft's deleted image makes no session" all \
+    '[ "$(sessions missing2)" -eq 0 ]' "tail -n 1 '$tmp/refused1.screen' | grep -q 'nothing was sent'"
 # ... a bad parameter, and a budget (its question answered no).
 ui badparam refused2 'a fox<Tab><Down><Enter>7x7<Enter><S-Tab><Enter>'
 why="$(tail -n 1 "$tmp/refused2.screen"); sessions: $(sessions badparam)"
