@@ -321,12 +321,11 @@ static int draft_write(ui_slot *s, const ea_draft *d, ea_err *err)
 {
     if (is_unsaved(s))
         return ea_draft_file_save(d, err);
-    bool opened;
-    ea_session *w = writable(s, &opened, err);
-    int rc = w ? ea_session_save_draft(w, d, err) : -1;
-    if (opened)
-        ea_session_close(&w);
-    return rc;
+    /* Kept open while the session is shown, as after a send: opening reads the whole log,
+     * which a save every half second of typing must not do again. */
+    if (!s->session && ea_session_open(s->info.id, EA_SESSION_WRITE, &s->session, err) != 0)
+        return -1;
+    return ea_session_save_draft(s->session, d, err);
 }
 
 /* The new session's file goes once the session exists, or goes to the trash. */
@@ -339,9 +338,9 @@ static void draft_file_remove(ui_app *app)
     ea_draft_free(&none);
 }
 
-/* Saves the shown session's draft when it changed since it was last saved or read; false when
- * that failed (the slot still holds it, and says it is not saved). */
-static bool draft_save(ui_app *app)
+/* Saves the shown session's draft when it changed since it was last saved or read; false with
+ * err when that failed (the slot still holds it, and says it is not saved). */
+static bool draft_save(ui_app *app, ea_err *failed)
 {
     ui_slot *s = app->draft_slot;
     if (!s)
@@ -365,6 +364,8 @@ static bool draft_save(ui_app *app)
     if (!ok && !app->draft_failed)
         ui_message(app, true, "the draft is not saved (tried again later): %s", err.msg);
     app->draft_failed = !ok;
+    if (!ok && failed)
+        *failed = err;
     return ok;
 }
 
@@ -423,31 +424,29 @@ void ui_draft_save_due(ui_app *app, bool now)
     if (app->draft_due_ms == 0 || (!now && ui_now_ms() < app->draft_due_ms))
         return;
     app->draft_due_ms = 0;
-    if (!draft_save(app))
+    if (!draft_save(app, NULL))
         app->draft_due_ms = ui_now_ms() + DRAFT_RETRY_MS;
 }
 
 bool ui_draft_flush(ui_app *app)
 {
-    bool all = draft_save(app);
+    bool all = true;
     for (size_t i = 0; i < app->n_slots; i++) {
         ui_slot *s = app->slots[i];
-        if (!s->draft_unsaved || !s->draft_json || s == app->draft_slot)
-            continue;
-        ea_draft d;
+        ea_draft d = {0};
         ea_err err = {0};
-        if (ea_draft_init(&d) != 0 ||
-            ea_draft_from_json(s->draft_json, strlen(s->draft_json), &d, &err) != 0 ||
-            draft_write(s, &d, &err) != 0) {
+        bool ok = s == app->draft_slot ? draft_save(app, &err)
+                  : !s->draft_unsaved || !s->draft_json ||
+                        (ea_draft_init(&d) == 0 &&
+                         ea_draft_from_json(s->draft_json, strlen(s->draft_json), &d, &err) == 0 &&
+                         draft_write(s, &d, &err) == 0);
+        ea_draft_free(&d);
+        if (!ok) {
             fprintf(stderr, "easel: the draft of session %s is lost: %s\n",
                     *s->info.id ? s->info.id : "(new)", err.msg);
             all = false;
         }
-        ea_draft_free(&d);
     }
-    if (app->draft_slot && app->draft_slot->draft_unsaved)
-        fprintf(stderr, "easel: the draft of session %s is lost: it could not be saved\n",
-                *app->draft_slot->info.id ? app->draft_slot->info.id : "(new)");
     return all;
 }
 
@@ -477,7 +476,7 @@ void ui_switch_session(ui_app *app, size_t index)
     ui_slot *old = ui_current(app), *target = app->slots[index];
     bool other_draft = app->draft_slot != target;
     if (other_draft)
-        draft_save(app); /* when it fails, the slot holds it for another try */
+        draft_save(app, NULL); /* when it fails, the slot holds it for another try */
     if (index != app->cur && app->masking)
         ui_mask_leave(app); /* the mask was drawn over the other session's image */
     /* A session keeps its lock only while current or generating: another easel may use it. */

@@ -32,7 +32,8 @@ ui() {
 uibg() {
     mkdir -p "$tmp/$1"
     printf '%s' "$3" >"$tmp/$2.keys"
-    env $(env_for "$1") EASEL_UI_SCRIPT="$tmp/$2.keys" timeout 60 "$EASEL" \
+    # No timeout(1) in between: the signals must reach easel itself.
+    env $(env_for "$1") EASEL_UI_SCRIPT="$tmp/$2.keys" "$EASEL" \
         >"$tmp/$2.screen" 2>"$tmp/$2.err" &
     pid=$!
 }
