@@ -30,7 +30,7 @@ typedef struct ea_draft {
     char *prompt;                 /* owned; "" after init */
     char *images[EA_MAX_IMAGES];  /* owned paths */
     int n_images;
-    bool images_once;             /* the images (and the mask) are for the next send only */
+    bool images_once;             /* the first image (and the mask) is for the next send only */
     ea_draft_entry params[EA_DRAFT_MAX_PARAMS];
     size_t n_params;
 } ea_draft;

@@ -6,7 +6,8 @@
 /*
  * session.json is a summary for listings; audit.jsonl is the truth. Opening a session to
  * write recomputes the totals from the log and rewrites session.json when they differ, so a
- * crash between the two writes heals itself.
+ * crash between the two writes heals itself. One thing in it is not from the log: the
+ * workbench's draft (ea_session_save_draft), which every rewrite carries over.
  *
  * An ID is the UTC creation time and 16 random bits, "20261125-153012-ab12": IDs sort by
  * time to the second (listings break ties with the millisecond "created"), and a name is

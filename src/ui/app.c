@@ -928,13 +928,14 @@ static void send_prompt(ui_app *app, bool past_budget_confirmed)
     if (!past_budget_confirmed && !within_budget(app, &s->params))
         return;
     /* A file that cannot be read refuses the call before a new session is made for it. */
-    ea_request check;
-    if (is_unsaved(s) && ea_request_build(&s->params, NULL, &check, &err) != 0) {
-        ui_message(app, true, "%s (nothing was sent)", err.msg);
-        return;
-    }
-    if (is_unsaved(s))
+    if (is_unsaved(s)) {
+        ea_request check;
+        if (ea_request_build(&s->params, NULL, &check, &err) != 0) {
+            ui_message(app, true, "%s (nothing was sent)", err.msg);
+            return;
+        }
         ea_request_free(&check);
+    }
     if (!s->session) {
         int rc;
         if (is_unsaved(s))
