@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define EA_EDITBUF_UNDO_MAX 8
+
 typedef struct ea_editbuf {
     char *text;       /* UTF-8, NUL-terminated; never NULL after init */
     size_t len, cap;
@@ -25,6 +27,9 @@ typedef struct ea_editbuf {
     char *kill;       /* what was cut last (Ctrl-Y pastes it); owned, may be NULL */
     size_t kill_len;
     int goal_col;     /* the column Up and Down aim for; -1 when none */
+    /* The texts ea_editbuf_replace took away, newest last (owned): what Undo brings back. */
+    char *undo[EA_EDITBUF_UNDO_MAX];
+    size_t n_undo;
 } ea_editbuf;
 
 /* Room for EA_PROMPT_MAX_CHARS characters of four bytes each. */
@@ -34,6 +39,12 @@ void ea_editbuf_init(ea_editbuf *e);
 void ea_editbuf_free(ea_editbuf *e);
 /* Replaces the text (cursor at the end). -1 when it passes max or memory ran out. */
 int ea_editbuf_set(ea_editbuf *e, const char *text, size_t n);
+/* The same, when the new text comes from elsewhere (a prompt recalled from the history): the
+ * old one is kept, the last EA_EDITBUF_UNDO_MAX of them, for ea_editbuf_undo; a text equal to
+ * the current one keeps nothing. -1 (the text untouched) past max or out of memory. */
+int ea_editbuf_replace(ea_editbuf *e, const char *text, size_t n);
+/* Brings back the text the newest replace took away (cursor at its end); false when none. */
+bool ea_editbuf_undo(ea_editbuf *e);
 /* Inserts at the cursor, which moves past it. -1 (nothing inserted) past max. */
 int ea_editbuf_insert(ea_editbuf *e, const char *utf8, size_t n);
 

@@ -106,6 +106,7 @@ enum ea_action {
     EA_ACT_YANK,
     EA_ACT_EXTERNAL_EDITOR,
     EA_ACT_SEARCH_PROMPTS,
+    EA_ACT_UNDO,
     /* lists */
     EA_ACT_LIST_UP,
     EA_ACT_LIST_DOWN,

@@ -10,6 +10,8 @@
  * from the log (the name from its name records; ea_session_cache_rebuilt says so) by every
  * reader, and written back by a WRITE open. Every file of a session is opened without
  * following links and must be a regular file; the session's folders must be real folders.
+ * One thing in session.json is not from the log: the workbench's draft
+ * (ea_session_save_draft), which every rewrite carries over.
  *
  * A session whose log is damaged (ea_audit_damage, including a last record that no longer
  * matches session.json's copy of its hash) opens, but refuses new turns and names until
@@ -26,6 +28,8 @@
 #include "easel/audit.h"
 #include "easel/buf.h"
 #include "easel/err.h"
+
+struct ea_draft;
 
 #define EA_SESSION_ID_LEN 20
 #define EA_SESSION_NAME_MAX 128 /* bytes */
@@ -115,6 +119,14 @@ int ea_session_keep_image(ea_session *s, int turn, int k, const char *ext, const
                           size_t n, ea_audit_image *saved, ea_audit_unsaved *unsaved,
                           ea_err *err);
 int ea_session_end_turn(ea_session *s, int turn, const ea_audit_result *res, ea_err *err);
+
+/* The workbench's draft (design.md 7, draft.h): the prompt not sent, the images attached and
+ * the parameter panel's values. save (WRITE mode) keeps it in session.json as `draft`, and
+ * the panel's values for the parameters `defaults` names there as `defaults`; every later
+ * rewrite of session.json carries it. read takes it from dir/session.json without opening the
+ * session (no lock, the log unread): 1 found, 0 none, -1 with err. */
+int ea_session_save_draft(ea_session *s, const struct ea_draft *d, ea_err *err);
+int ea_session_read_draft(const char *dir, struct ea_draft *d, ea_err *err);
 
 /* Renames a session opened to write (session.json rewritten); a name another session has is
  * refused with EA_EXIT_USAGE. */

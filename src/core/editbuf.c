@@ -167,6 +167,8 @@ void ea_editbuf_free(ea_editbuf *e)
 {
     free(e->text);
     free(e->kill);
+    for (size_t i = 0; i < e->n_undo; i++)
+        free(e->undo[i]);
     memset(e, 0, sizeof *e);
 }
 
@@ -196,6 +198,38 @@ int ea_editbuf_set(ea_editbuf *e, const char *text, size_t n)
         e->text[0] = '\0';
     e->goal_col = -1;
     return ea_editbuf_insert(e, text, n);
+}
+
+int ea_editbuf_replace(ea_editbuf *e, const char *text, size_t n)
+{
+    if (n > e->max)
+        return -1; /* refused before the old text is touched: nothing is lost */
+    if (n == e->len && memcmp(e->text, text, n) == 0) {
+        e->cursor = e->len;
+        return 0;
+    }
+    char *old = strdup(e->text);
+    if (!old)
+        return -1;
+    if (e->n_undo == EA_EDITBUF_UNDO_MAX) {
+        free(e->undo[0]);
+        memmove(e->undo, e->undo + 1, (EA_EDITBUF_UNDO_MAX - 1) * sizeof *e->undo);
+        e->n_undo--;
+    }
+    e->undo[e->n_undo++] = old;
+    return ea_editbuf_set(e, text, n);
+}
+
+bool ea_editbuf_undo(ea_editbuf *e)
+{
+    if (e->n_undo == 0)
+        return false;
+    char *back = e->undo[--e->n_undo];
+    e->undo[e->n_undo] = NULL;
+    /* It fitted before, so it fits again: set cannot fail for want of room. */
+    int rc = ea_editbuf_set(e, back, strlen(back));
+    free(back);
+    return rc == 0;
 }
 
 int ea_editbuf_insert(ea_editbuf *e, const char *utf8, size_t n)

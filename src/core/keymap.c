@@ -41,6 +41,8 @@ static const ea_action_desc actions[] = {
      "edit the prompt in $VISUAL or $EDITOR"},
     {EA_ACT_SEARCH_PROMPTS, "search-prompts", EA_SCOPE_EDITOR, "C-r",
      "search the prompts sent before (C-r: older; Enter takes it)"},
+    {EA_ACT_UNDO, "undo", EA_SCOPE_EDITOR, "C-_, C-x u",
+     "bring back the prompt p, r or C-r replaced (again: the one before)"},
 
     {EA_ACT_LIST_UP, "list-up", EA_SCOPE_LIST, "Up, k", "select the previous line"},
     {EA_ACT_LIST_DOWN, "list-down", EA_SCOPE_LIST, "Down, j", "select the next line"},
@@ -203,6 +205,8 @@ const char *ea_key_name(ea_key k, char *out, size_t size)
         }
     if (base >= EA_KEY_F1 && base <= EA_KEY_F12)
         snprintf(out, size, "%sF%u", alt, (unsigned)(base - EA_KEY_F1 + 1));
+    else if (base == EA_CTRL('_'))
+        snprintf(out, size, "%sC-_", alt); /* 0x1f: what C-_ and C-/ send */
     else if (base >= 1 && base < 0x20)
         snprintf(out, size, "%sC-%c", alt, (char)(base + 'a' - 1));
     else if (ea_key_is_text(base)) {
@@ -227,7 +231,8 @@ int ea_key_parse(const char *name, size_t len, ea_key *out)
             *out = special_names[i].key | alt;
             return 0;
         }
-    if (len == 3 && name[0] == 'C' && name[1] == '-' && name[2] >= 'a' && name[2] <= 'z') {
+    if (len == 3 && name[0] == 'C' && name[1] == '-' &&
+        ((name[2] >= 'a' && name[2] <= 'z') || name[2] == '_')) {
         *out = EA_CTRL(name[2]) | alt;
         return 0;
     }

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "easel/buf.h"
+#include "easel/draft.h"
 #include "easel/paths.h"
 #include "easel/sanitize.h"
 
 #define SESSION_FILE "session.json"
+/* What a reader takes: a summary of a few hundred bytes, and a workbench draft of up to 32,000
+ * characters (six bytes each when escaped) and its attachments' paths. */
+#define SESSION_JSON_MAX (1024 * 1024)
 #define LOCK_FILE "lock"
 #define IMAGES_DIR "images"
 #define PRIVATE_DIR_MODE 0700
@@ -36,6 +42,7 @@ struct ea_session {
     bool rebuilt;     /* session.json was missing or unreadable: rebuilt from the log */
     long anchor_seq;  /* session.json's last_record when opened; -1 and "" when none */
     char anchor_hash[EA_SHA256_HEX_SIZE];
+    json_t *draft;    /* session.json's `draft` (the workbench's), carried through rewrites */
 };
 
 /* What session.json holds beyond the identity: the summary checked against the log. */
@@ -45,6 +52,7 @@ typedef struct session_summary {
     char last_response_id[256];
     char last_activity[EA_TIMESTAMP_SIZE];
     char last_hash[EA_SHA256_HEX_SIZE];
+    json_t *draft;    /* owned by the reader (NULL: none) */
 } session_summary;
 
 void ea_session_defaults_init(ea_session_defaults *d)
@@ -158,6 +166,8 @@ static int write_session_json(const ea_session *s, ea_err *err)
         /* A copy of the last record's hash: the one record the chain cannot vouch for. */
         "last_record", "seq", last_seq < 0 ? json_null() : json_integer(last_seq),
         "sha256", text_or_null(ea_audit_last_hash(s->audit)));
+    if (doc && s->draft)
+        json_object_set(doc, "draft", s->draft);
     char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII |
                                            JSON_REAL_PRECISION(12))
                      : NULL;
@@ -204,23 +214,40 @@ static int read_session_json(const char *dir, ea_session_info *info,
         return -1;
     /* One read() and json_loadb: json_load_file reads a character at a time through stdio,
      * which is most of the cost of listing ten thousand sessions. */
+    if (summary)
+        summary->draft = NULL;
     char text[16 * 1024];
-    ssize_t got = -1;
     int fd = ea_open_file(path, O_RDONLY | O_NOFOLLOW, 0, err);
     if (fd < 0)
         return errno == ENOENT ? 1 : -1;
-    got = read(fd, text, sizeof text);
+    ssize_t got = read(fd, text, sizeof text);
+    /* A workbench draft (a prompt of up to 32,000 characters, escaped) can make the file
+     * larger than the one read: the rest through a buffer with a cap of its own. */
+    ea_buf rest;
+    ea_buf_init(&rest, SESSION_JSON_MAX);
+    bool too_big = false;
+    if (got == (ssize_t)sizeof text && ea_buf_append(&rest, text, sizeof text) == 0) {
+        char chunk[16 * 1024];
+        ssize_t n;
+        while ((n = read(fd, chunk, sizeof chunk)) > 0 && !too_big)
+            too_big = ea_buf_append(&rest, chunk, (size_t)n) != 0;
+        if (n < 0)
+            got = -1;
+    }
+    int read_errno = errno;
     close(fd);
     json_error_t jerr;
-    json_t *doc = got >= 0 && (size_t)got < sizeof text ? json_loadb(text, (size_t)got, 0, &jerr)
-                                                        : NULL;
+    json_t *doc = got < 0 || too_big ? NULL
+                  : rest.len         ? json_loadb(rest.data, rest.len, 0, &jerr)
+                                     : json_loadb(text, (size_t)got, 0, &jerr);
+    ea_buf_free(&rest);
     if (!json_is_object(doc)) {
         json_decref(doc);
         ea_err_set(err, EA_EXIT_INTERNAL, "%s: %s", path,
-                   got < 0                      ? strerror(errno)
-                   : (size_t)got >= sizeof text ? "larger than a session.json easel writes"
-                   : doc                        ? "not a JSON object"
-                                                : jerr.text);
+                   got < 0   ? strerror(read_errno)
+                   : too_big ? "larger than a session.json easel writes"
+                   : doc     ? "not a JSON object"
+                             : jerr.text);
         return 1;
     }
     const json_t *totals = json_object_get(doc, "totals");
@@ -265,6 +292,8 @@ static int read_session_json(const char *dir, ea_session_info *info,
                     json_object_get(doc, "last_activity"));
         copy_string(summary->last_hash, sizeof summary->last_hash,
                     json_object_get(last_record, "sha256"));
+        json_t *draft = json_object_get(doc, "draft");
+        summary->draft = json_is_object(draft) ? json_incref(draft) : NULL;
     }
     json_decref(doc);
     return 0;
@@ -399,6 +428,7 @@ void ea_session_close(ea_session **sp)
     if (!s)
         return;
     ea_audit_close(&s->audit);
+    json_decref(s->draft);
     if (s->lock_fd >= 0)
         close(s->lock_fd); /* releases the flock */
     free(s);
@@ -526,6 +556,7 @@ static int open_dir(const char *root, const char *id, enum ea_session_mode mode,
         (cache = read_session_json(s->dir, &info, &s->defaults, &stored, err)) < 0)
         goto fail;
     s->rebuilt = cache == 1; /* a cache of the log: rebuilt below */
+    s->draft = stored.draft;
 
     enum ea_audit_mode audit_mode = mode == EA_SESSION_WRITE ? EA_AUDIT_APPEND : EA_AUDIT_READ;
     if (ea_audit_open(s->dir, audit_mode, &s->audit, &s->recovery, err) != 0)
@@ -966,6 +997,68 @@ int ea_session_end_turn(ea_session *s, int turn, const ea_audit_result *res, ea_
                           turn, why);
     }
     return 0;
+}
+
+/* ---- The workbench's draft ------------------------------------------------------------- */
+
+/* The panel's values for the parameters session.json's `defaults` names. */
+static void defaults_from_draft(const ea_draft *d, ea_session_defaults *out)
+{
+    static const struct { const char *opt; size_t off, size; } map[] = {
+#define FIELD(opt, f) {opt, offsetof(ea_session_defaults, f), sizeof ((ea_session_defaults *)0)->f}
+        FIELD("model", model), FIELD("text-model", text_model), FIELD("api", api),
+        FIELD("size", size), FIELD("quality", quality), FIELD("format", format),
+#undef FIELD
+    };
+    ea_session_defaults_init(out);
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        const char *v = ea_draft_param(d, map[i].opt);
+        snprintf((char *)out + map[i].off, map[i].size, "%s", v ? v : "");
+    }
+    const char *partials = ea_draft_param(d, "partials");
+    char *end;
+    long n = partials ? strtol(partials, &end, 10) : -1;
+    out->partials = partials && *end == '\0' && n >= 0 && n <= 3 ? (int)n : -1;
+}
+
+int ea_session_save_draft(ea_session *s, const ea_draft *d, ea_err *err)
+{
+    if (check_writable(s, err) != 0)
+        return -1;
+    ea_buf text;
+    ea_buf_init(&text, EA_BUF_UNCAPPED);
+    json_t *draft = ea_draft_to_json(d, &text) == 0 ? json_loadb(text.data, text.len, 0, NULL)
+                                                     : NULL;
+    ea_buf_free(&text);
+    if (!draft)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "cannot write the draft as JSON");
+    json_t *old_draft = s->draft;
+    ea_session_defaults old_defaults = s->defaults;
+    s->draft = draft;
+    defaults_from_draft(d, &s->defaults);
+    if (write_session_json(s, err) != 0) {
+        json_decref(draft);
+        s->draft = old_draft;
+        s->defaults = old_defaults;
+        return -1;
+    }
+    json_decref(old_draft);
+    return 0;
+}
+
+int ea_session_read_draft(const char *dir, ea_draft *d, ea_err *err)
+{
+    session_summary summary = {0};
+    if (read_session_json(dir, NULL, NULL, &summary, err) != 0)
+        return -1;
+    if (!summary.draft)
+        return 0;
+    char *text = json_dumps(summary.draft, JSON_COMPACT);
+    json_decref(summary.draft);
+    int rc = text ? ea_draft_from_json(text, strlen(text), d, err)
+                  : ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    free(text);
+    return rc == 0 ? 1 : -1;
 }
 
 /* ---- Renaming and the trash ------------------------------------------------------------ */

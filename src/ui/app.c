@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "easel/api.h"
 #include "easel/gfx.h"
 #include "easel/history.h"
 #include "easel/image.h"
@@ -95,6 +96,9 @@ static void frame_clear(ui_frame *f)
 
 static void slot_free(ui_slot *s)
 {
+    if (s->app->draft_slot == s)
+        s->app->draft_slot = NULL;
+    free(s->draft_json);
     ea_turn_free(&s->turn);
     ea_session_close(&s->session);
     ea_params_free(&s->params);
@@ -213,6 +217,8 @@ static void slots_remove(ui_app *app, size_t at)
     app->n_slots--;
 }
 
+static void draft_file_remove(ui_app *app);
+
 void ui_session_trash(ui_app *app, size_t index)
 {
     if (index >= app->n_slots)
@@ -232,6 +238,8 @@ void ui_session_trash(ui_app *app, size_t index)
     }
     app->trash_armed = false;
     char moved[4200] = "";
+    if (is_unsaved(s))
+        draft_file_remove(app); /* its draft goes with it */
     if (!is_unsaved(s)) {
         ea_err err = {0};
         bool opened;
@@ -280,6 +288,171 @@ bool ui_sessions_load_more(ui_app *app)
     return app->lister != NULL;
 }
 
+/* ---- Drafts ----------------------------------------------------------------------------------
+ * The editor and the parameter panel are one for the whole workbench; what they hold belongs
+ * to the session shown (app->draft_slot). It is saved to that session's session.json
+ * (`draft`), or for a session not created yet to $XDG_DATA_HOME/easel/draft.json, when it
+ * changed (within UI_DRAFT_DEBOUNCE_MS, so a crash loses at most that), when another session
+ * is shown, and on every way out; and it is put back when the session is shown again. */
+
+#define DRAFT_RETRY_MS 5000
+
+/* What was typed: while Up/Down shows a prompt sent before, unchanged, or a search shows its
+ * hits, that is the text typed before them, not the text shown. */
+static const char *typed_text(const ui_app *app)
+{
+    if (app->searching && app->search_saved)
+        return app->search_saved;
+    if (app->prompt_pos < app->n_prompts && app->draft &&
+        strcmp(app->edit.text, app->prompts[app->prompt_pos]) == 0)
+        return app->draft;
+    return app->edit.text;
+}
+
+/* The draft as it stands, and its JSON; -1 out of memory. d and json are the caller's to free
+ * either way. */
+static int draft_capture(const ui_app *app, ea_draft *d, ea_buf *json)
+{
+    ea_buf_init(json, EA_BUF_UNCAPPED);
+    if (ea_draft_init(d) != 0 || ea_draft_set_prompt(d, typed_text(app)) != 0 ||
+        ui_params_to_draft(app, d) != 0 || ea_draft_to_json(d, json) != 0)
+        return -1;
+    return 0;
+}
+
+static int draft_write(ui_slot *s, const ea_draft *d, ea_err *err)
+{
+    if (is_unsaved(s))
+        return ea_draft_file_save(d, err);
+    /* Kept open while the session is shown, as after a send: opening reads the whole log,
+     * which a save every half second of typing must not do again. */
+    if (!s->session && ea_session_open(s->info.id, EA_SESSION_WRITE, &s->session, err) != 0)
+        return -1;
+    return ea_session_save_draft(s->session, d, err);
+}
+
+/* The new session's file goes once the session exists, or goes to the trash. */
+static void draft_file_remove(ui_app *app)
+{
+    ea_draft none;
+    ea_err err = {0};
+    if (ea_draft_init(&none) == 0 && ea_draft_file_save(&none, &err) != 0)
+        ui_message(app, true, "%s", err.msg);
+    ea_draft_free(&none);
+}
+
+/* Saves the shown session's draft when it changed since it was last saved or read; false with
+ * err when that failed (the slot still holds it, and says it is not saved). */
+static bool draft_save(ui_app *app, ea_err *failed)
+{
+    ui_slot *s = app->draft_slot;
+    if (!s)
+        return true;
+    ea_draft d;
+    ea_buf json;
+    ea_err err = {0};
+    bool ok = true;
+    if (draft_capture(app, &d, &json) != 0) {
+        ok = false;
+        ea_err_set(&err, EA_EXIT_INTERNAL, "out of memory");
+    } else if (!s->draft_json || s->draft_unsaved || strcmp(s->draft_json, json.data) != 0) {
+        free(s->draft_json);
+        s->draft_json = ea_buf_steal(&json, NULL);
+        ok = draft_write(s, &d, &err) == 0;
+        s->draft_unsaved = !ok;
+        ui_trace("draft-save ok=%d", ok);
+    }
+    ea_draft_free(&d);
+    ea_buf_free(&json);
+    if (!ok && !app->draft_failed)
+        ui_message(app, true, "the draft is not saved (tried again later): %s", err.msg);
+    app->draft_failed = !ok;
+    if (!ok && failed)
+        *failed = err;
+    return ok;
+}
+
+/* Shows session s's draft: the one in memory, else the one on disk; a session without one
+ * shows an empty prompt and keeps the panel as it is. */
+static void draft_enter(ui_app *app, ui_slot *s)
+{
+    app->draft_slot = s;
+    app->draft_due_ms = 0;
+    ea_draft d;
+    ea_err err = {0};
+    int found = -1;
+    if (ea_draft_init(&d) != 0)
+        ea_err_set(&err, EA_EXIT_INTERNAL, "out of memory");
+    else if (s->draft_json)
+        found = ea_draft_from_json(s->draft_json, strlen(s->draft_json), &d, &err) == 0 ? 1 : -1;
+    else if (is_unsaved(s))
+        found = ea_draft_file_load(&d, &err);
+    else
+        found = ea_session_read_draft(s->dir, &d, &err);
+    if (found < 0)
+        ui_message(app, true, "the session's draft could not be read: %s", err.msg);
+    ui_editor_set_text(app, found == 1 ? d.prompt : "");
+    if (found == 1)
+        ui_params_from_draft(app, &d);
+    ea_draft_free(&d);
+    free(app->draft);
+    app->draft = NULL;
+    app->prompt_pos = app->n_prompts;
+    /* What it shows now is what it has: nothing to save until something changes. */
+    ea_buf json;
+    ea_buf_init(&json, 0);
+    if (!s->draft_json && draft_capture(app, &d, &json) == 0)
+        s->draft_json = ea_buf_steal(&json, NULL);
+    ea_draft_free(&d);
+    ea_buf_free(&json);
+}
+
+void ui_draft_changed(ui_app *app)
+{
+    /* From the first change: typing on does not put the save off. */
+    if (app->draft_due_ms == 0)
+        app->draft_due_ms = ui_now_ms() + UI_DRAFT_DEBOUNCE_MS;
+}
+
+int ui_draft_timeout(const ui_app *app)
+{
+    if (app->draft_due_ms == 0)
+        return -1;
+    double left = app->draft_due_ms - ui_now_ms();
+    return left <= 0 ? 0 : (int)left + 1;
+}
+
+void ui_draft_save_due(ui_app *app, bool now)
+{
+    if (app->draft_due_ms == 0 || (!now && ui_now_ms() < app->draft_due_ms))
+        return;
+    app->draft_due_ms = 0;
+    if (!draft_save(app, NULL))
+        app->draft_due_ms = ui_now_ms() + DRAFT_RETRY_MS;
+}
+
+bool ui_draft_flush(ui_app *app)
+{
+    bool all = true;
+    for (size_t i = 0; i < app->n_slots; i++) {
+        ui_slot *s = app->slots[i];
+        ea_draft d = {0};
+        ea_err err = {0};
+        bool ok = s == app->draft_slot ? draft_save(app, &err)
+                  : !s->draft_unsaved || !s->draft_json ||
+                        (ea_draft_init(&d) == 0 &&
+                         ea_draft_from_json(s->draft_json, strlen(s->draft_json), &d, &err) == 0 &&
+                         draft_write(s, &d, &err) == 0);
+        ea_draft_free(&d);
+        if (!ok) {
+            fprintf(stderr, "easel: the draft of session %s is lost: %s\n",
+                    *s->info.id ? s->info.id : "(new)", err.msg);
+            all = false;
+        }
+    }
+    return all;
+}
+
 void ui_new_session(ui_app *app)
 {
     for (size_t i = 0; i < app->n_slots; i++)
@@ -303,7 +476,10 @@ void ui_switch_session(ui_app *app, size_t index)
 {
     if (index >= app->n_slots)
         return;
-    ui_slot *old = ui_current(app);
+    ui_slot *old = ui_current(app), *target = app->slots[index];
+    bool other_draft = app->draft_slot != target;
+    if (other_draft)
+        draft_save(app, NULL); /* when it fails, the slot holds it for another try */
     if (index != app->cur && app->masking)
         ui_mask_leave(app); /* the mask was drawn over the other session's image */
     /* A session keeps its lock only while current or generating: another easel may use it. */
@@ -315,6 +491,8 @@ void ui_switch_session(ui_app *app, size_t index)
     app->panels[EA_PANEL_HISTORY].top = 0;
     ui_load_history(app);
     app->panels[EA_PANEL_HISTORY].sel = app->n_rows ? (int)app->n_rows - 1 : 0;
+    if (other_draft)
+        draft_enter(app, target);
     ui_dirty_all(app);
 }
 
@@ -613,7 +791,7 @@ static bool offer_new_conversation(ui_app *app, ui_slot *s, char *message, size_
 {
     char newest[4400];
     int turn = ea_session_newest_image(s->session, newest, sizeof newest);
-    if (!turn || !ui_params_edit_image(app, newest))
+    if (!turn || !ui_params_go_on_from(app, newest))
         return false;
     s->new_conversation = true;
     snprintf(message, size, "conversation gone from the API (kept 30 days): Enter starts a new "
@@ -756,6 +934,15 @@ static void send_prompt(ui_app *app, bool past_budget_confirmed)
     }
     if (!past_budget_confirmed && !within_budget(app, &s->params))
         return;
+    /* A file that cannot be read refuses the call before a new session is made for it. */
+    if (is_unsaved(s)) {
+        ea_request check;
+        if (ea_request_build(&s->params, NULL, &check, &err) != 0) {
+            ui_message(app, true, "%s (nothing was sent)", err.msg);
+            return;
+        }
+        ea_request_free(&check);
+    }
     if (!s->session) {
         int rc;
         if (is_unsaved(s))
@@ -772,6 +959,11 @@ static void send_prompt(ui_app *app, bool past_budget_confirmed)
             snprintf(s->info.id, sizeof s->info.id, "%s", ea_session_id(s->session));
             snprintf(s->info.created, sizeof s->info.created, "%s", ea_session_created(s->session));
             s->dir = strdup(ea_session_dir(s->session));
+            /* The draft moves from the new session's file into the session. */
+            draft_file_remove(app);
+            free(s->draft_json);
+            s->draft_json = NULL;
+            s->draft_unsaved = false;
         }
     }
     ea_turn_spec spec = {&s->params, &app->backend, s->session, app->prices, s->from_turn,
@@ -870,7 +1062,12 @@ int ui_app_open(ui_app *app, const ea_ui_options *opt, char *why, size_t why_len
         snprintf(why, why_len, "out of memory");
         return -1;
     }
-    if (app->n_slots == 0) {
+    /* A draft typed in a new session before its first send: that session comes back, shown. */
+    ea_draft typed;
+    bool typed_new = ea_draft_init(&typed) == 0 && ea_draft_file_load(&typed, &err) == 1 &&
+                     !ea_draft_is_empty(&typed);
+    ea_draft_free(&typed);
+    if (app->n_slots == 0 || typed_new) {
         ui_slot *s = slot_new(app, NULL);
         if (!s || slots_insert(app, 0, s) != 0) {
             snprintf(why, why_len, "out of memory");
@@ -878,6 +1075,7 @@ int ui_app_open(ui_app *app, const ea_ui_options *opt, char *why, size_t why_len
         }
     }
     ui_params_from_config(app);
+    draft_enter(app, ui_current(app));
     ui_load_history(app);
     app->panels[EA_PANEL_HISTORY].sel = app->n_rows ? (int)app->n_rows - 1 : 0;
     for (size_t i = 0; i < app->n_rows; i++)

@@ -14,6 +14,7 @@
 #include "easel/budget.h"
 #include "easel/buf.h"
 #include "easel/config.h"
+#include "easel/draft.h"
 #include "easel/editbuf.h"
 #include "easel/http.h"
 #include "easel/keymap.h"
@@ -174,6 +175,10 @@ typedef struct ui_slot {
                                no longer had the one it continued) */
     int marked_turn;        /* the history's mark, compared with another turn (0: none) */
     ui_frame frame;
+    /* The session's draft (app.c, "Drafts") as last saved or read, as JSON (owned; NULL:
+     * not known yet), and whether saving it failed (it is tried again, and at the exit). */
+    char *draft_json;
+    bool draft_unsaved;
 } ui_slot;
 
 /* ---- The application ---------------------------------------------------------------------- */
@@ -215,8 +220,9 @@ struct ui_app {
      * attached, as the other values do, until removed from the panel. */
     char *images[EA_MAX_IMAGES];
     int n_images;
-    /* The image attached (and a mask) is for the next send only: a grid's pick, an accepted
-     * mask, a new conversation's start. The turns after go on from the newest image. */
+    /* The first image attached (and a mask) is for the next send only: a grid's pick, an
+     * accepted mask, a new conversation's start; the turns after go on from the newest image.
+     * The images attached by hand after it stay. */
     bool images_once;
 
     /* The prompt editor and the prompts sent before (Up and Down recall them). */
@@ -224,6 +230,11 @@ struct ui_app {
     char **prompts;
     size_t n_prompts, prompt_pos;
     char *draft;            /* the text being typed when recall began */
+    /* The session whose draft the editor and the panel hold (NULL: none yet, or it went to
+     * the trash), and when a change to it is due to be saved (0: nothing pending). */
+    ui_slot *draft_slot;
+    double draft_due_ms;
+    bool draft_failed;      /* the last save failed: said once, until one succeeds */
     int edit_width;         /* the editor's text columns, for Up and Down */
     bool searching;         /* C-r: the keys go to the search until Enter or Esc */
     ea_editbuf search;      /* what is searched for */
@@ -289,6 +300,16 @@ void ui_new_session(ui_app *app);
 /* Renaming (a question on the status bar) and moving to $XDG_DATA_HOME/easel/trash. */
 void ui_session_rename(ui_app *app, size_t index);
 void ui_session_trash(ui_app *app, size_t index);
+/* Drafts (design.md 7): the prompt, the images and the panel's values belong to the session.
+ * changed: something in them may have changed (the loop saves it within
+ * UI_DRAFT_DEBOUNCE_MS); timeout: ms until that is due, or -1; save_due: saves when due, or
+ * at once when `now` (an exit); flush: every draft not saved yet, at the exit (false when one
+ * could not be, with why on stderr). */
+#define UI_DRAFT_DEBOUNCE_MS 500
+void ui_draft_changed(ui_app *app);
+int ui_draft_timeout(const ui_app *app);
+void ui_draft_save_due(ui_app *app, bool now);
+bool ui_draft_flush(ui_app *app);
 /* Reads a few more sessions into the list; false when they are all in. */
 bool ui_sessions_load_more(ui_app *app);
 void ui_load_history(ui_app *app);
@@ -353,6 +374,12 @@ bool ui_params_edit_key(ui_app *app, ea_key k);
 /* The image the next send edits: it replaces whatever was attached, for that send only
  * (images_once). False (with a message) when it cannot be read. */
 bool ui_params_edit_image(ui_app *app, const char *path);
+/* The way on when the API lost the conversation: path goes first, for the next send only,
+ * before the images the user attached, which stay. False when there is no room. */
+bool ui_params_go_on_from(ui_app *app, const char *path);
+/* The panel's values and images into a draft, and back (a NULL value is the default). */
+int ui_params_to_draft(const ui_app *app, ea_draft *d);
+void ui_params_from_draft(ui_app *app, const ea_draft *d);
 /* A send started: an image and mask attached for it alone (images_once) are let go. */
 void ui_params_sent(ui_app *app);
 /* The mask parameter's value (a path; NULL: none). */
@@ -362,6 +389,9 @@ void ui_params_free(ui_app *app);
 
 /* panel_editor.c */
 void ui_editor_set_text(ui_app *app, const char *text);
+/* The same for a text from elsewhere (a turn's prompt, a search's find): the text it replaces
+ * is kept for Undo (C-_), and the status bar says so. */
+void ui_editor_replace_text(ui_app *app, const char *text);
 void ui_editor_remember(ui_app *app, const char *prompt);
 /* C-x C-e: suspends the screen and starts $VISUAL on a temp file; the loop calls _done
  * with the exit status once the child is gone. */

@@ -22,6 +22,21 @@ void ui_editor_set_text(ui_app *app, const char *text)
     ui_dirty(app, EA_PANEL_EDITOR);
 }
 
+void ui_editor_replace_text(ui_app *app, const char *text)
+{
+    bool kept = app->edit.len > 0 && strcmp(app->edit.text, text) != 0;
+    if (ea_editbuf_replace(&app->edit, text, strlen(text)) != 0) {
+        ui_message(app, true, "the prompt is unchanged: that text does not fit");
+        return;
+    }
+    app->panels[EA_PANEL_EDITOR].top = 0;
+    app->params_stale = true;
+    app->prompt_pos = app->n_prompts; /* Up starts again from the newest */
+    ui_dirty(app, EA_PANEL_EDITOR);
+    if (kept)
+        ui_message(app, false, "the prompt it replaced is kept: C-_ (or C-x u) brings it back");
+}
+
 void ui_editor_remember(ui_app *app, const char *prompt)
 {
     if (!*prompt || (app->n_prompts && strcmp(app->prompts[app->n_prompts - 1], prompt) == 0)) {
@@ -121,6 +136,16 @@ static bool editor_action(ui_app *app, ui_panel *p, enum ea_action a)
     case EA_ACT_YANK: ea_editbuf_yank(e); break;
     case EA_ACT_EXTERNAL_EDITOR: ui_editor_external(app); return true;
     case EA_ACT_SEARCH_PROMPTS: ui_editor_search_begin(app); return true;
+    case EA_ACT_UNDO:
+        if (ea_editbuf_undo(e)) {
+            p->top = 0;
+            app->params_stale = true;
+            ui_message(app, false, "the prompt before is back%s",
+                       e->n_undo ? " (C-_ again: the one before it)" : "");
+        } else {
+            ui_message(app, false, "nothing to undo: only a replaced prompt comes back");
+        }
+        break;
     default: return false;
     }
     if (e->len != before)
@@ -185,13 +210,31 @@ static void search_from(ui_app *app, size_t from)
 
 static void search_end(ui_app *app, bool keep)
 {
-    if (!keep)
-        ui_editor_set_text(app, app->search_saved ? app->search_saved : "");
+    const char *saved = app->search_saved ? app->search_saved : "";
+    bool replaced = keep && *saved && strcmp(saved, app->edit.text) != 0; /* said by replace */
+    if (!keep) {
+        ui_editor_set_text(app, saved);
+    } else if (strcmp(saved, app->edit.text) != 0) {
+        /* The prompt found replaces the one typed before the search, which Undo brings
+         * back: the search showed its hits in the editor, so the replacing is done again
+         * from the text typed, keeping the cursor on the match. */
+        char *found = strdup(app->edit.text);
+        size_t at = app->edit.cursor;
+        if (found) {
+            ui_editor_set_text(app, saved);
+            ui_editor_replace_text(app, found);
+            app->edit.cursor = at <= app->edit.len ? at : app->edit.len;
+            free(found);
+        }
+    }
     free(app->search_saved);
     app->search_saved = NULL;
     app->searching = false;
     app->prompt_pos = app->n_prompts;
-    ui_message(app, false, "%s", keep ? "" : "search left: the prompt is as it was");
+    if (!keep)
+        ui_message(app, false, "search left: the prompt is as it was");
+    else if (!replaced)
+        ui_message(app, false, "%s", "");
 }
 
 void ui_editor_search_begin(ui_app *app)

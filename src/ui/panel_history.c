@@ -119,7 +119,7 @@ static void history_draw(ui_app *app, ui_panel *p)
 /* The editor gets a turn's text, and the focus with it. */
 static void to_editor(ui_app *app, const char *text)
 {
-    ui_editor_set_text(app, text);
+    ui_editor_replace_text(app, text);
     app->focus = EA_PANEL_EDITOR;
     ui_dirty_all(app);
 }

@@ -205,8 +205,7 @@ static void attach_done(ui_app *app, const char *answer)
         ui_message(app, true, "out of memory");
         return;
     }
-    app->images[app->n_images++] = copy;
-    app->images_once = false; /* attached by hand: it stays, as the other values do */
+    app->images[app->n_images++] = copy; /* after any image for one send: it stays */
     images_changed(app);
     ui_message(app, false, "attached %s (%d in all): the next send carries it; d removes it",
                path, app->n_images);
@@ -220,6 +219,8 @@ static void remove_last_image(ui_app *app)
     }
     char *gone = app->images[--app->n_images];
     app->images[app->n_images] = NULL;
+    if (app->n_images == 0)
+        app->images_once = false;
     ui_message(app, false, "removed %s (%d left)", base_name(gone), app->n_images);
     free(gone);
     images_changed(app);
@@ -234,14 +235,61 @@ bool ui_params_edit_image(ui_app *app, const char *path)
     return app->images_once;
 }
 
+bool ui_params_go_on_from(ui_app *app, const char *path)
+{
+    char *copy = app->n_images < EA_MAX_IMAGES ? strdup(path) : NULL;
+    if (!copy)
+        return false;
+    if (app->images_once) { /* an image already meant for the next send gives way */
+        free(app->images[0]);
+        app->images[0] = copy;
+    } else {
+        memmove(app->images + 1, app->images, (size_t)app->n_images * sizeof *app->images);
+        app->images[0] = copy;
+        app->n_images++;
+    }
+    app->images_once = true;
+    images_changed(app);
+    return true;
+}
+
 void ui_params_sent(ui_app *app)
 {
     if (!app->images_once)
         return;
     app->images_once = false;
-    ui_params_free(app);
+    free(app->images[0]);
+    memmove(app->images, app->images + 1, (size_t)(app->n_images - 1) * sizeof *app->images);
+    app->images[--app->n_images] = NULL;
     images_changed(app);
     set_value(app, index_of("mask"), NULL);
+}
+
+int ui_params_to_draft(const ui_app *app, ea_draft *d)
+{
+    size_t n;
+    const ea_param_desc *desc = ea_param_table(&n);
+    int rc = 0;
+    for (size_t i = 0; i < n_params(); i++)
+        rc |= ea_draft_set_param(d, desc[i].long_opt, app->values[i]);
+    for (int k = 0; k < app->n_images; k++)
+        rc |= ea_draft_add_image(d, app->images[k]);
+    d->images_once = app->images_once;
+    return rc ? -1 : 0;
+}
+
+void ui_params_from_draft(ui_app *app, const ea_draft *d)
+{
+    size_t n;
+    const ea_param_desc *desc = ea_param_table(&n);
+    for (size_t i = 0; i < n_params(); i++)
+        set_value(app, i, ea_draft_param(d, desc[i].long_opt));
+    ui_params_free(app);
+    for (int k = 0; k < d->n_images; k++)
+        if ((app->images[app->n_images] = strdup(d->images[k])) != NULL)
+            app->n_images++;
+    app->images_once = d->images_once && app->n_images > 0;
+    images_changed(app);
 }
 
 static void mask_done(ui_app *app, const char *answer)

@@ -165,8 +165,10 @@ void ui_render(ui_app *app)
     }
     if (app->relayout)
         relayout(app);
-    if (app->params_stale)
+    if (app->params_stale) {
+        ui_draft_changed(app); /* the same changes: the prompt, a value, an image */
         ui_params_refresh(app);
+    }
     bool any = false;
     for (size_t k = 0; k < N_DRAW; k++) {
         ui_panel *p = &app->panels[draw_order[k]];
@@ -540,6 +542,11 @@ static int loop(ui_app *app, script_state *script)
     ui_render(app); /* the first frame, which also lays out the panels */
     while (!(app->quitting && ui_running(app) == 0)) {
         handle_signals(app);
+        /* Leaving (C-q, a signal, a hangup): the draft goes to disk now, before the requests
+         * still running are waited for. */
+        if (app->quitting)
+            ui_draft_changed(app); /* saved only if it differs from what is on disk */
+        ui_draft_save_due(app, app->quitting);
         if (app->quitting && ui_running(app) == 0)
             break;
         int timeout = ui_running(app) > 0 ? TICK_MS : -1;
@@ -553,6 +560,10 @@ static int loop(ui_app *app, script_state *script)
         if (retry >= 0 && (timeout < 0 || retry < timeout))
             timeout = retry;
         ui_render(app);
+        /* After the render, which notices the draft's changes. */
+        int draft = ui_draft_timeout(app);
+        if (draft >= 0 && (timeout < 0 || draft < timeout))
+            timeout = draft;
         /* The self-pipe (signals, the picture worker), the keys, and the terminal's output
          * while a picture is partly written. */
         struct pollfd fds[3] = {{wake_pipe[0], POLLIN, 0}};
@@ -689,6 +700,7 @@ int ea_ui_run(const ea_ui_options *opt)
     rc = loop(&app, app.script ? &script : NULL);
     ui_picture_close(&app);
     ui_term_stop();
+    ui_draft_flush(&app); /* after the screen, so that a draft lost is said on stderr */
     if (app.hung_up)
         fprintf(stderr, "easel: hangup: the requests in flight were finished and saved\n");
 done:

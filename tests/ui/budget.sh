@@ -95,22 +95,23 @@ why="$(status_line "$tmp/no.screen"); $(grep -c '│a blue fox' "$tmp/no.screen"
 check "keeps the prompt after n" all "has '$tmp/no.screen' 'not sent: the prompt is still in the editor'" \
     "has '$tmp/no.screen' '│a blue fox'"
 
-# Enter pressed twice out of habit, and Esc, say no too.
+# Enter pressed twice out of habit, and Esc, say no too. (The prompt left unsent is the
+# session's draft, back at each start: C-u clears it first.)
 before=$(requests)
-ui session-habit "a blue fox<Enter><Enter><dump $tmp/enter.screen><Enter><Esc>"
+ui session-habit "<C-u>a blue fox<Enter><Enter><dump $tmp/enter.screen><Enter><Esc>"
 why="requests=$(($(requests) - before)) turns=$(turns); $(status_line "$tmp/enter.screen")"
 check "Enter again and Esc do not send" all '[ $(($(requests) - before)) -eq 0 ]' '[ "$(turns)" -eq 1 ]' \
     "has '$tmp/enter.screen' 'not sent'"
 
 # A paste while asked (a "y" in the clipboard) is no answer, and the prompt stays as it was.
 before=$(requests)
-ui session-paste "a blue fox<Enter><PasteStart>y<Enter>more text<PasteEnd><dump $tmp/pasted.screen><Esc>"
+ui session-paste "<C-u>a blue fox<Enter><PasteStart>y<Enter>more text<PasteEnd><dump $tmp/pasted.screen><Esc>"
 why="requests=$(($(requests) - before)) turns=$(turns); $(status_line "$tmp/pasted.screen"); $(grep '│a blue fox' "$tmp/pasted.screen")"
 check "a paste does not answer the question" all '[ $(($(requests) - before)) -eq 0 ]' '[ "$(turns)" -eq 1 ]' \
     "has '$tmp/pasted.screen' 'send anyway? y/N'" "grep -q '│a blue fox *│' '$tmp/pasted.screen'"
 
 before=$(requests)
-ui session-yes "a blue fox<Enter>y<dump $tmp/yes.screen><wait-idle>"
+ui session-yes "<C-u>a blue fox<Enter>y<dump $tmp/yes.screen><wait-idle>"
 why="requests=$(($(requests) - before)) turns=$(turns) $(status_line "$tmp/session-yes.screen")"
 check "y sends it anyway" all '[ $(($(requests) - before)) -eq 1 ]' '[ "$(logged_turns)" -eq 2 ]' \
     "grep -q '\"status\":\"completed\"' \"\$(ls -d '$home'/data/easel/sessions/*/)audit.jsonl\""

@@ -88,7 +88,8 @@ check "a click selects a parameter" sh -c "grep -q 'quality *auto *◀▶' '$tmp
 ui param-step "<click $q><click $(at param.screen '◀▶' 1)>"
 why="$(grep -n 'quality' "$tmp/param-step.screen")"
 check "a click on ▶ steps the value" sh -c "grep -q 'quality *low' '$tmp/param-step.screen'"
-ui param-back "<click $q><click $(at param.screen '◀▶' 1)><click $(at param.screen '◀▶')>"
+# (The value param-step left is the session's draft, back at this start: d resets it first.)
+ui param-back "<click $q>d<click $(at param.screen '◀▶' 1)><click $(at param.screen '◀▶')>"
 why="$(grep -n 'quality' "$tmp/param-back.screen")"
 check "a click on ◀ steps it back" sh -c "grep -q 'quality *auto' '$tmp/param-back.screen'"
 s=$(at turns.screen ' size ' 2)

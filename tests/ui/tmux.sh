@@ -134,3 +134,34 @@ tmux -L "$sock" send-keys -t attach Tab End Up Enter "$tmp/pics/only" Tab
 why="$(screen attach | tail -n 1)"
 check "completes a path with Tab" wait_for attach "attach an image (Tab completes): $tmp/pics/only-one.png"
 tmux -L "$sock" kill-session -t attach
+
+# Drafts (issue 12, item 5): a prompt typed and not sent, two parameters changed and a file
+# attached come back after C-q and a new start; p on a history turn replaces the prompt and
+# C-_ brings it back.
+: >"$tmp/pics/ref-draft.png"
+start draft
+wait_for draft "Prompt"
+tmux -L "$sock" send-keys -t draft 'a red fox' Enter
+wait_for draft "completed"
+tmux -L "$sock" send-keys -t draft 'my unsent draft' Tab Down Down Right Right Down Down Right Right End Up Enter
+wait_for draft "attach an image"
+tmux -L "$sock" send-keys -t draft "$tmp/pics/ref-draft.png" Enter
+wait_for draft "attached $tmp/pics/ref-draft.png"
+tmux -L "$sock" send-keys -t draft C-q
+i=0
+while tmux -L "$sock" has-session -t draft 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+start draft
+wait_for draft "my unsent draft"
+screen draft >"$tmp/draft.screen"
+why="$(grep -n 'draft\|quality\|format\|image ' "$tmp/draft.screen")"
+check "brings the draft, two parameters and the attached file back after C-q" all \
+    "grep -q '│my unsent draft' '$tmp/draft.screen'" "grep -q '│ quality  *medium' '$tmp/draft.screen'" \
+    "grep -q '│ format  *jpeg' '$tmp/draft.screen'" "grep -q '│ image  *ref-draft.png' '$tmp/draft.screen'"
+tmux -L "$sock" send-keys -t draft BTab p
+wait_for draft "brings it back"
+why="$(screen draft | grep -n 'red fox\|unsent')"
+check "p on a history turn replaces the draft" sh -c "tmux -L '$sock' capture-pane -p -t draft | grep -q '│a red fox  '"
+tmux -L "$sock" send-keys -t draft C-_
+why="$(screen draft | grep -n 'red fox\|unsent\|back')"
+check "undo brings the draft back" wait_for draft "│my unsent draft"
+tmux -L "$sock" kill-session -t draft

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <locale.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "easel/editbuf.h"
@@ -207,6 +208,47 @@ static void test_count_and_cap(void **state)
     ea_editbuf_free(&e);
 }
 
+/* Undo of whole replacements (a prompt recalled over the draft): newest first, as many as
+ * EA_EDITBUF_UNDO_MAX; typing is not undone, and a refused replace loses nothing. */
+static void test_replace_and_undo(void **state)
+{
+    (void)state;
+    ea_editbuf e;
+    ea_editbuf_init(&e);
+    assert_false(ea_editbuf_undo(&e));
+    set(&e, "my draft");
+    assert_int_equal(ea_editbuf_replace(&e, "a red fox", 9), 0);
+    assert_string_equal(e.text, "a red fox");
+    assert_int_equal(e.cursor, e.len);
+    ea_editbuf_insert(&e, "!", 1); /* an edit of the recalled text is not kept */
+    assert_int_equal(ea_editbuf_replace(&e, "a blue fox", 10), 0);
+    assert_int_equal(ea_editbuf_replace(&e, "a blue fox", 10), 0); /* the same: nothing kept */
+    assert_int_equal(e.n_undo, 2);
+    assert_true(ea_editbuf_undo(&e));
+    assert_string_equal(e.text, "a red fox!");
+    assert_int_equal(e.cursor, e.len);
+    assert_true(ea_editbuf_undo(&e));
+    assert_string_equal(e.text, "my draft");
+    assert_false(ea_editbuf_undo(&e));
+    assert_string_equal(e.text, "my draft");
+    /* The oldest go first past the limit. */
+    char text[16];
+    for (int i = 0; i < EA_EDITBUF_UNDO_MAX + 3; i++) {
+        snprintf(text, sizeof text, "t%d", i);
+        assert_int_equal(ea_editbuf_replace(&e, text, strlen(text)), 0);
+    }
+    int undone = 0;
+    while (ea_editbuf_undo(&e))
+        undone++;
+    assert_int_equal(undone, EA_EDITBUF_UNDO_MAX);
+    assert_string_equal(e.text, "t2");
+    /* Too long: refused, and the text is still there. */
+    e.max = 4;
+    assert_int_equal(ea_editbuf_replace(&e, "too long", 8), -1);
+    assert_string_equal(e.text, "t2");
+    ea_editbuf_free(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_wrap_and_vertical_motion),
         cmocka_unit_test(test_count_and_cap),
         cmocka_unit_test(test_goto),
+        cmocka_unit_test(test_replace_and_undo),
     };
     return cmocka_run_group_tests_name("ui_editbuf", tests, setup, NULL);
 }

@@ -90,6 +90,15 @@ static void test_design_keys(void **state)
     assert_int_equal(lookup1('f' | EA_KEY_ALT, EA_SCOPE_EDITOR), EA_ACT_WORD_RIGHT);
     assert_int_equal(lookup1(EA_KEY_UP, EA_SCOPE_EDITOR), EA_ACT_UP);
     assert_int_equal(lookup1(EA_CTRL('r'), EA_SCOPE_EDITOR), EA_ACT_SEARCH_PROMPTS);
+    /* Undo: C-_ (0x1f, also what C-/ sends), named and parsed as such, and C-x u. */
+    assert_int_equal(lookup1(EA_CTRL('_'), EA_SCOPE_EDITOR), EA_ACT_UNDO);
+    char cname[16];
+    assert_string_equal(ea_key_name(EA_CTRL('_'), cname, sizeof cname), "C-_");
+    ea_key parsed;
+    assert_int_equal(ea_key_parse("C-_", 3, &parsed), 0);
+    assert_int_equal(parsed, EA_CTRL('_'));
+    ea_key cx_u[2] = {EA_CTRL('x'), 'u'};
+    assert_int_equal(ea_keymap_lookup(cx_u, 2, EA_SCOPE_EDITOR), EA_ACT_UNDO);
     /* History (issue 5 item 6): copy with OSC 52, branch; letters there are keys, not text. */
     assert_int_equal(lookup1('y', EA_SCOPE_HISTORY), EA_ACT_HISTORY_COPY);
     assert_int_equal(lookup1('b', EA_SCOPE_HISTORY), EA_ACT_HISTORY_BRANCH);
