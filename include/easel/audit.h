@@ -72,6 +72,11 @@ typedef struct ea_audit_request {
     /* The request as sent, as the text of a JSON object, with each input file written as
      * {"path": ..., "sha256": ...} instead of its bytes. NULL: {}. */
     const char *params_json;
+    /* The files the request sends, as the text of a JSON array of {role ("image", "mask" or
+     * "reference"), sha256 and bytes (of the bytes sent, after any conversion), path (the
+     * session's copy, "inputs/SHA256.EXT"), source (the path the user gave, absolute),
+     * format}. NULL: []. */
+    const char *inputs_json;
     const char *previous_response_id; /* NULL: null */
     int parent_turn;                  /* the turn branched from (--from); 0: null */
     double estimate_usd;              /* NAN: null */
@@ -207,20 +212,21 @@ void ea_audit_stream_close(ea_audit_stream **s);
 
 typedef struct ea_audit_problem {
     long seq;      /* the record at fault, or -1 when none can be named */
-    char file[64]; /* the image at fault, relative to the session dir, or "" */
+    char file[96]; /* the image or input at fault, relative to the session dir, or "" */
     char text[320];
 } ea_audit_problem;
 
 typedef struct ea_audit_report {
     size_t records;  /* lines checked */
     size_t images;   /* images checked */
+    size_t inputs;   /* input copies checked (a copy named by several turns: each time) */
     int n_problems;  /* may exceed EA_AUDIT_MAX_PROBLEMS; only that many are kept */
     ea_audit_problem problems[EA_AUDIT_MAX_PROBLEMS];
 } ea_audit_report;
 
 /* Checks session_dir/audit.jsonl without changing anything: each line is a version-1 record,
  * seq runs 0, 1, 2 ..., the prev_hash chain holds, every turn's request comes before its
- * result, and every recorded image exists with its sha256 and size. Returns 0 when the check
+ * result, and every recorded image and input copy exists with its sha256 and size. Returns 0 when the check
  * ran (the log is sound when report->n_problems is 0), -1 with err when it could not. */
 int ea_audit_verify(const char *session_dir, ea_audit_report *report, ea_err *err);
 

@@ -142,6 +142,10 @@ int ea_history_search_open(const char *session_dir, const char *needle,
 int ea_history_search_next(ea_history_search *s, ea_history_match *m, ea_err *err);
 void ea_history_search_close(ea_history_search **s);
 
+/* A turn number as typed (`--from 3`): digits only, 1 to INT_MAX. -1 with EA_EXIT_USAGE and
+ * a message quoting the text otherwise (0, a sign, trailing text, too large). */
+int ea_history_parse_turn(const char *text, int *turn, ea_err *err);
+
 /* "2026-11-25" or "2026-11-25T15:30[:12[.345]][Z]" as the log's UTC timestamps, so that
  * strcmp orders them: a date alone is the start of that day, or its end when end_of_day.
  * -1 with EA_EXIT_USAGE for anything else. */

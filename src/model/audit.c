@@ -209,6 +209,14 @@ static json_t *build_request(const ea_audit *a, int turn, const ea_audit_request
                                     : json_object();
     if (!params)
         return NULL;
+    json_t *inputs = r->inputs_json ? json_from_text(r->inputs_json, false, "inputs", err)
+                                    : json_array();
+    if (!json_is_array(inputs)) {
+        json_decref(params);
+        json_decref(inputs);
+        return inputs ? (ea_err_set(err, EA_EXIT_INTERNAL, "inputs: not a JSON array"), NULL)
+                      : NULL;
+    }
     bool ok = true;
     json_t *rec = new_record(a, "request", turn, &ok);
     if (rec) {
@@ -218,11 +226,13 @@ static json_t *build_request(const ea_audit *a, int turn, const ea_audit_request
         put(rec, "text_model", text_value(r->text_model), &ok);
         put(rec, "prompt", text_value(r->prompt), &ok);
         put(rec, "params", json_incref(params), &ok);
+        put(rec, "inputs", json_incref(inputs), &ok);
         put(rec, "previous_response_id", text_value(r->previous_response_id), &ok);
         put(rec, "parent_turn", int_value(r->parent_turn, 0), &ok);
         put(rec, "estimate_usd", real_value(r->estimate_usd), &ok);
     }
     json_decref(params);
+    json_decref(inputs);
     if (!ok) {
         json_decref(rec);
         ea_err_set(err, EA_EXIT_INTERNAL, "out of memory building an audit record");
@@ -983,29 +993,34 @@ static void add_problem(ea_audit_report *report, long seq, const char *file, con
     report->n_problems++;
 }
 
-/* An image path the log may name: "images/NAME" with no way out of the session dir. */
-static bool safe_image_path(const char *path)
+/* A path the log may name: "FOLDER/NAME" (folder "images/" or "inputs/") with no way out of
+ * the session dir. */
+static bool safe_file_path(const char *path, const char *folder)
 {
-    return path && strncmp(path, "images/", 7) == 0 && path[7] && path[7] != '.' &&
-           !strchr(path + 7, '/');
+    size_t n = strlen(folder);
+    return path && strncmp(path, folder, n) == 0 && path[n] && path[n] != '.' &&
+           !strchr(path + n, '/');
 }
 
-static void verify_images(const char *dir, long seq, const json_t *images,
-                          ea_audit_report *report)
+/* Checks the files a record lists (its images, or its inputs; what names the kind) against
+ * their recorded sha256 and size. */
+static void verify_files(const char *dir, long seq, const json_t *files, const char *what,
+                         const char *folder, size_t *counted, ea_audit_report *report)
 {
-    if (!json_is_array(images)) {
-        add_problem(report, seq, NULL, "seq %ld: images is not an array", seq);
+    if (!json_is_array(files)) {
+        add_problem(report, seq, NULL, "seq %ld: %ss is not an array", seq, what);
         return;
     }
     size_t i;
-    const json_t *img;
-    json_array_foreach(images, i, img) {
-        const char *path = str_field(img, "path");
-        const char *sha = str_field(img, "sha256");
-        long bytes = int_field(img, "bytes", -1);
-        report->images++;
-        if (!safe_image_path(path) || !sha || bytes < 0) {
-            add_problem(report, seq, path, "seq %ld: image %zu is recorded badly", seq, i + 1);
+    const json_t *file;
+    json_array_foreach(files, i, file) {
+        const char *path = str_field(file, "path");
+        const char *sha = str_field(file, "sha256");
+        long bytes = int_field(file, "bytes", -1);
+        ++*counted;
+        if (!safe_file_path(path, folder) || !sha || bytes < 0) {
+            add_problem(report, seq, safe_file_path(path, folder) ? path : NULL,
+                        "seq %ld: %s %zu is recorded badly", seq, what, i + 1);
             continue;
         }
         char full[PATH_MAX];
@@ -1013,16 +1028,16 @@ static void verify_images(const char *dir, long seq, const json_t *images,
         uint64_t size = 0;
         struct stat st;
         if (ea_path_join(full, sizeof full, dir, path, NULL) != 0 || stat(full, &st) != 0) {
-            add_problem(report, seq, path, "seq %ld: image %s is missing", seq, path);
+            add_problem(report, seq, path, "seq %ld: %s %s is missing", seq, what, path);
         } else if (ea_sha256_file_hex(full, hex, &size, NULL) != 0) {
-            add_problem(report, seq, path, "seq %ld: image %s cannot be read", seq, path);
+            add_problem(report, seq, path, "seq %ld: %s %s cannot be read", seq, what, path);
         } else if (size != (uint64_t)bytes) {
-            add_problem(report, seq, path, "seq %ld: image %s has %llu bytes, the log says %ld",
-                        seq, path, (unsigned long long)size, bytes);
+            add_problem(report, seq, path, "seq %ld: %s %s has %llu bytes, the log says %ld",
+                        seq, what, path, (unsigned long long)size, bytes);
         } else if (strcmp(hex, sha) != 0) {
             add_problem(report, seq, path,
-                        "seq %ld: image %s does not match its sha256 (changed after it was saved)",
-                        seq, path);
+                        "seq %ld: %s %s does not match its sha256 (changed after it was saved)",
+                        seq, what, path);
         }
     }
 }
@@ -1130,7 +1145,12 @@ static void verify_record(const char *session_dir, const json_t *rec, long index
     verify_turn_order(rec, index, turn_state, n_state, report);
     const char *kind = str_field(rec, "kind");
     if (kind && strcmp(kind, "result") == 0)
-        verify_images(session_dir, index, json_object_get(rec, "images"), report);
+        verify_files(session_dir, index, json_object_get(rec, "images"), "image", "images/",
+                     &report->images, report);
+    /* A request written before easel kept its inputs has none to check. */
+    const json_t *inputs = json_object_get(rec, "inputs");
+    if (kind && strcmp(kind, "request") == 0 && inputs)
+        verify_files(session_dir, index, inputs, "input", "inputs/", &report->inputs, report);
 }
 
 int ea_audit_verify_anchored(const char *session_dir, long anchor_seq, const char *anchor_hash,

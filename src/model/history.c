@@ -758,6 +758,43 @@ static bool digits(const char *s, int n)
     return true;
 }
 
+int ea_history_parse_turn(const char *text, int *turn, ea_err *err)
+{
+    size_t n = strspn(text, "0123456789");
+    /* Ten digits at the most: past them the value cannot be an int, and strtol need not see
+     * a number that overflows even a long. */
+    long v = n > 0 && n <= 10 && !text[n] ? strtol(text, NULL, 10) : -1;
+    if (v >= 1 && v <= INT_MAX) {
+        *turn = (int)v;
+        return 0;
+    }
+    return ea_err_set(err, EA_EXIT_USAGE, "'%.40s' is not a turn: turns are numbered 1, 2, 3 "
+                      "... (at most %d)", text, INT_MAX);
+}
+
+static int number(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+/* The fields of text, which has the shape date_bound checks, name a moment that exists:
+ * strcmp would happily order 2026-02-30 between two real days and match nothing. */
+static bool real_date(const char *text, size_t len)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int year = number(text, 4), month = number(text + 5, 2), day = number(text + 8, 2);
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (year < 1 || month < 1 || month > 12 || day < 1 ||
+        day > days[month - 1] + (month == 2 && leap))
+        return false;
+    if (len >= 16 && (number(text + 11, 2) > 23 || number(text + 14, 2) > 59))
+        return false;
+    return len < 19 || number(text + 17, 2) <= 59;
+}
+
 int ea_history_date_bound(const char *text, bool end_of_day, char out[EA_TIMESTAMP_SIZE],
                           ea_err *err)
 {
@@ -782,6 +819,9 @@ int ea_history_date_bound(const char *text, bool end_of_day, char out[EA_TIMESTA
     if (!ok)
         return ea_err_set(err, EA_EXIT_USAGE,
                           "'%.40s' is not a date: give 2026-11-25 or 2026-11-25T15:30 (UTC)", text);
+    if (!real_date(text, len))
+        return ea_err_set(err, EA_EXIT_USAGE, "'%.40s' is not a day of the calendar "
+                          "(month 1-12, its days, hours 0-23, minutes and seconds 0-59)", text);
     memcpy(ts, text, len);
     ts[10] = 'T';
     memcpy(out, ts, EA_TIMESTAMP_SIZE);
