@@ -35,8 +35,9 @@ static void log_usage(FILE *out)
             "against the prompt ({+added+} [-dropped-], or colour on a terminal), cost, ids,\n"
             "timings and files, and the branches when turns were sent with --from.\n"
             "  --json         the records as written, one JSON object per line\n"
-            "  --verify       check the hash chain and every image's sha256 and size; name\n"
-            "                 what is missing or changed, and exit 1 when anything is\n"
+            "  --verify       check the hash chain, and the sha256 and size of every image\n"
+            "                 and of every input kept in inputs/; name what is missing or\n"
+            "                 changed, and exit 1 when anything is\n"
             "  --grep TEXT    search the prompts and revised prompts of every session (or of\n"
             "                 SESSION), ignoring case\n"
             "  --since DATE   only records from DATE on (2026-11-25 or 2026-11-25T15:30, UTC)\n"
@@ -143,6 +144,43 @@ static void print_files(const char *dir, const ea_history_turn *t, size_t *missi
     }
 }
 
+/* Whether the turn made a picture or edited one, and from which files: each input's copy in
+ * the session, its size and hash, and the path it was sent from. */
+static void print_inputs(const char *dir, const ea_history_turn *t)
+{
+    size_t refs = 0;
+    for (size_t i = 0; i < t->n_inputs; i++)
+        refs += t->inputs[i].role && strcmp(t->inputs[i].role, "reference") == 0;
+    printf("  %-9s %s", "kind", t->edit ? "edit" : "generation");
+    if (refs)
+        printf(" with %zu reference%s", refs, refs == 1 ? "" : "s");
+    if (t->previous_response_id && *t->previous_response_id) {
+        printf(", continuing the conversation of ");
+        if (t->parent)
+            printf("turn %d", t->parent);
+        else
+            put_safe(t->previous_response_id);
+    }
+    putchar('\n');
+    for (size_t i = 0; i < t->n_inputs; i++) {
+        const ea_history_input *in = &t->inputs[i];
+        char path[4200];
+        struct stat st;
+        bool here = in->path && snprintf(path, sizeof path, "%s/%s", dir, in->path) > 0 &&
+                    stat(path, &st) == 0;
+        printf("  %-9s %-9s ", i ? "" : "inputs", or_dash(in->role));
+        put_safe(or_dash(in->path));
+        if (in->bytes >= 0)
+            printf("  %.1f kB", (double)in->bytes / 1000.0);
+        printf("  sha256 %.16s", or_dash(in->sha256));
+        if (in->source) {
+            printf("  from ");
+            put_safe(in->source);
+        }
+        printf("%s\n", here ? "" : "  MISSING");
+    }
+}
+
 static void print_turn(const char *dir, const ea_history_turn *t, bool color, size_t *missing)
 {
     char when[32];
@@ -172,6 +210,7 @@ static void print_turn(const char *dir, const ea_history_turn *t, bool color, si
     put_safe(or_dash(t->api));
     putchar('\n');
 
+    print_inputs(dir, t);
     field("prompt", t->prompt);
     print_revised(t, color);
     if (t->error_message || t->error_code) {
@@ -416,9 +455,10 @@ static int verify(const ea_session_info *info, const char *dir)
     }
     if (report.n_problems > EA_AUDIT_MAX_PROBLEMS)
         printf("... and %d more\n", report.n_problems - EA_AUDIT_MAX_PROBLEMS);
-    printf("%s: %zu records, %zu images, %d problem%s%s\n", info->id, report.records,
-           report.images, report.n_problems, report.n_problems == 1 ? "" : "s",
-           report.n_problems ? "" : ": the hash chain holds and every image matches");
+    printf("%s: %zu records, %zu images, %zu inputs, %d problem%s%s\n", info->id,
+           report.records, report.images, report.inputs, report.n_problems,
+           report.n_problems == 1 ? "" : "s",
+           report.n_problems ? "" : ": the hash chain holds and every image and input matches");
     fflush(stdout);
     ea_leftovers left;
     if (ea_history_scan_leftovers(dir, &left, NULL) == 0 && (left.temp_files || left.torn_asides))

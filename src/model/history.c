@@ -87,6 +87,23 @@ static void fill_request(ea_history_turn *t, json_t *req)
     t->quality = str_of(p, "quality");
     t->format = str_of(p, "output_format");
     t->count = (int)int_of(p, "n", 1);
+    const json_t *inputs = json_object_get(req, "inputs");
+    size_t n = json_array_size(inputs);
+    t->inputs = n ? calloc(n, sizeof *t->inputs) : NULL; /* out of memory: shown as none */
+    for (size_t i = 0; t->inputs && i < n; i++) {
+        const json_t *in = json_array_get(inputs, i);
+        ea_history_input *out = &t->inputs[t->n_inputs++];
+        out->role = str_of(in, "role");
+        out->sha256 = str_of(in, "sha256");
+        out->path = str_of(in, "path");
+        out->source = str_of(in, "source");
+        out->bytes = int_of(in, "bytes", -1);
+        if (out->role && (strcmp(out->role, "image") == 0 || strcmp(out->role, "mask") == 0))
+            t->edit = true;
+    }
+    const char *endpoint = t->endpoint ? strstr(t->endpoint, "/images/edits") : NULL;
+    if (endpoint && !endpoint[strlen("/images/edits")])
+        t->edit = true;
 }
 
 static int fill_result(ea_history_turn *t, json_t *res)
@@ -147,6 +164,7 @@ void ea_history_turn_clear(ea_history_turn *t)
     json_decref(t->result_doc);
     free(t->usage_text);
     free(t->images);
+    free(t->inputs);
     memset(t, 0, sizeof *t);
     t->request_seq = t->result_seq = -1;
     t->estimate_usd = t->cost_usd = NAN;
@@ -485,7 +503,7 @@ int ea_history_sidecar(const ea_history_turn *t, size_t k, const char *session_i
     const ea_audit_image *img = &t->images[k];
     json_t *doc = json_pack(
         "{s:i, s:{s:s, s:o}, s:i, s:o, s:{s:s, s:s, s:I, s:o, s:o, s:s, s:b},"
-        " s:{s:b, s:s}, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+        " s:{s:b, s:s}, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
         " s:{s:o, s:o, s:o, s:o}, s:o, s:o, s:o, s:o, s:o}",
         "easel_sidecar", 1,
         "session", "id", session_id, "name", text_or_null(*session_name ? session_name : NULL),
@@ -499,6 +517,7 @@ int ea_history_sidecar(const ea_history_turn *t, size_t k, const char *session_i
         "model", text_or_null(t->model), "text_model", text_or_null(t->text_model),
         "api", text_or_null(t->api), "endpoint", text_or_null(t->endpoint),
         "params", field_or_null(t->request_doc, "params"),
+        "inputs", field_or_null(t->request_doc, "inputs"),
         "ids", "request_id", text_or_null(t->request_id), "response_id",
         text_or_null(t->response_id), "image_call_id", text_or_null(t->image_call_id),
         "previous_response_id", text_or_null(t->previous_response_id),
