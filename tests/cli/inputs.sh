@@ -178,18 +178,17 @@ rc=$?
 why="rc=$rc $(cat "$tmp/err")"
 check "log --until a real leap day" [ "$rc" -eq 0 ]
 mkdir -p "$tmp/config/easel"
-printf '{"models": {"gpt-image-2": {"per_million_tokens": {"image_output": -30}}}}\n' \
-    >"$tmp/config/easel/prices.json"
-run generate --dry-run "a kite"
-rc=$?
-why="rc=$rc $(cat "$tmp/err")"
-check "a negative price in prices.json is refused with its key" all '[ "$rc" -eq 2 ]' \
-    "grep -q 'models.gpt-image-2.per_million_tokens.image_output' '$tmp/err'"
-printf '{"models": {"gpt-image-2": {"per_image": {"1024x1024": {"low": 5000}}}}}\n' \
-    >"$tmp/config/easel/prices.json"
-run generate --dry-run "a kite"
-rc=$?
-why="rc=$rc $(cat "$tmp/err")"
-check "an absurd price in prices.json is refused with its key" all '[ "$rc" -eq 2 ]' \
-    "grep -q 'models.gpt-image-2.per_image.1024x1024.low' '$tmp/err'"
+bad_price() { # WHAT KEY JSON: a prices.json with that price is refused, the key named
+    printf '%s\n' "$3" >"$tmp/config/easel/prices.json"
+    run generate --dry-run "a kite"
+    rc=$?
+    why="rc=$rc $(cat "$tmp/err")"
+    check "$1 price in prices.json is refused with its key" all '[ "$rc" -eq 2 ]' \
+        "grep -q '$2' '$tmp/err'"
+}
+bad_price "a negative" models.gpt-image-2.per_million_tokens.image_output \
+    '{"models": {"gpt-image-2": {"per_million_tokens": {"image_output": -30}}}}'
+bad_price "an absurd" models.gpt-image-2.per_image.1024x1024.low \
+    '{"models": {"gpt-image-2": {"per_image": {"1024x1024": {"low": 5000}}}}}'
+bad_price "a NaN" image_output '{"models": {"gpt-image-2": {"per_million_tokens": {"image_output": NaN}}}}'
 rm -f "$tmp/config/easel/prices.json"
