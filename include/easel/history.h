@@ -45,6 +45,7 @@ typedef struct ea_history_turn {
     /* An edit: the request went to the edits endpoint, or sent an image to edit (the
      * Responses API); else a generation, from references when it sent some. */
     bool edit;
+    const char *action;            /* the Responses tool's action as sent; NULL when not sent */
     ea_history_input *inputs;      /* owned; none for a log written before inputs were kept */
     size_t n_inputs;
 

@@ -605,9 +605,14 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
 
 /* On the Images API, which has no chain of its own, --from TURN edits that turn's first
  * image (unless images were given); the Responses API continues from its response instead. */
+static bool image_from_turn(const generate_opts *o)
+{
+    return o->from_turn > 0 && o->params.api == EA_API_IMAGES && o->params.n_images == 0;
+}
+
 static int edit_from_turn(generate_opts *o, const ea_session *session, ea_err *err)
 {
-    if (o->from_turn <= 0 || o->params.api != EA_API_IMAGES || o->params.n_images > 0)
+    if (!image_from_turn(o))
         return 0;
     ea_audit_image img;
     char path[4200];
@@ -615,7 +620,12 @@ static int edit_from_turn(generate_opts *o, const ea_session *session, ea_err *e
         return ea_err_set(err, EA_EXIT_USAGE, "--from %d: that turn has no image to edit",
                           o->from_turn);
     snprintf(path, sizeof path, "%s/%s", ea_session_dir(session), img.path);
-    return ea_params_add_image(&o->params, path, err) || ea_params_resolve(&o->params, NULL, err);
+    ea_warnings warn = {0};
+    if (ea_params_add_image(&o->params, path, err) || ea_params_resolve(&o->params, &warn, err))
+        return -1;
+    for (int i = 0; i < warn.count; i++)
+        fprintf(stderr, "easel: warning: %s\n", warn.text[i]);
+    return 0;
 }
 
 /* The session a turn goes into and what it goes on from, found the same way for the real
@@ -766,7 +776,11 @@ int ea_cmd_generate(int argc, char **argv)
     int rc = EA_EXIT_USAGE;
 
     if (ea_config_load(&cfg, &err) != 0 || apply_config_defaults(&o.params, &cfg, &err) != 0 ||
-        parse_args(argc, argv, &o, &err) != 0 || ea_params_resolve(&o.params, &warn, &err) != 0 ||
+        parse_args(argc, argv, &o, &err) != 0)
+        goto fail;
+    /* --from on the Images API brings the image to edit from the session, which is read
+     * later: the rules (a mask needs an image) are checked once it is there. */
+    if ((!image_from_turn(&o) && ea_params_resolve(&o.params, &warn, &err) != 0) ||
         (o.out && check_out_path(o.out, &err) != 0))
         goto fail;
     for (int i = 0; i < warn.count; i++)

@@ -151,10 +151,17 @@ static void print_inputs(const char *dir, const ea_history_turn *t)
     size_t refs = 0;
     for (size_t i = 0; i < t->n_inputs; i++)
         refs += t->inputs[i].role && strcmp(t->inputs[i].role, "reference") == 0;
-    printf("  %-9s %s", "kind", t->edit ? "edit" : "generation");
+    /* With the action auto and a picture in the context (a reference, or the conversation
+     * it continues), the model chose whether to edit it; the log cannot say which. */
+    bool chained = t->previous_response_id && *t->previous_response_id;
+    bool model_chose = !t->edit && (refs || chained) && t->api && strcmp(t->api, "responses") == 0 &&
+                       !(t->action && strcmp(t->action, "generate") == 0);
+    printf("  %-9s %s", "kind", t->edit ? "edit" : model_chose ? "generation or edit (the model's "
+                                                                 "choice, action auto)"
+                                                               : "generation");
     if (refs)
         printf(" with %zu reference%s", refs, refs == 1 ? "" : "s");
-    if (t->previous_response_id && *t->previous_response_id) {
+    if (chained) {
         printf(", continuing the conversation of ");
         if (t->parent)
             printf("turn %d", t->parent);

@@ -87,6 +87,7 @@ static void fill_request(ea_history_turn *t, json_t *req)
     t->quality = str_of(p, "quality");
     t->format = str_of(p, "output_format");
     t->count = (int)int_of(p, "n", 1);
+    t->action = str_of(p, "action");
     const json_t *inputs = json_object_get(req, "inputs");
     size_t n = json_array_size(inputs);
     t->inputs = n ? calloc(n, sizeof *t->inputs) : NULL; /* out of memory: shown as none */
@@ -102,7 +103,7 @@ static void fill_request(ea_history_turn *t, json_t *req)
             t->edit = true;
     }
     const char *endpoint = t->endpoint ? strstr(t->endpoint, "/images/edits") : NULL;
-    if (endpoint && !endpoint[strlen("/images/edits")])
+    if ((endpoint && !endpoint[strlen("/images/edits")]) || (t->action && strcmp(t->action, "edit") == 0))
         t->edit = true;
 }
 

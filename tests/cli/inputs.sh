@@ -63,6 +63,7 @@ same -S ra -q low --action edit -i ref.png --mask mask.png "repaint the sky"
 same -S ra -q low -s 1536x1024 --new-conversation "a fresh start"
 same -S ib --api images -q low -p 1 "a kite"
 same -S ib --api images -q low --from 1 "add a storm"
+same -S ib --api images -q low --from 2 --mask mask.png "repaint the middle of it"
 same -S ib --api images -q low -i ref.png -i ref2.jpg "the fox and the bird together"
 same -S ib --api images -q low -n 2 -i ref.png --mask mask.png "repaint the middle"
 
@@ -119,7 +120,7 @@ away log ra
 why="$(cat "$tmp/out" | head -c 1500)"
 check "log shows each turn's kind and inputs" all \
     "grep -q '^  kind      generation\$' '$tmp/out'" \
-    "grep -q '^  kind      generation with 1 reference, continuing the conversation of turn 2' '$tmp/out'" \
+    "grep -q '^  kind      generation or edit (the model.s choice, action auto) with 1 reference, continuing the conversation of turn 2' '$tmp/out'" \
     "grep -q '^  kind      edit, continuing' '$tmp/out'" \
     "grep -q '^  inputs    image     inputs/$sum.png .* from $tmp/ref.png\$' '$tmp/out'" \
     "grep -q '^            mask      inputs/$mask_sum.png' '$tmp/out'" \
