@@ -62,7 +62,7 @@ char *ea_request_inputs_json(const ea_request *r);
 /* "SHA256.EXT", the name of an input's copy in the session's inputs/ folder. */
 void ea_request_input_name(const ea_request_input *in, char *out, size_t size);
 /* Input image tokens the API counts for the request's images (ea_prices_input_image_tokens
- * of each; the mask is not counted). */
-long ea_request_input_image_tokens(const ea_request *r);
+ * of each; the mask is not counted), and in *images (may be NULL) how many images. */
+long ea_request_input_image_tokens(const ea_request *r, int *images);
 
 #endif

@@ -610,6 +610,7 @@ static bool image_from_turn(const generate_opts *o)
     return o->from_turn > 0 && o->params.api == EA_API_IMAGES && o->params.n_images == 0;
 }
 
+/* Attaches that image, then checks the rules (deferred until it is there). */
 static int edit_from_turn(generate_opts *o, const ea_session *session, ea_err *err)
 {
     if (!image_from_turn(o))

@@ -1019,8 +1019,8 @@ static void verify_files(const char *dir, long seq, const json_t *files, const c
         long bytes = int_field(file, "bytes", -1);
         ++*counted;
         if (!safe_file_path(path, folder) || !sha || bytes < 0) {
-            add_problem(report, seq, safe_file_path(path, folder) ? path : NULL,
-                        "seq %ld: %s %zu is recorded badly", seq, what, i + 1);
+            add_problem(report, seq, path, "seq %ld: %s %zu is recorded badly", seq, what,
+                        i + 1);
             continue;
         }
         char full[PATH_MAX];

@@ -407,11 +407,16 @@ char *ea_request_inputs_json(const ea_request *r)
     return text;
 }
 
-long ea_request_input_image_tokens(const ea_request *r)
+long ea_request_input_image_tokens(const ea_request *r, int *images)
 {
     long tokens = 0;
+    int counted = 0;
     for (int i = 0; i < r->n_inputs; i++)
-        if (strcmp(r->inputs[i].role, "mask") != 0)
+        if (strcmp(r->inputs[i].role, "mask") != 0) {
             tokens += ea_prices_input_image_tokens(r->inputs[i].width, r->inputs[i].height);
+            counted++;
+        }
+    if (images)
+        *images = counted;
     return tokens;
 }

@@ -873,11 +873,9 @@ void ea_turn_estimate(const ea_prices *prices, const ea_params *params, const ea
                       ea_estimate *out)
 {
     ea_prices_estimate(prices, params, out);
-    int images = 0;
-    for (int i = 0; i < req->n_inputs; i++)
-        images += strcmp(req->inputs[i].role, "mask") != 0;
-    ea_prices_add_input_images(prices, params->model, images,
-                               ea_request_input_image_tokens(req), out);
+    int images;
+    long tokens = ea_request_input_image_tokens(req, &images);
+    ea_prices_add_input_images(prices, params->model, images, tokens, out);
 }
 
 int ea_turn_previous_response(const ea_turn_spec *spec, const char **out, ea_err *err)

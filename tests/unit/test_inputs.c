@@ -126,7 +126,9 @@ static void test_request_inputs_as_sent(void **state)
     json_decref(list);
     free(text);
     /* 64x64 is one tile, 600x520 four; the mask is not an input image. */
-    assert_int_equal(ea_request_input_image_tokens(&r), (65 + 129) + (65 + 4 * 129));
+    int images = 0;
+    assert_int_equal(ea_request_input_image_tokens(&r, &images), (65 + 129) + (65 + 4 * 129));
+    assert_int_equal(images, 2);
     ea_request_free(&r);
     ea_params_free(&p);
 }
