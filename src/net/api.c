@@ -385,6 +385,22 @@ void ea_request_input_name(const ea_request_input *in, char *out, size_t size)
     snprintf(out, size, "%s.%s", in->sha256, in->format);
 }
 
+/* A path as a JSON string: JSON holds only Unicode, and a file name may be any bytes; those
+ * that are not ASCII become '?' when the name is not valid UTF-8. */
+static json_t *path_value(const char *path)
+{
+    json_t *v = json_string(path);
+    if (v)
+        return v;
+    char *copy = strdup(path);
+    for (char *c = copy; c && *c; c++)
+        if ((unsigned char)*c >= 0x80)
+            *c = '?';
+    v = copy ? json_string(copy) : NULL;
+    free(copy);
+    return v;
+}
+
 char *ea_request_inputs_json(const ea_request *r)
 {
     json_t *list = json_array();
@@ -393,10 +409,10 @@ char *ea_request_inputs_json(const ea_request *r)
         char name[EA_SHA256_HEX_SIZE + 16], path[EA_SHA256_HEX_SIZE + 32];
         ea_request_input_name(in, name, sizeof name);
         snprintf(path, sizeof path, "inputs/%s", name);
-        if (json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:s, s:s, s:s}", "role",
+        if (json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:s, s:o, s:s}", "role",
                                                   in->role, "sha256", in->sha256, "bytes",
                                                   (json_int_t)in->n_bytes, "path", path,
-                                                  "source", in->source, "format",
+                                                  "source", path_value(in->source), "format",
                                                   in->format)) != 0) {
             json_decref(list);
             return NULL;
