@@ -243,6 +243,29 @@ static void test_estimate_counts_input_images(void **state)
     ea_prices_free(&prices);
 }
 
+/* A file name is any bytes; the record is JSON, which holds only Unicode. */
+static void test_source_not_utf8(void **state)
+{
+    const store_fixture *fx = *state;
+    char path[200];
+    snprintf(path, sizeof path, "%s/r\xe9" "f.png", fx->root);
+    write_png(path, 16, 16, true);
+    ea_params p;
+    ea_err err = {0};
+    ea_params_init(&p);
+    assert_int_equal(ea_params_set_prompt(&p, "x", &err), 0);
+    assert_int_equal(ea_params_add_image(&p, path, &err), 0);
+    assert_int_equal(ea_params_resolve(&p, NULL, &err), 0);
+    ea_request r;
+    assert_int_equal(ea_request_build(&p, NULL, &r, &err), 0);
+    char *text = ea_request_inputs_json(&r);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "/r?f.png\""));
+    free(text);
+    ea_request_free(&r);
+    ea_params_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +275,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_inputs_kept_and_verified, store_setup,
                                         store_teardown),
         cmocka_unit_test(test_estimate_counts_input_images),
+        cmocka_unit_test_setup_teardown(test_source_not_utf8, store_setup, store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
