@@ -74,16 +74,22 @@ static void params_with(ea_params *p, const char *api, const char *action, const
         fail_msg("resolve: %s", err.msg);
 }
 
+/* An Images API edit of a.png with b.png and the mask, built. */
+static void build_edit(void **state, files *f, ea_params *p, ea_request *r)
+{
+    make_files(state, f);
+    params_with(p, "images", NULL, f, true);
+    ea_err err = {0};
+    if (ea_request_build(p, NULL, r, &err) != 0)
+        fail_msg("build: %s", err.msg);
+}
+
 static void test_request_inputs_as_sent(void **state)
 {
     files f;
-    make_files(state, &f);
     ea_params p;
-    params_with(&p, "images", NULL, &f, true);
     ea_request r;
-    ea_err err = {0};
-    if (ea_request_build(&p, NULL, &r, &err) != 0)
-        fail_msg("build: %s", err.msg);
+    build_edit(state, &f, &p, &r);
     assert_int_equal(r.n_inputs, 3);
     assert_string_equal(r.inputs[0].role, "image");
     assert_string_equal(r.inputs[1].role, "reference");
@@ -159,12 +165,10 @@ static void test_roles_on_the_responses_api(void **state)
 static void test_inputs_kept_and_verified(void **state)
 {
     files f;
-    make_files(state, &f);
     ea_params p;
-    params_with(&p, "images", NULL, &f, true);
     ea_request r;
+    build_edit(state, &f, &p, &r);
     ea_err err = {0};
-    assert_int_equal(ea_request_build(&p, NULL, &r, &err), 0);
     ea_session *s = NULL;
     assert_int_equal(ea_session_create("inputs", NULL, &s, &err), 0);
     for (int round = 0; round < 2; round++) { /* the second stores nothing new */
