@@ -1,5 +1,6 @@
 /* api: the Images and Responses requests built from resolved ea_params: the body as sent
- * (JSON or multipart parts) and the same request as recorded (files as {path, sha256}). */
+ * (JSON or multipart parts), the same request as recorded (files as {path, sha256}), and the
+ * files it sends (inputs) with the hash of the very bytes sent. */
 #ifndef EASEL_API_H
 #define EASEL_API_H
 
@@ -7,6 +8,7 @@
 #include <stddef.h>
 
 #include "easel/err.h"
+#include "easel/hash.h"
 #include "easel/params.h"
 
 typedef struct ea_request_part {
@@ -15,9 +17,25 @@ typedef struct ea_request_part {
     char *path;          /* a file part's path */
     char *filename;      /* a file part's file name as sent */
     const char *content_type; /* image/png, image/jpeg, image/webp; static */
-    unsigned char *bytes; /* a file part's content, when it is not read from path (the mask) */
+    /* A file part's content: easel's own parts borrow it from the request's inputs, so
+     * what is sent is what was hashed; NULL to have curl read path. */
+    const unsigned char *bytes;
     size_t n_bytes;
 } ea_request_part;
+
+/* One file a request sends, as sent: the bytes after any conversion (a black-and-white mask
+ * becomes the alpha PNG the API wants), their sha256, and where they came from. */
+typedef struct ea_request_input {
+    const char *role;        /* "image" (the one edited), "mask" or "reference"; static */
+    char *source;            /* the path the user gave, made absolute */
+    unsigned char *bytes;    /* owned */
+    size_t n_bytes;
+    const char *format;      /* "png", "jpeg" or "webp"; static */
+    char sha256[EA_SHA256_HEX_SIZE];
+    int width, height;       /* 0 when the header cannot be read */
+} ea_request_input;
+
+#define EA_REQUEST_MAX_INPUTS (EA_MAX_IMAGES + 1) /* the images and a mask */
 
 typedef struct ea_request {
     const char *endpoint;  /* "/images/generations", "/images/edits" or "/responses"; static */
@@ -27,6 +45,8 @@ typedef struct ea_request {
     ea_request_part *parts; /* the multipart parts, when multipart */
     int n_parts;
     char *record_json;     /* the request as recorded in the audit log and shown by --dry-run */
+    ea_request_input inputs[EA_REQUEST_MAX_INPUTS]; /* images in order, then the mask */
+    int n_inputs;
 } ea_request;
 
 /* p must have passed ea_params_resolve. Reads the input files (images, mask) now, so that the
@@ -34,5 +54,15 @@ typedef struct ea_request {
 int ea_request_build(const ea_params *p, const char *previous_response_id, ea_request *out,
                      ea_err *err);
 void ea_request_free(ea_request *r);
+
+/* The "inputs" of the request record (audit.h): a JSON array, one {role, sha256, bytes,
+ * path, source, format} per input, path naming the session's copy ("inputs/SHA256.EXT",
+ * ea_request_input_name). Caller frees; NULL when out of memory. */
+char *ea_request_inputs_json(const ea_request *r);
+/* "SHA256.EXT", the name of an input's copy in the session's inputs/ folder. */
+void ea_request_input_name(const ea_request_input *in, char *out, size_t size);
+/* Input image tokens the API counts for the request's images (ea_prices_input_image_tokens
+ * of each; the mask is not counted), and in *images (may be NULL) how many images. */
+long ea_request_input_image_tokens(const ea_request *r, int *images);
 
 #endif

@@ -108,6 +108,11 @@ typedef struct ea_audit_request {
     /* The request as sent, as the text of a JSON object, with each input file written as
      * {"path": ..., "sha256": ...} instead of its bytes. NULL: {}. */
     const char *params_json;
+    /* The files the request sends, as the text of a JSON array of {role ("image", "mask" or
+     * "reference"), sha256 and bytes (of the bytes sent, after any conversion), path (the
+     * session's copy, "inputs/SHA256.EXT"), source (the path the user gave, absolute),
+     * format}. NULL: []. */
+    const char *inputs_json;
     const char *previous_response_id; /* NULL: null */
     int parent_turn;                  /* the turn branched from (--from); 0: null */
     double estimate_usd;              /* NAN: null */
@@ -275,7 +280,7 @@ int ea_audit_describe_damage(const char *line, size_t len, size_t line_no, ea_bu
 
 typedef struct ea_audit_problem {
     long seq;      /* the record at fault, or -1 when none can be named */
-    char file[80]; /* the image or side file at fault, relative to the session dir, or "" */
+    char file[96]; /* the image, input or side file at fault, relative to the session dir, or "" */
     char text[320];
 } ea_audit_problem;
 
@@ -283,6 +288,7 @@ struct ea_audit_report {
     size_t records;  /* lines checked */
     size_t images;   /* images checked */
     size_t side_files; /* side files checked */
+    size_t inputs;   /* input copies checked (a copy named by several turns: each time) */
     int n_problems;  /* may exceed EA_AUDIT_MAX_PROBLEMS; only that many are kept */
     int file_problems; /* of n_problems, those naming an image */
     int accepted;      /* problems set aside by accept_damage records (not in n_problems) */
@@ -292,9 +298,10 @@ struct ea_audit_report {
 
 /* Checks session_dir/audit.jsonl without changing anything: each line is a version-1 record,
  * seq runs 0, 1, 2 ..., the prev_hash chain holds, every turn's request comes before its
- * result, and every recorded image and side file exists (a regular file, not a link) with its
- * sha256 and size. The problems in lines before an accept_damage record whose log_sha256 still
- * holds are set aside (report->accepted); an image's problems never are. Returns 0 when the check
+ * result, and every recorded image, input copy and side file exists (a regular file, not a
+ * link) with its sha256 and size. The problems in lines before an accept_damage record whose
+ * log_sha256 still holds are set aside (report->accepted); an image's problems never are.
+ * Returns 0 when the check
  * ran (the log is sound when report->n_problems is 0), -1 with err when it could not. */
 int ea_audit_verify(const char *session_dir, ea_audit_report *report, ea_err *err);
 

@@ -24,6 +24,15 @@
 
 struct json_t; /* jansson's; the turn keeps its two records alive for the borrowed strings */
 
+/* One file the request sent, from its record's inputs; strings borrowed like the turn's. */
+typedef struct ea_history_input {
+    const char *role;              /* "image", "mask", "reference" */
+    const char *sha256;
+    const char *path;              /* the session's copy, "inputs/SHA256.EXT" */
+    const char *source;            /* the path the user gave; NULL when not recorded */
+    long bytes;                    /* -1: not recorded */
+} ea_history_input;
+
 typedef struct ea_history_turn {
     int turn;
     int parent;                    /* 0: none */
@@ -34,6 +43,12 @@ typedef struct ea_history_turn {
     const char *size, *quality, *format; /* from the request as sent; NULL when not sent */
     int count;                     /* images asked for (n); 1 when not sent */
     double estimate_usd;           /* NAN: unknown */
+    /* An edit: the request went to the edits endpoint, or sent an image to edit (the
+     * Responses API); else a generation, from references when it sent some. */
+    bool edit;
+    const char *action;            /* the Responses tool's action as sent; NULL when not sent */
+    ea_history_input *inputs;      /* owned; none for a log written before inputs were kept */
+    size_t n_inputs;
 
     bool has_result;               /* the fields below are valid only when true */
     enum ea_audit_status status;
@@ -106,8 +121,9 @@ void ea_branches_free(ea_branches *b);
 /* The sidecar `easel export` writes beside image k of turn t: one JSON object (pure ASCII,
  * indented) with the session, turn, image (path, sha256, bytes, size, format), c2pa (as
  * `where` describes it, present or not), prompt, revised_prompt, the model and the request's
- * parameters as sent, ids, usage as the API sent it, cost and estimate, status and times, and
- * side_files when the log keeps some of the turn's values aside (audit.h). */
+ * parameters as sent, its inputs as logged, ids, usage as the API sent it, cost and
+ * estimate, status and times, and side_files when the log keeps some of the turn's values
+ * aside (audit.h). */
 int ea_history_sidecar(const ea_history_turn *t, size_t k, const char *session_id,
                        const char *session_name, bool c2pa_present, const char *c2pa_where,
                        ea_buf *out);
@@ -147,6 +163,10 @@ int ea_history_search_open(const char *session_dir, const char *needle,
 /* The next match: 1; 0 at the end; -1 with err. */
 int ea_history_search_next(ea_history_search *s, ea_history_match *m, ea_err *err);
 void ea_history_search_close(ea_history_search **s);
+
+/* A turn number as typed (`--from 3`): digits only, 1 to INT_MAX. -1 with EA_EXIT_USAGE and
+ * a message quoting the text otherwise (0, a sign, trailing text, too large). */
+int ea_history_parse_turn(const char *text, int *turn, ea_err *err);
 
 /* "2026-11-25" or "2026-11-25T15:30[:12[.345]][Z]" as the log's UTC timestamps, so that
  * strcmp orders them: a date alone is the start of that day, or its end when end_of_day.

@@ -19,6 +19,9 @@ typedef struct ea_mock_config {
     /* When set, responses are also kept in this folder, so that a later process (the next
      * `easel generate -S NAME` on the offline backend) can continue a chain. */
     char state_dir[1024];
+    /* When set, every request received is appended to this file as a JSON line, files as
+     * their sha256 and size (--request-log): for tests that compare sends. */
+    char request_log[1024];
     /* Faults, for tests (--fault NAME=VALUE[,KEY=VALUE...]). */
     int status;             /* answer this HTTP status ... */
     int status_count;       /* ... to the first N requests (default 1) */

@@ -42,5 +42,12 @@ bool ea_prices_cost(const ea_prices *p, const char *model, const ea_usage *u, do
 /* Output tokens of one final image of this size and quality (the mock reports these). */
 long ea_prices_image_tokens(const ea_prices *p, const char *model, int w, int h, const char *quality);
 long ea_prices_partial_tokens(const ea_prices *p, const char *model);
+/* Input tokens of one input image of w x h pixels (the vision tile rule: 65, plus 129 for
+ * each 512-pixel tile); 65 when the size is unknown (0). */
+long ea_prices_input_image_tokens(int w, int h);
+/* Adds `tokens` input image tokens to an estimate of ea_prices_estimate (which leaves input
+ * images out, as it has no files), at the model's image_input price, and says so in basis. */
+void ea_prices_add_input_images(const ea_prices *p, const char *model, int images, long tokens,
+                                ea_estimate *est);
 
 #endif

@@ -1,5 +1,5 @@
 /* session: one sitting's folder, $XDG_DATA_HOME/easel/sessions/ID/ (mode 0700, files 0600):
- * session.json, audit.jsonl and images/; created, opened, listed, and locked to one writer. */
+ * session.json, audit.jsonl, images/ and inputs/; created, opened, listed, and locked to one writer. */
 #ifndef EASEL_SESSION_H
 #define EASEL_SESSION_H
 
@@ -119,6 +119,13 @@ int ea_session_keep_image(ea_session *s, int turn, int k, const char *ext, const
                           size_t n, ea_audit_image *saved, ea_audit_unsaved *unsaved,
                           ea_err *err);
 int ea_session_end_turn(ea_session *s, int turn, const ea_audit_result *res, ea_err *err);
+/* Keeps a copy of a file a turn sends as inputs/NAME (NAME from ea_request_input_name:
+ * SHA256.EXT), written like an image (temp file, fsync, rename; mode 0600), before the
+ * request record that names it. Stored once per content: a copy already there with that
+ * hash is kept; one that no longer matches its name is refused (EA_EXIT_INTERNAL), never
+ * written over, since it is evidence for an earlier turn. */
+int ea_session_save_input(ea_session *s, const char *name, const char *sha256,
+                          const void *bytes, size_t n, ea_err *err);
 
 /* The workbench's draft (design.md 7, draft.h): the prompt not sent, the images attached and
  * the parameter panel's values. save (WRITE mode) keeps it in session.json as `draft`, and

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "easel/api.h"
 #include "easel/audit.h"
 #include "easel/backend.h"
 #include "easel/http.h"
@@ -81,6 +82,15 @@ typedef struct ea_turn_spec {
 #define EA_ERROR_CHAIN_GONE "previous_response_not_found"
 
 typedef struct ea_turn ea_turn;
+
+/* What the turn's request will chain (previous_response_id): on the Responses API the --from
+ * turn's response, else the session's newest, unless new_conversation; NULL when none.
+ * Borrowed from the session. -1 with err (EA_EXIT_USAGE) when --from names a turn without a
+ * response. What `--dry-run` shows and ea_turn_start sends, from the same code. */
+int ea_turn_previous_response(const ea_turn_spec *spec, const char **out, ea_err *err);
+/* The estimate of a request: ea_prices_estimate, plus the input images it sends. */
+void ea_turn_estimate(const ea_prices *prices, const ea_params *params, const ea_request *req,
+                      ea_estimate *out);
 
 /* Writes the request record and starts sending. NULL with err set when nothing was sent
  * (bad input file, unknown --from turn, the log could not be written). */

@@ -25,12 +25,16 @@
 static void export_usage(FILE *out)
 {
     fprintf(out,
-            "usage: easel export SESSION[:TURN] DEST\n\n"
+            "usage: easel export [--inputs] SESSION[:TURN] DEST\n\n"
             "Copies the images of a session (or of one turn) into the folder DEST, created if\n"
             "needed, byte for byte (any C2PA manifest stays intact), each with a sidecar\n"
-            "TURN-K.json: prompt, revised prompt, parameters, ids, usage and cost. Says whether\n"
-            "each image carries a C2PA manifest. Files already in DEST are never replaced.\n"
-            "Folders it creates are 0700 and files 0600, as in the session, whatever the umask.\n");
+            "TURN-K.json: prompt, revised prompt, parameters, inputs, ids, usage and cost. Says\n"
+            "whether each image carries a C2PA manifest. Files already in DEST are never\n"
+            "replaced. Folders it creates are 0700 and files 0600, as in the session, whatever\n"
+            "the umask.\n"
+            "  --inputs   also copy the files those turns sent (images edited, references,\n"
+            "             masks) as DEST/inputs/SHA256.EXT, the path their sidecars name,\n"
+            "             each checked against the sha256 the log records\n");
 }
 
 /* The whole file, a regular file in the session (a link is refused); NULL with err. */
@@ -84,8 +88,51 @@ typedef struct export_job {
     const ea_session_info *info;
     const char *dir;  /* the session's */
     const char *dest;
-    size_t exported, failed;
+    bool inputs;      /* --inputs */
+    size_t exported, failed, inputs_exported;
 } export_job;
+
+/* One input copy into DEST/inputs/, checked against the log's sha256 like an image. A copy
+ * already there with the same content is the same input (several turns may send one file):
+ * kept, not written twice. */
+static int export_input(export_job *job, const ea_history_input *in, ea_err *err)
+{
+    const char *name = in->path && strncmp(in->path, "inputs/", 7) == 0 ? in->path + 7 : NULL;
+    if (!name || !*name || strchr(name, '/') || name[0] == '.' || !in->sha256)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "an input of the log is recorded badly "
+                          "(easel log --verify); not exported");
+    char src[PATH_MAX], dest_dir[PATH_MAX], there[PATH_MAX], hex[EA_SHA256_HEX_SIZE];
+    uint64_t size = 0;
+    if (ea_path_join(dest_dir, sizeof dest_dir, job->dest, "inputs", err) != 0 ||
+        ea_path_join(there, sizeof there, dest_dir, name, err) != 0 ||
+        ea_path_join(src, sizeof src, job->dir, in->path, err) != 0)
+        return -1;
+    struct stat st;
+    if (lstat(there, &st) == 0 && S_ISREG(st.st_mode) &&
+        ea_sha256_file_hex(there, hex, &size, NULL) == 0 && strcmp(hex, in->sha256) == 0)
+        return 0;
+    size_t len = 0;
+    unsigned char *data = read_image(src, &len, err);
+    if (!data)
+        return -1;
+    int rc = -1;
+    if (ea_sha256_hex(data, len, hex, err) != 0)
+        goto done;
+    if (strcmp(hex, in->sha256) != 0) {
+        ea_err_set(err, EA_EXIT_INTERNAL, "%s does not match the sha256 the log records for it "
+                   "(easel log --verify); not exported", in->path);
+        goto done;
+    }
+    if (ea_mkdir_p(dest_dir, EXPORT_DIR_MODE, err) != 0 || write_new(dest_dir, name, data, len, err) != 0)
+        goto done;
+    printf("%s/%s  input (%s) %.1f kB\n", dest_dir, name, in->role ? in->role : "?",
+           (double)len / 1000.0);
+    job->inputs_exported++;
+    rc = 0;
+done:
+    free(data);
+    return rc;
+}
 
 /* One image: checked against the log's sha256 (a changed file is not exported as the one the
  * log describes), copied, then its sidecar. */
@@ -173,7 +220,7 @@ static int export_side_files(export_job *job, const ea_history_turn *t, ea_err *
             rc = ea_err_set(err, EA_EXIT_INTERNAL, "%s does not match the sha256 the log records "
                             "for it (easel log --verify); not exported", f->path);
         if (rc == 0)
-            rc = ea_mkdir_p(dest, 0700, err);
+            rc = ea_mkdir_p(dest, EXPORT_DIR_MODE, err);
         if (rc == 0)
             rc = write_new(dest, name, data, len, err);
         free(data);
@@ -204,10 +251,15 @@ int ea_cmd_export(int argc, char **argv)
 {
     const char *args[2];
     int n_args = 0;
+    bool inputs = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             export_usage(stdout);
             return EA_EXIT_OK;
+        }
+        if (strcmp(argv[i], "--inputs") == 0) {
+            inputs = true;
+            continue;
         }
         if (n_args == 2 || (argv[i][0] == '-' && argv[i][1])) {
             char shown[64];
@@ -234,7 +286,7 @@ int ea_cmd_export(int argc, char **argv)
         fprintf(stderr, "easel export: %s\n", err.msg);
         return err.code ? err.code : EA_EXIT_INTERNAL;
     }
-    export_job job = {.info = &info, .dir = dir, .dest = args[1]};
+    export_job job = {.info = &info, .dir = dir, .dest = args[1], .inputs = inputs};
     ea_history_reader *r = NULL;
     ea_history_turn t = {0};
     bool turn_seen = false;
@@ -248,6 +300,13 @@ int ea_cmd_export(int argc, char **argv)
         if (t.n_images && export_side_files(&job, &t, &side) != 0) {
             job.failed++;
             fprintf(stderr, "easel export: %s\n", side.msg);
+        }
+        for (size_t k = 0; job.inputs && k < t.n_inputs; k++) {
+            ea_err one = {0};
+            if (export_input(&job, &t.inputs[k], &one) != 0) {
+                job.failed++;
+                fprintf(stderr, "easel export: %s\n", one.msg);
+            }
         }
         for (size_t k = 0; k < t.n_images; k++) {
             ea_err one = {0};
@@ -272,6 +331,8 @@ int ea_cmd_export(int argc, char **argv)
         return EA_EXIT_USAGE;
     }
     printf("%zu image%s exported", job.exported, job.exported == 1 ? "" : "s");
+    if (job.inputs)
+        printf(", %zu input%s", job.inputs_exported, job.inputs_exported == 1 ? "" : "s");
     if (job.failed)
         printf(", %zu not", job.failed);
     printf("\n");

@@ -14,6 +14,7 @@
 #include "easel/cli.h"
 #include "easel/config.h"
 #include "easel/gfx.h"
+#include "easel/history.h"
 #include "easel/image.h"
 #include "easel/params.h"
 #include "easel/prices.h"
@@ -72,7 +73,7 @@ static const struct {
 typedef struct generate_opts {
     ea_params params;
     const char *session;
-    long from_turn; /* -1: not given */
+    int from_turn; /* 0: not given */
     const char *out;
     bool json, dry_run, offline, preview, force, new_conversation;
 } generate_opts;
@@ -200,10 +201,9 @@ static int parse_args(int argc, char **argv, generate_opts *o, ea_err *err)
         switch (id) {
         case OPT_SESSION: o->session = optarg; break;
         case OPT_FROM: {
-            char *end;
-            o->from_turn = strtol(optarg, &end, 10);
-            if (*end || end == optarg || o->from_turn < 0)
-                return ea_err_set(err, EA_EXIT_USAGE, "from '%s': expected a turn number", optarg);
+            ea_err why = {0};
+            if (ea_history_parse_turn(optarg, &o->from_turn, &why) != 0)
+                return ea_err_set(err, EA_EXIT_USAGE, "--from %s", why.msg);
             break;
         }
         case OPT_OUT: o->out = optarg; break;
@@ -220,9 +220,9 @@ static int parse_args(int argc, char **argv, generate_opts *o, ea_err *err)
     if (optind != argc - 1)
         return ea_err_set(err, EA_EXIT_USAGE, optind == argc ? "a prompt is required (or '-' to read stdin)"
                                                                : "one prompt, please: quote it");
-    if (o->from_turn >= 0 && !o->session)
+    if (o->from_turn > 0 && !o->session)
         return ea_err_set(err, EA_EXIT_USAGE, "--from needs --session: a turn belongs to a session");
-    if (o->from_turn >= 0 && o->new_conversation)
+    if (o->from_turn > 0 && o->new_conversation)
         return ea_err_set(err, EA_EXIT_USAGE, "--from continues a turn and --new-conversation "
                                               "continues none: one or the other");
     if (strcmp(argv[optind], "-") == 0)
@@ -255,10 +255,18 @@ static int check_out_path(const char *out, ea_err *err)
     return 0;
 }
 
+/* What the request would send, in the session it would go into: the same request record
+ * the log would get, the turn it chains or branches from, and the files with their hashes. */
 static void print_dry_run(const generate_opts *o, const ea_backend *b, const ea_request *req,
+                          const ea_session *session, const char *previous_id,
                           const ea_estimate *est, const ea_warnings *warn)
 {
     json_t *record = json_loads(req->record_json, 0, NULL);
+    char *inputs_text = ea_request_inputs_json(req);
+    json_t *inputs = inputs_text ? json_loads(inputs_text, 0, NULL) : NULL;
+    free(inputs_text);
+    if (!inputs)
+        inputs = json_array();
     if (o->json) {
         json_t *warnings = json_array();
         for (int i = 0; i < warn->count; i++)
@@ -269,6 +277,14 @@ static void print_dry_run(const generate_opts *o, const ea_backend *b, const ea_
                                  "request", record, "estimate_usd",
                                  est->known ? json_real(est->usd) : json_null(), "estimate_basis",
                                  est->basis, "warnings", warnings);
+        json_object_set_new(line, "multipart", json_boolean(req->multipart));
+        json_object_set_new(line, "session", session ? json_string(ea_session_id(session))
+                                                     : json_null());
+        json_object_set_new(line, "previous_response_id",
+                            previous_id ? json_string(previous_id) : json_null());
+        json_object_set_new(line, "parent_turn", o->from_turn > 0 ? json_integer(o->from_turn)
+                                                                  : json_null());
+        json_object_set_new(line, "inputs", inputs);
         char *text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
         puts(text ? text : "{}");
         free(text);
@@ -279,6 +295,28 @@ static void print_dry_run(const generate_opts *o, const ea_backend *b, const ea_
     printf("POST %s%s%s%s\n", b->offline ? "" : b->base_url, req->endpoint,
            req->multipart ? "  (multipart/form-data)" : "",
            b->offline ? "  (on the offline backend)" : "");
+    if (session) {
+        printf("session: %s", ea_session_id(session));
+        if (o->from_turn > 0)
+            printf(", from turn %d", o->from_turn);
+        printf("\n");
+    } else if (o->session) {
+        printf("session: a new one (none is named so yet)\n");
+    }
+    char chained[300];
+    ea_sanitize_copy(chained, sizeof chained, previous_id ? previous_id : "");
+    printf("previous_response_id: %s\n", previous_id ? chained : "none (a new conversation)");
+    size_t i;
+    json_t *in;
+    json_array_foreach(inputs, i, in) {
+        char source[1024];
+        ea_sanitize_copy(source, sizeof source, json_string_value(json_object_get(in, "source")));
+        printf("input: %-9s %s  %lld bytes  sha256 %s\n",
+               json_string_value(json_object_get(in, "role")), source,
+               (long long)json_integer_value(json_object_get(in, "bytes")),
+               json_string_value(json_object_get(in, "sha256")));
+    }
+    json_decref(inputs);
     char *text = json_dumps(record, JSON_INDENT(2) | JSON_ENSURE_ASCII);
     printf("%s\n", text ? text : "{}");
     free(text);
@@ -567,17 +605,92 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
 
 /* On the Images API, which has no chain of its own, --from TURN edits that turn's first
  * image (unless images were given); the Responses API continues from its response instead. */
+static bool image_from_turn(const generate_opts *o)
+{
+    return o->from_turn > 0 && o->params.api == EA_API_IMAGES && o->params.n_images == 0;
+}
+
+/* Attaches that image, then checks the rules (deferred until it is there). */
 static int edit_from_turn(generate_opts *o, const ea_session *session, ea_err *err)
 {
-    if (o->from_turn <= 0 || o->params.api != EA_API_IMAGES || o->params.n_images > 0)
+    if (!image_from_turn(o))
         return 0;
     ea_audit_image img;
     char path[4200];
-    if (ea_audit_turn_image(ea_session_audit(session), (int)o->from_turn, 0, &img, err) != 0)
-        return ea_err_set(err, EA_EXIT_USAGE, "--from %ld: that turn has no image to edit",
+    if (ea_audit_turn_image(ea_session_audit(session), o->from_turn, 0, &img, err) != 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "--from %d: that turn has no image to edit",
                           o->from_turn);
     snprintf(path, sizeof path, "%s/%s", ea_session_dir(session), img.path);
-    return ea_params_add_image(&o->params, path, err) || ea_params_resolve(&o->params, NULL, err);
+    ea_warnings warn = {0};
+    if (ea_params_add_image(&o->params, path, err) || ea_params_resolve(&o->params, &warn, err))
+        return -1;
+    for (int i = 0; i < warn.count; i++)
+        fprintf(stderr, "easel: warning: %s\n", warn.text[i]);
+    return 0;
+}
+
+/* The session a turn goes into and what it goes on from, found the same way for the real
+ * call and for --dry-run, which only reads (a session named by -S may not exist yet: the
+ * call would create it). --from needs a session that has that turn: refused before
+ * anything is created or sent. */
+static int open_context(generate_opts *o, bool dry_run, ea_session **session, ea_err *err)
+{
+    *session = NULL;
+    int rc;
+    if (!o->session)
+        rc = dry_run ? 0 : ea_session_create(NULL, NULL, session, err);
+    else if (dry_run || o->from_turn > 0)
+        rc = ea_session_open(o->session, dry_run ? EA_SESSION_READ : EA_SESSION_WRITE, session,
+                             err);
+    else
+        rc = ea_session_open_or_create(o->session, NULL, session, NULL, err);
+    if (rc != 0 && dry_run && o->from_turn == 0 && err->code == EA_EXIT_USAGE)
+        return 0; /* no session by that name yet */
+    if (rc != 0)
+        return -1;
+    int last = *session ? ea_audit_next_turn(ea_session_audit(*session)) - 1 : 0;
+    if (o->from_turn > last) {
+        char name[160];
+        ea_sanitize_copy(name, sizeof name, o->session);
+        if (last)
+            ea_err_set(err, EA_EXIT_USAGE, "--from %d: session %s has turns 1 to %d",
+                       o->from_turn, name, last);
+        else
+            ea_err_set(err, EA_EXIT_USAGE, "--from %d: session %s has no turns yet",
+                       o->from_turn, name);
+        ea_session_close(session);
+        return -1;
+    }
+    if (*session && edit_from_turn(o, *session, err) != 0) {
+        ea_session_close(session);
+        return -1;
+    }
+    return 0;
+}
+
+static int dry_run(generate_opts *o, const ea_backend *backend, const ea_prices *prices,
+                   const ea_warnings *warn, ea_err *err)
+{
+    ea_session *session = NULL;
+    ea_request req = {0};
+    const char *previous_id = NULL;
+    int rc = -1;
+    ea_turn_spec spec = {&o->params, backend, NULL, prices, o->from_turn, o->new_conversation};
+    if (open_context(o, true, &session, err) != 0)
+        goto done;
+    spec.session = session;
+    if (session && ea_turn_previous_response(&spec, &previous_id, err) != 0)
+        goto done;
+    if (ea_request_build(&o->params, previous_id, &req, err) != 0)
+        goto done;
+    ea_estimate est;
+    ea_turn_estimate(prices, &o->params, &req, &est);
+    print_dry_run(o, backend, &req, session, previous_id, &est, warn);
+    rc = 0;
+done:
+    ea_request_free(&req);
+    ea_session_close(&session);
+    return rc;
 }
 
 static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *backend,
@@ -587,14 +700,11 @@ static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *ba
     ea_http *http = NULL;
     ea_turn *turn = NULL;
     int rc = -1;
-    if (o->session ? ea_session_open_or_create(o->session, NULL, &session, NULL, err)
-                   : ea_session_create(NULL, NULL, &session, err))
+    if (open_context(o, false, &session, err) != 0)
         goto done;
     if (ea_session_cache_rebuilt(session))
         fprintf(stderr, "easel: session %s: session.json was missing or unreadable; rebuilt from "
                         "audit.jsonl\n", ea_session_id(session));
-    if (edit_from_turn(o, session, err) != 0)
-        goto done;
     if (!o->force) {
         /* A budget is checked where the session's own spend is known, before anything is
          * sent; --dry-run shows the estimate without this. */
@@ -609,7 +719,7 @@ static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *ba
     }
     run_state st = {.opts = o, .tty = isatty(STDERR_FILENO), .exit_code = EA_EXIT_INTERNAL};
     preview_setup(&st);
-    ea_turn_spec spec = {&o->params, backend, session, prices, o->from_turn > 0 ? (int)o->from_turn : 0,
+    ea_turn_spec spec = {&o->params, backend, session, prices, o->from_turn,
                          o->new_conversation};
     st.session = session;
     ea_turn_callbacks cb = {on_progress, on_partial, on_image, on_retry, on_done};
@@ -659,19 +769,22 @@ done:
 
 int ea_cmd_generate(int argc, char **argv)
 {
-    generate_opts o = {.from_turn = -1};
+    generate_opts o = {0};
     ea_params_init(&o.params);
     ea_config cfg;
     ea_config_init(&cfg);
     ea_err err = {0};
     ea_warnings warn = {0};
     ea_backend backend = {0};
-    ea_request req = {0};
     ea_prices *prices = NULL;
     int rc = EA_EXIT_USAGE;
 
     if (ea_config_load(&cfg, &err) != 0 || apply_config_defaults(&o.params, &cfg, &err) != 0 ||
-        parse_args(argc, argv, &o, &err) != 0 || ea_params_resolve(&o.params, &warn, &err) != 0 ||
+        parse_args(argc, argv, &o, &err) != 0)
+        goto fail;
+    /* --from on the Images API brings the image to edit from the session, which is read
+     * later: the rules (a mask needs an image) are checked once it is there. */
+    if ((!image_from_turn(&o) && ea_params_resolve(&o.params, &warn, &err) != 0) ||
         (o.out && check_out_path(o.out, &err) != 0))
         goto fail;
     for (int i = 0; i < warn.count; i++)
@@ -681,11 +794,8 @@ int ea_cmd_generate(int argc, char **argv)
     if (ea_backend_open(&backend, &cfg, o.offline, !o.dry_run, &err) != 0)
         goto fail;
     if (o.dry_run) {
-        ea_estimate est;
-        ea_prices_estimate(prices, &o.params, &est);
-        if (ea_request_build(&o.params, NULL, &req, &err) != 0)
+        if (dry_run(&o, &backend, prices, &warn, &err) != 0)
             goto fail;
-        print_dry_run(&o, &backend, &req, &est, &warn);
         rc = EA_EXIT_OK;
         goto done;
     }
@@ -702,7 +812,6 @@ fail:
     if (rc == EA_EXIT_USAGE)
         fprintf(stderr, "(nothing was sent; see easel generate --help)\n");
 done:
-    ea_request_free(&req);
     ea_prices_free(&prices);
     ea_backend_close(&backend);
     ea_params_free(&o.params);

@@ -36,8 +36,9 @@ static void log_usage(FILE *out)
             "against the prompt ({+added+} [-dropped-], or colour on a terminal), cost, ids,\n"
             "timings and files, and the branches when turns were sent with --from.\n"
             "  --json         the records as written, one JSON object per line\n"
-            "  --verify       check the hash chain and every image's sha256 and size; name\n"
-            "                 what is missing or changed, and exit 1 when anything is\n"
+            "  --verify       check the hash chain, and the sha256 and size of every image\n"
+            "                 and of every input kept in inputs/; name what is missing or\n"
+            "                 changed, and exit 1 when anything is\n"
             "  --accept-damage  record in the log that its damage (what --verify finds in its\n"
             "                 lines) is accepted: a session whose log fails verification\n"
             "                 refuses new turns until then\n"
@@ -153,6 +154,50 @@ static void print_files(const char *dir, const ea_history_turn *t, size_t *missi
     }
 }
 
+/* Whether the turn made a picture or edited one, and from which files: each input's copy in
+ * the session, its size and hash, and the path it was sent from. */
+static void print_inputs(const char *dir, const ea_history_turn *t)
+{
+    size_t refs = 0;
+    for (size_t i = 0; i < t->n_inputs; i++)
+        refs += t->inputs[i].role && strcmp(t->inputs[i].role, "reference") == 0;
+    /* With the action auto and a picture in the context (a reference, or the conversation
+     * it continues), the model chose whether to edit it; the log cannot say which. */
+    bool chained = t->previous_response_id && *t->previous_response_id;
+    bool model_chose = !t->edit && (refs || chained) && t->api && strcmp(t->api, "responses") == 0 &&
+                       !(t->action && strcmp(t->action, "generate") == 0);
+    printf("  %-9s %s", "kind", t->edit ? "edit" : model_chose ? "generation or edit (the model's "
+                                                                 "choice, action auto)"
+                                                               : "generation");
+    if (refs)
+        printf(" with %zu reference%s", refs, refs == 1 ? "" : "s");
+    if (chained) {
+        printf(", continuing the conversation of ");
+        if (t->parent)
+            printf("turn %d", t->parent);
+        else
+            put_safe(t->previous_response_id);
+    }
+    putchar('\n');
+    for (size_t i = 0; i < t->n_inputs; i++) {
+        const ea_history_input *in = &t->inputs[i];
+        char path[4200];
+        struct stat st;
+        bool here = in->path && snprintf(path, sizeof path, "%s/%s", dir, in->path) > 0 &&
+                    stat(path, &st) == 0;
+        printf("  %-9s %-9s ", i ? "" : "inputs", or_dash(in->role));
+        put_safe(or_dash(in->path));
+        if (in->bytes >= 0)
+            printf("  %.1f kB", (double)in->bytes / 1000.0);
+        printf("  sha256 %.16s", or_dash(in->sha256));
+        if (in->source) {
+            printf("  from ");
+            put_safe(in->source);
+        }
+        printf("%s\n", here ? "" : "  MISSING");
+    }
+}
+
 static void print_turn(const char *dir, const ea_history_turn *t, bool color, size_t *missing)
 {
     char when[32];
@@ -182,6 +227,7 @@ static void print_turn(const char *dir, const ea_history_turn *t, bool color, si
     put_safe(or_dash(t->api));
     putchar('\n');
 
+    print_inputs(dir, t);
     field("prompt", t->prompt);
     print_revised(t, color);
     if (t->error_message || t->error_code) {
@@ -473,10 +519,12 @@ static int verify(const ea_session_info *info, const char *dir)
                report.accepted, report.accepted == 1 ? "" : "s");
     put_safe(info->id);
     printf(": %zu records, %zu images, ", report.records, report.images);
+    if (report.inputs)
+        printf("%zu input%s, ", report.inputs, report.inputs == 1 ? "" : "s");
     if (report.side_files)
         printf("%zu side file%s, ", report.side_files, report.side_files == 1 ? "" : "s");
     printf("%d problem%s%s\n", report.n_problems, report.n_problems == 1 ? "" : "s",
-           report.n_problems ? "" : ": the hash chain holds and every image matches");
+           report.n_problems ? "" : ": the hash chain holds and every image and input matches");
     fflush(stdout);
     ea_leftovers left;
     if (ea_history_scan_leftovers(dir, &left, NULL) == 0 && (left.temp_files || left.torn_asides))

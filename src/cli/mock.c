@@ -13,6 +13,7 @@
 
 static const char mock_help[] =
     "usage: easel mock [--port N] [--delay MS] [--png-level N] [--fault F]... [--quiet]\n"
+    "                  [--request-log FILE]\n"
     "\n"
     "Serves the Images and Responses APIs on 127.0.0.1 with pictures drawn from the prompt,\n"
     "streamed or not, until interrupted. The first line printed is\n"
@@ -26,6 +27,8 @@ static const char mock_help[] =
     "                     (the largest streams, for benchmarks); default: the fastest\n"
     "  -f, --fault F      inject a fault, for tests; repeatable, or comma-separated\n"
     "  -q, --quiet        no request log on stderr\n"
+    "      --request-log FILE  append each request received to FILE as a JSON line: its\n"
+    "                     path and body, files and data: URLs as their sha256 and size\n"
     "  -h, --help         this help\n"
     "\n"
     "faults (F is NAME=VALUE[,NAME=VALUE...]):\n"
@@ -73,6 +76,7 @@ static int parse_args(int argc, char **argv, ea_mock_config *cfg)
         {"port", required_argument, NULL, 'p'},  {"delay", required_argument, NULL, 'd'},
         {"fault", required_argument, NULL, 'f'}, {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},        {"png-level", required_argument, NULL, 'L'},
+        {"request-log", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     ea_err err = { 0 };
@@ -109,6 +113,13 @@ static int parse_args(int argc, char **argv, ea_mock_config *cfg)
             break;
         case 'q':
             cfg->quiet = true;
+            break;
+        case 'R':
+            if (!*optarg || strlen(optarg) >= sizeof cfg->request_log) {
+                fprintf(stderr, "easel mock: --request-log: a file name, please\n");
+                return EA_EXIT_USAGE;
+            }
+            snprintf(cfg->request_log, sizeof cfg->request_log, "%s", optarg);
             break;
         case 'h':
             fputs(mock_help, stdout);

@@ -215,6 +215,14 @@ static json_t *build_request(const ea_audit *a, int turn, const ea_audit_request
                                     : json_object();
     if (!params)
         return NULL;
+    json_t *inputs = r->inputs_json ? json_from_text(r->inputs_json, false, "inputs", err)
+                                    : json_array();
+    if (!json_is_array(inputs)) {
+        json_decref(params);
+        json_decref(inputs);
+        return inputs ? (ea_err_set(err, EA_EXIT_INTERNAL, "inputs: not a JSON array"), NULL)
+                      : NULL;
+    }
     bool ok = true;
     json_t *rec = new_record(a, "request", turn, &ok);
     if (rec) {
@@ -224,11 +232,13 @@ static json_t *build_request(const ea_audit *a, int turn, const ea_audit_request
         put(rec, "text_model", text_value(r->text_model), &ok);
         put(rec, "prompt", text_value(r->prompt), &ok);
         put(rec, "params", json_incref(params), &ok);
+        put(rec, "inputs", json_incref(inputs), &ok);
         put(rec, "previous_response_id", text_value(r->previous_response_id), &ok);
         put(rec, "parent_turn", int_value(r->parent_turn, 0), &ok);
         put(rec, "estimate_usd", real_value(r->estimate_usd), &ok);
     }
     json_decref(params);
+    json_decref(inputs);
     if (!ok) {
         json_decref(rec);
         ea_err_set(err, EA_EXIT_INTERNAL, "out of memory building an audit record");
@@ -1359,7 +1369,8 @@ bool ea_audit_safe_path(const char *path, const char *folder)
            path[n + 1] != '.' && !strchr(path + n + 1, '/');
 }
 
-/* One file the log vouches for: there, with its size and sha256. what: "image", "side file". */
+/* One file the log vouches for: there, with its size and sha256. what: "image", "input",
+ * "side file". */
 static void verify_file(const char *dir, long seq, const char *what, const char *path,
                         const char *sha, long bytes, ea_audit_report *report)
 {
@@ -1384,7 +1395,7 @@ static void verify_file(const char *dir, long seq, const char *what, const char 
     }
 }
 
-/* The files a record lists under key (images, side_files) in folder: each there and
+/* The files a record lists under key (images, inputs, side_files) in folder: each there and
  * unchanged. what names one in messages; count is the report's counter for them. */
 static void verify_files(const char *dir, long seq, const json_t *list, const char *key,
                          const char *what, const char *folder, size_t *count,
@@ -1519,6 +1530,11 @@ static void verify_record(const char *session_dir, const json_t *rec, long index
     if (side)
         verify_files(session_dir, index, side, "side_files", "side file", EA_AUDIT_SIDE_DIR,
                      &report->side_files, report);
+    /* A request written before easel kept its inputs has none to check. */
+    const json_t *inputs = json_object_get(rec, "inputs");
+    if (kind && strcmp(kind, "request") == 0 && inputs)
+        verify_files(session_dir, index, inputs, "inputs", "input", "inputs", &report->inputs,
+                     report);
 }
 
 int ea_audit_verify_anchored(const char *session_dir, long anchor_seq, const char *anchor_hash,

@@ -114,6 +114,24 @@ static void fill_request(ea_history_turn *t, json_t *req)
     t->quality = str_of(p, "quality");
     t->format = str_of(p, "output_format");
     t->count = (int)int_of(p, "n", 1);
+    t->action = str_of(p, "action");
+    const json_t *inputs = json_object_get(req, "inputs");
+    size_t n = json_array_size(inputs);
+    t->inputs = n ? calloc(n, sizeof *t->inputs) : NULL; /* out of memory: shown as none */
+    for (size_t i = 0; t->inputs && i < n; i++) {
+        const json_t *in = json_array_get(inputs, i);
+        ea_history_input *out = &t->inputs[t->n_inputs++];
+        out->role = str_of(in, "role");
+        out->sha256 = str_of(in, "sha256");
+        out->path = str_of(in, "path");
+        out->source = str_of(in, "source");
+        out->bytes = int_of(in, "bytes", -1);
+        if (out->role && (strcmp(out->role, "image") == 0 || strcmp(out->role, "mask") == 0))
+            t->edit = true;
+    }
+    const char *endpoint = t->endpoint ? strstr(t->endpoint, "/images/edits") : NULL;
+    if ((endpoint && !endpoint[strlen("/images/edits")]) || (t->action && strcmp(t->action, "edit") == 0))
+        t->edit = true;
 }
 
 static int fill_result(ea_history_turn *t, json_t *res)
@@ -177,6 +195,7 @@ void ea_history_turn_clear(ea_history_turn *t)
     free(t->usage_text);
     free(t->images);
     free(t->side_files);
+    free(t->inputs);
     memset(t, 0, sizeof *t);
     t->request_seq = t->result_seq = -1;
     t->estimate_usd = t->cost_usd = NAN;
@@ -520,7 +539,7 @@ int ea_history_sidecar(const ea_history_turn *t, size_t k, const char *session_i
     const ea_audit_image *img = &t->images[k];
     json_t *doc = json_pack(
         "{s:i, s:{s:s, s:o}, s:i, s:o, s:{s:s, s:s, s:I, s:o, s:o, s:s, s:b},"
-        " s:{s:b, s:s}, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+        " s:{s:b, s:s}, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
         " s:{s:o, s:o, s:o, s:o}, s:o, s:o, s:o, s:o, s:o}",
         "easel_sidecar", 1,
         "session", "id", session_id, "name", text_or_null(*session_name ? session_name : NULL),
@@ -534,6 +553,7 @@ int ea_history_sidecar(const ea_history_turn *t, size_t k, const char *session_i
         "model", text_or_null(t->model), "text_model", text_or_null(t->text_model),
         "api", text_or_null(t->api), "endpoint", text_or_null(t->endpoint),
         "params", field_or_null(t->request_doc, "params"),
+        "inputs", field_or_null(t->request_doc, "inputs"),
         "ids", "request_id", text_or_null(t->request_id), "response_id",
         text_or_null(t->response_id), "image_call_id", text_or_null(t->image_call_id),
         "previous_response_id", text_or_null(t->previous_response_id),
@@ -852,6 +872,43 @@ static bool digits(const char *s, int n)
     return true;
 }
 
+int ea_history_parse_turn(const char *text, int *turn, ea_err *err)
+{
+    size_t n = strspn(text, "0123456789");
+    /* Ten digits at the most: past them the value cannot be an int, and strtol need not see
+     * a number that overflows even a long. */
+    long v = n > 0 && n <= 10 && !text[n] ? strtol(text, NULL, 10) : -1;
+    if (v >= 1 && v <= INT_MAX) {
+        *turn = (int)v;
+        return 0;
+    }
+    return ea_err_set(err, EA_EXIT_USAGE, "'%.40s' is not a turn: turns are numbered 1, 2, 3 "
+                      "... (at most %d)", text, INT_MAX);
+}
+
+static int number(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+/* The fields of text, which has the shape date_bound checks, name a moment that exists:
+ * strcmp would happily order 2026-02-30 between two real days and match nothing. */
+static bool real_date(const char *text, size_t len)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int year = number(text, 4), month = number(text + 5, 2), day = number(text + 8, 2);
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (year < 1 || month < 1 || month > 12 || day < 1 ||
+        day > days[month - 1] + (month == 2 && leap))
+        return false;
+    if (len >= 16 && (number(text + 11, 2) > 23 || number(text + 14, 2) > 59))
+        return false;
+    return len < 19 || number(text + 17, 2) <= 59;
+}
+
 int ea_history_date_bound(const char *text, bool end_of_day, char out[EA_TIMESTAMP_SIZE],
                           ea_err *err)
 {
@@ -876,6 +933,9 @@ int ea_history_date_bound(const char *text, bool end_of_day, char out[EA_TIMESTA
     if (!ok)
         return ea_err_set(err, EA_EXIT_USAGE,
                           "'%.40s' is not a date: give 2026-11-25 or 2026-11-25T15:30 (UTC)", text);
+    if (!real_date(text, len))
+        return ea_err_set(err, EA_EXIT_USAGE, "'%.40s' is not a day of the calendar "
+                          "(month 1-12, its days, hours 0-23, minutes and seconds 0-59)", text);
     memcpy(ts, text, len);
     ts[10] = 'T';
     memcpy(out, ts, EA_TIMESTAMP_SIZE);

@@ -9,8 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "easel/buf.h"
 #include "easel/paths.h"
 
+#define INPUTS_NOT_COUNTED "; input images not counted"
+
+/* A price table is a few kB; a file far larger is not one. */
+#define PRICES_FILE_MAX (1u << 20)
 
 struct ea_prices {
     json_t *root;      /* owned */
@@ -21,17 +26,108 @@ struct ea_prices {
 static const struct { const char *key; int w, h; } quoted_sizes[] = {
     {"1024x1024", 1024, 1024}, {"1536x1024", 1536, 1024}, {"1024x1536", 1024, 1536}};
 
+/* The key whose value a parse error stopped in: the last "KEY": before pos. JSON has no NaN
+ * or Infinity, and 1e999 overflows, so a bad price often fails the parse itself, and the
+ * user still needs to know which price. "" when there is none. */
+static void key_before(const char *json, size_t pos, char *out, size_t size)
+{
+    *out = '\0';
+    size_t len = strlen(json);
+    for (size_t i = pos < len ? pos : len; i-- > 0;) {
+        if (json[i] != ':')
+            continue;
+        size_t end = i;
+        while (end > 0 && (json[end - 1] == ' ' || json[end - 1] == '\t' || json[end - 1] == '\n' ||
+                           json[end - 1] == '\r'))
+            end--;
+        if (end == 0 || json[end - 1] != '"')
+            continue;
+        size_t start = end - 1;
+        while (start > 0 && json[start - 1] != '"')
+            start--;
+        if (start == 0)
+            return;
+        snprintf(out, size, "%.*s", (int)(end - 1 - start) < 64 ? (int)(end - 1 - start) : 64,
+                 json + start);
+        return;
+    }
+}
+
+/* Prices past this (USD per image, or per million tokens) are a typo, not a price list:
+ * the dearest published rate is a few tens of dollars. */
+#define PRICE_MAX_USD 1000.0
+#define PARTIAL_TOKENS_MAX 100000
+
+/* Every price under a "per_..." key is a finite number from 0 to PRICE_MAX_USD; every other
+ * number of a model's entry is finite and not negative. path names the value in messages. */
+static int check_value(const json_t *v, bool is_price, char *path, size_t size, ea_err *err)
+{
+    size_t at = strlen(path);
+    if (json_is_object(v)) {
+        const char *key;
+        json_t *child;
+        json_object_foreach((json_t *)v, key, child) {
+            snprintf(path + at, size - at, ".%s", key);
+            if (check_value(child, is_price || strncmp(key, "per_", 4) == 0, path, size, err))
+                return -1;
+        }
+        path[at] = '\0';
+        return 0;
+    }
+    if (!json_is_number(v)) {
+        if (is_price)
+            return ea_err_set(err, EA_EXIT_USAGE, "%s: a price must be a number", path);
+        return 0;
+    }
+    double x = json_number_value(v);
+    if (!isfinite(x) || x < 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "%s: %g is not a price (negative or not finite)",
+                          path, x);
+    if (is_price && x > PRICE_MAX_USD)
+        return ea_err_set(err, EA_EXIT_USAGE, "%s: $%g is beyond any real price (more than "
+                          "$%.0f per image or per million tokens)", path, x, PRICE_MAX_USD);
+    return 0;
+}
+
+static int check_table(const json_t *models, ea_err *err)
+{
+    const char *name;
+    json_t *entry;
+    json_object_foreach((json_t *)models, name, entry) {
+        char path[256];
+        snprintf(path, sizeof path, "models.%.100s", name);
+        if (!json_is_object(entry))
+            return ea_err_set(err, EA_EXIT_USAGE, "%s: not an object", path);
+        if (check_value(entry, false, path, sizeof path, err) != 0)
+            return -1;
+        const json_t *partial = json_object_get(entry, "partial_image_output_tokens");
+        if (partial && (!json_is_integer(partial) ||
+                        json_integer_value(partial) > PARTIAL_TOKENS_MAX ||
+                        json_integer_value(partial) < 0))
+            return ea_err_set(err, EA_EXIT_USAGE, "%s.partial_image_output_tokens: a whole "
+                              "number of tokens from 0 to %d", path, PARTIAL_TOKENS_MAX);
+    }
+    return 0;
+}
+
 ea_prices *ea_prices_parse(const char *json, ea_err *err)
 {
     json_error_t jerr;
     json_t *root = json_loads(json, 0, &jerr);
     if (!root) {
-        ea_err_set(err, EA_EXIT_USAGE, "price table: line %d: %s", jerr.line, jerr.text);
+        char key[72];
+        key_before(json, (size_t)jerr.position, key, sizeof key);
+        ea_err_set(err, EA_EXIT_USAGE, "price table: line %d: %s%s%s%s", jerr.line, jerr.text,
+                   *key ? " (in the value of \"" : "", key, *key ? "\")" : "");
         return NULL;
     }
     if (!json_is_object(json_object_get(root, "models"))) {
         json_decref(root);
         ea_err_set(err, EA_EXIT_USAGE, "price table: no \"models\" object");
+        return NULL;
+    }
+    if (check_table(json_object_get(root, "models"), err) != 0) {
+        json_decref(root);
         return NULL;
     }
     ea_prices *p = calloc(1, sizeof *p);
@@ -61,18 +157,19 @@ ea_prices *ea_prices_load(ea_err *err)
         if (fd >= 0 && !f)
             close(fd);
         if (f) {
-            json_error_t jerr;
-            json_t *root = json_loadf(f, 0, &jerr);
+            /* Parsed from its own text, so that an error can name the key it is in. */
+            ea_buf text;
+            ea_buf_init(&text, PRICES_FILE_MAX);
+            bool read_ok = ea_buf_append_stream(&text, f) == 0 && !ferror(f);
             fclose(f);
-            if (!root) {
-                ea_err_set(err, EA_EXIT_USAGE, "%s: line %d: %s", path, jerr.line, jerr.text);
-                return NULL;
-            }
-            char *text = json_dumps(root, 0);
-            json_decref(root);
             ea_err parse_err = {0};
-            ea_prices *p = text ? ea_prices_parse(text, &parse_err) : NULL;
-            free(text);
+            ea_prices *p = NULL;
+            if (!read_ok)
+                ea_err_set(&parse_err, EA_EXIT_USAGE, "cannot read it, or it is over %u bytes",
+                           PRICES_FILE_MAX);
+            else
+                p = ea_prices_parse(text.data ? text.data : "", &parse_err);
+            ea_buf_free(&text);
             if (p)
                 snprintf(p->source, sizeof p->source, "%s", path);
             else
@@ -202,7 +299,29 @@ void ea_prices_estimate(const ea_prices *p, const ea_params *params, ea_estimate
         k += snprintf(out->basis + k, sizeof out->basis - (size_t)k, ", %ld prompt tokens%s",
                       out->input_tokens, isnan(text_in) ? " not priced" : "");
     if (params->n_images && k > 0 && (size_t)k < sizeof out->basis)
-        snprintf(out->basis + k, sizeof out->basis - (size_t)k, "; input images not counted");
+        snprintf(out->basis + k, sizeof out->basis - (size_t)k, INPUTS_NOT_COUNTED);
+}
+
+long ea_prices_input_image_tokens(int w, int h)
+{
+    long tiles = w > 0 && h > 0 ? (long)((w + 511) / 512) * ((h + 511) / 512) : 0;
+    return 65 + 129 * tiles;
+}
+
+void ea_prices_add_input_images(const ea_prices *p, const char *model, int images, long tokens,
+                                ea_estimate *est)
+{
+    if (!est->known || images <= 0)
+        return;
+    char *note = strstr(est->basis, INPUTS_NOT_COUNTED);
+    if (note)
+        *note = '\0';
+    double price = token_price(model_entry(p, model), "image_input");
+    if (!isnan(price))
+        est->usd += tokens * price;
+    size_t k = strlen(est->basis);
+    snprintf(est->basis + k, sizeof est->basis - k, ", %d input image%s %ld tokens%s", images,
+             images == 1 ? "" : "s", tokens, isnan(price) ? " not priced" : "");
 }
 
 bool ea_prices_cost(const ea_prices *p, const char *model, const ea_usage *u, double *usd)

@@ -26,6 +26,7 @@
 #define SESSION_JSON_MAX (1024 * 1024)
 #define LOCK_FILE "lock"
 #define IMAGES_DIR "images"
+#define INPUTS_DIR "inputs"
 #define PRIVATE_DIR_MODE 0700
 #define PRIVATE_FILE_MODE 0600
 
@@ -983,6 +984,31 @@ int ea_session_keep_image(ea_session *s, int turn, int k, const char *ext, const
              second.msg);
     ea_err_set(err, EA_EXIT_INTERNAL, "%s", unsaved->reason);
     return -1;
+}
+
+int ea_session_save_input(ea_session *s, const char *name, const char *sha256,
+                          const void *bytes, size_t n, ea_err *err)
+{
+    if (check_writable(s, err) != 0)
+        return -1;
+    char inputs[PATH_MAX], path[PATH_MAX], hex[EA_SHA256_HEX_SIZE];
+    if (strchr(name, '/') || name[0] == '.')
+        return ea_err_set(err, EA_EXIT_INTERNAL, "bad input name %s", name);
+    if (ea_path_join(inputs, sizeof inputs, s->dir, INPUTS_DIR, err) != 0 ||
+        ea_path_join(path, sizeof path, inputs, name, err) != 0 ||
+        ea_mkdir_p(inputs, PRIVATE_DIR_MODE, err) != 0)
+        return -1;
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        uint64_t size = 0;
+        if (S_ISREG(st.st_mode) && ea_sha256_file_hex(path, hex, &size, NULL) == 0 &&
+            size == n && strcmp(hex, sha256) == 0)
+            return 0;
+        return ea_err_set(err, EA_EXIT_INTERNAL, INPUTS_DIR "/%s is there already and does not "
+                          "hold what its name says; `easel log --verify` tells which turn it "
+                          "belongs to (it is kept as evidence, not replaced)", name);
+    }
+    return ea_write_file_atomic(inputs, name, bytes, n, PRIVATE_FILE_MODE, err);
 }
 
 int ea_session_end_turn(ea_session *s, int turn, const ea_audit_result *res, ea_err *err)

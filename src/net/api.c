@@ -2,12 +2,15 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "easel/hash.h"
 #include "easel/image.h"
+#include "easel/prices.h"
 
 /* Input files (images, mask) the API takes: at most 50 MB each (protocol.md 2a). */
 #define MAX_INPUT_FILE_BYTES (50u * 1024 * 1024)
@@ -88,13 +91,6 @@ static char *data_url(const char *format, const unsigned char *bytes, size_t n)
     return url;
 }
 
-static json_t *file_record(const char *path, const void *bytes, size_t n)
-{
-    char hex[EA_SHA256_HEX_SIZE];
-    ea_sha256_hex(bytes, n, hex, NULL);
-    return json_pack("{s:s, s:s}", "path", path, "sha256", hex);
-}
-
 /* The fields shared by the Images API body and the Responses tool, as wire name and value;
  * absent fields are not sent (the API wants them absent rather than null). */
 static void put_common_fields(json_t *o, const ea_params *p, bool with_count)
@@ -123,42 +119,76 @@ static void put_common_fields(json_t *o, const ea_params *p, bool with_count)
         json_object_set_new(o, "partial_images", json_integer(p->partials));
 }
 
-/* Inputs read once: the bytes sent, their sniffed format, and their record. */
-typedef struct inputs {
-    ea_buf files[EA_MAX_IMAGES];
-    const char *formats[EA_MAX_IMAGES];
-    int n;
-    ea_buf mask;
-    bool has_mask;
-} inputs;
-
-static void inputs_free(inputs *in)
+/* The path as typed, made absolute against the working directory (not resolved: the name
+ * the user gave is the one to keep). NULL when out of memory. */
+static char *absolute_path(const char *path)
 {
-    for (int i = 0; i < in->n; i++)
-        ea_buf_free(&in->files[i]);
-    if (in->has_mask)
-        ea_buf_free(&in->mask);
+    char cwd[PATH_MAX];
+    if (path[0] == '/' || !getcwd(cwd, sizeof cwd))
+        return strdup(path);
+    const char *rest = strncmp(path, "./", 2) == 0 ? path + 2 : path;
+    char *out = malloc(strlen(cwd) + strlen(rest) + 2);
+    if (out)
+        sprintf(out, "%s/%s", cwd, rest);
+    return out;
 }
 
-static int inputs_read(const ea_params *p, inputs *in, ea_err *err)
+/* Takes buf's bytes as the next input, hashed and measured. */
+static int add_input(ea_request *r, const char *role, const char *source, const char *format,
+                     ea_buf *buf, ea_err *err)
 {
+    ea_request_input *in = &r->inputs[r->n_inputs++];
     memset(in, 0, sizeof *in);
+    in->role = role;
+    in->format = format;
+    in->n_bytes = buf->len;
+    in->bytes = (unsigned char *)ea_buf_steal(buf, NULL);
+    in->source = absolute_path(source);
+    if (!in->source || (!in->bytes && in->n_bytes))
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    const char *probed;
+    if (ea_image_probe(in->bytes, in->n_bytes, &probed, &in->width, &in->height, NULL) != 0)
+        in->width = in->height = 0;
+    return ea_sha256_hex(in->bytes ? (const void *)in->bytes : "", in->n_bytes, in->sha256, err);
+}
+
+/* The first image is the one edited when the call edits (the Images API always does, a mask
+ * applies to it, or the tool's action says edit); every other image is a reference. */
+static const char *image_role(const ea_params *p, int i)
+{
+    bool edit = p->api == EA_API_IMAGES || p->mask || (p->action && strcmp(p->action, "edit") == 0);
+    return i == 0 && edit ? "image" : "reference";
+}
+
+/* Reads every input once: the images, then the mask (converted). */
+static int inputs_read(const ea_params *p, ea_request *r, ea_err *err)
+{
     for (int i = 0; i < p->n_images; i++) {
-        if (read_input_file(p->images[i], &in->files[i], err) != 0)
+        ea_buf file;
+        if (read_input_file(p->images[i], &file, err) != 0)
             return -1;
-        in->n++;
-        in->formats[i] = ea_image_sniff(in->files[i].data, in->files[i].len);
-        if (!in->formats[i])
+        const char *format = ea_image_sniff(file.data, file.len);
+        if (!format) {
+            ea_buf_free(&file);
             return ea_err_set(err, EA_EXIT_USAGE,
                               "image '%s': not a PNG, JPEG or WebP file (the API takes only these)",
                               p->images[i]);
+        }
+        if (add_input(r, image_role(p, i), p->images[i], format, &file, err) != 0)
+            return -1;
     }
     if (p->mask) {
-        if (mask_to_alpha_png(p->mask, p->images[0], &in->mask, err) != 0)
+        ea_buf mask;
+        if (mask_to_alpha_png(p->mask, p->images[0], &mask, err) != 0 ||
+            add_input(r, "mask", p->mask, "png", &mask, err) != 0)
             return -1;
-        in->has_mask = true;
     }
     return 0;
+}
+
+static json_t *file_record(const ea_request_input *in, const char *path)
+{
+    return json_pack("{s:s, s:s}", "path", path, "sha256", in->sha256);
 }
 
 /* The caller's file name, as the SDKs send it, with .png since the mask is sent re-encoded:
@@ -207,8 +237,7 @@ static int add_text_parts(ea_request *r, json_t *fields)
     return 0;
 }
 
-static int build_images(const ea_params *p, const inputs *in, ea_request *r, json_t *body,
-                        json_t *record)
+static int build_images(const ea_params *p, ea_request *r, json_t *body, json_t *record)
 {
     put_common_fields(body, p, true);
     json_object_set_new(body, "prompt", json_string(p->prompt));
@@ -224,38 +253,32 @@ static int build_images(const ea_params *p, const inputs *in, ea_request *r, jso
     if (add_text_parts(r, body) != 0)
         return -1;
     /* One file goes as "image", several as repeated "image[]" (protocol.md 2a). */
-    const char *part_name = in->n == 1 ? "image" : "image[]";
+    const char *part_name = p->n_images == 1 ? "image" : "image[]";
     json_t *files = json_array();
     json_object_set_new(record, part_name, files);
-    for (int i = 0; i < in->n; i++) {
-        if (add_part(r, part_name, NULL) != 0)
+    for (int i = 0; i < r->n_inputs; i++) {
+        const ea_request_input *in = &r->inputs[i];
+        bool mask = strcmp(in->role, "mask") == 0;
+        const char *path = mask ? p->mask : p->images[i];
+        if (add_part(r, mask ? "mask" : part_name, NULL) != 0)
             return -1;
         ea_request_part *part = &r->parts[r->n_parts - 1];
-        part->path = strdup(p->images[i]);
-        const char *slash = strrchr(p->images[i], '/');
-        part->filename = strdup(slash ? slash + 1 : p->images[i]);
-        part->content_type = mime_of(in->formats[i]);
-        json_array_append_new(files, file_record(p->images[i], in->files[i].data, in->files[i].len));
-        if (!part->path || !part->filename)
+        const char *slash = strrchr(path, '/');
+        part->filename = mask ? png_name_for(path) : strdup(slash ? slash + 1 : path);
+        part->content_type = mime_of(in->format);
+        part->bytes = in->bytes;
+        part->n_bytes = in->n_bytes;
+        if (!part->filename)
             return -1;
-    }
-    if (in->has_mask) {
-        if (add_part(r, "mask", NULL) != 0)
-            return -1;
-        ea_request_part *part = &r->parts[r->n_parts - 1];
-        part->filename = png_name_for(p->mask);
-        part->content_type = "image/png";
-        part->n_bytes = in->mask.len;
-        part->bytes = malloc(in->mask.len ? in->mask.len : 1);
-        if (!part->filename || !part->bytes)
-            return -1;
-        memcpy(part->bytes, in->mask.data, in->mask.len);
-        json_object_set_new(record, "mask", file_record(p->mask, in->mask.data, in->mask.len));
+        if (mask)
+            json_object_set_new(record, "mask", file_record(in, path));
+        else
+            json_array_append_new(files, file_record(in, path));
     }
     return 0;
 }
 
-static int build_responses(const ea_params *p, const inputs *in, const char *previous_id,
+static int build_responses(const ea_params *p, const ea_request *r, const char *previous_id,
                            json_t *body, json_t *record)
 {
     json_t *tool = json_pack("{s:s}", "type", "image_generation");
@@ -265,31 +288,33 @@ static int build_responses(const ea_params *p, const inputs *in, const char *pre
     json_t *tool_record = json_deep_copy(tool);
 
     json_t *input, *input_record;
-    if (in->n == 0) {
+    if (p->n_images == 0) {
         input = json_string(p->prompt);
         input_record = json_string(p->prompt);
     } else {
         json_t *content = json_pack("[{s:s, s:s}]", "type", "input_text", "text", p->prompt);
         json_t *content_record = json_deep_copy(content);
-        for (int i = 0; i < in->n; i++) {
-            char *url = data_url(in->formats[i], (const unsigned char *)in->files[i].data,
-                                 in->files[i].len);
+        for (int i = 0; i < p->n_images; i++) {
+            const ea_request_input *in = &r->inputs[i];
+            char *url = data_url(in->format, in->bytes, in->n_bytes);
             json_array_append_new(content, json_pack("{s:s, s:s?, s:s}", "type", "input_image",
                                                      "image_url", url, "detail", "auto"));
             free(url);
-            json_t *file = file_record(p->images[i], in->files[i].data, in->files[i].len);
+            /* As sent, but for the bytes: the same fields, the data URL as {path, sha256}. */
+            json_t *file = file_record(in, p->images[i]);
             json_object_set_new(file, "type", json_string("input_image"));
+            json_object_set_new(file, "detail", json_string("auto"));
             json_array_append_new(content_record, file);
         }
         input = json_pack("[{s:s, s:o}]", "role", "user", "content", content);
         input_record = json_pack("[{s:s, s:o}]", "role", "user", "content", content_record);
     }
-    if (in->has_mask) {
-        char *url = data_url("png", (const unsigned char *)in->mask.data, in->mask.len);
+    if (p->mask) {
+        const ea_request_input *in = &r->inputs[r->n_inputs - 1];
+        char *url = data_url("png", in->bytes, in->n_bytes);
         json_object_set_new(tool, "input_image_mask", json_pack("{s:s?}", "image_url", url));
         free(url);
-        json_object_set_new(tool_record, "input_image_mask",
-                            file_record(p->mask, in->mask.data, in->mask.len));
+        json_object_set_new(tool_record, "input_image_mask", file_record(in, p->mask));
     }
     json_t *views[2][3] = {{body, input, tool}, {record, input_record, tool_record}};
     for (int v = 0; v < 2; v++) {
@@ -310,22 +335,20 @@ int ea_request_build(const ea_params *p, const char *previous_response_id, ea_re
                      ea_err *err)
 {
     memset(out, 0, sizeof *out);
-    inputs in;
-    if (inputs_read(p, &in, err) != 0) {
-        inputs_free(&in);
+    if (inputs_read(p, out, err) != 0) {
+        ea_request_free(out);
         return -1;
     }
     json_t *body = json_object(), *record = json_object();
     int rc;
     if (p->api == EA_API_IMAGES) {
         out->api = "images";
-        rc = build_images(p, &in, out, body, record);
+        rc = build_images(p, out, body, record);
     } else {
         out->api = "responses";
         out->endpoint = "/responses";
-        rc = build_responses(p, &in, previous_response_id, body, record);
+        rc = build_responses(p, out, previous_response_id, body, record);
     }
-    inputs_free(&in);
     if (rc == 0 && !out->multipart)
         out->json = json_dumps(body, JSON_COMPACT);
     if (rc == 0)
@@ -346,10 +369,70 @@ void ea_request_free(ea_request *r)
         free(r->parts[i].value);
         free(r->parts[i].path);
         free(r->parts[i].filename);
-        free(r->parts[i].bytes);
+    }
+    for (int i = 0; i < r->n_inputs; i++) {
+        free(r->inputs[i].bytes);
+        free(r->inputs[i].source);
     }
     free(r->parts);
     free(r->json);
     free(r->record_json);
     memset(r, 0, sizeof *r);
+}
+
+void ea_request_input_name(const ea_request_input *in, char *out, size_t size)
+{
+    snprintf(out, size, "%s.%s", in->sha256, in->format);
+}
+
+/* A path as a JSON string: JSON holds only Unicode, and a file name may be any bytes; those
+ * that are not ASCII become '?' when the name is not valid UTF-8. */
+static json_t *path_value(const char *path)
+{
+    json_t *v = json_string(path);
+    if (v)
+        return v;
+    char *copy = strdup(path);
+    for (char *c = copy; c && *c; c++)
+        if ((unsigned char)*c >= 0x80)
+            *c = '?';
+    v = copy ? json_string(copy) : NULL;
+    free(copy);
+    return v;
+}
+
+char *ea_request_inputs_json(const ea_request *r)
+{
+    json_t *list = json_array();
+    for (int i = 0; list && i < r->n_inputs; i++) {
+        const ea_request_input *in = &r->inputs[i];
+        char name[EA_SHA256_HEX_SIZE + 16], path[EA_SHA256_HEX_SIZE + 32];
+        ea_request_input_name(in, name, sizeof name);
+        snprintf(path, sizeof path, "inputs/%s", name);
+        if (json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:s, s:o, s:s}", "role",
+                                                  in->role, "sha256", in->sha256, "bytes",
+                                                  (json_int_t)in->n_bytes, "path", path,
+                                                  "source", path_value(in->source), "format",
+                                                  in->format)) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    char *text = list ? json_dumps(list, JSON_COMPACT) : NULL;
+    json_decref(list);
+    return text;
+}
+
+long ea_request_input_image_tokens(const ea_request *r, int *images)
+{
+    long tokens = 0;
+    int counted = 0;
+    for (int i = 0; i < r->n_inputs; i++)
+        if (strcmp(r->inputs[i].role, "mask") != 0) {
+            tokens += ea_prices_input_image_tokens(r->inputs[i].width, r->inputs[i].height);
+            counted++;
+        }
+    if (images)
+        *images = counted;
+    return tokens;
 }

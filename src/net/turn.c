@@ -869,8 +869,16 @@ static void on_done(void *ctx, const ea_http_result *r)
     finish_if_ready(t);
 }
 
-/* What a Responses turn continues from: the --from turn's response, else the newest. */
-static int previous_response(const ea_turn_spec *spec, const char **out, ea_err *err)
+void ea_turn_estimate(const ea_prices *prices, const ea_params *params, const ea_request *req,
+                      ea_estimate *out)
+{
+    ea_prices_estimate(prices, params, out);
+    int images;
+    long tokens = ea_request_input_image_tokens(req, &images);
+    ea_prices_add_input_images(prices, params->model, images, tokens, out);
+}
+
+int ea_turn_previous_response(const ea_turn_spec *spec, const char **out, ea_err *err)
 {
     *out = NULL;
     if ((spec->params->api != EA_API_RESPONSES && spec->from_turn <= 0) || spec->new_conversation)
@@ -913,7 +921,7 @@ ea_turn *ea_turn_start(ea_http *http, const ea_turn_spec *spec, const ea_turn_ca
     ea_buf_init(&t->body, MAX_BODY_BYTES);
     t->retries = json_array();
     const char *previous_id;
-    if (previous_response(spec, &previous_id, err) != 0 ||
+    if (ea_turn_previous_response(spec, &previous_id, err) != 0 ||
         ea_request_build(spec->params, previous_id, &t->req, err) != 0)
         goto fail;
     t->sse = ea_sse_new(MAX_LINE_BYTES, MAX_EVENT_BYTES, on_sse_event, t);
@@ -923,8 +931,22 @@ ea_turn *ea_turn_start(ea_http *http, const ea_turn_spec *spec, const ea_turn_ca
     }
     snprintf(t->url, sizeof t->url, "%s%s", spec->backend->base_url, t->req.endpoint);
 
+    /* Copies of the files sent, in the session before the record that names them. */
+    char *inputs_json = NULL;
+    for (int i = 0; i < t->req.n_inputs; i++) {
+        const ea_request_input *in = &t->req.inputs[i];
+        char name[EA_SHA256_HEX_SIZE + 16];
+        ea_request_input_name(in, name, sizeof name);
+        if (ea_session_save_input(spec->session, name, in->sha256, in->bytes, in->n_bytes,
+                                  err) != 0)
+            goto fail;
+    }
+    if (!(inputs_json = ea_request_inputs_json(&t->req))) {
+        ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+        goto fail;
+    }
     ea_estimate est;
-    ea_prices_estimate(spec->prices, spec->params, &est);
+    ea_turn_estimate(spec->prices, spec->params, &t->req, &est);
     ea_audit_request rec;
     ea_audit_request_init(&rec);
     rec.api = t->req.api;
@@ -933,11 +955,14 @@ ea_turn *ea_turn_start(ea_http *http, const ea_turn_spec *spec, const ea_turn_ca
     rec.text_model = spec->params->api == EA_API_RESPONSES ? spec->params->text_model : NULL;
     rec.prompt = spec->params->prompt;
     rec.params_json = t->req.record_json;
+    rec.inputs_json = inputs_json;
     rec.previous_response_id = previous_id;
     rec.parent_turn = spec->from_turn > 0 ? spec->from_turn : 0;
     rec.estimate_usd = est.known ? est.usd : NAN;
     /* The request record is on disk before a byte is sent. */
-    if (ea_session_begin_turn(spec->session, &rec, &t->turn, err) != 0)
+    int begun = ea_session_begin_turn(spec->session, &rec, &t->turn, err);
+    free(inputs_json);
+    if (begun != 0)
         goto fail;
 
     ea_http_request hr;

@@ -272,6 +272,10 @@ check "shows the attached image in the parameters" grep -q '│ image  *fox-ref.
 sent=$(grep '"kind":"request"' "$session/audit.jsonl" 2>/dev/null | grep -cF "\"path\":\"$pics/fox-ref.png\"")
 why="$(grep '"kind":"request"' "$session/audit.jsonl" 2>/dev/null | cut -c1-400)"
 check "sends the attached image" [ "$sent" -eq 1 ]
+sum=$(sha256sum "$pics/fox-ref.png" | cut -d' ' -f1)
+check "logs the attached image as an input and keeps its copy" all \
+    "grep '\"kind\":\"request\"' '$session/audit.jsonl' | grep -q '\"inputs\":\[{\"role\":\"[a-z]*\",\"sha256\":\"$sum\",.*\"source\":\"$pics/fox-ref.png\"'" \
+    "cmp -s '$pics/fox-ref.png' '$session/inputs/$sum.png'"
 why="$(grep -n 'image\|removed' "$tmp/attach.screen")"
 check "removes the attached image with d" all "grep -q '│ image  *none' '$tmp/attach.screen'" "has attach 'removed fox-ref.png (0 left)'"
 

@@ -285,6 +285,52 @@ static void test_date_bounds(void **state)
     assert_int_equal(ea_history_date_bound("2026-11-25T1", false, ts, &err), -1);
 }
 
+static void test_parse_turn(void **state)
+{
+    (void)state;
+    int turn = -7;
+    ea_err err = {0};
+    assert_int_equal(ea_history_parse_turn("3", &turn, &err), 0);
+    assert_int_equal(turn, 3);
+    assert_int_equal(ea_history_parse_turn("2147483647", &turn, &err), 0);
+    assert_int_equal(turn, 2147483647);
+    static const char *const bad[] = {"0", "-1", "+3", "2147483648", "99999999999999999999",
+                                      "3x", "x3", "", " 3", "3 ", "1.5", "0x10", "00"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        turn = -7;
+        err.code = 0;
+        if (ea_history_parse_turn(bad[i], &turn, &err) != -1)
+            fail_msg("accepted '%s' as turn %d", bad[i], turn);
+        assert_int_equal(err.code, EA_EXIT_USAGE);
+        assert_int_equal(turn, -7);
+    }
+}
+
+/* Dates of the right shape that name no day are refused, not matched against nothing. */
+static void test_date_bounds_impossible(void **state)
+{
+    (void)state;
+    char ts[EA_TIMESTAMP_SIZE];
+    ea_err err = {0};
+    static const char *const bad[] = {
+        "2026-02-30", "2026-13-01", "2026-00-10", "2026-04-31", "2026-11-00", "2025-02-29",
+        "0000-01-01", "2026-11-25T24:00", "2026-11-25T23:60", "2026-11-25T23:59:60",
+        "2100-02-29",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err.code = 0;
+        if (ea_history_date_bound(bad[i], false, ts, &err) != -1)
+            fail_msg("accepted %s", bad[i]);
+        assert_int_equal(err.code, EA_EXIT_USAGE);
+        assert_non_null(strstr(err.msg, bad[i]));
+    }
+    static const char *const good[] = {"2024-02-29", "2000-02-29", "2026-12-31T23:59:59.999",
+                                       "2026-01-31", "2026-11-25T00:00"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        if (ea_history_date_bound(good[i], true, ts, &err) != 0)
+            fail_msg("refused %s: %s", good[i], err.msg);
+}
+
 static void test_sidecar(void **state)
 {
     (void)state;
@@ -442,6 +488,8 @@ int main(void)
                                         store_teardown),
         cmocka_unit_test_setup_teardown(test_search_and_find, store_setup, store_teardown),
         cmocka_unit_test(test_date_bounds),
+        cmocka_unit_test(test_date_bounds_impossible),
+        cmocka_unit_test(test_parse_turn),
         cmocka_unit_test_setup_teardown(test_sidecar, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(test_leftovers_found_and_kept, store_setup,
                                         store_teardown),

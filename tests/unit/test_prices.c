@@ -527,10 +527,69 @@ static void test_override_not_a_table(void **state)
     expect_bad_override("{\"models\": []}");
 }
 
+/* A price that cannot be one is refused with the key that holds it named, whether it parses
+ * as JSON (negative, absurd, a string) or not (NaN, Infinity, 1e999 overflow). */
+static void expect_bad_price(const char *value, const char *key, const char *why)
+{
+    char json[512];
+    snprintf(json, sizeof json,
+             "{\"models\": {\"gpt-image-2\": {\n"
+             "  \"per_image\": {\"1024x1024\": {\"low\": 0.01, \"medium\": %s}},\n"
+             "  \"per_million_tokens\": {\"text_input\": 5, \"image_output\": 30}}}}\n",
+             strstr(key, "medium") ? value : "0.05");
+    if (strstr(key, "image_output"))
+        snprintf(json, sizeof json,
+                 "{\"models\": {\"gpt-image-2\": {\n"
+                 "  \"per_image\": {\"1024x1024\": {\"low\": 0.01, \"medium\": 0.05}},\n"
+                 "  \"per_million_tokens\": {\"text_input\": 5, \"image_output\": %s}}}}\n",
+                 value);
+    override o;
+    override_begin(&o, json);
+    ea_err err;
+    ea_err_clear(&err);
+    ea_prices *p = ea_prices_load(&err);
+    override_end(&o);
+    if (p) {
+        ea_prices_free(&p);
+        fail_msg("a price of %s for %s was accepted", value, key);
+    }
+    assert_int_equal(err.code, EA_EXIT_USAGE);
+    if (!strstr(err.msg, key) || (why && !strstr(err.msg, why)))
+        fail_msg("the error for %s = %s does not name the key (or %s): %s", key, value,
+                 why ? why : "", err.msg);
+}
+
+static void test_override_bad_prices(void **state)
+{
+    (void)state;
+    expect_bad_price("-0.05", "models.gpt-image-2.per_image.1024x1024.medium", "negative");
+    expect_bad_price("-5", "models.gpt-image-2.per_million_tokens.image_output", "negative");
+    expect_bad_price("1500", "models.gpt-image-2.per_image.1024x1024.medium", "beyond");
+    expect_bad_price("30000", "models.gpt-image-2.per_million_tokens.image_output", "beyond");
+    expect_bad_price("\"NaN\"", "models.gpt-image-2.per_image.1024x1024.medium", "number");
+    expect_bad_price("NaN", "medium", NULL);
+    expect_bad_price("Infinity", "image_output", NULL);
+    expect_bad_price("1e999", "image_output", NULL);
+    expect_bad_price("-1e999", "medium", NULL);
+    /* Direct parses: a bad token count, and the limits themselves. */
+    ea_err err;
+    ea_err_clear(&err);
+    assert_null(ea_prices_parse("{\"models\": {\"m\": {\"partial_image_output_tokens\": -1}}}", &err));
+    assert_non_null(strstr(err.msg, "models.m.partial_image_output_tokens"));
+    assert_null(ea_prices_parse("{\"models\": {\"m\": 3}}", &err));
+    assert_non_null(strstr(err.msg, "models.m"));
+    ea_prices *p = ea_prices_parse("{\"models\": {\"m\": {\"per_image\": {\"1024x1024\": "
+                                   "{\"high\": 1000, \"low\": 0}}, \"note\": \"free\"}}}", &err);
+    if (!p)
+        fail_msg("a table at the limits was refused: %s", err.msg);
+    ea_prices_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builtin_parses),
+        cmocka_unit_test(test_override_bad_prices),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_table_matches_protocol),
         cmocka_unit_test(test_estimate_medium_square),

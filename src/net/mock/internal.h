@@ -185,6 +185,17 @@ mock_chain *mock_server_chain(mock_server *srv);
 /* Sleeps ms milliseconds; false when the server is stopping (the caller should give up). */
 bool mock_server_sleep(mock_server *srv, int ms);
 
+/* ---- the request log (reqlog.c) ---- */
+
+/* One request as received, as a JSON line appended to out: {method, path, multipart, body}
+ * for a JSON body (null when it does not parse) or {..., parts: [{name, value} | {name,
+ * filename, content_type, sha256, bytes}]}; data: URLs in a body become {data_url: MIME,
+ * sha256, bytes}. */
+int mock_request_log_line(const char *path, const char *body, size_t len,
+                          const mock_part *parts, ea_buf *out);
+/* Appends the line to file (created 0600) in one write; the caller serializes writers. */
+int mock_request_log_write(const char *file, const ea_buf *line);
+
 /* ---- faults (fault.c) ---- */
 
 /* The word of cfg->block_words that prompt contains (case-insensitive), or NULL. */

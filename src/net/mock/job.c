@@ -122,12 +122,10 @@ long mock_job_text_tokens(const mock_job *job)
 
 long mock_job_image_input_tokens(const mock_job *job)
 {
-    /* The vision models' tile rule: 65 tokens plus 129 per 512-pixel tile. */
+    /* The rule easel's estimate counts with, so that a dry run and the bill agree. */
     long tokens = 0;
-    for (int i = 0; i < job->n_sources; i++) {
-        long tiles = (long)((job->sources[i].w + 511) / 512) * ((job->sources[i].h + 511) / 512);
-        tokens += 65 + 129 * tiles;
-    }
+    for (int i = 0; i < job->n_sources; i++)
+        tokens += ea_prices_input_image_tokens(job->sources[i].w, job->sources[i].h);
     return tokens;
 }
 

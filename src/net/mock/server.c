@@ -290,10 +290,29 @@ static int build_body(mock_server *srv, mock_job *job, ea_buf *body, mock_error 
     return rc;
 }
 
+/* --request-log: the request as received, before any fault or check answers it. */
+static void log_received(mock_server *srv, const mock_conn *conn, const char *url)
+{
+    if (!*srv->cfg.request_log)
+        return;
+    ea_buf line;
+    ea_buf_init(&line, EA_BUF_UNCAPPED);
+    if (mock_request_log_line(url, conn->body.data, conn->body.len,
+                              conn->post ? conn->parts : NULL, &line) == 0) {
+        pthread_mutex_lock(&srv->lock);
+        if (mock_request_log_write(srv->cfg.request_log, &line) != 0 && !srv->cfg.quiet)
+            fprintf(stderr, "easel mock: cannot append to the request log %s\n",
+                    srv->cfg.request_log);
+        pthread_mutex_unlock(&srv->lock);
+    }
+    ea_buf_free(&line);
+}
+
 static enum MHD_Result answer(mock_server *srv, struct MHD_Connection *c, mock_conn *conn,
                               const char *method, const char *url)
 {
     mock_error e;
+    log_received(srv, conn, url);
     if (status_fault_due(srv)) {
         mock_fault_status_error(srv->cfg.status, &e);
         return send_error(srv, c, conn, &e, srv->cfg.retry_after, srv->cfg.retry_after_ms);
