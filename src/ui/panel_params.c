@@ -305,6 +305,10 @@ static int draw_budget(ui_app *app, ui_panel *p, int y, int max_y, ea_budget_ver
     char session[64], all[64], line[160];
     ea_budget_spend_text("session", b.session_usd, b.limits.session_set, b.limits.session_usd,
                          false, session, sizeof session);
+    double offline = ui_current(app)->info.offline_usd;
+    if (offline > 0) /* beside the spend, never in it */
+        snprintf(session + strlen(session), sizeof session - strlen(session), " · $%.2f offline",
+                 offline);
     if (!b.limits.all_set) {
         ui_puts(p->win, y, 2, room, session, a);
         return y + 1;
