@@ -377,7 +377,8 @@ static void params_draw(ui_app *app, ui_panel *p)
         return;
     char line[300];
     if (app->params_ok && app->estimate.known)
-        snprintf(line, sizeof line, "next call ≈ $%.4f", app->estimate.usd);
+        snprintf(line, sizeof line, "next call ≈ $%.4f%s", app->estimate.usd,
+                 app->backend.offline ? " offline" : "");
     else
         snprintf(line, sizeof line, "next call: %s", app->params_ok ? "price unknown" : "not valid");
     ui_puts(p->win, y++, 2, inner - 1, line, app->theme.attr[UI_KEY]);
