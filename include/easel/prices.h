@@ -49,8 +49,9 @@ typedef struct ea_cost {
     double text_usd;      /* Responses: usage at the text model's rates; NAN on the Images API
                              and when the text model is not in the table */
     double image_usd;     /* the image model's tokens at its rates */
-    bool image_estimated; /* a Responses call without tool_usage: image_usd is the per-image
-                             table's figure for what arrived, not a bill */
+    bool image_estimated; /* a Responses call without tool_usage (or whose image model has no
+                             token prices): image_usd is the per-image table's figure for
+                             what arrived, not a bill */
 } ea_cost;
 
 extern const char ea_prices_default_json[];
@@ -68,7 +69,8 @@ void ea_prices_estimate(const ea_prices *p, const ea_params *params, ea_estimate
 bool ea_prices_cost(const ea_prices *p, const char *model, const ea_usage *u, double *usd);
 /* The cost of a finished call: text_model NULL for the Images API (usage at model's rates);
  * else usage at text_model's rates plus tool_usage at model's, or, when the response had no
- * tool_usage, image_estimate_usd (NAN: nothing to estimate) marked as estimated. */
+ * tool_usage or the table cannot price it, image_estimate_usd (NAN: nothing to estimate)
+ * marked as estimated. */
 void ea_prices_call_cost(const ea_prices *p, const char *model, const char *text_model,
                          const ea_meters *m, double image_estimate_usd, ea_cost *out);
 /* Output tokens of one final image of this size and quality (the mock reports these). */

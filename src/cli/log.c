@@ -161,7 +161,7 @@ static void print_cost(const ea_history_turn *t)
                 snprintf(text, sizeof text, "$%.4f", t->cost_text_usd);
             if (!isnan(t->cost_image_usd))
                 snprintf(image, sizeof image, "$%.4f%s", t->cost_image_usd,
-                         t->cost_image_estimated ? " estimated, no tool_usage" : "");
+                         t->cost_image_estimated ? " estimated, not from tool_usage" : "");
             printf(" (text %s + image %s)", text, image);
         }
     } else {

@@ -292,9 +292,8 @@ void ea_prices_call_cost(const ea_prices *p, const char *model, const char *text
     }
     if (m->has_usage && ea_prices_cost(p, text_model, &m->usage, &usd))
         out->text_usd = usd;
-    if (m->has_tool_usage) {
-        if (ea_prices_cost(p, model, &m->tool_usage, &usd))
-            out->image_usd = usd;
+    if (m->has_tool_usage && ea_prices_cost(p, model, &m->tool_usage, &usd)) {
+        out->image_usd = usd;
     } else if (!isnan(image_estimate_usd)) {
         out->image_usd = image_estimate_usd;
         out->image_estimated = true;

@@ -664,8 +664,9 @@ static void finish_body(ea_turn *t)
 }
 
 /* The Responses API bills two meters (protocol.md 15): usage, the mainline text model's, and
- * tool_usage.image_gen, the image tool's. When the response left tool_usage out, the image
- * part is the table's price of what arrived, at the partial count received, and says so. */
+ * tool_usage.image_gen, the image tool's. When the response left tool_usage out (or the
+ * table has no token prices for the image model), the image part is the table's price of
+ * what arrived, at the partial count received, and says so. */
 static void turn_cost(const ea_turn *t, ea_cost *out)
 {
     const ea_params *p = t->spec.params;

@@ -151,5 +151,5 @@ check "no tool_usage: the image part is marked estimated" all '[ "$rc" -eq 0 ]' 
     "holds 'r[\"cost_image_estimated\"] is True and r[\"tool_usage\"] is None and r[\"cost_image_usd\"] > 0' '$res'"
 "$EASEL" log unmetered >"$tmp/log.txt" 2>&1
 why="$(grep '^  cost' "$tmp/log.txt")"
-check "log says the image part is estimated" grep -q '^  cost .*image \$[0-9.]* estimated, no tool_usage' "$tmp/log.txt"
+check "log says the image part is estimated" grep -q '^  cost .*image \$[0-9.]* estimated, not from tool_usage' "$tmp/log.txt"
 stop_mock

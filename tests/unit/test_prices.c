@@ -487,6 +487,14 @@ static void test_responses_cost_without_tool_usage(void **state)
     ea_prices_call_cost(p, "gpt-image-2", "gpt-7-unknown", &m, 0.211, &c);
     assert_true(isnan(c.text_usd));
     assert_money(c.usd, 0.211);
+    /* tool_usage for an image model the table has no token prices for (gpt-image-1.5): the
+     * per-image figure, marked estimated. */
+    m.has_tool_usage = true;
+    m.tool_usage = (ea_usage){.input_text = 50, .output_image = 1056};
+    ea_prices_call_cost(p, "gpt-image-1.5", "gpt-5.4", &m, 0.034, &c);
+    assert_true(c.image_estimated);
+    assert_money(c.image_usd, 0.034);
+    assert_money(c.usd, 0.041);
     /* No meters at all: unknown. */
     ea_meters none = {0};
     ea_prices_call_cost(p, "gpt-image-2", "gpt-5.4", &none, NAN, &c);
