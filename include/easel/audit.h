@@ -116,6 +116,9 @@ typedef struct ea_audit_request {
     const char *previous_response_id; /* NULL: null */
     int parent_turn;                  /* the turn branched from (--from); 0: null */
     double estimate_usd;              /* NAN: null */
+    /* Sent to easel's own offline backend: its costs are offline money, never spend (design.md
+     * section 7). */
+    bool offline;
 } ea_audit_request;
 
 typedef struct ea_audit_error {
@@ -136,7 +139,15 @@ typedef struct ea_audit_result {
     size_t n_unsaved;
     int partials;                     /* partial frames received */
     const char *usage_json;           /* "usage" as the API sent it, JSON text; NULL: null */
+    /* A Responses call's "tool_usage" (the image tool's own meter, protocol.md 15), JSON
+     * text; NULL: null (the Images API, or a response that left it out). */
+    const char *tool_usage_json;
     double cost_usd;                  /* NAN: null */
+    /* cost_usd meter by meter: the Responses mainline model's usage at its text rates (NAN on
+     * the Images API), the image model's part; cost_image_estimated when that part is the
+     * price table's figure because the response had no tool_usage. */
+    double cost_text_usd, cost_image_usd;
+    bool cost_image_estimated;
     long ms_first_byte, ms_first_partial, ms_total; /* -1: null */
     /* The attempts retried before the final one, as the text of a JSON array of
      * {http_status, reason, delay_ms, request_id}; NULL: []. Every attempt is billed-safe by
@@ -205,9 +216,10 @@ const char *ea_audit_last_response_id(const ea_audit *a);
 int ea_audit_open_turn(const ea_audit *a);
 
 typedef struct ea_audit_totals {
-    int turns;        /* request records */
-    int images;       /* images in result records */
-    double spend_usd; /* the sum of the known cost_usd */
+    int turns;          /* request records */
+    int images;         /* images in result records */
+    double spend_usd;   /* the sum of the known cost_usd of turns not sent offline */
+    double offline_usd; /* ... and of the turns whose request says offline: never spend */
 } ea_audit_totals;
 void ea_audit_get_totals(const ea_audit *a, ea_audit_totals *out);
 
@@ -231,6 +243,7 @@ typedef struct ea_audit_turn {
     const char *response_id, *image_call_id, *revised_prompt;
     double cost_usd;                   /* NAN: unknown */
     size_t n_images;
+    bool offline;                      /* the request went to the offline backend */
 } ea_audit_turn;
 
 /* For `--from TURN`: -1 with err when the log has no such turn. */

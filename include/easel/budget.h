@@ -4,9 +4,11 @@
 #define EASEL_BUDGET_H
 
 /*
- * A session's spend is the sum of the known costs in its log; the spend of all sessions adds
- * up every session's session.json totals (the open session counted from its log, which is
- * newer). A call is refused when spend + estimate would pass a limit; reaching it exactly is
+ * A session's spend is the sum of the known costs in its log of the turns not sent to the
+ * offline backend (theirs is offline money, never spend: design.md 7); the spend of all
+ * sessions adds up every session's session.json totals (the open session counted from its
+ * log, which is newer). Callers do not check a call to the offline backend at all: it bills
+ * nothing, so no limit stops it. A call is refused when spend + estimate would pass a limit; reaching it exactly is
  * allowed. An unknown estimate (NAN) counts as 0, so a limit already passed still refuses.
  * An unset key is no limit; a value that is not an amount >= 0 is an error.
  */

@@ -77,6 +77,12 @@ typedef struct ea_event {
     bool has_usage;
     ea_usage usage;        /* mapped onto the price table's categories (below) */
     long total_tokens;
+    /* A Response's tool_usage (protocol.md 15), absent when the API left it out: the image
+     * tool's tokens (image_gen, mapped as the Images API's usage is) and billable searches. */
+    bool has_tool_usage;
+    ea_usage tool_usage;
+    long tool_total_tokens;
+    long web_searches;
 
     bool has_error;
     ea_event_error error;
@@ -103,7 +109,10 @@ const char *ea_event_kind_name(ea_event_kind kind);
  * input_image (all input_tokens -> input_text without details); output_tokens -> output_image
  * unless output_tokens_details splits it into image_tokens/text_tokens. Responses API (the
  * mainline model's tokens): input_tokens minus input_tokens_details.cached_tokens ->
- * input_text, cached_tokens -> input_text_cached, output_tokens -> output_text. */
+ * input_text, cached_tokens -> input_text_cached, output_tokens -> output_text.
+ * tool_usage.image_gen as the Images API's usage, its cached_tokens (split by
+ * cached_tokens_details when sent, else taken from the text tokens first) moved from
+ * input_text/input_image to input_text_cached/input_image_cached. */
 
 /* Decodes standard base64 (RFC 4648 section 4; padding optional, surrounding ASCII whitespace
  * ignored) into a new buffer of at most max_bytes. On success *out (caller frees; NUL-terminated

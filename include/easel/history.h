@@ -49,6 +49,7 @@ typedef struct ea_history_turn {
     const char *action;            /* the Responses tool's action as sent; NULL when not sent */
     ea_history_input *inputs;      /* owned; none for a log written before inputs were kept */
     size_t n_inputs;
+    bool offline;                  /* sent to the offline backend: its cost is not spend */
 
     bool has_result;               /* the fields below are valid only when true */
     enum ea_audit_status status;
@@ -56,7 +57,10 @@ typedef struct ea_history_turn {
     const char *request_id, *response_id, *image_call_id, *revised_prompt;
     const char *error_type, *error_code, *error_message, *error_param;
     const char *usage_json;        /* compact JSON text, or NULL */
+    const char *tool_usage_json;   /* the same for a Responses call's tool_usage */
     double cost_usd;               /* NAN: unknown */
+    double cost_text_usd, cost_image_usd; /* cost_usd by meter; NAN: unknown (or no such) */
+    bool cost_image_estimated;     /* the image part is the table's, not the response's */
     long ms_first_byte, ms_first_partial, ms_total; /* -1: unknown */
     int partials, retries;
     ea_audit_image *images;        /* owned */
@@ -65,7 +69,7 @@ typedef struct ea_history_turn {
     size_t n_side_files;
 
     struct json_t *request_doc, *result_doc; /* private: owners of the strings above */
-    char *usage_text;                        /* private: owner of usage_json */
+    char *usage_text, *tool_usage_text;      /* private: owners of usage_json, tool_usage_json */
 } ea_history_turn;
 
 /* Releases what the turn owns; its strings become invalid. Safe on a zeroed turn. */

@@ -33,13 +33,15 @@ typedef struct ea_mock_config {
     int malformed_event;    /* event K carries broken JSON (-1: none); 0 also breaks a JSON body */
     char block_words[EA_MOCK_MAX_BLOCK_WORDS][32]; /* moderation block for these words */
     int n_block_words;
+    bool omit_tool_usage;   /* Responses: leave tool_usage out, as the API may */
 } ea_mock_config;
 
 typedef struct ea_mock ea_mock;
 
 void ea_mock_config_init(ea_mock_config *cfg);
 /* One --fault argument: status=429[,count=2][,retry-after=1][,retry-after-ms=500],
- * drop-after=K, error-event=K|start, drip=BYTES_PER_SEC, block=WORD, malformed=K, delay=MS. */
+ * drop-after=K, error-event=K|start, drip=BYTES_PER_SEC, block=WORD, malformed=K, delay=MS,
+ * tool-usage=omit. */
 int ea_mock_fault_parse(ea_mock_config *cfg, const char *spec, ea_err *err);
 ea_mock *ea_mock_start(const ea_mock_config *cfg, ea_err *err);
 int ea_mock_port(const ea_mock *m);

@@ -1,5 +1,7 @@
 /* prices: the price table as data (data/prices.json compiled in, overridden by
- * $XDG_CONFIG_HOME/easel/prices.json): an estimate before a call, the exact cost after it. */
+ * $XDG_CONFIG_HOME/easel/prices.json): an estimate before a call, the exact cost after it.
+ * The table holds the image models and the text models whose rates price a Responses call's
+ * mainline `usage`; a dated snapshot ("gpt-5.4-2026-03-05") takes its base model's prices. */
 #ifndef EASEL_PRICES_H
 #define EASEL_PRICES_H
 
@@ -23,8 +25,34 @@ typedef struct ea_estimate {
     double per_image_usd; /* one final image, partials excluded */
     long output_tokens;   /* image output tokens, partials included */
     long input_tokens;    /* text input tokens estimated from the prompt */
-    char basis[200];      /* how it was computed, for --dry-run and the parameter panel */
+    /* The two meters of a Responses call (protocol.md 15), both counted in usd: the image
+     * model's part, and the mainline text model's (0 on the Images API, or when the text model
+     * has no price in the table, which basis then says). */
+    double image_usd, text_usd;
+    char basis[240];      /* how it was computed, for --dry-run and the parameter panel */
 } ea_estimate;
+
+/* What a finished call reported. The Images API has one meter, all of it the image model's;
+ * a Responses call has two (protocol.md 15): `usage`, the mainline text model's tokens, and
+ * `tool_usage.image_gen`, the image tool's, which the API may leave out. */
+typedef struct ea_meters {
+    bool has_usage;
+    ea_usage usage;
+    bool has_tool_usage;  /* Responses only */
+    ea_usage tool_usage;
+    long web_searches;    /* tool_usage.web_search.num_requests; not priced (no rate known) */
+} ea_meters;
+
+/* The cost of a finished call, meter by meter; NAN where unknown. */
+typedef struct ea_cost {
+    double usd;           /* the parts known, added up; NAN when neither is */
+    double text_usd;      /* Responses: usage at the text model's rates; NAN on the Images API
+                             and when the text model is not in the table */
+    double image_usd;     /* the image model's tokens at its rates */
+    bool image_estimated; /* a Responses call without tool_usage (or whose image model has no
+                             token prices): image_usd is the per-image table's figure for
+                             what arrived, not a bill */
+} ea_cost;
 
 extern const char ea_prices_default_json[];
 
@@ -39,6 +67,12 @@ const char *ea_prices_source(const ea_prices *p);
 void ea_prices_estimate(const ea_prices *p, const ea_params *params, ea_estimate *out);
 /* Exact cost from usage tokens; false when the model's token prices are not in the table. */
 bool ea_prices_cost(const ea_prices *p, const char *model, const ea_usage *u, double *usd);
+/* The cost of a finished call: text_model NULL for the Images API (usage at model's rates);
+ * else usage at text_model's rates plus tool_usage at model's, or, when the response had no
+ * tool_usage or the table cannot price it, image_estimate_usd (NAN: nothing to estimate)
+ * marked as estimated. */
+void ea_prices_call_cost(const ea_prices *p, const char *model, const char *text_model,
+                         const ea_meters *m, double image_estimate_usd, ea_cost *out);
 /* Output tokens of one final image of this size and quality (the mock reports these). */
 long ea_prices_image_tokens(const ea_prices *p, const char *model, int w, int h, const char *quality);
 long ea_prices_partial_tokens(const ea_prices *p, const char *model);

@@ -362,6 +362,7 @@ typedef struct run_state {
     ea_gfx_options gfx;
     bool preview_placed;      /* the cursor position of the first frame is saved */
     const ea_session *session;
+    bool offline;             /* the offline backend: its costs are not spend */
 } run_state;
 
 /* ASCII only, as the audit log is: JSON escapes C0 controls but not C1 (U+0080-U+009F, which
@@ -519,14 +520,14 @@ static int copy_out(const char *out, const ea_turn_outcome *o, size_t index, ea_
     return 0;
 }
 
-static void print_summary(FILE *out, const ea_turn_outcome *o, const char *revised)
+static void print_summary(FILE *out, const ea_turn_outcome *o, const char *revised, bool offline)
 {
     if (*revised)
         fprintf(out, "revised prompt: %s\n", revised);
     if (*o->partial_path)
         fprintf(out, "kept the last partial frame: %s/%s\n", o->session_dir, o->partial_path);
     if (!isnan(o->cost_usd))
-        fprintf(out, "cost: $%.4f\n", o->cost_usd);
+        fprintf(out, "cost: $%.4f%s\n", o->cost_usd, offline ? " offline (not billed)" : "");
     fprintf(out, "session: %s, turn %d\n", o->session_dir, o->turn);
 }
 
@@ -585,13 +586,13 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
                     *o->response_id ? o->response_id : "unknown", u->reason);
     }
     if (!stdout_errno) {
-        print_summary(stdout, o, revised);
+        print_summary(stdout, o, revised, st->offline);
         flush_stdout();
     }
     /* With stdout gone, the account goes to stderr: where the session is, and the frame kept. */
     if (stdout_errno) {
         fprintf(stderr, "easel generate: writing to stdout failed (%s)\n", strerror(stdout_errno));
-        print_summary(stderr, o, revised);
+        print_summary(stderr, o, revised, st->offline);
     }
     if (o->exit_code)
         fprintf(stderr, "easel generate: %s (%s)\n", message, ea_audit_status_name(o->status));
@@ -705,9 +706,10 @@ static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *ba
     if (ea_session_cache_rebuilt(session))
         fprintf(stderr, "easel: session %s: session.json was missing or unreadable; rebuilt from "
                         "audit.jsonl\n", ea_session_id(session));
-    if (!o->force) {
+    if (!o->force && !backend->offline) {
         /* A budget is checked where the session's own spend is known, before anything is
-         * sent; --dry-run shows the estimate without this. */
+         * sent; --dry-run shows the estimate without this. The offline backend bills nothing,
+         * so a budget never stops it. */
         ea_estimate est;
         ea_prices_estimate(prices, &o->params, &est);
         if (ea_budget_check(cfg, session, est.known ? est.usd : NAN, err) != 0)
@@ -717,7 +719,8 @@ static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *ba
         ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
         goto done;
     }
-    run_state st = {.opts = o, .tty = isatty(STDERR_FILENO), .exit_code = EA_EXIT_INTERNAL};
+    run_state st = {.opts = o, .tty = isatty(STDERR_FILENO), .exit_code = EA_EXIT_INTERNAL,
+                    .offline = backend->offline};
     preview_setup(&st);
     ea_turn_spec spec = {&o->params, backend, session, prices, o->from_turn,
                          o->new_conversation};

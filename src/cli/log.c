@@ -198,6 +198,39 @@ static void print_inputs(const char *dir, const ea_history_turn *t)
     }
 }
 
+/* "$0.0389 (text $0.0070 + image $0.0319)": a Responses call's two meters (protocol.md 15);
+ * an image part that the response did not report is marked as the estimate it is. The
+ * offline backend's amounts say offline: they are not spend. */
+static void print_cost(const ea_history_turn *t)
+{
+    printf("  %-9s ", "cost");
+    if (t->has_result && !isnan(t->cost_usd)) {
+        printf("$%.4f%s", t->cost_usd, t->offline ? " offline" : "");
+        if (!isnan(t->cost_text_usd) || t->cost_image_estimated) {
+            char text[32] = "not priced", image[64] = "-";
+            if (!isnan(t->cost_text_usd))
+                snprintf(text, sizeof text, "$%.4f", t->cost_text_usd);
+            if (!isnan(t->cost_image_usd))
+                snprintf(image, sizeof image, "$%.4f%s", t->cost_image_usd,
+                         t->cost_image_estimated ? " estimated, not from tool_usage" : "");
+            printf(" (text %s + image %s)", text, image);
+        }
+    } else {
+        printf("-");
+    }
+    if (!isnan(t->estimate_usd))
+        printf(" (estimate $%.4f)", t->estimate_usd);
+    if (t->usage_json) {
+        printf("  usage ");
+        put_safe(t->usage_json);
+    }
+    if (t->tool_usage_json) {
+        printf("  tool_usage ");
+        put_safe(t->tool_usage_json);
+    }
+    putchar('\n');
+}
+
 static void print_turn(const char *dir, const ea_history_turn *t, bool color, size_t *missing)
 {
     char when[32];
@@ -246,18 +279,7 @@ static void print_turn(const char *dir, const ea_history_turn *t, bool color, si
         putchar('\n');
     }
 
-    printf("  %-9s ", "cost");
-    if (t->has_result && !isnan(t->cost_usd))
-        printf("$%.4f", t->cost_usd);
-    else
-        printf("-");
-    if (!isnan(t->estimate_usd))
-        printf(" (estimate $%.4f)", t->estimate_usd);
-    if (t->usage_json) {
-        printf("  usage ");
-        put_safe(t->usage_json);
-    }
-    putchar('\n');
+    print_cost(t);
 
     if (t->has_result) {
         printf("  %-9s request ", "ids");
@@ -403,7 +425,7 @@ static int show_turns(const log_opts *o, const ea_session_info *info, const char
     ea_history_turn t = {0};
     parent_map parents = {0};
     size_t missing = 0, shown = 0, images = 0;
-    double spend = 0;
+    double spend = 0, offline = 0;
     int got = 0;
     /* A reader that went away (ferror) ends the listing: main says so and exits 1. */
     while (!ferror(stdout) && (got = ea_history_next(r, &t, &err)) == 1) {
@@ -414,12 +436,15 @@ static int show_turns(const log_opts *o, const ea_session_info *info, const char
         shown++;
         images += t.n_images;
         if (t.has_result && !isnan(t.cost_usd))
-            spend += t.cost_usd;
+            *(t.offline ? &offline : &spend) += t.cost_usd;
     }
     ea_history_turn_clear(&t);
     print_branches(&parents);
-    printf("\n%zu turn%s, %zu image%s, $%.4f\n", shown, shown == 1 ? "" : "s", images,
+    printf("\n%zu turn%s, %zu image%s, $%.4f spent", shown, shown == 1 ? "" : "s", images,
            images == 1 ? "" : "s", spend);
+    if (offline > 0)
+        printf(", $%.4f offline", offline);
+    putchar('\n');
     fflush(stdout);
     if (got < 0)
         fprintf(stderr, "easel log: %s\n", err.msg);

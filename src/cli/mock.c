@@ -45,6 +45,7 @@ static const char mock_help[] =
     "  malformed=K        streamed event K (0-based) carries broken JSON; malformed=0 also\n"
     "                     breaks the body of a request that is not streamed\n"
     "  delay=MS           the same as --delay\n"
+    "  tool-usage=omit    a Responses reply leaves tool_usage out, as the API may\n"
     "\n"
     "examples:\n"
     "  easel mock --port 8099\n"

@@ -19,8 +19,9 @@ static void sessions_usage(FILE *out)
 {
     fprintf(out,
             "usage: easel sessions [--json] [--name TEXT] [--since DATE] [--until DATE]\n\n"
-            "The sessions on disk, newest first: name, id, turns, images, spend and the time of\n"
-            "the last activity.\n"
+            "The sessions on disk, newest first: name, id, turns, images, spend, what the offline\n"
+            "backend's turns would have cost (offline money, never spend) and the time of the\n"
+            "last activity.\n"
             "  --json          one JSON object per line\n"
             "  --name TEXT     only sessions whose name holds TEXT (any case)\n"
             "  --since DATE    only sessions active on or after DATE (2026-11-25, or\n"
@@ -46,8 +47,8 @@ static void print_row(const ea_session_info *s)
     /* "2026-11-25T15:30:12.345Z" -> "2026-11-25 15:30Z" */
     snprintf(when, sizeof when, "%.10s %.5sZ", s->last_activity,
              strlen(s->last_activity) >= 16 ? s->last_activity + 11 : "");
-    printf("%-24s %-20s %5d %6d %9.4f  %s\n", name, s->id, s->turns, s->images, s->spend_usd,
-           when);
+    printf("%-24s %-20s %5d %6d %9.4f %9.4f  %s\n", name, s->id, s->turns, s->images,
+           s->spend_usd, s->offline_usd, when);
 }
 
 static int parse_args(int argc, char **argv, sessions_opts *o)
@@ -100,8 +101,8 @@ int ea_cmd_sessions(int argc, char **argv)
         if (!wanted(&o, s))
             continue;
         if (!o.json && shown == 0)
-            printf("%-24s %-20s %5s %6s %9s  %s\n", "NAME", "ID", "TURNS", "IMAGES", "SPEND",
-                   "LAST ACTIVITY");
+            printf("%-24s %-20s %5s %6s %9s %9s  %s\n", "NAME", "ID", "TURNS", "IMAGES", "SPEND",
+                   "OFFLINE", "LAST ACTIVITY");
         shown++;
         if (!o.json) {
             print_row(s);

@@ -85,7 +85,7 @@ void ea_audit_result_init(ea_audit_result *r)
 {
     memset(r, 0, sizeof *r);
     r->status = EA_AUDIT_FAILED;
-    r->cost_usd = NAN;
+    r->cost_usd = r->cost_text_usd = r->cost_image_usd = NAN;
     r->ms_first_byte = r->ms_first_partial = r->ms_total = -1;
 }
 
@@ -236,6 +236,7 @@ static json_t *build_request(const ea_audit *a, int turn, const ea_audit_request
         put(rec, "previous_response_id", text_value(r->previous_response_id), &ok);
         put(rec, "parent_turn", int_value(r->parent_turn, 0), &ok);
         put(rec, "estimate_usd", real_value(r->estimate_usd), &ok);
+        put(rec, "offline", json_boolean(r->offline), &ok);
     }
     json_decref(params);
     json_decref(inputs);
@@ -306,10 +307,18 @@ static json_t *build_result(const ea_audit *a, int turn, const ea_audit_result *
                                   : json_null();
     if (!usage)
         return NULL;
+    json_t *tool_usage = r->tool_usage_json
+                             ? json_from_text(r->tool_usage_json, false, "tool_usage", err)
+                             : json_null();
+    if (!tool_usage) {
+        json_decref(usage);
+        return NULL;
+    }
     json_t *retries = r->retries_json ? json_from_text(r->retries_json, false, "retries", err)
                                       : json_array();
     if (!retries || !json_is_array(retries)) {
         json_decref(usage);
+        json_decref(tool_usage);
         json_decref(retries);
         ea_err_set(err, EA_EXIT_INTERNAL, "retries: not a JSON array");
         return NULL;
@@ -335,7 +344,11 @@ static json_t *build_result(const ea_audit *a, int turn, const ea_audit_result *
         put(rec, "unsaved", json_incref(unsaved), &ok);
         put(rec, "partials", json_integer(r->partials), &ok);
         put(rec, "usage", json_incref(usage), &ok);
+        put(rec, "tool_usage", json_incref(tool_usage), &ok);
         put(rec, "cost_usd", real_value(r->cost_usd), &ok);
+        put(rec, "cost_text_usd", real_value(r->cost_text_usd), &ok);
+        put(rec, "cost_image_usd", real_value(r->cost_image_usd), &ok);
+        put(rec, "cost_image_estimated", json_boolean(r->cost_image_estimated), &ok);
         put(rec, "ms_first_byte", int_value(r->ms_first_byte, -1), &ok);
         put(rec, "ms_first_partial", int_value(r->ms_first_partial, -1), &ok);
         put(rec, "ms_total", int_value(r->ms_total, -1), &ok);
@@ -345,6 +358,7 @@ static json_t *build_result(const ea_audit *a, int turn, const ea_audit_result *
     json_decref(images);
     json_decref(unsaved);
     json_decref(usage);
+    json_decref(tool_usage);
     json_decref(retries);
     if (!ok) {
         json_decref(rec);
@@ -584,8 +598,15 @@ static int index_record(ea_audit *a, size_t index)
         const json_t *images = json_object_get(rec, "images");
         a->totals.images += (int)json_array_size(images);
         const json_t *cost = json_object_get(rec, "cost_usd");
-        if (json_is_number(cost))
-            a->totals.spend_usd += json_number_value(cost);
+        if (json_is_number(cost)) {
+            /* Offline money is what easel's own backend would have billed: never spend. */
+            const json_t *req = slot->request != NO_RECORD
+                                    ? json_array_get(a->records, slot->request) : NULL;
+            if (json_is_true(json_object_get(req, "offline")))
+                a->totals.offline_usd += json_number_value(cost);
+            else
+                a->totals.spend_usd += json_number_value(cost);
+        }
         const char *response_id = str_field(rec, "response_id");
         if (response_id && status_lookup(str_field(rec, "status")) == EA_AUDIT_COMPLETED)
             a->last_response_id = response_id;
@@ -1126,6 +1147,7 @@ int ea_audit_find_turn(const ea_audit *a, int turn, ea_audit_turn *out, ea_err *
         out->text_model = str_field(req, "text_model");
         out->prompt = str_field(req, "prompt");
         out->previous_response_id = str_field(req, "previous_response_id");
+        out->offline = json_is_true(json_object_get(req, "offline"));
     }
     if (slot->result != NO_RECORD) {
         const json_t *res = json_array_get(a->records, slot->result);

@@ -109,6 +109,7 @@ static void fill_request(ea_history_turn *t, json_t *req)
     t->prompt = str_of(req, "prompt");
     t->previous_response_id = str_of(req, "previous_response_id");
     t->estimate_usd = real_of(req, "estimate_usd");
+    t->offline = json_is_true(json_object_get(req, "offline"));
     const json_t *p = image_params(json_object_get(req, "params"));
     t->size = str_of(p, "size");
     t->quality = str_of(p, "quality");
@@ -134,6 +135,13 @@ static void fill_request(ea_history_turn *t, json_t *req)
         t->edit = true;
 }
 
+/* The field as compact ASCII JSON text (caller frees), or NULL when absent or null. */
+static char *compact_field(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    return v && !json_is_null(v) ? json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+}
+
 static int fill_result(ea_history_turn *t, json_t *res)
 {
     t->result_doc = res;
@@ -156,16 +164,16 @@ static int fill_result(ea_history_turn *t, json_t *res)
     t->error_message = str_of(error, "message");
     t->error_param = str_of(error, "param");
     t->cost_usd = real_of(res, "cost_usd");
+    t->cost_text_usd = real_of(res, "cost_text_usd");
+    t->cost_image_usd = real_of(res, "cost_image_usd");
+    t->cost_image_estimated = json_is_true(json_object_get(res, "cost_image_estimated"));
     t->ms_first_byte = int_of(res, "ms_first_byte", -1);
     t->ms_first_partial = int_of(res, "ms_first_partial", -1);
     t->ms_total = int_of(res, "ms_total", -1);
     t->partials = (int)int_of(res, "partials", 0);
     t->retries = (int)json_array_size(json_object_get(res, "retries"));
-    const json_t *usage = json_object_get(res, "usage");
-    if (usage && !json_is_null(usage)) {
-        t->usage_text = json_dumps(usage, JSON_COMPACT | JSON_ENSURE_ASCII);
-        t->usage_json = t->usage_text;
-    }
+    t->usage_json = t->usage_text = compact_field(res, "usage");
+    t->tool_usage_json = t->tool_usage_text = compact_field(res, "tool_usage");
 
     if (add_side_files(t, res) != 0)
         return -1;
@@ -193,12 +201,13 @@ void ea_history_turn_clear(ea_history_turn *t)
     json_decref(t->request_doc);
     json_decref(t->result_doc);
     free(t->usage_text);
+    free(t->tool_usage_text);
     free(t->images);
     free(t->side_files);
     free(t->inputs);
     memset(t, 0, sizeof *t);
     t->request_seq = t->result_seq = -1;
-    t->estimate_usd = t->cost_usd = NAN;
+    t->estimate_usd = t->cost_usd = t->cost_text_usd = t->cost_image_usd = NAN;
     t->ms_first_byte = t->ms_first_partial = t->ms_total = -1;
 }
 

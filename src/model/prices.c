@@ -195,11 +195,33 @@ const char *ea_prices_source(const ea_prices *p)
     return p->source;
 }
 
+/* Length of model without a "-YYYY-MM-DD" snapshot suffix (the whole length when none). */
+static size_t snapshot_base_len(const char *model)
+{
+    static const char shape[] = "-dddd-dd-dd";
+    size_t n = strlen(model), k = sizeof shape - 1;
+    if (n <= k)
+        return n;
+    for (size_t i = 0; i < k; i++) {
+        char c = model[n - k + i];
+        if (shape[i] == 'd' ? c < '0' || c > '9' : c != shape[i])
+            return n;
+    }
+    return n - k;
+}
+
 static json_t *model_entry(const ea_prices *p, const char *model)
 {
+    if (!model)
+        return NULL;
     const ea_model_info *m = ea_model_find(model);
     const char *key = m ? m->price_key : model;
-    return json_object_get(json_object_get(p->root, "models"), key);
+    json_t *models = json_object_get(p->root, "models");
+    json_t *entry = json_object_get(models, key);
+    size_t base = snapshot_base_len(key);
+    /* A snapshot the rule table does not know (text models are not in it) costs what its
+     * base model does. */
+    return entry || base == strlen(key) ? entry : json_object_getn(models, key, base);
 }
 
 static double token_price(json_t *entry, const char *kind)
@@ -256,6 +278,31 @@ static size_t prompt_chars(const char *s)
     return n;
 }
 
+/* What the mainline model of a Responses call reads besides the prompt (the image tool's
+ * definition, the instructions) and writes besides restating it (the tool call around the
+ * revised prompt): allowances, not measurements, for an estimate that should not fall short
+ * on an everyday prompt. The text part is a few tenths of a cent beside the image's. */
+#define RESPONSES_INPUT_ALLOWANCE 200
+#define RESPONSES_OUTPUT_ALLOWANCE 100
+
+/* The mainline model's part of a Responses estimate, added to out->usd; the basis goes on
+ * at more (size bytes left). */
+static void estimate_text_part(const ea_prices *p, const char *text_model, long prompt_tokens,
+                               ea_estimate *out, char *more, size_t size)
+{
+    ea_usage u = {.input_text = prompt_tokens + RESPONSES_INPUT_ALLOWANCE,
+                  .output_text = prompt_tokens + RESPONSES_OUTPUT_ALLOWANCE};
+    double usd;
+    if (!text_model || !ea_prices_cost(p, text_model, &u, &usd)) {
+        snprintf(more, size, "; text model %s not priced", text_model ? text_model : "(none)");
+        return;
+    }
+    out->text_usd = usd;
+    out->usd += usd;
+    snprintf(more, size, "; text model %s ~%ld in, ~%ld out tokens", text_model, u.input_text,
+             u.output_text);
+}
+
 void ea_prices_estimate(const ea_prices *p, const ea_params *params, ea_estimate *out)
 {
     memset(out, 0, sizeof *out);
@@ -299,7 +346,11 @@ void ea_prices_estimate(const ea_prices *p, const ea_params *params, ea_estimate
         k += snprintf(out->basis + k, sizeof out->basis - (size_t)k, ", %ld prompt tokens%s",
                       out->input_tokens, isnan(text_in) ? " not priced" : "");
     if (params->n_images && k > 0 && (size_t)k < sizeof out->basis)
-        snprintf(out->basis + k, sizeof out->basis - (size_t)k, INPUTS_NOT_COUNTED);
+        k += snprintf(out->basis + k, sizeof out->basis - (size_t)k, INPUTS_NOT_COUNTED);
+    out->image_usd = out->usd;
+    if (params->api == EA_API_RESPONSES && k > 0 && (size_t)k < sizeof out->basis)
+        estimate_text_part(p, params->text_model, out->input_tokens, out, out->basis + k,
+                           sizeof out->basis - (size_t)k);
 }
 
 long ea_prices_input_image_tokens(int w, int h)
@@ -313,12 +364,17 @@ void ea_prices_add_input_images(const ea_prices *p, const char *model, int image
 {
     if (!est->known || images <= 0)
         return;
+    /* The note goes; what follows it (a Responses call's text part) stays. */
     char *note = strstr(est->basis, INPUTS_NOT_COUNTED);
-    if (note)
-        *note = '\0';
+    if (note) {
+        size_t cut = strlen(INPUTS_NOT_COUNTED);
+        memmove(note, note + cut, strlen(note + cut) + 1);
+    }
     double price = token_price(model_entry(p, model), "image_input");
-    if (!isnan(price))
+    if (!isnan(price)) {
         est->usd += tokens * price;
+        est->image_usd += tokens * price;
+    }
     size_t k = strlen(est->basis);
     snprintf(est->basis + k, sizeof est->basis - k, ", %d input image%s %ld tokens%s", images,
              images == 1 ? "" : "s", tokens, isnan(price) ? " not priced" : "");
@@ -345,4 +401,28 @@ bool ea_prices_cost(const ea_prices *p, const char *model, const ea_usage *u, do
     }
     *usd = sum;
     return true;
+}
+
+void ea_prices_call_cost(const ea_prices *p, const char *model, const char *text_model,
+                         const ea_meters *m, double image_estimate_usd, ea_cost *out)
+{
+    out->usd = out->text_usd = out->image_usd = NAN;
+    out->image_estimated = false;
+    double usd;
+    if (!text_model) {
+        if (m->has_usage && ea_prices_cost(p, model, &m->usage, &usd))
+            out->usd = out->image_usd = usd;
+        return;
+    }
+    if (m->has_usage && ea_prices_cost(p, text_model, &m->usage, &usd))
+        out->text_usd = usd;
+    if (m->has_tool_usage && ea_prices_cost(p, model, &m->tool_usage, &usd)) {
+        out->image_usd = usd;
+    } else if (!isnan(image_estimate_usd)) {
+        out->image_usd = image_estimate_usd;
+        out->image_estimated = true;
+    }
+    if (!isnan(out->text_usd) || !isnan(out->image_usd))
+        out->usd = (isnan(out->text_usd) ? 0 : out->text_usd) +
+                   (isnan(out->image_usd) ? 0 : out->image_usd);
 }

@@ -310,15 +310,16 @@ static void add_image_calls(decoder *d, ea_event *ev, const json_t *output)
 
 enum usage_shape { USAGE_IMAGES, USAGE_RESPONSES };
 
-static void decode_usage(const json_t *usage, enum usage_shape shape, ea_event *ev)
+/* Fills *u and *total from a usage object; false, changing nothing, when it is not one. */
+static bool decode_usage_into(const json_t *usage, enum usage_shape shape, ea_usage *u,
+                              long *total)
 {
     if (!json_is_object(usage))
-        return;
+        return false;
     const json_t *in_details = json_object_get(usage, "input_tokens_details");
     const json_t *out_details = json_object_get(usage, "output_tokens_details");
     long input = get_long(usage, "input_tokens", 0);
     long output = get_long(usage, "output_tokens", 0);
-    ea_usage *u = &ev->usage;
     memset(u, 0, sizeof *u);
     if (shape == USAGE_IMAGES) {
         if (json_is_object(in_details)) {
@@ -339,8 +340,45 @@ static void decode_usage(const json_t *usage, enum usage_shape shape, ea_event *
         u->input_text_cached = cached;
         u->output_text = output;
     }
-    ev->total_tokens = get_long(usage, "total_tokens", input + output);
-    ev->has_usage = true;
+    *total = get_long(usage, "total_tokens", input + output);
+    return true;
+}
+
+static void decode_usage(const json_t *usage, enum usage_shape shape, ea_event *ev)
+{
+    if (decode_usage_into(usage, shape, &ev->usage, &ev->total_tokens))
+        ev->has_usage = true;
+}
+
+/* The smaller of a and b, but never below 0. */
+static long at_most(long a, long b)
+{
+    long v = a < b ? a : b;
+    return v > 0 ? v : 0;
+}
+
+/* tool_usage of a Response: image_gen is the image model's own meter, in the Images API's
+ * shape plus cached tokens, which input_tokens includes. */
+static void decode_tool_usage(const json_t *tool_usage, ea_event *ev)
+{
+    const json_t *image_gen = json_object_get(tool_usage, "image_gen");
+    ea_usage *u = &ev->tool_usage;
+    if (!decode_usage_into(image_gen, USAGE_IMAGES, u, &ev->tool_total_tokens))
+        return;
+    const json_t *details = json_object_get(image_gen, "cached_tokens_details");
+    long cached = get_long(image_gen, "cached_tokens", 0);
+    long cached_text = json_is_object(details) ? get_long(details, "cached_text_tokens", 0)
+                                               : at_most(cached, u->input_text);
+    long cached_image = json_is_object(details) ? get_long(details, "cached_image_tokens", 0)
+                                                : at_most(cached - cached_text, u->input_image);
+    cached_text = at_most(cached_text, u->input_text);
+    cached_image = at_most(cached_image, u->input_image);
+    u->input_text -= cached_text;
+    u->input_text_cached = cached_text;
+    u->input_image -= cached_image;
+    u->input_image_cached = cached_image;
+    ev->web_searches = get_long(json_object_get(tool_usage, "web_search"), "num_requests", 0);
+    ev->has_tool_usage = true;
 }
 
 static void free_error(ea_event_error *e)
@@ -386,6 +424,7 @@ static void decode_response(decoder *d, const json_t *resp, ea_event *ev)
         ev->created = get_long(resp, "created_at", 0);
     add_image_calls(d, ev, json_object_get(resp, "output"));
     decode_usage(json_object_get(resp, "usage"), USAGE_RESPONSES, ev);
+    decode_tool_usage(json_object_get(resp, "tool_usage"), ev);
     const json_t *error = json_object_get(resp, "error");
     if (json_is_object(error))
         decode_error(d, error, "type", ev);

@@ -115,9 +115,8 @@ struct ea_turn {
     size_t n_unsaved;
     /* Set by ea_turn_interrupt: the process is being stopped, and this says by what. */
     char interrupted_by[64];
-    bool has_usage;
-    ea_usage usage;
-    long total_tokens;
+    ea_meters meters;
+    long total_tokens, tool_total_tokens;
     /* The first failure; its code is the exit code. */
     bool failed;
     ea_err failure;
@@ -520,11 +519,17 @@ static void collect_jobs(ea_turn *t)
 
 static void take_usage(ea_turn *t, const ea_event *ev)
 {
-    if (!ev->has_usage)
-        return;
-    t->has_usage = true;
-    t->usage = ev->usage;
-    t->total_tokens = ev->total_tokens;
+    if (ev->has_usage) {
+        t->meters.has_usage = true;
+        t->meters.usage = ev->usage;
+        t->total_tokens = ev->total_tokens;
+    }
+    if (ev->has_tool_usage) {
+        t->meters.has_tool_usage = true;
+        t->meters.tool_usage = ev->tool_usage;
+        t->meters.web_searches = ev->web_searches;
+        t->tool_total_tokens = ev->tool_total_tokens;
+    }
 }
 
 /* One decoded event; take_text hands over the text it was decoded from. Returns non-zero to
@@ -658,41 +663,78 @@ static void finish_body(ea_turn *t)
     ea_event_free(&ev);
 }
 
-static double turn_cost(const ea_turn *t)
+/* The Responses API bills two meters (protocol.md 15): usage, the mainline text model's, and
+ * tool_usage.image_gen, the image tool's. When the response left tool_usage out (or the
+ * table has no token prices for the image model), the image part is the table's price of
+ * what arrived, at the partial count received, and says so. */
+static void turn_cost(const ea_turn *t, ea_cost *out)
 {
     const ea_params *p = t->spec.params;
-    double usd;
-    if (p->api == EA_API_IMAGES)
-        return t->has_usage && ea_prices_cost(t->spec.prices, p->model, &t->usage, &usd) ? usd : NAN;
-    /* The Responses API's usage counts the mainline model's tokens only; the image tool is
-     * billed per image, so its cost comes from the table at the partial count received; what
-     * images/ did not take was paid for all the same. */
+    double image_estimate = NAN;
+    /* What images/ did not take was paid for all the same. */
     int finals = (int)t->n_images + (int)t->n_unsaved;
-    if (finals == 0)
-        return NAN;
-    ea_params priced = *p;
-    priced.partials = t->partials;
-    priced.n = finals;
-    priced.prompt = NULL;
-    ea_estimate est;
-    ea_prices_estimate(t->spec.prices, &priced, &est);
-    return est.known ? est.usd : NAN;
+    if (p->api == EA_API_RESPONSES && finals > 0) {
+        ea_params priced = *p;
+        priced.partials = t->partials;
+        priced.n = finals;
+        priced.prompt = NULL;
+        ea_estimate est;
+        ea_prices_estimate(t->spec.prices, &priced, &est);
+        image_estimate = est.known ? est.image_usd : NAN;
+    }
+    ea_prices_call_cost(t->spec.prices, p->model,
+                        p->api == EA_API_RESPONSES ? p->text_model : NULL, &t->meters,
+                        image_estimate, out);
+}
+
+/* An Images usage object, as the API sends it (the image model's meter; a Responses
+ * tool_usage.image_gen has the same shape, and cached tokens). */
+static int put_image_usage(ea_buf *text, const ea_usage *u, long total, bool image_gen)
+{
+    int rc = ea_buf_printf(text,
+                           "{\"input_tokens\":%ld,\"output_tokens\":%ld,\"total_tokens\":%ld,"
+                           "\"input_tokens_details\":{\"text_tokens\":%ld,\"image_tokens\":%ld}",
+                           u->input_text + u->input_text_cached + u->input_image +
+                               u->input_image_cached,
+                           u->output_image + u->output_text, total,
+                           u->input_text + u->input_text_cached,
+                           u->input_image + u->input_image_cached);
+    if (image_gen)
+        rc |= ea_buf_printf(text,
+                            ",\"cached_tokens\":%ld,\"cached_tokens_details\":{\"cached_text_tokens\":"
+                            "%ld,\"cached_image_tokens\":%ld},\"output_tokens_details\":"
+                            "{\"image_tokens\":%ld,\"text_tokens\":%ld}",
+                            u->input_text_cached + u->input_image_cached, u->input_text_cached,
+                            u->input_image_cached, u->output_image, u->output_text);
+    return rc | ea_buf_putc(text, '}');
+}
+
+static char *tool_usage_json(const ea_turn *t)
+{
+    if (!t->meters.has_tool_usage)
+        return NULL;
+    ea_buf text;
+    ea_buf_init(&text, 1024);
+    int rc = ea_buf_puts(&text, "{\"image_gen\":");
+    rc |= put_image_usage(&text, &t->meters.tool_usage, t->tool_total_tokens, true);
+    rc |= ea_buf_printf(&text, ",\"web_search\":{\"num_requests\":%ld}}", t->meters.web_searches);
+    if (rc != 0) {
+        ea_buf_free(&text);
+        return NULL;
+    }
+    return ea_buf_steal(&text, NULL);
 }
 
 static char *usage_json(const ea_turn *t)
 {
-    if (!t->has_usage)
+    if (!t->meters.has_usage)
         return NULL;
     ea_buf text;
     ea_buf_init(&text, 1024);
-    const ea_usage *u = &t->usage;
+    const ea_usage *u = &t->meters.usage;
     int rc;
     if (t->spec.params->api == EA_API_IMAGES)
-        rc = ea_buf_printf(&text,
-                           "{\"input_tokens\":%ld,\"output_tokens\":%ld,\"total_tokens\":%ld,"
-                           "\"input_tokens_details\":{\"text_tokens\":%ld,\"image_tokens\":%ld}}",
-                           u->input_text + u->input_image, u->output_image + u->output_text,
-                           t->total_tokens, u->input_text, u->input_image);
+        rc = put_image_usage(&text, u, t->total_tokens, false);
     else
         rc = ea_buf_printf(&text,
                            "{\"input_tokens\":%ld,\"output_tokens\":%ld,\"total_tokens\":%ld,"
@@ -772,8 +814,10 @@ static void finish_turn(ea_turn *t)
     }
 
     char *usage = usage_json(t);
+    char *tool_usage = tool_usage_json(t);
     char *retries = json_dumps(t->retries, JSON_COMPACT);
-    double cost = turn_cost(t);
+    ea_cost cost;
+    turn_cost(t, &cost);
     ea_audit_result res;
     ea_audit_result_init(&res);
     res.status = status;
@@ -788,7 +832,11 @@ static void finish_turn(ea_turn *t)
     res.n_unsaved = t->n_unsaved;
     res.partials = t->partials;
     res.usage_json = usage;
-    res.cost_usd = cost;
+    res.tool_usage_json = tool_usage;
+    res.cost_usd = cost.usd;
+    res.cost_text_usd = cost.text_usd;
+    res.cost_image_usd = cost.image_usd;
+    res.cost_image_estimated = cost.image_estimated;
     res.ms_first_byte = t->ms_first_byte;
     res.ms_first_partial = t->partials ? t->ms_first_partial : -1;
     res.ms_total = ms_since(&t->started);
@@ -807,6 +855,7 @@ static void finish_turn(ea_turn *t)
     if (ea_session_end_turn(t->spec.session, t->turn, &res, &log_err) != 0 && !t->failed)
         fail(t, EA_EXIT_INTERNAL, "could not write the result record: %s", log_err.msg);
     free(usage);
+    free(tool_usage);
     free(retries);
 
     t->finished = true;
@@ -829,7 +878,7 @@ static void finish_turn(ea_turn *t)
         .n_unsaved = t->n_unsaved,
         .session_dir = ea_session_dir(t->spec.session),
         .estimate_usd = NAN,
-        .cost_usd = cost,
+        .cost_usd = cost.usd,
         .partials = t->partials,
     };
     if (t->cb.on_done)
@@ -959,6 +1008,7 @@ ea_turn *ea_turn_start(ea_http *http, const ea_turn_spec *spec, const ea_turn_ca
     rec.previous_response_id = previous_id;
     rec.parent_turn = spec->from_turn > 0 ? spec->from_turn : 0;
     rec.estimate_usd = est.known ? est.usd : NAN;
+    rec.offline = spec->backend->offline;
     /* The request record is on disk before a byte is sent. */
     int begun = ea_session_begin_turn(spec->session, &rec, &t->turn, err);
     free(inputs_json);

@@ -562,6 +562,7 @@ void ui_load_history(ui_app *app)
         r->prompt = sanitized(t->prompt);
         r->revised = sanitized(t->has_result ? t->revised_prompt : NULL);
         r->cost_usd = t->has_result ? t->cost_usd : NAN;
+        r->offline = t->offline;
         r->ms_first_partial = t->has_result ? t->ms_first_partial : -1;
         r->ms_total = t->has_result ? t->ms_total : -1;
         r->parent = t->parent;
@@ -779,6 +780,7 @@ static void refresh_totals(ui_slot *s)
     s->info.turns = t.turns;
     s->info.images = t.images;
     s->info.spend_usd = t.spend_usd;
+    s->info.offline_usd = t.offline_usd;
     ea_audit_timestamp(s->info.last_activity);
 }
 
@@ -810,7 +812,7 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
     bool failed = o->exit_code != 0 && o->status != EA_AUDIT_CANCELLED;
     char cost[32] = "", result[600];
     if (!isnan(o->cost_usd))
-        snprintf(cost, sizeof cost, ", $%.4f", o->cost_usd);
+        snprintf(cost, sizeof cost, ", $%.4f%s", o->cost_usd, app->backend.offline ? " offline" : "");
     const char *status = ea_audit_status_name(o->status);
     if (strcmp(msg, status) == 0)
         msg[0] = '\0'; /* "turn 3 cancelled", not "turn 3 cancelled: cancelled" */
@@ -859,7 +861,7 @@ int ui_budget_get(ui_app *app, double estimate_usd, bool every_session, ui_budge
             out->all_usd += slot->info.spend_usd;
             /* A request still running will most likely be billed: it counts at its
              * estimate, so two sessions sent at once cannot pass the limit together. */
-            if (slot->turn && !slot->turn_done) {
+            if (slot->turn && !slot->turn_done && !app->backend.offline) {
                 ea_estimate running;
                 ea_prices_estimate(app->prices, &slot->params, &running);
                 if (running.known)
@@ -868,7 +870,10 @@ int ui_budget_get(ui_app *app, double estimate_usd, bool every_session, ui_budge
         }
         out->all_partial = app->lister != NULL;
     }
-    ea_budget_assess(&out->limits, out->session_usd, out->all_usd, estimate_usd, &out->verdict);
+    /* The offline backend bills nothing: none of its calls can pass a limit. */
+    if (!app->backend.offline)
+        ea_budget_assess(&out->limits, out->session_usd, out->all_usd, estimate_usd,
+                         &out->verdict);
     return 0;
 }
 

@@ -150,6 +150,7 @@ typedef struct ui_turn_row {
     char *prompt;
     char *revised;     /* "" when none */
     double cost_usd;   /* NAN: unknown */
+    bool offline;      /* the offline backend's: not spend */
     long ms_first_partial, ms_total; /* -1: unknown */
     char params[160];  /* the request as sent: "images · gpt-image-2 · 1024x1024 · high" */
     int parent;        /* the turn it went on from (0: none) */

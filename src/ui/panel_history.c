@@ -71,7 +71,7 @@ static void draw_turn(ui_app *app, ui_panel *p, const ui_turn_row *r, int y, boo
 
     char head[200], cost[24] = "", times[64], from[48] = "";
     if (!isnan(r->cost_usd))
-        snprintf(cost, sizeof cost, " $%.4f", r->cost_usd);
+        snprintf(cost, sizeof cost, " $%.4f%s", r->cost_usd, r->offline ? " offline" : "");
     describe_timings(r, times, sizeof times);
     if (r->branched)
         snprintf(from, sizeof from, " from #%d", r->parent);

@@ -336,6 +336,19 @@ static int rows_for_list(const ui_panel *p, size_t n)
 /* Where a parameter's ◀▶ marks are drawn (on the selected one, when it has choices). */
 #define STEP_MARKS_FROM_RIGHT 2
 
+/* What the session's offline turns would have cost, on a row of its own under the spend
+ * (beside it, never in it: design.md 7), when there is any. Returns the next free row. */
+static int draw_offline_money(ui_app *app, ui_panel *p, int y, int max_y)
+{
+    double offline = ui_current(app)->info.offline_usd;
+    if (offline <= 0 || y > max_y)
+        return y;
+    char line[64];
+    snprintf(line, sizeof line, "offline $%.2f, not spend", offline);
+    ui_puts(p->win, y, 2, ui_inner_w(p) - 1, line, app->theme.attr[UI_DIM]);
+    return y + 1;
+}
+
 /* The spend against the budgets from row y: on one line when it fits, else the session's
  * and all sessions' on two; in the error role when the next call would pass a limit.
  * Returns the next free row; *verdict says whether it would. */
@@ -355,18 +368,18 @@ static int draw_budget(ui_app *app, ui_panel *p, int y, int max_y, ea_budget_ver
                          false, session, sizeof session);
     if (!b.limits.all_set) {
         ui_puts(p->win, y, 2, room, session, a);
-        return y + 1;
+        return draw_offline_money(app, p, y + 1, max_y);
     }
     ea_budget_spend_text("all", b.all_usd, true, b.limits.all_usd, b.all_partial, all, sizeof all);
     snprintf(line, sizeof line, "%s · %s", session, all);
     if (ea_text_width(line, strlen(line)) <= room) {
         ui_puts(p->win, y, 2, room, line, a);
-        return y + 1;
+        return draw_offline_money(app, p, y + 1, max_y);
     }
     ui_puts(p->win, y++, 2, room, session, a);
     if (y <= max_y)
         ui_puts(p->win, y++, 2, room, all, a);
-    return y;
+    return draw_offline_money(app, p, y, max_y);
 }
 
 static void params_draw(ui_app *app, ui_panel *p)
@@ -412,7 +425,8 @@ static void params_draw(ui_app *app, ui_panel *p)
         return;
     char line[300];
     if (app->params_ok && app->estimate.known)
-        snprintf(line, sizeof line, "next call ≈ $%.4f", app->estimate.usd);
+        snprintf(line, sizeof line, "next call ≈ $%.4f%s", app->estimate.usd,
+                 app->backend.offline ? " offline" : "");
     else
         snprintf(line, sizeof line, "next call: %s", app->params_ok ? "price unknown" : "not valid");
     ui_puts(p->win, y++, 2, inner - 1, line, app->theme.attr[UI_KEY]);

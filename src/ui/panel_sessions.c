@@ -37,9 +37,13 @@ static void sessions_draw(ui_app *app, ui_panel *p)
             snprintf(date, sizeof date, "%.5s ", when + 5);
             snprintf(hm, sizeof hm, "%.5s", when + 11);
         }
+        char offline[40] = ""; /* apart from the spend: it is not money spent */
+        if (s->info.offline_usd > 0)
+            snprintf(offline, sizeof offline, " · $%.3f offline", s->info.offline_usd);
         for (int pass = 0; pass < 2; pass++) {
-            snprintf(line, sizeof line, "   %d turn%s · $%.3f · %s%s", s->info.turns,
-                     s->info.turns == 1 ? "" : "s", s->info.spend_usd, pass ? "" : date, hm);
+            snprintf(line, sizeof line, "   %d turn%s · $%.3f%s · %s%s", s->info.turns,
+                     s->info.turns == 1 ? "" : "s", s->info.spend_usd, offline, pass ? "" : date,
+                     hm);
             if (ea_text_width(line, strlen(line)) <= inner)
                 break;
         }

@@ -11,10 +11,13 @@ static void title_draw(ui_app *app, ui_panel *p)
     int cols = p->rect.w;
     ui_slot *s = ui_current(app);
     ui_fill(w, 0, 0, cols, app->theme.attr[UI_TITLE]);
-    char left[300];
-    snprintf(left, sizeof left, " easel │ %s │ %d turn%s │ $%.4f", 
+    char left[300], offline[48] = "";
+    /* What the offline backend's turns would have cost is shown apart: it is not spend. */
+    if (s->info.offline_usd > 0)
+        snprintf(offline, sizeof offline, " · $%.4f offline", s->info.offline_usd);
+    snprintf(left, sizeof left, " easel │ %s │ %d turn%s │ $%.4f%s",
              *s->info.name ? s->info.name : *s->info.id ? s->info.id : "new session",
-             s->info.turns, s->info.turns == 1 ? "" : "s", s->info.spend_usd);
+             s->info.turns, s->info.turns == 1 ? "" : "s", s->info.spend_usd, offline);
     int used = ui_puts(w, 0, 0, cols, left, app->theme.attr[UI_TITLE]);
     if (!app->backend.offline)
         return;

@@ -180,12 +180,15 @@ check "from turn branches a responses chain" \
     grep -q "\"kind\":\"request\",\"turn\":3,.*\"previous_response_id\":\"$first_id\",\"parent_turn\":1" "$log"
 
 # Budgets: a call whose estimate would pass session_budget_usd is refused before sending
-# (exit 2); --force sends it anyway.
+# (exit 2); --force sends it anyway. A budget limits what is billed: the mock reached through
+# OPENAI_BASE_URL with a key stands for a paid backend here (the offline backend bills
+# nothing, and tests/cli/money.sh shows a budget never stops it).
+start_mock
 mkdir -p "$tmp/budget-config/easel"
 printf 'session_budget_usd = 0.01\n' >"$tmp/budget-config/easel/config"
 budget() {
-    env -u OPENAI_API_KEY -u OPENAI_BASE_URL XDG_DATA_HOME="$tmp/budget-data" \
-        XDG_CONFIG_HOME="$tmp/budget-config" XDG_CACHE_HOME="$tmp/offline-cache" \
+    XDG_DATA_HOME="$tmp/budget-data" XDG_CONFIG_HOME="$tmp/budget-config" \
+        OPENAI_BASE_URL="$url" OPENAI_API_KEY=sk-test-budget \
         "$EASEL" generate "$@" >"$tmp/out" 2>"$tmp/err"
 }
 budget -S thrifty -q high "an expensive picture"
@@ -199,6 +202,7 @@ budget -S thrifty -q high --force "an expensive picture"
 rc=$?
 why="rc=$rc $(cat "$tmp/err")"
 check "budget --force sends" [ "$rc" -eq 0 ]
+stop_mock
 
 # The conversation gone from the API (OpenAI keeps a response 30 days; here the offline
 # backend's cache of responses is emptied): the turn fails with the API's message, easel says

@@ -65,8 +65,9 @@ logged_turns() {
 }
 
 # ---- session_budget_usd ------------------------------------------------------------------
-# A call costs about $0.22 on the mock (the panel's estimate, and the usage it bills). With a
-# limit of $0.30 the first call goes; the second would bring the session to $0.43: Enter
+# A call costs about $0.22 on the mock (the panel's estimate, and the usage it bills: the image
+# at gpt-image-2's rates and a few tenths of a cent of gpt-5.4's, protocol.md 15). With a
+# limit of $0.30 the first call goes; the second would bring the session to $0.44: Enter
 # asks, n, Enter and Esc each leave it unsent; then y sends it.
 home session 'session_budget_usd = 0.30
 budget_usd = 50
@@ -83,11 +84,11 @@ why="rc=$rc $(cat "$tmp/session.err") requests=$(($(requests) - before)) turns=$
 check "sends a call within the limit" all '[ "$rc" -eq 0 ]' '[ $(($(requests) - before)) -eq 1 ]' '[ "$(turns)" -eq 1 ]'
 why="$(grep -o 'session \$[^│]*\|past [^│]*\|Enter asks[^│]*' "$tmp/one.screen")"
 check "counts the session's spend" has "$tmp/one.screen" 'session $0.22 of $0.30'
-check "marks a next call past the limit" all "has '$tmp/one.screen' 'past session_budget_usd (\$0.43'" \
+check "marks a next call past the limit" all "has '$tmp/one.screen' 'past session_budget_usd (\$0.44'" \
     "has '$tmp/one.screen' 'Enter asks before'"
 why="$(status_line "$tmp/asked.screen")"
 check "asks before a send past session_budget_usd" \
-    has "$tmp/asked.screen" 'past session_budget_usd ($0.43 of $0.30): send anyway? y/N'
+    has "$tmp/asked.screen" 'past session_budget_usd ($0.44 of $0.30): send anyway? y/N'
 why="requests=$(($(requests) - before)) turns=$(turns) log=$(logged_turns)"
 check "sends nothing while asking or on n" all '[ $(($(requests) - before)) -eq 1 ]' \
     '[ "$(turns)" -eq 1 ]' '[ "$(logged_turns)" -eq 1 ]'
@@ -145,12 +146,12 @@ check "counts every session against budget_usd" all '[ "$(sessions)" -eq 2 ]' '[
     "has '$tmp/all.asked' 'past budget_usd (all sessions \$0.65 of \$0.50): send anyway? y/N'"
 why="$(grep -o 'session \$[^│]*\|all \$[^│]*' "$tmp/all.asked")"
 check "shows the spend of all sessions" all "has '$tmp/all.asked' 'session \$0.22 spent'" \
-    "has '$tmp/all.asked' 'all \$0.43 of \$0.50'"
+    "has '$tmp/all.asked' 'all \$0.44 of \$0.50'"
 # After a restart the spend comes from the sessions on disk; the newest is current.
 ui all-again "four foxes<Enter><dump $tmp/again.asked>n"
 why="turns=$(turns) requests=$(($(requests) - before)); $(grep -o 'all \$[^│]*' "$tmp/again.asked"); $(status_line "$tmp/again.asked")"
 check "counts the sessions on disk after a restart" all '[ "$(turns)" -eq 2 ]' \
-    '[ $(($(requests) - before)) -eq 2 ]' "has '$tmp/again.asked' 'all \$0.43 of \$0.50'" \
+    '[ $(($(requests) - before)) -eq 2 ]' "has '$tmp/again.asked' 'all \$0.44 of \$0.50'" \
     "has '$tmp/again.asked' 'past budget_usd'"
 
 # A request still running counts at its estimate: with $0.30 for all, a first session's slow
@@ -162,7 +163,7 @@ home running 'budget_usd = 0.30
 ui running "one fox<Enter><sleep 200><C-n>two foxes<Enter><dump $tmp/running.asked><Esc><wait-idle>"
 why="turns=$(turns); $(status_line "$tmp/running.asked"); $(grep -o 'all \$[^│]*' "$tmp/running.asked")"
 check "counts a request still running in another session" all '[ "$(turns)" -eq 1 ]' \
-    "has '$tmp/running.asked' 'past budget_usd (all sessions \$0.43 of \$0.30): send anyway? y/N'"
+    "has '$tmp/running.asked' 'past budget_usd (all sessions \$0.44 of \$0.30): send anyway? y/N'"
 stop_counting_mock
 start_counting_mock
 
@@ -173,8 +174,29 @@ ui none "a fox<Enter><wait-idle>another fox<Enter><wait-idle>"
 why="turns=$(turns) requests=$(($(requests) - before)); $(grep -o 'session \$[^│]*' "$tmp/none.screen")"
 check "sends without asking when no limit is set" all '[ "$(turns)" -eq 2 ]' \
     '[ $(($(requests) - before)) -eq 2 ]' "! has '$tmp/none.screen' 'send anyway'"
-check "shows the session's spend with no limit" has "$tmp/none.screen" 'session $0.43 spent'
+check "shows the session's spend with no limit" has "$tmp/none.screen" 'session $0.44 spent'
 check "shows no total without budget_usd" sh -c "! grep -q 'all \\$' '$tmp/none.screen'"
+
+# ---- the offline backend: its calls cost nothing, so no limit stops them -------------------
+# Its money is shown apart from the spend, in the title and on the spend line (design.md 7).
+home offline 'session_budget_usd = 0.10
+budget_usd = 0.10
+'
+printf '%s' "a fox<Enter><wait-idle>another fox<Enter><wait-idle>" >"$tmp/offline.keys"
+env -u OPENAI_API_KEY -u OPENAI_BASE_URL XDG_DATA_HOME="$home/data" \
+    XDG_CONFIG_HOME="$home/config" XDG_CACHE_HOME="$home/cache" EASEL_UI_SIZE=120x40 \
+    EASEL_UI_SCRIPT="$tmp/offline.keys" timeout 60 "$EASEL" >"$tmp/offline.screen" 2>"$tmp/offline.err"
+rc=$?
+why="rc=$rc turns=$(turns) $(status_line "$tmp/offline.screen")"
+check "the offline backend sends past every limit without asking" all '[ "$rc" -eq 0 ]' \
+    '[ "$(turns)" -eq 2 ]' "! has '$tmp/offline.screen' 'send anyway'" \
+    "! has '$tmp/offline.screen' 'past '"
+why="$(head -n 1 "$tmp/offline.screen"); $(grep -o 'session \$[^│]*' "$tmp/offline.screen")"
+check "shows offline money apart from the spend" all \
+    "head -n 1 '$tmp/offline.screen' | grep -q '2 turns │ \$0\.0000 · \$0\.4[0-9]* offline'" \
+    "has '$tmp/offline.screen' 'session \$0.00 of \$0.10'" \
+    "has '$tmp/offline.screen' 'offline \$0.44, not spend'" \
+    "grep -q 'next call ≈ \$0\.[0-9]* offline' '$tmp/offline.screen'"
 
 home bad 'budget_usd = lots
 '

@@ -306,7 +306,7 @@ why="$(grep -n 'turn\|marked' "$tmp/compare.screen" | head -n 6)"
 check "marks a turn and compares it with another" all "grep -q '#1 \[marked\]' '$tmp/compare.screen'" \
     "grep -q 'turn 1 | turn 2 · \[1\] 2 ·' '$tmp/compare.screen'"
 why="$(tail -n 3 "$tmp/compare.trace")"
-check "draws the comparison as a picture" sh -c "tail -n 1 '$tmp/compare.trace' | grep -q ' picture '"
+check "draws the comparison as a picture" sh -c "grep ' decode \| picture ' '$tmp/compare.trace' | tail -n 1 | grep -q ' picture '"
 
 # Avatar sizes: a in the history shows the turn's image at 32, 64 and 128 px, square and
 # circle, drawn unscaled; a preview too small for all six shows those that fit and says what
@@ -314,13 +314,13 @@ check "draws the comparison as a picture" sh -c "tail -n 1 '$tmp/compare.trace' 
 EASEL_UI_TRACE="$tmp/avatar.trace" ui avatar 200x60 "a red fox<Enter><wait-idle><S-Tab>a"
 why="$(sed -n 3,4p "$tmp/avatar.screen"; tail -n 2 "$tmp/avatar.trace")"
 check "shows avatar sizes" all "has avatar 'turn 1 · avatar sizes 32, 64, 128 px · square and circle'" \
-    "! has avatar 'too small'" "tail -n 1 '$tmp/avatar.trace' | grep -q ' picture '" \
+    "! has avatar 'too small'" "grep ' decode \| picture ' '$tmp/avatar.trace' | tail -n 1 | grep -q ' picture '" \
     "grep -q ' avatar .* squares=3 circles=3 ' '$tmp/avatar.trace'"
 EASEL_UI_TRACE="$tmp/avatar-small.trace" ui avatar-small 120x40 "a red fox<Enter><wait-idle><S-Tab>a"
 why="$(sed -n 3,4p "$tmp/avatar-small.screen"; grep ' avatar \| picture ' "$tmp/avatar-small.trace" | tail -n 2)"
 check "a small preview shows the avatar sizes that fit" all "has avatar-small 'turn 1 · avatar, no room for 128 px'" \
     "grep -q ' avatar .* squares=3 circles=2 ' '$tmp/avatar-small.trace'" \
-    "tail -n 1 '$tmp/avatar-small.trace' | grep -q ' picture '"
+    "grep ' decode \| picture ' '$tmp/avatar-small.trace' | tail -n 1 | grep -q ' picture '"
 
 # Drawing a mask: M in the preview, r adds a rectangle, Right moves it, Enter accepts; the
 # next send (Images API) edits the image shown with a mask of its size.

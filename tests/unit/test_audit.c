@@ -116,7 +116,7 @@ static void test_records_layout_and_chain(void **state)
                                  "\"model\":\"gpt-image-2\",\"text_model\":\"gpt-5.4\","
                                  "\"prompt\":\"a cat\",\"params\":{\"model\":\"gpt-5.4\","));
     assert_non_null(strstr(text, "\"previous_response_id\":null,\"parent_turn\":null,"
-                                 "\"estimate_usd\":0.04}\n"));
+                                 "\"estimate_usd\":0.04,\"offline\":false}\n"));
 
     /* The result's prev_hash is the sha256 of the first line without its newline. */
     char first_hash[EA_SHA256_HEX_SIZE];
@@ -132,7 +132,9 @@ static void test_records_layout_and_chain(void **state)
                                    "\"image_call_id\":\"ig_1\",\"revised_prompt\":\"A cat, "
                                    "\\u001B[31mred\\u001B[0m\",\"images\":[],\"unsaved\":[],\"partials\":2,"
                                    "\"usage\":{\"input_tokens\":10,\"output_tokens\":4160},"
-                                   "\"cost_usd\":0.042,\"ms_first_byte\":120,"
+                                   "\"tool_usage\":null,\"cost_usd\":0.042,\"cost_text_usd\":null,"
+                                   "\"cost_image_usd\":null,\"cost_image_estimated\":false,"
+                                   "\"ms_first_byte\":120,"
                                    "\"ms_first_partial\":null,\"ms_total\":9000,\"retries\":[],"
                                    "\"error\":null}\n"));
 
@@ -770,6 +772,62 @@ static void test_unsaved_images_recorded(void **state)
     free(text);
 }
 
+/* design.md 7: a request sent to the offline backend says so, and what its turn would have
+ * cost is offline money, kept apart from the spend; a Responses result keeps both meters and
+ * the cost of each. */
+static void test_offline_money_apart_and_two_meters(void **state)
+{
+    ea_audit *a = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, NULL, &err), 0);
+    int paid = append_request(a, "paid", 0);
+    append_completed(a, paid, "resp_paid"); /* 0.042 */
+    ea_audit_request req;
+    ea_audit_request_init(&req);
+    req.api = "responses";
+    req.prompt = "offline";
+    req.offline = true;
+    int offline = 0;
+    assert_int_equal(ea_audit_append_request(a, &req, &offline, &err), 0);
+    ea_audit_result res;
+    ea_audit_result_init(&res);
+    res.status = EA_AUDIT_COMPLETED;
+    res.usage_json = "{\"input_tokens\":1000,\"output_tokens\":300}";
+    res.tool_usage_json = "{\"image_gen\":{\"input_tokens\":50,\"output_tokens\":1056}}";
+    res.cost_usd = 5.25;
+    res.cost_text_usd = 0.25;
+    res.cost_image_usd = 5;
+    assert_int_equal(ea_audit_append_result(a, offline, &res, &err), 0);
+
+    ea_audit_totals totals;
+    ea_audit_get_totals(a, &totals);
+    assert_int_equal(totals.turns, 2);
+    assert_true(fabs(totals.spend_usd - 0.042) < 1e-12);
+    assert_true(fabs(totals.offline_usd - 5.25) < 1e-12);
+    ea_audit_turn t;
+    assert_int_equal(ea_audit_find_turn(a, offline, &t, &err), 0);
+    assert_true(t.offline);
+    assert_int_equal(ea_audit_find_turn(a, paid, &t, &err), 0);
+    assert_false(t.offline);
+    size_t len;
+    const char *line = ea_audit_record_line(a, 2, &len);
+    assert_non_null(strstr(line, "\"estimate_usd\":null,\"offline\":true}"));
+    line = ea_audit_record_line(a, 3, &len);
+    assert_non_null(strstr(line, "\"usage\":{\"input_tokens\":1000,\"output_tokens\":300},"
+                                 "\"tool_usage\":{\"image_gen\":{\"input_tokens\":50,"
+                                 "\"output_tokens\":1056}},\"cost_usd\":5.25,"
+                                 "\"cost_text_usd\":0.25,\"cost_image_usd\":5.0,"
+                                 "\"cost_image_estimated\":false,"));
+    ea_audit_close(&a);
+
+    /* Reopened, the totals are the same: they come from the records. */
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_READ, &a, NULL, &err), 0);
+    ea_audit_get_totals(a, &totals);
+    assert_true(fabs(totals.spend_usd - 0.042) < 1e-12);
+    assert_true(fabs(totals.offline_usd - 5.25) < 1e-12);
+    ea_audit_close(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -800,6 +858,8 @@ int main(void)
                                         store_teardown),
         cmocka_unit_test_setup_teardown(test_del_is_escaped, store_setup, store_teardown),
         cmocka_unit_test(test_describe_damage),
+        cmocka_unit_test_setup_teardown(test_offline_money_apart_and_two_meters, store_setup,
+                                        store_teardown),
     };
     return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
 }

@@ -55,8 +55,8 @@ static void test_amounts(void **state)
     ea_config_free(&c);
 }
 
-/* Two sessions of 0.75 each (three turns at 0.25). */
-static ea_session *spend(const char *name)
+/* A session of three turns at `each`, sent to a paid backend or to the offline one. */
+static ea_session *turns_of(const char *name, double each, bool offline)
 {
     ea_session *s = NULL;
     ea_err err = {0};
@@ -65,15 +65,22 @@ static ea_session *spend(const char *name)
         ea_audit_request req;
         ea_audit_request_init(&req);
         req.prompt = "p";
+        req.offline = offline;
         int turn;
         assert_int_equal(ea_session_begin_turn(s, &req, &turn, &err), 0);
         ea_audit_result res;
         ea_audit_result_init(&res);
         res.status = EA_AUDIT_COMPLETED;
-        res.cost_usd = 0.25;
+        res.cost_usd = each;
         assert_int_equal(ea_session_end_turn(s, turn, &res, &err), 0);
     }
     return s;
+}
+
+/* Two sessions of 0.75 each (three turns at 0.25). */
+static ea_session *spend(const char *name)
+{
+    return turns_of(name, 0.25, false);
 }
 
 static void test_sessions_on_disk(void **state)
@@ -170,6 +177,38 @@ static void test_limits_and_texts(void **state)
     assert_string_equal(text, "all ≥$12.10 of $50.00");
 }
 
+/* design.md 7: offline money is never spend. With budget_usd = 1 and $5 of offline turns
+ * (in this session and in another, read from its session.json), a call is judged on the paid
+ * spend alone. */
+static void test_offline_money_is_not_spend(void **state)
+{
+    (void)state;
+    ea_session *offline = turns_of("offline", 5.0 / 6, true);
+    ea_session *other = turns_of("other-offline", 5.0 / 6, true);
+    ea_session_close(&other);
+    ea_session *paid = turns_of("paid", 0.2, false);
+    ea_session_close(&paid);
+    ea_config c;
+    ea_config_init(&c);
+    ea_err err = {0};
+    set(&c, "budget_usd = 1\nsession_budget_usd = 1\n");
+    /* $5 offline and $0.60 paid: $0.40 more is the limit exactly. */
+    assert_int_equal(ea_budget_check(&c, offline, 0.4, &err), 0);
+    assert_int_equal(ea_budget_check(&c, offline, 0.41, &err), -1);
+    assert_non_null(strstr(err.msg, "all sessions to $1.01"));
+
+    ea_session_list list;
+    assert_int_equal(ea_session_list_load(&list, &err), 0);
+    for (size_t i = 0; i < list.count; i++) {
+        bool off = strcmp(list.items[i].name, "paid") != 0;
+        assert_float_equal(list.items[i].spend_usd, off ? 0 : 0.6, 1e-9);
+        assert_float_equal(list.items[i].offline_usd, off ? 2.5 : 0, 1e-9);
+    }
+    ea_session_list_free(&list);
+    ea_config_free(&c);
+    ea_session_close(&offline);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +216,8 @@ int main(void)
         cmocka_unit_test(test_verdict),
         cmocka_unit_test(test_limits_and_texts),
         cmocka_unit_test_setup_teardown(test_sessions_on_disk, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_offline_money_is_not_spend, store_setup,
+                                        store_teardown),
     };
     return cmocka_run_group_tests_name("budget", tests, NULL, NULL);
 }

@@ -265,6 +265,61 @@ static void responses_stream(void **state)
     decoded_stream_free(&s);
 }
 
+/* tool_usage (openai 7.59 Response.ToolUsage): the image tool's tokens apart from usage,
+ * cached tokens split by cached_tokens_details, or taken from the text tokens first; its
+ * absence (the fixture above has none) leaves has_tool_usage false. */
+static void responses_tool_usage(void **state)
+{
+    (void)state;
+    ea_event *ev = parse("response.completed",
+        "{\"type\":\"response.completed\",\"sequence_number\":9,\"response\":{\"id\":\"resp_1\","
+        "\"status\":\"completed\",\"output\":[],\"usage\":{\"input_tokens\":1000,"
+        "\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":300,"
+        "\"output_tokens_details\":{\"reasoning_tokens\":120},\"total_tokens\":1300},"
+        "\"tool_usage\":{\"image_gen\":{\"input_tokens\":450,\"input_tokens_details\":"
+        "{\"image_tokens\":400,\"text_tokens\":50},\"output_tokens\":1056,\"total_tokens\":1506,"
+        "\"cached_tokens\":130,\"cached_tokens_details\":{\"cached_image_tokens\":100,"
+        "\"cached_text_tokens\":30}},\"web_search\":{\"num_requests\":2}}}}");
+    assert_int_equal(ev->kind, EA_EV_RESPONSE_COMPLETED);
+    assert_true(ev->has_usage);
+    assert_int_equal(ev->usage.input_text, 1000);
+    assert_int_equal(ev->usage.output_text, 300); /* reasoning tokens are output tokens */
+    assert_int_equal(ev->usage.output_image, 0);
+    assert_int_equal(ev->total_tokens, 1300);
+    assert_true(ev->has_tool_usage);
+    assert_int_equal(ev->tool_usage.input_text, 20);
+    assert_int_equal(ev->tool_usage.input_text_cached, 30);
+    assert_int_equal(ev->tool_usage.input_image, 300);
+    assert_int_equal(ev->tool_usage.input_image_cached, 100);
+    assert_int_equal(ev->tool_usage.output_image, 1056); /* no output details: all image */
+    assert_int_equal(ev->tool_usage.output_text, 0);
+    assert_int_equal(ev->tool_total_tokens, 1506);
+    assert_int_equal(ev->web_searches, 2);
+    ea_event_free(&ev);
+
+    /* cached_tokens without its details: text first, then image. */
+    ev = parse("response.completed",
+        "{\"type\":\"response.completed\",\"response\":{\"id\":\"resp_2\",\"status\":\"completed\","
+        "\"output\":[],\"usage\":null,\"tool_usage\":{\"image_gen\":{\"input_tokens\":450,"
+        "\"input_tokens_details\":{\"image_tokens\":400,\"text_tokens\":50},\"output_tokens\":7,"
+        "\"total_tokens\":457,\"cached_tokens\":80},\"web_search\":{\"num_requests\":0}}}}");
+    assert_false(ev->has_usage);
+    assert_true(ev->has_tool_usage);
+    assert_int_equal(ev->tool_usage.input_text, 0);
+    assert_int_equal(ev->tool_usage.input_text_cached, 50);
+    assert_int_equal(ev->tool_usage.input_image, 370);
+    assert_int_equal(ev->tool_usage.input_image_cached, 30);
+    ea_event_free(&ev);
+
+    /* tool_usage left out: nothing says the image part was reported. */
+    ev = parse("response.completed",
+        "{\"type\":\"response.completed\",\"response\":{\"id\":\"resp_3\",\"status\":\"completed\","
+        "\"output\":[],\"usage\":{\"input_tokens\":10,\"output_tokens\":5}}}");
+    assert_true(ev->has_usage);
+    assert_false(ev->has_tool_usage);
+    ea_event_free(&ev);
+}
+
 static void response_failed(void **state)
 {
     (void)state;
@@ -761,6 +816,7 @@ int main(void)
         cmocka_unit_test(images_edit_stream),
         cmocka_unit_test(images_usage_with_output_details),
         cmocka_unit_test(responses_stream),
+        cmocka_unit_test(responses_tool_usage),
         cmocka_unit_test(response_failed),
         cmocka_unit_test(response_incomplete),
         cmocka_unit_test(failed_image_call_carries_its_error),

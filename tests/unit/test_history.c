@@ -31,6 +31,7 @@ static int run_turn(ea_session *s, const char *prompt, const char *revised, cons
     req.previous_response_id = ea_session_last_response_id(s);
     req.parent_turn = from;
     req.estimate_usd = 0.25;
+    req.offline = from > 0; /* the branch went to the offline backend */
     int turn = 0;
     assert_int_equal(ea_session_begin_turn(s, &req, &turn, &err), 0);
     ea_audit_image img;
@@ -48,6 +49,10 @@ static int run_turn(ea_session *s, const char *prompt, const char *revised, cons
         res.revised_prompt = revised;
         res.cost_usd = 0.5;
         res.usage_json = "{\"output_tokens\":272}";
+        res.tool_usage_json = "{\"image_gen\":{\"output_tokens\":4160}}";
+        res.cost_text_usd = 0.375;
+        res.cost_image_usd = 0.125;
+        res.cost_image_estimated = turn == 3; /* a turn whose response had no tool_usage */
     }
     assert_int_equal(ea_session_end_turn(s, turn, &res, &err), 0);
     return turn;
@@ -99,7 +104,17 @@ static void test_reader_gives_turns_with_parents(void **state)
     assert_true(fabs(t->cost_usd - 0.5) < 1e-9);
     assert_true(fabs(t->estimate_usd - 0.25) < 1e-9);
     assert_string_equal(t->usage_json, "{\"output_tokens\":272}");
+    /* A Responses turn's two meters and the cost of each; offline money says so. */
+    assert_string_equal(t->tool_usage_json, "{\"image_gen\":{\"output_tokens\":4160}}");
+    assert_true(fabs(t->cost_text_usd - 0.375) < 1e-9);
+    assert_true(fabs(t->cost_image_usd - 0.125) < 1e-9);
+    assert_false(t->cost_image_estimated);
+    assert_true(h.turns[2].cost_image_estimated);
+    assert_false(t->offline);
+    assert_true(h.turns[3].offline);
     assert_int_equal(h.turns[4].status, EA_AUDIT_FAILED);
+    assert_null(h.turns[4].tool_usage_json);
+    assert_true(isnan(h.turns[4].cost_text_usd));
     assert_true(isnan(h.turns[4].cost_usd));
     ea_history_free(&h);
     ea_session_close(&s);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "easel/err.h"
+#include "easel/events.h"
 #include "easel/params.h"
 #include "easel/prices.h"
 
@@ -35,6 +36,16 @@
 /* 40 characters, so 10 tokens at 4 characters a token. */
 #define PROMPT40 "a red fox asleep in snow under the moon."
 #define PROMPT40_TOKENS 10
+
+/* A Responses call's second meter (protocol.md 15): its mainline text model, gpt-5.4 by
+ * default, at $2.50 a million input tokens and $15.00 a million output tokens. The estimate
+ * has it read the prompt and 200 tokens more (the tool's definition, the instructions) and
+ * write the prompt again and 100 tokens more (the tool call). For PROMPT40:
+ * 210 x 2.5e-6 + 110 x 15e-6 = 0.000525 + 0.00165 = 0.002175. */
+#define GPT54_IN 2.50e-6
+#define GPT54_OUT 15.00e-6
+#define RESPONSES_TEXT(tokens) (((tokens) + 200) * GPT54_IN + ((tokens) + 100) * GPT54_OUT)
+#define PROMPT40_TEXT 0.002175
 
 #define assert_money(got, want)                                                             \
     do {                                                                                     \
@@ -176,7 +187,10 @@ static void test_estimate_medium_square(void **state)
     assert_true(e.known);
     assert_int_equal(e.input_tokens, PROMPT40_TOKENS);
     assert_money(e.per_image_usd, 0.053);
-    assert_money(e.usd, 0.053 + PROMPT40_TOKENS * TEXT_IN); /* 0.05305 */
+    assert_money(e.image_usd, 0.053 + PROMPT40_TOKENS * TEXT_IN); /* 0.05305 */
+    assert_money(e.text_usd, RESPONSES_TEXT(PROMPT40_TOKENS));
+    assert_money(e.text_usd, PROMPT40_TEXT);
+    assert_money(e.usd, 0.05305 + PROMPT40_TEXT);
     assert_int_equal(e.output_tokens, 1767);                /* 0.053 / 30e-6 = 1766.67 */
     assert_true(strlen(e.basis) > 0);
     /* partials 0 given explicitly is the same call. */
@@ -217,10 +231,10 @@ static void test_estimate_quoted_sizes(void **state)
     ea_prices *p = builtin();
     ea_estimate e;
     estimate(p, "gpt-image-2", "1536x1024", "low", 0, -1, PROMPT40, &e);
-    assert_money(e.usd, 0.005 + 0.00005);
+    assert_money(e.usd, 0.005 + 0.00005 + PROMPT40_TEXT);
     assert_int_equal(e.output_tokens, 167); /* 0.005 / 30e-6 = 166.67 */
     estimate(p, "gpt-image-2", "1024x1536", "high", 0, -1, PROMPT40, &e);
-    assert_money(e.usd, 0.165 + 0.00005);
+    assert_money(e.usd, 0.165 + 0.00005 + PROMPT40_TEXT);
     ea_prices_free(&p);
 }
 
@@ -234,7 +248,7 @@ static void test_estimate_scaled_sizes(void **state)
     estimate(p, "gpt-image-2", "1280x720", "high", 0, -1, PROMPT40, &e);
     assert_true(e.known);
     assert_money(e.per_image_usd, 0.165 * 0.5859375); /* 0.0966796875 */
-    assert_money(e.usd, 0.0966796875 + 0.00005);
+    assert_money(e.usd, 0.0966796875 + 0.00005 + PROMPT40_TEXT);
     estimate(p, "gpt-image-2", "720x1280", "medium", 0, -1, PROMPT40, &e);
     assert_money(e.per_image_usd, 0.041 * 0.5859375); /* 0.0240234375 */
     /* 2048x2048: the square's price times 4. */
@@ -260,15 +274,15 @@ static void test_estimate_auto(void **state)
     /* Quality not given and quality auto: estimated as high. */
     estimate(p, "gpt-image-2", "1024x1024", NULL, 0, -1, PROMPT40, &e);
     assert_money(e.per_image_usd, 0.211);
-    assert_money(e.usd, 0.211 + 0.00005);
+    assert_money(e.usd, 0.211 + 0.00005 + PROMPT40_TEXT);
     assert_non_null(strstr(e.basis, "high"));
     estimate(p, "gpt-image-2", "1024x1024", "auto", 0, -1, PROMPT40, &e);
-    assert_money(e.usd, 0.21105);
+    assert_money(e.usd, 0.21105 + PROMPT40_TEXT);
     /* Size auto (or not given): priced as 1024x1024. */
     estimate(p, "gpt-image-2", "auto", "medium", 0, -1, PROMPT40, &e);
-    assert_money(e.usd, 0.05305);
+    assert_money(e.usd, 0.05305 + PROMPT40_TEXT);
     estimate(p, "gpt-image-2", NULL, "low", 0, -1, PROMPT40, &e);
-    assert_money(e.usd, 0.00605);
+    assert_money(e.usd, 0.00605 + PROMPT40_TEXT);
     ea_prices_free(&p);
 }
 
@@ -284,7 +298,7 @@ static void test_estimate_prompt_in_characters(void **state)
     prompt[120] = '\0';
     estimate(p, "gpt-image-2", "1024x1024", "medium", 0, -1, prompt, &e);
     assert_int_equal(e.input_tokens, 10);
-    assert_money(e.usd, 0.053 + 10 * TEXT_IN);
+    assert_money(e.usd, 0.053 + 10 * TEXT_IN + PROMPT40_TEXT);
     /* 4,000 characters: 1,000 tokens = 0.005. */
     char *longp = malloc(4001);
     assert_non_null(longp);
@@ -292,7 +306,8 @@ static void test_estimate_prompt_in_characters(void **state)
     longp[4000] = '\0';
     estimate(p, "gpt-image-2", "1024x1024", "medium", 0, -1, longp, &e);
     assert_int_equal(e.input_tokens, 1000);
-    assert_money(e.usd, 0.053 + 0.005);
+    /* And the text model reads 1,200 and writes 1,100: 0.003 + 0.0165. */
+    assert_money(e.usd, 0.053 + 0.005 + 0.0195);
     free(longp);
     ea_prices_free(&p);
 }
@@ -305,7 +320,7 @@ static void test_estimate_other_models(void **state)
     /* The snapshot is priced as its base model. */
     estimate(p, "gpt-image-2-2026-04-21", "1024x1024", "medium", 0, -1, PROMPT40, &e);
     assert_true(e.known);
-    assert_money(e.usd, 0.05305);
+    assert_money(e.usd, 0.05305 + PROMPT40_TEXT);
     /* gpt-image-1.5 and mini: per-image prices only (no token prices in section 11). */
     estimate(p, "gpt-image-1.5", "1024x1536", "high", 2, -1, PROMPT40, &e);
     assert_true(e.known);
@@ -313,7 +328,7 @@ static void test_estimate_other_models(void **state)
     assert_money(e.usd, 0.400);
     estimate(p, "gpt-image-1-mini", "1536x1024", "low", 0, -1, PROMPT40, &e);
     assert_true(e.known);
-    assert_money(e.usd, 0.006);
+    assert_money(e.usd, 0.006 + PROMPT40_TEXT);
     /* A model the table does not price. */
     estimate(p, "gpt-image-9", "1024x1024", "medium", 0, -1, PROMPT40, &e);
     assert_false(e.known);
@@ -362,6 +377,179 @@ static void test_cost_unknown(void **state)
     assert_false(ea_prices_cost(p, "gpt-image-1.5", &u, &usd));
     assert_false(ea_prices_cost(p, "gpt-image-1-mini", &u, &usd));
     assert_false(ea_prices_cost(p, "gpt-image-9", &u, &usd));
+    ea_prices_free(&p);
+}
+
+/* ---- a Responses call: two meters (protocol.md 15) ---- */
+
+static void test_text_models_in_the_table(void **state)
+{
+    (void)state;
+    ea_prices *p = builtin();
+    /* A million of each kind of token costs the rate quoted in section 15. */
+    static const struct { const char *model; double in, cached, out; } rows[] = {
+        {"gpt-5.4", 2.50, 0.25, 15.00},
+        {"gpt-5.4-mini", 0.75, 0.075, 4.50},
+        {"gpt-5.5", 5.00, 0.50, 30.00},
+        {"gpt-5.4-2026-03-05", 2.50, 0.25, 15.00}, /* a snapshot: its base model's prices */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        double usd = -1;
+        ea_usage u = {.input_text = 1000000};
+        assert_true(ea_prices_cost(p, rows[i].model, &u, &usd));
+        assert_money(usd, rows[i].in);
+        u = (ea_usage){.input_text_cached = 1000000};
+        assert_true(ea_prices_cost(p, rows[i].model, &u, &usd));
+        assert_money(usd, rows[i].cached);
+        u = (ea_usage){.output_text = 1000000};
+        assert_true(ea_prices_cost(p, rows[i].model, &u, &usd));
+        assert_money(usd, rows[i].out);
+    }
+    /* A text model reads no images: image tokens are not its to price. */
+    double usd;
+    ea_usage u = {.output_image = 10};
+    assert_false(ea_prices_cost(p, "gpt-5.4", &u, &usd));
+    ea_prices_free(&p);
+}
+
+/* The meters of a response.completed event as the API sends it, decoded as easel does. */
+static void meters_of(const char *json, ea_meters *m)
+{
+    ea_err err;
+    ea_err_clear(&err);
+    ea_event *ev = ea_event_parse("response.completed", json, strlen(json), &err);
+    if (!ev)
+        fail_msg("parse: %s", err.msg);
+    *m = (ea_meters){ev->has_usage, ev->usage, ev->has_tool_usage, ev->tool_usage,
+                     ev->web_searches};
+    ea_event_free(&ev);
+}
+
+/* issue 13: usage {input 1,000, output 300} is gpt-5.4's, at its text rates; tool_usage.image_gen
+ * {input 50, output 1,056} is gpt-image-2's, at its own:
+ *   text  1,000 x $2.50/M + 300 x $15.00/M   = 0.0025 + 0.0045   = 0.007
+ *   image 50 x $5.00/M + 1,056 x $30.00/M    = 0.00025 + 0.03168 = 0.03193
+ *   the call                                                      = 0.03893, $0.04 to the cent */
+static void test_responses_cost_is_both_meters(void **state)
+{
+    (void)state;
+    ea_prices *p = builtin();
+    ea_meters m;
+    meters_of("{\"type\":\"response.completed\",\"sequence_number\":12,\"response\":"
+              "{\"id\":\"resp_9\",\"status\":\"completed\",\"model\":\"gpt-5.4\",\"output\":[],"
+              "\"usage\":{\"input_tokens\":1000,\"input_tokens_details\":{\"cached_tokens\":0},"
+              "\"output_tokens\":300,\"output_tokens_details\":{\"reasoning_tokens\":0},"
+              "\"total_tokens\":1300},\"tool_usage\":{\"image_gen\":{\"input_tokens\":50,"
+              "\"input_tokens_details\":{\"image_tokens\":0,\"text_tokens\":50},"
+              "\"output_tokens\":1056,\"total_tokens\":1106},"
+              "\"web_search\":{\"num_requests\":0}}}}",
+              &m);
+    ea_cost c;
+    ea_prices_call_cost(p, "gpt-image-2", "gpt-5.4", &m, 0.5, &c);
+    assert_money(c.text_usd, 1000 * GPT54_IN + 300 * GPT54_OUT);
+    assert_money(c.text_usd, 0.007);
+    assert_money(c.image_usd, 50 * TEXT_IN + 1056 * IMAGE_OUT);
+    assert_money(c.image_usd, 0.03193);
+    assert_money(c.usd, 0.03893);
+    assert_int_equal(lround(c.usd * 100), 4);
+    assert_false(c.image_estimated); /* the estimate given (0.5) is not used */
+
+    /* Another text model has its own rates: gpt-5.5 at $5.00 and $30.00. */
+    ea_prices_call_cost(p, "gpt-image-2", "gpt-5.5", &m, NAN, &c);
+    assert_money(c.text_usd, 0.005 + 0.009);
+    assert_money(c.usd, 0.014 + 0.03193);
+    ea_prices_free(&p);
+}
+
+static void test_responses_cost_without_tool_usage(void **state)
+{
+    (void)state;
+    ea_prices *p = builtin();
+    ea_meters m;
+    meters_of("{\"type\":\"response.completed\",\"response\":{\"id\":\"resp_9\","
+              "\"status\":\"completed\",\"output\":[],\"usage\":{\"input_tokens\":1000,"
+              "\"output_tokens\":300,\"total_tokens\":1300}}}",
+              &m);
+    assert_false(m.has_tool_usage);
+    ea_cost c;
+    /* The image part is the table's figure for what arrived, and says it is an estimate. */
+    ea_prices_call_cost(p, "gpt-image-2", "gpt-5.4", &m, 0.211, &c);
+    assert_true(c.image_estimated);
+    assert_money(c.image_usd, 0.211);
+    assert_money(c.text_usd, 0.007);
+    assert_money(c.usd, 0.218);
+    /* Nothing arrived to estimate: the text part alone, still billed. */
+    ea_prices_call_cost(p, "gpt-image-2", "gpt-5.4", &m, NAN, &c);
+    assert_false(c.image_estimated);
+    assert_true(isnan(c.image_usd));
+    assert_money(c.usd, 0.007);
+    /* A text model the table does not price: its part unknown, the image part kept. */
+    ea_prices_call_cost(p, "gpt-image-2", "gpt-7-unknown", &m, 0.211, &c);
+    assert_true(isnan(c.text_usd));
+    assert_money(c.usd, 0.211);
+    /* tool_usage for an image model the table has no token prices for (gpt-image-1.5): the
+     * per-image figure, marked estimated. */
+    m.has_tool_usage = true;
+    m.tool_usage = (ea_usage){.input_text = 50, .output_image = 1056};
+    ea_prices_call_cost(p, "gpt-image-1.5", "gpt-5.4", &m, 0.034, &c);
+    assert_true(c.image_estimated);
+    assert_money(c.image_usd, 0.034);
+    assert_money(c.usd, 0.041);
+    /* No meters at all: unknown. */
+    ea_meters none = {0};
+    ea_prices_call_cost(p, "gpt-image-2", "gpt-5.4", &none, NAN, &c);
+    assert_true(isnan(c.usd));
+    ea_prices_free(&p);
+}
+
+/* The Images API has one meter, all of it the image model's. */
+static void test_images_cost_is_one_meter(void **state)
+{
+    (void)state;
+    ea_prices *p = builtin();
+    ea_meters m = {.has_usage = true, .usage = {.input_text = 50, .output_image = 1056}};
+    ea_cost c;
+    ea_prices_call_cost(p, "gpt-image-2", NULL, &m, 0.5, &c);
+    assert_true(isnan(c.text_usd));
+    assert_money(c.image_usd, 0.03193);
+    assert_money(c.usd, 0.03193);
+    assert_false(c.image_estimated);
+    ea_prices_free(&p);
+}
+
+/* An estimate counts both parts of a Responses call, and says how; the Images API's has
+ * none of the text model. */
+static void test_estimate_counts_the_text_model(void **state)
+{
+    (void)state;
+    ea_prices *p = builtin();
+    ea_estimate e;
+    estimate(p, "gpt-image-2", "1024x1024", "low", 0, -1, PROMPT40, &e);
+    assert_money(e.image_usd, 0.006 + PROMPT40_TOKENS * TEXT_IN);
+    assert_money(e.text_usd, PROMPT40_TEXT);
+    assert_money(e.usd, e.image_usd + e.text_usd);
+    assert_non_null(strstr(e.basis, "text model gpt-5.4 ~210 in, ~110 out tokens"));
+    estimate(p, "gpt-image-2", "1024x1024", "low", 1, -1, PROMPT40, &e); /* --api images */
+    assert_money(e.text_usd, 0);
+    assert_money(e.usd, 0.00605);
+    assert_null(strstr(e.basis, "text model"));
+
+    ea_params params;
+    ea_err err;
+    ea_err_clear(&err);
+    ea_params_init(&params);
+    assert_int_equal(ea_params_set_prompt(&params, PROMPT40, &err), 0);
+    set(&params, "quality", "low");
+    set(&params, "text-model", "gpt-5.5");
+    assert_int_equal(ea_params_resolve(&params, NULL, &err), 0);
+    ea_prices_estimate(p, &params, &e);
+    assert_money(e.text_usd, 210 * 5.00e-6 + 110 * 30.00e-6); /* 0.00435 */
+    set(&params, "text-model", "gpt-9-unpriced");
+    ea_prices_estimate(p, &params, &e);
+    assert_true(e.known);
+    assert_money(e.text_usd, 0);
+    assert_non_null(strstr(e.basis, "text model gpt-9-unpriced not priced"));
+    ea_params_free(&params);
     ea_prices_free(&p);
 }
 
@@ -486,7 +674,7 @@ static void test_override_absent(void **state)
     assert_string_equal(ea_prices_source(p), "built-in");
     ea_estimate e;
     estimate(p, "gpt-image-2", "1024x1024", "medium", 0, -1, PROMPT40, &e);
-    assert_money(e.usd, 0.05305);
+    assert_money(e.usd, 0.05305 + PROMPT40_TEXT);
     ea_prices_free(&p);
     override_end(&o);
 }
@@ -601,6 +789,11 @@ int main(void)
         cmocka_unit_test(test_estimate_other_models),
         cmocka_unit_test(test_cost),
         cmocka_unit_test(test_cost_unknown),
+        cmocka_unit_test(test_text_models_in_the_table),
+        cmocka_unit_test(test_responses_cost_is_both_meters),
+        cmocka_unit_test(test_responses_cost_without_tool_usage),
+        cmocka_unit_test(test_images_cost_is_one_meter),
+        cmocka_unit_test(test_estimate_counts_the_text_model),
         cmocka_unit_test(test_image_tokens),
         cmocka_unit_test(test_override_used),
         cmocka_unit_test(test_override_absent),

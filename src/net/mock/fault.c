@@ -71,6 +71,10 @@ static int apply_fault(ea_mock_config *cfg, const char *key, const char *value, 
         ok = parse_int(value, 0, INT_MAX, &cfg->malformed_event);
     else if (strcmp(key, "delay") == 0)
         ok = parse_int(value, 0, 600000, &cfg->delay_ms);
+    else if (strcmp(key, "tool-usage") == 0) {
+        cfg->omit_tool_usage = strcmp(value, "omit") == 0;
+        ok = cfg->omit_tool_usage ? 0 : -1;
+    }
     else if (strcmp(key, "block") == 0) {
         if (cfg->n_block_words >= EA_MOCK_MAX_BLOCK_WORDS)
             return ea_err_set(err, EA_EXIT_USAGE, "--fault block: at most %d words",
@@ -82,7 +86,7 @@ static int apply_fault(ea_mock_config *cfg, const char *key, const char *value, 
         return ea_err_set(err, EA_EXIT_USAGE,
                           "--fault: unknown fault '%s' (status, count, retry-after, "
                           "retry-after-ms, drop-after, error-event, drip, block, malformed, "
-                          "delay)", key);
+                          "delay, tool-usage)", key);
     }
     if (ok != 0)
         return ea_err_set(err, EA_EXIT_USAGE, "--fault %s: bad value '%s'", key, value);

@@ -86,6 +86,7 @@ typedef struct mock_job {
     bool store;
     bool edit;                 /* the tool's action after "auto" was decided */
     char *revised_prompt;
+    long tool_output_tokens;   /* the image tool's, for tool_usage; -1: leave tool_usage out */
     char response_id[48];
     char item_id[48];
 

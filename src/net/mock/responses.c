@@ -38,16 +38,30 @@ static int put_call_item(ea_buf *out, const mock_job *job)
 }
 
 /* usage counts the mainline model's tokens only (SPEC ResponseUsage): it reads the prompt
- * and the input images, and writes the tool call, about the revised prompt's length. */
+ * and the input images, and writes the tool call, about the revised prompt's length. The
+ * image tool's own tokens come apart in tool_usage.image_gen (protocol.md 15): it reads the
+ * prompt and the input images and writes the image, as the Images API's usage counts them. */
 static int put_usage(ea_buf *out, const mock_job *job)
 {
     long input = mock_job_text_tokens(job) + mock_job_image_input_tokens(job) + 40;
     long output = (long)(strlen(job->revised_prompt) + 3) / 4 + 12;
-    return ea_buf_printf(out, "\"usage\":{\"input_tokens\":%ld,\"input_tokens_details\":"
-                              "{\"cached_tokens\":0},\"output_tokens\":%ld,"
-                              "\"output_tokens_details\":{\"reasoning_tokens\":0},"
-                              "\"total_tokens\":%ld}",
-                         input, output, input + output);
+    int rc = ea_buf_printf(out, "\"usage\":{\"input_tokens\":%ld,\"input_tokens_details\":"
+                                "{\"cached_tokens\":0},\"output_tokens\":%ld,"
+                                "\"output_tokens_details\":{\"reasoning_tokens\":0},"
+                                "\"total_tokens\":%ld}",
+                           input, output, input + output);
+    if (job->tool_output_tokens < 0)
+        return rc;
+    long text_in = mock_job_text_tokens(job), image_in = mock_job_image_input_tokens(job);
+    long tool_out = job->tool_output_tokens;
+    return rc | ea_buf_printf(out, ",\"tool_usage\":{\"image_gen\":{\"input_tokens\":%ld,"
+                                   "\"input_tokens_details\":{\"image_tokens\":%ld,"
+                                   "\"text_tokens\":%ld},\"output_tokens\":%ld,"
+                                   "\"output_tokens_details\":{\"image_tokens\":%ld,"
+                                   "\"text_tokens\":0},\"total_tokens\":%ld},"
+                                   "\"web_search\":{\"num_requests\":0}}",
+                              text_in + image_in, image_in, text_in, tool_out, tool_out,
+                              text_in + image_in + tool_out);
 }
 
 /* The Response object; a completed one carries the output item and usage. */
@@ -81,6 +95,8 @@ static int finish_image(mock_server *srv, mock_job *job, mock_error *e)
 {
     if (mock_job_encode_final(job, 0, e) != 0)
         return -1;
+    job->tool_output_tokens = mock_server_config(srv)->omit_tool_usage
+                                  ? -1 : mock_job_output_tokens(srv, job);
     if (job->store && mock_chain_put(mock_server_chain(srv), job->response_id,
                                      job->params.prompt, job->encoded[0].data,
                                      job->encoded[0].len) != 0)
