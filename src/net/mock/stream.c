@@ -27,6 +27,8 @@ struct mock_stream {
     int events;               /* events framed so far: the next event's index */
     int partials;             /* partial images framed so far */
     enum after after;
+    mock_bg_entry *bg;        /* a background response's events, read from their list */
+    bool first;               /* the POST's own stream: the drop faults cut it */
 };
 
 static mock_stream *stream_alloc(mock_server *srv)
@@ -64,11 +66,27 @@ mock_stream *mock_stream_new_body(mock_server *srv, ea_buf *body)
     return s;
 }
 
+mock_stream *mock_stream_new_bg(mock_server *srv, mock_bg_entry *entry, int starting_after,
+                                bool first)
+{
+    mock_stream *s = stream_alloc(srv);
+    if (!s) {
+        mock_bg_release(entry);
+        return NULL;
+    }
+    s->bg = entry;
+    s->first = first;
+    s->events = starting_after + 1;
+    s->after = AFTER_NEXT_EVENT;
+    return s;
+}
+
 void mock_stream_free(void *cls)
 {
     mock_stream *s = cls;
     if (!s)
         return;
+    mock_bg_release(s->bg);
     if (s->job) {
         mock_job_free(s->job);
         free(s->job);
@@ -124,10 +142,30 @@ static int frame_fault_error(mock_stream *s)
     return frame_error(s, &e);
 }
 
+/* The next event of a background response, as its producer framed it; only the POST's own
+ * stream is cut by the drop faults, so that a resume reads on. */
+static int produce_bg(mock_stream *s, const ea_mock_config *cfg)
+{
+    bool partial = false;
+    int rc = mock_bg_read(s->bg, (size_t)s->events, &s->out, &partial);
+    if (rc <= 0) {
+        s->after = AFTER_END;
+        return rc;
+    }
+    int index = s->events++;
+    if (!s->first)
+        return 0;
+    if ((index == 0 && cfg->drop_after_created) || (partial && s->partials++ == cfg->drop_after))
+        s->after = AFTER_DROP;
+    return 0;
+}
+
 /* Frames the next event into s->out and decides what follows it. */
 static int produce(mock_stream *s)
 {
     const ea_mock_config *cfg = mock_server_config(s->srv);
+    if (s->bg)
+        return produce_bg(s, cfg);
     if (s->events > 0 && cfg->delay_ms > 0 && !mock_server_sleep(s->srv, cfg->delay_ms))
         return -1;
     if (s->events == 0 && cfg->error_event_after == -1)
