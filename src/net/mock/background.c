@@ -106,7 +106,8 @@ void mock_bg_release(mock_bg_entry *e)
 }
 
 /* Appends one framed event; the status follows the events that change it. Under the lock. */
-static int add_event(mock_bg_entry *e, const char *name, const ea_buf *json, bool partial)
+static int add_event(mock_bg_entry *e, const char *name, const ea_buf *json, bool partial,
+                     bool malformed)
 {
     if (e->n_events == e->cap_events) {
         size_t cap = e->cap_events ? e->cap_events * 2 : 16;
@@ -118,8 +119,7 @@ static int add_event(mock_bg_entry *e, const char *name, const ea_buf *json, boo
     }
     ea_buf framed;
     ea_buf_init(&framed, EA_BUF_UNCAPPED);
-    if (ea_buf_printf(&framed, "event: %s\ndata: ", name) != 0 ||
-        ea_buf_append(&framed, json->data, json->len) != 0 || ea_buf_puts(&framed, "\n\n") != 0) {
+    if (mock_frame_event(&framed, name, json, malformed) != 0) {
         ea_buf_free(&framed);
         return -1;
     }
@@ -130,6 +130,8 @@ static int add_event(mock_bg_entry *e, const char *name, const ea_buf *json, boo
         snprintf(e->status, sizeof e->status, "in_progress");
     else if (strcmp(name, "response.completed") == 0)
         snprintf(e->status, sizeof e->status, "completed");
+    else if (strcmp(name, "error") == 0)
+        snprintf(e->status, sizeof e->status, "failed");
     return 0;
 }
 
@@ -149,6 +151,7 @@ static void *produce_main(void *arg)
     ea_buf json;
     ea_buf_init(&json, EA_BUF_UNCAPPED);
     bool failed = false;
+    int partials = 0;
     for (int seq = 0;; seq++) {
         if (seq > 0 && cfg->delay_ms > 0 && !mock_server_sleep(e->srv, cfg->delay_ms))
             break;
@@ -165,17 +168,40 @@ static void *produce_main(void *arg)
         ea_buf_reset(&json);
         mock_event ev = {.json = &json};
         mock_error err;
-        int got = mock_responses_next(e->srv, e->job, seq, &ev, &err);
-        if (got <= 0) {
-            failed = got < 0;
+        /* The error-event fault: the response fails, before any event or after partial K. */
+        bool error_now = seq == 0 && cfg->error_event_after == -1;
+        int got = error_now ? -1 : mock_responses_next(e->srv, e->job, seq, &ev, &err);
+        if (got < 0) {
+            if (error_now)
+                mock_fault_error_event(&err);
+            ea_buf_reset(&json);
+            ev.name = "error";
+            ev.partial = false;
+            failed = true;
+            if (mock_error_event_json(&json, &err, seq) != 0)
+                break;
+        } else if (got == 0) {
             break;
         }
         pthread_mutex_lock(&bg->lock);
-        failed = add_event(e, ev.name, &json, ev.partial) != 0;
+        bool oom = add_event(e, ev.name, &json, ev.partial, seq == cfg->malformed_event) != 0;
         pthread_cond_broadcast(&bg->cond);
         pthread_mutex_unlock(&bg->lock);
-        if (failed)
+        if (oom || failed) {
+            failed = true;
             break;
+        }
+        if (ev.partial && partials++ == cfg->error_event_after) {
+            mock_fault_error_event(&err);
+            ea_buf_reset(&json);
+            pthread_mutex_lock(&bg->lock);
+            if (mock_error_event_json(&json, &err, seq + 1) == 0)
+                add_event(e, "error", &json, false, false);
+            pthread_cond_broadcast(&bg->cond);
+            pthread_mutex_unlock(&bg->lock);
+            failed = true;
+            break;
+        }
         if (json.cap > ((size_t)1 << 20))
             ea_buf_free(&json);
     }

@@ -155,6 +155,12 @@ mock_stream *mock_stream_new(mock_server *srv, mock_job *job, mock_next_event ne
                              bool numbered);
 /* A finished body sent through the same pacing (drip); takes the buffer's bytes. */
 mock_stream *mock_stream_new_body(mock_server *srv, ea_buf *body);
+/* One event in SSE framing appended to out; malformed: its JSON cut short (the fault). */
+int mock_frame_event(ea_buf *out, const char *name, const ea_buf *json, bool malformed);
+/* The nested error event's JSON (seq -1: no sequence_number) appended to json. */
+int mock_error_event_json(ea_buf *json, const mock_error *e, int seq);
+/* The error the error-event fault sends. */
+void mock_fault_error_event(mock_error *e);
 /* For MHD_create_response_from_callback. */
 ssize_t mock_stream_read(void *cls, uint64_t pos, char *buf, size_t max);
 void mock_stream_free(void *cls);

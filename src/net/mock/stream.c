@@ -98,47 +98,63 @@ void mock_stream_free(void *cls)
 
 /* One event in SSE framing. A malformed event keeps the start of its JSON and loses the
  * rest, the way a buggy proxy or a cut buffer would break it. */
-static int frame(mock_stream *s, const char *name, const ea_buf *json, bool malformed)
+int mock_frame_event(ea_buf *out, const char *name, const ea_buf *json, bool malformed)
 {
-    int rc = ea_buf_printf(&s->out, "event: %s\ndata: ", name);
+    int rc = ea_buf_printf(out, "event: %s\ndata: ", name);
     if (malformed) {
         size_t keep = json->len < 48 ? json->len / 2 : 48;
-        rc |= ea_buf_append(&s->out, json->data, keep);
-        rc |= ea_buf_puts(&s->out, "<<broken by easel mock fault malformed>>");
+        rc |= ea_buf_append(out, json->data, keep);
+        rc |= ea_buf_puts(out, "<<broken by easel mock fault malformed>>");
     } else {
-        rc |= ea_buf_append(&s->out, json->data, json->len);
+        rc |= ea_buf_append(out, json->data, json->len);
     }
-    rc |= ea_buf_puts(&s->out, "\n\n");
+    rc |= ea_buf_puts(out, "\n\n");
     return rc ? -1 : 0;
+}
+
+static int frame(mock_stream *s, const char *name, const ea_buf *json, bool malformed)
+{
+    return mock_frame_event(&s->out, name, json, malformed);
 }
 
 /* The live API's nested error event (protocol.md 5d and 9.4); the Images API has no
  * documented one, and the SDKs read data.error there too, so both APIs get this shape. */
+int mock_error_event_json(ea_buf *json, const mock_error *e, int seq)
+{
+    int rc = ea_buf_puts(json, "{\"type\":\"error\",");
+    if (seq >= 0)
+        rc |= ea_buf_printf(json, "\"sequence_number\":%d,", seq);
+    rc |= ea_buf_puts(json, "\"error\":{\"type\":");
+    rc |= mock_json_string(json, e->type);
+    rc |= ea_buf_puts(json, ",\"code\":");
+    rc |= mock_json_string(json, e->code ? e->code : e->type);
+    rc |= ea_buf_puts(json, ",\"message\":");
+    rc |= mock_json_string(json, e->message);
+    rc |= ea_buf_puts(json, ",\"param\":null}}");
+    return rc ? -1 : 0;
+}
+
 static int frame_error(mock_stream *s, const mock_error *e)
 {
     ea_buf_reset(&s->json);
-    int rc = ea_buf_puts(&s->json, "{\"type\":\"error\",");
-    if (s->numbered)
-        rc |= ea_buf_printf(&s->json, "\"sequence_number\":%d,", s->events);
-    rc |= ea_buf_puts(&s->json, "\"error\":{\"type\":");
-    rc |= mock_json_string(&s->json, e->type);
-    rc |= ea_buf_puts(&s->json, ",\"code\":");
-    rc |= mock_json_string(&s->json, e->code ? e->code : e->type);
-    rc |= ea_buf_puts(&s->json, ",\"message\":");
-    rc |= mock_json_string(&s->json, e->message);
-    rc |= ea_buf_puts(&s->json, ",\"param\":null}}");
+    int rc = mock_error_event_json(&s->json, e, s->numbered ? s->events : -1);
     rc |= frame(s, "error", &s->json, false);
     s->events++;
     s->after = AFTER_END;
     return rc ? -1 : 0;
 }
 
+void mock_fault_error_event(mock_error *e)
+{
+    mock_fail(e, 500, "server_error", "server_error", NULL,
+              "The server had an error while processing your request. " MOCK_OFFLINE_NOTE
+              " fault error-event");
+}
+
 static int frame_fault_error(mock_stream *s)
 {
     mock_error e;
-    mock_fail(&e, 500, "server_error", "server_error", NULL,
-              "The server had an error while processing your request. " MOCK_OFFLINE_NOTE
-              " fault error-event");
+    mock_fault_error_event(&e);
     return frame_error(s, &e);
 }
 
