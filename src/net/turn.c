@@ -147,6 +147,7 @@ struct ea_turn {
     bool lost;             /* the API no longer has the response */
     ea_http_req *cancel_req; /* POST /responses/{id}/cancel under way */
     char cancel_note[320]; /* what the server-side cancel did */
+    bool cancelled_server_side;
     ea_params *own_params; /* a turn resumed from the log: its parameters, rebuilt */
 
     /* The saver. lock guards todo, done and saver_stop; the rest is the loop thread's. */
@@ -864,7 +865,11 @@ static void finish_turn(ea_turn *t)
                  t->interrupted_by);
     } else if (t->outcome == EA_HTTP_CANCELLED && *t->cancel_note) {
         status = EA_AUDIT_CANCELLED;
-        fail(t, EA_EXIT_SIGINT, "cancelled; %s", t->cancel_note);
+        /* Said to the user only when it failed: then it may still cost. */
+        if (t->cancelled_server_side)
+            fail(t, EA_EXIT_SIGINT, "%s", "cancelled");
+        else
+            fail(t, EA_EXIT_SIGINT, "cancelled; %s", t->cancel_note);
     } else if (t->outcome == EA_HTTP_CANCELLED) {
         status = EA_AUDIT_CANCELLED;
         fail(t, EA_EXIT_SIGINT, "%s", "cancelled");
@@ -954,6 +959,11 @@ static void finish_turn(ea_turn *t)
     if (t->error_message && *t->error_message &&
         strncmp(t->failure.msg, t->error_message, sizeof t->failure.msg - 1) == 0)
         message = t->error_message;
+    char cancelled[400];
+    if (t->cancelled_server_side && status == EA_AUDIT_CANCELLED) {
+        snprintf(cancelled, sizeof cancelled, "cancelled; %s", t->cancel_note);
+        message = cancelled; /* the log says the response stopped too */
+    }
     ea_audit_error api_error = {t->error_type, t->error_code, t->failed ? message : NULL,
                                 t->error_param};
     if (t->failed)
@@ -1059,7 +1069,9 @@ static void on_cancel_done(void *ctx, const ea_http_result *r)
 {
     ea_turn *t = ctx;
     t->cancel_req = NULL;
-    if (r->outcome == EA_HTTP_COMPLETE && r->head.status >= 200 && r->head.status < 300)
+    t->cancelled_server_side =
+        r->outcome == EA_HTTP_COMPLETE && r->head.status >= 200 && r->head.status < 300;
+    if (t->cancelled_server_side)
         snprintf(t->cancel_note, sizeof t->cancel_note,
                  "the response was cancelled server-side too, so it stops costing");
     else if (r->outcome == EA_HTTP_COMPLETE)
