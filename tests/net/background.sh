@@ -87,9 +87,9 @@ start_killed() {
     gen_pid=
 }
 
-# kill -9 mid-stream, then: easel resume; generate -S; easel log.
+# kill -9 mid-stream, then: easel resume; generate -S; easel log; the workbench (script mode).
 bg_mock --delay 150
-for how in resume generate log; do
+for how in resume generate log workbench; do
     name="killed-$how"
     start_killed "$name"
     : >"$reqlog"
@@ -101,6 +101,12 @@ for how in resume generate log; do
         resume) "$EASEL" resume "$name" >"$tmp/after.out" 2>&1; rc=$? ;;
         generate) gen -S "$name" "a second turn" >"$tmp/after.out" 2>&1; rc=$? ;;
         log) "$EASEL" log "$name" >"$tmp/after.out" 2>&1; rc=$? ;;
+        workbench)
+            # The killed session is the newest: the workbench opens on it.
+            printf '<dump %s><wait-idle>' "$tmp/wb.mid" >"$tmp/wb.keys"
+            LC_ALL=C.UTF-8 TERM=xterm-256color EASEL_UI_SIZE=100x30 EASEL_UI_SCRIPT="$tmp/wb.keys" \
+                timeout 60 "$EASEL" >"$tmp/after.out" 2>"$tmp/wb.err"; rc=$?
+            grep -q "resuming turn 1" "$tmp/wb.mid" || rc="no 'resuming turn 1' on screen: $(cat "$tmp/wb.mid")" ;;
     esac
     d=$(dir_of "$name")
     want_posts=0; [ "$how" = generate ] && want_posts=1
