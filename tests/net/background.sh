@@ -72,16 +72,18 @@ for fault in drop-after=0 drop-after=created; do
     fi
 done
 
+# wait_accepted NAME: until the session's turn is accepted (5 s at most).
+wait_accepted() {
+    tries=0
+    until grep -q '"kind":"accepted"' "$(dir_of "$1")/audit.jsonl" 2>/dev/null ||
+          [ "$tries" -ge 100 ]; do sleep 0.05; tries=$((tries + 1)); done
+}
+
 # start_killed NAME: easel generate killed with SIGKILL once its turn is accepted.
 start_killed() {
     "$EASEL" generate -S "$1" -p 2 -q low "a lighthouse at dusk" >/dev/null 2>&1 &
     gen_pid=$!
-    tries=0
-    while [ "$tries" -lt 100 ]; do
-        d=$(dir_of "$1" 2>/dev/null)
-        grep -q '"kind":"accepted"' "$d/audit.jsonl" 2>/dev/null && break
-        sleep 0.05; tries=$((tries + 1))
-    done
+    wait_accepted "$1"
     kill -9 "$gen_pid" 2>/dev/null
     wait "$gen_pid" 2>/dev/null
     gen_pid=
@@ -145,9 +147,7 @@ for sig in INT TERM; do
     : >"$reqlog"
     "$EASEL" generate -S "$name" -p 2 -q low "a lighthouse at dusk" >"$tmp/sig.out" 2>&1 &
     gen_pid=$!
-    tries=0
-    until grep -q '"kind":"accepted"' "$(dir_of "$name" 2>/dev/null)/audit.jsonl" 2>/dev/null ||
-          [ "$tries" -ge 100 ]; do sleep 0.05; tries=$((tries + 1)); done
+    wait_accepted "$name"
     kill -"$sig" "$gen_pid"; wait "$gen_pid"; rc=$?; gen_pid=
     if [ "$sig" = INT ]; then
         if all '[ "$rc" = 130 ]' 'grep -q "^POST /v1/responses/{id}/cancel 200" "$reqlog"' \
