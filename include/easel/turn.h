@@ -114,7 +114,8 @@ ea_turn *ea_turn_start(ea_http *http, const ea_turn_spec *spec, const ea_turn_ca
 /* Reads on a background turn that a stopped process left accepted without a result (the
  * request record is not written again): from the accepted sequence_number, so the partial
  * frames come again; then saves the image and writes the result with its cost. spec->params
- * is ignored: the request record's are used. */
+ * is ignored: the request record's are used. NULL with EA_EXIT_USAGE, and nothing done, when
+ * spec->backend is not the endpoint the turn was sent to (the turn stays resumable). */
 ea_turn *ea_turn_resume(ea_http *http, const ea_turn_spec *spec, const ea_audit_accepted *acc,
                         const ea_turn_callbacks *cb, void *ctx, ea_err *err);
 /* The result record says cancelled; on_done follows from the loop. A save under way is waited

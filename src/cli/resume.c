@@ -70,15 +70,23 @@ int ea_resume_session(ea_session *session, ea_http *http, const ea_backend *back
            (after = ea_audit_resumable_turn(ea_session_audit(session), after, &acc)) != 0) {
         char id[128];
         ea_sanitize_copy(id, sizeof id, acc.response_id);
-        fprintf(stderr, "easel: resuming turn %d (response %s)\n", acc.turn, id);
         resume_state st = {false, EA_EXIT_INTERNAL};
         ea_turn_spec spec = {NULL, backend, session, prices, 0, false};
         ea_turn_callbacks cb = {NULL, NULL, on_image, NULL, on_done};
         ea_turn *turn = ea_turn_resume(http, &spec, &acc, &cb, &st, err);
+        if (!turn && err && err->code == EA_EXIT_USAGE) {
+            /* Another endpoint's turn: left for an easel that talks to it. */
+            char why[sizeof err->msg];
+            ea_sanitize_copy(why, sizeof why, err->msg);
+            fprintf(stderr, "easel: %s\n", why);
+            *err = (ea_err){0};
+            continue;
+        }
         if (!turn) {
             rc = -1;
             break;
         }
+        fprintf(stderr, "easel: resuming turn %d (response %s)\n", acc.turn, id);
         bool detached = false;
         while (!st.done) {
             /* Stopping the wait leaves the response running: it stays resumable. */

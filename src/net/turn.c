@@ -1463,9 +1463,32 @@ static ea_params *params_from_record(const char *line, size_t len)
     return p;
 }
 
+/* Whether the backend is where the turn was sent: a response lives with the API that made it,
+ * and asking another (the offline backend, when no key is set) would find it lost. A turn of
+ * an earlier offline backend is read from this one: its responses died with it, and the
+ * read says so. */
+static int same_endpoint(const ea_backend *b, const ea_audit_accepted *acc, ea_err *err)
+{
+    json_t *rec = json_loadb(acc->request_line, acc->request_len, 0, NULL);
+    const char *sent = json_string_value(json_object_get(rec, "endpoint"));
+    char here[2304];
+    snprintf(here, sizeof here, "%s/responses", b->base_url);
+    bool same = sent && (strcmp(sent, here) == 0 ||
+                         (b->offline && strncmp(sent, "http://127.0.0.1:", 17) == 0));
+    if (!same)
+        ea_err_set(err, EA_EXIT_USAGE,
+                   "turn %d was sent to %.300s, not to %.300s: it is left resumable until easel "
+                   "runs with that endpoint (and its key)", acc->turn, sent ? sent : "(unknown)",
+                   here);
+    json_decref(rec);
+    return same ? 0 : -1;
+}
+
 ea_turn *ea_turn_resume(ea_http *http, const ea_turn_spec *spec, const ea_audit_accepted *acc,
                         const ea_turn_callbacks *cb, void *ctx, ea_err *err)
 {
+    if (same_endpoint(spec->backend, acc, err) != 0)
+        return NULL;
     ea_turn *t = turn_new(http, spec, cb, ctx);
     ea_params *own = t ? params_from_record(acc->request_line, acc->request_len) : NULL;
     if (!own) {

@@ -170,6 +170,17 @@ for sig in INT TERM; do
     fi
 done
 
+# Another endpoint than the turn's: left resumable, never asked (it would not know the id).
+bg_mock --delay 150
+start_killed elsewhere
+OPENAI_BASE_URL=http://127.0.0.1:9/v1 "$EASEL" resume elsewhere >"$tmp/elsewhere.out" 2>&1; rc=$?
+if all '[ "$rc" = 0 ]' 'grep -q "was sent to $url/responses" "$tmp/elsewhere.out"' \
+       '[ -z "$(record elsewhere 1 result status)" ]' '[ "$(posts)" = 1 ]' '! grep -q "^GET" "$reqlog"'; then
+    ok "a turn sent to another endpoint is left resumable"
+else
+    not_ok "another endpoint" "rc $rc: $(cat "$tmp/elsewhere.out")"
+fi
+
 # Too old to fetch: recorded lost with the reason, once.
 bg_mock --delay 20 --fault expire=1
 start_killed lost
