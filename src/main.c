@@ -30,6 +30,8 @@ static const command commands[] = {
     {"show", ea_cmd_show, "show [--protocol P] [--cols N] [--rows N] [--cell WxH] FILE...", "draw images inline"},
     {"doctor", ea_cmd_doctor, "doctor [--json]", "what easel detects and would use, and why"},
     {"mock", ea_cmd_mock, "mock [--port N] [--delay MS] [--fault F]...", "the offline backend"},
+    {"resume", ea_cmd_resume, "resume [SESSION]",
+     "finish every background turn still running server-side"},
 };
 
 static void usage(FILE *out)

@@ -9,8 +9,8 @@
  *    fsync(). Keys come in the order listed below; every field of a record's kind is always
  *    present, null when unknown, so scripts never have to test for a missing key.
  *  - Common fields: v (1), seq (0, 1, 2 ...), ts (UTC, "2026-11-25T15:30:12.345Z"), kind
- *    ("request", "result", "name" or "accept_damage"), turn (null for the last two),
- *    prev_hash. Readers skip kinds they do not know.
+ *    ("request", "accepted", "result", "name" or "accept_damage"), turn (null for the last
+ *    two), prev_hash. Readers skip kinds they do not know.
  *  - name: the session's name when it was given or changed ("name"), so that session.json,
  *    a cache of the log, can be rebuilt from it.
  *  - accept_damage: `easel log --accept-damage` accepting a log that fails verification:
@@ -21,6 +21,9 @@
  *  - A line that ends in '\n' is complete: if it is not a record, or does not chain, it is
  *    damage, never a torn write. Only bytes after the last '\n' are a torn tail. While the
  *    log is damaged (and the damage not accepted) nothing but accept_damage is appended.
+ *  - "accepted" (design.md section 7): a background turn's response_id and sequence_number,
+ *    written when response.created arrives, between the turn's request and its result. A turn
+ *    with an accepted record and no result is resumable, not interrupted.
  *  - prev_hash is the lower-case hex SHA-256 of the previous line's bytes WITHOUT its trailing
  *    '\n'; "" for seq 0. Changing any byte of a record breaks the next record's prev_hash.
  *    (The last record has no successor, so only a copy of its hash kept elsewhere can vouch
@@ -187,6 +190,9 @@ void ea_audit_close(ea_audit **a);
 
 /* Appends the request record of a new turn and returns its number in *turn. */
 int ea_audit_append_request(ea_audit *a, const ea_audit_request *r, int *turn, ea_err *err);
+/* Appends the accepted record of `turn` (a request, no result, not accepted yet). */
+int ea_audit_append_accepted(ea_audit *a, int turn, const char *response_id,
+                             long sequence_number, ea_err *err);
 /* Appends the result of `turn`, which must have a request and no result yet. */
 int ea_audit_append_result(ea_audit *a, int turn, const ea_audit_result *r, ea_err *err);
 
@@ -212,8 +218,21 @@ int ea_audit_next_turn(const ea_audit *a);
 const char *ea_audit_last_hash(const ea_audit *a);        /* "" for an empty log */
 /* The newest completed result's response_id (what a Responses session chains), or NULL. */
 const char *ea_audit_last_response_id(const ea_audit *a);
-/* The newest turn with a request and no result (the process stopped midway), or 0. */
+/* The newest turn with a request and no result (the process stopped midway), or 0. A
+ * background turn that was accepted is not open: it is resumable. */
 int ea_audit_open_turn(const ea_audit *a);
+
+/* A resumable turn: accepted, no result. Strings borrowed until ea_audit_close. */
+typedef struct ea_audit_accepted {
+    int turn;
+    const char *response_id;
+    long sequence_number;     /* as accepted: the events after it are still to read */
+    const char *request_line; /* the turn's request record as written, request_len bytes
+                                 (not NUL-terminated) */
+    size_t request_len;
+} ea_audit_accepted;
+/* The oldest resumable turn numbered above `after` into *out: its number, or 0. */
+int ea_audit_resumable_turn(const ea_audit *a, int after, ea_audit_accepted *out);
 
 typedef struct ea_audit_totals {
     int turns;          /* request records */

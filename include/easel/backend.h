@@ -18,6 +18,9 @@ typedef struct ea_backend {
     const char *project;       /* borrowed; NULL when unset */
     bool offline;
     int idle_timeout_ms;       /* $EASEL_IDLE_TIMEOUT_MS, else 0 (the client's default) */
+    /* $EASEL_QUEUED_TIMEOUT_MS, else 0 (the turn's default): how long a background response
+     * may stay queued before it is cancelled. */
+    int queued_timeout_ms;
     ea_mock *mock;             /* owned: the offline backend, stopped by ea_backend_close */
 } ea_backend;
 

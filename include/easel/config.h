@@ -26,6 +26,7 @@ enum ea_config_key {
     EA_CFG_MOUSE,    /* on or off: the workbench takes the mouse; also $EASEL_MOUSE */
     EA_CFG_BUDGET_USD,
     EA_CFG_SESSION_BUDGET_USD,
+    EA_CFG_BACKGROUND, /* on (the default) or off: Responses turns in background mode */
     EA_CFG_KEY_COUNT
 };
 
@@ -85,6 +86,9 @@ int ea_config_set_cli(ea_config *c, enum ea_config_key key, const char *value, e
 
 /* Borrowed; NULL when unset. */
 const char *ea_config_get(const ea_config *c, enum ea_config_key key);
+/* An on/off key (on, yes, true, 1 / off, no, false, 0, any case) into *out; unset: otherwise.
+ * -1 when the value is none of them (*out is then otherwise). */
+int ea_config_switch(const ea_config *c, enum ea_config_key key, bool otherwise, bool *out);
 enum ea_config_source ea_config_source_of(const ea_config *c, enum ea_config_key key);
 
 const char *ea_config_key_name(enum ea_config_key key);       /* "api_key" */

@@ -1,4 +1,4 @@
-/* http: POST requests on libcurl's multi interface, driven by the caller's loop (wait, then
+/* http: POST (and GET) requests on libcurl's multi interface, driven by the caller's loop (wait, then
  * process); HTTPS only, no redirects, idle timeout, and retries that never double-bill. */
 #ifndef EASEL_HTTP_H
 #define EASEL_HTTP_H
@@ -30,6 +30,8 @@ typedef struct ea_http_request {
     const char *api_key;      /* Authorization: Bearer KEY; NULL or "" sends no Authorization */
     const char *organization; /* OpenAI-Organization; NULL or "" omits it */
     const char *project;      /* OpenAI-Project; NULL or "" omits it */
+    /* GET: a read (a background response resumed or polled), no body; NULL: POST. */
+    const char *method;
     const char *json_body;    /* a JSON body (Content-Type: application/json), or NULL... */
     size_t json_len;          /* ...its length; 0 means strlen(json_body) */
     const ea_request_part *parts; /* ...or multipart/form-data parts (when json_body is NULL) */
@@ -48,6 +50,7 @@ typedef struct ea_http_request {
      * (seconds or an HTTP date) when 0 < t <= 60 s, else min(0.5 * 2^n, 8) s less up to 25%
      * jitter. Each attempt sends X-Stainless-Retry-Count: n. */
     int max_retries;
+    int delay_ms;             /* the first attempt starts this long after ea_http_start */
 } ea_http_request;
 
 /* Zeroes r and sets the defaults above (max_retries = EA_HTTP_MAX_RETRIES). */

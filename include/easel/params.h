@@ -41,6 +41,9 @@ typedef struct ea_params {
     int n_images;
     char *mask;             /* path of the mask, or NULL */
     bool stream;            /* default true: partial frames, progress and cancel need it */
+    /* Responses API, streamed: `background: true`, so the turn outlives its connection and
+     * can be resumed (config `background`, --no-background). Default true. */
+    bool background_mode;
 } ea_params;
 
 typedef struct ea_warnings {

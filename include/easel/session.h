@@ -126,6 +126,11 @@ int ea_session_end_turn(ea_session *s, int turn, const ea_audit_result *res, ea_
  * written over, since it is evidence for an earlier turn. */
 int ea_session_save_input(ea_session *s, const char *name, const char *sha256,
                           const void *bytes, size_t n, ea_err *err);
+/* A background turn's accepted record (between begin and end): from here on the turn is
+ * resumable by the next process that opens the session, and opening does not close it as
+ * interrupted. session.json is left alone: the log is the record. */
+int ea_session_accept_turn(ea_session *s, int turn, const char *response_id,
+                           long sequence_number, ea_err *err);
 
 /* The workbench's draft (design.md 7, draft.h): the prompt not sent, the images attached and
  * the parameter panel's values. save (WRITE mode) keeps it in session.json as `draft`, and

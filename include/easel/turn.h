@@ -31,6 +31,8 @@ typedef struct ea_turn_progress {
     int partials, partials_expected;
     int images_saved, images_expected;
     size_t bytes;
+    int resumes;      /* a background turn's reads after its stream dropped (0: none) */
+    int turn;         /* the turn's number in its session */
 } ea_turn_progress;
 
 /* How a turn ended. Borrowed, valid during on_done only; strings never NULL. Strings from the
@@ -54,6 +56,9 @@ typedef struct ea_turn_outcome {
     const char *session_dir;
     double estimate_usd, cost_usd; /* NAN when unknown */
     int partials;
+    /* A background turn left running server-side (ea_turn_detach, or reads that failed for
+     * ten minutes): no result record was written; `easel resume` finishes it. */
+    bool resumable;
 } ea_turn_outcome;
 
 typedef struct ea_turn_callbacks {
@@ -93,22 +98,46 @@ void ea_turn_estimate(const ea_prices *prices, const ea_params *params, const ea
                       ea_estimate *out);
 
 /* Writes the request record and starts sending. NULL with err set when nothing was sent
- * (bad input file, unknown --from turn, the log could not be written). */
+ * (bad input file, unknown --from turn, the log could not be written).
+ *
+ * A streamed Responses turn with params->background_mode is a background turn (protocol.md
+ * section 13): response.created writes the accepted record; when the stream drops it is read
+ * on with GET /responses/{id}?stream=true&starting_after=N (backoff 0.25 s doubling to 8 s,
+ * for up to ten minutes of failures), or polled when a stream ended without a last word; a
+ * resume is a read, never a second POST. A response that stays queued past the bound
+ * (backend->queued_timeout_ms, else EA_TURN_QUEUED_TIMEOUT_MS) is cancelled server-side and
+ * recorded failed (error code queued_timeout); one the API no longer has (404 on a read) is
+ * recorded interrupted with error code response_lost. */
 ea_turn *ea_turn_start(ea_http *http, const ea_turn_spec *spec, const ea_turn_callbacks *cb,
                        void *ctx, ea_err *err);
+#define EA_TURN_QUEUED_TIMEOUT_MS 180000
+/* Reads on a background turn that a stopped process left accepted without a result (the
+ * request record is not written again): from the accepted sequence_number, so the partial
+ * frames come again; then saves the image and writes the result with its cost. spec->params
+ * is ignored: the request record's are used. NULL with EA_EXIT_USAGE, and nothing done, when
+ * spec->backend is not the endpoint the turn was sent to (the turn stays resumable). */
+ea_turn *ea_turn_resume(ea_http *http, const ea_turn_spec *spec, const ea_audit_accepted *acc,
+                        const ea_turn_callbacks *cb, void *ctx, ea_err *err);
 /* The result record says cancelled; on_done follows from the loop. A save under way is waited
- * for then (its image is kept and listed). */
+ * for then (its image is kept and listed). A background turn is cancelled server-side too
+ * (POST /responses/{id}/cancel) before on_done, so that it stops costing. */
 void ea_turn_cancel(ea_turn *t);
 /* As ea_turn_cancel, for a process being stopped from outside rather than by the user (by:
  * "SIGTERM", "SIGHUP", "a closed stdout"): the result record says interrupted, with by in its
  * error, and the exit code is EA_EXIT_INTERRUPTED; a turn whose every image was saved is
  * completed all the same. */
 void ea_turn_interrupt(ea_turn *t, const char *by);
+/* Leaves an accepted background turn running server-side: the stream is closed, no result
+ * is written, and on_done says so (resumable, exit 5). False, and nothing done, when the
+ * turn is not one that can finish unattended (not accepted, or its image is in already). */
+bool ea_turn_detach(ea_turn *t);
 /* Takes what the saving thread finished: on_partial, on_image, and on_done once the request is
  * over and nothing is left to save. Call it after every ea_http_process until the turn is
  * finished: the request may end while a final image is still being saved, and then nothing but
  * this call finishes the turn. */
 void ea_turn_poll(ea_turn *t);
+/* Also where a background turn queued past its bound is cancelled: call it at least every
+ * few hundred milliseconds while a turn runs. */
 /* ea_turn_poll after waiting for every save under way. For shutting down: the saving thread
  * wakes the turn's ea_http, so settle a turn (or free it) before that ea_http goes. */
 void ea_turn_settle(ea_turn *t);

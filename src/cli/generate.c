@@ -43,6 +43,7 @@ enum {
     OPT_PREVIEW,
     OPT_FORCE,
     OPT_NEW_CONVERSATION,
+    OPT_NO_BACKGROUND,
     OPT_HELP,
     OPT_PARAM_BASE = 2000, /* + index into the parameter table */
 };
@@ -66,6 +67,8 @@ static const struct {
     {"offline", no_argument, 0, OPT_OFFLINE, NULL, "use the offline backend"},
     {"preview", no_argument, 0, OPT_PREVIEW, NULL, "draw partial frames inline on a terminal"},
     {"force", no_argument, 0, OPT_FORCE, NULL, "send even past session_budget_usd or budget_usd"},
+    {"no-background", no_argument, 0, OPT_NO_BACKGROUND, NULL,
+     "no background mode (as --background off): for Zero Data Retention"},
     {"help", no_argument, 'h', OPT_HELP, NULL, "this help"},
 };
 #define N_COMMAND_OPTS (sizeof command_opts / sizeof command_opts[0])
@@ -100,6 +103,10 @@ static void generate_usage(FILE *out)
     for (size_t i = 0; i < N_COMMAND_OPTS; i++)
         print_option(out, command_opts[i].short_opt, command_opts[i].name, command_opts[i].metavar,
                      command_opts[i].help);
+    fprintf(out, "\nA Responses turn runs in background mode unless --background off (or config\n"
+                 "background = off): a dropped stream is resumed, and a turn whose easel stopped\n"
+                 "is finished by `easel resume`. --background also takes the image's background\n"
+                 "(transparent, opaque, auto); on and off are the mode.\n");
     fprintf(out, "\nexit codes: 0 done, 1 internal error (an image the session could not\n"
                  "save is kept in $XDG_CACHE_HOME/easel/rescued/), 2 bad arguments (nothing\n"
                  "sent), 3 refused by the API, 4 network or server failure, 5 interrupted\n"
@@ -175,7 +182,22 @@ static int apply_config_defaults(ea_params *p, const ea_config *cfg, ea_err *err
         if (v && ea_params_set(p, ea_param_by_long(map[i].opt), v, err) != 0)
             return -1;
     }
+    if (ea_config_switch(cfg, EA_CFG_BACKGROUND, true, &p->background_mode) != 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "config: background must be on or off, not '%s'",
+                          ea_config_get(cfg, EA_CFG_BACKGROUND));
     return 0;
+}
+
+/* --background names two things: the image's background (transparent, opaque, auto: the
+ * API's tool parameter, there first) and background mode (on, off: design.md section 7).
+ * Their values never overlap, so the value says which. True when it was the mode. */
+static bool set_background_mode(ea_params *p, const ea_param_desc *d, const char *value)
+{
+    if (d != ea_param_by_long("background") ||
+        (strcmp(value, "on") != 0 && strcmp(value, "off") != 0))
+        return false;
+    p->background_mode = strcmp(value, "on") == 0;
+    return true;
 }
 
 static int parse_args(int argc, char **argv, generate_opts *o, ea_err *err)
@@ -194,7 +216,8 @@ static int parse_args(int argc, char **argv, generate_opts *o, ea_err *err)
                               argv[optind - 1]);
         int id = c < 256 ? short_to_id(c) : c;
         if (id >= OPT_PARAM_BASE) {
-            if (ea_params_set(&o->params, &descs[id - OPT_PARAM_BASE], optarg, err) != 0)
+            if (!set_background_mode(&o->params, &descs[id - OPT_PARAM_BASE], optarg) &&
+                ea_params_set(&o->params, &descs[id - OPT_PARAM_BASE], optarg, err) != 0)
                 return -1;
             continue;
         }
@@ -213,6 +236,7 @@ static int parse_args(int argc, char **argv, generate_opts *o, ea_err *err)
         case OPT_PREVIEW: o->preview = true; break;
         case OPT_FORCE: o->force = true; break;
         case OPT_NEW_CONVERSATION: o->new_conversation = true; break;
+        case OPT_NO_BACKGROUND: o->params.background_mode = false; break;
         case OPT_HELP: generate_usage(stdout); exit(EA_EXIT_OK);
         default: return ea_err_set(err, EA_EXIT_USAGE, "unknown option");
         }
@@ -585,6 +609,9 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
                     (unsigned long long)u->bytes, u->sha256,
                     *o->response_id ? o->response_id : "unknown", u->reason);
     }
+    if (o->resumable)
+        fprintf(stderr, "easel generate: turn %d is still running server-side; `easel resume` "
+                        "finishes it\n", o->turn);
     if (!stdout_errno) {
         print_summary(stdout, o, revised, st->offline);
         flush_stdout();
@@ -706,6 +733,14 @@ static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *ba
     if (ea_session_cache_rebuilt(session))
         fprintf(stderr, "easel: session %s: session.json was missing or unreadable; rebuilt from "
                         "audit.jsonl\n", ea_session_id(session));
+    if (!(http = ea_http_new())) {
+        ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+        goto done;
+    }
+    /* A background turn an earlier easel left running is finished first: its image and its
+     * real cost are in the session before this turn (and its budget check). */
+    if (o->session && ea_resume_session(session, http, backend, prices, NULL, err) < 0)
+        goto done;
     if (!o->force && !backend->offline) {
         /* A budget is checked where the session's own spend is known, before anything is
          * sent; --dry-run shows the estimate without this. The offline backend bills nothing,
@@ -714,10 +749,6 @@ static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *ba
         ea_prices_estimate(prices, &o->params, &est);
         if (ea_budget_check(cfg, session, est.known ? est.usd : NAN, err) != 0)
             goto done;
-    }
-    if (!(http = ea_http_new())) {
-        ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
-        goto done;
     }
     run_state st = {.opts = o, .tty = isatty(STDERR_FILENO), .exit_code = EA_EXIT_INTERNAL,
                     .offline = backend->offline};
@@ -744,9 +775,11 @@ static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *ba
         /* Ctrl-C is the user's cancel (130); the others stop the process from outside (5). */
         if (!stopping && (stop_signal || stdout_errno == EPIPE)) {
             stopping = true;
+            /* A background turn the API accepted finishes unattended: it is left running,
+             * resumable, and the exit says so (5); any other is wound down. */
             if (stop_signal == SIGINT)
                 ea_turn_cancel(turn);
-            else
+            else if (!ea_turn_detach(turn))
                 ea_turn_interrupt(turn, stop_signal == SIGTERM  ? "SIGTERM"
                                         : stop_signal == SIGHUP ? "SIGHUP"
                                                                 : "a closed stdout");

@@ -769,6 +769,14 @@ int ea_cmd_log(int argc, char **argv)
         fprintf(stderr, "easel log: %s's session.json is missing or unreadable: its summary comes "
                         "from the log (the next easel to write to it rebuilds the file)\n",
                 info.id);
+    /* A background turn a stopped easel left running is finished first, so that the turns
+     * shown are what they cost (not by --json and --verify, which read and change nothing).
+     * A session another easel holds is that easel's to finish. */
+    if (!o.verify && !o.json && ea_resume_pending(info.id)) {
+        ea_err rerr = {0};
+        if (ea_resume_named(info.id, NULL, &rerr) < 0 && rerr.code != EA_EXIT_USAGE)
+            fprintf(stderr, "easel log: could not resume: %s\n", rerr.msg);
+    }
     if (o.verify)
         return verify(&info, dir);
     if (o.json)

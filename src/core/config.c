@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +34,7 @@ static const struct {
     [EA_CFG_THEME] = {"theme", NULL},
     [EA_CFG_GRAPHICS] = {"graphics", "EASEL_GRAPHICS"},
     [EA_CFG_MOUSE] = {"mouse", "EASEL_MOUSE"},
+    [EA_CFG_BACKGROUND] = {"background", NULL},
     [EA_CFG_BUDGET_USD] = {"budget_usd", NULL},
     [EA_CFG_SESSION_BUDGET_USD] = {"session_budget_usd", NULL},
 };
@@ -337,4 +339,20 @@ void ea_config_describe(const ea_config *c, enum ea_config_key key, char *out, s
     } else {
         snprintf(out, size, "%s (%s)", v->value, source);
     }
+}
+
+int ea_config_switch(const ea_config *c, enum ea_config_key key, bool otherwise, bool *out)
+{
+    static const char *const on[] = {"on", "yes", "true", "1"}, *const off[] = {"off", "no", "false", "0"};
+    const char *text = ea_config_get(c, key);
+    *out = otherwise;
+    if (!text || !*text)
+        return 0;
+    for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
+        if (strcasecmp(text, on[i]) == 0 || strcasecmp(text, off[i]) == 0) {
+            *out = strcasecmp(text, on[i]) == 0;
+            return 0;
+        }
+    }
+    return -1;
 }

@@ -27,6 +27,7 @@ typedef struct turn_slot {
     int turn;
     size_t request; /* index into records, or NO_RECORD */
     size_t result;
+    size_t accepted; /* a background turn's accepted record, or NO_RECORD */
 } turn_slot;
 
 struct ea_audit {
@@ -525,9 +526,11 @@ static long int_field(const json_t *obj, const char *key, long missing)
     return json_is_integer(v) ? (long)json_integer_value(v) : missing;
 }
 
+/* A turn's records: its request, a background turn's accepted record, its result. */
 static bool is_turn_kind(const char *kind)
 {
-    return kind && (strcmp(kind, "request") == 0 || strcmp(kind, "result") == 0);
+    return kind && (strcmp(kind, "request") == 0 || strcmp(kind, "result") == 0 ||
+                    strcmp(kind, "accepted") == 0);
 }
 
 static bool is_kind(const json_t *rec, const char *kind)
@@ -567,7 +570,8 @@ static turn_slot *add_slot(ea_audit *a, int turn)
         a->cap_turns = cap;
     }
     turn_slot *slot = &a->turns[a->n_turns++];
-    *slot = (turn_slot){.turn = turn, .request = NO_RECORD, .result = NO_RECORD};
+    *slot = (turn_slot){.turn = turn, .request = NO_RECORD, .result = NO_RECORD,
+                        .accepted = NO_RECORD};
     return slot;
 }
 
@@ -588,7 +592,9 @@ static int index_record(ea_audit *a, size_t index)
     turn_slot *slot = find_slot(a, turn);
     if (!slot && !(slot = add_slot(a, turn)))
         return -1;
-    if (is_request) {
+    if (strcmp(str_field(rec, "kind"), "accepted") == 0) {
+        slot->accepted = index;
+    } else if (is_request) {
         slot->request = index;
         a->totals.turns++;
         if (turn >= a->next_turn)
@@ -958,6 +964,26 @@ int ea_audit_append_request(ea_audit *a, const ea_audit_request *r, int *turn, e
     return 0;
 }
 
+int ea_audit_append_accepted(ea_audit *a, int turn, const char *response_id,
+                             long sequence_number, ea_err *err)
+{
+    if (check_appendable(a, err) != 0)
+        return -1;
+    const turn_slot *slot = find_slot(a, turn);
+    if (!slot || slot->request == NO_RECORD || slot->result != NO_RECORD ||
+        slot->accepted != NO_RECORD)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "turn %d cannot be accepted now", turn);
+    bool ok = true;
+    json_t *rec = new_record(a, "accepted", turn, &ok);
+    put(rec, "response_id", text_value(response_id), &ok);
+    put(rec, "sequence_number", json_integer(sequence_number), &ok);
+    if (!ok) {
+        json_decref(rec);
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    }
+    return write_record(a, rec, err);
+}
+
 int ea_audit_append_result(ea_audit *a, int turn, const ea_audit_result *r, ea_err *err)
 {
     if (check_appendable(a, err) != 0)
@@ -1098,9 +1124,29 @@ const char *ea_audit_last_response_id(const ea_audit *a)
 int ea_audit_open_turn(const ea_audit *a)
 {
     for (size_t i = a->n_turns; i-- > 0;)
-        if (a->turns[i].request != NO_RECORD && a->turns[i].result == NO_RECORD)
+        if (a->turns[i].request != NO_RECORD && a->turns[i].result == NO_RECORD &&
+            a->turns[i].accepted == NO_RECORD)
             return a->turns[i].turn;
     return 0;
+}
+
+int ea_audit_resumable_turn(const ea_audit *a, int after, ea_audit_accepted *out)
+{
+    const turn_slot *best = NULL;
+    for (size_t i = 0; i < a->n_turns; i++) {
+        const turn_slot *t = &a->turns[i];
+        if (t->turn > after && t->request != NO_RECORD && t->result == NO_RECORD &&
+            t->accepted != NO_RECORD && (!best || t->turn < best->turn))
+            best = t;
+    }
+    if (!best)
+        return 0;
+    const json_t *rec = json_array_get(a->records, best->accepted);
+    out->turn = best->turn;
+    out->response_id = str_field(rec, "response_id");
+    out->sequence_number = int_field(rec, "sequence_number", -1);
+    out->request_line = ea_audit_record_line(a, best->request, &out->request_len);
+    return out->response_id ? best->turn : 0;
 }
 
 void ea_audit_get_totals(const ea_audit *a, ea_audit_totals *out)
@@ -1448,6 +1494,7 @@ static void verify_turn_order(const json_t *rec, long seq, unsigned char **turn_
     const char *kind = str_field(rec, "kind");
     long turn = int_field(rec, "turn", 0);
     bool is_request = kind && strcmp(kind, "request") == 0;
+    bool is_accepted = kind && strcmp(kind, "accepted") == 0;
     if (!kind) {
         add_problem(report, seq, NULL, "seq %ld: the record has no kind", seq);
         return;
@@ -1468,6 +1515,13 @@ static void verify_turn_order(const json_t *rec, long seq, unsigned char **turn_
         *n_state = n;
     }
     unsigned char *state = &(*turn_state)[turn];
+    if (is_accepted) {
+        /* Between its turn's request and result: the background response's id. */
+        if (*state != 1)
+            add_problem(report, seq, NULL, "seq %ld: turn %ld accepted %s", seq, turn,
+                        *state == 0 ? "before its request" : "after its result");
+        return;
+    }
     if (is_request && *state != 0)
         add_problem(report, seq, NULL, "seq %ld: a second request for turn %ld", seq, turn);
     else if (!is_request && *state != 1)

@@ -19,6 +19,7 @@ void ea_params_init(ea_params *p)
     p->partials = EA_UNSET;
     p->api = EA_API_RESPONSES;
     p->stream = true;
+    p->background_mode = true;
 }
 
 void ea_params_free(ea_params *p)

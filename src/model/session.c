@@ -1014,6 +1014,14 @@ int ea_session_save_input(ea_session *s, const char *name, const char *sha256,
     return ea_write_file_atomic(inputs, name, bytes, n, PRIVATE_FILE_MODE, err);
 }
 
+int ea_session_accept_turn(ea_session *s, int turn, const char *response_id,
+                           long sequence_number, ea_err *err)
+{
+    if (check_writable(s, err) != 0)
+        return -1;
+    return ea_audit_append_accepted(s->audit, turn, response_id, sequence_number, err);
+}
+
 int ea_session_end_turn(ea_session *s, int turn, const ea_audit_result *res, ea_err *err)
 {
     if (check_writable(s, err) != 0 || ea_audit_append_result(s->audit, turn, res, err) != 0)

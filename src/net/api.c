@@ -327,6 +327,10 @@ static int build_responses(const ea_params *p, const ea_request *r, const char *
             json_object_set_new(o, "previous_response_id", json_string(previous_id));
         if (p->stream)
             json_object_set_new(o, "stream", json_true());
+        /* Background mode, streamed: the stream can be resumed when it drops (protocol.md
+         * section 13); not streamed, easel would have to poll, which it does not. */
+        if (p->stream && p->background_mode)
+            json_object_set_new(o, "background", json_true());
     }
     return 0;
 }

@@ -20,6 +20,9 @@ int ea_backend_open(ea_backend *b, const ea_config *cfg, bool force_offline, boo
     const char *idle = getenv("EASEL_IDLE_TIMEOUT_MS");
     if (idle && atoi(idle) > 0)
         b->idle_timeout_ms = atoi(idle);
+    const char *queued = getenv("EASEL_QUEUED_TIMEOUT_MS");
+    if (queued && atoi(queued) > 0)
+        b->queued_timeout_ms = atoi(queued);
     if (ea_backend_wants_offline(cfg, force_offline)) {
         b->offline = true;
         snprintf(b->base_url, sizeof b->base_url, "http://127.0.0.1:0/v1");

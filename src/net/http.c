@@ -508,6 +508,11 @@ static int build_mime(ea_http_req *r, ea_err *err)
     return 0;
 }
 
+static bool is_get(const ea_http_request *q)
+{
+    return q->method && strcmp(q->method, "GET") == 0;
+}
+
 /* The options that stay the same for every attempt. */
 static int setup_easy(ea_http_req *r, bool plain_http, ea_err *err)
 {
@@ -549,7 +554,9 @@ static int setup_easy(ea_http_req *r, bool plain_http, ea_err *err)
         SET(CURLOPT_DEBUGFUNCTION, debug_cb);
         SET(CURLOPT_VERBOSE, 1L);
     }
-    if (q->json_body) {
+    if (is_get(q)) {
+        SET(CURLOPT_HTTPGET, 1L);
+    } else if (q->json_body) {
         size_t len = q->json_len ? q->json_len : strlen(q->json_body);
         SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
         SET(CURLOPT_POSTFIELDS, q->json_body); /* borrowed, not copied */
@@ -577,7 +584,7 @@ static int build_headers(ea_http_req *r)
         list = next; \
     } while (0)
     ADD("Accept: application/json");
-    if (q->json_body)
+    if (q->json_body && !is_get(q))
         ADD("Content-Type: application/json"); /* multipart: curl adds it with the boundary */
     if (is_set(q->api_key))
         ADD("Authorization: Bearer %s", q->api_key);
@@ -893,7 +900,7 @@ ea_http_req *ea_http_start(ea_http *h, const ea_http_request *req, const ea_http
         ea_err_set(err, EA_EXIT_INTERNAL, "ea_http_start: a request and on_done are required");
         return NULL;
     }
-    if (!req->json_body && req->n_parts <= 0) {
+    if (!req->json_body && req->n_parts <= 0 && !is_get(req)) {
         ea_err_set(err, EA_EXIT_INTERNAL, "ea_http_start: no body (JSON or parts)");
         return NULL;
     }
@@ -939,7 +946,7 @@ ea_http_req *ea_http_start(ea_http *h, const ea_http_request *req, const ea_http
     }
     r->state = RS_QUEUED;
     r->t_start_ms = mono_ms();
-    r->due_ms = r->t_start_ms;
+    r->due_ms = r->t_start_ms + (req->delay_ms > 0 ? req->delay_ms : 0);
     r->ms_first_byte = -1;
     r->prev = h->last;
     if (h->last)

@@ -126,6 +126,30 @@ struct ea_turn {
     json_t *retries; /* owned: one object per attempt that was retried */
     int events;      /* complete events received */
 
+    /* Background mode (protocol.md section 13): the response outlives the connection. The
+     * turn keeps its id and the newest sequence_number, and when a stream drops reads on with
+     * GET (resume, or a poll) until the response is terminal; never a second POST. */
+    bool background;       /* sent with background: true (or resumed: it was) */
+    bool accepted;         /* the accepted record is written: the turn is resumable */
+    bool terminal;         /* the response said it is over (completed, failed, ...) */
+    long last_seq;         /* the newest sequence_number seen; -1: none */
+    bool queued;           /* the response said queued and has not started yet */
+    long ms_queued;        /* when it first said queued */
+    long queued_timeout_ms;
+    bool stuck_queued;     /* queued past the bound: cancelled, recorded failed */
+    bool user_cancelled;
+    bool detached;         /* left running server-side: no result record (easel resume) */
+    bool polling;          /* the request under way is a poll (GET without stream) */
+    int resumes;           /* GETs sent */
+    int resume_failures;   /* in a row: the backoff */
+    long ms_dropped;       /* when the newest run of failed reads began; -1: none */
+    int events_at_start;   /* events when the newest read began */
+    bool lost;             /* the API no longer has the response */
+    ea_http_req *cancel_req; /* POST /responses/{id}/cancel under way */
+    char cancel_note[320]; /* what the server-side cancel did */
+    bool cancelled_server_side;
+    ea_params *own_params; /* a turn resumed from the log: its parameters, rebuilt */
+
     /* The saver. lock guards todo, done and saver_stop; the rest is the loop thread's. */
     pthread_mutex_t lock;
     pthread_cond_t work;  /* a job was queued, or saver_stop was set */
@@ -157,7 +181,7 @@ static void report_progress(ea_turn *t, enum ea_turn_phase phase)
         return;
     ea_turn_progress p = {phase, ms_since(&t->started), t->partials,
                           ea_params_partials(t->spec.params), (int)t->n_images,
-                          ea_params_count(t->spec.params), t->bytes};
+                          ea_params_count(t->spec.params), t->bytes, t->resumes, t->turn};
     t->cb.on_progress(t->ctx, &p);
 }
 
@@ -532,6 +556,24 @@ static void take_usage(ea_turn *t, const ea_event *ev)
     }
 }
 
+/* The response's status as an event tells it. The first word of a background response
+ * (response.created) makes the turn resumable: the accepted record is on disk before the
+ * next event is read. */
+static void note_status(ea_turn *t, const ea_event *ev)
+{
+    bool queued = strcmp(ev->response_status, "queued") == 0;
+    if (queued && !t->queued)
+        t->ms_queued = ms_since(&t->started);
+    t->queued = queued;
+    if (!t->background || t->accepted || !t->response_id)
+        return;
+    ea_err err = {0};
+    if (ea_session_accept_turn(t->spec.session, t->turn, t->response_id,
+                               ev->sequence_number, &err) == 0)
+        t->accepted = true;
+    /* Not written: the turn goes on as one that cannot be resumed after a crash. */
+}
+
 /* One decoded event; take_text hands over the text it was decoded from. Returns non-zero to
  * stop reading the stream. */
 static int handle_event(ea_turn *t, ea_event *ev, text_taker take_text)
@@ -556,8 +598,10 @@ static int handle_event(ea_turn *t, ea_event *ev, text_taker take_text)
     case EA_EV_RESPONSE_CREATED:
     case EA_EV_RESPONSE_IN_PROGRESS:
         replace(&t->response_id, ev->response_id);
+        note_status(t, ev);
         break;
     case EA_EV_RESPONSE_COMPLETED:
+        t->terminal = true;
         replace(&t->response_id, ev->response_id);
         take_usage(t, ev);
         /* A non-streamed Responses body carries the images only here; a stream has sent
@@ -571,9 +615,11 @@ static int handle_event(ea_turn *t, ea_event *ev, text_taker take_text)
         return queue_images(t, ev, 0, ev->n_images, JOB_FINAL, take_text) != 0;
     case EA_EV_RESPONSE_FAILED:
     case EA_EV_ERROR:
+        t->terminal = true;
         fail_with_api_error(t, &ev->error, 0);
         return 1;
     case EA_EV_RESPONSE_INCOMPLETE:
+        t->terminal = true;
         fail(t, EA_EXIT_NETWORK, "the response is incomplete: %s",
              *ev->incomplete_reason ? ev->incomplete_reason : "no reason given");
         return 1;
@@ -595,6 +641,14 @@ static int on_sse_event(void *ctx, const char *name, const char *data, size_t le
         fail(t, EA_EXIT_NETWORK, "the server sent a broken event: %s", err.msg);
         return 1;
     }
+    if (ev->sequence_number >= 0) {
+        /* A resume starts after last_seq; an event seen already is never handled twice. */
+        if (ev->sequence_number <= t->last_seq) {
+            ea_event_free(&ev);
+            return 0;
+        }
+        t->last_seq = ev->sequence_number;
+    }
     t->events++;
     int stop = handle_event(t, ev, take_event_text);
     ea_event_free(&ev);
@@ -606,7 +660,9 @@ static int on_head(void *ctx, const ea_http_head *head)
 {
     ea_turn *t = ctx;
     t->http_status = head->status;
-    snprintf(t->request_id, sizeof t->request_id, "%s", head->request_id);
+    /* The POST's request id is the turn's; a resume's GET only reads it. */
+    if (t->resumes == 0 || !*t->request_id)
+        snprintf(t->request_id, sizeof t->request_id, "%s", head->request_id);
     t->streaming = head->status >= 200 && head->status < 300 &&
                    strncmp(head->content_type, "text/event-stream", 17) == 0;
     report_progress(t, EA_PHASE_GENERATING);
@@ -748,6 +804,41 @@ static char *usage_json(const ea_turn *t)
     return ea_buf_steal(&text, NULL);
 }
 
+/* A background turn left running server-side: no result record, so that the next easel to
+ * open the session (or `easel resume`) reads it to its end and records what it cost. */
+static void finish_detached(ea_turn *t)
+{
+    t->finished = true;
+    report_progress(t, EA_PHASE_DONE);
+    char message[512];
+    snprintf(message, sizeof message,
+             "left running server-side as response %s: `easel resume` (or the next easel "
+             "that opens this session) saves its image and records its cost",
+             t->response_id);
+    ea_turn_outcome o = {
+        .exit_code = EA_EXIT_INTERRUPTED,
+        .status = EA_AUDIT_INTERRUPTED,
+        .turn = t->turn,
+        .http_status = t->http_status,
+        .attempts = t->attempts,
+        .message = message,
+        .error_code = "",
+        .request_id = t->request_id,
+        .response_id = t->response_id,
+        .revised_prompt = "",
+        .images = t->images,
+        .n_images = 0,
+        .partial_path = "",
+        .session_dir = ea_session_dir(t->spec.session),
+        .estimate_usd = NAN,
+        .cost_usd = NAN,
+        .partials = t->partials,
+        .resumable = true,
+    };
+    if (t->cb.on_done)
+        t->cb.on_done(t->ctx, &o);
+}
+
 /* The request is over and every job was collected: writes the result record (after the
  * images it names, which are on disk) and tells the caller. */
 static void finish_turn(ea_turn *t)
@@ -755,9 +846,30 @@ static void finish_turn(ea_turn *t)
     stop_saver(t); /* idle already: nothing is left to run */
     enum ea_audit_status status = EA_AUDIT_COMPLETED;
     int expected = ea_params_count(t->spec.params);
-    if (t->outcome == EA_HTTP_CANCELLED && *t->interrupted_by) {
-        fail(t, EA_EXIT_INTERRUPTED, "interrupted by %s (it may have been billed)",
-             t->interrupted_by);
+    if (t->detached) {
+        finish_detached(t);
+        return;
+    }
+    if (t->stuck_queued) {
+        replace(&t->error_code, "queued_timeout");
+        fail(t, EA_EXIT_NETWORK,
+             "the response stayed queued for %.0f s (a known API fault when a client drops at "
+             "the first event); %s", t->queued_timeout_ms / 1000.0, t->cancel_note);
+        status = EA_AUDIT_FAILED;
+    } else if (t->outcome == EA_HTTP_CANCELLED && *t->interrupted_by) {
+        if (*t->cancel_note)
+            fail(t, EA_EXIT_INTERRUPTED, "interrupted by %s; %s", t->interrupted_by,
+                 t->cancel_note);
+        else
+            fail(t, EA_EXIT_INTERRUPTED, "interrupted by %s (it may have been billed)",
+                 t->interrupted_by);
+    } else if (t->outcome == EA_HTTP_CANCELLED && *t->cancel_note) {
+        status = EA_AUDIT_CANCELLED;
+        /* Said to the user only when it failed: then it may still cost. */
+        if (t->cancelled_server_side)
+            fail(t, EA_EXIT_SIGINT, "%s", "cancelled");
+        else
+            fail(t, EA_EXIT_SIGINT, "cancelled; %s", t->cancel_note);
     } else if (t->outcome == EA_HTTP_CANCELLED) {
         status = EA_AUDIT_CANCELLED;
         fail(t, EA_EXIT_SIGINT, "%s", "cancelled");
@@ -847,6 +959,11 @@ static void finish_turn(ea_turn *t)
     if (t->error_message && *t->error_message &&
         strncmp(t->failure.msg, t->error_message, sizeof t->failure.msg - 1) == 0)
         message = t->error_message;
+    char cancelled[400];
+    if (t->cancelled_server_side && status == EA_AUDIT_CANCELLED) {
+        snprintf(cancelled, sizeof cancelled, "cancelled; %s", t->cancel_note);
+        message = cancelled; /* the log says the response stopped too */
+    }
     ea_audit_error api_error = {t->error_type, t->error_code, t->failed ? message : NULL,
                                 t->error_param};
     if (t->failed)
@@ -891,6 +1008,215 @@ static void finish_if_ready(ea_turn *t)
         finish_turn(t);
 }
 
+/* ---- Background turns: reading on after a drop, cancelling server-side -------------- */
+
+#define RESUME_FIRST_DELAY_MS 250
+#define RESUME_MAX_DELAY_MS 8000
+/* The API keeps a background response about 10 minutes after it ends: past that, failed
+ * reads stop, and the turn is left for `easel resume`. */
+#define RESUME_GIVE_UP_MS (10L * 60 * 1000)
+#define CANCEL_TIMEOUT_MS 10000
+
+static const ea_http_callbacks http_callbacks;
+
+/* Starts a request of the turn: the POST (body set), a resume or a poll (GET). */
+static int start_request(ea_turn *t, const char *url, const char *method, int delay_ms,
+                         int idle_timeout_ms, ea_err *err)
+{
+    ea_http_request hr;
+    ea_http_request_init(&hr);
+    hr.url = url;
+    hr.method = method;
+    hr.api_key = t->spec.backend->api_key;
+    hr.organization = t->spec.backend->organization;
+    hr.project = t->spec.backend->project;
+    hr.idle_timeout_ms = idle_timeout_ms;
+    hr.delay_ms = delay_ms;
+    if (!method) {
+        hr.json_body = t->req.json;
+        hr.parts = t->req.parts;
+        hr.n_parts = t->req.n_parts;
+    } else {
+        hr.max_retries = 0; /* the turn's own backoff reads again */
+    }
+    t->http_req = ea_http_start(t->http, &hr, &http_callbacks, t, err);
+    return t->http_req ? 0 : -1;
+}
+
+/* The next read of a background response: a stream of the events after last_seq, or a poll
+ * of the response object when a stream ended without saying how the response did. */
+static int start_resume(ea_turn *t, bool poll, int delay_ms, ea_err *err)
+{
+    ea_sse_free(&t->sse);
+    t->sse = ea_sse_new(MAX_LINE_BYTES, MAX_EVENT_BYTES, on_sse_event, t);
+    if (!t->sse)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    ea_buf_reset(&t->body);
+    t->streaming = false;
+    t->polling = poll;
+    t->resumes++;
+    if (poll)
+        snprintf(t->url, sizeof t->url, "%s/responses/%s", t->spec.backend->base_url,
+                 t->response_id);
+    else
+        snprintf(t->url, sizeof t->url, "%s/responses/%s?stream=true&starting_after=%ld",
+                 t->spec.backend->base_url, t->response_id, t->last_seq);
+    t->events_at_start = t->events;
+    return start_request(t, t->url, "GET", delay_ms, t->spec.backend->idle_timeout_ms, err);
+}
+
+static void on_cancel_done(void *ctx, const ea_http_result *r)
+{
+    ea_turn *t = ctx;
+    t->cancel_req = NULL;
+    t->cancelled_server_side =
+        r->outcome == EA_HTTP_COMPLETE && r->head.status >= 200 && r->head.status < 300;
+    if (t->cancelled_server_side)
+        snprintf(t->cancel_note, sizeof t->cancel_note,
+                 "the response was cancelled server-side too, so it stops costing");
+    else if (r->outcome == EA_HTTP_COMPLETE)
+        snprintf(t->cancel_note, sizeof t->cancel_note,
+                 "cancelling it server-side failed (HTTP %d); it may run on and be billed",
+                 r->head.status);
+    else
+        snprintf(t->cancel_note, sizeof t->cancel_note,
+                 "cancelling it server-side failed (%.200s); it may run on and be billed",
+                 r->err.msg);
+    if (r->outcome == EA_HTTP_CANCELLED)
+        stop_saver(t); /* ea_http_free: the loop is ending */
+    t->request_over = true;
+    collect_jobs(t);
+    finish_if_ready(t);
+}
+
+/* POST /responses/{id}/cancel, so that an abandoned turn stops costing. 0 when under way. */
+static int start_cancel(ea_turn *t)
+{
+    static const ea_http_callbacks cancel_callbacks = {NULL, NULL, NULL, on_cancel_done};
+    char url[2400];
+    snprintf(url, sizeof url, "%s/responses/%s/cancel", t->spec.backend->base_url,
+             t->response_id);
+    ea_http_request hr;
+    ea_http_request_init(&hr);
+    hr.url = url; /* copied by ea_http_start into its own parsed URL */
+    hr.api_key = t->spec.backend->api_key;
+    hr.organization = t->spec.backend->organization;
+    hr.project = t->spec.backend->project;
+    hr.json_body = "{}";
+    hr.max_retries = 1;
+    hr.connect_timeout_ms = CANCEL_TIMEOUT_MS;
+    hr.idle_timeout_ms = CANCEL_TIMEOUT_MS;
+    ea_err err = {0};
+    t->cancel_req = ea_http_start(t->http, &hr, &cancel_callbacks, t, &err);
+    if (!t->cancel_req)
+        snprintf(t->cancel_note, sizeof t->cancel_note,
+                 "it could not be cancelled server-side (%.200s)", err.msg);
+    return t->cancel_req ? 0 : -1;
+}
+
+/* The API's answer that it has no such response (any more). */
+static bool response_gone(const ea_turn *t, const ea_http_result *r)
+{
+    return t->resumes > 0 && r->outcome == EA_HTTP_COMPLETE && r->head.status == 404;
+}
+
+/* Whether a failed read is worth another: the network or the server, not a refusal. */
+static bool read_again(const ea_http_result *r)
+{
+    if (r->outcome != EA_HTTP_COMPLETE)
+        return r->outcome != EA_HTTP_REDIRECT && r->outcome != EA_HTTP_TOO_LARGE;
+    int st = r->head.status;
+    return (st >= 200 && st < 300) || st == 408 || st == 409 || st == 429 || st >= 500;
+}
+
+/* A poll's answer: the response object. Completed or failed: handled as the end of a stream
+ * would be; cancelled: said so; still going: read the stream on. Returns true when the turn
+ * is over. */
+static bool handle_poll(ea_turn *t)
+{
+    ea_err err = {0};
+    ea_event *ev = ea_event_parse_body(t->body.data ? t->body.data : "", t->body.len, &err);
+    if (!ev)
+        return false; /* unreadable: read again */
+    bool over = true;
+    if (ev->kind == EA_EV_RESPONSE_COMPLETED || ev->kind == EA_EV_RESPONSE_FAILED ||
+        ev->kind == EA_EV_RESPONSE_INCOMPLETE) {
+        handle_event(t, ev, take_body_text);
+        t->terminal = true;
+    } else if (strcmp(ev->response_status, "cancelled") == 0) {
+        t->terminal = true;
+        replace(&t->error_code, "cancelled");
+        fail(t, EA_EXIT_NETWORK, "%s", "the response was cancelled server-side");
+    } else {
+        t->queued = strcmp(ev->response_status, "queued") == 0;
+        over = false;
+    }
+    ea_event_free(&ev);
+    return over;
+}
+
+/* After a request of a background turn ended: read on, cancel server-side, or finish.
+ * Returns true when another request is under way (the turn is not over). */
+static bool background_next(ea_turn *t, const ea_http_result *r)
+{
+    if (!t->accepted || !t->response_id || t->detached)
+        return false;
+    /* Stopped by the user or a signal (a turn that can finish unattended was detached, not
+     * stopped): the response stops server-side too. */
+    if (t->user_cancelled || t->stuck_queued || *t->interrupted_by)
+        return !t->terminal && start_cancel(t) == 0;
+    if (r->outcome == EA_HTTP_CANCELLED)
+        return false; /* ea_http_free: the loop is ending */
+    if (t->terminal || t->failed)
+        return false;
+    if (response_gone(t, r)) {
+        t->lost = true;
+        replace(&t->error_code, "response_lost");
+        fail(t, EA_EXIT_INTERRUPTED,
+             "the API no longer has response %s (it keeps a background response about 10 "
+             "minutes after it ends): the turn is lost", t->response_id);
+        return false;
+    }
+    bool ok = r->outcome == EA_HTTP_COMPLETE && r->head.status >= 200 && r->head.status < 300;
+    bool poll = false;
+    if (ok && !t->streaming) {
+        if (handle_poll(t))
+            return false;
+    } else if (ok) {
+        poll = true; /* a stream that ended without a last word: ask how the response did */
+    } else if (!read_again(r)) {
+        fail(t, r->head.status >= 500 ? EA_EXIT_NETWORK : EA_EXIT_REFUSED,
+             "reading response %s again failed: HTTP %d", t->response_id, r->head.status);
+        return false;
+    }
+    if (t->events > t->events_at_start) {
+        /* That read moved the turn on: the backoff starts over. */
+        t->resume_failures = 0;
+        t->ms_dropped = -1;
+    }
+    if (t->ms_dropped < 0)
+        t->ms_dropped = ms_since(&t->started);
+    if (ms_since(&t->started) - t->ms_dropped > RESUME_GIVE_UP_MS) {
+        t->detached = true; /* resumable later, by `easel resume` */
+        return false;
+    }
+    int delay = 0;
+    if (!poll) {
+        int shift = t->resume_failures < 6 ? t->resume_failures : 6;
+        delay = RESUME_FIRST_DELAY_MS << shift;
+        if (delay > RESUME_MAX_DELAY_MS)
+            delay = RESUME_MAX_DELAY_MS;
+        t->resume_failures++;
+    }
+    ea_err err = {0};
+    if (start_resume(t, poll, delay, &err) != 0) {
+        fail(t, EA_EXIT_INTERNAL, "could not read the response again: %s", err.msg);
+        return false;
+    }
+    report_progress(t, EA_PHASE_WAITING);
+    return true;
+}
+
 static void on_done(void *ctx, const ea_http_result *r)
 {
     ea_turn *t = ctx;
@@ -900,13 +1226,18 @@ static void on_done(void *ctx, const ea_http_result *r)
         t->http_status = r->head.status;
     t->outcome = r->outcome;
     t->request_err = r->err;
-    t->ms_first_byte = r->ms_first_byte;
+    if (t->resumes == 0)
+        t->ms_first_byte = r->ms_first_byte;
     if (r->outcome == EA_HTTP_COMPLETE && t->streaming) {
         ea_err err = {0};
         ea_sse_finish(t->sse, &err);
-    } else if (r->outcome == EA_HTTP_COMPLETE) {
-        finish_body(t);
+    } else if (r->outcome == EA_HTTP_COMPLETE && t->resumes == 0) {
+        finish_body(t); /* a resume's body is a poll's answer, or an error to read again */
     }
+    if (t->background && background_next(t, r))
+        return;
+    if (t->cancel_req)
+        return; /* on_cancel_done finishes the turn */
     t->request_over = true;
     /* Cancelled by the user, who wants out, or by ea_http_free, whose loop is ending: the
      * saves under way are waited for here, so that the turn finishes now and its saver never
@@ -917,6 +1248,8 @@ static void on_done(void *ctx, const ea_http_result *r)
     collect_jobs(t);
     finish_if_ready(t);
 }
+
+static const ea_http_callbacks http_callbacks = {on_head, on_body, on_retry, on_done};
 
 void ea_turn_estimate(const ea_prices *prices, const ea_params *params, const ea_request *req,
                       ea_estimate *out)
@@ -949,14 +1282,13 @@ int ea_turn_previous_response(const ea_turn_spec *spec, const char **out, ea_err
     return 0;
 }
 
-ea_turn *ea_turn_start(ea_http *http, const ea_turn_spec *spec, const ea_turn_callbacks *cb,
-                       void *ctx, ea_err *err)
+/* A turn with nothing sent yet; NULL when out of memory. */
+static ea_turn *turn_new(ea_http *http, const ea_turn_spec *spec, const ea_turn_callbacks *cb,
+                         void *ctx)
 {
     ea_turn *t = calloc(1, sizeof *t);
-    if (!t) {
-        ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    if (!t)
         return NULL;
-    }
     pthread_mutex_init(&t->lock, NULL);
     pthread_cond_init(&t->work, NULL);
     job_list_init(&t->todo);
@@ -966,9 +1298,26 @@ ea_turn *ea_turn_start(ea_http *http, const ea_turn_spec *spec, const ea_turn_ca
     t->ctx = ctx;
     t->http = http;
     t->ms_first_partial = -1;
+    t->last_seq = -1;
+    t->ms_dropped = -1;
+    t->queued_timeout_ms = spec->backend->queued_timeout_ms > 0 ? spec->backend->queued_timeout_ms
+                                                                : EA_TURN_QUEUED_TIMEOUT_MS;
     clock_gettime(CLOCK_MONOTONIC, &t->started);
     ea_buf_init(&t->body, MAX_BODY_BYTES);
     t->retries = json_array();
+    return t;
+}
+
+ea_turn *ea_turn_start(ea_http *http, const ea_turn_spec *spec, const ea_turn_callbacks *cb,
+                       void *ctx, ea_err *err)
+{
+    ea_turn *t = turn_new(http, spec, cb, ctx);
+    if (!t) {
+        ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+        return NULL;
+    }
+    t->background = spec->params->api == EA_API_RESPONSES && spec->params->stream &&
+                    spec->params->background_mode;
     const char *previous_id;
     if (ea_turn_previous_response(spec, &previous_id, err) != 0 ||
         ea_request_build(spec->params, previous_id, &t->req, err) != 0)
@@ -1015,19 +1364,7 @@ ea_turn *ea_turn_start(ea_http *http, const ea_turn_spec *spec, const ea_turn_ca
     if (begun != 0)
         goto fail;
 
-    ea_http_request hr;
-    ea_http_request_init(&hr);
-    hr.url = t->url;
-    hr.api_key = spec->backend->api_key;
-    hr.organization = spec->backend->organization;
-    hr.project = spec->backend->project;
-    hr.json_body = t->req.json;
-    hr.parts = t->req.parts;
-    hr.n_parts = t->req.n_parts;
-    hr.idle_timeout_ms = spec->backend->idle_timeout_ms;
-    ea_http_callbacks hc = {on_head, on_body, on_retry, on_done};
-    t->http_req = ea_http_start(http, &hr, &hc, t, err);
-    if (!t->http_req) {
+    if (start_request(t, t->url, NULL, 0, spec->backend->idle_timeout_ms, err) != 0) {
         /* Nothing was sent: close the turn as failed so the log has no open request. */
         ea_audit_result res;
         ea_audit_result_init(&res);
@@ -1046,22 +1383,135 @@ fail:
 
 void ea_turn_cancel(ea_turn *t)
 {
-    if (t && t->http_req)
+    if (!t || t->finished || t->detached)
+        return;
+    /* A background response runs on without its stream: on_done cancels it server-side. */
+    t->user_cancelled = true;
+    if (t->http_req)
         ea_http_cancel(t->http_req);
 }
 
 void ea_turn_interrupt(ea_turn *t, const char *by)
 {
-    if (!t || !t->http_req)
+    if (!t || !t->http_req || t->detached)
         return;
     snprintf(t->interrupted_by, sizeof t->interrupted_by, "%s", by && *by ? by : "a signal");
     ea_http_cancel(t->http_req);
 }
 
+bool ea_turn_detach(ea_turn *t)
+{
+    if (!t || t->finished || !t->accepted || t->terminal || t->images_queued > 0 ||
+        t->user_cancelled || t->stuck_queued || *t->interrupted_by)
+        return false;
+    t->detached = true;
+    if (t->http_req)
+        ea_http_cancel(t->http_req);
+    return true;
+}
+
 void ea_turn_poll(ea_turn *t)
 {
     collect_jobs(t);
+    /* The live API can leave a response queued for good: past the bound, cancel it. */
+    if (t->background && t->queued && !t->terminal && !t->stuck_queued && !t->user_cancelled &&
+        !t->detached && t->response_id &&
+        ms_since(&t->started) - t->ms_queued >= t->queued_timeout_ms) {
+        t->stuck_queued = true;
+        if (t->http_req)
+            ea_http_cancel(t->http_req);
+    }
     finish_if_ready(t);
+}
+
+/* A turn resumed from the log has no ea_params of its own: the request record's are enough
+ * to price it (the image model, size, quality, format, partial frames). */
+static ea_params *params_from_record(const char *line, size_t len)
+{
+    ea_params *p = calloc(1, sizeof *p);
+    json_t *rec = json_loadb(line, len, 0, NULL);
+    if (!p || !rec) {
+        free(p);
+        json_decref(rec);
+        return NULL;
+    }
+    ea_params_init(p);
+    p->api = EA_API_RESPONSES;
+    ea_err ignored = {0};
+    const char *model = json_string_value(json_object_get(rec, "model"));
+    const char *text_model = json_string_value(json_object_get(rec, "text_model"));
+    if (model)
+        ea_params_set(p, ea_param_by_long("model"), model, &ignored);
+    if (text_model)
+        ea_params_set(p, ea_param_by_long("text-model"), text_model, &ignored);
+    const json_t *tool = json_array_get(json_object_get(json_object_get(rec, "params"), "tools"), 0);
+    static const char *const wires[] = {"size", "quality", "output_format", "partial_images"};
+    for (size_t i = 0; i < sizeof wires / sizeof *wires; i++) {
+        const json_t *v = json_object_get(tool, wires[i]);
+        char text[64];
+        if (json_is_string(v))
+            snprintf(text, sizeof text, "%s", json_string_value(v));
+        else if (json_is_integer(v))
+            snprintf(text, sizeof text, "%lld", (long long)json_integer_value(v));
+        else
+            continue;
+        const ea_param_desc *d = ea_param_by_wire(wires[i]);
+        if (d)
+            ea_params_set(p, d, text, &ignored);
+    }
+    json_decref(rec);
+    return p;
+}
+
+/* Whether the backend is where the turn was sent: a response lives with the API that made it,
+ * and asking another (the offline backend, when no key is set) would find it lost. A turn of
+ * an earlier offline backend is read from this one: its responses died with it, and the
+ * read says so. */
+static int same_endpoint(const ea_backend *b, const ea_audit_accepted *acc, ea_err *err)
+{
+    json_t *rec = json_loadb(acc->request_line, acc->request_len, 0, NULL);
+    const char *sent = json_string_value(json_object_get(rec, "endpoint"));
+    char here[2304];
+    snprintf(here, sizeof here, "%s/responses", b->base_url);
+    bool same = sent && (strcmp(sent, here) == 0 ||
+                         (b->offline && strncmp(sent, "http://127.0.0.1:", 17) == 0));
+    if (!same)
+        ea_err_set(err, EA_EXIT_USAGE,
+                   "turn %d was sent to %.300s, not to %.300s: it is left resumable until easel "
+                   "runs with that endpoint (and its key)", acc->turn, sent ? sent : "(unknown)",
+                   here);
+    json_decref(rec);
+    return same ? 0 : -1;
+}
+
+ea_turn *ea_turn_resume(ea_http *http, const ea_turn_spec *spec, const ea_audit_accepted *acc,
+                        const ea_turn_callbacks *cb, void *ctx, ea_err *err)
+{
+    if (same_endpoint(spec->backend, acc, err) != 0)
+        return NULL;
+    ea_turn *t = turn_new(http, spec, cb, ctx);
+    ea_params *own = t ? params_from_record(acc->request_line, acc->request_len) : NULL;
+    if (!own) {
+        ea_turn_free(&t);
+        ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+        return NULL;
+    }
+    t->own_params = own;
+    t->spec.params = own;
+    t->turn = acc->turn;
+    t->background = t->accepted = true;
+    t->response_id = strdup(acc->response_id);
+    /* From the accepted event on: the partial frames come again, and the cost counts them. */
+    t->last_seq = acc->sequence_number;
+    t->sse = ea_sse_new(MAX_LINE_BYTES, MAX_EVENT_BYTES, on_sse_event, t);
+    if (!t->response_id || !t->sse || start_resume(t, false, 0, err) != 0) {
+        if (!err || !err->code)
+            ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+        ea_turn_free(&t);
+        return NULL;
+    }
+    report_progress(t, EA_PHASE_WAITING);
+    return t;
 }
 
 void ea_turn_settle(ea_turn *t)
@@ -1096,6 +1546,10 @@ void ea_turn_free(ea_turn **tp)
     free(t->error_message);
     free(t->error_param);
     json_decref(t->retries);
+    if (t->own_params) {
+        ea_params_free(t->own_params);
+        free(t->own_params);
+    }
     free(t);
     *tp = NULL;
 }

@@ -472,6 +472,8 @@ void ui_new_session(ui_app *app)
     ui_message(app, false, "new session: it is saved with its first request");
 }
 
+static void resume_pending(ui_app *app, ui_slot *s);
+
 void ui_switch_session(ui_app *app, size_t index)
 {
     if (index >= app->n_slots)
@@ -493,6 +495,7 @@ void ui_switch_session(ui_app *app, size_t index)
     app->panels[EA_PANEL_HISTORY].sel = app->n_rows ? (int)app->n_rows - 1 : 0;
     if (other_draft)
         draft_enter(app, target);
+    resume_pending(app, ui_current(app));
     ui_dirty_all(app);
 }
 
@@ -1004,6 +1007,44 @@ static void send_prompt(ui_app *app, bool past_budget_confirmed)
     ui_dirty_all(app);
 }
 
+/* A background turn an earlier easel left running in this session (accepted, no result) is
+ * read to its end here, as a turn of the slot: "resuming turn N" and the picture as it
+ * arrives. One at a time; ui_reap_turns starts the next. */
+static void resume_pending(ui_app *app, ui_slot *s)
+{
+    if (s->turn || is_unsaved(s))
+        return;
+    ea_err err = {0};
+    ea_session *check = NULL;
+    ea_audit_accepted acc;
+    /* Read first: most sessions have none, and opening to write takes the lock. */
+    if (!s->session) {
+        if (ea_session_open(s->info.id, EA_SESSION_READ, &check, &err) != 0)
+            return;
+        bool pending = ea_audit_resumable_turn(ea_session_audit(check), 0, &acc) != 0;
+        ea_session_close(&check);
+        if (!pending || ea_session_open(s->info.id, EA_SESSION_WRITE, &s->session, &err) != 0)
+            return; /* none, or another easel holds it (and finishes it) */
+    }
+    if (!ea_audit_resumable_turn(ea_session_audit(s->session), 0, &acc))
+        return;
+    ea_turn_spec spec = {NULL, &app->backend, s->session, app->prices, 0, false};
+    static const ea_turn_callbacks cb = {on_progress, on_partial, on_image, on_retry, on_done};
+    s->turn = ea_turn_resume(app->http, &spec, &acc, &cb, s, &err);
+    if (!s->turn) {
+        ui_message(app, true, "turn %d could not be resumed: %s", acc.turn, err.msg);
+        return;
+    }
+    s->turn_done = false;
+    s->sending_turn = acc.turn;
+    memset(&s->progress, 0, sizeof s->progress);
+    frame_clear(&s->frame);
+    if (is_current(s))
+        ui_message(app, false, "resuming turn %d: an earlier easel left it running server-side",
+                    acc.turn);
+    ui_dirty_all(app);
+}
+
 void ui_cancel(ui_app *app)
 {
     ui_slot *s = ui_current(app);
@@ -1035,7 +1076,9 @@ void ui_reap_turns(ui_app *app)
         s->turn_done = false;
         ea_params_free(&s->params);
         ea_params_init(&s->params);
-        if (i != app->cur)
+        if (i == app->cur)
+            resume_pending(app, s); /* the next one an earlier easel left, if any */
+        if (i != app->cur && !s->turn)
             ea_session_close(&s->session);
         ui_dirty_all(app);
     }
@@ -1090,6 +1133,7 @@ int ui_app_open(ui_app *app, const ea_ui_options *opt, char *why, size_t why_len
                    opt->offline ? "--offline" : "no OPENAI_API_KEY");
     else
         ui_message(app, false, "F1 or ? shows every key; Enter sends the prompt");
+    resume_pending(app, ui_current(app));
     return 0;
 }
 

@@ -116,6 +116,8 @@ int ui_params_build(ui_app *app, const char *prompt, ea_params *out, ea_err *err
             return -1;
     if (ea_params_set_prompt(out, prompt, err) != 0)
         return -1;
+    if (ea_config_switch(&app->cfg, EA_CFG_BACKGROUND, true, &out->background_mode) != 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "config: background must be on or off");
     app->warnings.count = 0;
     return ea_params_resolve(out, &app->warnings, err);
 }

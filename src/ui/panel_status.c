@@ -34,7 +34,11 @@ static void status_draw(ui_app *app, ui_panel *p)
         char partials[48] = "";
         if (g->partials_expected > 0)
             snprintf(partials, sizeof partials, "partial %d/%d │ ", g->partials, g->partials_expected);
-        snprintf(left, sizeof left, " %s %.1fs │ %s%.1f kB ", phase_name(g->phase),
+        /* A background turn read again after its stream dropped, or after an easel stopped. */
+        char resuming[32] = "";
+        if (g->resumes > 0)
+            snprintf(resuming, sizeof resuming, "resuming turn %d │ ", g->turn);
+        snprintf(left, sizeof left, " %s%s %.1fs │ %s%.1f kB ", resuming, phase_name(g->phase),
                  g->ms_elapsed / 1000.0, partials, g->bytes / 1e3);
     }
     if (s->from_turn && !s->turn)

@@ -627,22 +627,6 @@ static void parse_size(const char *text, int *cols, int *rows)
     }
 }
 
-/* "on" or "off" (and their usual spellings); unset is `otherwise`. */
-static int parse_switch(const char *text, bool otherwise, bool *out)
-{
-    static const char *const on[] = {"on", "yes", "true", "1"}, *const off[] = {"off", "no", "false", "0"};
-    *out = otherwise;
-    if (!text || !*text)
-        return 0;
-    for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
-        if (strcasecmp(text, on[i]) == 0 || strcasecmp(text, off[i]) == 0) {
-            *out = strcasecmp(text, on[i]) == 0;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 int ea_ui_run(const ea_ui_options *opt)
 {
     setlocale(LC_ALL, "");
@@ -677,7 +661,7 @@ int ea_ui_run(const ea_ui_options *opt)
     }
     int cols = 80, rows = 24;
     parse_size(getenv("EASEL_UI_SIZE"), &cols, &rows);
-    if (parse_switch(ea_config_get(&app.cfg, EA_CFG_MOUSE), true, &app.mouse) != 0) {
+    if (ea_config_switch(&app.cfg, EA_CFG_MOUSE, true, &app.mouse) != 0) {
         fprintf(stderr, "easel: mouse must be on or off, not '%s'\n", ea_config_get(&app.cfg, EA_CFG_MOUSE));
         rc = EA_EXIT_USAGE;
         goto done;

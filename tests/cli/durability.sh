@@ -13,6 +13,12 @@ cleanup() {
 trap cleanup EXIT INT TERM
 . "$here/lib/mock.sh"
 
+# The wind-down of a turn that cannot finish unattended: Responses turns here are sent without
+# background mode (config background = off); a background turn is left running and resumable
+# instead, which tests/net/background.sh checks.
+mkdir -p "$tmp/config/easel"
+echo "background = off" >"$tmp/config/easel/config"
+
 ok() { echo "ok durability $1"; }
 not_ok() { echo "not ok durability $1: $2"; }
 check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name" "$why"; fi; }

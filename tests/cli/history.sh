@@ -118,11 +118,13 @@ easel log fox --verify
 why="rc=$rc $(cat "$tmp/out")"
 check "verify clean" sh -c "[ $rc -eq 0 ] && grep -q ' 0 problems' '$tmp/out'"
 cp "$dir/audit.jsonl" "$tmp/audit.bak"
-# One byte of seq 3's prompt (the request of turn 2, after the name record): "rain" -> "raim".
-sed -i '4s/in the rain"/in the raim"/' "$dir/audit.jsonl"
+# One byte of the request of turn 2's prompt: "rain" -> "raim". (Its line: a name record,
+# and a background turn's accepted record between a request and its result, come first.)
+n=$(grep -n '"kind":"request",.*in the rain"' "$dir/audit.jsonl" | cut -d: -f1)
+sed -i "${n}s/in the rain\"/in the raim\"/" "$dir/audit.jsonl"
 easel log fox --verify
 why="rc=$rc $(cat "$tmp/out")"
-check "verify catches a changed record" sh -c "[ $rc -ne 0 ] && grep -q '^audit.jsonl: seq 3 does not match the prev_hash recorded in seq 4: seq 3 was changed' '$tmp/out'"
+check "verify catches a changed record" sh -c "[ $rc -ne 0 ] && grep -q '^audit.jsonl: seq $((n - 1)) does not match the prev_hash recorded in seq $n: seq $((n - 1)) was changed' '$tmp/out'"
 cp "$tmp/audit.bak" "$dir/audit.jsonl"
 # One byte of the last record: only session.json's copy of its hash can tell.
 last=$(wc -l < "$dir/audit.jsonl")
@@ -136,7 +138,8 @@ cp "$dir/images/1-1.png" "$tmp/img.bak"
 printf 'X' | dd of="$dir/images/1-1.png" bs=1 seek=100 conv=notrunc 2>/dev/null
 easel log fox --verify
 why="rc=$rc $(cat "$tmp/out")"
-check "verify catches a changed image" sh -c "[ $rc -ne 0 ] && grep -q '^images/1-1.png: seq 2: image images/1-1.png does not match its sha256' '$tmp/out'"
+r=$(($(grep -n '"kind":"result","turn":1,' "$dir/audit.jsonl" | cut -d: -f1) - 1))
+check "verify catches a changed image" sh -c "[ $rc -ne 0 ] && grep -q '^images/1-1.png: seq $r: image images/1-1.png does not match its sha256' '$tmp/out'"
 mv "$dir/images/1-1.png" "$tmp/moved.png"
 easel log fox --verify
 why="rc=$rc $(cat "$tmp/out")"

@@ -91,7 +91,9 @@ for k in 0 1 2; do
     run "drop-after-partial-$k" 5 "$url" --api images -p 3
 done
 start_mock --fault drop-after=1
-run drop-after-partial-1-responses 5 "$url" --api responses -p 3
+run drop-after-partial-1-responses 5 "$url" --api responses -p 3 --no-background
+# In background mode (the default) the same cut is resumed: the turn completes.
+run drop-after-partial-1-responses-background 0 "$url" --api responses -p 3
 start_hostile drop-mid
 run drop-mid-event 5 "$hurl" --api images
 

@@ -32,7 +32,10 @@ OPENAI_BASE_URL="$url" "$EASEL" generate -S small "a small HUGE-START fox" >/dev
 stop_mock
 
 start_hostile huge-revised
-OPENAI_BASE_URL="$hurl" "$EASEL" generate -S huge -q low "a lighthouse" >"$tmp/gen.out" 2>"$tmp/gen.err"
+# --no-background: the record count and seq numbers below are those of a turn without an
+# accepted record (background turns are tests/net/background.sh's).
+OPENAI_BASE_URL="$hurl" "$EASEL" generate -S huge -q low --no-background "a lighthouse" \
+    >"$tmp/gen.out" 2>"$tmp/gen.err"
 rc=$?
 stop_hostile
 dir=$(session_dir_named huge)

@@ -4,8 +4,9 @@
 # few hundred milliseconds), KILL9_COUNT times (default 100). Afterwards:
 #  - `easel log --json` prints only whole JSON records (a torn last line is set aside as
 #    audit.jsonl.torn-*, never deleted; their count is reported);
-#  - a last normal generate opens the session for writing, which repairs the tail and closes
-#    the interrupted turns, and completes; then `easel log --verify` passes;
+#  - a last normal generate opens the session for writing, which repairs the tail, closes
+#    the interrupted turns, finishes the background turns killed after they were accepted
+#    (the mock still runs them), and completes; then `easel log --verify` passes;
 #  - every image the log records exists with its sha256 and size (checked here too, apart
 #    from verify), and every image file with a final name (images/T-K.EXT) or a kept partial
 #    frame (images/T-partial.EXT) decodes: none is partial;
@@ -101,7 +102,7 @@ for line in open(os.path.join(d, "audit.jsonl"), encoding="ascii"):
     rec = json.loads(line)
     if rec["kind"] == "request":
         turns.add(rec["turn"])
-    elif rec["kind"] == "result":  # other kinds (name, accept_damage) are not turns
+    elif rec["kind"] == "result":  # other kinds (name, accept_damage, accepted) are not turns
         results.add(rec["turn"])
         statuses[rec["status"]] = statuses.get(rec["status"], 0) + 1
         for im in rec["images"] or []:

@@ -456,7 +456,7 @@ test('capture: responses generation body equals the SDK', async () => {
       '--action', 'generate', 'a blue bird'],
     () => client.responses.create({ model: 'gpt-5.4', input: 'a blue bird',
       tools: [{ ...TOOL, size: '1024x1024', quality: 'medium', partial_images: 1, action: 'generate' }],
-      tool_choice: TOOL_CHOICE, stream: true }));
+      tool_choice: TOOL_CHOICE, stream: true, background: true }));
   assert.equal(e.path, '/v1/responses');
   assertSameJson(e, s);
 });
@@ -469,9 +469,11 @@ test('capture: responses with an input image equals the SDK', async () => {
     () => client.responses.create({ model: 'gpt-5.4',
       input: [{ role: 'user', content: [{ type: 'input_text', text: 'make it blue' },
         { type: 'input_image', image_url: url, detail: 'auto' }] }],
-      tools: [TOOL], tool_choice: TOOL_CHOICE, stream: true }));
+      tools: [TOOL], tool_choice: TOOL_CHOICE, stream: true, background: true }));
   assertSameJson(e, s);
 });
+
+// (easel sends Responses turns in background mode by default: protocol.md section 13.)
 
 // ---- 6. A session chains its turns with previous_response_id ----
 
@@ -489,6 +491,6 @@ test('capture: a session sends previous_response_id like the SDK', async () => {
   // The same follow-up through the SDK.
   const s = await capture(async () => drain(await client.responses.create({ model: 'gpt-5.4',
     input: 'second', previous_response_id: first[0].response_id, tools: [TOOL],
-    tool_choice: TOOL_CHOICE, stream: true })));
+    tool_choice: TOOL_CHOICE, stream: true, background: true })));
   assertSameJson(second[0], s[0]);
 });

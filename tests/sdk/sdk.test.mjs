@@ -294,3 +294,49 @@ test('error event in a stream raises in the SDK (fault error-event=0)', async ()
   });
   assert.deepEqual(seen, ['image_generation.partial_image']);
 });
+
+// ---- background mode (protocol.md section 13) ----
+
+test('background turn cut after partial 1 resumes with retrieve({stream, starting_after})', async () => {
+  const cut = await startMock('--fault', 'drop-after=0', '--delay', '10');
+  const stream = await cut.responses.create({
+    model: 'gpt-5.4', stream: true, background: true, input: 'Draw a kite',
+    tools: [imageTool({ partial_images: 2 })], tool_choice: { type: 'image_generation' },
+  });
+  const first = [];
+  await assert.rejects(async () => { for await (const e of stream) first.push(e); });
+  assert.equal(first[0].type, 'response.created');
+  assert.equal(first[0].response.status, 'queued');
+  assert.equal(first[0].response.background, true);
+  assert.equal(first.at(-1).type, 'response.image_generation_call.partial_image');
+  const id = first[0].response.id;
+  const last = first.at(-1).sequence_number;
+  const resumed = await cut.responses.retrieve(id, { stream: true, starting_after: last });
+  const rest = [];
+  for await (const e of resumed) rest.push(e);
+  rest.forEach((e, i) => assert.equal(e.sequence_number, last + 1 + i));
+  assert.deepEqual(rest.map((e) => e.type), [
+    'response.image_generation_call.partial_image', 'response.image_generation_call.completed',
+    'response.output_item.done', 'response.completed',
+  ]);
+  assertImage(rest.at(-1).response.output[0].result, 'png', '1024x1024');
+  const polled = await cut.responses.retrieve(id);
+  assert.equal(polled.status, 'completed');
+  assert.equal(polled.output[0].result, rest.at(-1).response.output[0].result);
+});
+
+test('a background response stuck queued is cancelled with responses.cancel', async () => {
+  const stuck = await startMock('--fault', 'stall=queued');
+  const stream = await stuck.responses.create({
+    model: 'gpt-5.4', stream: true, background: true, input: 'Draw a kite',
+    tools: [imageTool({ partial_images: 1 })],
+  });
+  const iterator = stream[Symbol.asyncIterator]();
+  const { value: created } = await iterator.next();
+  assert.equal(created.response.status, 'queued');
+  const cancelled = await stuck.responses.cancel(created.response.id);
+  assert.equal(cancelled.status, 'cancelled');
+  assert.equal((await stuck.responses.retrieve(created.response.id)).status, 'cancelled');
+  stream.controller.abort();
+  await assert.rejects(stuck.responses.retrieve('resp_unknown'), (e) => e.status === 404);
+});

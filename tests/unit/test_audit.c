@@ -721,6 +721,66 @@ static void test_describe_damage(void **state)
     ea_buf_free(&out);
 }
 
+/* A background turn's accepted record: between request and result, once; the turn is then
+ * resumable rather than open (interrupted), in memory and after a reopen; verify takes it,
+ * and names one out of place. */
+static void test_accepted_turns_are_resumable(void **state)
+{
+    ea_audit *a = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, NULL, &err), 0);
+    int t1 = append_request(a, "first", 0);
+    int t2 = append_request(a, "second", 0);
+    int t3 = append_request(a, "third", 0);
+    assert_int_equal(ea_audit_append_accepted(a, t1, "resp_one", 0, &err), 0);
+    assert_int_equal(ea_audit_append_accepted(a, t1, "resp_one", 0, &err), -1); /* twice */
+    assert_int_equal(ea_audit_append_accepted(a, 9, "resp_x", 0, &err), -1);    /* no request */
+    assert_int_equal(ea_audit_append_accepted(a, t3, "resp_three", 4, &err), 0);
+    assert_int_equal(ea_audit_open_turn(a), t2); /* the accepted ones are not open */
+    ea_audit_close(&a);
+
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, NULL, &err), 0);
+    ea_audit_accepted acc;
+    assert_int_equal(ea_audit_resumable_turn(a, 0, &acc), t1);
+    assert_string_equal(acc.response_id, "resp_one");
+    assert_int_equal(acc.sequence_number, 0);
+    assert_non_null(acc.request_line);
+    assert_true(acc.request_len > 0 && memcmp(acc.request_line, "{\"v\":1", 6) == 0);
+    assert_int_equal(ea_audit_resumable_turn(a, t1, &acc), t3);
+    assert_int_equal(acc.sequence_number, 4);
+    assert_int_equal(ea_audit_resumable_turn(a, t3, &acc), 0);
+    append_completed(a, t1, "resp_one");
+    assert_int_equal(ea_audit_append_accepted(a, t1, "resp_one", 0, &err), -1); /* has a result */
+    assert_int_equal(ea_audit_resumable_turn(a, 0, &acc), t3);
+    ea_audit_close(&a);
+
+    ea_audit_report report;
+    assert_int_equal(ea_audit_verify(dir_of(state), &report, &err), 0);
+    assert_int_equal(report.n_problems, 0);
+
+    /* An accepted record after its turn's result is out of place. */
+    char path[PATH_MAX];
+    log_path(state, path, sizeof path);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[4096], last[4096] = "";
+    while (fgets(line, sizeof line, f))
+        snprintf(last, sizeof last, "%s", line);
+    fclose(f);
+    last[strcspn(last, "\n")] = '\0';
+    char hash[EA_SHA256_HEX_SIZE];
+    assert_int_equal(ea_sha256_hex(last, strlen(last), hash, &err), 0);
+    f = fopen(path, "a");
+    assert_non_null(f);
+    fprintf(f, "{\"v\":1,\"seq\":6,\"ts\":\"2026-12-02T00:00:00.000Z\",\"kind\":\"accepted\","
+               "\"turn\":%d,\"prev_hash\":\"%s\",\"response_id\":\"resp_one\","
+               "\"sequence_number\":0}\n", t1, hash);
+    fclose(f);
+    assert_int_equal(ea_audit_verify(dir_of(state), &report, &err), 0);
+    assert_int_equal(report.n_problems, 1);
+    assert_non_null(strstr(report.problems[0].text, "accepted after its result"));
+}
+
 static void test_sha256_known_answers(void **state)
 {
     (void)state;
@@ -853,6 +913,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_turn_rules_and_lookup, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(test_read_mode_refuses_appends_and_missing_log_is_empty,
                                         store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_accepted_turns_are_resumable, store_setup,
+                                        store_teardown),
         cmocka_unit_test_setup_teardown(test_sha256_known_answers, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(test_huge_values_go_to_side_files, store_setup,
                                         store_teardown),

@@ -56,8 +56,18 @@ static int apply_fault(ea_mock_config *cfg, const char *key, const char *value, 
         ok = copy_word(cfg->retry_after, sizeof cfg->retry_after, value);
     else if (strcmp(key, "retry-after-ms") == 0)
         ok = parse_int(value, 0, INT_MAX, &cfg->retry_after_ms);
-    else if (strcmp(key, "drop-after") == 0)
-        ok = parse_int(value, 0, INT_MAX, &cfg->drop_after);
+    else if (strcmp(key, "drop-after") == 0) {
+        if (strcmp(value, "created") == 0) {
+            cfg->drop_after_created = true;
+            ok = 0;
+        } else {
+            ok = parse_int(value, 0, INT_MAX, &cfg->drop_after);
+        }
+    } else if (strcmp(key, "stall") == 0) {
+        ok = strcmp(value, "queued") == 0 ? 0 : -1;
+        cfg->queued_stall = ok == 0;
+    } else if (strcmp(key, "expire") == 0)
+        ok = parse_int(value, 1, INT_MAX, &cfg->expire_ms);
     else if (strcmp(key, "error-event") == 0) {
         if (strcmp(value, "start") == 0) {
             cfg->error_event_after = -1;
@@ -86,7 +96,7 @@ static int apply_fault(ea_mock_config *cfg, const char *key, const char *value, 
         return ea_err_set(err, EA_EXIT_USAGE,
                           "--fault: unknown fault '%s' (status, count, retry-after, "
                           "retry-after-ms, drop-after, error-event, drip, block, malformed, "
-                          "delay, tool-usage)", key);
+                          "delay, tool-usage, stall, expire)", key);
     }
     if (ok != 0)
         return ea_err_set(err, EA_EXIT_USAGE, "--fault %s: bad value '%s'", key, value);

@@ -26,6 +26,8 @@ enum mock_route {
     MOCK_ROUTE_GENERATIONS,
     MOCK_ROUTE_EDITS,
     MOCK_ROUTE_RESPONSES,
+    MOCK_ROUTE_RESPONSE_GET,    /* GET /v1/responses/{id}[?stream=true&starting_after=N] */
+    MOCK_ROUTE_RESPONSE_CANCEL, /* POST /v1/responses/{id}/cancel */
 };
 
 typedef struct mock_chain mock_chain;
@@ -84,6 +86,7 @@ typedef struct mock_job {
     char *tools_json;          /* the request's tools and tool_choice, echoed back */
     char *tool_choice_json;
     bool store;
+    bool background_mode;      /* background: true: the work outlives the connection */
     bool edit;                 /* the tool's action after "auto" was decided */
     char *revised_prompt;
     long tool_output_tokens;   /* the image tool's, for tool_usage; -1: leave tool_usage out */
@@ -152,6 +155,12 @@ mock_stream *mock_stream_new(mock_server *srv, mock_job *job, mock_next_event ne
                              bool numbered);
 /* A finished body sent through the same pacing (drip); takes the buffer's bytes. */
 mock_stream *mock_stream_new_body(mock_server *srv, ea_buf *body);
+/* One event in SSE framing appended to out; malformed: its JSON cut short (the fault). */
+int mock_frame_event(ea_buf *out, const char *name, const ea_buf *json, bool malformed);
+/* The nested error event's JSON (seq -1: no sequence_number) appended to json. */
+int mock_error_event_json(ea_buf *json, const mock_error *e, int seq);
+/* The error the error-event fault sends. */
+void mock_fault_error_event(mock_error *e);
 /* For MHD_create_response_from_callback. */
 ssize_t mock_stream_read(void *cls, uint64_t pos, char *buf, size_t max);
 void mock_stream_free(void *cls);
@@ -163,6 +172,35 @@ int mock_images_next(mock_server *srv, mock_job *job, int seq, mock_event *ev, m
 int mock_responses_body(mock_server *srv, mock_job *job, ea_buf *out, mock_error *e);
 int mock_responses_next(mock_server *srv, mock_job *job, int seq, mock_event *ev,
                         mock_error *e);
+
+/* The Response object with this status ("queued", "in_progress", "completed" with the output
+ * item and usage, "cancelled"...). */
+int mock_responses_object(ea_buf *out, const mock_job *job, const char *status);
+
+/* ---- background responses (background.c) ---- */
+
+typedef struct mock_bg mock_bg;
+typedef struct mock_bg_entry mock_bg_entry;
+
+mock_bg *mock_bg_new(void);
+/* Wakes every reader and producer (the server is stopping); then mock_bg_free joins them. */
+void mock_bg_stop(mock_bg *bg);
+void mock_bg_free(mock_bg **bg);
+/* Takes ownership of job and starts producing its events on a thread of its own, whether or
+ * not anyone reads them. The entry is referenced once for the caller (mock_bg_release). */
+mock_bg_entry *mock_bg_start(mock_server *srv, mock_job *job, mock_error *e);
+/* The response by id, referenced (mock_bg_release), or NULL when unknown or expired. */
+mock_bg_entry *mock_bg_find(mock_bg *bg, const char *id, const ea_mock_config *cfg);
+void mock_bg_release(mock_bg_entry *entry);
+/* The Response object as it stands (for a poll); cancel first asks the work to stop. */
+int mock_bg_object(mock_bg_entry *entry, ea_buf *out, bool cancel);
+/* The event at index, framed, appended to out, waiting for it: 1; 0 when the response has no
+ * more; -1 when the server is stopping. */
+int mock_bg_read(mock_bg_entry *entry, size_t index, ea_buf *out, bool *partial);
+/* A stream of the events after starting_after (-1: all); first: the POST's own stream, which
+ * the drop faults cut. Takes the caller's reference. */
+mock_stream *mock_stream_new_bg(mock_server *srv, mock_bg_entry *entry, int starting_after,
+                                bool first);
 
 /* ---- previous_response_id store (chain.c) ---- */
 
@@ -183,6 +221,7 @@ bool mock_chain_get(mock_chain *c, const char *response_id, void **image, size_t
 const ea_mock_config *mock_server_config(const mock_server *srv);
 const ea_prices *mock_server_prices(const mock_server *srv);
 mock_chain *mock_server_chain(mock_server *srv);
+mock_bg *mock_server_bg(mock_server *srv);
 /* Sleeps ms milliseconds; false when the server is stopping (the caller should give up). */
 bool mock_server_sleep(mock_server *srv, int ms);
 
@@ -192,7 +231,7 @@ bool mock_server_sleep(mock_server *srv, int ms);
  * for a JSON body (null when it does not parse) or {..., parts: [{name, value} | {name,
  * filename, content_type, sha256, bytes}]}; data: URLs in a body become {data_url: MIME,
  * sha256, bytes}. */
-int mock_request_log_line(const char *path, const char *body, size_t len,
+int mock_request_log_line(const char *method, const char *path, const char *body, size_t len,
                           const mock_part *parts, ea_buf *out);
 /* Appends the line to file (created 0600) in one write; the caller serializes writers. */
 int mock_request_log_write(const char *file, const ea_buf *line);

@@ -59,10 +59,10 @@ static json_t *without_bytes(json_t *v)
     return json_incref(v);
 }
 
-int mock_request_log_line(const char *path, const char *body, size_t len,
+int mock_request_log_line(const char *method, const char *path, const char *body, size_t len,
                           const mock_part *parts, ea_buf *out)
 {
-    json_t *line = json_pack("{s:s, s:s}", "method", "POST", "path", path);
+    json_t *line = json_pack("{s:s, s:s}", "method", method, "path", path);
     if (!line)
         return -1;
     if (parts) {

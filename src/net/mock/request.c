@@ -519,8 +519,12 @@ static int responses_json(mock_server *srv, mock_job *job, const json_t *root, m
                                  "Missing required parameter: 'model'.");
     if (set_by_long_option(job, "text-model", json_string_value(model), "model", e) != 0 ||
         json_bool(root, "stream", &job->stream, e) != 0 ||
-        json_bool(root, "store", &job->store, e) != 0)
+        json_bool(root, "store", &job->store, e) != 0 ||
+        json_bool(root, "background", &job->background_mode, e) != 0)
         return -1;
+    if (job->background_mode && !job->store)
+        return mock_fail(e, 400, INVALID, "invalid_value", "background",
+                         "Background mode requires 'store' to be true.");
 
     const json_t *previous = json_object_get(root, "previous_response_id");
     if (previous && !json_is_null(previous)) {

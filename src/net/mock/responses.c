@@ -65,14 +65,15 @@ static int put_usage(ea_buf *out, const mock_job *job)
 }
 
 /* The Response object; a completed one carries the output item and usage. */
-static int put_response(ea_buf *out, const mock_job *job, bool completed)
+int mock_responses_object(ea_buf *out, const mock_job *job, const char *status)
 {
+    bool completed = strcmp(status, "completed") == 0;
     int rc = ea_buf_printf(out, "{\"id\":\"%s\",\"object\":\"response\",\"created_at\":%ld,"
-                                "\"status\":\"%s\",\"background\":false,\"error\":null,"
+                                "\"status\":\"%s\",\"background\":%s,\"error\":null,"
                                 "\"incomplete_details\":null,\"instructions\":null,"
                                 "\"max_output_tokens\":null,\"model\":",
-                           job->response_id, job->created,
-                           completed ? "completed" : "in_progress");
+                           job->response_id, job->created, status,
+                           job->background_mode ? "true" : "false");
     rc |= mock_json_string(out, job->params.text_model);
     rc |= ea_buf_puts(out, ",\"output\":[");
     if (completed)
@@ -108,7 +109,7 @@ int mock_responses_body(mock_server *srv, mock_job *job, ea_buf *out, mock_error
 {
     if (finish_image(srv, job, e) != 0)
         return -1;
-    if (put_response(out, job, true) != 0)
+    if (mock_responses_object(out, job, "completed") != 0)
         return mock_fail(e, 500, "server_error", NULL, NULL, "Out of memory.");
     return 0;
 }
@@ -135,7 +136,9 @@ int mock_responses_next(mock_server *srv, mock_job *job, int seq, mock_event *ev
         ev->name = job->next_step == STEP_CREATED ? "response.created" : "response.in_progress";
         rc = ea_buf_printf(json, "{\"type\":\"%s\",\"sequence_number\":%d,\"response\":",
                            ev->name, seq);
-        rc |= put_response(json, job, false);
+        /* A background response waits in the queue before it starts (protocol.md 13). */
+        rc |= mock_responses_object(json, job, job->background_mode && job->next_step == STEP_CREATED
+                                                   ? "queued" : "in_progress");
         rc |= ea_buf_putc(json, '}');
         break;
     case STEP_ITEM_ADDED:
@@ -187,7 +190,7 @@ int mock_responses_next(mock_server *srv, mock_job *job, int seq, mock_event *ev
         ev->name = "response.completed";
         rc = ea_buf_printf(json, "{\"type\":\"%s\",\"sequence_number\":%d,\"response\":",
                            ev->name, seq);
-        rc |= put_response(json, job, true);
+        rc |= mock_responses_object(json, job, "completed");
         rc |= ea_buf_putc(json, '}');
         break;
     case STEP_END:

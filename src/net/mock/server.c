@@ -27,7 +27,8 @@ struct ea_mock {
     char base_url[64];
     ea_prices *prices;          /* NULL when the table failed to load: job.c falls back */
     mock_chain *chain;
-    pthread_mutex_t lock;       /* guards requests_seen and stopping */
+    mock_bg *bg;                /* background responses */
+    pthread_mutex_t lock;       /* guards requests_seen, stopping and the request log */
     pthread_cond_t stop_cond;   /* wakes sleeping streams when the server stops */
     long requests_seen;
     bool stopping;
@@ -36,6 +37,7 @@ struct ea_mock {
 /* One HTTP request, from its headers to the last byte of its reply. */
 typedef struct mock_conn {
     enum mock_route route;
+    char response_id[64];            /* of /v1/responses/{id}[/cancel] */
     char request_id[40];
     struct timespec started;
     ea_buf body;                     /* a JSON body */
@@ -52,6 +54,7 @@ typedef struct mock_conn {
 const ea_mock_config *mock_server_config(const mock_server *srv) { return &srv->cfg; }
 const ea_prices *mock_server_prices(const mock_server *srv) { return srv->prices; }
 mock_chain *mock_server_chain(mock_server *srv) { return srv->chain; }
+mock_bg *mock_server_bg(mock_server *srv) { return srv->bg; }
 
 bool mock_server_sleep(mock_server *srv, int ms)
 {
@@ -84,10 +87,29 @@ static bool status_fault_due(mock_server *srv)
 
 /* ---- collecting the request ---- */
 
-static enum mock_route route_of(const char *method, const char *url)
+/* /v1/responses/{id} (tail "") or /v1/responses/{id}/cancel (tail "/cancel"): the id. */
+static bool response_path(const char *url, const char *tail, char *id, size_t size)
 {
+    static const char prefix[] = "/v1/responses/";
+    if (strncmp(url, prefix, sizeof prefix - 1) != 0)
+        return false;
+    const char *start = url + sizeof prefix - 1;
+    size_t n = strcspn(start, "/");
+    if (n == 0 || n >= size || strcmp(start + n, tail) != 0)
+        return false;
+    memcpy(id, start, n);
+    id[n] = '\0';
+    return true;
+}
+
+static enum mock_route route_of(const char *method, const char *url, char *id, size_t size)
+{
+    if (strcmp(method, "GET") == 0)
+        return response_path(url, "", id, size) ? MOCK_ROUTE_RESPONSE_GET : MOCK_ROUTE_UNKNOWN;
     if (strcmp(method, "POST") != 0)
         return MOCK_ROUTE_UNKNOWN;
+    if (response_path(url, "/cancel", id, size))
+        return MOCK_ROUTE_RESPONSE_CANCEL;
     if (strcmp(url, "/v1/images/generations") == 0)
         return MOCK_ROUTE_GENERATIONS;
     if (strcmp(url, "/v1/images/edits") == 0)
@@ -127,12 +149,13 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     return ea_buf_append(&part->data, data, size) == 0 ? MHD_YES : MHD_NO;
 }
 
-static mock_conn *conn_new(struct MHD_Connection *c, enum mock_route route)
+static mock_conn *conn_new(struct MHD_Connection *c, const char *method, const char *url)
 {
     mock_conn *conn = calloc(1, sizeof *conn);
     if (!conn)
         return NULL;
-    conn->route = route;
+    conn->route = route_of(method, url, conn->response_id, sizeof conn->response_id);
+    enum mock_route route = conn->route;
     clock_gettime(CLOCK_MONOTONIC, &conn->started);
     mock_random_id(conn->request_id, sizeof conn->request_id, "req_");
     ea_buf_init(&conn->body, MOCK_MAX_BODY);
@@ -189,13 +212,14 @@ static void add_headers(struct MHD_Response *resp, const mock_conn *conn, const 
     MHD_add_response_header(resp, "x-easel-mock", "offline stand-in");
 }
 
-static void log_request(const mock_server *srv, const mock_conn *conn, int status, bool stream)
+static void log_request(mock_server *srv, const mock_conn *conn, int status, bool stream)
 {
-    if (srv->cfg.quiet)
-        return;
     static const char *const names[] = {
         "(no such route)", "images/generations", "images/edits", "responses",
+        "responses/{id}", "responses/{id}/cancel",
     };
+    if (srv->cfg.quiet)
+        return;
     fprintf(stderr, "easel mock: %s %d%s %s %ld ms\n", names[conn->route], status,
             stream ? " stream" : "", conn->request_id, elapsed_ms(&conn->started));
 }
@@ -249,18 +273,11 @@ static enum MHD_Result send_error(mock_server *srv, struct MHD_Connection *c, mo
     return send_body(srv, c, conn, e->status, &body, retry_after, retry_after_ms);
 }
 
-static enum MHD_Result send_stream(mock_server *srv, struct MHD_Connection *c, mock_conn *conn,
-                                   mock_job *job)
+/* Queues a stream already made (it owns what it reads). */
+static enum MHD_Result queue_stream(mock_server *srv, struct MHD_Connection *c, mock_conn *conn,
+                                    mock_stream *s)
 {
-    bool responses = job->route == MOCK_ROUTE_RESPONSES;
-    mock_stream *s = mock_stream_new(srv, job, responses ? mock_responses_next : mock_images_next,
-                                     responses);
-    if (!s) {
-        mock_job_free(job);
-        free(job);
-        return MHD_NO;
-    }
-    /* From here the stream owns the job; MHD frees the stream with the response. */
+    /* MHD frees the stream with the response. */
     struct MHD_Response *resp = MHD_create_response_from_callback(
         MHD_SIZE_UNKNOWN, STREAM_BLOCK_SIZE, mock_stream_read, s, mock_stream_free);
     if (!resp) {
@@ -273,6 +290,65 @@ static enum MHD_Result send_stream(mock_server *srv, struct MHD_Connection *c, m
     enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, resp);
     MHD_destroy_response(resp);
     return ok;
+}
+
+static enum MHD_Result send_stream(mock_server *srv, struct MHD_Connection *c, mock_conn *conn,
+                                   mock_job *job)
+{
+    bool responses = job->route == MOCK_ROUTE_RESPONSES;
+    mock_stream *s;
+    if (responses && job->background_mode) {
+        /* The work goes on whoever reads it: this stream is only its first reader. */
+        mock_error e;
+        mock_bg_entry *entry = mock_bg_start(srv, job, &e);
+        if (!entry)
+            return send_error(srv, c, conn, &e, NULL, -1);
+        s = mock_stream_new_bg(srv, entry, -1, true);
+    } else {
+        s = mock_stream_new(srv, job, responses ? mock_responses_next : mock_images_next,
+                            responses);
+        if (!s) {
+            mock_job_free(job);
+            free(job);
+        }
+    }
+    return s ? queue_stream(srv, c, conn, s) : MHD_NO;
+}
+
+/* GET /v1/responses/{id} (a poll, or with stream=true a resume after starting_after) and
+ * POST /v1/responses/{id}/cancel: only background responses are kept to be read again. */
+static enum MHD_Result answer_stored(mock_server *srv, struct MHD_Connection *c, mock_conn *conn)
+{
+    mock_error e;
+    mock_bg_entry *entry = mock_bg_find(srv->bg, conn->response_id, &srv->cfg);
+    if (!entry) {
+        mock_fail(&e, 404, "invalid_request_error", NULL, NULL,
+                  "Response with id '%s' not found. " MOCK_OFFLINE_NOTE, conn->response_id);
+        return send_error(srv, c, conn, &e, NULL, -1);
+    }
+    const char *stream = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "stream");
+    if (conn->route == MOCK_ROUTE_RESPONSE_GET && stream && strcmp(stream, "true") == 0) {
+        const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "starting_after");
+        char *end = NULL;
+        long n = after ? strtol(after, &end, 10) : -1;
+        if (after && (*end || end == after || n < -1 || n > 1000000)) {
+            mock_bg_release(entry);
+            mock_fail(&e, 400, "invalid_request_error", "invalid_value", "starting_after",
+                      "Invalid 'starting_after': expected an integer.");
+            return send_error(srv, c, conn, &e, NULL, -1);
+        }
+        mock_stream *s = mock_stream_new_bg(srv, entry, (int)n, false);
+        return s ? queue_stream(srv, c, conn, s) : MHD_NO;
+    }
+    ea_buf body;
+    ea_buf_init(&body, EA_BUF_UNCAPPED);
+    int rc = mock_bg_object(entry, &body, conn->route == MOCK_ROUTE_RESPONSE_CANCEL);
+    mock_bg_release(entry);
+    if (rc != 0) {
+        ea_buf_free(&body);
+        return MHD_NO;
+    }
+    return send_body(srv, c, conn, 200, &body, NULL, -1);
 }
 
 /* The whole answer of a request that is not streamed. */
@@ -291,13 +367,14 @@ static int build_body(mock_server *srv, mock_job *job, ea_buf *body, mock_error 
 }
 
 /* --request-log: the request as received, before any fault or check answers it. */
-static void log_received(mock_server *srv, const mock_conn *conn, const char *url)
+static void log_received(mock_server *srv, const mock_conn *conn, const char *method,
+                         const char *url)
 {
     if (!*srv->cfg.request_log)
         return;
     ea_buf line;
     ea_buf_init(&line, EA_BUF_UNCAPPED);
-    if (mock_request_log_line(url, conn->body.data, conn->body.len,
+    if (mock_request_log_line(method, url, conn->body.data, conn->body.len,
                               conn->post ? conn->parts : NULL, &line) == 0) {
         pthread_mutex_lock(&srv->lock);
         if (mock_request_log_write(srv->cfg.request_log, &line) != 0 && !srv->cfg.quiet)
@@ -312,7 +389,7 @@ static enum MHD_Result answer(mock_server *srv, struct MHD_Connection *c, mock_c
                               const char *method, const char *url)
 {
     mock_error e;
-    log_received(srv, conn, url);
+    log_received(srv, conn, method, url);
     if (status_fault_due(srv)) {
         mock_fault_status_error(srv->cfg.status, &e);
         return send_error(srv, c, conn, &e, srv->cfg.retry_after, srv->cfg.retry_after_ms);
@@ -327,6 +404,8 @@ static enum MHD_Result answer(mock_server *srv, struct MHD_Connection *c, mock_c
                   MOCK_MAX_BODY >> 20);
         return send_error(srv, c, conn, &e, NULL, -1);
     }
+    if (conn->route == MOCK_ROUTE_RESPONSE_GET || conn->route == MOCK_ROUTE_RESPONSE_CANCEL)
+        return answer_stored(srv, c, conn);
     if (conn->bad_multipart) {
         mock_fail(&e, 400, "invalid_request_error", NULL, NULL,
                   "Could not parse the multipart/form-data body of your request.");
@@ -343,6 +422,23 @@ static enum MHD_Result answer(mock_server *srv, struct MHD_Connection *c, mock_c
                                             conn->body.len, &e);
     if (rc == 0 && job->stream)
         return send_stream(srv, c, conn, job);
+    if (rc == 0 && job->background_mode) {
+        /* Answered at once with the queued response; the work goes on. */
+        ea_buf body;
+        ea_buf_init(&body, EA_BUF_UNCAPPED);
+        rc = mock_responses_object(&body, job, "queued");
+        mock_bg_entry *entry = rc == 0 ? mock_bg_start(srv, job, &e) : NULL;
+        mock_bg_release(entry);
+        if (!entry || rc != 0) {
+            ea_buf_free(&body);
+            if (rc != 0) {
+                mock_job_free(job);
+                free(job);
+            }
+            return MHD_NO;
+        }
+        return send_body(srv, c, conn, 200, &body, NULL, -1);
+    }
 
     ea_buf body;
     ea_buf_init(&body, EA_BUF_UNCAPPED);
@@ -366,7 +462,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     mock_conn *conn = *state;
     if (!conn) {
         /* Headers only so far; the body follows in later calls. */
-        *state = conn = conn_new(c, route_of(method, url));
+        *state = conn = conn_new(c, method, url);
         return conn ? MHD_YES : MHD_NO;
     }
     if (*upload_size > 0) {
@@ -416,6 +512,7 @@ ea_mock *ea_mock_start(const ea_mock_config *cfg, ea_err *err)
                 price_err.msg);
     m->chain = mock_chain_new(CHAIN_MAX_ENTRIES, CHAIN_MAX_BYTES,
                               *cfg->state_dir ? cfg->state_dir : NULL);
+    m->bg = mock_bg_new();
 
     struct sockaddr_in addr = { 0 };
     addr.sin_family = AF_INET;
@@ -423,7 +520,7 @@ ea_mock *ea_mock_start(const ea_mock_config *cfg, ea_err *err)
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                      MHD_USE_POLL | (cfg->quiet ? 0 : MHD_USE_ERROR_LOG);
-    if (m->chain)
+    if (m->chain && m->bg)
         m->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, m,
                                      MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                                      MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
@@ -456,8 +553,10 @@ void ea_mock_free(ea_mock **mp)
     m->stopping = true;
     pthread_cond_broadcast(&m->stop_cond);
     pthread_mutex_unlock(&m->lock);
+    mock_bg_stop(m->bg);
     if (m->daemon)
         MHD_stop_daemon(m->daemon);
+    mock_bg_free(&m->bg);
     mock_chain_free(&m->chain);
     ea_prices_free(&m->prices);
     pthread_cond_destroy(&m->stop_cond);

@@ -27,6 +27,8 @@ struct mock_stream {
     int events;               /* events framed so far: the next event's index */
     int partials;             /* partial images framed so far */
     enum after after;
+    mock_bg_entry *bg;        /* a background response's events, read from their list */
+    bool first;               /* the POST's own stream: the drop faults cut it */
 };
 
 static mock_stream *stream_alloc(mock_server *srv)
@@ -64,11 +66,27 @@ mock_stream *mock_stream_new_body(mock_server *srv, ea_buf *body)
     return s;
 }
 
+mock_stream *mock_stream_new_bg(mock_server *srv, mock_bg_entry *entry, int starting_after,
+                                bool first)
+{
+    mock_stream *s = stream_alloc(srv);
+    if (!s) {
+        mock_bg_release(entry);
+        return NULL;
+    }
+    s->bg = entry;
+    s->first = first;
+    s->events = starting_after + 1;
+    s->after = AFTER_NEXT_EVENT;
+    return s;
+}
+
 void mock_stream_free(void *cls)
 {
     mock_stream *s = cls;
     if (!s)
         return;
+    mock_bg_release(s->bg);
     if (s->job) {
         mock_job_free(s->job);
         free(s->job);
@@ -80,54 +98,90 @@ void mock_stream_free(void *cls)
 
 /* One event in SSE framing. A malformed event keeps the start of its JSON and loses the
  * rest, the way a buggy proxy or a cut buffer would break it. */
-static int frame(mock_stream *s, const char *name, const ea_buf *json, bool malformed)
+int mock_frame_event(ea_buf *out, const char *name, const ea_buf *json, bool malformed)
 {
-    int rc = ea_buf_printf(&s->out, "event: %s\ndata: ", name);
+    int rc = ea_buf_printf(out, "event: %s\ndata: ", name);
     if (malformed) {
         size_t keep = json->len < 48 ? json->len / 2 : 48;
-        rc |= ea_buf_append(&s->out, json->data, keep);
-        rc |= ea_buf_puts(&s->out, "<<broken by easel mock fault malformed>>");
+        rc |= ea_buf_append(out, json->data, keep);
+        rc |= ea_buf_puts(out, "<<broken by easel mock fault malformed>>");
     } else {
-        rc |= ea_buf_append(&s->out, json->data, json->len);
+        rc |= ea_buf_append(out, json->data, json->len);
     }
-    rc |= ea_buf_puts(&s->out, "\n\n");
+    rc |= ea_buf_puts(out, "\n\n");
     return rc ? -1 : 0;
+}
+
+static int frame(mock_stream *s, const char *name, const ea_buf *json, bool malformed)
+{
+    return mock_frame_event(&s->out, name, json, malformed);
 }
 
 /* The live API's nested error event (protocol.md 5d and 9.4); the Images API has no
  * documented one, and the SDKs read data.error there too, so both APIs get this shape. */
+int mock_error_event_json(ea_buf *json, const mock_error *e, int seq)
+{
+    int rc = ea_buf_puts(json, "{\"type\":\"error\",");
+    if (seq >= 0)
+        rc |= ea_buf_printf(json, "\"sequence_number\":%d,", seq);
+    rc |= ea_buf_puts(json, "\"error\":{\"type\":");
+    rc |= mock_json_string(json, e->type);
+    rc |= ea_buf_puts(json, ",\"code\":");
+    rc |= mock_json_string(json, e->code ? e->code : e->type);
+    rc |= ea_buf_puts(json, ",\"message\":");
+    rc |= mock_json_string(json, e->message);
+    rc |= ea_buf_puts(json, ",\"param\":null}}");
+    return rc ? -1 : 0;
+}
+
 static int frame_error(mock_stream *s, const mock_error *e)
 {
     ea_buf_reset(&s->json);
-    int rc = ea_buf_puts(&s->json, "{\"type\":\"error\",");
-    if (s->numbered)
-        rc |= ea_buf_printf(&s->json, "\"sequence_number\":%d,", s->events);
-    rc |= ea_buf_puts(&s->json, "\"error\":{\"type\":");
-    rc |= mock_json_string(&s->json, e->type);
-    rc |= ea_buf_puts(&s->json, ",\"code\":");
-    rc |= mock_json_string(&s->json, e->code ? e->code : e->type);
-    rc |= ea_buf_puts(&s->json, ",\"message\":");
-    rc |= mock_json_string(&s->json, e->message);
-    rc |= ea_buf_puts(&s->json, ",\"param\":null}}");
+    int rc = mock_error_event_json(&s->json, e, s->numbered ? s->events : -1);
     rc |= frame(s, "error", &s->json, false);
     s->events++;
     s->after = AFTER_END;
     return rc ? -1 : 0;
 }
 
+void mock_fault_error_event(mock_error *e)
+{
+    mock_fail(e, 500, "server_error", "server_error", NULL,
+              "The server had an error while processing your request. " MOCK_OFFLINE_NOTE
+              " fault error-event");
+}
+
 static int frame_fault_error(mock_stream *s)
 {
     mock_error e;
-    mock_fail(&e, 500, "server_error", "server_error", NULL,
-              "The server had an error while processing your request. " MOCK_OFFLINE_NOTE
-              " fault error-event");
+    mock_fault_error_event(&e);
     return frame_error(s, &e);
+}
+
+/* The next event of a background response, as its producer framed it; only the POST's own
+ * stream is cut by the drop faults, so that a resume reads on. */
+static int produce_bg(mock_stream *s, const ea_mock_config *cfg)
+{
+    bool partial = false;
+    int rc = mock_bg_read(s->bg, (size_t)s->events, &s->out, &partial);
+    if (rc <= 0) {
+        s->after = AFTER_END;
+        return rc;
+    }
+    int index = s->events++;
+    if (!s->first)
+        return 0;
+    if ((index == 0 && cfg->drop_after_created) || (partial && s->partials++ == cfg->drop_after))
+        s->after = AFTER_DROP;
+    return 0;
 }
 
 /* Frames the next event into s->out and decides what follows it. */
 static int produce(mock_stream *s)
 {
     const ea_mock_config *cfg = mock_server_config(s->srv);
+    if (s->bg)
+        return produce_bg(s, cfg);
     if (s->events > 0 && cfg->delay_ms > 0 && !mock_server_sleep(s->srv, cfg->delay_ms))
         return -1;
     if (s->events == 0 && cfg->error_event_after == -1)
