@@ -34,9 +34,10 @@ typedef struct ea_mock_config {
     char block_words[EA_MOCK_MAX_BLOCK_WORDS][32]; /* moderation block for these words */
     int n_block_words;
     bool omit_tool_usage;   /* Responses: leave tool_usage out, as the API may */
-    /* Background mode (protocol.md section 13). The drop faults cut only the connection of
-     * the POST: a resume reads on. */
-    bool drop_after_created; /* close the POST's stream right after response.created */
+    bool drop_at_start;     /* close the stream before its first event */
+    /* Background mode (protocol.md section 13). The drop faults cut only the first stream
+     * of a response (the POST's, or the first GET ?stream=true): a resume reads on. */
+    bool drop_after_created; /* close the first stream right after response.created */
     bool queued_stall;       /* a background response never leaves queued (until cancelled) */
     int expire_ms;           /* a background response answers 404 this long after it ended;
                                 0: kept while the backend runs */
@@ -46,7 +47,7 @@ typedef struct ea_mock ea_mock;
 
 void ea_mock_config_init(ea_mock_config *cfg);
 /* One --fault argument: status=429[,count=2][,retry-after=1][,retry-after-ms=500],
- * drop-after=K|created, error-event=K|start, drip=BYTES_PER_SEC, block=WORD, malformed=K,
+ * drop-after=K|created|start, error-event=K|start, drip=BYTES_PER_SEC, block=WORD, malformed=K,
  * delay=MS, tool-usage=omit, stall=queued, expire=MS. */
 int ea_mock_fault_parse(ea_mock_config *cfg, const char *spec, ea_err *err);
 ea_mock *ea_mock_start(const ea_mock_config *cfg, ea_err *err);

@@ -325,11 +325,14 @@ static int build_responses(const ea_params *p, const ea_request *r, const char *
         json_object_set_new(o, "tool_choice", json_pack("{s:s}", "type", "image_generation"));
         if (previous_id)
             json_object_set_new(o, "previous_response_id", json_string(previous_id));
-        if (p->stream)
+        /* Background mode (protocol.md section 13), for a streamed turn: the POST is answered
+         * at once with the response's id, and the events are streamed by GET from then on, so
+         * a link cut even before the first event is read on (a streamed POST that drops
+         * before response.created leaves nothing to read on with). */
+        bool background = p->stream && p->background_mode;
+        if (p->stream && !background)
             json_object_set_new(o, "stream", json_true());
-        /* Background mode, streamed: the stream can be resumed when it drops (protocol.md
-         * section 13); not streamed, easel would have to poll, which it does not. */
-        if (p->stream && p->background_mode)
+        if (background)
             json_object_set_new(o, "background", json_true());
     }
     return 0;

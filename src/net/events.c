@@ -553,11 +553,20 @@ static void decode_body(decoder *d, const json_t *root, ea_event *ev)
     ev->created = get_long(root, "created", get_long(root, "created_at", 0));
     if (is_response) {
         decode_response(d, root, ev);
+        /* A background response is answered (and polled) before it is over: queued and
+         * in_progress read as the events that say so; cancelled is its own word (the
+         * response_status), not a completion. */
         const char *status = ev->response_status ? ev->response_status : "";
         if (strcmp(status, "failed") == 0)
             ev->kind = EA_EV_RESPONSE_FAILED;
         else if (strcmp(status, "incomplete") == 0)
             ev->kind = EA_EV_RESPONSE_INCOMPLETE;
+        else if (strcmp(status, "queued") == 0)
+            ev->kind = EA_EV_RESPONSE_CREATED;
+        else if (strcmp(status, "in_progress") == 0)
+            ev->kind = EA_EV_RESPONSE_IN_PROGRESS;
+        else if (strcmp(status, "cancelled") == 0)
+            ev->kind = EA_EV_OTHER;
         else
             ev->kind = EA_EV_RESPONSE_COMPLETED;
     } else if (json_is_object(error)) {

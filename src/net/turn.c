@@ -140,7 +140,8 @@ struct ea_turn {
     bool user_cancelled;
     bool detached;         /* left running server-side: no result record (easel resume) */
     bool polling;          /* the request under way is a poll (GET without stream) */
-    int resumes;           /* GETs sent */
+    int reads;             /* GETs sent: the events read, a resume or a poll */
+    int resumes;           /* of them, reads after a drop (or of a turn from the log) */
     int resume_failures;   /* in a row: the backoff */
     long ms_dropped;       /* when the newest run of failed reads began; -1: none */
     int events_at_start;   /* events when the newest read began */
@@ -556,9 +557,9 @@ static void take_usage(ea_turn *t, const ea_event *ev)
     }
 }
 
-/* The response's status as an event tells it. The first word of a background response
- * (response.created) makes the turn resumable: the accepted record is on disk before the
- * next event is read. */
+/* The response's status as an event tells it. The first word of a background response (the
+ * POST's answer, or response.created on a stream) makes the turn resumable: the accepted
+ * record is on disk before anything else is read. */
 static void note_status(ea_turn *t, const ea_event *ev)
 {
     bool queued = strcmp(ev->response_status, "queued") == 0;
@@ -661,7 +662,7 @@ static int on_head(void *ctx, const ea_http_head *head)
     ea_turn *t = ctx;
     t->http_status = head->status;
     /* The POST's request id is the turn's; a resume's GET only reads it. */
-    if (t->resumes == 0 || !*t->request_id)
+    if (t->reads == 0 || !*t->request_id)
         snprintf(t->request_id, sizeof t->request_id, "%s", head->request_id);
     t->streaming = head->status >= 200 && head->status < 300 &&
                    strncmp(head->content_type, "text/event-stream", 17) == 0;
@@ -1043,9 +1044,10 @@ static int start_request(ea_turn *t, const char *url, const char *method, int de
     return t->http_req ? 0 : -1;
 }
 
-/* The next read of a background response: a stream of the events after last_seq, or a poll
- * of the response object when a stream ended without saying how the response did. */
-static int start_resume(ea_turn *t, bool poll, int delay_ms, ea_err *err)
+/* The next read of a background response: a stream of the events after last_seq (all of
+ * them when none was seen), or a poll of the response object when a stream ended without
+ * saying how the response did. resuming: a read after a drop, or of a turn from the log. */
+static int start_read(ea_turn *t, bool poll, bool resuming, int delay_ms, ea_err *err)
 {
     ea_sse_free(&t->sse);
     t->sse = ea_sse_new(MAX_LINE_BYTES, MAX_EVENT_BYTES, on_sse_event, t);
@@ -1054,9 +1056,13 @@ static int start_resume(ea_turn *t, bool poll, int delay_ms, ea_err *err)
     ea_buf_reset(&t->body);
     t->streaming = false;
     t->polling = poll;
-    t->resumes++;
+    t->reads++;
+    t->resumes += resuming;
     if (poll)
         snprintf(t->url, sizeof t->url, "%s/responses/%s", t->spec.backend->base_url,
+                 t->response_id);
+    else if (t->last_seq < 0)
+        snprintf(t->url, sizeof t->url, "%s/responses/%s?stream=true", t->spec.backend->base_url,
                  t->response_id);
     else
         snprintf(t->url, sizeof t->url, "%s/responses/%s?stream=true&starting_after=%ld",
@@ -1117,7 +1123,7 @@ static int start_cancel(ea_turn *t)
 /* The API's answer that it has no such response (any more). */
 static bool response_gone(const ea_turn *t, const ea_http_result *r)
 {
-    return t->resumes > 0 && r->outcome == EA_HTTP_COMPLETE && r->head.status == 404;
+    return t->reads > 0 && r->outcome == EA_HTTP_COMPLETE && r->head.status == 404;
 }
 
 /* Whether a failed read is worth another: the network or the server, not a refusal. */
@@ -1156,10 +1162,11 @@ static bool handle_poll(ea_turn *t)
 }
 
 /* After a request of a background turn ended: read on, cancel server-side, or finish.
- * Returns true when another request is under way (the turn is not over). */
+ * Returns true when another request is under way (the turn is not over). A turn whose
+ * accepted record could not be written reads on all the same: only a crash would lose it. */
 static bool background_next(ea_turn *t, const ea_http_result *r)
 {
-    if (!t->accepted || !t->response_id || t->detached)
+    if (!t->response_id || t->detached)
         return false;
     /* Stopped by the user or a signal (a turn that can finish unattended was detached, not
      * stopped): the response stops server-side too. */
@@ -1178,6 +1185,17 @@ static bool background_next(ea_turn *t, const ea_http_result *r)
         return false;
     }
     bool ok = r->outcome == EA_HTTP_COMPLETE && r->head.status >= 200 && r->head.status < 300;
+    ea_err err = {0};
+    if (ok && t->reads == 0 && !t->streaming) {
+        /* The POST's answer, the response still queued (finish_body took it, and the accepted
+         * record is written): its events are read from the first, at once. */
+        if (start_read(t, false, false, 0, &err) != 0) {
+            fail(t, EA_EXIT_INTERNAL, "could not read the response: %s", err.msg);
+            return false;
+        }
+        report_progress(t, EA_PHASE_WAITING);
+        return true;
+    }
     bool poll = false;
     if (ok && !t->streaming) {
         if (handle_poll(t))
@@ -1208,8 +1226,7 @@ static bool background_next(ea_turn *t, const ea_http_result *r)
             delay = RESUME_MAX_DELAY_MS;
         t->resume_failures++;
     }
-    ea_err err = {0};
-    if (start_resume(t, poll, delay, &err) != 0) {
+    if (start_read(t, poll, true, delay, &err) != 0) {
         fail(t, EA_EXIT_INTERNAL, "could not read the response again: %s", err.msg);
         return false;
     }
@@ -1226,12 +1243,12 @@ static void on_done(void *ctx, const ea_http_result *r)
         t->http_status = r->head.status;
     t->outcome = r->outcome;
     t->request_err = r->err;
-    if (t->resumes == 0)
+    if (t->reads == 0)
         t->ms_first_byte = r->ms_first_byte;
     if (r->outcome == EA_HTTP_COMPLETE && t->streaming) {
         ea_err err = {0};
         ea_sse_finish(t->sse, &err);
-    } else if (r->outcome == EA_HTTP_COMPLETE && t->resumes == 0) {
+    } else if (r->outcome == EA_HTTP_COMPLETE && t->reads == 0) {
         finish_body(t); /* a resume's body is a poll's answer, or an error to read again */
     }
     if (t->background && background_next(t, r))
@@ -1504,7 +1521,7 @@ ea_turn *ea_turn_resume(ea_http *http, const ea_turn_spec *spec, const ea_audit_
     /* From the accepted event on: the partial frames come again, and the cost counts them. */
     t->last_seq = acc->sequence_number;
     t->sse = ea_sse_new(MAX_LINE_BYTES, MAX_EVENT_BYTES, on_sse_event, t);
-    if (!t->response_id || !t->sse || start_resume(t, false, 0, err) != 0) {
+    if (!t->response_id || !t->sse || start_read(t, false, true, 0, err) != 0) {
         if (!err || !err->code)
             ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
         ea_turn_free(&t);

@@ -52,16 +52,20 @@ verify_clean() { "$EASEL" log --verify "$1" >"$tmp/verify" 2>&1 && grep -q ' 0 p
 bg_mock --delay 20
 gen -S ref "a lighthouse at dusk" >"$tmp/ref.out" 2>&1; rc=$?
 ref_cost=$(record ref 1 result cost_usd)
-if all '[ "$rc" = 0 ]' '[ "$(posts)" = 1 ]' '[ "$(record ref 1 accepted sequence_number)" = 0 ]' \
+# The POST is answered with the response's id at once and accepted before any event is read
+# (sequence_number -1); the events come by GET ?stream=true, from the first.
+if all '[ "$rc" = 0 ]' '[ "$(posts)" = 1 ]' '[ "$(record ref 1 accepted sequence_number)" = -1 ]' \
        '[ "$(record ref 1 request params | grep -c "\"background\": true")" = 1 ]' \
+       '[ "$(record ref 1 request params | grep -c "\"stream\"")" = 0 ]' \
+       '[ "$(gets)" = 1 ]' \
        '[ "$ref_cost" != null ]'; then
-    ok "a Responses turn is sent with background: true and accepted"
+    ok "a Responses turn is sent with background: true and accepted before any event"
 else
     not_ok accepted "rc $rc, posts $(posts), cost $ref_cost: $(cat "$tmp/ref.out")"
 fi
 
-# Cut after partial 1 (the first), and cut right after response.created.
-for fault in drop-after=0 drop-after=created; do
+# Cut after partial 1 (the first), right after response.created, and before any event.
+for fault in drop-after=0 drop-after=created drop-after=start; do
     bg_mock --delay 20 --fault "$fault"
     name="cut-${fault#drop-after=}"
     gen -S "$name" "a lighthouse at dusk" >"$tmp/cut.out" 2>&1; rc=$?
@@ -176,9 +180,11 @@ done
 # Another endpoint than the turn's: left resumable, never asked (it would not know the id).
 bg_mock --delay 150
 start_killed elsewhere
+gets_before=$(gets)
 OPENAI_BASE_URL=http://127.0.0.1:9/v1 "$EASEL" resume elsewhere >"$tmp/elsewhere.out" 2>&1; rc=$?
 if all '[ "$rc" = 0 ]' 'grep -q "was sent to $url/responses" "$tmp/elsewhere.out"' \
-       '[ -z "$(record elsewhere 1 result status)" ]' '[ "$(posts)" = 1 ]' '[ "$(gets)" = 0 ]'; then
+       '[ -z "$(record elsewhere 1 result status)" ]' '[ "$(posts)" = 1 ]' \
+       '[ "$(gets)" = "$gets_before" ]'; then
     ok "a turn sent to another endpoint is left resumable"
 else
     not_ok "another endpoint" "rc $rc: $(cat "$tmp/elsewhere.out")"

@@ -325,6 +325,29 @@ test('background turn cut after partial 1 resumes with retrieve({stream, startin
   assert.equal(polled.output[0].result, rest.at(-1).response.output[0].result);
 });
 
+test('a background response created without stream is read by retrieve({stream}) from the first event', async () => {
+  // easel's own flow: the POST answers at once with the id, so a link cut before any event
+  // (drop-after=start cuts the first stream) is read on by a second retrieve.
+  const cut = await startMock('--fault', 'drop-after=start', '--delay', '10');
+  const created = await cut.responses.create({
+    model: 'gpt-5.4', background: true, input: 'Draw a kite',
+    tools: [imageTool({ partial_images: 1 })], tool_choice: { type: 'image_generation' },
+  });
+  assert.equal(created.status, 'queued');
+  assert.equal(created.background, true);
+  const first = [];
+  await assert.rejects(async () => {
+    for await (const e of await cut.responses.retrieve(created.id, { stream: true })) first.push(e);
+  });
+  assert.equal(first.length, 0);
+  const events = [];
+  for await (const e of await cut.responses.retrieve(created.id, { stream: true })) events.push(e);
+  events.forEach((e, i) => assert.equal(e.sequence_number, i));
+  assert.equal(events[0].type, 'response.created');
+  assert.equal(events.at(-1).type, 'response.completed');
+  assertImage(events.at(-1).response.output[0].result, 'png', '1024x1024');
+});
+
 test('a background response stuck queued is cancelled with responses.cancel', async () => {
   const stuck = await startMock('--fault', 'stall=queued');
   const stream = await stuck.responses.create({

@@ -34,7 +34,8 @@ stop_counting_mock() {
     [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null && wait "$mock_pid" 2>/dev/null
     mock_pid=
 }
-requests() { grep -c '^easel mock: ' "$mock_log"; }
+# Calls sent (and paid for): a background turn's reads of its events (responses/{id}) are not.
+requests() { grep -c '^easel mock: \(images/[a-z]*\|responses\) ' "$mock_log"; }
 start_counting_mock
 
 # home NAME CONFIG: a fresh home whose config file holds CONFIG.

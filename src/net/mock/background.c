@@ -29,6 +29,7 @@ struct mock_bg_entry {
     size_t n_events, cap_events;
     bool done;              /* no event follows */
     bool cancel;            /* asked to stop */
+    bool streamed;          /* a stream of it has begun: later ones are resumes */
     struct timespec ended;  /* CLOCK_MONOTONIC, once done */
     int refs;               /* the registry's one, plus each reader's */
     pthread_t thread;
@@ -271,6 +272,15 @@ static long ms_since(const struct timespec *t0)
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (now.tv_sec - t0->tv_sec) * 1000L + (now.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+bool mock_bg_first_stream(mock_bg_entry *e)
+{
+    pthread_mutex_lock(&e->bg->lock);
+    bool first = !e->streamed;
+    e->streamed = true;
+    pthread_mutex_unlock(&e->bg->lock);
+    return first;
 }
 
 mock_bg_entry *mock_bg_find(mock_bg *bg, const char *id, const ea_mock_config *cfg)

@@ -60,6 +60,9 @@ static int apply_fault(ea_mock_config *cfg, const char *key, const char *value, 
         if (strcmp(value, "created") == 0) {
             cfg->drop_after_created = true;
             ok = 0;
+        } else if (strcmp(value, "start") == 0) {
+            cfg->drop_at_start = true;
+            ok = 0;
         } else {
             ok = parse_int(value, 0, INT_MAX, &cfg->drop_after);
         }

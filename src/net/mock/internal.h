@@ -197,10 +197,11 @@ int mock_bg_object(mock_bg_entry *entry, ea_buf *out, bool cancel);
 /* The event at index, framed, appended to out, waiting for it: 1; 0 when the response has no
  * more; -1 when the server is stopping. */
 int mock_bg_read(mock_bg_entry *entry, size_t index, ea_buf *out, bool *partial);
-/* A stream of the events after starting_after (-1: all); first: the POST's own stream, which
- * the drop faults cut. Takes the caller's reference. */
-mock_stream *mock_stream_new_bg(mock_server *srv, mock_bg_entry *entry, int starting_after,
-                                bool first);
+/* Whether this is the response's first stream (the POST's, or the first GET ?stream=true of
+ * a response created without one): the one the drop faults cut. Asked once per stream. */
+bool mock_bg_first_stream(mock_bg_entry *entry);
+/* A stream of the events after starting_after (-1: all). Takes the caller's reference. */
+mock_stream *mock_stream_new_bg(mock_server *srv, mock_bg_entry *entry, int starting_after);
 
 /* ---- previous_response_id store (chain.c) ---- */
 

@@ -255,7 +255,8 @@ static int finish(mock_server *srv, mock_job *job, const char *prompt_param, moc
         job->n_outputs = MOCK_MAX_OUTPUTS;
     if (job->stream && job->n_outputs > 1)
         return mock_fail(e, 400, INVALID, NULL, NULL, "Streaming is only supported with n=1.");
-    job->partials = job->stream ? ea_params_partials(p) : 0; /* streams only */
+    /* Streams only; a background response is one (its events can be streamed by GET). */
+    job->partials = job->stream || job->background_mode ? ea_params_partials(p) : 0;
     job->w = p->size.kind == EA_SIZE_EXACT ? p->size.w : 1024;
     job->h = p->size.kind == EA_SIZE_EXACT ? p->size.h : 1024;
     if (job->mask.rgba && job->n_sources > 0 &&

@@ -303,7 +303,7 @@ static enum MHD_Result send_stream(mock_server *srv, struct MHD_Connection *c, m
         mock_bg_entry *entry = mock_bg_start(srv, job, &e);
         if (!entry)
             return send_error(srv, c, conn, &e, NULL, -1);
-        s = mock_stream_new_bg(srv, entry, -1, true);
+        s = mock_stream_new_bg(srv, entry, -1);
     } else {
         s = mock_stream_new(srv, job, responses ? mock_responses_next : mock_images_next,
                             responses);
@@ -337,7 +337,7 @@ static enum MHD_Result answer_stored(mock_server *srv, struct MHD_Connection *c,
                       "Invalid 'starting_after': expected an integer.");
             return send_error(srv, c, conn, &e, NULL, -1);
         }
-        mock_stream *s = mock_stream_new_bg(srv, entry, (int)n, false);
+        mock_stream *s = mock_stream_new_bg(srv, entry, (int)n);
         return s ? queue_stream(srv, c, conn, s) : MHD_NO;
     }
     ea_buf body;

@@ -28,7 +28,7 @@ struct mock_stream {
     int partials;             /* partial images framed so far */
     enum after after;
     mock_bg_entry *bg;        /* a background response's events, read from their list */
-    bool first;               /* the POST's own stream: the drop faults cut it */
+    bool first;               /* the response's first stream: the drop faults cut it */
 };
 
 static mock_stream *stream_alloc(mock_server *srv)
@@ -66,8 +66,7 @@ mock_stream *mock_stream_new_body(mock_server *srv, ea_buf *body)
     return s;
 }
 
-mock_stream *mock_stream_new_bg(mock_server *srv, mock_bg_entry *entry, int starting_after,
-                                bool first)
+mock_stream *mock_stream_new_bg(mock_server *srv, mock_bg_entry *entry, int starting_after)
 {
     mock_stream *s = stream_alloc(srv);
     if (!s) {
@@ -75,7 +74,7 @@ mock_stream *mock_stream_new_bg(mock_server *srv, mock_bg_entry *entry, int star
         return NULL;
     }
     s->bg = entry;
-    s->first = first;
+    s->first = mock_bg_first_stream(entry);
     s->events = starting_after + 1;
     s->after = AFTER_NEXT_EVENT;
     return s;
@@ -158,10 +157,14 @@ static int frame_fault_error(mock_stream *s)
     return frame_error(s, &e);
 }
 
-/* The next event of a background response, as its producer framed it; only the POST's own
- * stream is cut by the drop faults, so that a resume reads on. */
+/* The next event of a background response, as its producer framed it; only its first stream
+ * is cut by the drop faults, so that a resume reads on. */
 static int produce_bg(mock_stream *s, const ea_mock_config *cfg)
 {
+    if (s->first && s->events == 0 && cfg->drop_at_start) {
+        s->after = AFTER_DROP;
+        return 0;
+    }
     bool partial = false;
     int rc = mock_bg_read(s->bg, (size_t)s->events, &s->out, &partial);
     if (rc <= 0) {
@@ -182,6 +185,10 @@ static int produce(mock_stream *s)
     const ea_mock_config *cfg = mock_server_config(s->srv);
     if (s->bg)
         return produce_bg(s, cfg);
+    if (s->events == 0 && cfg->drop_at_start) {
+        s->after = AFTER_DROP;
+        return 0;
+    }
     if (s->events > 0 && cfg->delay_ms > 0 && !mock_server_sleep(s->srv, cfg->delay_ms))
         return -1;
     if (s->events == 0 && cfg->error_event_after == -1)
