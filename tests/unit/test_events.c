@@ -528,6 +528,34 @@ static void responses_body(void **state)
     ea_event_free(&ev);
 }
 
+/* A background response is answered, and polled, before it is over: those bodies say so,
+ * and none of them reads as completed. */
+static void responses_body_not_over(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *status;
+        ea_event_kind kind;
+    } cases[] = {
+        {"queued", EA_EV_RESPONSE_CREATED},
+        {"in_progress", EA_EV_RESPONSE_IN_PROGRESS},
+        {"cancelled", EA_EV_OTHER},
+        {"completed", EA_EV_RESPONSE_COMPLETED},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char json[256];
+        snprintf(json, sizeof json,
+                 "{\"id\":\"resp_q\",\"object\":\"response\",\"status\":\"%s\","
+                 "\"background\":true,\"output\":[]}", cases[i].status);
+        ea_event *ev = parse_body(json);
+        assert_int_equal(ev->kind, cases[i].kind);
+        assert_string_equal(ev->response_id, "resp_q");
+        assert_string_equal(ev->response_status, cases[i].status);
+        assert_int_equal(ev->sequence_number, -1);
+        ea_event_free(&ev);
+    }
+}
+
 static void api_error_body(void **state)
 {
     (void)state;
@@ -827,6 +855,7 @@ int main(void)
         cmocka_unit_test(malformed_json_is_a_clean_error),
         cmocka_unit_test(images_body),
         cmocka_unit_test(responses_body),
+        cmocka_unit_test(responses_body_not_over),
         cmocka_unit_test(api_error_body),
         cmocka_unit_test(base64_padding_variants),
         cmocka_unit_test(base64_invalid_input),
