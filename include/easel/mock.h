@@ -1,5 +1,5 @@
 /* mock: the offline backend, a loopback HTTP server that speaks the Images and Responses APIs
- * (streaming and not) with faults on demand. It runs on its own threads; ea_mock_free stops
+ * (streaming and not), and the Files and Batches APIs, with faults on demand. It runs on its own threads; ea_mock_free stops
  * it. Everything it returns says it comes from an offline stand-in. */
 #ifndef EASEL_MOCK_H
 #define EASEL_MOCK_H
@@ -41,6 +41,16 @@ typedef struct ea_mock_config {
     bool queued_stall;       /* a background response never leaves queued (until cancelled) */
     int expire_ms;           /* a background response answers 404 this long after it ended;
                                 0: kept while the backend runs */
+    /* Files and batches (protocol.md section 14; src/net/mock/batch.c). Kept under state_dir
+     * when set, so a later process reads them on; else in a private folder removed on exit. */
+    int batch_ms;            /* a batch runs validating..completed in this long (--batch-seconds) */
+    int batch_image_bytes;   /* > 0: each batch line's image is a cheap flat PNG of about this
+                                many bytes instead of the drawing (--batch-image-bytes) */
+    int batch_fail;          /* this many lines of every batch fail (batch-fail=N) */
+    int batch_expire;        /* a batch expires after this many lines (batch-expire=K); -1: never */
+    int batch_invalid_line;  /* every batch fails validation naming this line (1-based); 0: no */
+    long content_cut;        /* a file download closes after this many bytes (cut=BYTES); -1: no */
+    int content_cut_count;   /* ... the first N downloads (cut-count=N, default 1) */
 } ea_mock_config;
 
 typedef struct ea_mock ea_mock;
@@ -48,7 +58,8 @@ typedef struct ea_mock ea_mock;
 void ea_mock_config_init(ea_mock_config *cfg);
 /* One --fault argument: status=429[,count=2][,retry-after=1][,retry-after-ms=500],
  * drop-after=K|created|start, error-event=K|start, drip=BYTES_PER_SEC, block=WORD, malformed=K,
- * delay=MS, tool-usage=omit, stall=queued, expire=MS. */
+ * delay=MS, tool-usage=omit, stall=queued, expire=MS; batches: batch-fail=N, batch-expire=K,
+ * batch-invalid=LINE, cut=BYTES[,cut-count=N]. */
 int ea_mock_fault_parse(ea_mock_config *cfg, const char *spec, ea_err *err);
 ea_mock *ea_mock_start(const ea_mock_config *cfg, ea_err *err);
 int ea_mock_port(const ea_mock *m);

@@ -13,10 +13,12 @@
 
 static const char mock_help[] =
     "usage: easel mock [--port N] [--delay MS] [--png-level N] [--fault F]... [--quiet]\n"
-    "                  [--request-log FILE]\n"
+    "                  [--request-log FILE] [--batch-seconds S] [--batch-image-bytes N]\n"
+    "                  [--state-dir DIR]\n"
     "\n"
     "Serves the Images and Responses APIs on 127.0.0.1 with pictures drawn from the prompt,\n"
-    "streamed or not, until interrupted. The first line printed is\n"
+    "streamed or not, and the Files and Batch APIs (batches of Images requests), until\n"
+    "interrupted. The first line printed is\n"
     "  easel mock listening on http://127.0.0.1:PORT/v1\n"
     "Point a client at it with OPENAI_BASE_URL=http://127.0.0.1:PORT/v1 (any API key).\n"
     "\n"
@@ -29,6 +31,12 @@ static const char mock_help[] =
     "  -q, --quiet        no request log on stderr\n"
     "      --request-log FILE  append each request received to FILE as a JSON line: its\n"
     "                     path and body, files and data: URLs as their sha256 and size\n"
+    "      --batch-seconds S  a batch runs from validating to completed in S seconds\n"
+    "                     (default 5; 0: at once; fractions allowed)\n"
+    "      --batch-image-bytes N  each batch line's image is a cheap flat PNG of about N\n"
+    "                     bytes instead of the drawing (for benchmarks of big batches)\n"
+    "      --state-dir DIR  keep files and batches in DIR, for a later mock to read on\n"
+    "                     (default: a private folder removed on exit)\n"
     "  -h, --help         this help\n"
     "\n"
     "faults (F is NAME=VALUE[,NAME=VALUE...]):\n"
@@ -51,6 +59,12 @@ static const char mock_help[] =
     "                     breaks the body of a request that is not streamed\n"
     "  delay=MS           the same as --delay\n"
     "  tool-usage=omit    a Responses reply leaves tool_usage out, as the API may\n"
+    "  batch-fail=N       N lines of each batch fail (half with an error body, half with\n"
+    "                     response null and error {code, message})\n"
+    "  batch-expire=K     each batch expires after K lines: the rest batch_expired\n"
+    "  batch-invalid=L    each batch fails validation with an error on line L\n"
+    "  cut=BYTES          the first file download closes after BYTES bytes...\n"
+    "    cut-count=N      ...or the first N downloads (then Range: bytes=N- resumes)\n"
     "\n"
     "examples:\n"
     "  easel mock --port 8099\n"
@@ -83,6 +97,9 @@ static int parse_args(int argc, char **argv, ea_mock_config *cfg)
         {"fault", required_argument, NULL, 'f'}, {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},        {"png-level", required_argument, NULL, 'L'},
         {"request-log", required_argument, NULL, 'R'},
+        {"batch-seconds", required_argument, NULL, 'B'},
+        {"batch-image-bytes", required_argument, NULL, 'I'},
+        {"state-dir", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     ea_err err = { 0 };
@@ -126,6 +143,35 @@ static int parse_args(int argc, char **argv, ea_mock_config *cfg)
                 return EA_EXIT_USAGE;
             }
             snprintf(cfg->request_log, sizeof cfg->request_log, "%s", optarg);
+            break;
+        case 'B': {
+            char *end;
+            double seconds = strtod(optarg, &end);
+            if (!*optarg || *end || !(seconds >= 0 && seconds <= 86400)) {
+                fprintf(stderr, "easel mock: --batch-seconds '%s': expected 0 to 86400\n",
+                        optarg);
+                return EA_EXIT_USAGE;
+            }
+            cfg->batch_ms = (int)(seconds * 1000 + 0.5);
+            break;
+        }
+        case 'I': {
+            char *end;
+            long bytes = strtol(optarg, &end, 10);
+            if (!*optarg || *end || bytes < 1 || bytes > (64L << 20)) {
+                fprintf(stderr, "easel mock: --batch-image-bytes '%s': expected 1 to %ld\n",
+                        optarg, 64L << 20);
+                return EA_EXIT_USAGE;
+            }
+            cfg->batch_image_bytes = (int)bytes;
+            break;
+        }
+        case 'S':
+            if (!*optarg || strlen(optarg) >= sizeof cfg->state_dir) {
+                fprintf(stderr, "easel mock: --state-dir: a folder name, please\n");
+                return EA_EXIT_USAGE;
+            }
+            snprintf(cfg->state_dir, sizeof cfg->state_dir, "%s", optarg);
             break;
         case 'h':
             fputs(mock_help, stdout);

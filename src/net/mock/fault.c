@@ -18,6 +18,10 @@ void ea_mock_config_init(ea_mock_config *cfg)
     cfg->error_event_after = -2;
     cfg->malformed_event = -1;
     cfg->png_level = -1;
+    cfg->batch_ms = 5000;
+    cfg->batch_expire = -1;
+    cfg->content_cut = -1;
+    cfg->content_cut_count = 1;
 }
 
 /* A whole decimal number in [min, max]. */
@@ -88,6 +92,18 @@ static int apply_fault(ea_mock_config *cfg, const char *key, const char *value, 
         cfg->omit_tool_usage = strcmp(value, "omit") == 0;
         ok = cfg->omit_tool_usage ? 0 : -1;
     }
+    else if (strcmp(key, "batch-fail") == 0)
+        ok = parse_int(value, 0, INT_MAX, &cfg->batch_fail);
+    else if (strcmp(key, "batch-expire") == 0)
+        ok = parse_int(value, 0, INT_MAX, &cfg->batch_expire);
+    else if (strcmp(key, "batch-invalid") == 0)
+        ok = parse_int(value, 1, INT_MAX, &cfg->batch_invalid_line);
+    else if (strcmp(key, "cut") == 0) {
+        int bytes = 0;
+        ok = parse_int(value, 0, INT_MAX, &bytes);
+        cfg->content_cut = bytes;
+    } else if (strcmp(key, "cut-count") == 0)
+        ok = parse_int(value, 1, INT_MAX, &cfg->content_cut_count);
     else if (strcmp(key, "block") == 0) {
         if (cfg->n_block_words >= EA_MOCK_MAX_BLOCK_WORDS)
             return ea_err_set(err, EA_EXIT_USAGE, "--fault block: at most %d words",
@@ -99,7 +115,8 @@ static int apply_fault(ea_mock_config *cfg, const char *key, const char *value, 
         return ea_err_set(err, EA_EXIT_USAGE,
                           "--fault: unknown fault '%s' (status, count, retry-after, "
                           "retry-after-ms, drop-after, error-event, drip, block, malformed, "
-                          "delay, tool-usage, stall, expire)", key);
+                          "delay, tool-usage, stall, expire, batch-fail, batch-expire, "
+                          "batch-invalid, cut, cut-count)", key);
     }
     if (ok != 0)
         return ea_err_set(err, EA_EXIT_USAGE, "--fault %s: bad value '%s'", key, value);

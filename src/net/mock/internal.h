@@ -2,7 +2,8 @@
  * server.c routes HTTP requests, request.c turns a request into a job (an ea_params checked by
  * the same rules as the client, plus decoded input images), job.c draws and encodes the
  * pictures, images.c and responses.c shape them as the two APIs do, stream.c frames events
- * and injects faults, chain.c remembers responses for previous_response_id. */
+ * and injects faults, chain.c remembers responses for previous_response_id, files.c and
+ * batch.c keep uploaded files and run batches of Images requests. */
 #ifndef EASEL_MOCK_INTERNAL_H
 #define EASEL_MOCK_INTERNAL_H
 
@@ -28,9 +29,16 @@ enum mock_route {
     MOCK_ROUTE_RESPONSES,
     MOCK_ROUTE_RESPONSE_GET,    /* GET /v1/responses/{id}[?stream=true&starting_after=N] */
     MOCK_ROUTE_RESPONSE_CANCEL, /* POST /v1/responses/{id}/cancel */
+    MOCK_ROUTE_FILES,           /* /v1/files[/{id}[/content]] */
+    MOCK_ROUTE_BATCHES,         /* /v1/batches[/{id}[/cancel]] */
 };
 
 typedef struct mock_chain mock_chain;
+typedef struct mock_store mock_store;
+typedef struct mock_spool mock_spool;
+struct MHD_Connection;
+struct MHD_Response;
+struct json_t;
 /* The server is the public ea_mock; the other files see it through the accessors below. */
 typedef struct ea_mock mock_server;
 
@@ -114,6 +122,7 @@ typedef struct mock_part {
     char *filename;            /* NULL for a text part */
     char *content_type;        /* NULL when the part named none */
     ea_buf data;
+    mock_spool *spool;         /* a file uploaded to /v1/files: its bytes went here, not data */
     struct mock_part *next;
 } mock_part;
 int mock_request_multipart(mock_server *srv, mock_job *job, const mock_part *parts,
@@ -217,12 +226,63 @@ int mock_chain_put(mock_chain *c, const char *response_id, const char *prompt,
 bool mock_chain_get(mock_chain *c, const char *response_id, void **image, size_t *image_len,
                     char **prompt);
 
+/* ---- files and batches (files.c, batch.c) ---- */
+
+#define MOCK_MAX_UPLOAD ((size_t)512 << 20) /* the Files API's limit on one file */
+
+/* The folder files and batches live in: state_dir when set (shared with later processes),
+ * else a private one made on first use and removed by mock_store_free. */
+mock_store *mock_store_new(const char *state_dir);
+void mock_store_free(mock_store **s);
+/* "<store>/files" or "<store>/batches", made on first use; NULL when it cannot be made. */
+const char *mock_store_files(mock_store *s);
+const char *mock_store_batches(mock_store *s);
+/* The next download the cut fault applies to: the bytes it may send, or -1 for all. */
+long mock_store_cut_due(mock_store *s, const ea_mock_config *cfg);
+
+/* An uploaded file on its way to disk, hashed as it goes (for the request log). */
+mock_spool *mock_spool_new(mock_store *s);
+int mock_spool_write(mock_spool *sp, const void *bytes, size_t n);
+int mock_spool_digest(const mock_spool *sp, char hex[65], size_t *bytes);
+void mock_spool_free(mock_spool **sp);
+
+/* A reply of the Files or Batches API: a JSON body with its status, or a file's bytes. */
+typedef struct mock_reply {
+    int status;
+    ea_buf body;
+    struct MHD_Response *content;  /* set instead of body: a file's bytes, streamed */
+} mock_reply;
+
+int mock_files_answer(mock_server *srv, struct MHD_Connection *c, const char *method,
+                      const char *url, const mock_part *parts, mock_reply *r, mock_error *e);
+int mock_batches_answer(mock_server *srv, struct MHD_Connection *c, const char *method,
+                        const char *url, const ea_buf *body, mock_reply *r, mock_error *e);
+/* A stored file's bytes by id (an edit naming its image by file_id); param names it in the
+ * 400 when the id is unknown. */
+int mock_files_read(mock_server *srv, const char *id, const char *param, ea_buf *out,
+                    mock_error *e);
+/* Moves the file at path into the store as a new file object (purpose batch_output for a
+ * batch's results); its id into id (at least 40 bytes). */
+int mock_files_adopt(mock_store *s, const char *path, const char *filename,
+                     const char *purpose, char *id, size_t id_len);
+/* The object of a stored file as JSON appended to out; -1 when it is unknown. */
+int mock_files_object(mock_store *s, const char *id, ea_buf *out);
+/* A page of a list newest first (items are taken, decref'd and freed): limit (def_limit when
+ * not given), after, has_more, first_id and last_id, as the API's cursor pages are. */
+int mock_list_page(struct json_t **items, size_t n, struct MHD_Connection *c, int def_limit,
+                   int max_limit, ea_buf *out, mock_error *e);
+/* Ids the files and batches APIs hand out: letters, digits, '-' and '_' only, so an id from
+ * a URL can name a file in the store. */
+bool mock_safe_id(const char *id);
+long long mock_now_ms(void);
+
 /* ---- server services used by the other files (server.c) ---- */
 
 const ea_mock_config *mock_server_config(const mock_server *srv);
 const ea_prices *mock_server_prices(const mock_server *srv);
 mock_chain *mock_server_chain(mock_server *srv);
 mock_bg *mock_server_bg(mock_server *srv);
+mock_store *mock_server_store(mock_server *srv);
 /* Sleeps ms milliseconds; false when the server is stopping (the caller should give up). */
 bool mock_server_sleep(mock_server *srv, int ms);
 

@@ -22,6 +22,16 @@ static json_t *file_value(const void *bytes, size_t n)
     return json_pack("{s:s, s:I}", "sha256", hex, "bytes", (json_int_t)n);
 }
 
+/* An upload spooled to disk: the digest was taken as its bytes arrived. */
+static json_t *spool_value(const mock_spool *sp)
+{
+    char hex[EA_SHA256_HEX_SIZE];
+    size_t n = 0;
+    if (mock_spool_digest(sp, hex, &n) != 0)
+        return json_object();
+    return json_pack("{s:s, s:I}", "sha256", hex, "bytes", (json_int_t)n);
+}
+
 /* A data: URL as {"data_url": MIME, "sha256", "bytes"} of its decoded bytes; any other
  * value as it came. Walks the whole body, so images and the mask alike. */
 static json_t *without_bytes(json_t *v)
@@ -68,7 +78,9 @@ int mock_request_log_line(const char *method, const char *path, const char *body
     if (parts) {
         json_t *list = json_array();
         for (const mock_part *p = parts; p; p = p->next) {
-            json_t *part = p->filename ? file_value(p->data.data, p->data.len) : json_object();
+            json_t *part = p->spool      ? spool_value(p->spool)
+                           : p->filename ? file_value(p->data.data, p->data.len)
+                                         : json_object();
             json_object_set_new(part, "name", json_string(p->name));
             if (p->filename) {
                 json_object_set_new(part, "filename", json_string(p->filename));

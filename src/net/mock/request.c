@@ -286,13 +286,29 @@ static int prompt_from_json(mock_job *job, const json_t *root, mock_error *e)
     return set_prompt(job, json_string_value(prompt), "prompt", e);
 }
 
-/* One ImageRefParam of a JSON edit: {"image_url": "data:..."}; file ids need the Files API. */
-static const char *image_ref_url(const json_t *ref)
+/* One ImageRefParam of a JSON edit: {"image_url": "data:..."} or {"file_id": "file-..."}, a
+ * file uploaded to /v1/files. */
+static int image_ref(mock_server *srv, const json_t *ref, const char *param, ea_image *out,
+                     mock_error *e)
 {
-    return json_string_value(json_object_get(ref, "image_url"));
+    const char *url = json_string_value(json_object_get(ref, "image_url"));
+    const char *file_id = json_string_value(json_object_get(ref, "file_id"));
+    if (url)
+        return decode_data_url(url, param, out, e);
+    if (!file_id)
+        return mock_fail(e, 400, INVALID, "invalid_value", param,
+                         "The offline stand-in takes '%s' as {\"image_url\": \"data:...\"} or "
+                         "{\"file_id\": \"...\"}.", param);
+    ea_buf bytes;
+    ea_buf_init(&bytes, MOCK_MAX_BODY);
+    int rc = mock_files_read(srv, file_id, param, &bytes, e);
+    if (rc == 0)
+        rc = decode_image(bytes.data, bytes.len, param, out, e);
+    ea_buf_free(&bytes);
+    return rc;
 }
 
-static int images_json_edit(mock_job *job, const json_t *root, mock_error *e)
+static int images_json_edit(mock_server *srv, mock_job *job, const json_t *root, mock_error *e)
 {
     const json_t *images = json_object_get(root, "images");
     if (!json_is_array(images) || json_array_size(images) == 0)
@@ -301,21 +317,18 @@ static int images_json_edit(mock_job *job, const json_t *root, mock_error *e)
     size_t i;
     const json_t *ref;
     json_array_foreach(images, i, ref) {
-        const char *url = image_ref_url(ref);
-        if (!url)
-            return mock_fail(e, 400, INVALID, "invalid_value", "images",
-                             "The offline stand-in takes images as {\"image_url\": \"data:...\"}.");
-        if (add_source_url(job, url, "images", e) != 0)
+        ea_image img = { 0 };
+        if (image_ref(srv, ref, "images", &img, e) != 0)
             return -1;
+        if (add_source(job, &img, e) != 0) {
+            ea_image_free(&img);
+            return -1;
+        }
     }
     const json_t *mask = json_object_get(root, "mask");
     if (mask && !json_is_null(mask)) {
         ea_image img = { 0 };
-        const char *url = image_ref_url(mask);
-        if (!url)
-            return mock_fail(e, 400, INVALID, "invalid_value", "mask",
-                             "The offline stand-in takes the mask as {\"image_url\": \"data:...\"}.");
-        if (decode_data_url(url, "mask", &img, e) != 0)
+        if (image_ref(srv, mask, "mask", &img, e) != 0)
             return -1;
         return set_mask_image(job, &img, e);
     }
@@ -327,7 +340,7 @@ static int images_json(mock_server *srv, mock_job *job, const json_t *root, mock
     if (prompt_from_json(job, root, e) != 0 || set_json_fields(job, root, images_fields, e) != 0 ||
         json_bool(root, "stream", &job->stream, e) != 0)
         return -1;
-    if (job->route == MOCK_ROUTE_EDITS && images_json_edit(job, root, e) != 0)
+    if (job->route == MOCK_ROUTE_EDITS && images_json_edit(srv, job, root, e) != 0)
         return -1;
     job->edit = job->route == MOCK_ROUTE_EDITS;
     return finish(srv, job, "prompt", e);
@@ -396,6 +409,7 @@ void mock_parts_free(mock_part **parts)
         free(p->filename);
         free(p->content_type);
         ea_buf_free(&p->data);
+        mock_spool_free(&p->spool);
         free(p);
     }
 }

@@ -28,6 +28,7 @@ struct ea_mock {
     ea_prices *prices;          /* NULL when the table failed to load: job.c falls back */
     mock_chain *chain;
     mock_bg *bg;                /* background responses */
+    mock_store *store;          /* files and batches */
     pthread_mutex_t lock;       /* guards requests_seen, stopping and the request log */
     pthread_cond_t stop_cond;   /* wakes sleeping streams when the server stops */
     long requests_seen;
@@ -45,6 +46,7 @@ typedef struct mock_conn {
     mock_part *parts;
     mock_part *last_part;
     size_t received;
+    mock_store *store;               /* where an upload to /v1/files is spooled */
     bool too_large;
     bool bad_multipart;
 } mock_conn;
@@ -55,6 +57,7 @@ const ea_mock_config *mock_server_config(const mock_server *srv) { return &srv->
 const ea_prices *mock_server_prices(const mock_server *srv) { return srv->prices; }
 mock_chain *mock_server_chain(mock_server *srv) { return srv->chain; }
 mock_bg *mock_server_bg(mock_server *srv) { return srv->bg; }
+mock_store *mock_server_store(mock_server *srv) { return srv->store; }
 
 bool mock_server_sleep(mock_server *srv, int ms)
 {
@@ -102,8 +105,19 @@ static bool response_path(const char *url, const char *tail, char *id, size_t si
     return true;
 }
 
+/* url is base or lies below it: the Files and Batches APIs route their own paths. */
+static bool under(const char *url, const char *base)
+{
+    size_t n = strlen(base);
+    return strncmp(url, base, n) == 0 && (url[n] == '\0' || url[n] == '/');
+}
+
 static enum mock_route route_of(const char *method, const char *url, char *id, size_t size)
 {
+    if (under(url, "/v1/files"))
+        return MOCK_ROUTE_FILES;
+    if (under(url, "/v1/batches"))
+        return MOCK_ROUTE_BATCHES;
     if (strcmp(method, "GET") == 0)
         return response_path(url, "", id, size) ? MOCK_ROUTE_RESPONSE_GET : MOCK_ROUTE_UNKNOWN;
     if (strcmp(method, "POST") != 0)
@@ -135,6 +149,9 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
         if (!part)
             return MHD_NO;
         ea_buf_init(&part->data, MOCK_MAX_BODY);
+        if (conn->route == MOCK_ROUTE_FILES && filename &&
+            !(part->spool = mock_spool_new(conn->store)))
+            return MHD_NO;
         part->name = strdup(key);
         part->filename = filename ? strdup(filename) : NULL;
         part->content_type = content_type ? strdup(content_type) : NULL;
@@ -146,10 +163,13 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
         if (!part->name || (filename && !part->filename) || (content_type && !part->content_type))
             return MHD_NO;
     }
+    if (part->spool)
+        return mock_spool_write(part->spool, data, size) == 0 ? MHD_YES : MHD_NO;
     return ea_buf_append(&part->data, data, size) == 0 ? MHD_YES : MHD_NO;
 }
 
-static mock_conn *conn_new(struct MHD_Connection *c, const char *method, const char *url)
+static mock_conn *conn_new(mock_server *srv, struct MHD_Connection *c, const char *method,
+                           const char *url)
 {
     mock_conn *conn = calloc(1, sizeof *conn);
     if (!conn)
@@ -160,7 +180,9 @@ static mock_conn *conn_new(struct MHD_Connection *c, const char *method, const c
     mock_random_id(conn->request_id, sizeof conn->request_id, "req_");
     ea_buf_init(&conn->body, MOCK_MAX_BODY);
     const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (route == MOCK_ROUTE_EDITS && type && strncasecmp(type, "multipart/form-data", 19) == 0) {
+    conn->store = srv->store;
+    if ((route == MOCK_ROUTE_EDITS || route == MOCK_ROUTE_FILES) && type &&
+        strncasecmp(type, "multipart/form-data", 19) == 0) {
         conn->post = MHD_create_post_processor(c, POST_BUFFER_SIZE, on_part, conn);
         conn->bad_multipart = conn->post == NULL;
     }
@@ -172,7 +194,7 @@ static void conn_take(mock_conn *conn, const char *data, size_t size)
     if (conn->too_large || conn->bad_multipart || conn->route == MOCK_ROUTE_UNKNOWN)
         return;
     conn->received += size;
-    if (conn->received > MOCK_MAX_BODY) {
+    if (conn->received > (conn->route == MOCK_ROUTE_FILES ? MOCK_MAX_UPLOAD : MOCK_MAX_BODY)) {
         conn->too_large = true;
         return;
     }
@@ -216,7 +238,7 @@ static void log_request(mock_server *srv, const mock_conn *conn, int status, boo
 {
     static const char *const names[] = {
         "(no such route)", "images/generations", "images/edits", "responses",
-        "responses/{id}", "responses/{id}/cancel",
+        "responses/{id}", "responses/{id}/cancel", "files", "batches",
     };
     if (srv->cfg.quiet)
         return;
@@ -351,6 +373,30 @@ static enum MHD_Result answer_stored(mock_server *srv, struct MHD_Connection *c,
     return send_body(srv, c, conn, 200, &body, NULL, -1);
 }
 
+/* /v1/files and /v1/batches (files.c, batch.c): a JSON body, or a file's bytes. */
+static enum MHD_Result answer_files(mock_server *srv, struct MHD_Connection *c,
+                                    mock_conn *conn, const char *method, const char *url)
+{
+    mock_error e;
+    mock_reply r = { .status = 200 };
+    ea_buf_init(&r.body, EA_BUF_UNCAPPED);
+    int rc = conn->route == MOCK_ROUTE_FILES
+                 ? mock_files_answer(srv, c, method, url, conn->parts, &r, &e)
+                 : mock_batches_answer(srv, c, method, url, &conn->body, &r, &e);
+    if (rc != 0) {
+        ea_buf_free(&r.body);
+        return send_error(srv, c, conn, &e, NULL, -1);
+    }
+    if (!r.content)
+        return send_body(srv, c, conn, r.status, &r.body, NULL, -1);
+    ea_buf_free(&r.body);
+    add_headers(r.content, conn, "application/octet-stream");
+    log_request(srv, conn, r.status, false);
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)r.status, r.content);
+    MHD_destroy_response(r.content);
+    return ok;
+}
+
 /* The whole answer of a request that is not streamed. */
 static int build_body(mock_server *srv, mock_job *job, ea_buf *body, mock_error *e)
 {
@@ -411,6 +457,8 @@ static enum MHD_Result answer(mock_server *srv, struct MHD_Connection *c, mock_c
                   "Could not parse the multipart/form-data body of your request.");
         return send_error(srv, c, conn, &e, NULL, -1);
     }
+    if (conn->route == MOCK_ROUTE_FILES || conn->route == MOCK_ROUTE_BATCHES)
+        return answer_files(srv, c, conn, method, url);
 
     mock_job *job = malloc(sizeof *job);
     if (!job)
@@ -462,7 +510,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     mock_conn *conn = *state;
     if (!conn) {
         /* Headers only so far; the body follows in later calls. */
-        *state = conn = conn_new(c, method, url);
+        *state = conn = conn_new(srv, c, method, url);
         return conn ? MHD_YES : MHD_NO;
     }
     if (*upload_size > 0) {
@@ -513,6 +561,7 @@ ea_mock *ea_mock_start(const ea_mock_config *cfg, ea_err *err)
     m->chain = mock_chain_new(CHAIN_MAX_ENTRIES, CHAIN_MAX_BYTES,
                               *cfg->state_dir ? cfg->state_dir : NULL);
     m->bg = mock_bg_new();
+    m->store = mock_store_new(*cfg->state_dir ? cfg->state_dir : NULL);
 
     struct sockaddr_in addr = { 0 };
     addr.sin_family = AF_INET;
@@ -520,7 +569,7 @@ ea_mock *ea_mock_start(const ea_mock_config *cfg, ea_err *err)
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                      MHD_USE_POLL | (cfg->quiet ? 0 : MHD_USE_ERROR_LOG);
-    if (m->chain && m->bg)
+    if (m->chain && m->bg && m->store)
         m->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, m,
                                      MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                                      MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
@@ -558,6 +607,7 @@ void ea_mock_free(ea_mock **mp)
         MHD_stop_daemon(m->daemon);
     mock_bg_free(&m->bg);
     mock_chain_free(&m->chain);
+    mock_store_free(&m->store);
     ea_prices_free(&m->prices);
     pthread_cond_destroy(&m->stop_cond);
     pthread_mutex_destroy(&m->lock);
