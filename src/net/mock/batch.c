@@ -381,9 +381,9 @@ static long fault_failure(const run *r, size_t index)
 /* A flat colour from the custom_id, at a size whose stored PNG is about bytes long. */
 static int cheap_images(mock_job *job, const char *custom_id, int bytes)
 {
-    int side = 8;
-    while ((long)(side + 8) * (side + 8) * 3 + (side + 8) < bytes)
-        side += 8;
+    int side = 8; /* a stored RGB PNG: 3 bytes a pixel, 1 a row, about 70 around them */
+    while ((long)side * side * 3 + side + 70 < bytes)
+        side++;
     uint32_t h = 2166136261u;
     for (const char *p = custom_id; *p; p++)
         h = (h ^ (unsigned char)*p) * 16777619u;
@@ -612,7 +612,7 @@ static int advance(run *r, mock_error *e)
         if (strcmp(status, "cancelling") == 0) {
             if (now < cancel + clock / 10)
                 break;
-            if (r->total && !r->perm && load_order(r) != 0) {
+            if (geti(r->m, "total") > 0 && !r->perm && load_order(r) != 0) {
                 rc = -1;
                 break;
             }
