@@ -44,11 +44,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "easel/paths.h"
@@ -57,7 +59,10 @@
 #define MAX_LINES 50000
 #define MAX_FILE_BYTES ((long long)200 << 20)
 #define MAX_ERRORS 1000                /* errors.data entries kept for a failed validation */
-#define WORK_BUDGET_MS 3000            /* one request brings a batch this far at most */
+#define WORK_BUDGET_MS 2000            /* a request brings a batch this far at most... */
+#define TICK_BUDGET_MS 300             /* ...the ticker this far each turn, so a poll waits less */
+#define TICK_MS 50
+#define MAX_WATCHED 64
 #define DAY_SECONDS 86400
 
 /* A batch being brought up to date, under its lock. */
@@ -72,6 +77,8 @@ typedef struct run {
     uint32_t *perm;           /* the order lines run in */
     int in_fd;                /* the input file */
     enum mock_route route;
+    int budget_ms;            /* work advance may do before it answers */
+    char *saved;              /* ID.json as loaded: an unchanged batch is not written again */
 } run;
 
 /* ---- small helpers ---- */
@@ -107,7 +114,10 @@ static int save(const run *r)
     char name[80];
     snprintf(name, sizeof name, "%s.json", r->id);
     char *text = json_dumps(r->obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    int rc = text ? ea_write_file_atomic(r->dir, name, text, strlen(text), 0600, NULL) : -1;
+    int rc = !text ? -1
+             : r->saved && strcmp(r->saved, text) == 0
+                 ? 0
+                 : ea_write_file_atomic(r->dir, name, text, strlen(text), 0600, NULL);
     free(text);
     return rc;
 }
@@ -650,7 +660,7 @@ static int advance(run *r, mock_error *e)
             size_t done = (size_t)geti(r->m, "done");
             while (done < r->total && now >= due_ms(r, done) &&
                    !(expire >= 0 && done >= (size_t)expire) &&
-                   mock_now_ms() - started < WORK_BUDGET_MS) {
+                   mock_now_ms() - started < r->budget_ms) {
                 if ((rc = run_line(r, r->perm[done], &line)) != 0)
                     break;
                 done++;
@@ -692,6 +702,7 @@ static int advance(run *r, mock_error *e)
 static void run_close(run *r, int *lock_fd)
 {
     json_decref(r->obj);
+    free(r->saved);
     free(r->off);
     free(r->perm);
     if (r->in_fd >= 0)
@@ -709,13 +720,15 @@ static int not_found(mock_error *e, const char *id)
                      MOCK_OFFLINE_NOTE, id);
 }
 
-/* Locks, loads and brings the batch up to date. */
-static int run_open(mock_server *srv, const char *id, run *r, int *lock_fd, mock_error *e)
+/* Locks, loads and brings the batch up to date, doing at most budget_ms of work. */
+static int run_open(mock_server *srv, const char *id, int budget_ms, run *r, int *lock_fd,
+                    mock_error *e)
 {
     memset(r, 0, sizeof *r);
     r->in_fd = -1;
     *lock_fd = -1;
     r->srv = srv;
+    r->budget_ms = budget_ms;
     r->dir = mock_store_batches(mock_server_store(srv));
     if (!r->dir || !mock_safe_id(id))
         return not_found(e, id);
@@ -731,7 +744,8 @@ static int run_open(mock_server *srv, const char *id, run *r, int *lock_fd, mock
         return not_found(e, id);
     }
     path_of(r, ".json", path, sizeof path);
-    r->obj = json_load_file(path, 0, NULL);
+    r->obj = json_load_file(path, JSON_PRESERVE_ORDER, NULL);
+    r->saved = r->obj ? json_dumps(r->obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     r->m = json_object_get(r->obj, "_mock");
     if (!json_is_object(r->m)) {
         run_close(r, lock_fd);
@@ -768,6 +782,117 @@ static int put_public(const run *r, ea_buf *out, mock_error *e)
     int rc = text ? ea_buf_puts(out, text) : -1;
     free(text);
     return rc == 0 ? 0 : oom(e);
+}
+
+/* ---- the ticker: batches go on while nobody asks ---- */
+
+struct mock_batches {
+    mock_server *srv;
+    pthread_t thread;
+    bool started, stop;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    char watched[MAX_WATCHED][64];   /* batches of this process not yet final */
+    int n_watched;
+};
+
+static void watch(mock_server *srv, const char *id)
+{
+    mock_batches *b = mock_server_batches(srv);
+    if (!b)
+        return;
+    pthread_mutex_lock(&b->lock);
+    bool known = false;
+    for (int i = 0; i < b->n_watched; i++)
+        known |= strcmp(b->watched[i], id) == 0;
+    if (!known && b->n_watched < MAX_WATCHED)
+        snprintf(b->watched[b->n_watched++], sizeof b->watched[0], "%s", id);
+    pthread_cond_signal(&b->wake);
+    pthread_mutex_unlock(&b->lock);
+}
+
+static void unwatch(mock_batches *b, const char *id)
+{
+    pthread_mutex_lock(&b->lock);
+    for (int i = 0; i < b->n_watched; i++)
+        if (strcmp(b->watched[i], id) == 0) {
+            memmove(b->watched[i], b->watched[--b->n_watched], sizeof b->watched[0]);
+            break;
+        }
+    pthread_mutex_unlock(&b->lock);
+}
+
+static void *tick(void *arg)
+{
+    mock_batches *b = arg;
+    pthread_mutex_lock(&b->lock);
+    while (!b->stop) {
+        char ids[MAX_WATCHED][64];
+        int n = b->n_watched;
+        memcpy(ids, b->watched, sizeof ids);
+        pthread_mutex_unlock(&b->lock);
+        for (int i = 0; i < n; i++) {
+            run r;
+            int lock_fd;
+            mock_error ignored;
+            bool gone = run_open(b->srv, ids[i], TICK_BUDGET_MS, &r, &lock_fd, &ignored) != 0 ||
+                        terminal(gets(r.obj, "status"));
+            run_close(&r, &lock_fd);
+            if (gone)
+                unwatch(b, ids[i]);
+        }
+        pthread_mutex_lock(&b->lock);
+        if (b->stop)
+            break;
+        if (b->n_watched == 0) {
+            pthread_cond_wait(&b->wake, &b->lock);
+        } else {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += TICK_MS * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&b->wake, &b->lock, &until);
+        }
+    }
+    pthread_mutex_unlock(&b->lock);
+    return NULL;
+}
+
+mock_batches *mock_batches_start(mock_server *srv)
+{
+    mock_batches *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->srv = srv;
+    pthread_mutex_init(&b->lock, NULL);
+    pthread_cond_init(&b->wake, NULL);
+    b->started = pthread_create(&b->thread, NULL, tick, b) == 0;
+    if (!b->started) {
+        pthread_cond_destroy(&b->wake);
+        pthread_mutex_destroy(&b->lock);
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void mock_batches_stop(mock_batches **bp)
+{
+    mock_batches *b = *bp;
+    if (!b)
+        return;
+    pthread_mutex_lock(&b->lock);
+    b->stop = true;
+    pthread_cond_signal(&b->wake);
+    pthread_mutex_unlock(&b->lock);
+    pthread_join(b->thread, NULL);
+    pthread_cond_destroy(&b->wake);
+    pthread_mutex_destroy(&b->lock);
+    free(b);
+    *bp = NULL;
 }
 
 /* ---- the routes ---- */
@@ -858,6 +983,8 @@ static int create(mock_server *srv, const ea_buf *body, mock_reply *out, mock_er
     rc = save(&r) == 0 ? put_public(&r, &out->body, e)
                        : mock_fail(e, 500, "server_error", NULL, NULL,
                                    "The offline stand-in could not keep the batch.");
+    if (rc == 0)
+        watch(srv, r.id);
     json_decref(r.obj);
     return rc;
 }
@@ -867,8 +994,10 @@ static int retrieve(mock_server *srv, const char *id, bool cancel, mock_reply *o
 {
     run r;
     int lock_fd;
-    if (run_open(srv, id, &r, &lock_fd, e) != 0)
+    if (run_open(srv, id, WORK_BUDGET_MS, &r, &lock_fd, e) != 0)
         return -1;
+    if (!terminal(gets(r.obj, "status")))
+        watch(srv, id);
     int rc = 0;
     if (cancel) {
         const char *status = gets(r.obj, "status");
@@ -907,7 +1036,7 @@ static int list(mock_server *srv, struct MHD_Connection *c, mock_reply *out, moc
         run r;
         int lock_fd;
         mock_error ignored;
-        if (run_open(srv, id, &r, &lock_fd, &ignored) != 0)
+        if (run_open(srv, id, WORK_BUDGET_MS, &r, &lock_fd, &ignored) != 0)
             continue;
         json_t *pub = json_copy(r.obj);
         json_object_del(pub, "_mock");

@@ -12,7 +12,8 @@
  * the bytes renamed into place first, so a file whose object exists is whole. Uploads are
  * written to disk as they arrive (mock_spool), never held whole in memory. The fault
  * cut=BYTES[,cut-count=N] closes the first N downloads after BYTES bytes, as a broken link
- * would, so a client's resume (Range) or re-fetch can be tested. */
+ * would, so a client's resume (Range) or re-fetch can be tested. In a state folder given to
+ * the mock, files and batches untouched for KEEP_DAYS are removed when the mock first uses it. */
 #include "internal.h"
 
 #include <dirent.h>
@@ -33,6 +34,7 @@
 
 #define INVALID "invalid_request_error"
 #define CONTENT_BLOCK_SIZE (256 * 1024)
+#define KEEP_DAYS 7
 
 struct mock_store {
     pthread_mutex_t lock;       /* guards the lazy folder creation and the cut counter */
@@ -78,6 +80,25 @@ mock_store *mock_store_new(const char *state_dir)
     return s;
 }
 
+/* A shared folder (the offline backend's, in the cache) would keep every output file of
+ * every batch: entries untouched for a week go. */
+static void sweep(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    time_t old = time(NULL) - (time_t)KEEP_DAYS * 86400;
+    struct dirent *ent;
+    struct stat st;
+    char path[1400];
+    while ((ent = readdir(d))) {
+        snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_mtime < old)
+            unlink(path);
+    }
+    closedir(d);
+}
+
 /* Makes the folders on first use: a mock that never sees a file leaves nothing behind. */
 static bool store_make(mock_store *s)
 {
@@ -96,6 +117,10 @@ static bool store_make(mock_store *s)
         if (!s->made && s->temp && s->root[0]) {
             rmdir(s->files);
             rmdir(s->root);
+        }
+        if (s->made && !s->temp) {
+            sweep(s->files);
+            sweep(s->batches);
         }
     }
     bool made = s->made;

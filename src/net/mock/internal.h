@@ -257,6 +257,11 @@ int mock_files_answer(mock_server *srv, struct MHD_Connection *c, const char *me
                       const char *url, const mock_part *parts, mock_reply *r, mock_error *e);
 int mock_batches_answer(mock_server *srv, struct MHD_Connection *c, const char *method,
                         const char *url, const ea_buf *body, mock_reply *r, mock_error *e);
+/* The thread that brings this process's unfinished batches up to date on their clock, so the
+ * work is done before the next poll asks; stopped (and joined) by mock_batches_stop. */
+typedef struct mock_batches mock_batches;
+mock_batches *mock_batches_start(mock_server *srv);
+void mock_batches_stop(mock_batches **b);
 /* A stored file's bytes by id (an edit naming its image by file_id); param names it in the
  * 400 when the id is unknown. */
 int mock_files_read(mock_server *srv, const char *id, const char *param, ea_buf *out,
@@ -283,6 +288,7 @@ const ea_prices *mock_server_prices(const mock_server *srv);
 mock_chain *mock_server_chain(mock_server *srv);
 mock_bg *mock_server_bg(mock_server *srv);
 mock_store *mock_server_store(mock_server *srv);
+mock_batches *mock_server_batches(mock_server *srv); /* NULL when the ticker did not start */
 /* Sleeps ms milliseconds; false when the server is stopping (the caller should give up). */
 bool mock_server_sleep(mock_server *srv, int ms);
 

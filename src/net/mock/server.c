@@ -29,6 +29,7 @@ struct ea_mock {
     mock_chain *chain;
     mock_bg *bg;                /* background responses */
     mock_store *store;          /* files and batches */
+    mock_batches *batches;      /* the batch clock's ticker */
     pthread_mutex_t lock;       /* guards requests_seen, stopping and the request log */
     pthread_cond_t stop_cond;   /* wakes sleeping streams when the server stops */
     long requests_seen;
@@ -58,6 +59,7 @@ const ea_prices *mock_server_prices(const mock_server *srv) { return srv->prices
 mock_chain *mock_server_chain(mock_server *srv) { return srv->chain; }
 mock_bg *mock_server_bg(mock_server *srv) { return srv->bg; }
 mock_store *mock_server_store(mock_server *srv) { return srv->store; }
+mock_batches *mock_server_batches(mock_server *srv) { return srv->batches; }
 
 bool mock_server_sleep(mock_server *srv, int ms)
 {
@@ -562,6 +564,7 @@ ea_mock *ea_mock_start(const ea_mock_config *cfg, ea_err *err)
                               *cfg->state_dir ? cfg->state_dir : NULL);
     m->bg = mock_bg_new();
     m->store = mock_store_new(*cfg->state_dir ? cfg->state_dir : NULL);
+    m->batches = mock_batches_start(m);
 
     struct sockaddr_in addr = { 0 };
     addr.sin_family = AF_INET;
@@ -603,6 +606,7 @@ void ea_mock_free(ea_mock **mp)
     pthread_cond_broadcast(&m->stop_cond);
     pthread_mutex_unlock(&m->lock);
     mock_bg_stop(m->bg);
+    mock_batches_stop(&m->batches);
     if (m->daemon)
         MHD_stop_daemon(m->daemon);
     mock_bg_free(&m->bg);
