@@ -41,7 +41,6 @@
  * as they grow), ID.lock (flock: one process at a time brings a batch up to date). */
 #include "internal.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -1019,42 +1018,20 @@ static int retrieve(mock_server *srv, const char *id, bool cancel, mock_reply *o
     return rc;
 }
 
-static int list(mock_server *srv, struct MHD_Connection *c, mock_reply *out, mock_error *e)
+/* A batch for the list, brought up to date first. */
+static json_t *listed_batch(mock_server *srv, const char *id, void *arg)
 {
-    const char *dir = mock_store_batches(mock_server_store(srv));
-    DIR *d = dir ? opendir(dir) : NULL;
-    size_t n = 0, cap = 0;
-    json_t **items = NULL;
-    struct dirent *ent;
-    while (d && (ent = readdir(d))) {
-        char id[80];
-        size_t len = strlen(ent->d_name);
-        if (len < 6 || len - 5 >= sizeof id || strcmp(ent->d_name + len - 5, ".json") != 0)
-            continue;
-        memcpy(id, ent->d_name, len - 5);
-        id[len - 5] = '\0';
-        run r;
-        int lock_fd;
-        mock_error ignored;
-        if (run_open(srv, id, WORK_BUDGET_MS, &r, &lock_fd, &ignored) != 0)
-            continue;
-        json_t *pub = json_copy(r.obj);
-        json_object_del(pub, "_mock");
-        run_close(&r, &lock_fd);
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            json_t **grown = realloc(items, cap * sizeof *items);
-            if (!grown) {
-                json_decref(pub);
-                break;
-            }
-            items = grown;
-        }
-        items[n++] = pub;
-    }
-    if (d)
-        closedir(d);
-    return mock_list_page(items, n, c, 20, 100, &out->body, e);
+    (void)arg;
+    run r;
+    int lock_fd;
+    mock_error ignored;
+    /* A short budget: a list must not wait on every running batch's work. */
+    if (run_open(srv, id, TICK_BUDGET_MS, &r, &lock_fd, &ignored) != 0)
+        return NULL;
+    json_t *pub = json_copy(r.obj);
+    json_object_del(pub, "_mock");
+    run_close(&r, &lock_fd);
+    return pub;
 }
 
 int mock_batches_answer(mock_server *srv, struct MHD_Connection *c, const char *method,
@@ -1066,15 +1043,13 @@ int mock_batches_answer(mock_server *srv, struct MHD_Connection *c, const char *
         if (post)
             return create(srv, body, r, e);
         if (get)
-            return list(srv, c, r, e);
+            return mock_list_objects(srv, mock_store_batches(mock_server_store(srv)),
+                                     listed_batch, NULL, c, 20, 100, &r->body, e);
     } else {
         char id[80];
-        size_t n = strcspn(rest + 1, "/");
-        const char *tail = rest + 1 + n;
-        if (n == 0 || n >= sizeof id)
-            return not_found(e, rest + 1);
-        memcpy(id, rest + 1, n);
-        id[n] = '\0';
+        const char *tail;
+        if (!mock_path_id(rest, id, sizeof id, &tail))
+            return not_found(e, rest);
         if (get && *tail == '\0')
             return retrieve(srv, id, false, r, e);
         if (post && strcmp(tail, "/cancel") == 0)

@@ -398,8 +398,8 @@ static int query_limit(struct MHD_Connection *c, int def, int max)
 
 /* A page of a list sorted newest first (items are taken): limit, after, has_more, and the
  * first and last ids, as the API's cursor pages are. */
-int mock_list_page(json_t **items, size_t n, struct MHD_Connection *c, int def_limit,
-                   int max_limit, ea_buf *out, mock_error *e)
+static int list_page(json_t **items, size_t n, struct MHD_Connection *c, int def_limit,
+                     int max_limit, ea_buf *out, mock_error *e)
 {
     int limit = query_limit(c, def_limit, max_limit);
     const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
@@ -432,11 +432,10 @@ int mock_list_page(json_t **items, size_t n, struct MHD_Connection *c, int def_l
     return rc == 0 ? 0 : mock_fail(e, 500, "server_error", NULL, NULL, "Out of memory.");
 }
 
-static int list(mock_server *srv, struct MHD_Connection *c, mock_reply *r, mock_error *e)
+int mock_list_objects(mock_server *srv, const char *dir, mock_load_fn load, void *arg,
+                      struct MHD_Connection *c, int def_limit, int max_limit, ea_buf *out,
+                      mock_error *e)
 {
-    mock_store *s = mock_server_store(srv);
-    const char *dir = mock_store_files(s);
-    const char *purpose = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "purpose");
     DIR *d = dir ? opendir(dir) : NULL;
     size_t n = 0, cap = 0;
     json_t **items = NULL;
@@ -448,12 +447,9 @@ static int list(mock_server *srv, struct MHD_Connection *c, mock_reply *r, mock_
             continue;
         memcpy(id, ent->d_name, len - 5);
         id[len - 5] = '\0';
-        json_t *obj = load_object(s, id);
-        const char *p = json_string_value(json_object_get(obj, "purpose"));
-        if (!obj || (purpose && (!p || strcmp(p, purpose) != 0))) {
-            json_decref(obj);
+        json_t *obj = mock_safe_id(id) ? load(srv, id, arg) : NULL;
+        if (!obj)
             continue;
-        }
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
             json_t **grown = realloc(items, cap * sizeof *items);
@@ -467,7 +463,40 @@ static int list(mock_server *srv, struct MHD_Connection *c, mock_reply *r, mock_
     }
     if (d)
         closedir(d);
-    return mock_list_page(items, n, c, 10000, 10000, &r->body, e);
+    return list_page(items, n, c, def_limit, max_limit, out, e);
+}
+
+bool mock_path_id(const char *rest, char *id, size_t size, const char **tail)
+{
+    if (*rest != '/')
+        return false;
+    size_t n = strcspn(rest + 1, "/");
+    if (n == 0 || n >= size)
+        return false;
+    memcpy(id, rest + 1, n);
+    id[n] = '\0';
+    *tail = rest + 1 + n;
+    return true;
+}
+
+/* A file object for the list, when it has the purpose asked for (arg, or NULL for any). */
+static json_t *listed_file(mock_server *srv, const char *id, void *arg)
+{
+    const char *purpose = arg;
+    json_t *obj = load_object(mock_server_store(srv), id);
+    const char *p = json_string_value(json_object_get(obj, "purpose"));
+    if (obj && purpose && (!p || strcmp(p, purpose) != 0)) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+static int list(mock_server *srv, struct MHD_Connection *c, mock_reply *r, mock_error *e)
+{
+    const char *purpose = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "purpose");
+    return mock_list_objects(srv, mock_store_files(mock_server_store(srv)), listed_file,
+                             (void *)purpose, c, 10000, 10000, &r->body, e);
 }
 
 typedef struct content {
@@ -596,12 +625,9 @@ int mock_files_answer(mock_server *srv, struct MHD_Connection *c, const char *me
             return list(srv, c, r, e);
     } else {
         char id[80];
-        size_t n = strcspn(rest + 1, "/");
-        const char *tail = rest + 1 + n;
-        if (n == 0 || n >= sizeof id)
-            return not_found(e, rest + 1);
-        memcpy(id, rest + 1, n);
-        id[n] = '\0';
+        const char *tail;
+        if (!mock_path_id(rest, id, sizeof id, &tail))
+            return not_found(e, rest);
         if (get && strcmp(tail, "/content") == 0)
             return download(srv, c, id, r, e);
         if (get && *tail == '\0') {

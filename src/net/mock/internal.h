@@ -272,10 +272,15 @@ int mock_files_adopt(mock_store *s, const char *path, const char *filename,
                      const char *purpose, char *id, size_t id_len);
 /* The object of a stored file as JSON appended to out; -1 when it is unknown. */
 int mock_files_object(mock_store *s, const char *id, ea_buf *out);
-/* A page of a list newest first (items are taken, decref'd and freed): limit (def_limit when
- * not given), after, has_more, first_id and last_id, as the API's cursor pages are. */
-int mock_list_page(struct json_t **items, size_t n, struct MHD_Connection *c, int def_limit,
-                   int max_limit, ea_buf *out, mock_error *e);
+/* A list of the objects kept in dir as ID.json, load(srv, ID, arg) giving each (NULL leaves
+ * it out), as one page newest first: limit (def_limit when not given), after, has_more,
+ * first_id and last_id, as the API's cursor pages are. */
+typedef struct json_t *(*mock_load_fn)(mock_server *srv, const char *id, void *arg);
+int mock_list_objects(mock_server *srv, const char *dir, mock_load_fn load, void *arg,
+                      struct MHD_Connection *c, int def_limit, int max_limit, ea_buf *out,
+                      mock_error *e);
+/* "/ID[/TAIL]" after a collection's path: the id (fitting in size) and where the tail starts. */
+bool mock_path_id(const char *rest, char *id, size_t size, const char **tail);
 /* Ids the files and batches APIs hand out: letters, digits, '-' and '_' only, so an id from
  * a URL can name a file in the store. */
 bool mock_safe_id(const char *id);
