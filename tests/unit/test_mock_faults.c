@@ -81,6 +81,33 @@ static void test_each_fault(void **state)
     assert_string_equal(cfg.block_words[0], "volcano");
 }
 
+static void test_batch_faults(void **state)
+{
+    (void)state;
+    ea_mock_config cfg;
+    ea_mock_config_init(&cfg);
+    assert_int_equal(cfg.batch_fail, 0);
+    assert_int_equal(cfg.batch_expire, -1);
+    assert_int_equal(cfg.batch_invalid_line, 0);
+    assert_int_equal(cfg.content_cut, -1);
+    assert_int_equal(cfg.content_cut_count, 1);
+    assert_int_equal(cfg.batch_ms, 5000);
+
+    cfg = parsed("batch-fail=3,batch-expire=0,batch-invalid=7,cut=1000,cut-count=2");
+    assert_int_equal(cfg.batch_fail, 3);
+    assert_int_equal(cfg.batch_expire, 0);
+    assert_int_equal(cfg.batch_invalid_line, 7);
+    assert_int_equal(cfg.content_cut, 1000);
+    assert_int_equal(cfg.content_cut_count, 2);
+    assert_int_equal(parsed("cut=0").content_cut, 0);
+
+    assert_refused("batch-fail=-1", "bad value");
+    assert_refused("batch-expire=x", "bad value");
+    assert_refused("batch-invalid=0", "bad value");
+    assert_refused("cut=", "bad value");
+    assert_refused("cut-count=0", "bad value");
+}
+
 static void test_faults_accumulate(void **state)
 {
     (void)state;
@@ -186,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_defaults_inject_nothing),
         cmocka_unit_test(test_status_with_options),
         cmocka_unit_test(test_each_fault),
+        cmocka_unit_test(test_batch_faults),
         cmocka_unit_test(test_faults_accumulate),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_block_word_limit),

@@ -606,9 +606,10 @@ void ea_mock_free(ea_mock **mp)
     pthread_cond_broadcast(&m->stop_cond);
     pthread_mutex_unlock(&m->lock);
     mock_bg_stop(m->bg);
-    mock_batches_stop(&m->batches);
     if (m->daemon)
         MHD_stop_daemon(m->daemon);
+    /* After the daemon: its request threads hand batches to the ticker until they end. */
+    mock_batches_stop(&m->batches);
     mock_bg_free(&m->bg);
     mock_chain_free(&m->chain);
     mock_store_free(&m->store);
