@@ -223,6 +223,20 @@ else
     not_ok create-checks "$(cat "$tmp/code1" "$tmp/code2" "$tmp/code3" "$tmp/code4")"
 fi
 
+# One line past the 50,000 a batch takes.
+"$py" -c 'import sys
+line = "{\"custom_id\":\"c%d\",\"method\":\"POST\",\"url\":\"/v1/images/generations\",\"body\":{\"prompt\":\"x\"}}\n"
+sys.stdout.write("".join(line % i for i in range(50001)))' >"$tmp/big.jsonl"
+upload "$tmp/big.jsonl" batch
+create "$fid"
+wait_done "$bid"
+if [ "$(status)" = failed ] && [ "$(json "$tmp/batch.json" '[(e["line"], e["code"]) for e in d["errors"]["data"]]')" = "[(50001, 'too_many_lines')]" ]; then
+    ok too-many-lines
+else
+    not_ok too-many-lines "$(status): $(head -c 300 "$tmp/batch.json")"
+fi
+rm -f "$tmp/big.jsonl"
+
 start_mock --batch-seconds 0 --fault batch-invalid=2
 upload "$tmp/in4.jsonl" batch
 create "$fid"
@@ -311,10 +325,10 @@ curl -sS -o "$tmp/gen.json" "$url/images/generations" -H 'content-type: applicat
 json "$tmp/gen.json" 'd["data"][0]["b64_json"]' | base64 -d >"$tmp/selfie.png"
 upload "$tmp/selfie.png" vision
 ref=$fid
-for style in ink oil; do
-    printf '{"custom_id":"%s","method":"POST","url":"/v1/images/edits","body":{"model":"gpt-image-2","prompt":"in %s","images":[{"file_id":"%s"}],"size":"1024x1024","quality":"low"}}\n' \
-        "$style" "$style" "$ref"
-done >"$tmp/edits.jsonl"
+{
+    printf '{"custom_id":"ink","method":"POST","url":"/v1/images/edits","body":{"model":"gpt-image-2","prompt":"in ink","images":[{"file_id":"%s"}],"size":"1024x1024","quality":"low"}}\n' "$ref"
+    printf '{"custom_id":"oil","method":"POST","url":"/v1/images/edits","body":{"model":"gpt-image-2","prompt":"in oil","images":[{"file_id":"%s"}],"mask":{"file_id":"%s"},"size":"1024x1024","quality":"low"}}\n' "$ref" "$ref"
+} >"$tmp/edits.jsonl"
 upload "$tmp/edits.jsonl" batch
 create "$fid" /v1/images/edits
 wait_done "$bid"
