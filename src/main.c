@@ -32,6 +32,8 @@ static const command commands[] = {
     {"mock", ea_cmd_mock, "mock [--port N] [--delay MS] [--fault F]...", "the offline backend"},
     {"resume", ea_cmd_resume, "resume [SESSION]",
      "finish every background turn still running server-side"},
+    {"batch", ea_cmd_batch, "batch plan|submit|status|wait|fetch|cancel ...",
+     "many generations on the Batch API, at half the price"},
 };
 
 static void usage(FILE *out)

@@ -21,6 +21,8 @@
  *  - A line that ends in '\n' is complete: if it is not a record, or does not chain, it is
  *    damage, never a torn write. Only bytes after the last '\n' are a torn tail. While the
  *    log is damaged (and the damage not accepted) nothing but accept_damage is appended.
+ *  - batch: see ea_audit_batch. A batch line's request and result records add custom_id
+ *    (and batch_part, batch_id): see ea_audit_request and ea_audit_result.
  *  - "accepted" (design.md section 7): a background turn's response_id and sequence_number,
  *    written when response.created arrives, between the turn's request and its result. A turn
  *    with an accepted record and no result is resumable, not interrupted.
@@ -122,6 +124,11 @@ typedef struct ea_audit_request {
     /* Sent to easel's own offline backend: its costs are offline money, never spend (design.md
      * section 7). */
     bool offline;
+    /* A line of a batch (design.md 7): its custom_id, and the `part` of the batch record it
+     * belongs to. Both written (after "offline") only when custom_id is not NULL. Such a turn
+     * is never open: its result comes from `easel batch fetch`, not from this process. */
+    const char *custom_id;
+    const char *batch_part;
 } ea_audit_request;
 
 typedef struct ea_audit_error {
@@ -157,7 +164,33 @@ typedef struct ea_audit_result {
      * construction (nothing is retried that may have run), but the log still shows each. */
     const char *retries_json;
     const ea_audit_error *error;      /* NULL: null */
+    /* A batch line's outcome: custom_id and batch_id written (after "error") only when
+     * custom_id is not NULL. */
+    const char *custom_id;
+    const char *batch_id;
 } ea_audit_result;
+
+/* A `batch` record (turn null): one batch of a campaign, written when its lines' request
+ * records are about to be (status "preparing", batch_id null), and again each time easel learns
+ * more (batch_id once created, then its status as last seen). Readers take the newest record
+ * of a part. Borrowed strings; NULL: null. */
+typedef struct ea_audit_batch {
+    const char *part;                 /* "CAMPAIGN/N": what the lines' batch_part names */
+    const char *campaign;
+    const char *batch_id;
+    const char *input_file_id;
+    const char *output_file_id, *error_file_id;
+    const char *endpoint;
+    long n_lines;                     /* written as "lines" */
+    int first_turn, last_turn;        /* the turns of its lines */
+    double estimate_usd;              /* at batch prices; NAN: null */
+    double interactive_usd;           /* the same lines one at a time; NAN: null */
+    const char *status;               /* "preparing", then the API's batch status */
+    const char *counts_json;          /* request_counts as the API sent them; NULL: null */
+    bool offline;
+    const char *note;                 /* why it stopped ("upload failed: ..."); NULL: null */
+} ea_audit_batch;
+void ea_audit_batch_init(ea_audit_batch *b);
 
 void ea_audit_request_init(ea_audit_request *r);
 void ea_audit_result_init(ea_audit_result *r);
@@ -195,6 +228,9 @@ int ea_audit_append_accepted(ea_audit *a, int turn, const char *response_id,
                              long sequence_number, ea_err *err);
 /* Appends the result of `turn`, which must have a request and no result yet. */
 int ea_audit_append_result(ea_audit *a, int turn, const ea_audit_result *r, ea_err *err);
+
+/* Appends a batch record (ea_audit_batch). */
+int ea_audit_append_batch(ea_audit *a, const ea_audit_batch *b, ea_err *err);
 
 /* Records the session's name (a "name" record). */
 int ea_audit_append_name(ea_audit *a, const char *name, ea_err *err);

@@ -51,6 +51,9 @@ typedef struct ea_http_request {
      * jitter. Each attempt sends X-Stainless-Retry-Count: n. */
     int max_retries;
     int delay_ms;             /* the first attempt starts this long after ea_http_start */
+    /* GET: > 0 asks for the body from this byte on (Range: bytes=N-), to resume a cut
+     * download; the answer is 206 when the server honoured it, 200 (the whole) when not. */
+    unsigned long long range_start;
 } ea_http_request;
 
 /* Zeroes r and sets the defaults above (max_retries = EA_HTTP_MAX_RETRIES). */

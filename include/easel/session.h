@@ -119,6 +119,13 @@ int ea_session_keep_image(ea_session *s, int turn, int k, const char *ext, const
                           size_t n, ea_audit_image *saved, ea_audit_unsaved *unsaved,
                           ea_err *err);
 int ea_session_end_turn(ea_session *s, int turn, const ea_audit_result *res, ea_err *err);
+/* A batch's records (WRITE mode): the batch record, and a line's result like
+ * ea_session_end_turn but without rewriting session.json, which a fetch of 50,000 lines
+ * brings up to date once at its end with ea_session_sync (a crash in between heals on the
+ * next open, which recomputes the totals from the log). */
+int ea_session_record_batch(ea_session *s, const ea_audit_batch *b, ea_err *err);
+int ea_session_end_batch_line(ea_session *s, int turn, const ea_audit_result *res, ea_err *err);
+int ea_session_sync(ea_session *s, ea_err *err);
 /* Keeps a copy of a file a turn sends as inputs/NAME (NAME from ea_request_input_name:
  * SHA256.EXT), written like an image (temp file, fsync, rename; mode 0600), before the
  * request record that names it. Stored once per content: a copy already there with that

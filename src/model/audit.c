@@ -28,6 +28,7 @@ typedef struct turn_slot {
     size_t request; /* index into records, or NO_RECORD */
     size_t result;
     size_t accepted; /* a background turn's accepted record, or NO_RECORD */
+    bool batch_line; /* its request names a custom_id: fetched later, never open */
 } turn_slot;
 
 struct ea_audit {
@@ -238,6 +239,10 @@ static json_t *build_request(const ea_audit *a, int turn, const ea_audit_request
         put(rec, "parent_turn", int_value(r->parent_turn, 0), &ok);
         put(rec, "estimate_usd", real_value(r->estimate_usd), &ok);
         put(rec, "offline", json_boolean(r->offline), &ok);
+        if (r->custom_id) {
+            put(rec, "custom_id", text_value(r->custom_id), &ok);
+            put(rec, "batch_part", text_value(r->batch_part), &ok);
+        }
     }
     json_decref(params);
     json_decref(inputs);
@@ -355,6 +360,10 @@ static json_t *build_result(const ea_audit *a, int turn, const ea_audit_result *
         put(rec, "ms_total", int_value(r->ms_total, -1), &ok);
         put(rec, "retries", json_incref(retries), &ok);
         put(rec, "error", error_value(r->error, &ok), &ok);
+        if (r->custom_id) {
+            put(rec, "custom_id", text_value(r->custom_id), &ok);
+            put(rec, "batch_id", text_value(r->batch_id), &ok);
+        }
     }
     json_decref(images);
     json_decref(unsaved);
@@ -552,6 +561,10 @@ static bool usable_record(const json_t *rec)
 
 static turn_slot *find_slot(const ea_audit *a, int turn)
 {
+    /* Turns are numbered in the order their slots are made: nearly always at turn - 1 (a
+     * batch's 50,000 lines are looked up one by one). */
+    if (turn >= 1 && (size_t)turn <= a->n_turns && a->turns[turn - 1].turn == turn)
+        return &a->turns[turn - 1];
     /* Newest first: lookups are nearly always for recent turns. */
     for (size_t i = a->n_turns; i-- > 0;)
         if (a->turns[i].turn == turn)
@@ -596,6 +609,7 @@ static int index_record(ea_audit *a, size_t index)
         slot->accepted = index;
     } else if (is_request) {
         slot->request = index;
+        slot->batch_line = json_is_string(json_object_get(rec, "custom_id"));
         a->totals.turns++;
         if (turn >= a->next_turn)
             a->next_turn = turn + 1;
@@ -999,6 +1013,45 @@ int ea_audit_append_result(ea_audit *a, int turn, const ea_audit_result *r, ea_e
     return write_record(a, rec, err);
 }
 
+void ea_audit_batch_init(ea_audit_batch *b)
+{
+    memset(b, 0, sizeof *b);
+    b->estimate_usd = b->interactive_usd = NAN;
+}
+
+int ea_audit_append_batch(ea_audit *a, const ea_audit_batch *b, ea_err *err)
+{
+    if (check_appendable(a, err) != 0)
+        return -1;
+    json_t *counts = b->counts_json ? json_from_text(b->counts_json, false, "request_counts", err)
+                                    : json_null();
+    if (!counts)
+        return -1;
+    bool ok = true;
+    json_t *rec = new_record(a, "batch", 0, &ok);
+    put(rec, "part", text_value(b->part), &ok);
+    put(rec, "campaign", text_value(b->campaign), &ok);
+    put(rec, "batch_id", text_value(b->batch_id), &ok);
+    put(rec, "input_file_id", text_value(b->input_file_id), &ok);
+    put(rec, "output_file_id", text_value(b->output_file_id), &ok);
+    put(rec, "error_file_id", text_value(b->error_file_id), &ok);
+    put(rec, "endpoint", text_value(b->endpoint), &ok);
+    put(rec, "lines", json_integer(b->n_lines), &ok);
+    put(rec, "first_turn", int_value(b->first_turn, 0), &ok);
+    put(rec, "last_turn", int_value(b->last_turn, 0), &ok);
+    put(rec, "estimate_usd", real_value(b->estimate_usd), &ok);
+    put(rec, "interactive_usd", real_value(b->interactive_usd), &ok);
+    put(rec, "status", text_value(b->status), &ok);
+    put(rec, "request_counts", counts, &ok);
+    put(rec, "offline", json_boolean(b->offline), &ok);
+    put(rec, "note", text_value(b->note), &ok);
+    if (!ok) {
+        json_decref(rec);
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    }
+    return write_record(a, rec, err);
+}
+
 int ea_audit_append_name(ea_audit *a, const char *name, ea_err *err)
 {
     if (check_appendable(a, err) != 0)
@@ -1125,7 +1178,7 @@ int ea_audit_open_turn(const ea_audit *a)
 {
     for (size_t i = a->n_turns; i-- > 0;)
         if (a->turns[i].request != NO_RECORD && a->turns[i].result == NO_RECORD &&
-            a->turns[i].accepted == NO_RECORD)
+            a->turns[i].accepted == NO_RECORD && !a->turns[i].batch_line)
             return a->turns[i].turn;
     return 0;
 }

@@ -869,6 +869,27 @@ int ea_session_begin_turn(ea_session *s, const ea_audit_request *req, int *turn,
     return ea_audit_append_request(s->audit, req, turn, err);
 }
 
+int ea_session_record_batch(ea_session *s, const ea_audit_batch *b, ea_err *err)
+{
+    if (check_writable(s, err) != 0 || check_sound(s, err) != 0)
+        return -1;
+    return ea_audit_append_batch(s->audit, b, err);
+}
+
+int ea_session_end_batch_line(ea_session *s, int turn, const ea_audit_result *res, ea_err *err)
+{
+    if (check_writable(s, err) != 0)
+        return -1;
+    return ea_audit_append_result(s->audit, turn, res, err);
+}
+
+int ea_session_sync(ea_session *s, ea_err *err)
+{
+    if (check_writable(s, err) != 0)
+        return -1;
+    return write_session_json(s, err);
+}
+
 int ea_session_accept_damage(ea_session *s, ea_audit_report *report, bool *accepted,
                              ea_err *err)
 {

@@ -593,6 +593,8 @@ static int build_headers(ea_http_req *r)
     if (is_set(q->project))
         ADD("OpenAI-Project: %s", q->project);
     ADD("X-Stainless-Retry-Count: %d", r->retries);
+    if (is_get(q) && q->range_start > 0)
+        ADD("Range: bytes=%llu-", q->range_start);
     /* No "Expect: 100-continue": the SDKs do not send it, and servers that ignore it would
      * cost every large edit a second of waiting. */
     ADD("Expect:");

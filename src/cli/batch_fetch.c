@@ -1,0 +1,321 @@
+/* batch_fetch: a finished batch's output and error files streamed into its session: each line
+ * parsed as it arrives (memory bounded by the longest line), matched by custom_id in any
+ * order, its images saved and its result recorded at batch prices; a cut download resumed
+ * with Range; a line already fetched is never saved twice. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "easel/campaign.h"
+#include "easel/events.h"
+#include "easel/image.h"
+#include "easel/sanitize.h"
+
+/* A cut download is taken up again from its last whole line this many times. */
+#define MAX_RESUMES 5
+#define MAX_IMAGE_BYTES ((size_t)64 << 20)
+
+typedef struct fetch_state {
+    batch_ctx *c;
+    ea_session *s;
+    batch_info *b;
+    batch_fetch_totals *t;
+    ea_idmap *turn_of;        /* custom_id -> turn; negated once the turn has a result */
+    char (*models)[64];       /* per turn of the batch: the line's model */
+    ea_jsonl_reader *reader;
+    bool restart;             /* a Range the server did not honour: the file from its start */
+    ea_err err;               /* why a line stopped the fetch */
+} fetch_state;
+
+/* The lines of the batch, from their request records: which custom_id is which turn, and
+ * which have a result already. */
+static int load_lines(fetch_state *st, ea_err *err)
+{
+    const ea_audit *a = ea_session_audit(st->s);
+    int n = st->b->last_turn - st->b->first_turn + 1;
+    if (n <= 0)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "batch %s names no turns", st->b->part);
+    st->turn_of = ea_idmap_new();
+    st->models = calloc((size_t)n, sizeof *st->models);
+    if (!st->turn_of || !st->models)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    for (int turn = st->b->first_turn; turn <= st->b->last_turn; turn++) {
+        ea_audit_turn info;
+        if (ea_audit_find_turn(a, turn, &info, err) != 0)
+            return -1;
+        size_t len;
+        const char *line = ea_audit_record_line(a, (size_t)info.request_seq, &len);
+        json_t *rec = line ? json_loadb(line, len, 0, NULL) : NULL;
+        const char *id = json_string_value(json_object_get(rec, "custom_id"));
+        const char *part = json_string_value(json_object_get(rec, "batch_part"));
+        if (id && part && strcmp(part, st->b->part) == 0) {
+            ea_idmap_put(st->turn_of, id, info.has_result ? -turn : turn);
+            snprintf(st->models[turn - st->b->first_turn], sizeof st->models[0], "%s",
+                     info.model ? info.model : "");
+        }
+        json_decref(rec);
+    }
+    return 0;
+}
+
+static const char *ext_of(const char *format)
+{
+    return strcmp(format, "jpeg") == 0 ? "jpeg" : format;
+}
+
+/* A usage object through the events decoder, so it maps onto the price table as a call's
+ * usage does. */
+static bool usage_of(const json_t *usage, ea_usage *out, char **text)
+{
+    *text = NULL;
+    if (!json_is_object(usage))
+        return false;
+    *text = json_dumps(usage, JSON_COMPACT);
+    json_t *wrap = json_pack("{s:i, s:[], s:O}", "created", 0, "data", "usage", usage);
+    char *body = json_dumps(wrap, JSON_COMPACT);
+    json_decref(wrap);
+    ea_event *ev = body ? ea_event_parse_body(body, strlen(body), NULL) : NULL;
+    bool ok = ev && ev->has_usage;
+    if (ok)
+        *out = ev->usage;
+    ea_event_free(&ev);
+    free(body);
+    return ok;
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+static int on_line(void *ctx, const char *line, size_t len, unsigned long long end)
+{
+    (void)end;
+    fetch_state *st = ctx;
+    json_t *o = json_loadb(line, len, 0, NULL);
+    const char *custom_id = str(o, "custom_id");
+    long turn = custom_id ? ea_idmap_get(st->turn_of, custom_id, 0) : 0;
+    if (turn == 0) {
+        st->t->unknown++;
+        json_decref(o);
+        return 0;
+    }
+    if (turn < 0) { /* fetched before */
+        st->t->skipped++;
+        json_decref(o);
+        return 0;
+    }
+    const json_t *resp = json_object_get(o, "response");
+    const json_t *body = json_object_get(resp, "body");
+    int status = (int)json_integer_value(json_object_get(resp, "status_code"));
+    const json_t *error = json_object_get(o, "error");
+    if (!json_is_object(error))
+        error = json_object_get(body, "error");
+    ea_audit_result res;
+    ea_audit_result_init(&res);
+    res.custom_id = custom_id;
+    res.batch_id = st->b->batch_id;
+    res.http_status = status;
+    res.request_id = str(resp, "request_id");
+    res.response_id = str(o, "id");
+    ea_audit_error e = {0};
+    ea_audit_image images[10];
+    size_t n_images = 0;
+    char *usage_text = NULL;
+    int rc = 0;
+    if (status >= 200 && status < 300 && !json_is_object(error)) {
+        const json_t *data = json_object_get(body, "data"), *item;
+        size_t k;
+        json_array_foreach(data, k, item) {
+            const char *b64 = str(item, "b64_json");
+            if (!b64 || n_images >= sizeof images / sizeof images[0])
+                continue;
+            unsigned char *bytes = NULL;
+            size_t n = 0;
+            ea_err why = {0};
+            if (ea_base64_decode(b64, json_string_length(json_object_get(item, "b64_json")),
+                                 MAX_IMAGE_BYTES, &bytes, &n, &why) != 0) {
+                e.type = "easel";
+                e.code = "bad_image";
+                e.message = "an image in the output line is not valid base64";
+                continue;
+            }
+            const char *format = "png";
+            int w = 0, h = 0;
+            ea_image_probe(bytes, n, &format, &w, &h, NULL);
+            ea_audit_image *img = &images[n_images];
+            if (ea_session_save_image(st->s, (int)turn, (int)n_images + 1, ext_of(format), bytes,
+                                      n, img, &st->err) != 0) {
+                free(bytes);
+                rc = -1;
+                break;
+            }
+            img->width = w;
+            img->height = h;
+            n_images++;
+            free(bytes);
+        }
+        ea_usage u;
+        const char *model = st->models[turn - st->b->first_turn];
+        if (usage_of(json_object_get(body, "usage"), &u, &usage_text)) {
+            double usd;
+            if (ea_prices_cost(st->c->prices, model, &u, &usd))
+                res.cost_usd = res.cost_image_usd = usd * EA_BATCH_PRICE_FACTOR;
+        }
+        res.status = n_images > 0 && !e.code ? EA_AUDIT_COMPLETED : EA_AUDIT_FAILED;
+        if (n_images == 0 && !e.code) {
+            e.type = "easel";
+            e.code = "no_image";
+            e.message = "the output line holds no image";
+        }
+    } else {
+        res.status = EA_AUDIT_FAILED;
+        e.type = str(error, "type");
+        e.code = str(error, "code");
+        e.message = str(error, "message");
+        e.param = str(error, "param");
+        if (!e.message && !e.code)
+            e.message = "the line failed without an error message";
+        res.cost_usd = 0;
+    }
+    if (rc == 0) {
+        res.images = images;
+        res.n_images = n_images;
+        res.usage_json = usage_text;
+        res.error = e.code || e.message ? &e : NULL;
+        rc = ea_session_end_batch_line(st->s, (int)turn, &res, &st->err);
+    }
+    if (rc == 0) {
+        ea_idmap_put(st->turn_of, custom_id, -turn);
+        if (res.status == EA_AUDIT_COMPLETED)
+            st->t->saved++;
+        else
+            st->t->failed++;
+        st->t->images += (long)n_images;
+        if (!isnan(res.cost_usd))
+            st->t->cost_usd += res.cost_usd;
+    }
+    free(usage_text);
+    json_decref(o);
+    return rc;
+}
+
+static int sink(void *ctx, const char *bytes, size_t n)
+{
+    fetch_state *st = ctx;
+    return ea_jsonl_reader_feed(st->reader, bytes, n) != 0 ? 1 : 0;
+}
+
+static int on_head(void *ctx, int status)
+{
+    fetch_state *st = ctx;
+    st->restart = status == 200 && ea_jsonl_reader_done(st->reader) > 0;
+    if (st->restart) {
+        /* The whole file again: lines already recorded are skipped by their custom_id. */
+        ea_jsonl_reader_free(&st->reader);
+        st->reader = ea_jsonl_reader_new(0, on_line, st);
+    }
+    return st->reader ? 0 : 1;
+}
+
+/* GET /files/ID/content, line by line, resumed from the last whole line when cut. */
+static int stream_file(fetch_state *st, const char *file_id, ea_err *err)
+{
+    char path[300];
+    snprintf(path, sizeof path, "/files/%s/content", file_id);
+    st->reader = ea_jsonl_reader_new(0, on_line, st);
+    if (!st->reader)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    int rc = -1;
+    for (int attempt = 0; attempt <= MAX_RESUMES; attempt++) {
+        batch_call call = {.sink = sink, .on_head = on_head, .sink_ctx = st};
+        unsigned long long from = ea_jsonl_reader_done(st->reader);
+        rc = batch_http(st->c, "GET", path, NULL, NULL, 0, from, &call, err);
+        if (rc == 0 && (call.status < 200 || call.status >= 300))
+            rc = batch_http_error(&call, "downloading the results", err);
+        bool aborted = call.res.outcome == EA_HTTP_ABORTED;
+        batch_call_free(&call);
+        if (aborted && st->err.code) {
+            *err = st->err;
+            rc = -1;
+            break;
+        }
+        if (rc == 0) {
+            rc = ea_jsonl_reader_finish(st->reader);
+            if (rc != 0 && st->err.code)
+                *err = st->err;
+            break;
+        }
+        /* Cut mid-file (the server, the link): resumed where the last whole line ended. */
+        if (err->code != EA_EXIT_INTERRUPTED && err->code != EA_EXIT_NETWORK)
+            break;
+        if (batch_stop_signal)
+            break;
+        fprintf(stderr, "easel batch: the download was cut at byte %llu (%s); resuming\n",
+                ea_jsonl_reader_done(st->reader), err->msg);
+    }
+    ea_jsonl_reader_free(&st->reader);
+    return rc;
+}
+
+/* Lines the output and error files left out: a cancelled or expired batch's unfinished
+ * work, recorded as cancelled so that no line stays pending. */
+static int close_missing(fetch_state *st, ea_err *err)
+{
+    ea_audit_error e = {.type = "batch_error", .code = st->b->status, .message = NULL};
+    char message[160];
+    snprintf(message, sizeof message, "the batch ended %s before this line ran",
+             st->b->status);
+    e.message = message;
+    for (int turn = st->b->first_turn; turn <= st->b->last_turn; turn++) {
+        ea_audit_turn info;
+        if (ea_audit_find_turn(ea_session_audit(st->s), turn, &info, err) != 0)
+            return -1;
+        if (info.has_result)
+            continue;
+        size_t len;
+        const char *line = ea_audit_record_line(ea_session_audit(st->s), (size_t)info.request_seq,
+                                                &len);
+        json_t *rec = line ? json_loadb(line, len, 0, NULL) : NULL;
+        ea_audit_result res;
+        ea_audit_result_init(&res);
+        res.status = strcmp(st->b->status, "failed") == 0 ? EA_AUDIT_FAILED : EA_AUDIT_CANCELLED;
+        res.custom_id = str(rec, "custom_id");
+        res.batch_id = st->b->batch_id;
+        res.cost_usd = 0;
+        res.error = &e;
+        int rc = res.custom_id ? ea_session_end_batch_line(st->s, turn, &res, err) : 0;
+        json_decref(rec);
+        if (rc != 0)
+            return -1;
+        st->t->cancelled++;
+    }
+    return 0;
+}
+
+int batch_fetch_one(batch_ctx *c, ea_session *s, batch_info *b, batch_fetch_totals *t,
+                    ea_err *err)
+{
+    fetch_state st = {.c = c, .s = s, .b = b, .t = t};
+    int rc = load_lines(&st, err);
+    if (rc == 0 && *b->output_file_id)
+        rc = stream_file(&st, b->output_file_id, err);
+    if (rc == 0 && *b->error_file_id)
+        rc = stream_file(&st, b->error_file_id, err);
+    /* Every line has its result once the batch is over and both files are read. */
+    if (rc == 0 && strcmp(b->status, "completed") != 0)
+        rc = close_missing(&st, err);
+    if (rc == 0) {
+        char note[200];
+        snprintf(note, sizeof note, "fetched: %ld saved, %ld failed, %ld cancelled, %ld before",
+                 t->saved, t->failed, t->cancelled, t->skipped);
+        if (t->saved || t->failed || t->cancelled)
+            rc = batch_record_state(s, b, NULL, note, err);
+    }
+    ea_idmap_free(&st.turn_of);
+    free(st.models);
+    return rc;
+}
