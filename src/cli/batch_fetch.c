@@ -26,7 +26,6 @@ typedef struct fetch_state {
     ea_idmap *turn_of;        /* custom_id -> turn; negated once the turn has a result */
     char (*models)[64];       /* per turn of the batch: the line's model */
     ea_jsonl_reader *reader;
-    bool restart;             /* a Range the server did not honour: the file from its start */
     ea_err err;               /* why a line stopped the fetch */
 } fetch_state;
 
@@ -212,9 +211,9 @@ static int sink(void *ctx, const char *bytes, size_t n)
 static int on_head(void *ctx, int status)
 {
     fetch_state *st = ctx;
-    st->restart = status == 200 && ea_jsonl_reader_done(st->reader) > 0;
-    if (st->restart) {
-        /* The whole file again: lines already recorded are skipped by their custom_id. */
+    if (status == 200 && ea_jsonl_reader_done(st->reader) > 0) {
+        /* A Range the server did not honour: the whole file again; the lines recorded
+         * already are skipped by their custom_id. */
         ea_jsonl_reader_free(&st->reader);
         st->reader = ea_jsonl_reader_new(0, on_line, st);
     }
@@ -226,13 +225,13 @@ static int stream_file(fetch_state *st, const char *file_id, ea_err *err)
 {
     char path[300];
     snprintf(path, sizeof path, "/files/%s/content", file_id);
-    st->reader = ea_jsonl_reader_new(0, on_line, st);
-    if (!st->reader)
-        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    unsigned long long from = 0;
     int rc = -1;
     for (int attempt = 0; attempt <= MAX_RESUMES; attempt++) {
+        /* Each attempt starts at a line's start: the cut line's first bytes are dropped. */
+        if (!(st->reader = ea_jsonl_reader_new(from, on_line, st)))
+            return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
         batch_call call = {.sink = sink, .on_head = on_head, .sink_ctx = st};
-        unsigned long long from = ea_jsonl_reader_done(st->reader);
         rc = batch_http(st->c, "GET", path, NULL, NULL, 0, from, &call, err);
         if (rc == 0 && (call.status < 200 || call.status >= 300))
             rc = batch_http_error(&call, "downloading the results", err);
@@ -241,23 +240,20 @@ static int stream_file(fetch_state *st, const char *file_id, ea_err *err)
         if (aborted && st->err.code) {
             *err = st->err;
             rc = -1;
-            break;
-        }
-        if (rc == 0) {
+        } else if (rc == 0) {
             rc = ea_jsonl_reader_finish(st->reader);
             if (rc != 0 && st->err.code)
                 *err = st->err;
-            break;
         }
+        from = ea_jsonl_reader_done(st->reader);
+        ea_jsonl_reader_free(&st->reader);
         /* Cut mid-file (the server, the link): resumed where the last whole line ended. */
-        if (err->code != EA_EXIT_INTERRUPTED && err->code != EA_EXIT_NETWORK)
+        if (rc == 0 || aborted || batch_stop_signal ||
+            (err->code != EA_EXIT_INTERRUPTED && err->code != EA_EXIT_NETWORK))
             break;
-        if (batch_stop_signal)
-            break;
-        fprintf(stderr, "easel batch: the download was cut at byte %llu (%s); resuming\n",
-                ea_jsonl_reader_done(st->reader), err->msg);
+        fprintf(stderr, "easel batch: the download was cut (%s); resuming from byte %llu\n",
+                err->msg, from);
     }
-    ea_jsonl_reader_free(&st->reader);
     return rc;
 }
 
