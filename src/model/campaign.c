@@ -687,7 +687,7 @@ static int parse_jsonl(parse_state *st, const char *text, size_t len, ea_buf *sc
             snprintf(rule, sizeof rule, "not a JSON object (%s, column %d)",
                      obj ? "another JSON value" : jerr.text, jerr.column);
             char value[48];
-            snprintf(value, sizeof value, "%.40s", start);
+            snprintf(value, sizeof value, "%.*s", n < 40 ? (int)n : 40, start);
             refuse_line(st, line, 0, "(line)", value, rule);
             json_decref(obj);
             continue;
