@@ -129,6 +129,7 @@ typedef struct parse_state {
     ea_plan *plan;
     const char *name, *dir;
     ea_idmap *ids, *images_ok;
+    ea_idmap *ratios;         /* "MODEL W:H" -> the size it became (w << 16 | h) */
 } parse_state;
 
 static void add_message(ea_plan *p, ea_buf *to, size_t *count, const char *fmt, ...)
@@ -465,10 +466,26 @@ static int build_line(parse_state *st, const json_t *obj, const json_t *vary, co
     } else {
         snprintf(l->custom_id, sizeof l->custom_id, "line-%zu", line);
     }
+    /* A ratio's nearest size is a search over every size the model takes: done once per
+     * model and ratio, not once per line of a 50,000-line plan. */
+    char ratio_key[160] = "";
+    if (!bad && p->size.kind == EA_SIZE_RATIO) {
+        snprintf(ratio_key, sizeof ratio_key, "%s %d:%d", p->model ? p->model : "",
+                 p->size.w, p->size.h);
+        long known = ea_idmap_get(st->ratios, ratio_key, -1);
+        if (known >= 0) {
+            p->size = (ea_size){EA_SIZE_EXACT, (int)(known >> 16), (int)(known & 0xffff)};
+            *ratio_key = '\0';
+        }
+    }
     if (!bad) {
         ea_err err = {0};
         ea_warnings warn = {0};
-        if (ea_params_resolve(p, &warn, &err) != 0) {
+        int resolved = ea_params_resolve(p, &warn, &err);
+        if (resolved == 0 && *ratio_key && p->size.kind == EA_SIZE_EXACT &&
+            ea_idmap_put(st->ratios, ratio_key, (long)p->size.w << 16 | p->size.h) < 0)
+            return -1;
+        if (resolved != 0) {
             char tmp[64];
             const char *param = err.param ? err.param : "prompt";
             refuse_line(st, line, variant, param, given_value(obj, param, tmp, sizeof tmp),
@@ -704,8 +721,9 @@ int ea_plan_parse(ea_plan *p, const char *name, const char *dir, const char *tex
                   ea_err *err)
 {
     parse_state st = {.plan = p, .name = name, .dir = dir, .ids = ea_idmap_new(),
-                      .images_ok = ea_idmap_new()};
-    if (!st.ids || !st.images_ok) {
+                      .images_ok = ea_idmap_new(), .ratios = ea_idmap_new()};
+    if (!st.ids || !st.images_ok || !st.ratios) {
+        ea_idmap_free(&st.ratios);
         ea_idmap_free(&st.ids);
         ea_idmap_free(&st.images_ok);
         return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
@@ -722,6 +740,7 @@ int ea_plan_parse(ea_plan *p, const char *name, const char *dir, const char *tex
     ea_buf_free(&scratch);
     ea_idmap_free(&st.ids);
     ea_idmap_free(&st.images_ok);
+    ea_idmap_free(&st.ratios);
     if (rc == 0 && p->n_lines == 0 && p->n_errors == 0)
         return ea_err_set(err, EA_EXIT_USAGE, "%s: no lines to send", name);
     return rc;
