@@ -229,6 +229,12 @@ int ea_audit_append_accepted(ea_audit *a, int turn, const char *response_id,
 /* Appends the result of `turn`, which must have a request and no result yet. */
 int ea_audit_append_result(ea_audit *a, int turn, const ea_audit_result *r, ea_err *err);
 
+/* Many records at a time (a batch's 50,000 lines): while deferred, each record is still one
+ * write(), but its fsync waits for ea_audit_sync (or the close), which makes all of them
+ * durable at once. Nothing may be sent or said that depends on them before that. */
+void ea_audit_defer_sync(ea_audit *a, bool on);
+int ea_audit_sync(ea_audit *a, ea_err *err);
+
 /* Appends a batch record (ea_audit_batch). */
 int ea_audit_append_batch(ea_audit *a, const ea_audit_batch *b, ea_err *err);
 

@@ -47,5 +47,9 @@ int ea_open_file(const char *path, int flags, mode_t mode, ea_err *err);
  * folder is fsynced. On failure the temp file is removed and dir/name is untouched. */
 int ea_write_file_atomic(const char *dir, const char *name, const void *bytes, size_t n,
                          mode_t mode, ea_err *err);
+/* The same without the two fsyncs, for many files made durable together (syncfs) by a caller
+ * that names none of them anywhere before that. */
+int ea_write_file_atomic_unsynced(const char *dir, const char *name, const void *bytes,
+                                  size_t n, mode_t mode, ea_err *err);
 
 #endif

@@ -126,6 +126,13 @@ int ea_session_end_turn(ea_session *s, int turn, const ea_audit_result *res, ea_
 int ea_session_record_batch(ea_session *s, const ea_audit_batch *b, ea_err *err);
 int ea_session_end_batch_line(ea_session *s, int turn, const ea_audit_result *res, ea_err *err);
 int ea_session_sync(ea_session *s, ea_err *err);
+/* Saving many lines at a time: while deferred, ea_session_save_image writes and renames each
+ * image without its fsyncs, and records are written without theirs. ea_session_sync_images
+ * makes every image durable at once (syncfs), and must come before the records that name them;
+ * ea_session_sync_log makes the records durable (one fsync). */
+void ea_session_defer_sync(ea_session *s, bool on);
+int ea_session_sync_images(ea_session *s, ea_err *err);
+int ea_session_sync_log(ea_session *s, ea_err *err);
 /* Keeps a copy of a file a turn sends as inputs/NAME (NAME from ea_request_input_name:
  * SHA256.EXT), written like an image (temp file, fsync, rename; mode 0600), before the
  * request record that names it. Stored once per content: a copy already there with that

@@ -1,6 +1,7 @@
 #include "easel/paths.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
@@ -174,8 +175,23 @@ int ea_write_all(int fd, const void *bytes, size_t n)
     return 0;
 }
 
+static int write_atomic(const char *dir, const char *name, const void *bytes, size_t n,
+                        mode_t mode, bool sync, ea_err *err);
+
 int ea_write_file_atomic(const char *dir, const char *name, const void *bytes, size_t n,
                          mode_t mode, ea_err *err)
+{
+    return write_atomic(dir, name, bytes, n, mode, true, err);
+}
+
+int ea_write_file_atomic_unsynced(const char *dir, const char *name, const void *bytes,
+                                  size_t n, mode_t mode, ea_err *err)
+{
+    return write_atomic(dir, name, bytes, n, mode, false, err);
+}
+
+static int write_atomic(const char *dir, const char *name, const void *bytes, size_t n,
+                        mode_t mode, bool sync, ea_err *err)
 {
     char final_path[PATH_MAX], temp_path[PATH_MAX];
     if (ea_path_join(final_path, sizeof final_path, dir, name, err) != 0)
@@ -192,7 +208,7 @@ int ea_write_file_atomic(const char *dir, const char *name, const void *bytes, s
     if (ea_write_all(fd, bytes, n) != 0)
         goto fail;
     step = "fsync";
-    if (fsync(fd) != 0)
+    if (sync && fsync(fd) != 0)
         goto fail;
     step = "chmod";
     if (fchmod(fd, mode) != 0)
@@ -205,7 +221,7 @@ int ea_write_file_atomic(const char *dir, const char *name, const void *bytes, s
     step = "rename";
     if (rename(temp_path, final_path) != 0)
         goto fail;
-    return ea_fsync_dir(dir, err);
+    return sync ? ea_fsync_dir(dir, err) : 0;
 
 fail:;
     int saved = errno;

@@ -36,6 +36,8 @@ struct ea_audit {
     char path[PATH_MAX];
     int fd;            /* APPEND mode: the log, opened with O_APPEND; -1 in READ mode */
     bool broken;       /* a failed write or fsync left the file in doubt: no more appends */
+    bool defer_sync;   /* ea_audit_defer_sync: records written, their fsync left to ea_audit_sync */
+    bool unsynced;     /* a record was written since the last fsync */
     ea_buf text;       /* the good lines, each with its '\n': the file's bytes */
     size_t *line_start;
     size_t n_lines, cap_lines;
@@ -878,8 +880,11 @@ void ea_audit_close(ea_audit **ap)
     ea_audit *a = *ap;
     if (!a)
         return;
-    if (a->fd >= 0)
+    if (a->fd >= 0) {
+        if (a->unsynced)
+            fsync(a->fd);
         close(a->fd);
+    }
     ea_buf_free(&a->text);
     free(a->line_start);
     free(a->turns);
@@ -924,6 +929,8 @@ static int write_record(ea_audit *a, json_t *rec, ea_err *err)
             a->broken = true;
         rc = ea_err_set(err, EA_EXIT_INTERNAL, "write %s: %s", a->path,
                         written < 0 ? strerror(saved) : "short write (disk full?)");
+    } else if (a->defer_sync) {
+        a->unsynced = true;
     } else if (fsync(a->fd) != 0) {
         /* After a failed fsync the kernel may have dropped the data: trust nothing more. */
         a->broken = true;
@@ -1011,6 +1018,23 @@ int ea_audit_append_result(ea_audit *a, int turn, const ea_audit_result *r, ea_e
     if (!rec)
         return -1;
     return write_record(a, rec, err);
+}
+
+void ea_audit_defer_sync(ea_audit *a, bool on)
+{
+    a->defer_sync = on;
+}
+
+int ea_audit_sync(ea_audit *a, ea_err *err)
+{
+    if (!a->unsynced || a->fd < 0)
+        return 0;
+    if (fsync(a->fd) != 0) {
+        a->broken = true;
+        return ea_err_set(err, EA_EXIT_INTERNAL, "fsync %s: %s", a->path, strerror(errno));
+    }
+    a->unsynced = false;
+    return 0;
 }
 
 void ea_audit_batch_init(ea_audit_batch *b)

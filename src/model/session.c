@@ -44,6 +44,7 @@ struct ea_session {
     long anchor_seq;  /* session.json's last_record when opened; -1 and "" when none */
     char anchor_hash[EA_SHA256_HEX_SIZE];
     json_t *draft;    /* session.json's `draft` (the workbench's), carried through rewrites */
+    bool defer_sync;  /* ea_session_defer_sync: images and records without their own fsyncs */
 };
 
 /* What session.json holds beyond the identity: the summary checked against the log. */
@@ -883,6 +884,34 @@ int ea_session_end_batch_line(ea_session *s, int turn, const ea_audit_result *re
     return ea_audit_append_result(s->audit, turn, res, err);
 }
 
+void ea_session_defer_sync(ea_session *s, bool on)
+{
+    s->defer_sync = on;
+    ea_audit_defer_sync(s->audit, on);
+}
+
+/* Linux's syncfs(2), declared by <unistd.h> only under _GNU_SOURCE, which would change other
+ * declarations (strerror_r) for the whole file. */
+extern int syncfs(int fd);
+
+int ea_session_sync_images(ea_session *s, ea_err *err)
+{
+    int fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || syncfs(fd) != 0) {
+        int saved = errno;
+        if (fd >= 0)
+            close(fd);
+        return ea_err_set(err, EA_EXIT_INTERNAL, "syncfs %s: %s", s->dir, strerror(saved));
+    }
+    close(fd);
+    return 0;
+}
+
+int ea_session_sync_log(ea_session *s, ea_err *err)
+{
+    return ea_audit_sync(s->audit, err);
+}
+
 int ea_session_sync(ea_session *s, ea_err *err)
 {
     if (check_writable(s, err) != 0)
@@ -945,7 +974,9 @@ int ea_session_save_image(ea_session *s, int turn, int k, const char *ext, const
     if (ea_path_join(images, sizeof images, s->dir, IMAGES_DIR, err) != 0 ||
         ea_mkdir_p(images, PRIVATE_DIR_MODE, err) != 0 || check_real_dir(images, err) != 0 ||
         ea_sha256_hex(bytes, n, out->sha256, err) != 0 ||
-        ea_write_file_atomic(images, name, bytes, n, PRIVATE_FILE_MODE, err) != 0)
+        (s->defer_sync ? ea_write_file_atomic_unsynced(images, name, bytes, n, PRIVATE_FILE_MODE,
+                                                       err)
+                       : ea_write_file_atomic(images, name, bytes, n, PRIVATE_FILE_MODE, err)) != 0)
         return -1;
     snprintf(out->path, sizeof out->path, IMAGES_DIR "/%s", name);
     snprintf(out->format, sizeof out->format, "%s", format_of(ext));
