@@ -32,6 +32,7 @@ typedef struct fetch_state {
     ea_jsonl_reader *reader;
     ea_err err;               /* why a line stopped the fetch */
     struct pending *group;    /* GROUP_LINES lines waiting for their records */
+    ea_buf rest;              /* a line with its base64 cut out */
     size_t n_group, group_bytes;
 } fetch_state;
 
@@ -145,13 +146,58 @@ static int flush(fetch_state *st)
     return rc;
 }
 
+/* Where each "b64_json" value of a line lies: megabytes of base64 that a JSON parser would
+ * check character by character are cut out before the parse and decoded from the line
+ * itself. An escaped quote inside a JSON string (a prompt quoting the key) cannot match. */
+#define MAX_B64 10
+typedef struct b64_span {
+    size_t start, len;
+} b64_span;
+
+static size_t find_b64(const char *line, size_t len, b64_span *spans, ea_buf *rest)
+{
+    static const char key[] = "\"b64_json\"";
+    size_t n = 0, from = 0, k = sizeof key - 1;
+    ea_buf_reset(rest);
+    for (size_t i = 0; n < MAX_B64 && i + k < len;) {
+        const char *hit = memchr(line + i, '"', len - i);
+        if (!hit)
+            break;
+        i = (size_t)(hit - line);
+        if (i + k > len || memcmp(line + i, key, k) != 0) {
+            i++;
+            continue;
+        }
+        size_t j = i + k;
+        while (j < len && (line[j] == ' ' || line[j] == ':'))
+            j++;
+        const char *close = j < len && line[j] == '"' ? memchr(line + j + 1, '"', len - j - 1)
+                                                      : NULL;
+        if (!close) {
+            i = j;
+            continue;
+        }
+        spans[n].start = j + 1;
+        spans[n].len = (size_t)(close - line) - (j + 1);
+        ea_buf_append(rest, line + from, j + 1 - from); /* up to and with the opening quote */
+        from = (size_t)(close - line);                  /* from the closing quote on */
+        n++;
+        i = from + 1;
+    }
+    ea_buf_append(rest, line + from, len - from);
+    return n;
+}
+
 static int on_line(void *ctx, const char *line, size_t len, unsigned long long end)
 {
     (void)end;
     fetch_state *st = ctx;
     pending *p = &st->group[st->n_group];
     memset(p, 0, sizeof *p);
-    p->o = json_loadb(line, len, 0, NULL);
+    b64_span spans[MAX_B64];
+    size_t n_spans = find_b64(line, len, spans, &st->rest);
+    p->o = st->rest.data ? json_loadb(st->rest.data, st->rest.len, 0, NULL) : NULL;
+    size_t next_span = 0;
     const char *custom_id = str(p->o, "custom_id");
     long turn = custom_id ? ea_idmap_get(st->turn_of, custom_id, 0) : 0;
     if (turn <= 0) {
@@ -181,19 +227,20 @@ static int on_line(void *ctx, const char *line, size_t len, unsigned long long e
         json_t *data = json_object_get(body, "data"), *item;
         size_t k;
         json_array_foreach(data, k, item) {
-            const char *b64 = str(item, "b64_json");
-            if (!b64 || res->n_images >= sizeof p->images / sizeof p->images[0])
+            /* Each b64_json the parse saw (emptied) is the next span cut out of the line. */
+            if (!str(item, "b64_json") || next_span >= n_spans ||
+                res->n_images >= sizeof p->images / sizeof p->images[0])
                 continue;
+            const b64_span *sp = &spans[next_span++];
             unsigned char *bytes = NULL;
             size_t n = 0;
-            if (ea_base64_decode(b64, json_string_length(json_object_get(item, "b64_json")),
-                                 MAX_IMAGE_BYTES, &bytes, &n, NULL) != 0) {
+            if (ea_base64_decode(line + sp->start, sp->len, MAX_IMAGE_BYTES, &bytes, &n,
+                                 NULL) != 0) {
                 e->type = "easel";
                 e->code = "bad_image";
                 e->message = "an image in the output line is not valid base64";
                 continue;
             }
-            json_object_del(item, "b64_json"); /* the line's memory is the decoded image's now */
             const char *format = "png";
             int w = 0, h = 0;
             ea_image_probe(bytes, n, &format, &w, &h, NULL);
@@ -338,6 +385,7 @@ int batch_fetch_one(batch_ctx *c, ea_session *s, batch_info *b, batch_fetch_tota
                     ea_err *err)
 {
     fetch_state st = {.c = c, .s = s, .b = b, .t = t};
+    ea_buf_init(&st.rest, EA_BATCH_LINE_MAX);
     if (!(st.group = calloc(GROUP_LINES, sizeof *st.group)))
         return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
     ea_session_defer_sync(s, true);
@@ -362,5 +410,6 @@ int batch_fetch_one(batch_ctx *c, ea_session *s, batch_info *b, batch_fetch_tota
     ea_idmap_free(&st.turn_of);
     free(st.models);
     free(st.group);
+    ea_buf_free(&st.rest);
     return rc;
 }
