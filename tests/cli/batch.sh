@@ -82,6 +82,17 @@ why="rc=$rc $(cat "$tmp/requests.log" 2>/dev/null)"
 check "submit of a bad plan exits 2 and sends nothing" \
     all '[ "$rc" -eq 2 ]' '[ ! -s "$tmp/requests.log" ]'
 
+# ---- budgets apply before anything is sent -------------------------------------------------
+printf 'budget_usd = 0.01\n' >"$tmp/config/easel/config"
+paid plan "$tmp/campaign.jsonl"
+why="rc=$rc $(cat "$tmp/out")"
+check "plan says the budget's verdict" all '[ "$rc" -eq 0 ]' 'grep -q "^budget: .*past the budget" "$tmp/out"'
+paid submit -S over "$tmp/campaign.jsonl"
+why="rc=$rc $(cat "$tmp/err") $(cat "$tmp/requests.log" 2>/dev/null)"
+check "submit past budget_usd is refused with exit 2, nothing sent" \
+    all '[ "$rc" -eq 2 ]' 'grep -q "force" "$tmp/err"' '[ ! -s "$tmp/requests.log" ]'
+: >"$tmp/config/easel/config"
+
 # ---- the 24-line campaign -------------------------------------------------------------------
 paid submit -S campaign "$tmp/campaign.jsonl"
 why="rc=$rc $(cat "$tmp/out" "$tmp/err")"
@@ -203,7 +214,14 @@ plog="$(session_dir_named pending)/audit.jsonl"
 why="$(grep '"status":"interrupted"' "$plog" | head -n 2)"
 check "opening a session with pending batch lines does not close them as interrupted" \
     [ "$(grep -c '"status":"interrupted"' "$plog")" -eq 0 ]
-paid cancel "$(sed -n 's/^batch \(batch_[^:]*\):.*/\1/p' "$tmp/out" | head -n 1)"
+pending_id=$(sed -n 's/^batch \(batch_[^:]*\):.*/\1/p' "$tmp/out" | head -n 1)
+paid cancel "$pending_id"
+why="rc=$rc $(cat "$tmp/out" "$tmp/err")"
+check "cancel" all '[ "$rc" -eq 0 ]' 'grep -q "^batch $pending_id: cancel" "$tmp/out"'
+paid wait "$pending_id"
+why="rc=$rc $(cat "$tmp/out" "$tmp/err")"
+check "a cancelled batch's lines are all recorded (cancelled), exit 3" \
+    all '[ "$rc" -eq 3 ]' '[ "$(grep "\"kind\":\"result\"" "$plog" | grep -c "\"custom_id\"")" -eq 12 ]'
 paid cancel -S pending nosuchbatch
 why="rc=$rc $(cat "$tmp/err")"
 check "cancel of an unknown batch exits 2" [ "$rc" -eq 2 ]
