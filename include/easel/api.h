@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "easel/buf.h"
 #include "easel/err.h"
 #include "easel/hash.h"
 #include "easel/params.h"
@@ -64,5 +65,24 @@ void ea_request_input_name(const ea_request_input *in, char *out, size_t size);
 /* Input image tokens the API counts for the request's images (ea_prices_input_image_tokens
  * of each; the mask is not counted), and in *images (may be NULL) how many images. */
 long ea_request_input_image_tokens(const ea_request *r, int *images);
+
+/* One input file of a batch line, in the JSON edit form (protocol.md 2b): by file_id after
+ * an upload, else as data_url ("data:image/png;base64,..."). */
+typedef struct ea_request_ref {
+    const char *file_id;
+    const char *data_url;
+} ea_request_ref;
+
+/* One line of a Batch API input file, newline included, appended to out:
+ * {"custom_id","method":"POST","url":ENDPOINT,"body":{...}}, the body the Images API's JSON
+ * form: the same fields as an interactive call (no stream, no partials), images [{file_id}|
+ * {image_url}] (p->n_images of them) and mask (NULL: none) for an edit. */
+int ea_request_batch_line(const ea_params *p, const char *custom_id, const char *endpoint,
+                          const ea_request_ref *images, const ea_request_ref *mask, ea_buf *out,
+                          ea_err *err);
+/* That body as the request record keeps it: files as {"path","sha256"} (sha256 of the bytes
+ * sent; may be NULL). A malloc'd string; NULL when out of memory. */
+char *ea_request_batch_record_json(const ea_params *p, const char *const *image_sha256,
+                                   const char *mask_sha256);
 
 #endif

@@ -104,23 +104,6 @@ int ea_plan_split(const ea_plan *p, const size_t *line_bytes, ea_plan_part **out
                   size_t *n_out, ea_err *err);
 void ea_plan_parts_free(ea_plan_part **parts, size_t n);
 
-/* One input file a line names, by the role it has in the JSON edit form. */
-typedef struct ea_plan_ref {
-    const char *file_id;          /* after an upload; NULL to send data_url */
-    const char *data_url;         /* "data:image/png;base64,..." */
-} ea_plan_ref;
-
-/* One line of the batch's input file, newline included, appended to out:
- * {"custom_id","method":"POST","url":ENDPOINT,"body":{...}}, the body the Images API's JSON
- * form (protocol.md 2b for edits: images [{file_id}|{image_url}], mask likewise). images has
- * l->params.n_images entries; mask NULL when the line has none. */
-int ea_plan_line_json(const ea_plan_line *l, const ea_plan_ref *images, const ea_plan_ref *mask,
-                      ea_buf *out, ea_err *err);
-/* The same body as the request record keeps it: files as {"path","sha256"} (sha256 of the
- * bytes sent, may be NULL). A malloc'd string; NULL when out of memory. */
-char *ea_plan_line_record_json(const ea_plan_line *l, const char *const *image_sha256,
-                               const char *mask_sha256);
-
 /* A map from strings (custom_ids, paths) to numbers: what a 50,000-line plan and its fetch
  * look lines up in. put: 1 when the key was new, 0 when its value was replaced, -1 out of
  * memory. get: the value, or missing. */

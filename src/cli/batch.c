@@ -618,8 +618,8 @@ static void free_inputs(submit_state *st)
 static int line_json(submit_state *st, size_t i, ea_buf *out, ea_err *err)
 {
     const ea_plan_line *l = &st->plan.lines[i];
-    ea_plan_ref refs[EA_REQUEST_MAX_INPUTS] = {{0}};
-    const ea_plan_ref *mask = NULL;
+    ea_request_ref refs[EA_REQUEST_MAX_INPUTS] = {{0}};
+    const ea_request_ref *mask = NULL;
     if (st->set_of[i] >= 0) {
         const input_set *set = &st->sets[st->set_of[i]];
         for (int j = 0; j < set->req.n_inputs; j++) {
@@ -629,7 +629,7 @@ static int line_json(submit_state *st, size_t i, ea_buf *out, ea_err *err)
         if (l->params.mask)
             mask = &refs[set->req.n_inputs - 1];
     }
-    return ea_plan_line_json(l, refs, mask, out, err);
+    return ea_request_batch_line(&l->params, l->custom_id, l->endpoint, refs, mask, out, err);
 }
 
 /* The request record of line i, a turn of the session. */
@@ -642,7 +642,7 @@ static int record_line(submit_state *st, size_t i, const char *part, ea_err *err
         shas[j] = set->req.inputs[j].sha256;
     if (set && l->params.mask)
         mask_sha = set->req.inputs[set->req.n_inputs - 1].sha256;
-    char *params = ea_plan_line_record_json(l, shas, mask_sha);
+    char *params = ea_request_batch_record_json(&l->params, shas, mask_sha);
     if (!params)
         return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
     ea_audit_request req;

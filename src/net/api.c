@@ -443,3 +443,61 @@ long ea_request_input_image_tokens(const ea_request *r, int *images)
         *images = counted;
     return tokens;
 }
+
+/* ---- Batch lines (protocol.md 14) -------------------------------------------------------- */
+
+static json_t *batch_body(const ea_params *p)
+{
+    json_t *body = json_object();
+    put_common_fields(body, p, true);
+    json_object_set_new(body, "prompt", json_string(p->prompt));
+    json_object_del(body, "partial_images"); /* a batch line never streams */
+    return body;
+}
+
+static json_t *ref_value(const ea_request_ref *r)
+{
+    return r->file_id ? json_pack("{s:s}", "file_id", r->file_id)
+                      : json_pack("{s:s}", "image_url", r->data_url ? r->data_url : "");
+}
+
+int ea_request_batch_line(const ea_params *p, const char *custom_id, const char *endpoint,
+                          const ea_request_ref *images, const ea_request_ref *mask, ea_buf *out,
+                          ea_err *err)
+{
+    json_t *body = batch_body(p);
+    if (p->n_images > 0) {
+        json_t *list = json_array();
+        for (int i = 0; i < p->n_images; i++)
+            json_array_append_new(list, ref_value(&images[i]));
+        json_object_set_new(body, "images", list);
+    }
+    if (mask)
+        json_object_set_new(body, "mask", ref_value(mask));
+    json_t *line = json_pack("{s:s, s:s, s:s, s:o}", "custom_id", custom_id, "method", "POST",
+                             "url", endpoint, "body", body);
+    char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+    json_decref(line);
+    int rc = text && ea_buf_puts(out, text) == 0 && ea_buf_putc(out, '\n') == 0 ? 0 : -1;
+    free(text);
+    return rc ? ea_err_set(err, EA_EXIT_INTERNAL, "out of memory building a batch line") : 0;
+}
+
+char *ea_request_batch_record_json(const ea_params *p, const char *const *image_sha256,
+                                   const char *mask_sha256)
+{
+    json_t *body = batch_body(p);
+    if (p->n_images > 0) {
+        json_t *list = json_array();
+        for (int i = 0; i < p->n_images; i++)
+            json_array_append_new(list, json_pack("{s:s, s:s?}", "path", p->images[i], "sha256",
+                                                  image_sha256 ? image_sha256[i] : NULL));
+        json_object_set_new(body, "images", list);
+    }
+    if (p->mask)
+        json_object_set_new(body, "mask", json_pack("{s:s, s:s?}", "path", p->mask, "sha256",
+                                                    mask_sha256));
+    char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(body);
+    return text;
+}

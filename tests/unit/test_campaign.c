@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "easel/api.h"
 #include "easel/campaign.h"
 
 static int parse(ea_plan *p, const char *text)
@@ -178,7 +179,9 @@ static void test_split_and_bodies(void **state)
 
     ea_buf out;
     ea_buf_init(&out, EA_BUF_UNCAPPED);
-    assert_int_equal(ea_plan_line_json(&p.lines[0], NULL, NULL, &out, &err), 0);
+    assert_int_equal(ea_request_batch_line(&p.lines[0].params, p.lines[0].custom_id,
+                                           p.lines[0].endpoint, NULL, NULL, &out, &err),
+                     0);
     assert_string_equal(out.data, "{\"custom_id\":\"line-1-1\",\"method\":\"POST\",\"url\":"
                                   "\"/v1/images/generations\",\"body\":{\"model\":\"gpt-image-2\","
                                   "\"prompt\":\"x 1\"}}\n");
