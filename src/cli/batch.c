@@ -1110,13 +1110,21 @@ static int cmd_wait(batch_ctx *c, const char *which, ea_err *err)
         char last[40] = "";
         long last_done = -1;
         for (;;) {
-            ea_session *s = NULL;
-            if (ea_session_open(f->session_id, EA_SESSION_WRITE, &s, err) != 0)
+            /* The session (whose log may hold 100,000 records) is opened only to record a
+             * new status, not for each poll's counts. */
+            char before[sizeof f->b.status];
+            snprintf(before, sizeof before, "%s", f->b.status);
+            if (refresh(c, &f->b, NULL, err) != 0)
                 goto done;
-            int r = refresh(c, &f->b, s, err);
-            ea_session_close(&s);
-            if (r != 0)
-                goto done;
+            if (strcmp(before, f->b.status) != 0) {
+                ea_session *s = NULL;
+                if (ea_session_open(f->session_id, EA_SESSION_WRITE, &s, err) != 0)
+                    goto done;
+                int r = batch_record_state(s, &f->b, NULL, NULL, err);
+                ea_session_close(&s);
+                if (r != 0)
+                    goto done;
+            }
             long now_done = f->b.completed + f->b.failed;
             if (c->json && (strcmp(last, f->b.status) != 0 || now_done != last_done))
                 json_status_line(f, "progress");
