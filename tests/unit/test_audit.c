@@ -385,6 +385,64 @@ static void test_name_records(void **state)
     assert_int_equal(report.n_problems, 0);
 }
 
+/* A batch (design.md 7): its batch record takes no turn; its lines are requests with a
+ * custom_id that stay pending, never open (a later process must not close them as
+ * interrupted), until `easel batch fetch` writes their results with custom_id and batch_id.
+ * Deferred fsyncs still write each record at once. */
+static void test_batch_records(void **state)
+{
+    ea_audit *a = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND, &a, NULL, &err), 0);
+    ea_audit_batch b;
+    ea_audit_batch_init(&b);
+    b.part = "c-1/1";
+    b.endpoint = "/v1/images/generations";
+    b.n_lines = 2;
+    b.first_turn = 1;
+    b.last_turn = 2;
+    b.status = "preparing";
+    assert_int_equal(ea_audit_append_batch(a, &b, &err), 0);
+    ea_audit_defer_sync(a, true);
+    for (int i = 0; i < 2; i++) {
+        ea_audit_request r;
+        ea_audit_request_init(&r);
+        r.api = "images";
+        r.prompt = "a kite";
+        r.custom_id = i ? "kite-2" : "kite-1";
+        r.batch_part = "c-1/1";
+        int turn = 0;
+        assert_int_equal(ea_audit_append_request(a, &r, &turn, &err), 0);
+        assert_int_equal(turn, i + 1);
+    }
+    assert_int_equal(ea_audit_sync(a, &err), 0);
+    ea_audit_defer_sync(a, false);
+    assert_int_equal(ea_audit_open_turn(a), 0); /* pending, not open */
+    ea_audit_result res;
+    ea_audit_result_init(&res);
+    res.status = EA_AUDIT_COMPLETED;
+    res.cost_usd = 0.003;
+    res.custom_id = "kite-2";
+    res.batch_id = "batch_1";
+    assert_int_equal(ea_audit_append_result(a, 2, &res, &err), 0);
+    ea_audit_close(&a);
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_READ, &a, NULL, &err), 0);
+    assert_int_equal(ea_audit_open_turn(a), 0);
+    assert_int_equal(ea_audit_next_turn(a), 3);
+    size_t len;
+    const char *line = ea_audit_record_line(a, 0, &len);
+    assert_non_null(strstr(line, "\"kind\":\"batch\",\"turn\":null"));
+    assert_non_null(strstr(line, "\"part\":\"c-1/1\""));
+    line = ea_audit_record_line(a, 1, &len);
+    assert_non_null(strstr(line, "\"offline\":false,\"custom_id\":\"kite-1\",\"batch_part\":\"c-1/1\"}"));
+    line = ea_audit_record_line(a, 3, &len);
+    assert_non_null(strstr(line, "\"custom_id\":\"kite-2\",\"batch_id\":\"batch_1\"}"));
+    ea_audit_close(&a);
+    ea_audit_report report;
+    assert_int_equal(ea_audit_verify(dir_of(state), &report, &err), 0);
+    assert_int_equal(report.n_problems, 0);
+}
+
 /* A link or a FIFO in place of the log is refused and named, never followed or waited on. */
 static void test_log_links_and_fifos_refused(void **state)
 {
@@ -906,6 +964,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_complete_last_line_is_damage_until_accepted,
                                         store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(test_name_records, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_batch_records, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(test_log_links_and_fifos_refused, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(test_verify_reports_torn_tail, store_setup,
