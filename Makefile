@@ -2,13 +2,18 @@
 # dependency files live in $(BUILD). `make BUILD=build-x` keeps a second tree apart.
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
+# Where easel looks for easel-mock when it is not in easel's own folder (design.md 7).
+LIBEXECDIR ?= $(PREFIX)/libexec/easel
 DESTDIR  ?=
 BUILD    ?= build
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Libraries below ui/ (the static library and the unit tests link these).
-LIB_PKGS := libcurl jansson libmicrohttpd cairo libpng libjpeg libwebp libcrypto libsixel zlib
+LIB_PKGS := libcurl jansson libpng libjpeg libwebp libcrypto libsixel zlib
+# easel-mock's alone: the offline backend is the one part that draws (cairo) or serves, and the
+# client links neither (design.md 7; tests/cli/layers.sh checks with ldd).
+MOCK_PKGS := libmicrohttpd cairo
 # stb's headers only: easel compiles stb_image itself with PNG and JPEG alone (src/gfx/).
 HDR_PKGS := stb
 UI_PKGS  := ncursesw
@@ -19,12 +24,19 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 OPT      ?= -O2 -g
 CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DEASEL_VERSION='"$(VERSION)"' -MMD -MP
 CFLAGS   += -std=c11 $(OPT) $(WARN) -pthread \
-            $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) $(UI_PKGS) $(HDR_PKGS))
-LDLIBS   += $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) $(UI_PKGS)) -lm -pthread
+            $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) $(MOCK_PKGS) $(UI_PKGS) $(HDR_PKGS))
+LDLIBS   += $(shell $(PKG_CONFIG) --libs $(LIB_PKGS)) -lm -pthread
+UI_LIBS   = $(shell $(PKG_CONFIG) --libs $(UI_PKGS))
+MOCK_LIBS = $(shell $(PKG_CONFIG) --libs $(MOCK_PKGS))
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
 TEST_LIBS   = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 
-LIB_SRC  := $(sort $(wildcard src/core/*.c src/model/*.c src/net/*.c src/net/mock/*.c src/gfx/*.c))
+LIB_SRC  := $(sort $(wildcard src/core/*.c src/model/*.c src/net/*.c src/gfx/*.c))
+# The offline backend: a library of its own (the unit tests and benches run it in-process) and
+# main.c, easel-mock's entry point.
+MOCK_MAIN := src/net/mock/main.c
+MOCK_SRC := $(filter-out $(MOCK_MAIN),$(sort $(wildcard src/net/mock/*.c)))
+MOCK_OBJ := $(MOCK_SRC:%.c=$(BUILD)/%.o)
 APP_SRC  := src/main.c $(sort $(wildcard src/cli/*.c src/ui/*.c))
 GEN_SRC  := $(BUILD)/gen/prices_default.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:%.c=%.o)
@@ -35,18 +47,28 @@ BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all run check unit integration bench asan valgrind fuzz install uninstall clean
-all: $(BUILD)/easel easel
+all: $(BUILD)/easel $(BUILD)/easel-mock easel
 
 # ./easel is a link to the binary so that the README's commands are short.
 easel: $(BUILD)/easel
 	ln -sf $(BUILD)/easel easel
 
 $(BUILD)/easel: $(APP_OBJ) $(BUILD)/libeasel.a
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS) $(UI_LIBS)
+
+$(BUILD)/easel-mock: $(MOCK_MAIN:%.c=$(BUILD)/%.o) $(BUILD)/libeasel-mock.a $(BUILD)/libeasel.a
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(MOCK_LIBS) $(LDLIBS)
 
 $(BUILD)/libeasel.a: $(LIB_OBJ)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $(filter %.o,$^)
+
+$(BUILD)/libeasel-mock.a: $(MOCK_OBJ)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $(filter %.o,$^)
+
+# Only the helper's finder needs LIBEXECDIR.
+$(BUILD)/src/core/helper.o: CPPFLAGS += -DEASEL_LIBEXECDIR='"$(LIBEXECDIR)"'
 
 # `make V=1` shows the full commands.
 Q := $(if $(V),,@)
@@ -65,13 +87,15 @@ $(BUILD)/gen/prices_default.c: data/prices.json tools/embed.sh
 	@mkdir -p $(@D)
 	sh tools/embed.sh ea_prices_default_json < $< > $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libeasel.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libeasel-mock.a $(BUILD)/libeasel.a
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libeasel.a $(LDLIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libeasel-mock.a \
+	    $(BUILD)/libeasel.a $(MOCK_LIBS) $(LDLIBS) $(TEST_LIBS)
 
-$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libeasel.a
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libeasel-mock.a $(BUILD)/libeasel.a
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libeasel.a $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libeasel-mock.a $(BUILD)/libeasel.a \
+	    $(MOCK_LIBS) $(LDLIBS)
 
 run: all
 	./easel $(ARGS)
@@ -113,6 +137,8 @@ fuzz:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/easel
 	install -m 0755 $(BUILD)/easel $(DESTDIR)$(PREFIX)/bin/easel
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 0755 $(BUILD)/easel-mock $(DESTDIR)$(LIBEXECDIR)/easel-mock
 	install -d $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0644 man/easel.1 $(DESTDIR)$(PREFIX)/share/man/man1/easel.1
 	install -m 0644 man/easel.5 $(DESTDIR)$(PREFIX)/share/man/man5/easel.5
@@ -122,6 +148,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/easel $(DESTDIR)$(PREFIX)/share/man/man1/easel.1 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5/easel.5
 	rm -rf $(DESTDIR)$(PREFIX)/share/easel
+	rm -f $(DESTDIR)$(LIBEXECDIR)/easel-mock
+	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz build-fuzz-replay easel

@@ -1,5 +1,5 @@
 /* backend: where requests go: the API (or OPENAI_BASE_URL) with the user's key, or the offline
- * backend started in this process when there is no key and no base URL, or when asked. */
+ * backend (easel-mock, run as a child) when there is no key and no base URL, or when asked. */
 #ifndef EASEL_BACKEND_H
 #define EASEL_BACKEND_H
 
@@ -7,7 +7,7 @@
 
 #include "easel/config.h"
 #include "easel/err.h"
-#include "easel/mock.h"
+#include "easel/helper.h"
 
 #define EA_DEFAULT_BASE_URL "https://api.openai.com/v1"
 
@@ -21,7 +21,7 @@ typedef struct ea_backend {
     /* $EASEL_QUEUED_TIMEOUT_MS, else 0 (the turn's default): how long a background response
      * may stay queued before it is cancelled. */
     int queued_timeout_ms;
-    ea_mock *mock;             /* owned: the offline backend, stopped by ea_backend_close */
+    ea_helper mock;            /* the offline backend's process, stopped by ea_backend_close */
 } ea_backend;
 
 /* True when this config would run on the offline backend. */
