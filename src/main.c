@@ -9,6 +9,7 @@
 
 #include "easel/cli.h"
 #include "easel/err.h"
+#include "easel/image.h"
 #include "easel/keymap.h"
 #include "easel/ui.h"
 
@@ -86,6 +87,8 @@ int main(int argc, char **argv)
      * output_checked; never a silent death halfway through a record. */
     signal(SIGPIPE, SIG_IGN);
     atexit(output_checked_at_exit);
+    /* Requests (net/) learn about picture files through gfx/, which decodes them. */
+    ea_pictures_use(&ea_image_pictures);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
         return output_checked(EA_EXIT_OK);

@@ -8,6 +8,7 @@
 
 #include "easel/buf.h"
 #include "easel/err.h"
+#include "easel/pictures.h"
 
 /* Pixels are RGBA, 8 bits a channel, rows packed (stride = 4 * w). Owned by the struct. */
 typedef struct ea_image {
@@ -47,5 +48,7 @@ int ea_image_encode_png_level(const ea_image *img, int level, bool keep_alpha, e
 int ea_image_resize(const ea_image *src, int w, int h, ea_image *out, ea_err *err);
 int ea_image_alloc(ea_image *img, int w, int h);
 void ea_image_free(ea_image *img);
+/* What net/ needs of pictures (pictures.h): sniff, probe, and a mask made into the API's. */
+extern const ea_picture_ops ea_image_pictures;
 
 #endif

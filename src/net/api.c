@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "easel/hash.h"
-#include "easel/image.h"
+#include "easel/pictures.h"
 #include "easel/prices.h"
 
 /* Input files (images, mask) the API takes: at most 50 MB each (protocol.md 2a). */
@@ -39,44 +39,6 @@ static int read_input_file(const char *path, ea_buf *out, ea_err *err)
                           failed ? "cannot read it" : "larger than the API's 50 MB limit");
     }
     return 0;
-}
-
-/* A black-and-white mask becomes the alpha mask the API wants: white marks the area to
- * repaint (the inpainting convention), which the API spells as alpha 0. A mask that already
- * has transparent pixels is taken as the API's own kind. It is scaled to the first image. */
-static int mask_to_alpha_png(const char *mask_path, const char *image_path, ea_buf *out,
-                             ea_err *err)
-{
-    ea_image mask = {0}, image = {0}, scaled = {0};
-    int rc = -1;
-    if (ea_image_load_file(mask_path, &ea_image_default_limits, &mask, err) != 0 ||
-        ea_image_load_file(image_path, &ea_image_default_limits, &image, err) != 0)
-        goto done;
-    const ea_image *m = &mask;
-    if (mask.w != image.w || mask.h != image.h) {
-        if (ea_image_resize(&mask, image.w, image.h, &scaled, err) != 0)
-            goto done;
-        m = &scaled;
-    }
-    bool has_alpha = false;
-    size_t n = (size_t)m->w * m->h;
-    for (size_t i = 0; i < n && !has_alpha; i++)
-        has_alpha = m->rgba[4 * i + 3] < 255;
-    for (size_t i = 0; i < n && !has_alpha; i++) {
-        unsigned char *px = &m->rgba[4 * i];
-        int luma = (px[0] * 299 + px[1] * 587 + px[2] * 114) / 1000;
-        px[0] = px[1] = px[2] = 0;
-        px[3] = luma >= 128 ? 0 : 255;
-    }
-    ea_buf_init(out, EA_BUF_UNCAPPED);
-    rc = ea_image_encode(m, "png", 100, true, out, err);
-done:
-    if (rc != 0)
-        ea_err_set(err, EA_EXIT_USAGE, "mask '%s': %s", mask_path, err ? err->msg : "unusable");
-    ea_image_free(&mask);
-    ea_image_free(&image);
-    ea_image_free(&scaled);
-    return rc;
 }
 
 static char *data_url(const char *format, const unsigned char *bytes, size_t n)
@@ -147,7 +109,7 @@ static int add_input(ea_request *r, const char *role, const char *source, const 
     if (!in->source || (!in->bytes && in->n_bytes))
         return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
     const char *probed;
-    if (ea_image_probe(in->bytes, in->n_bytes, &probed, &in->width, &in->height, NULL) != 0)
+    if (ea_picture_probe(in->bytes, in->n_bytes, &probed, &in->width, &in->height, NULL) != 0)
         in->width = in->height = 0;
     return ea_sha256_hex(in->bytes ? (const void *)in->bytes : "", in->n_bytes, in->sha256, err);
 }
@@ -167,7 +129,7 @@ static int inputs_read(const ea_params *p, ea_request *r, ea_err *err)
         ea_buf file;
         if (read_input_file(p->images[i], &file, err) != 0)
             return -1;
-        const char *format = ea_image_sniff(file.data, file.len);
+        const char *format = ea_picture_sniff(file.data, file.len);
         if (!format) {
             ea_buf_free(&file);
             return ea_err_set(err, EA_EXIT_USAGE,
@@ -179,7 +141,7 @@ static int inputs_read(const ea_params *p, ea_request *r, ea_err *err)
     }
     if (p->mask) {
         ea_buf mask;
-        if (mask_to_alpha_png(p->mask, p->images[0], &mask, err) != 0 ||
+        if (ea_picture_mask_to_alpha_png(p->mask, p->images[0], &mask, err) != 0 ||
             add_input(r, "mask", p->mask, "png", &mask, err) != 0)
             return -1;
     }

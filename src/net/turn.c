@@ -11,7 +11,7 @@
 
 #include "easel/api.h"
 #include "easel/events.h"
-#include "easel/image.h"
+#include "easel/pictures.h"
 #include "easel/sse.h"
 
 /* One streamed event carries at most one image as base64: 3840x2160 RGBA as an uncompressed
@@ -222,7 +222,7 @@ static void fail_with_api_error(ea_turn *t, const ea_event_error *e, int http_st
 
 static const char *extension_for(const char *format, const unsigned char *bytes, size_t n)
 {
-    const char *sniffed = ea_image_sniff(bytes, n);
+    const char *sniffed = ea_picture_sniff(bytes, n);
     if (sniffed)
         return sniffed;
     return *format ? format : "png";
@@ -285,7 +285,7 @@ static void probe_kept(const unsigned char *bytes, size_t n, int kept, ea_audit_
     int *width = kept ? &unsaved->width : &saved->width;
     int *height = kept ? &unsaved->height : &saved->height;
     const char *format;
-    if (ea_image_probe(bytes, n, &format, width, height, NULL) != 0)
+    if (ea_picture_probe(bytes, n, &format, width, height, NULL) != 0)
         *width = *height = 0;
 }
 

@@ -272,6 +272,7 @@ static void test_source_not_utf8(void **state)
 
 int main(void)
 {
+    ea_pictures_use(&ea_image_pictures); /* as easel's main() does */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_request_inputs_as_sent, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(test_roles_on_the_responses_api, store_setup,

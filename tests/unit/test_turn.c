@@ -18,6 +18,7 @@
 
 #include "easel/hash.h"
 #include "easel/http.h"
+#include "easel/image.h"
 #include "easel/mock.h"
 #include "easel/params.h"
 #include "easel/prices.h"
@@ -162,6 +163,7 @@ static void responses_api_result_follows_its_image(void **state)
 
 int main(void)
 {
+    ea_pictures_use(&ea_image_pictures); /* as easel's main() does */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(images_api_result_follows_its_image, store_setup,
                                         store_teardown),
