@@ -81,8 +81,9 @@ case_ doctor 0 doctor
 
 # The mock under valgrind, serving a streamed request on each API, then stopped by SIGTERM (a
 # background job of a script ignores SIGINT). Its log is checked, as a signal sets no exit code.
+# Both programs: easel mock, which passes the SIGTERM on, and its child easel-mock.
 rm -f "$tmp"/vg.*
-vg_exec "$EASEL" mock --port 0 --quiet >"$tmp/mock-first" 2>"$tmp/mock-err" &
+vg_exec --trace-children=yes "$EASEL" mock --port 0 --quiet >"$tmp/mock-first" 2>"$tmp/mock-err" &
 vpid=$!
 murl=; tries=0
 while [ -z "$murl" ] && [ "$tries" -lt 100 ]; do

@@ -9,6 +9,7 @@
 #include "easel/backend.h"
 #include "easel/cli.h"
 #include "easel/config.h"
+#include "easel/helper.h"
 #include "easel/paths.h"
 #include "easel/prices.h"
 #include "easel/sanitize.h"
@@ -35,6 +36,8 @@ typedef struct report {
     ea_config cfg;
     ea_err cfg_err;
     bool offline;
+    char mock[4096];        /* easel-mock's path, or why it was not found */
+    bool mock_found;
     char config_path[4096]; /* the file read, or where it would be */
     bool config_read;
     char prices[1024];      /* "built-in", a path, or why the table did not load */
@@ -54,6 +57,10 @@ static void gather(report *r, const char *protocol, bool force_offline)
     ea_term_detect(STDIN_FILENO, STDOUT_FILENO, &opt, &r->caps, &r->term_err);
 
     r->offline = ea_backend_wants_offline(&r->cfg, force_offline);
+    ea_err mock_err = {0};
+    r->mock_found = ea_helper_find("easel-mock", r->mock, sizeof r->mock, &mock_err) == 0;
+    if (!r->mock_found)
+        snprintf(r->mock, sizeof r->mock, "%s", mock_err.msg);
     r->config_read = r->cfg.file_path[0] != '\0';
     if (r->config_read) {
         ea_path_for_display(r->cfg.file_path, r->config_path, sizeof r->config_path);
@@ -112,10 +119,11 @@ static void print_text(const report *r)
     char line[4200];
     printf("\nbackend\n");
     if (r->offline)
-        print_field("mode", "offline: easel's own backend in this process (no OPENAI_API_KEY "
-                            "and no OPENAI_BASE_URL, or --offline)");
+        print_field("mode", "offline: easel's own backend, easel-mock as a child (no "
+                            "OPENAI_API_KEY and no OPENAI_BASE_URL, or --offline)");
     else
         print_field("mode", base_url(r));
+    print_field("offline backend", r->mock);
     static const enum ea_config_key backend_keys[] = {EA_CFG_API_KEY, EA_CFG_ORGANIZATION,
                                                       EA_CFG_PROJECT};
     for (size_t i = 0; i < sizeof backend_keys / sizeof backend_keys[0]; i++) {
@@ -205,8 +213,10 @@ static void print_json(const report *r)
     if (config && r->cfg_err.code)
         json_object_set_new(config, "error", json_string(r->cfg_err.msg));
 
-    json_t *backend = json_pack("{s:b, s:s?}", "offline", r->offline, "base_url",
-                                r->offline ? NULL : base_url(r));
+    json_t *backend = json_pack("{s:b, s:s?, s:s?, s:s?}", "offline", r->offline, "base_url",
+                                r->offline ? NULL : base_url(r), "mock_program",
+                                r->mock_found ? r->mock : NULL, "mock_error",
+                                r->mock_found ? NULL : r->mock);
     json_t *doc = json_pack("{s:s, s:o, s:o, s:o, s:{s:s, s:b}, s:s}", "version", EASEL_VERSION,
                             "graphics", json_caps(&r->caps, &r->term_err), "backend", backend,
                             "config", config, "prices", "source", r->prices, "loaded",

@@ -28,6 +28,7 @@ check "prints every section" sh -c "grep -q '^easel [0-9]' '$tmp/out' &&
     grep -q '^config' '$tmp/out' && grep -q '^files' '$tmp/out'"
 check "says why detection was skipped" has "why  *blocks: not a terminal"
 check "names the offline backend" has "mode  *offline"
+check "names easel-mock's path" has "offline backend  *$(cd "$(dirname "$EASEL")" && pwd -P)/easel-mock\$"
 check "lists every setting" sh -c "grep -q '^  session_budget_usd ' '$tmp/out' &&
     grep -q '^  model  ' '$tmp/out'"
 check "names the price table and the data folder" sh -c "grep -q '^  prices  *built-in' '$tmp/out' &&
