@@ -46,7 +46,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all run check unit integration bench asan valgrind fuzz install uninstall clean
+.PHONY: FORCE all run check unit integration bench asan valgrind fuzz install uninstall clean
 all: $(BUILD)/easel $(BUILD)/easel-mock easel
 
 # ./easel is a link to the binary so that the README's commands are short.
@@ -67,8 +67,14 @@ $(BUILD)/libeasel-mock.a: $(MOCK_OBJ)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $(filter %.o,$^)
 
-# Only the helper's finder needs LIBEXECDIR.
+# Only the helper's finder needs LIBEXECDIR, compiled in: a stamp rebuilds it when LIBEXECDIR
+# (or PREFIX) changes, as for `make install PREFIX=...` after a plain `make`.
 $(BUILD)/src/core/helper.o: CPPFLAGS += -DEASEL_LIBEXECDIR='"$(LIBEXECDIR)"'
+$(BUILD)/src/core/helper.o: $(BUILD)/libexecdir.stamp
+$(BUILD)/libexecdir.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(LIBEXECDIR)' | cmp -s - $@ || echo '$(LIBEXECDIR)' > $@
+FORCE:
 
 # `make V=1` shows the full commands.
 Q := $(if $(V),,@)
