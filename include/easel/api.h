@@ -51,7 +51,8 @@ typedef struct ea_request {
 } ea_request;
 
 /* p must have passed ea_params_resolve. Reads the input files (images, mask) now, so that the
- * bytes sent are the bytes hashed. previous_response_id may be NULL. */
+ * bytes sent are the bytes hashed; their formats and sizes, and the mask's conversion, come
+ * through pictures.h (net/ decodes nothing). previous_response_id may be NULL. */
 int ea_request_build(const ea_params *p, const char *previous_response_id, ea_request *out,
                      ea_err *err);
 void ea_request_free(ea_request *r);

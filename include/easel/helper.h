@@ -23,7 +23,8 @@ int ea_helper_find(const char *name, char *path, size_t size, ea_err *err);
 /* Starts PATH with argv (argv[0] first, NULL last) in a process group of its own, so that a
  * terminal's ^C reaches easel alone, which decides. With detached, its stdin, stdout and stderr
  * are /dev/null, and a pipe's write end is its fd EA_HELPER_REPLY_FD (every other fd closed):
- * it answers there, read with ea_helper_reply. Otherwise it shares easel's stdio. */
+ * it answers there, read with ea_helper_reply. Otherwise it shares easel's stdio. Call it from
+ * the main thread: PR_SET_PDEATHSIG ends the child when the thread that forked it ends. */
 int ea_helper_start(ea_helper *h, const char *path, char *const argv[], bool detached,
                     ea_err *err);
 /* The helper's first reply line (no newline), within timeout_ms; -1 when it ended or said
