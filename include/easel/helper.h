@@ -20,10 +20,11 @@ typedef struct ea_helper {
 /* The helper NAME's path: in the folder of /proc/self/exe when there, else in LIBEXECDIR.
  * -1 with err naming both places when neither holds it. */
 int ea_helper_find(const char *name, char *path, size_t size, ea_err *err);
-/* Starts PATH with argv (argv[0] first, NULL last) in a process group of its own, so that a
- * terminal's ^C reaches easel alone, which decides. With detached, its stdin, stdout and stderr
- * are /dev/null, and a pipe's write end is its fd EA_HELPER_REPLY_FD (every other fd closed):
- * it answers there, read with ea_helper_reply. Otherwise it shares easel's stdio. Call it from
+/* Starts PATH with argv (argv[0] first, NULL last). With detached, its stdin, stdout and stderr
+ * are /dev/null, a pipe's write end is its fd EA_HELPER_REPLY_FD (every other fd closed), where
+ * it answers (ea_helper_reply), and it has a process group of its own, so that a terminal's ^C
+ * reaches easel alone, which decides. Otherwise it shares easel's stdio, terminal and process
+ * group, as a foreground program would (a tty's tostop would stop it otherwise). Call it from
  * the main thread: PR_SET_PDEATHSIG ends the child when the thread that forked it ends. */
 int ea_helper_start(ea_helper *h, const char *path, char *const argv[], bool detached,
                     ea_err *err);

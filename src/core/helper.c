@@ -62,7 +62,8 @@ static void close_from(int lowest)
 /* The child's half: never returns. */
 static void run_child(const char *path, char *const argv[], pid_t parent, int reply, int null)
 {
-    setpgid(0, 0);
+    if (reply >= 0)
+        setpgid(0, 0);
     /* Ends with easel however easel ends (SIGKILL included); easel may already have died
      * between fork and prctl, which getppid tells. */
     if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
