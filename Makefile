@@ -34,8 +34,8 @@ TEST_LIBS   = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 LIB_SRC  := $(sort $(wildcard src/core/*.c src/model/*.c src/net/*.c src/gfx/*.c))
 # The offline backend: a library of its own (the unit tests and benches run it in-process) and
 # main.c, easel-mock's entry point.
-MOCK_MAIN := src/net/mock/main.c
-MOCK_SRC := $(filter-out $(MOCK_MAIN),$(sort $(wildcard src/net/mock/*.c)))
+MOCK_MAIN := src/mock/main.c
+MOCK_SRC := $(filter-out $(MOCK_MAIN),$(sort $(wildcard src/mock/*.c)))
 MOCK_OBJ := $(MOCK_SRC:%.c=$(BUILD)/%.o)
 APP_SRC  := src/main.c $(sort $(wildcard src/cli/*.c src/ui/*.c))
 GEN_SRC  := $(BUILD)/gen/prices_default.c

@@ -41,7 +41,7 @@ typedef struct ea_mock_config {
     bool queued_stall;       /* a background response never leaves queued (until cancelled) */
     int expire_ms;           /* a background response answers 404 this long after it ended;
                                 0: kept while the backend runs */
-    /* Files and batches (protocol.md section 14; src/net/mock/batch.c). Kept under state_dir
+    /* Files and batches (protocol.md section 14; src/mock/batch.c). Kept under state_dir
      * when set, so a later process reads them on; else in a private folder removed on exit. */
     int batch_ms;            /* a batch runs validating..completed in this long (--batch-seconds) */
     int batch_image_bytes;   /* > 0: each batch line's image is a cheap flat PNG of about this

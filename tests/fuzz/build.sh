@@ -25,7 +25,7 @@ cmp -s "$out/obj/gen/prices_default.c.new" "$out/obj/gen/prices_default.c" 2>/de
     mv "$out/obj/gen/prices_default.c.new" "$out/obj/gen/prices_default.c"
 rm -f "$out/obj/gen/prices_default.c.new"
 objs=
-for src in src/core/*.c src/model/*.c src/net/*.c src/net/mock/*.c src/gfx/*.c \
+for src in src/core/*.c src/model/*.c src/net/*.c src/mock/*.c src/gfx/*.c \
            "$out/obj/gen/prices_default.c"; do
     # easel-mock's main() would stand in for libFuzzer's.
     case $src in */mock/main.c) continue ;; esac

@@ -1,4 +1,4 @@
-/* Unit tests for the mock's configuration and fault syntax (src/net/mock/fault.c): each
+/* Unit tests for the mock's configuration and fault syntax (src/mock/fault.c): each
  * fault accepted and refused, combined in one --fault and across several, the blocked-word
  * match, and the error type and code the API uses with each status. */
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "easel/mock.h"
-#include "../../src/net/mock/internal.h"
+#include "../../src/mock/internal.h"
 
 static ea_mock_config parsed(const char *spec)
 {

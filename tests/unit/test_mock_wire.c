@@ -1,4 +1,4 @@
-/* Unit tests for the mock's wire helpers (src/net/mock/json.c, chain.c): JSON string
+/* Unit tests for the mock's wire helpers (src/mock/json.c, chain.c): JSON string
  * escaping, base64 both ways, the OpenAI error body, and the bounded previous_response_id
  * store. */
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/net/mock/internal.h"
+#include "../../src/mock/internal.h"
 
 static void assert_json_string(const char *in, const char *expected)
 {
