@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include "easel/cli.h"
+#include "easel/config.h"
 #include "easel/err.h"
 #include "easel/keymap.h"
+#include "easel/term.h"
 #include "easel/ui.h"
 
 typedef struct command {
@@ -80,11 +82,25 @@ static void output_checked_at_exit(void)
         _exit(EA_EXIT_INTERNAL);
 }
 
+/* Config mistakes said where they bite (issue 16): every command warns on stderr, once, before
+ * it runs; doctor reports them itself and the workbench on its status line. A file that does
+ * not parse is left to the commands that read it, which refuse it with its line. */
+static void warn_config(void)
+{
+    ea_config cfg;
+    ea_config_init(&cfg);
+    ea_config_load(&cfg, NULL);
+    ea_config_print_warnings(&cfg, stderr, "easel");
+    ea_config_free(&cfg);
+}
+
 int main(int argc, char **argv)
 {
     /* A reader that went away (`easel log | head`) is a write error, EPIPE, seen by
      * output_checked; never a silent death halfway through a record. */
     signal(SIGPIPE, SIG_IGN);
+    /* Whether TERM has cursor addressing is terminfo's to say, and only ui/ speaks curses. */
+    ea_term_use_terminfo(ea_ui_terminfo_addressing);
     atexit(output_checked_at_exit);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
@@ -96,8 +112,11 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && argv[1][0] != '-') {
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-            if (strcmp(argv[1], commands[i].name) == 0)
+            if (strcmp(argv[1], commands[i].name) == 0) {
+                if (commands[i].run != ea_cmd_doctor)
+                    warn_config();
                 return output_checked(commands[i].run(argc - 1, argv + 1));
+            }
         fprintf(stderr, "easel: unknown command '%s'\n\n", argv[1]);
         usage(stderr);
         return EA_EXIT_USAGE;

@@ -20,4 +20,8 @@ typedef struct ea_ui_options {
  */
 int ea_ui_run(const ea_ui_options *opt);
 
+/* Terminfo's word on a terminal type, for ea_term_use_terminfo (term.h): -1 unknown type, 0 no
+ * cursor addressing (hard-copy, generic), 1 addressable. Looked up once per type. */
+int ea_ui_terminfo_addressing(const char *term);
+
 #endif

@@ -1,5 +1,6 @@
 /* doctor: what easel detects and would use, and why: terminal graphics, backend, every setting
  * with its source, prices and the data folder. Never prints a character of the API key. */
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,18 @@ static void gather(report *r, const char *protocol, bool force_offline)
     ea_term_detect_options_init(&opt);
     ea_term_detect_options_use_config(&opt, &r->cfg);
     opt.protocol = protocol;
-    ea_term_detect(STDIN_FILENO, STDOUT_FILENO, &opt, &r->caps, &r->term_err);
+    /* `easel doctor > file` reports the terminal the user sits at: stdin's, else the
+     * controlling tty's, asked through /dev/tty (the report goes to the file afterwards). */
+    int in_fd = STDIN_FILENO, out_fd = STDOUT_FILENO, tty_fd = -1;
+    if ((!isatty(in_fd) || !isatty(out_fd)) &&
+        (tty_fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) >= 0) {
+        out_fd = tty_fd;
+        if (!isatty(in_fd))
+            in_fd = tty_fd;
+    }
+    ea_term_detect(in_fd, out_fd, &opt, &r->caps, &r->term_err);
+    if (tty_fd >= 0)
+        close(tty_fd);
 
     r->offline = ea_backend_wants_offline(&r->cfg, force_offline);
     r->config_read = r->cfg.file_path[0] != '\0';

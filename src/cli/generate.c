@@ -20,6 +20,7 @@
 #include "easel/prices.h"
 #include "easel/sanitize.h"
 #include "easel/session.h"
+#include "easel/term.h"
 #include "easel/turn.h"
 
 #include <errno.h>
@@ -422,7 +423,7 @@ static void clear_progress(run_state *st)
 static void preview_setup(run_state *st)
 {
     ea_err err = {0};
-    st->preview = st->opts->preview && !st->opts->json && isatty(STDOUT_FILENO) &&
+    st->preview = st->opts->preview && !st->opts->json && ea_term_fd_capable(STDOUT_FILENO) &&
                   ea_gfx_options_detect(&st->gfx, NULL, &err) == 0;
     if (st->gfx.cols > PREVIEW_MAX_COLS)
         st->gfx.cols = PREVIEW_MAX_COLS;
@@ -750,7 +751,7 @@ static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *ba
         if (ea_budget_check(cfg, session, est.known ? est.usd : NAN, err) != 0)
             goto done;
     }
-    run_state st = {.opts = o, .tty = isatty(STDERR_FILENO), .exit_code = EA_EXIT_INTERNAL,
+    run_state st = {.opts = o, .tty = ea_term_fd_capable(STDERR_FILENO), .exit_code = EA_EXIT_INTERNAL,
                     .offline = backend->offline};
     preview_setup(&st);
     ea_turn_spec spec = {&o->params, backend, session, prices, o->from_turn,

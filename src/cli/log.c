@@ -12,6 +12,7 @@
 #include "easel/paths.h"
 #include "easel/sanitize.h"
 #include "easel/session.h"
+#include "easel/term.h"
 #include "easel/worddiff.h"
 
 /* Bounds what one field may print: a prompt is at most 32,000 characters. */
@@ -46,7 +47,8 @@ static void log_usage(FILE *out)
             "                 SESSION), ignoring case\n"
             "  --since DATE   only records from DATE on (2026-11-25 or 2026-11-25T15:30, UTC)\n"
             "  --until DATE   only records up to the end of DATE\n"
-            "Colour follows NO_COLOR and whether stdout is a terminal.\n");
+            "Colour follows NO_COLOR and whether stdout is a terminal that takes it (not\n"
+            "TERM=dumb).\n");
 }
 
 /* ---- Output helpers -------------------------------------------------------------------- */
@@ -752,7 +754,7 @@ int ea_cmd_log(int argc, char **argv)
     if (rc != 0)
         return rc < 0 ? EA_EXIT_OK : rc;
     const char *no_color = getenv("NO_COLOR");
-    o.color = isatty(STDOUT_FILENO) && !(no_color && *no_color);
+    o.color = ea_term_fd_capable(STDOUT_FILENO) && !(no_color && *no_color);
     if (o.grep)
         return grep_all(&o);
     if (o.accept_damage)

@@ -8,6 +8,7 @@
 #include "easel/cli.h"
 #include "easel/gfx.h"
 #include "easel/sanitize.h"
+#include "easel/term.h"
 
 static void show_usage(FILE *out)
 {
@@ -15,7 +16,8 @@ static void show_usage(FILE *out)
             "usage: easel show [--protocol P] [--cols N] [--rows N] [--cell WxH] FILE...\n\n"
             "Draws each image inline, fitted inside the box and keeping its aspect ratio.\n"
             "  --protocol P     blocks, sixel, kitty or iterm (default: what the terminal\n"
-            "                   answers; blocks when stdout is not a terminal)\n"
+            "                   answers; blocks when stdout is not a terminal; none, only\n"
+            "                   each file's name and size, when TERM is dumb or unset)\n"
             "  --cols N         the box's width in cells (default: the terminal's, or 80)\n"
             "  --rows N         the box's height in cells (default: the terminal's less one,\n"
             "                   or 24)\n"
@@ -171,12 +173,40 @@ static int apply_args(const show_args *a, ea_gfx_options *opt)
     return 0;
 }
 
+/* A terminal that cannot (TERM=dumb or unset) gets no escape byte at all: each file's name
+ * and size as text instead, and why on stderr. The picture on a pipe under a capable TERM is
+ * still drawn (blocks): the picture is what `easel show` outputs, to a file or `less -R`. */
+static int describe_only(const show_args *a, int argc, char **argv, const char *why)
+{
+    fprintf(stderr, "easel show: %s: no pictures, only each file's size (--protocol draws one "
+                    "anyway)\n", why);
+    int status = EA_EXIT_OK;
+    for (int i = a->first_file; i < argc; i++) {
+        ea_image img;
+        ea_err err = {0};
+        char shown[512];
+        ea_sanitize_copy(shown, sizeof shown, argv[i]);
+        if (ea_image_load_file(argv[i], NULL, &img, &err) != 0) {
+            fprintf(stderr, "easel show: %s\n", err.msg);
+            status = err.code ? err.code : EA_EXIT_INTERNAL;
+        } else {
+            printf("%s: %dx%d\n", shown, img.w, img.h);
+        }
+        ea_image_free(&img);
+    }
+    return status;
+}
+
 int ea_cmd_show(int argc, char **argv)
 {
     show_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? EA_EXIT_OK : rc;
+    char cannot[96];
+    if ((!a.protocol || strcmp(a.protocol, "auto") == 0) &&
+        ea_term_cannot(NULL, cannot, sizeof cannot))
+        return describe_only(&a, argc, argv, cannot);
     ea_gfx_options opt;
     if ((rc = detect(&a, &opt)) != 0)
         return rc;
