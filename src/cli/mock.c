@@ -8,37 +8,45 @@
 #include <string.h>
 
 #include "easel/cli.h"
+#include "easel/options.h"
 #include "easel/err.h"
 #include "easel/mock.h"
 
-static const char mock_help[] =
-    "usage: easel mock [--port N] [--delay MS] [--png-level N] [--fault F]... [--quiet]\n"
-    "                  [--request-log FILE] [--batch-seconds S] [--batch-image-bytes N]\n"
-    "                  [--state-dir DIR]\n"
-    "\n"
-    "Serves the Images and Responses APIs on 127.0.0.1 with pictures drawn from the prompt,\n"
-    "streamed or not, and the Files and Batch APIs (batches of Images requests), until\n"
-    "interrupted. The first line printed is\n"
-    "  easel mock listening on http://127.0.0.1:PORT/v1\n"
-    "Point a client at it with OPENAI_BASE_URL=http://127.0.0.1:PORT/v1 (any API key).\n"
-    "\n"
-    "options:\n"
-    "  -p, --port N       port to listen on; 0 (the default) lets the kernel choose\n"
-    "  -d, --delay MS     pause between streamed events (and before a plain reply)\n"
-    "      --png-level N  zlib level 0-9 of the PNG files sent; 0 stores them uncompressed\n"
-    "                     (the largest streams, for benchmarks); default: the fastest\n"
-    "  -f, --fault F      inject a fault, for tests; repeatable, or comma-separated\n"
-    "  -q, --quiet        no request log on stderr\n"
-    "      --request-log FILE  append each request received to FILE as a JSON line: its\n"
-    "                     path and body, files and data: URLs as their sha256 and size\n"
-    "      --batch-seconds S  a batch runs from validating to completed in S seconds\n"
-    "                     (default 5; 0: at once; fractions allowed)\n"
-    "      --batch-image-bytes N  each batch line's image is a cheap flat PNG of about N\n"
-    "                     bytes instead of the drawing (for benchmarks of big batches)\n"
-    "      --state-dir DIR  keep files and batches in DIR, for a later mock to read on\n"
-    "                     (default: a private folder removed on exit)\n"
-    "  -h, --help         this help\n"
-    "\n"
+enum {
+    OPT_PORT = 1, OPT_DELAY, OPT_PNG_LEVEL, OPT_FAULT, OPT_QUIET, OPT_REQUEST_LOG,
+    OPT_BATCH_SECONDS, OPT_BATCH_IMAGE_BYTES, OPT_STATE_DIR,
+};
+
+static const ea_opt mock_opts[] = {
+    {"port", 'p', "N", "port to listen on; 0 (the default) lets the kernel choose", OPT_PORT,
+     EA_VAL_NONE, NULL, NULL},
+    {"delay", 'd', "MS", "pause between streamed events (and before a plain reply)", OPT_DELAY,
+     EA_VAL_NONE, NULL, NULL},
+    {"png-level", 0, "N",
+     "zlib level 0-9 of the PNG files sent; 0 stores them uncompressed (the largest streams, "
+     "for benchmarks); default: the fastest", OPT_PNG_LEVEL, EA_VAL_NONE, NULL, NULL},
+    {"fault", 'f', "F", "inject a fault, for tests; repeatable, or comma-separated", OPT_FAULT,
+     EA_VAL_WORDS,
+     "status= count= retry-after= retry-after-ms= drop-after= stall=queued expire= error-event= "
+     "drip= block= malformed= delay= tool-usage=omit batch-fail= batch-expire= batch-invalid= "
+     "cut= cut-count=", NULL},
+    {"quiet", 'q', NULL, "no request log on stderr", OPT_QUIET, EA_VAL_NONE, NULL, NULL},
+    {"request-log", 0, "FILE",
+     "append each request received to FILE as a JSON line: its path and body, files and data: "
+     "URLs as their sha256 and size", OPT_REQUEST_LOG, EA_VAL_FILE, NULL, NULL},
+    {"batch-seconds", 0, "S",
+     "a batch runs from validating to completed in S seconds (default 5; 0: at once; "
+     "fractions allowed)", OPT_BATCH_SECONDS, EA_VAL_NONE, NULL, NULL},
+    {"batch-image-bytes", 0, "N",
+     "each batch line's image is a cheap flat PNG of about N bytes instead of the drawing (for "
+     "benchmarks of big batches)", OPT_BATCH_IMAGE_BYTES, EA_VAL_NONE, NULL, NULL},
+    {"state-dir", 0, "DIR",
+     "keep files and batches in DIR, for a later mock to read on (default: a private folder "
+     "removed on exit)", OPT_STATE_DIR, EA_VAL_FILE, NULL, NULL},
+};
+EA_OPTIONS_FN(mock_options, mock_opts)
+
+static const char mock_notes[] =
     "faults (F is NAME=VALUE[,NAME=VALUE...]):\n"
     "  status=CODE        answer CODE with the API's error body to the first request...\n"
     "    count=N          ...or to the first N requests\n"
@@ -72,6 +80,16 @@ static const char mock_help[] =
     "  easel mock --delay 500 --fault drop-after=1\n"
     "  easel mock --png-level 0\n";
 
+const ea_command ea_command_mock = {
+    "mock", NULL, "the offline backend",
+    "Serves the Images and Responses APIs on 127.0.0.1 with pictures drawn from the prompt, "
+    "streamed or not, and the Files and Batch APIs (batches of Images requests), until "
+    "interrupted. The first line printed is\n"
+    "  easel mock listening on http://127.0.0.1:PORT/v1\n"
+    "Point a client at it with OPENAI_BASE_URL=http://127.0.0.1:PORT/v1 (any API key).",
+    mock_notes, ea_cmd_mock, mock_options, EA_VAL_NONE, false,
+};
+
 static int parse_port(const char *text, int *port)
 {
     char *end;
@@ -92,102 +110,87 @@ static int parse_png_level(const char *text, int *level)
 
 static int parse_args(int argc, char **argv, ea_mock_config *cfg)
 {
-    static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},  {"delay", required_argument, NULL, 'd'},
-        {"fault", required_argument, NULL, 'f'}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},        {"png-level", required_argument, NULL, 'L'},
-        {"request-log", required_argument, NULL, 'R'},
-        {"batch-seconds", required_argument, NULL, 'B'},
-        {"batch-image-bytes", required_argument, NULL, 'I'},
-        {"state-dir", required_argument, NULL, 'S'},
-        {NULL, 0, NULL, 0},
-    };
     ea_err err = { 0 };
     char delay_spec[64];
+    ea_opt_parser p;
+    ea_opt_begin(&p, &ea_command_mock);
+    const char *value;
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":p:d:f:qh", longopts, NULL)) != -1) {
+    while ((c = ea_opt_next(&p, argc, argv, &value)) != EA_OPT_DONE) {
         switch (c) {
-        case 'p':
-            if (parse_port(optarg, &cfg->port) != 0) {
-                fprintf(stderr, "easel mock: --port '%s': expected 0 to 65535\n", optarg);
+        case OPT_PORT:
+            if (parse_port(value, &cfg->port) != 0) {
+                fprintf(stderr, "easel mock: --port '%s': expected 0 to 65535\n", value);
                 return EA_EXIT_USAGE;
             }
             break;
-        case 'd':
-            snprintf(delay_spec, sizeof delay_spec, "delay=%s", optarg);
+        case OPT_DELAY:
+            snprintf(delay_spec, sizeof delay_spec, "delay=%s", value);
             if (ea_mock_fault_parse(cfg, delay_spec, &err) != 0) {
-                fprintf(stderr, "easel mock: --delay '%s': expected milliseconds\n", optarg);
+                fprintf(stderr, "easel mock: --delay '%s': expected milliseconds\n", value);
                 return EA_EXIT_USAGE;
             }
             break;
-        case 'L':
-            if (parse_png_level(optarg, &cfg->png_level) != 0) {
-                fprintf(stderr, "easel mock: --png-level '%s': expected 0 to 9\n", optarg);
+        case OPT_PNG_LEVEL:
+            if (parse_png_level(value, &cfg->png_level) != 0) {
+                fprintf(stderr, "easel mock: --png-level '%s': expected 0 to 9\n", value);
                 return EA_EXIT_USAGE;
             }
             break;
-        case 'f':
-            if (ea_mock_fault_parse(cfg, optarg, &err) != 0) {
+        case OPT_FAULT:
+            if (ea_mock_fault_parse(cfg, value, &err) != 0) {
                 fprintf(stderr, "easel mock: %s\n", err.msg);
                 return EA_EXIT_USAGE;
             }
             break;
-        case 'q':
+        case OPT_QUIET:
             cfg->quiet = true;
             break;
-        case 'R':
-            if (!*optarg || strlen(optarg) >= sizeof cfg->request_log) {
+        case OPT_REQUEST_LOG:
+            if (!*value || strlen(value) >= sizeof cfg->request_log) {
                 fprintf(stderr, "easel mock: --request-log: a file name, please\n");
                 return EA_EXIT_USAGE;
             }
-            snprintf(cfg->request_log, sizeof cfg->request_log, "%s", optarg);
+            snprintf(cfg->request_log, sizeof cfg->request_log, "%s", value);
             break;
-        case 'B': {
+        case OPT_BATCH_SECONDS: {
             char *end;
-            double seconds = strtod(optarg, &end);
-            if (!*optarg || *end || !(seconds >= 0 && seconds <= 86400)) {
+            double seconds = strtod(value, &end);
+            if (!*value || *end || !(seconds >= 0 && seconds <= 86400)) {
                 fprintf(stderr, "easel mock: --batch-seconds '%s': expected 0 to 86400\n",
-                        optarg);
+                        value);
                 return EA_EXIT_USAGE;
             }
             cfg->batch_ms = (int)(seconds * 1000 + 0.5);
             break;
         }
-        case 'I': {
+        case OPT_BATCH_IMAGE_BYTES: {
             char *end;
-            long bytes = strtol(optarg, &end, 10);
-            if (!*optarg || *end || bytes < 1 || bytes > (64L << 20)) {
+            long bytes = strtol(value, &end, 10);
+            if (!*value || *end || bytes < 1 || bytes > (64L << 20)) {
                 fprintf(stderr, "easel mock: --batch-image-bytes '%s': expected 1 to %ld\n",
-                        optarg, 64L << 20);
+                        value, 64L << 20);
                 return EA_EXIT_USAGE;
             }
             cfg->batch_image_bytes = (int)bytes;
             break;
         }
-        case 'S':
-            if (!*optarg || strlen(optarg) >= sizeof cfg->state_dir) {
+        case OPT_STATE_DIR:
+            if (!*value || strlen(value) >= sizeof cfg->state_dir) {
                 fprintf(stderr, "easel mock: --state-dir: a folder name, please\n");
                 return EA_EXIT_USAGE;
             }
-            snprintf(cfg->state_dir, sizeof cfg->state_dir, "%s", optarg);
+            snprintf(cfg->state_dir, sizeof cfg->state_dir, "%s", value);
             break;
-        case 'h':
-            fputs(mock_help, stdout);
+        case EA_OPT_HELP:
             return -1;
-        case ':':
-            fprintf(stderr, "easel mock: %s needs a value\n", argv[optind - 1]);
-            return EA_EXIT_USAGE;
-        default:
-            fprintf(stderr, "easel mock: unknown option '%s'; see easel mock --help\n",
-                    argv[optind - 1]);
+        default: /* EA_OPT_BAD, said */
             return EA_EXIT_USAGE;
         }
     }
-    if (optind < argc) {
+    if (p.next < argc) {
         fprintf(stderr, "easel mock: unexpected argument '%s'; see easel mock --help\n",
-                argv[optind]);
+                argv[p.next]);
         return EA_EXIT_USAGE;
     }
     return EA_EXIT_OK;
