@@ -88,6 +88,9 @@ void ea_opt_begin(ea_opt_parser *p, const ea_command *cmd);
  * permutation, as `easel show FILE --protocol blocks` expects); EA_OPT_HELP after printing the
  * help on stdout; EA_OPT_BAD after saying why on stderr (an unknown option, a missing value). */
 int ea_opt_next(ea_opt_parser *p, int argc, char **argv, const char **value);
+/* For a command whose only option is --help: -1 after printing the help (exit 0), 0 with
+ * *first set to the first operand, or EA_EXIT_USAGE after saying why. */
+int ea_opt_operands(const ea_command *cmd, int argc, char **argv, int *first);
 /* The long name of the option with this id, for messages ("cols"). */
 const char *ea_opt_name(const ea_opt_parser *p, int id);
 

@@ -50,21 +50,16 @@ const ea_command *ea_workbench_command(void)
 
 static int cmd_help(int argc, char **argv)
 {
-    ea_opt_parser p;
-    ea_opt_begin(&p, &ea_command_help);
-    const char *value;
-    int id = ea_opt_next(&p, argc, argv, &value);
-    if (id == EA_OPT_HELP)
-        return EA_EXIT_OK;
-    if (id != EA_OPT_DONE)
-        return EA_EXIT_USAGE;
-    if (p.next >= argc) {
+    int first, rc = ea_opt_operands(&ea_command_help, argc, argv, &first);
+    if (rc != 0)
+        return rc < 0 ? EA_EXIT_OK : rc;
+    if (first >= argc) {
         ea_opt_print_usage(stdout);
         return EA_EXIT_OK;
     }
-    const ea_command *cmd = ea_command_find(argv[p.next]);
+    const ea_command *cmd = ea_command_find(argv[first]);
     if (!cmd) {
-        fprintf(stderr, "easel help: no command '%.40s'\n\n", argv[p.next]);
+        fprintf(stderr, "easel help: no command '%.40s'\n\n", argv[first]);
         ea_opt_print_usage(stderr);
         return EA_EXIT_USAGE;
     }

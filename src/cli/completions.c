@@ -68,16 +68,11 @@ static const struct {
 
 static int cmd_completions(int argc, char **argv)
 {
-    ea_opt_parser p;
-    ea_opt_begin(&p, &ea_command_completions);
-    const char *value;
-    int id = ea_opt_next(&p, argc, argv, &value);
-    if (id == EA_OPT_HELP)
-        return EA_EXIT_OK;
-    if (id != EA_OPT_DONE)
-        return EA_EXIT_USAGE;
-    for (size_t i = 0; p.next == argc - 1 && i < sizeof scripts / sizeof scripts[0]; i++)
-        if (strcmp(argv[p.next], scripts[i].shell) == 0) {
+    int first, rc = ea_opt_operands(&ea_command_completions, argc, argv, &first);
+    if (rc != 0)
+        return rc < 0 ? EA_EXIT_OK : rc;
+    for (size_t i = 0; first == argc - 1 && i < sizeof scripts / sizeof scripts[0]; i++)
+        if (strcmp(argv[first], scripts[i].shell) == 0) {
             fputs(scripts[i].script, stdout);
             return EA_EXIT_OK;
         }

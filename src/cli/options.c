@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "easel/err.h"
 #include "easel/sanitize.h"
 
 enum { HELP_ID = 0x7fff, LONG_BASE = 0x10000 };
@@ -75,6 +76,16 @@ int ea_opt_next(ea_opt_parser *p, int argc, char **argv, const char **value)
     }
     *value = optarg;
     return id;
+}
+
+int ea_opt_operands(const ea_command *cmd, int argc, char **argv, int *first)
+{
+    ea_opt_parser p;
+    ea_opt_begin(&p, cmd);
+    const char *value;
+    int id = ea_opt_next(&p, argc, argv, &value);
+    *first = p.next;
+    return id == EA_OPT_HELP ? -1 : id == EA_OPT_DONE ? 0 : EA_EXIT_USAGE;
 }
 
 const char *ea_opt_name(const ea_opt_parser *p, int id)

@@ -167,19 +167,14 @@ const ea_command ea_command_resume = {
 int ea_cmd_resume(int argc, char **argv)
 {
     const char *name = NULL;
-    ea_opt_parser p;
-    ea_opt_begin(&p, &ea_command_resume);
-    const char *value;
-    int id = ea_opt_next(&p, argc, argv, &value);
-    if (id == EA_OPT_HELP)
-        return EA_EXIT_OK;
-    if (id != EA_OPT_DONE)
-        return EA_EXIT_USAGE;
-    if (p.next < argc)
-        name = argv[p.next];
-    if (p.next + 1 < argc) {
+    int first, rc = ea_opt_operands(&ea_command_resume, argc, argv, &first);
+    if (rc != 0)
+        return rc < 0 ? EA_EXIT_OK : rc;
+    if (first < argc)
+        name = argv[first];
+    if (first + 1 < argc) {
         char shown[64];
-        ea_sanitize_copy(shown, sizeof shown, argv[p.next + 1]);
+        ea_sanitize_copy(shown, sizeof shown, argv[first + 1]);
         fprintf(stderr, "easel resume: unexpected argument '%s'\n", shown);
         return EA_EXIT_USAGE;
     }
