@@ -76,6 +76,8 @@ typedef struct ea_opt_parser {
     const ea_opt *opts;
     size_t n;
     int next;             /* after EA_OPT_DONE: the first operand, argv[next..argc) */
+    bool quiet;           /* set after ea_opt_begin: EA_OPT_BAD leaves why unprinted */
+    char why[128];        /* after EA_OPT_BAD: "unknown option '--x'", "--cols needs a value" */
     /* private: getopt_long's tables */
     struct option longs[EA_OPT_MAX + 2];
     char shorts[EA_OPT_MAX * 2 + 4];
@@ -86,7 +88,8 @@ void ea_opt_begin(ea_opt_parser *p, const ea_command *cmd);
 /* The next option's id, its value (or NULL) in *value; EA_OPT_DONE when none is left (the
  * operands are then argv[p->next..argc), in order, options after them taken out: GNU
  * permutation, as `easel show FILE --protocol blocks` expects); EA_OPT_HELP after printing the
- * help on stdout; EA_OPT_BAD after saying why on stderr (an unknown option, a missing value). */
+ * help on stdout; EA_OPT_BAD after saying why on stderr (an unknown option, a missing value;
+ * in p->why too, and only there when p->quiet). */
 int ea_opt_next(ea_opt_parser *p, int argc, char **argv, const char **value);
 /* For a command whose only option is --help: -1 after printing the help (exit 0), 0 with
  * *first set to the first operand, or EA_EXIT_USAGE after saying why. */

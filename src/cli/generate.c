@@ -199,13 +199,14 @@ static int parse_args(int argc, char **argv, generate_opts *o, ea_err *err)
     const ea_param_desc *descs = ea_param_table(&n_params);
     ea_opt_parser parser;
     ea_opt_begin(&parser, &ea_command_generate);
+    parser.quiet = true; /* said below, with the rest of generate's usage errors */
     const char *value;
     int id;
     while ((id = ea_opt_next(&parser, argc, argv, &value)) != EA_OPT_DONE) {
         if (id == EA_OPT_HELP)
             exit(EA_EXIT_OK);
         if (id == EA_OPT_BAD)
-            return ea_err_set(err, EA_EXIT_USAGE, "see easel generate --help");
+            return ea_err_set(err, EA_EXIT_USAGE, "%s", parser.why);
         if (id >= OPT_PARAM_BASE) {
             if (!set_background_mode(&o->params, &descs[id - OPT_PARAM_BASE], value) &&
                 ea_params_set(&o->params, &descs[id - OPT_PARAM_BASE], value, err) != 0)

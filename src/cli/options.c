@@ -59,14 +59,15 @@ int ea_opt_next(ea_opt_parser *p, int argc, char **argv, const char **value)
         char shown[64];
         ea_sanitize_copy(shown, sizeof shown, argv[optind - 1]);
         if (c == ':')
-            fprintf(stderr, "easel %s: %s needs a value\n", p->cmd->name, shown);
+            snprintf(p->why, sizeof p->why, "%s needs a value", shown);
         else if (optopt && optopt < 256)
-            fprintf(stderr, "easel %s: unknown option '-%c'\n", p->cmd->name, optopt);
+            snprintf(p->why, sizeof p->why, "unknown option '-%c'", optopt);
         else
-            fprintf(stderr, "easel %s: unknown option '%s'\n", p->cmd->name, shown);
-        fprintf(stderr, "usage: ");
-        ea_opt_print_synopsis(stderr, p->cmd, 7);
-        fprintf(stderr, "(easel %s --help says more)\n", p->cmd->name);
+            snprintf(p->why, sizeof p->why, "unknown option '%s'", shown);
+        if (!p->quiet)
+            fprintf(stderr, "easel%s%s: %s (easel %s%s--help lists the options)\n",
+                    *p->cmd->name ? " " : "", p->cmd->name, p->why, p->cmd->name,
+                    *p->cmd->name ? " " : "");
         return EA_OPT_BAD;
     }
     int id = c >= LONG_BASE ? c - LONG_BASE : short_id(p, c);
