@@ -111,7 +111,7 @@ static void test_bad_values_are_warnings_with_line(void **state)
     assert_int_equal(ea_config_parse(&c, bad, strlen(bad), NULL, &err), 0);
     assert_int_equal(ea_config_warning_count(&c), 9);
     for (int i = 0; i < 9; i++) {
-        char line[16], text[512];
+        char line[32], text[512];
         snprintf(line, sizeof line, "line %d:", i + 1);
         assert_non_null(strstr(ea_config_warning(&c, i, text, sizeof text), line));
         assert_non_null(strstr(text, " is not "));
