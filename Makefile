@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # easel: hand-written Makefile. Every library comes through pkg-config; objects and their
 # dependency files live in $(BUILD). `make BUILD=build-x` keeps a second tree apart.
 VERSION  := 0.1.0

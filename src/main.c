@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main: argument parsing and dispatch to a command (src/cli/). */
 #include <errno.h>
 #include <signal.h>

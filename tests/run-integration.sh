@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs every tests/cli/*.sh, tests/net/*.sh, tests/ui/*.sh and tests/sdk/run.sh with $EASEL set; each script
 # prints "ok NAME" or "not ok NAME: why" lines. Closes with one summary line.
 here=$(cd "$(dirname "$0")" && pwd)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs the Debian 12 packages easel needs, when any is missing.
 #   sh tools/deps.sh          what building and running easel need: the compiler, pkg-config
 #                             and the libraries' -dev packages, CA certificates for TLS.

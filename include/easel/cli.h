@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli: one entry point per command (src/cli/, one file each). argv[0] is the command's name;
  * each returns an exit code of enum ea_exit and handles its own --help. */
 #ifndef EASEL_CLI_H

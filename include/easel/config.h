@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config: easel's settings from $XDG_CONFIG_HOME/easel/config, the environment and the command
  * line (each wins over the one before), remembering where each value came from for `doctor`. */
 #ifndef EASEL_CONFIG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* options: each command's options as one table (ea_opt, one entry per option) that drives its
  * parser (getopt_long, so options may follow the operands), its --help, the top-level usage,
  * `easel help`, the shell completions and the help/man drift test: they cannot disagree. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* term: what the terminal easel runs in can draw and how big its cells are in pixels, learned
  * once before curses starts by asking it (bounded wait, never a hang), with a reason for doctor. */
 #ifndef EASEL_TERM_H

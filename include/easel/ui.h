@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui: the workbench, `easel` with no command: an ncurses TUI on one single-threaded loop that
  * drives the sessions' requests (ea_turn) and the terminal together. Only src/ui uses curses. */
 #ifndef EASEL_UI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* batch: `easel batch plan|submit|status|wait|fetch|cancel`: a campaign of many generations
  * on the Batch API (protocol.md 14), at half the price, in a session's audit log. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* commands: every command's descriptor (defined in its own file, with its option table), in
  * the order the usage lists them, and the workbench's options. To add a command: define its
  * ea_command in its file, declare it in cli.h, list it here. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* completions: `easel completions bash|zsh|fish` prints a small script for the shell that asks
  * easel itself for the candidates (`easel __complete WORD...`, hidden), so commands, options,
  * their values (models, sizes, qualities and formats from the rule table, protocols) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* doctor: what easel detects and would use, and why: terminal graphics, backend, every setting
  * with its source, prices and the data folder. Never prints a character of the API key. */
 #include <fcntl.h>

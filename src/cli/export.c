@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* export: a session's images (or one turn's) copied byte for byte into a folder, each with a
  * sidecar .json of how it was made, and whether it carries a C2PA manifest. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* generate: one generation or edit from the command line; --dry-run prints the request and
  * the estimate and sends nothing. */
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log: a session's audit log: each turn as a short block with the revised prompt as a word
  * diff, the records as JSON lines, a search of every session's prompts, or a verification. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mock: `easel mock`, the offline backend in the foreground. The first line on stdout names
  * the base URL (scripts read the port from it when --port 0 let the kernel choose); the
  * server then runs until SIGINT or SIGTERM. */

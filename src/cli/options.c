@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* options: the parser, help and usage every command gets from its option table. */
 #include "easel/options.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* resume: background turns that a stopped easel left running server-side (an `accepted`
  * record and no `result`) are read to their end: the image saved, the result written with
  * its cost. `easel resume [SESSION]` does it for one session or all; `generate -S` and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sessions: the sessions on disk, newest first, as a table or one JSON object a line, filtered
  * by name and by the dates they were active. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* show: draws image files inline with the detected protocol or the one forced by --protocol,
  * writing to stdout even when it is not a terminal (so the bytes can be tested and measured). */
 #include <stdio.h>

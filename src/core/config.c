@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/config.h"
 
 #include <errno.h>

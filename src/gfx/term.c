@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* term: asks the terminal what it can draw. One write of every query with DA1 last (terminals
  * answer in order, so DA1's reply means "nothing more is coming"), then a read with a deadline
  * in raw mode, restored on every path. The bytes go to term_reply.c, the choice to term_decide.c. */

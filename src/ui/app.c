@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* app: the workbench's state outside the screen: the backend, the sessions (one request each
  * at most, all in the one ea_http), their turns for the history, and the preview's frames. */
 #include <fcntl.h>

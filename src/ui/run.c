@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* run: the workbench's one loop. It waits in ea_http_wait with the terminal and a self-pipe as
  * extra fds; signal handlers only set flags and write to the pipe; keys become actions
  * through the one action table; panels marked dirty are drawn and doupdate() runs once a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* term: the terminal under curses: starting and restoring it (on every exit, a crash included),
  * reading keys into ea_key, resizing, and the text dump of the screen the scripted tests read. */
 #include <errno.h>

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Issue 16 item 6, the Makefile: the default build is hardened (readelf shows BIND_NOW, RELRO,
 # PIE and fortified _chk calls); the user's CFLAGS win and still find every header
 # (`make CFLAGS=-O0`, fortify then left out as glibc requires); BINDIR, MANDIR and LIBEXECDIR are

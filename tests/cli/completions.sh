@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Issue 16 item 5, completions: the scripts in completions/ are what `easel completions SHELL`
 # prints (generated, so they cannot drift); bash loads its script and completes commands,
 # options, option values from the rule table (the model's qualities for `generate --quality`,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Issue 16 item 3: config mistakes are said where they bite. An unknown key, a value its key
 # does not take and an api_key refused for the file's mode are warned about on stderr by every
 # command, once each, with the line; on the workbench's status line at start; doctor reports

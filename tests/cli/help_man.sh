@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Issue 16 item 4, help that matches the program: every command takes -h and --help (and `easel
 # help COMMAND`); the top-level usage lists every command's options; easel.1 documents every
 # option each command's --help lists, and its synopsis names none that --help does not (the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Issue 16 item 6: without the network, the SDK conformance test is skipped, loudly (an
 # "ok ... # SKIP" line naming the reason, and a banner on stderr), not failed. Run on a copy of
 # tests/sdk with an npm registry that refuses connections and an empty npm cache, so the real

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `easel show --protocol X` writes each protocol's picture to a pipe (not a terminal), inside
 # the box the options give; bad arguments exit 2.
 : "${EASEL:?set EASEL to the easel binary}"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Issue 16 item 2, terminals that cannot: under TERM=dumb, an unset TERM or a type whose
 # terminfo has no cursor addressing, no command writes an escape byte (no query, picture, SGR
 # or progress line), even on a terminal; the workbench says why it does not start; a pipe never

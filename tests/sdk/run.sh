@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The official openai SDK (pinned in package.json) against `easel mock`. Installs the pinned
 # package with npm ci, starts a mock on a free port, runs sdk.test.mjs with node's test
 # runner (and capture.test.mjs, which compares easel's requests with the SDK's on a loopback

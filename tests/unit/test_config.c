@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Config parsing, precedence (file < environment < command line), the 0600 rule for a stored
  * key, and the XDG paths underneath. */
 #include <setjmp.h>

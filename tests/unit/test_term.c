@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Terminal detection: the reply parser on replies shaped like those of kitty, xterm -ti vt340,
  * foot, WezTerm and tmux in front of kitty (whole, split at every byte, mixed with key presses),
  * the decision on them, and the whole detection against fake terminals on a pty. */
