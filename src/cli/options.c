@@ -119,7 +119,15 @@ static int put_word(FILE *out, const char *word, size_t n, int col, int indent, 
  * cursor is. A newline in text starts a new line. Returns the column after the text. */
 static int put_wrapped(FILE *out, const char *text, int col, int indent, int width)
 {
+    int base = indent;
     while (*text) {
+        if (col == indent) /* a line's own indent ("  easel mock listening ...") is kept */
+            while (*text == ' ') {
+                fputc(' ', out);
+                text++;
+                col++;
+                indent++;
+            }
         while (*text == ' ')
             text++;
         size_t n = strcspn(text, " \n");
@@ -128,6 +136,7 @@ static int put_wrapped(FILE *out, const char *text, int col, int indent, int wid
         text += n;
         if (*text == '\n') {
             text++;
+            indent = base;
             fprintf(out, "\n%*s", indent, "");
             col = indent;
         }
@@ -161,9 +170,10 @@ void ea_opt_print_help(FILE *out, const ea_command *cmd)
         }
         char left[64];
         option_left(left, sizeof left, o);
-        fprintf(out, "  %-24s ", left);
         if (strlen(left) > 24)
-            fprintf(out, "\n%*s", 27, "");
+            fprintf(out, "  %s\n%*s", left, 27, "");
+        else
+            fprintf(out, "  %-24s ", left);
         put_wrapped(out, o->help, 27, 27, 78);
         fprintf(out, "\n");
     }
