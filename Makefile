@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # easel: hand-written Makefile. Every library comes through pkg-config; objects and their
 # dependency files live in $(BUILD). `make BUILD=build-x` keeps a second tree apart.
 VERSION  := 0.1.0
@@ -5,26 +6,43 @@ PREFIX   ?= /usr/local
 # Where easel looks for easel-mock when it is not in easel's own folder (design.md 7).
 LIBEXECDIR ?= $(PREFIX)/libexec/easel
 DESTDIR  ?=
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share
 BUILD    ?= build
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Libraries below ui/ (the static library and the unit tests link these).
-LIB_PKGS := libcurl jansson libpng libjpeg libwebp libcrypto libsixel zlib
+LIB_PKGS := libcurl jansson libpng libjpeg libwebp libcrypto zlib
 # easel-mock's alone: the offline backend is the one part that draws (cairo) or serves, and the
 # client links neither (design.md 7; tests/cli/layers.sh checks with ldd).
 MOCK_PKGS := libmicrohttpd cairo
 # stb's headers only: easel compiles stb_image itself with PNG and JPEG alone (src/gfx/).
 HDR_PKGS := stb
 UI_PKGS  := ncursesw
-TEST_PKGS := cmocka
+# Only the unit tests need these (libsixel decodes sixel output to compare it): building and
+# running easel does not.
+TEST_PKGS := cmocka libsixel
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wpointer-arith -Wno-missing-field-initializers
 OPT      ?= -O2 -g
-CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DEASEL_VERSION='"$(VERSION)"' -MMD -MP
-CFLAGS   += -std=c11 $(OPT) $(WARN) -pthread \
-            $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) $(MOCK_PKGS) $(UI_PKGS) $(HDR_PKGS))
+# What easel needs is in EA_*; the user's CPPFLAGS, CFLAGS and LDFLAGS come after them and win
+# (`make CFLAGS=-O0` still finds every header, since pkg-config's flags are preprocessor flags).
+# Hardened by default: stack protector, fortified libc calls (not at -O0, where glibc cannot
+# and says so), a position-independent executable with full RELRO and immediate binding.
+HARDEN_CFLAGS  := -fstack-protector-strong -fPIE
+HARDEN_CPPFLAGS = $(if $(filter -O0,$(OPT) $(CFLAGS)),,-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2)
+HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
+EA_CPPFLAGS = -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+              -DEASEL_VERSION='"$(VERSION)"' -MMD -MP $(HARDEN_CPPFLAGS) $(PKG_CPPFLAGS)
+PKG_CPPFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) $(MOCK_PKGS) $(UI_PKGS) $(HDR_PKGS))
+EA_CFLAGS   = -std=c11 $(OPT) $(WARN) -pthread $(HARDEN_CFLAGS)
+EA_LDFLAGS  = -pthread $(HARDEN_LDFLAGS)
+ALL_CPPFLAGS = $(EA_CPPFLAGS) $(CPPFLAGS)
+ALL_CFLAGS   = $(EA_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS  = $(EA_LDFLAGS) $(LDFLAGS)
 LDLIBS   += $(shell $(PKG_CONFIG) --libs $(LIB_PKGS)) -lm -pthread
 UI_LIBS   = $(shell $(PKG_CONFIG) --libs $(UI_PKGS))
 MOCK_LIBS = $(shell $(PKG_CONFIG) --libs $(MOCK_PKGS))
@@ -46,7 +64,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: FORCE all run check unit integration bench asan valgrind fuzz install uninstall clean
+.PHONY: FORCE all run check unit integration bench asan valgrind fuzz install uninstall clean \
+        completions
 all: $(BUILD)/easel $(BUILD)/easel-mock easel
 
 # ./easel is a link to the binary so that the README's commands are short.
@@ -54,10 +73,10 @@ easel: $(BUILD)/easel
 	ln -sf $(BUILD)/easel easel
 
 $(BUILD)/easel: $(APP_OBJ) $(BUILD)/libeasel.a
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS) $(UI_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS) $(UI_LIBS)
 
 $(BUILD)/easel-mock: $(MOCK_MAIN:%.c=$(BUILD)/%.o) $(BUILD)/libeasel-mock.a $(BUILD)/libeasel.a
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(MOCK_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(MOCK_LIBS) $(LDLIBS)
 
 $(BUILD)/libeasel.a: $(LIB_OBJ)
 	$(Q)rm -f $@
@@ -69,7 +88,7 @@ $(BUILD)/libeasel-mock.a: $(MOCK_OBJ)
 
 # Only the helper's finder needs LIBEXECDIR, compiled in: a stamp rebuilds it when LIBEXECDIR
 # (or PREFIX) changes, as for `make install PREFIX=...` after a plain `make`.
-$(BUILD)/src/core/helper.o: CPPFLAGS += -DEASEL_LIBEXECDIR='"$(LIBEXECDIR)"'
+$(BUILD)/src/core/helper.o: EA_CPPFLAGS += -DEASEL_LIBEXECDIR='"$(LIBEXECDIR)"'
 $(BUILD)/src/core/helper.o: $(BUILD)/libexecdir.stamp
 $(BUILD)/libexecdir.stamp: FORCE
 	@mkdir -p $(@D)
@@ -82,10 +101,10 @@ Q := $(if $(V),,@)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 # The default price table is data (data/prices.json), compiled in as a string so that easel
 # works without an installed data file; $XDG_CONFIG_HOME/easel/prices.json overrides it.
@@ -95,12 +114,14 @@ $(BUILD)/gen/prices_default.c: data/prices.json tools/embed.sh
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libeasel-mock.a $(BUILD)/libeasel.a
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libeasel-mock.a \
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(TEST_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
+	    $(BUILD)/libeasel-mock.a \
 	    $(BUILD)/libeasel.a $(MOCK_LIBS) $(LDLIBS) $(TEST_LIBS)
 
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libeasel-mock.a $(BUILD)/libeasel.a
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libeasel-mock.a $(BUILD)/libeasel.a \
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libeasel-mock.a \
+	    $(BUILD)/libeasel.a \
 	    $(MOCK_LIBS) $(LDLIBS)
 
 run: all
@@ -140,22 +161,35 @@ fuzz:
 	sh tests/fuzz/build.sh
 	@for t in $(FUZZ_TARGETS); do sh tests/fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; done
 
+# The price table is compiled in (data/prices.json, embedded); a user's override lives in
+# $XDG_CONFIG_HOME/easel/prices.json. So no data file is installed.
+BASH_COMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSH_COMPDIR  ?= $(DATADIR)/zsh/site-functions
+FISH_COMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/easel
-	install -m 0755 $(BUILD)/easel $(DESTDIR)$(PREFIX)/bin/easel
-	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(LIBEXECDIR) \
+	    $(DESTDIR)$(BASH_COMPDIR) $(DESTDIR)$(ZSH_COMPDIR) $(DESTDIR)$(FISH_COMPDIR)
+	install -m 0755 $(BUILD)/easel $(DESTDIR)$(BINDIR)/easel
 	install -m 0755 $(BUILD)/easel-mock $(DESTDIR)$(LIBEXECDIR)/easel-mock
-	install -d $(DESTDIR)$(PREFIX)/share/man/man5
-	install -m 0644 man/easel.1 $(DESTDIR)$(PREFIX)/share/man/man1/easel.1
-	install -m 0644 man/easel.5 $(DESTDIR)$(PREFIX)/share/man/man5/easel.5
-	install -m 0644 data/prices.json $(DESTDIR)$(PREFIX)/share/easel/prices.json
+	install -m 0644 man/easel.1 $(DESTDIR)$(MANDIR)/man1/easel.1
+	install -m 0644 man/easel.5 $(DESTDIR)$(MANDIR)/man5/easel.5
+	install -m 0644 completions/easel.bash $(DESTDIR)$(BASH_COMPDIR)/easel
+	install -m 0644 completions/_easel $(DESTDIR)$(ZSH_COMPDIR)/_easel
+	install -m 0644 completions/easel.fish $(DESTDIR)$(FISH_COMPDIR)/easel.fish
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/easel $(DESTDIR)$(PREFIX)/share/man/man1/easel.1 \
-	    $(DESTDIR)$(PREFIX)/share/man/man5/easel.5
-	rm -rf $(DESTDIR)$(PREFIX)/share/easel
+	rm -f $(DESTDIR)$(BINDIR)/easel $(DESTDIR)$(MANDIR)/man1/easel.1 \
+	    $(DESTDIR)$(MANDIR)/man5/easel.5 $(DESTDIR)$(BASH_COMPDIR)/easel \
+	    $(DESTDIR)$(ZSH_COMPDIR)/_easel $(DESTDIR)$(FISH_COMPDIR)/easel.fish
 	rm -f $(DESTDIR)$(LIBEXECDIR)/easel-mock
 	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
+
+# The completion scripts are easel's output (tests/cli/completions.sh checks they still are).
+completions: $(BUILD)/easel
+	for s in bash zsh fish; do \
+	    case $$s in bash) f=easel.bash ;; zsh) f=_easel ;; fish) f=easel.fish ;; esac; \
+	    $(BUILD)/easel completions $$s >completions/$$f || exit 1; done
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz build-fuzz-replay easel

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main: argument parsing and dispatch to a command (src/cli/). */
 #include <errno.h>
 #include <signal.h>
@@ -8,49 +9,14 @@
 #include <unistd.h>
 
 #include "easel/cli.h"
+#include "easel/config.h"
 #include "easel/err.h"
 #include "easel/image.h"
 #include "easel/keymap.h"
+#include "easel/options.h"
+#include "easel/sanitize.h"
+#include "easel/term.h"
 #include "easel/ui.h"
-
-typedef struct command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *usage;
-    const char *summary;
-} command;
-
-static const command commands[] = {
-    {"generate", ea_cmd_generate, "generate [OPTIONS] PROMPT|-", "one generation or edit"},
-    {"sessions", ea_cmd_sessions, "sessions [--json] [--name TEXT] [--since DATE]",
-     "sessions, newest first"},
-    {"log", ea_cmd_log, "log [SESSION] [--json|--verify|--grep TEXT] [--since DATE]",
-     "a session's audit log"},
-    {"export", ea_cmd_export, "export SESSION[:TURN] DEST",
-     "copy images byte for byte, with a sidecar .json"},
-    {"show", ea_cmd_show, "show [--protocol P] [--cols N] [--rows N] [--cell WxH] FILE...", "draw images inline"},
-    {"doctor", ea_cmd_doctor, "doctor [--json]", "what easel detects and would use, and why"},
-    {"mock", ea_cmd_mock, "mock [--port N] [--delay MS] [--fault F]...", "the offline backend"},
-    {"resume", ea_cmd_resume, "resume [SESSION]",
-     "finish every background turn still running server-side"},
-    {"batch", ea_cmd_batch, "batch plan|submit|status|wait|fetch|cancel ...",
-     "many generations on the Batch API, at half the price"},
-};
-
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: easel [--offline] [--theme NAME]   the workbench\n"
-            "       easel COMMAND [OPTIONS]\n\n"
-            "commands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  easel %s\n        %s\n", commands[i].usage, commands[i].summary);
-    fprintf(out,
-            "\n"
-            "  easel --help, easel COMMAND --help, easel --version\n\n"
-            "With no OPENAI_API_KEY and no OPENAI_BASE_URL, easel uses its offline backend.\n"
-            "See easel(1).\n");
-}
 
 /* A command's output that did not all arrive (a full disk, a closed pipe) is an error, said on
  * stderr: exit 1 unless the command failed already. Runs after the command, so whatever it
@@ -81,16 +47,30 @@ static void output_checked_at_exit(void)
         _exit(EA_EXIT_INTERNAL);
 }
 
+/* Config mistakes said where they bite (issue 16): every command warns on stderr, once, before
+ * it runs; doctor reports them itself and the workbench on its status line. A file that does
+ * not parse is left to the commands that read it, which refuse it with its line. */
+static void warn_config(void)
+{
+    ea_config cfg;
+    ea_config_init(&cfg);
+    ea_config_load(&cfg, NULL);
+    ea_config_print_warnings(&cfg, stderr, "easel");
+    ea_config_free(&cfg);
+}
+
 int main(int argc, char **argv)
 {
     /* A reader that went away (`easel log | head`) is a write error, EPIPE, seen by
      * output_checked; never a silent death halfway through a record. */
     signal(SIGPIPE, SIG_IGN);
+    /* Whether TERM has cursor addressing is terminfo's to say, and only ui/ speaks curses. */
+    ea_term_use_terminfo(ea_ui_terminfo_addressing);
     atexit(output_checked_at_exit);
     /* Requests (net/) learn about picture files through gfx/, which decodes them. */
     ea_pictures_use(&ea_image_pictures);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        usage(stdout);
+        ea_opt_print_usage(stdout);
         return output_checked(EA_EXIT_OK);
     }
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
@@ -98,31 +78,45 @@ int main(int argc, char **argv)
         return output_checked(EA_EXIT_OK);
     }
     if (argc >= 2 && argv[1][0] != '-') {
-        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-            if (strcmp(argv[1], commands[i].name) == 0)
-                return output_checked(commands[i].run(argc - 1, argv + 1));
-        fprintf(stderr, "easel: unknown command '%s'\n\n", argv[1]);
-        usage(stderr);
-        return EA_EXIT_USAGE;
+        const ea_command *cmd = ea_command_find(argv[1]);
+        if (!cmd) {
+            char shown[64];
+            ea_sanitize_copy(shown, sizeof shown, argv[1]);
+            fprintf(stderr, "easel: unknown command '%s'\n\n", shown);
+            ea_opt_print_usage(stderr);
+            return EA_EXIT_USAGE;
+        }
+        if (cmd->run != ea_cmd_doctor && !cmd->hidden)
+            warn_config();
+        return output_checked(cmd->run(argc - 1, argv + 1));
     }
     /* No command: the workbench. --keys-man (hidden) prints the KEYS section of easel(1),
      * generated from the workbench's action table. */
+    if (argc >= 2 && strcmp(argv[1], "--keys-man") == 0) {
+        ea_keymap_print_man(stdout);
+        return output_checked(EA_EXIT_OK);
+    }
     ea_ui_options ui = {0};
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--offline") == 0) {
-            ui.offline = true;
-        } else if (strcmp(argv[i], "--theme") == 0 && i + 1 < argc) {
-            ui.theme = argv[++i];
-        } else if (strncmp(argv[i], "--theme=", 8) == 0) {
-            ui.theme = argv[i] + 8;
-        } else if (strcmp(argv[i], "--keys-man") == 0) {
-            ea_keymap_print_man(stdout);
+    ea_opt_parser p;
+    ea_opt_begin(&p, ea_workbench_command());
+    const char *value;
+    int id;
+    while ((id = ea_opt_next(&p, argc, argv, &value)) != EA_OPT_DONE) {
+        if (id == EA_OPT_HELP)
             return output_checked(EA_EXIT_OK);
-        } else {
-            fprintf(stderr, "easel: unknown option '%s'\n\n", argv[i]);
-            usage(stderr);
+        if (id == EA_OPT_BAD)
             return EA_EXIT_USAGE;
-        }
+        if (id == EA_WB_OFFLINE)
+            ui.offline = true;
+        else if (id == EA_WB_THEME)
+            ui.theme = value;
+    }
+    if (p.next < argc) {
+        char shown[64];
+        ea_sanitize_copy(shown, sizeof shown, argv[p.next]);
+        fprintf(stderr, "easel: unexpected argument '%s'\n\n", shown);
+        ea_opt_print_usage(stderr);
+        return EA_EXIT_USAGE;
     }
     return ea_ui_run(&ui);
 }

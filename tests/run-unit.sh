@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs each cmocka binary given as an argument and closes with one summary line.
 passed=0; failed=0; status=0
 for t in "$@"; do

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The integration paths once under valgrind (issue 7, item 8): a handful of representative
 # `easel generate` calls against the offline backend (plain on both APIs, a 429 then a retry,
 # a stream dropped mid-way, an error event, malformed JSON, a refused connection, a redirect),

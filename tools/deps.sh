@@ -1,8 +1,10 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs the Debian 12 packages easel needs, when any is missing.
 #   sh tools/deps.sh          what building and running easel need: the compiler, pkg-config
 #                             and the libraries' -dev packages, CA certificates for TLS.
-#   sh tools/deps.sh --test   that, and what the tests and benchmarks need besides: cmocka;
+#   sh tools/deps.sh --test   that, and what the tests and benchmarks need besides: cmocka and
+#                             libsixel (the unit tests decode sixel output with it);
 #                             tmux for the workbench tests; Xvfb with xterm and kitty (on mesa's
 #                             software OpenGL), x11-utils, xdotool, ImageMagick and the pinned
 #                             font (fonts-dejavu-core, tests/lib/x11.sh) for the real-terminal
@@ -15,10 +17,10 @@
 set -u
 packages="make gcc pkg-config ca-certificates
 libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libcairo2-dev libpng-dev
-libjpeg62-turbo-dev libwebp-dev libssl-dev libstb-dev libsixel-dev libncurses-dev"
+libjpeg62-turbo-dev libwebp-dev libssl-dev libstb-dev libncurses-dev"
 case "${1:-}" in
 --test)
-    packages="$packages libcmocka-dev fonts-dejavu-core curl
+    packages="$packages libcmocka-dev libsixel-dev fonts-dejavu-core curl
 tmux time chafa libsixel-bin pv xvfb xterm x11-utils xdotool imagemagick kitty libgl1-mesa-dri
 clang libclang-rt-14-dev valgrind python3 openssl"
     # The SDK conformance tests run the official openai package on Node.js; any node >= 18

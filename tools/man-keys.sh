@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Writes the KEYS section of man/easel.1 from the workbench's action table (easel --keys-man),
 # so the man page cannot drift from the keys; tests/cli/man.sh checks that it has not.
 # usage: sh tools/man-keys.sh path/to/easel

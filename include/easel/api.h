@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api: the Images and Responses requests built from resolved ea_params: the body as sent
  * (JSON or multipart parts), the same request as recorded (files as {path, sha256}), and the
  * files it sends (inputs) with the hash of the very bytes sent. */

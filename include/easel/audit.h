@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* audit: a session's append-only log, audit.jsonl version 1 (design.md section 3): one JSON
  * object a line, chained by prev_hash; opened with recovery of a torn tail, appended, verified. */
 #ifndef EASEL_AUDIT_H

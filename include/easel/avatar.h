@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* avatar: where the workbench's avatar view puts its renditions (the image at 32, 64 and 128 px,
  * square and round) on a sheet of a given pixel size: as many as fit at their exact size. Pure. */
 #ifndef EASEL_AVATAR_H

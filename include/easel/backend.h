@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* backend: where requests go: the API (or OPENAI_BASE_URL) with the user's key, or the offline
  * backend (easel-mock, run as a child) when there is no key and no base URL, or when asked. */
 #ifndef EASEL_BACKEND_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* budget: the spend limits of config keys session_budget_usd (one session) and budget_usd (all
  * sessions together), checked against a call's estimate before anything is sent. */
 #ifndef EASEL_BUDGET_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* buf: a growable byte buffer with a hard cap on its size, always NUL-terminated.
  * The caller owns the struct; ea_buf_free releases the bytes, ea_buf_steal hands them over. */
 #ifndef EASEL_BUF_H

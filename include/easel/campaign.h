@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* campaign: a batch plan file (JSONL, CSV, or JSONL lines with a "vary" template) read into
  * checked lines, each an ea_params under the parameter rules, and the pure pieces of a Batch
  * API campaign: the line bodies, the split into batches, the output file's line reader. */

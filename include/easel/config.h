@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config: easel's settings from $XDG_CONFIG_HOME/easel/config, the environment and the command
  * line (each wins over the one before), remembering where each value came from for `doctor`. */
 #ifndef EASEL_CONFIG_H
@@ -5,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "easel/err.h"
 
@@ -52,6 +54,7 @@ typedef struct ea_config {
     /* Why the file's api_key was not used ("~/.config/easel/config is mode 0644; ..."),
      * or "" when nothing was refused. */
     char api_key_refused[768];
+    int api_key_refused_line;     /* the api_key line that was refused */
     int n_warnings;               /* may exceed EA_CONFIG_MAX_WARNINGS; only that many kept */
     char warnings[EA_CONFIG_MAX_WARNINGS][256];
 } ea_config;
@@ -99,5 +102,14 @@ const char *ea_config_source_name(enum ea_config_source source); /* "environment
  * api_key only its length and source are written, never a character of it:
  * "set, 164 characters (from environment)". */
 void ea_config_describe(const ea_config *c, enum ea_config_key key, char *out, size_t size);
+
+/* What the file got wrong (unknown keys, values a key does not take, keys set twice, a
+ * refused api_key), each with its line, to be said where it bites: on stderr by every command
+ * (ea_config_print_warnings, "PREFIX: warning: TEXT" lines) and on the workbench's status line.
+ * The refused api_key comes first. count includes warnings past EA_CONFIG_MAX_WARNINGS, which
+ * were not kept: ea_config_warning writes the i-th to out, "N more (easel doctor)" for those. */
+int ea_config_warning_count(const ea_config *c);
+const char *ea_config_warning(const ea_config *c, int i, char *out, size_t size);
+void ea_config_print_warnings(const ea_config *c, FILE *out, const char *prefix);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* draft: what the workbench holds for a session and has not sent: the prompt typed, the images
  * attached and the parameter panel's values (design.md 7, "Drafts"); as JSON for session.json
  * (`draft`), and the file that keeps the draft of a session not created yet. */

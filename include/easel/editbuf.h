@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* editbuf: the prompt editor's text: UTF-8 edited by character clusters (a code point and the
  * marks that combine with it), readline motions and kills, and display widths. Pure; libc only. */
 #ifndef EASEL_EDITBUF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* err: the status channel every module reports through: an exit class plus a message fit for
  * the status bar or stderr. The fatal path (restore the terminal, then exit) lives in ui/. */
 #ifndef EASEL_ERR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* events: one streamed event's JSON, or a whole non-streamed body, decoded into a typed
  * ea_event that owns plain copies of its strings (no jansson outside), except the images'
  * base64, which it borrows from the JSON it was decoded from; plus base64 decoding. */

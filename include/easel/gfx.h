@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gfx: turns an ea_image into the bytes that draw it on a terminal (sixel, kitty, iTerm2 or
  * Unicode half blocks), scaled to the exact pixel box of the preview and wrapped for tmux/screen. */
 #ifndef EASEL_GFX_H

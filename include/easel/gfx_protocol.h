@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gfx_protocol: the ways easel can put a picture on a terminal, shared by detection (term.h)
  * and the encoders (gfx.h). */
 #ifndef EASEL_GFX_PROTOCOL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hash: SHA-256 (OpenSSL libcrypto) as lower-case hex, of bytes in memory or of a file; the
  * audit log's chain and every saved image are identified this way. */
 #ifndef EASEL_HASH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* helper: one of easel's helper programs (easel-mock) run as a child: found next to the running
  * easel, else in LIBEXECDIR; it dies with easel (PR_SET_PDEATHSIG) and ea_helper_stop ends it. */
 #ifndef EASEL_HELPER_H

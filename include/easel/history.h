@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* history: a session's turns read from its audit log into structs, one at a time (memory does
  * not grow with the log), with the branch structure; shared by `easel log` and the workbench. */
 #ifndef EASEL_HISTORY_H

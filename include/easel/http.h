@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http: POST (and GET) requests on libcurl's multi interface, driven by the caller's loop (wait, then
  * process); HTTPS only, no redirects, idle timeout, and retries that never double-bill. */
 #ifndef EASEL_HTTP_H

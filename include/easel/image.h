@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* image: decoding what the API returns (PNG through stb_image, JPEG through libjpeg-turbo, WebP
  * through libwebp) with limits checked before any pixel is decoded, scaling, and encoding. */
 #ifndef EASEL_IMAGE_H

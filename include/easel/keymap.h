@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keymap: the workbench's one table of actions (id, name, scope, default keys, help), from
  * which its key bindings, its help overlay and the KEYS section of easel(1) are generated. Pure. */
 #ifndef EASEL_KEYMAP_H

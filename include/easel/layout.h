@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* layout: where each panel of the workbench goes for a terminal of a given size, and which
  * panels fold away on a small one. Pure arithmetic, so it is tested at 80x24 and 200x60. */
 #ifndef EASEL_LAYOUT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* maskshape: the regions of an edit mask drawn with the keyboard (rectangles and ellipses in
  * image-relative coordinates, 0..1 each way), their rasterisation into an RGBA mask at the
  * image's size (white where the edit repaints, black where it keeps: the convention of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mock: the offline backend, a loopback HTTP server that speaks the Images and Responses APIs
  * (streaming and not), and the Files and Batches APIs, with faults on demand. It runs on its own threads; ea_mock_free stops
  * it. Everything it returns says it comes from an offline stand-in. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mock_render: the offline backend's pictures. Deterministic from the prompt (colours and
  * shapes from its words, the words drawn in, an "offline stand-in" banner), an edit visibly
  * derived from its source, and partial frames that sharpen step by step. */

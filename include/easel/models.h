@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* models: the one table of per-model rules (sizes, qualities, formats, fields each takes).
  * Entries are static; lookups return borrowed pointers that live for the whole process. */
 #ifndef EASEL_MODELS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* params: every option of `easel generate` as data (one descriptor table that drives the
  * command line, the help text and the mock's request parser) plus the rules checked before
  * anything is sent. An ea_params owns all its strings; ea_params_free releases them. */

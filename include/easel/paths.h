@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* paths: where easel keeps its files (the XDG base directories plus "/easel") and the careful
  * ways to create them: mkdir -p with an exact mode, fsync of a folder, write-temp-then-rename. */
 #ifndef EASEL_PATHS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pictures: what requests need to know of picture files, for net/, which decodes none (design.md
  * 7): the format from the magic bytes, the size from the header, a black-and-white mask made
  * into the API's alpha PNG. The program plugs in gfx's (ea_image_pictures) once at start. */

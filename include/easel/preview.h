@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* preview: one picture slot of the workbench, drawn by the single writer right after curses'
  * doupdate(): the newest frame wins, stale frames are dropped and never queued. No curses here. */
 #ifndef EASEL_PREVIEW_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* prices: the price table as data (data/prices.json compiled in, overridden by
  * $XDG_CONFIG_HOME/easel/prices.json): an estimate before a call, the exact cost after it.
  * The table holds the image models and the text models whose rates price a Responses call's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* provenance: whether an image file carries a C2PA manifest (Content Credentials), found by
  * walking the container's structure without decoding or changing anything. Pure; libc only. */
 #ifndef EASEL_PROVENANCE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sanitize: text from the network made safe to print on a terminal: no control characters
  * (C0, DEL, C1), no bidi overrides or isolates, valid UTF-8 only. Pure; libc only. */
 #ifndef EASEL_SANITIZE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* size: image sizes as the user writes them (WxH, auto, or an aspect ratio W:H) and the
  * model's rules for them; a ratio becomes the nearest size the model accepts. Pure logic. */
 #ifndef EASEL_SIZE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sse: a pure byte parser for Server-Sent Events (WHATWG "event stream" rules): feed it bytes
  * split anywhere, it calls back once per complete event. Linear time, capped memory, no I/O. */
 #ifndef EASEL_SSE_H

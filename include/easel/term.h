@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* term: what the terminal easel runs in can draw and how big its cells are in pixels, learned
  * once before curses starts by asking it (bounded wait, never a hang), with a reason for doctor. */
 #ifndef EASEL_TERM_H
@@ -90,6 +91,7 @@ const char *ea_term_process_env(const char *name); /* getenv, with that type */
 typedef struct ea_term_probe {
     bool asked;                  /* queries were sent to the terminal */
     const char *not_asked;       /* why not, when !asked: "not a terminal" */
+    char cannot[96];             /* not_asked's text when TERM cannot (ea_term_cannot) */
     ea_term_replies direct;      /* the terminal, or tmux itself inside tmux */
     bool asked_outer;            /* inside tmux: queries went through passthrough */
     ea_term_replies outer;       /* the outer terminal's replies through passthrough */
@@ -112,6 +114,24 @@ void ea_term_pick_cell_size(const ea_term_probe *p, ea_term_caps *caps);
 /* True when the terminal named by an XTVERSION reply draws kitty's Unicode placeholders
  * (U=1): kitty 0.28 and later, and Ghostty. Older kitty refuses the whole command. */
 bool ea_term_has_kitty_placeholders(const char *xtversion);
+
+/* ---- Terminals that cannot ---- */
+
+/* Whether a terminal type has cursor addressing, as its terminfo entry says: -1 when terminfo
+ * does not know the type (then easel cannot tell, and assumes it can), 0 when the entry lacks
+ * it (a hard-copy or generic type), 1 when it has it. The lookup needs curses, which only
+ * src/ui may use: the workbench registers it (ea_term_use_terminfo) before any command runs. */
+typedef int (*ea_term_terminfo_fn)(const char *term);
+void ea_term_use_terminfo(ea_term_terminfo_fn addressing);
+
+/* NULL when the terminal named by TERM takes escape sequences; otherwise why not, for a
+ * message ("TERM is not set", "TERM=dumb", "TERM=X has no cursor addressing"), written to why.
+ * Such a terminal gets no queries, no pictures, no SGR colour and no progress line from any
+ * command, and the workbench does not start. getenv_fn NULL means getenv. */
+const char *ea_term_cannot(ea_term_getenv_fn getenv_fn, char *why, size_t size);
+/* fd is a terminal and TERM can take escape sequences: colour, progress lines and pictures may
+ * go there. A pipe or a file never gets them (but `easel show`, whose output is the picture). */
+bool ea_term_fd_capable(int fd);
 
 /* ---- Asking the terminal ---- */
 

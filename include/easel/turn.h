@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* turn: one generation or edit, from its request record to its result record: sends it through
  * ea_http, parses the stream, saves each final image byte for byte before the record that
  * names it, and reports progress. It runs inside the caller's ea_http loop and never blocks:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui: the workbench, `easel` with no command: an ncurses TUI on one single-threaded loop that
  * drives the sessions' requests (ea_turn) and the terminal together. Only src/ui uses curses. */
 #ifndef EASEL_UI_H
@@ -19,5 +20,9 @@ typedef struct ea_ui_options {
  * EASEL_UI_SIZE=COLSxROWS sets the screen's size there (80x24 by default).
  */
 int ea_ui_run(const ea_ui_options *opt);
+
+/* Terminfo's word on a terminal type, for ea_term_use_terminfo (term.h): -1 unknown type, 0 no
+ * cursor addressing (hard-copy, generic), 1 addressable. Looked up once per type. */
+int ea_ui_terminfo_addressing(const char *term);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* utf8: decoding one UTF-8 sequence strictly (no overlong forms, no surrogates, nothing past
  * U+10FFFF), the one place easel decides what valid UTF-8 is. Pure; libc only. */
 #ifndef EASEL_UTF8_H

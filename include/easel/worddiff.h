@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* worddiff: a word-level diff of two texts (a prompt and the rewriter's revised prompt), as
  * runs of kept, added and dropped words; LCS-based, UTF-8 aware, bounded work. Pure; libc only. */
 #ifndef EASEL_WORDDIFF_H

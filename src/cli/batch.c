@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* batch: `easel batch plan|submit|status|wait|fetch|cancel`: a campaign of many generations
  * on the Batch API (protocol.md 14), at half the price, in a session's audit log. */
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include "easel/budget.h"
 #include "easel/campaign.h"
 #include "easel/cli.h"
+#include "easel/options.h"
 #include "easel/gfx.h"
 #include "easel/sanitize.h"
 
@@ -32,28 +34,42 @@ static void on_signal(int sig)
     batch_stop_signal = sig;
 }
 
-static void batch_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: easel batch plan FILE [--json] [-S NAME] [--offline]\n"
-            "       easel batch submit FILE [-S NAME] [--force] [--data-urls] [--json] [--offline]\n"
-            "       easel batch status [BATCH] [-S NAME] [--json]\n"
-            "       easel batch wait [BATCH] [-S NAME] [--json] [--no-fetch]\n"
-            "       easel batch fetch [BATCH] [-S NAME] [--json]\n"
-            "       easel batch cancel BATCH [-S NAME] [--json]\n\n"
-            "A campaign of many generations on the Batch API, at half the price, within 24 hours.\n"
-            "FILE is JSONL (one object a line with generate's fields: prompt, model, size,\n"
-            "quality, format, n, images, mask, background, compression, moderation,\n"
-            "input_fidelity, custom_id), a template line with \"vary\": {\"NAME\": [values]}\n"
-            "whose {NAME} fields in the prompt are crossed with the lists, or CSV with a header\n"
-            "naming the fields. plan checks every line and prints the estimate; it sends\n"
-            "nothing. BATCH is a batch id (batch_...) or a part (CAMPAIGN/N); without it,\n"
-            "the batches of the session (-S NAME, else the newest one with batches).\n\n"
-            "exit codes: 0 done, 1 internal error, 2 bad plan or arguments (nothing sent),\n"
-            "3 refused by the API (or lines that failed, a failed, expired or cancelled\n"
-            "batch: their results are recorded), 4 network or server failure, 5 interrupted\n"
-            "after sending, 130 Ctrl-C. See easel(1), BATCH CAMPAIGNS.\n");
-}
+enum { OPT_SESSION = 1, OPT_JSON, OPT_FORCE, OPT_OFFLINE, OPT_DATA_URLS, OPT_NO_FETCH };
+
+static const ea_opt batch_opts[] = {
+    {"session", 'S', "NAME", "the session: continued or created by submit; whose batches the others mean",
+     OPT_SESSION, EA_VAL_SESSION, NULL, NULL},
+    {"json", 0, NULL, "one JSON object (a line per batch or change) for scripts", OPT_JSON,
+     EA_VAL_NONE, NULL, NULL},
+    {"force", 0, NULL, "submit even past session_budget_usd or budget_usd", OPT_FORCE,
+     EA_VAL_NONE, NULL, NULL},
+    {"offline", 0, NULL, "use the offline backend", OPT_OFFLINE, EA_VAL_NONE, NULL, NULL},
+    {"data-urls", 0, NULL, "submit: images inside each line as data: URLs, not uploaded files",
+     OPT_DATA_URLS, EA_VAL_NONE, NULL, NULL},
+    {"no-fetch", 0, NULL, "wait: do not fetch the results when done", OPT_NO_FETCH, EA_VAL_NONE,
+     NULL, NULL},
+};
+EA_OPTIONS_FN(batch_options, batch_opts)
+
+const ea_command ea_command_batch = {
+    "batch", "plan|submit|status|wait|fetch|cancel [FILE|BATCH]",
+    "many generations on the Batch API, at half the price",
+    "easel batch plan FILE | submit FILE | status [BATCH] | wait [BATCH] | fetch [BATCH] | "
+    "cancel BATCH\n"
+    "A campaign of many generations on the Batch API, at half the price, within 24 hours. "
+    "FILE is JSONL (one object a line with generate's fields: prompt, model, size, quality, "
+    "format, n, images, mask, background, compression, moderation, input_fidelity, custom_id), "
+    "a template line with \"vary\": {\"NAME\": [values]} whose {NAME} fields in the prompt are "
+    "crossed with the lists, or CSV with a header naming the fields. plan checks every line and "
+    "prints the estimate; it sends nothing. BATCH is a batch id (batch_...) or a part "
+    "(CAMPAIGN/N); without it, the batches of the session (-S NAME, else the newest one with "
+    "batches).",
+    "exit codes: 0 done, 1 internal error, 2 bad plan or arguments (nothing sent),\n"
+    "3 refused by the API (or lines that failed, a failed, expired or cancelled\n"
+    "batch: their results are recorded), 4 network or server failure, 5 interrupted\n"
+    "after sending, 130 Ctrl-C. See easel(1), BATCH CAMPAIGNS.\n",
+    ea_cmd_batch, batch_options, EA_VAL_NONE, false,
+};
 
 /* ---- The context and one HTTP exchange ------------------------------------------------- */
 
@@ -1208,36 +1224,32 @@ int ea_cmd_batch(int argc, char **argv)
     ea_err err = {0};
     const char *sub = argc >= 2 ? argv[1] : NULL;
     if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-        batch_usage(sub ? stdout : stderr);
+        ea_opt_print_help(sub ? stdout : stderr, &ea_command_batch);
         ea_config_free(&c.cfg);
         return sub ? EA_EXIT_OK : EA_EXIT_USAGE;
     }
-    static const struct option longs[] = {
-        {"session", required_argument, NULL, 'S'}, {"json", no_argument, NULL, 'j'},
-        {"force", no_argument, NULL, 'F'},         {"offline", no_argument, NULL, 'O'},
-        {"data-urls", no_argument, NULL, 'D'},     {"no-fetch", no_argument, NULL, 'N'},
-        {"help", no_argument, NULL, 'h'},          {0},
-    };
-    opterr = 0;
-    optind = 1;
+    ea_opt_parser p;
+    ea_opt_begin(&p, &ea_command_batch);
+    p.quiet = true; /* said below, with the rest */
+    const char *value;
     int ch, rc = EA_EXIT_OK;
-    while ((ch = getopt_long(argc - 1, argv + 1, "S:h", longs, NULL)) != -1) {
+    while ((ch = ea_opt_next(&p, argc - 1, argv + 1, &value)) != EA_OPT_DONE) {
         switch (ch) {
-        case 'S': c.session = optarg; break;
-        case 'j': c.json = true; break;
-        case 'F': c.force = true; break;
-        case 'O': c.offline = true; break;
-        case 'D': c.data_urls = true; break;
-        case 'N': c.no_fetch = true; break;
-        case 'h': batch_usage(stdout); ea_config_free(&c.cfg); return EA_EXIT_OK;
+        case OPT_SESSION: c.session = value; break;
+        case OPT_JSON: c.json = true; break;
+        case OPT_FORCE: c.force = true; break;
+        case OPT_OFFLINE: c.offline = true; break;
+        case OPT_DATA_URLS: c.data_urls = true; break;
+        case OPT_NO_FETCH: c.no_fetch = true; break;
+        case EA_OPT_HELP: ea_config_free(&c.cfg); return EA_EXIT_OK;
         default:
-            ea_err_set(&err, EA_EXIT_USAGE, "unknown or incomplete option '%s'",
-                       argv[optind]);
+            ea_err_set(&err, EA_EXIT_USAGE, "%s", p.why);
             goto fail;
         }
     }
-    int nargs = argc - 1 - optind;
-    const char *arg = nargs >= 1 ? argv[1 + optind] : NULL;
+    int first = p.next;
+    int nargs = argc - 1 - first;
+    const char *arg = nargs >= 1 ? argv[1 + first] : NULL;
     if (nargs > 1) {
         ea_err_set(&err, EA_EXIT_USAGE, "one %s, please", strcmp(sub, "plan") == 0 ||
                    strcmp(sub, "submit") == 0 ? "FILE" : "BATCH");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* batch (private to src/cli/batch*.c): what `easel batch`'s subcommands share: the context
  * (config, backend, prices, the transfer loop), one HTTP exchange run to its end, and the
  * batches a session's log records. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* batch_fetch: a finished batch's output and error files streamed into its session: each line
  * parsed as it arrives (memory bounded by the longest line), matched by custom_id in any
  * order, its images saved and its result recorded at batch prices; a cut download resumed

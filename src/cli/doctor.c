@@ -1,5 +1,7 @@
+/* SPDX-License-Identifier: MIT */
 /* doctor: what easel detects and would use, and why: terminal graphics, backend, every setting
  * with its source, prices and the data folder. Never prints a character of the API key. */
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +10,7 @@
 
 #include "easel/backend.h"
 #include "easel/cli.h"
+#include "easel/options.h"
 #include "easel/config.h"
 #include "easel/helper.h"
 #include "easel/paths.h"
@@ -16,17 +19,26 @@
 #include "easel/session.h"
 #include "easel/term.h"
 
-static void doctor_usage(FILE *out)
-{
-    fprintf(out, "usage: easel doctor [--json] [--protocol P] [--offline]\n\n"
-                 "What easel detects and would use, and why: terminal graphics, the backend,\n"
-                 "every setting with its source, the price table and the data folder.\n"
-                 "  --json         one JSON object, for scripts\n"
-                 "  --protocol P   show the choice with this override (auto, blocks, sixel,\n"
-                 "                 kitty, iterm), as `easel show --protocol P` would make it\n"
-                 "  --offline      as with `easel --offline`\n"
-                 "Graphics can also be set with EASEL_GRAPHICS=P.\n");
-}
+enum { OPT_JSON = 1, OPT_PROTOCOL, OPT_OFFLINE };
+
+static const ea_opt doctor_opts[] = {
+    {"json", 0, NULL, "one JSON object, for scripts", OPT_JSON, EA_VAL_NONE, NULL, NULL},
+    {"protocol", 0, "P",
+     "show the choice with this override (auto, blocks, sixel, kitty, iterm), as `easel show "
+     "--protocol P` would make it", OPT_PROTOCOL, EA_VAL_WORDS, "auto blocks sixel kitty iterm",
+     NULL},
+    {"offline", 0, NULL, "as with `easel --offline`", OPT_OFFLINE, EA_VAL_NONE, NULL, NULL},
+};
+EA_OPTIONS_FN(doctor_options, doctor_opts)
+
+const ea_command ea_command_doctor = {
+    "doctor", NULL, "what easel detects and would use, and why",
+    "What easel detects and would use, and why: terminal graphics, the backend, every setting "
+    "with its source, the price table and the data folder. With its output in a file, it asks "
+    "the terminal it was run from (/dev/tty).",
+    "Graphics can also be set with EASEL_GRAPHICS=P.\n",
+    ea_cmd_doctor, doctor_options, EA_VAL_NONE, false,
+};
 
 /* Everything doctor reports, gathered before anything is printed: detection writes its
  * queries to the terminal and must not land in the middle of our output. */
@@ -54,7 +66,18 @@ static void gather(report *r, const char *protocol, bool force_offline)
     ea_term_detect_options_init(&opt);
     ea_term_detect_options_use_config(&opt, &r->cfg);
     opt.protocol = protocol;
-    ea_term_detect(STDIN_FILENO, STDOUT_FILENO, &opt, &r->caps, &r->term_err);
+    /* `easel doctor > file` reports the terminal the user sits at: stdin's, else the
+     * controlling tty's, asked through /dev/tty (the report goes to the file afterwards). */
+    int in_fd = STDIN_FILENO, out_fd = STDOUT_FILENO, tty_fd = -1;
+    if ((!isatty(in_fd) || !isatty(out_fd)) &&
+        (tty_fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) >= 0) {
+        out_fd = tty_fd;
+        if (!isatty(in_fd))
+            in_fd = tty_fd;
+    }
+    ea_term_detect(in_fd, out_fd, &opt, &r->caps, &r->term_err);
+    if (tty_fd >= 0)
+        close(tty_fd);
 
     r->offline = ea_backend_wants_offline(&r->cfg, force_offline);
     ea_err mock_err = {0};
@@ -232,23 +255,24 @@ int ea_cmd_doctor(int argc, char **argv)
 {
     bool json = false, offline = false;
     const char *protocol = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            json = true;
-        } else if (strcmp(argv[i], "--offline") == 0) {
-            offline = true;
-        } else if (strcmp(argv[i], "--protocol") == 0 && i + 1 < argc) {
-            protocol = argv[++i];
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            doctor_usage(stdout);
-            return EA_EXIT_OK;
-        } else {
-            char shown[64];
-            ea_sanitize_copy(shown, sizeof shown, argv[i]);
-            fprintf(stderr, "easel doctor: unknown argument '%s'\n", shown);
-            doctor_usage(stderr);
-            return EA_EXIT_USAGE;
+    ea_opt_parser p;
+    ea_opt_begin(&p, &ea_command_doctor);
+    const char *value;
+    int id;
+    while ((id = ea_opt_next(&p, argc, argv, &value)) != EA_OPT_DONE) {
+        switch (id) {
+        case EA_OPT_HELP: return EA_EXIT_OK;
+        case EA_OPT_BAD: return EA_EXIT_USAGE;
+        case OPT_JSON: json = true; break;
+        case OPT_OFFLINE: offline = true; break;
+        case OPT_PROTOCOL: protocol = value; break;
         }
+    }
+    if (p.next < argc) {
+        char shown[64];
+        ea_sanitize_copy(shown, sizeof shown, argv[p.next]);
+        fprintf(stderr, "easel doctor: unknown argument '%s'\n", shown);
+        return EA_EXIT_USAGE;
     }
     report *r = malloc(sizeof *r);
     if (!r) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* export: a session's images (or one turn's) copied byte for byte into a folder, each with a
  * sidecar .json of how it was made, and whether it carries a C2PA manifest. */
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "easel/cli.h"
+#include "easel/options.h"
 #include "easel/hash.h"
 #include "easel/history.h"
 #include "easel/paths.h"
@@ -22,20 +24,25 @@
 #define EXPORT_DIR_MODE 0700
 #define EXPORT_FILE_MODE 0600
 
-static void export_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: easel export [--inputs] SESSION[:TURN] DEST\n\n"
-            "Copies the images of a session (or of one turn) into the folder DEST, created if\n"
-            "needed, byte for byte (any C2PA manifest stays intact), each with a sidecar\n"
-            "TURN-K.json: prompt, revised prompt, parameters, inputs, ids, usage and cost. Says\n"
-            "whether each image carries a C2PA manifest. Files already in DEST are never\n"
-            "replaced. Folders it creates are 0700 and files 0600, as in the session, whatever\n"
-            "the umask.\n"
-            "  --inputs   also copy the files those turns sent (images edited, references,\n"
-            "             masks) as DEST/inputs/SHA256.EXT, the path their sidecars name,\n"
-            "             each checked against the sha256 the log records\n");
-}
+enum { OPT_INPUTS = 1 };
+
+static const ea_opt export_opts[] = {
+    {"inputs", 0, NULL,
+     "also copy the files those turns sent (images edited, references, masks) as "
+     "DEST/inputs/SHA256.EXT, the path their sidecars name, each checked against the sha256 the "
+     "log records", OPT_INPUTS, EA_VAL_NONE, NULL, NULL},
+};
+EA_OPTIONS_FN(export_options, export_opts)
+
+const ea_command ea_command_export = {
+    "export", "SESSION[:TURN] DEST", "copy images byte for byte, with a sidecar .json",
+    "Copies the images of a session (or of one turn) into the folder DEST, created if needed, "
+    "byte for byte (any C2PA manifest stays intact), each with a sidecar TURN-K.json: prompt, "
+    "revised prompt, parameters, inputs, ids, usage and cost. Says whether each image carries a "
+    "C2PA manifest. Files already in DEST are never replaced. Folders it creates are 0700 and "
+    "files 0600, as in the session, whatever the umask.",
+    NULL, ea_cmd_export, export_options, EA_VAL_SESSION, false,
+};
 
 /* The whole file, a regular file in the session (a link is refused); NULL with err. */
 static unsigned char *read_image(const char *path, size_t *len, ea_err *err)
@@ -249,31 +256,24 @@ static void split_target(const char *arg, char *session, size_t size, long *turn
 
 int ea_cmd_export(int argc, char **argv)
 {
-    const char *args[2];
-    int n_args = 0;
     bool inputs = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            export_usage(stdout);
+    ea_opt_parser p;
+    ea_opt_begin(&p, &ea_command_export);
+    const char *value;
+    int id;
+    while ((id = ea_opt_next(&p, argc, argv, &value)) != EA_OPT_DONE) {
+        if (id == EA_OPT_HELP)
             return EA_EXIT_OK;
-        }
-        if (strcmp(argv[i], "--inputs") == 0) {
-            inputs = true;
-            continue;
-        }
-        if (n_args == 2 || (argv[i][0] == '-' && argv[i][1])) {
-            char shown[64];
-            ea_sanitize_copy(shown, sizeof shown, argv[i]);
-            fprintf(stderr, "easel export: unexpected argument '%s'\n", shown);
-            export_usage(stderr);
+        if (id == EA_OPT_BAD)
             return EA_EXIT_USAGE;
-        }
-        args[n_args++] = argv[i];
+        inputs = true; /* OPT_INPUTS, the only one */
     }
-    if (n_args != 2) {
-        export_usage(stderr);
+    if (argc - p.next != 2) {
+        fprintf(stderr, "easel export: %s\nusage: ", argc - p.next < 2 ? "SESSION and DEST, please" : "one SESSION and one DEST, please");
+        ea_opt_print_synopsis(stderr, &ea_command_export, 7);
         return EA_EXIT_USAGE;
     }
+    const char *args[2] = {argv[p.next], argv[p.next + 1]};
     char which[512];
     long turn;
     split_target(args[0], which, sizeof which, &turn);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* generate: one generation or edit from the command line; --dry-run prints the request and
  * the estimate and sends nothing. */
 #include <getopt.h>
@@ -16,10 +17,12 @@
 #include "easel/gfx.h"
 #include "easel/history.h"
 #include "easel/image.h"
+#include "easel/options.h"
 #include "easel/params.h"
 #include "easel/prices.h"
 #include "easel/sanitize.h"
 #include "easel/session.h"
+#include "easel/term.h"
 #include "easel/turn.h"
 
 #include <errno.h>
@@ -44,34 +47,96 @@ enum {
     OPT_FORCE,
     OPT_NEW_CONVERSATION,
     OPT_NO_BACKGROUND,
-    OPT_HELP,
     OPT_PARAM_BASE = 2000, /* + index into the parameter table */
 };
 
-static const struct {
-    const char *name;
-    int has_arg;
-    char short_opt;
-    int id;
-    const char *metavar;
-    const char *help;
-} command_opts[] = {
-    {"session", required_argument, 'S', OPT_SESSION, "NAME",
-     "continue or create a session (a Responses session chains its turns)"},
-    {"from", required_argument, 0, OPT_FROM, "TURN", "branch from an earlier turn of the session"},
-    {"new-conversation", no_argument, 0, OPT_NEW_CONVERSATION, NULL,
-     "a Responses turn that does not continue the session's conversation"},
-    {"out", required_argument, 'o', OPT_OUT, "PATH", "also copy the final image(s) here"},
-    {"json", no_argument, 0, OPT_JSON, NULL, "one JSON object per line for each event"},
-    {"dry-run", no_argument, 0, OPT_DRY_RUN, NULL, "print the request and the estimate; send nothing"},
-    {"offline", no_argument, 0, OPT_OFFLINE, NULL, "use the offline backend"},
-    {"preview", no_argument, 0, OPT_PREVIEW, NULL, "draw partial frames inline on a terminal"},
-    {"force", no_argument, 0, OPT_FORCE, NULL, "send even past session_budget_usd or budget_usd"},
-    {"no-background", no_argument, 0, OPT_NO_BACKGROUND, NULL,
-     "no background mode (as --background off): for Zero Data Retention"},
-    {"help", no_argument, 'h', OPT_HELP, NULL, "this help"},
+/* The command's own options; the request's come from the parameter table (params.h).
+ * To add one: an entry here (and its OPT_ id above), a case in parse_args, a line in
+ * man/easel.1 (tests/cli/help_man.sh fails until there is). */
+static const ea_opt command_opts[] = {
+    {"session", 'S', "NAME", "continue or create a session (a Responses session chains its turns)",
+     OPT_SESSION, EA_VAL_SESSION, NULL, "command"},
+    {"from", 0, "TURN", "branch from an earlier turn of the session", OPT_FROM, EA_VAL_NONE, NULL,
+     "command"},
+    {"new-conversation", 0, NULL,
+     "a Responses turn that does not continue the session's conversation", OPT_NEW_CONVERSATION,
+     EA_VAL_NONE, NULL, "command"},
+    {"out", 'o', "PATH", "also copy the final image(s) here", OPT_OUT, EA_VAL_FILE, NULL,
+     "command"},
+    {"json", 0, NULL, "one JSON object per line for each event", OPT_JSON, EA_VAL_NONE, NULL,
+     "command"},
+    {"dry-run", 0, NULL, "print the request and the estimate; send nothing", OPT_DRY_RUN,
+     EA_VAL_NONE, NULL, "command"},
+    {"offline", 0, NULL, "use the offline backend", OPT_OFFLINE, EA_VAL_NONE, NULL, "command"},
+    {"preview", 0, NULL, "draw partial frames inline on a terminal", OPT_PREVIEW, EA_VAL_NONE,
+     NULL, "command"},
+    {"force", 0, NULL, "send even past session_budget_usd or budget_usd", OPT_FORCE, EA_VAL_NONE,
+     NULL, "command"},
+    {"no-background", 0, NULL, "no background mode (as --background off): for Zero Data Retention",
+     OPT_NO_BACKGROUND, EA_VAL_NONE, NULL, "command"},
 };
 #define N_COMMAND_OPTS (sizeof command_opts / sizeof command_opts[0])
+
+/* What a request option's value completes to, by its long name; the rest is free text. */
+static void param_values(const char *name, enum ea_opt_values *values, const char **words)
+{
+    static const struct { const char *name; enum ea_opt_values values; const char *words; } map[] = {
+        {"model", EA_VAL_MODEL, NULL},
+        {"size", EA_VAL_SIZE, NULL},
+        {"quality", EA_VAL_QUALITY, NULL},
+        {"format", EA_VAL_FORMAT, NULL},
+        {"background", EA_VAL_WORDS, "transparent opaque auto on off"},
+        {"moderation", EA_VAL_WORDS, "auto low"},
+        {"partials", EA_VAL_WORDS, "0 1 2 3"},
+        {"api", EA_VAL_WORDS, "responses images"},
+        {"action", EA_VAL_WORDS, "auto generate edit"},
+        {"input-fidelity", EA_VAL_WORDS, "high low"},
+        {"image", EA_VAL_FILE, NULL},
+        {"mask", EA_VAL_FILE, NULL},
+    };
+    *values = EA_VAL_NONE;
+    *words = NULL;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(map[i].name, name) == 0) {
+            *values = map[i].values;
+            *words = map[i].words;
+        }
+}
+
+/* The parameter table's options (group "request") then the command's, built once. */
+static const ea_opt *generate_options(size_t *count)
+{
+    static ea_opt all[EA_OPT_MAX];
+    static size_t n;
+    if (!n) {
+        size_t n_params;
+        const ea_param_desc *d = ea_param_table(&n_params);
+        for (size_t i = 0; i < n_params && n < EA_OPT_MAX; i++, n++) {
+            all[n] = (ea_opt){d[i].long_opt, d[i].short_opt, d[i].metavar, d[i].help,
+                              OPT_PARAM_BASE + (int)i, EA_VAL_NONE, NULL, "request"};
+            param_values(d[i].long_opt, &all[n].values, &all[n].words);
+        }
+        for (size_t i = 0; i < N_COMMAND_OPTS && n < EA_OPT_MAX; i++)
+            all[n++] = command_opts[i];
+    }
+    *count = n;
+    return all;
+}
+
+const ea_command ea_command_generate = {
+    "generate", "PROMPT|-", "one generation or edit",
+    "One generation or edit ('-' reads the prompt from stdin).",
+    "A Responses turn runs in background mode unless --background off (or config\n"
+    "background = off): a dropped stream is resumed, and a turn whose easel stopped\n"
+    "is finished by `easel resume`. --background also takes the image's background\n"
+    "(transparent, opaque, auto); on and off are the mode.\n"
+    "\nexit codes: 0 done, 1 internal error (an image the session could not\n"
+    "save is kept in $XDG_CACHE_HOME/easel/rescued/), 2 bad arguments (nothing\n"
+    "sent), 3 refused by the API, 4 network or server failure, 5 interrupted\n"
+    "after sending (it may have been billed): SIGTERM, SIGHUP or a closed stdout,\n"
+    "130 cancelled by Ctrl-C (SIGINT).\n",
+    ea_cmd_generate, generate_options, EA_VAL_NONE, false,
+};
 
 typedef struct generate_opts {
     ea_params params;
@@ -80,77 +145,6 @@ typedef struct generate_opts {
     const char *out;
     bool json, dry_run, offline, preview, force, new_conversation;
 } generate_opts;
-
-static void print_option(FILE *out, char short_opt, const char *name, const char *metavar,
-                         const char *help)
-{
-    char left[64];
-    snprintf(left, sizeof left, "%c%c%s--%s%s%s", short_opt ? '-' : ' ', short_opt ? short_opt : ' ',
-             short_opt ? ", " : "  ", name, metavar ? " " : "", metavar ? metavar : "");
-    fprintf(out, "  %-34s %s\n", left, help);
-}
-
-static void generate_usage(FILE *out)
-{
-    size_t n;
-    const ea_param_desc *d = ea_param_table(&n);
-    fprintf(out, "usage: easel generate [OPTIONS] PROMPT|-\n\n"
-                 "One generation or edit ('-' reads the prompt from stdin).\n\n"
-                 "request:\n");
-    for (size_t i = 0; i < n; i++)
-        print_option(out, d[i].short_opt, d[i].long_opt, d[i].metavar, d[i].help);
-    fprintf(out, "\ncommand:\n");
-    for (size_t i = 0; i < N_COMMAND_OPTS; i++)
-        print_option(out, command_opts[i].short_opt, command_opts[i].name, command_opts[i].metavar,
-                     command_opts[i].help);
-    fprintf(out, "\nA Responses turn runs in background mode unless --background off (or config\n"
-                 "background = off): a dropped stream is resumed, and a turn whose easel stopped\n"
-                 "is finished by `easel resume`. --background also takes the image's background\n"
-                 "(transparent, opaque, auto); on and off are the mode.\n");
-    fprintf(out, "\nexit codes: 0 done, 1 internal error (an image the session could not\n"
-                 "save is kept in $XDG_CACHE_HOME/easel/rescued/), 2 bad arguments (nothing\n"
-                 "sent), 3 refused by the API, 4 network or server failure, 5 interrupted\n"
-                 "after sending (it may have been billed): SIGTERM, SIGHUP or a closed stdout,\n"
-                 "130 cancelled by Ctrl-C (SIGINT).\n");
-}
-
-/* getopt_long's tables, generated from the parameter table and the command's own options. */
-static void build_getopt(struct option *longs, char *shorts, size_t shorts_len)
-{
-    size_t n, k = 0, s = 0;
-    const ea_param_desc *d = ea_param_table(&n);
-    for (size_t i = 0; i < n; i++) {
-        longs[k++] = (struct option){d[i].long_opt, required_argument, NULL, OPT_PARAM_BASE + (int)i};
-        if (d[i].short_opt && s + 3 < shorts_len) {
-            shorts[s++] = d[i].short_opt;
-            shorts[s++] = ':';
-        }
-    }
-    for (size_t i = 0; i < N_COMMAND_OPTS; i++) {
-        longs[k++] = (struct option){command_opts[i].name, command_opts[i].has_arg, NULL,
-                                     command_opts[i].id};
-        if (command_opts[i].short_opt && s + 3 < shorts_len) {
-            shorts[s++] = command_opts[i].short_opt;
-            if (command_opts[i].has_arg)
-                shorts[s++] = ':';
-        }
-    }
-    longs[k] = (struct option){0};
-    shorts[s] = '\0';
-}
-
-static int short_to_id(int c)
-{
-    size_t n;
-    const ea_param_desc *d = ea_param_table(&n);
-    for (size_t i = 0; i < n; i++)
-        if (d[i].short_opt == c)
-            return OPT_PARAM_BASE + (int)i;
-    for (size_t i = 0; i < N_COMMAND_OPTS; i++)
-        if (command_opts[i].short_opt == c)
-            return command_opts[i].id;
-    return -1;
-}
 
 static int read_stdin_prompt(ea_params *p, ea_err *err)
 {
@@ -204,32 +198,31 @@ static int parse_args(int argc, char **argv, generate_opts *o, ea_err *err)
 {
     size_t n_params;
     const ea_param_desc *descs = ea_param_table(&n_params);
-    struct option longs[64];
-    char shorts[64];
-    build_getopt(longs, shorts, sizeof shorts);
-    opterr = 0;
-    optind = 1;
-    int c, index;
-    while ((c = getopt_long(argc, argv, shorts, longs, &index)) != -1) {
-        if (c == '?')
-            return ea_err_set(err, EA_EXIT_USAGE, "unknown or incomplete option '%s'",
-                              argv[optind - 1]);
-        int id = c < 256 ? short_to_id(c) : c;
+    ea_opt_parser parser;
+    ea_opt_begin(&parser, &ea_command_generate);
+    parser.quiet = true; /* said below, with the rest of generate's usage errors */
+    const char *value;
+    int id;
+    while ((id = ea_opt_next(&parser, argc, argv, &value)) != EA_OPT_DONE) {
+        if (id == EA_OPT_HELP)
+            exit(EA_EXIT_OK);
+        if (id == EA_OPT_BAD)
+            return ea_err_set(err, EA_EXIT_USAGE, "%s", parser.why);
         if (id >= OPT_PARAM_BASE) {
-            if (!set_background_mode(&o->params, &descs[id - OPT_PARAM_BASE], optarg) &&
-                ea_params_set(&o->params, &descs[id - OPT_PARAM_BASE], optarg, err) != 0)
+            if (!set_background_mode(&o->params, &descs[id - OPT_PARAM_BASE], value) &&
+                ea_params_set(&o->params, &descs[id - OPT_PARAM_BASE], value, err) != 0)
                 return -1;
             continue;
         }
         switch (id) {
-        case OPT_SESSION: o->session = optarg; break;
+        case OPT_SESSION: o->session = value; break;
         case OPT_FROM: {
             ea_err why = {0};
-            if (ea_history_parse_turn(optarg, &o->from_turn, &why) != 0)
+            if (ea_history_parse_turn(value, &o->from_turn, &why) != 0)
                 return ea_err_set(err, EA_EXIT_USAGE, "--from %s", why.msg);
             break;
         }
-        case OPT_OUT: o->out = optarg; break;
+        case OPT_OUT: o->out = value; break;
         case OPT_JSON: o->json = true; break;
         case OPT_DRY_RUN: o->dry_run = true; break;
         case OPT_OFFLINE: o->offline = true; break;
@@ -237,21 +230,20 @@ static int parse_args(int argc, char **argv, generate_opts *o, ea_err *err)
         case OPT_FORCE: o->force = true; break;
         case OPT_NEW_CONVERSATION: o->new_conversation = true; break;
         case OPT_NO_BACKGROUND: o->params.background_mode = false; break;
-        case OPT_HELP: generate_usage(stdout); exit(EA_EXIT_OK);
         default: return ea_err_set(err, EA_EXIT_USAGE, "unknown option");
         }
     }
-    if (optind != argc - 1)
-        return ea_err_set(err, EA_EXIT_USAGE, optind == argc ? "a prompt is required (or '-' to read stdin)"
+    if (parser.next != argc - 1)
+        return ea_err_set(err, EA_EXIT_USAGE, parser.next == argc ? "a prompt is required (or '-' to read stdin)"
                                                                : "one prompt, please: quote it");
     if (o->from_turn > 0 && !o->session)
         return ea_err_set(err, EA_EXIT_USAGE, "--from needs --session: a turn belongs to a session");
     if (o->from_turn > 0 && o->new_conversation)
         return ea_err_set(err, EA_EXIT_USAGE, "--from continues a turn and --new-conversation "
                                               "continues none: one or the other");
-    if (strcmp(argv[optind], "-") == 0)
+    if (strcmp(argv[parser.next], "-") == 0)
         return read_stdin_prompt(&o->params, err);
-    return ea_params_set_prompt(&o->params, argv[optind], err);
+    return ea_params_set_prompt(&o->params, argv[parser.next], err);
 }
 
 /* -o is checked before anything is sent: a copy that cannot be made would only be found out
@@ -422,7 +414,7 @@ static void clear_progress(run_state *st)
 static void preview_setup(run_state *st)
 {
     ea_err err = {0};
-    st->preview = st->opts->preview && !st->opts->json && isatty(STDOUT_FILENO) &&
+    st->preview = st->opts->preview && !st->opts->json && ea_term_fd_capable(STDOUT_FILENO) &&
                   ea_gfx_options_detect(&st->gfx, NULL, &err) == 0;
     if (st->gfx.cols > PREVIEW_MAX_COLS)
         st->gfx.cols = PREVIEW_MAX_COLS;
@@ -750,7 +742,7 @@ static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *ba
         if (ea_budget_check(cfg, session, est.known ? est.usd : NAN, err) != 0)
             goto done;
     }
-    run_state st = {.opts = o, .tty = isatty(STDERR_FILENO), .exit_code = EA_EXIT_INTERNAL,
+    run_state st = {.opts = o, .tty = ea_term_fd_capable(STDERR_FILENO), .exit_code = EA_EXIT_INTERNAL,
                     .offline = backend->offline};
     preview_setup(&st);
     ea_turn_spec spec = {&o->params, backend, session, prices, o->from_turn,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log: a session's audit log: each turn as a short block with the revised prompt as a word
  * diff, the records as JSON lines, a search of every session's prompts, or a verification. */
 #include <math.h>
@@ -8,10 +9,12 @@
 #include <unistd.h>
 
 #include "easel/cli.h"
+#include "easel/options.h"
 #include "easel/history.h"
 #include "easel/paths.h"
 #include "easel/sanitize.h"
 #include "easel/session.h"
+#include "easel/term.h"
 #include "easel/worddiff.h"
 
 /* Bounds what one field may print: a prompt is at most 32,000 characters. */
@@ -25,29 +28,39 @@ typedef struct log_opts {
     bool json, verify, accept_damage, color;
 } log_opts;
 
-static void log_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: easel log [SESSION] [--json] [--verify] [--grep TEXT] [--since DATE]\n"
-            "                 [--until DATE]\n"
-            "       easel log SESSION --accept-damage\n\n"
-            "A session's audit log (by default the session with the newest activity): each turn\n"
-            "with its time, status, parameters, prompt, the revised prompt as a word diff\n"
-            "against the prompt ({+added+} [-dropped-], or colour on a terminal), cost, ids,\n"
-            "timings and files, and the branches when turns were sent with --from.\n"
-            "  --json         the records as written, one JSON object per line\n"
-            "  --verify       check the hash chain, and the sha256 and size of every image\n"
-            "                 and of every input kept in inputs/; name what is missing or\n"
-            "                 changed, and exit 1 when anything is\n"
-            "  --accept-damage  record in the log that its damage (what --verify finds in its\n"
-            "                 lines) is accepted: a session whose log fails verification\n"
-            "                 refuses new turns until then\n"
-            "  --grep TEXT    search the prompts and revised prompts of every session (or of\n"
-            "                 SESSION), ignoring case\n"
-            "  --since DATE   only records from DATE on (2026-11-25 or 2026-11-25T15:30, UTC)\n"
-            "  --until DATE   only records up to the end of DATE\n"
-            "Colour follows NO_COLOR and whether stdout is a terminal.\n");
-}
+enum { OPT_JSON = 1, OPT_VERIFY, OPT_ACCEPT_DAMAGE, OPT_GREP, OPT_SINCE, OPT_UNTIL };
+
+static const ea_opt log_opts_table[] = {
+    {"json", 0, NULL, "the records as written, one JSON object per line", OPT_JSON, EA_VAL_NONE,
+     NULL, NULL},
+    {"verify", 0, NULL,
+     "check the hash chain, and the sha256 and size of every image and of every input kept in "
+     "inputs/; name what is missing or changed, and exit 1 when anything is",
+     OPT_VERIFY, EA_VAL_NONE, NULL, NULL},
+    {"accept-damage", 0, NULL,
+     "record in the log that its damage (what --verify finds in its lines) is accepted: a "
+     "session whose log fails verification refuses new turns until then",
+     OPT_ACCEPT_DAMAGE, EA_VAL_NONE, NULL, NULL},
+    {"grep", 0, "TEXT",
+     "search the prompts and revised prompts of every session (or of SESSION), ignoring case",
+     OPT_GREP, EA_VAL_NONE, NULL, NULL},
+    {"since", 0, "DATE", "only records from DATE on (2026-11-25 or 2026-11-25T15:30, UTC)",
+     OPT_SINCE, EA_VAL_NONE, NULL, NULL},
+    {"until", 0, "DATE", "only records up to the end of DATE", OPT_UNTIL, EA_VAL_NONE, NULL,
+     NULL},
+};
+EA_OPTIONS_FN(log_options, log_opts_table)
+
+const ea_command ea_command_log = {
+    "log", "[SESSION]", "a session's audit log",
+    "A session's audit log (by default the session with the newest activity): each turn with "
+    "its time, status, parameters, prompt, the revised prompt as a word diff against the prompt "
+    "({+added+} [-dropped-], or colour on a terminal), cost, ids, timings and files, and the "
+    "branches when turns were sent with --from.",
+    "Colour follows NO_COLOR and whether stdout is a terminal that takes it (not\n"
+    "TERM=dumb).\n",
+    ea_cmd_log, log_options, EA_VAL_SESSION, false,
+};
 
 /* ---- Output helpers -------------------------------------------------------------------- */
 
@@ -697,37 +710,34 @@ static int grep_all(const log_opts *o)
 static int parse_args(int argc, char **argv, log_opts *o)
 {
     ea_err err = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_value = i + 1 < argc;
-        if (strcmp(a, "--json") == 0) {
-            o->json = true;
-        } else if (strcmp(a, "--verify") == 0) {
-            o->verify = true;
-        } else if (strcmp(a, "--accept-damage") == 0) {
-            o->accept_damage = true;
-        } else if (strcmp(a, "--grep") == 0 && has_value) {
-            o->grep = argv[++i];
-        } else if ((strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0) && has_value) {
-            bool until = a[2] == 'u';
-            if (ea_history_date_bound(argv[++i], until, until ? o->until : o->since, &err)) {
-                fprintf(stderr, "easel log: %s: %s\n", a, err.msg);
+    ea_opt_parser p;
+    ea_opt_begin(&p, &ea_command_log);
+    const char *value;
+    int id;
+    while ((id = ea_opt_next(&p, argc, argv, &value)) != EA_OPT_DONE) {
+        switch (id) {
+        case EA_OPT_HELP: return -1;
+        case EA_OPT_BAD: return EA_EXIT_USAGE;
+        case OPT_JSON: o->json = true; break;
+        case OPT_VERIFY: o->verify = true; break;
+        case OPT_ACCEPT_DAMAGE: o->accept_damage = true; break;
+        case OPT_GREP: o->grep = value; break;
+        default: {
+            bool until = id == OPT_UNTIL;
+            if (ea_history_date_bound(value, until, until ? o->until : o->since, &err)) {
+                fprintf(stderr, "easel log: --%s: %s\n", ea_opt_name(&p, id), err.msg);
                 return EA_EXIT_USAGE;
             }
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            log_usage(stdout);
-            return -1;
-        } else if (a[0] != '-' && !o->session) {
-            o->session = a;
-        } else {
-            char shown[64];
-            ea_sanitize_copy(shown, sizeof shown, a);
-            fprintf(stderr, "easel log: %s '%s'\n",
-                    has_value || a[0] != '-' ? "unknown argument" : "a value is missing after",
-                    shown);
-            log_usage(stderr);
-            return EA_EXIT_USAGE;
         }
+        }
+    }
+    if (p.next < argc)
+        o->session = argv[p.next];
+    if (p.next + 1 < argc) {
+        char shown[64];
+        ea_sanitize_copy(shown, sizeof shown, argv[p.next + 1]);
+        fprintf(stderr, "easel log: unknown argument '%s'\n", shown);
+        return EA_EXIT_USAGE;
     }
     if (o->grep && !*o->grep) {
         fprintf(stderr, "easel log: --grep needs some text\n");
@@ -752,7 +762,7 @@ int ea_cmd_log(int argc, char **argv)
     if (rc != 0)
         return rc < 0 ? EA_EXIT_OK : rc;
     const char *no_color = getenv("NO_COLOR");
-    o.color = isatty(STDOUT_FILENO) && !(no_color && *no_color);
+    o.color = ea_term_fd_capable(STDOUT_FILENO) && !(no_color && *no_color);
     if (o.grep)
         return grep_all(&o);
     if (o.accept_damage)

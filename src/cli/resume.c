@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* resume: background turns that a stopped easel left running server-side (an `accepted`
  * record and no `result`) are read to their end: the image saved, the result written with
  * its cost. `easel resume [SESSION]` does it for one session or all; `generate -S` and
@@ -11,6 +12,7 @@
 
 #include "easel/backend.h"
 #include "easel/cli.h"
+#include "easel/options.h"
 #include "easel/config.h"
 #include "easel/prices.h"
 #include "easel/sanitize.h"
@@ -151,35 +153,31 @@ done:
     return rc;
 }
 
-static void resume_usage(FILE *out)
-{
-    fprintf(out, "usage: easel resume [SESSION]\n\n"
-                 "Finish every background turn still running server-side: a Responses turn\n"
-                 "whose easel stopped (killed, a dropped link, SIGTERM) after the API accepted\n"
-                 "it is read to its end, its image saved and its result recorded with its cost.\n"
-                 "Without SESSION, every session that has one. The API keeps a background\n"
-                 "response about 10 minutes after it ends; one it no longer has is recorded as\n"
-                 "lost. Ctrl-C stops waiting and leaves the turn resumable.\n"
-                 "exit codes: 0 all finished (or none to finish), otherwise the worst of the\n"
-                 "turns' (see easel generate --help).\n");
-}
+const ea_command ea_command_resume = {
+    "resume", "[SESSION]", "finish every background turn still running server-side",
+    "Finish every background turn still running server-side: a Responses turn whose easel "
+    "stopped (killed, a dropped link, SIGTERM) after the API accepted it is read to its end, its "
+    "image saved and its result recorded with its cost. Without SESSION, every session that has "
+    "one. The API keeps a background response about 10 minutes after it ends; one it no longer "
+    "has is recorded as lost. Ctrl-C stops waiting and leaves the turn resumable.",
+    "exit codes: 0 all finished (or none to finish), otherwise the worst of the turns'\n"
+    "(see easel generate --help).\n",
+    ea_cmd_resume, NULL, EA_VAL_SESSION, false,
+};
 
 int ea_cmd_resume(int argc, char **argv)
 {
     const char *name = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            resume_usage(stdout);
-            return EA_EXIT_OK;
-        }
-        if (argv[i][0] == '-' || name) {
-            char shown[64];
-            ea_sanitize_copy(shown, sizeof shown, argv[i]);
-            fprintf(stderr, "easel resume: unexpected argument '%s'\n", shown);
-            resume_usage(stderr);
-            return EA_EXIT_USAGE;
-        }
-        name = argv[i];
+    int first, rc = ea_opt_operands(&ea_command_resume, argc, argv, &first);
+    if (rc != 0)
+        return rc < 0 ? EA_EXIT_OK : rc;
+    if (first < argc)
+        name = argv[first];
+    if (first + 1 < argc) {
+        char shown[64];
+        ea_sanitize_copy(shown, sizeof shown, argv[first + 1]);
+        fprintf(stderr, "easel resume: unexpected argument '%s'\n", shown);
+        return EA_EXIT_USAGE;
     }
     int worst = EA_EXIT_OK, resumed = 0;
     ea_err err = {0};

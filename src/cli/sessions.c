@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: MIT */
 /* sessions: the sessions on disk, newest first, as a table or one JSON object a line, filtered
  * by name and by the dates they were active. */
 #include <stdio.h>
 #include <string.h>
 
 #include "easel/cli.h"
+#include "easel/options.h"
 #include "easel/history.h"
 #include "easel/sanitize.h"
 #include "easel/session.h"
@@ -15,19 +17,26 @@ typedef struct sessions_opts {
     bool json;
 } sessions_opts;
 
-static void sessions_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: easel sessions [--json] [--name TEXT] [--since DATE] [--until DATE]\n\n"
-            "The sessions on disk, newest first: name, id, turns, images, spend, what the offline\n"
-            "backend's turns would have cost (offline money, never spend) and the time of the\n"
-            "last activity.\n"
-            "  --json          one JSON object per line\n"
-            "  --name TEXT     only sessions whose name holds TEXT (any case)\n"
-            "  --since DATE    only sessions active on or after DATE (2026-11-25, or\n"
-            "                  2026-11-25T15:30; UTC)\n"
-            "  --until DATE    only sessions created up to the end of DATE\n");
-}
+enum { OPT_JSON = 1, OPT_NAME, OPT_SINCE, OPT_UNTIL };
+
+static const ea_opt sessions_opts_table[] = {
+    {"json", 0, NULL, "one JSON object per line", OPT_JSON, EA_VAL_NONE, NULL, NULL},
+    {"name", 0, "TEXT", "only sessions whose name holds TEXT (any case)", OPT_NAME, EA_VAL_NONE,
+     NULL, NULL},
+    {"since", 0, "DATE", "only sessions active on or after DATE (2026-11-25, or 2026-11-25T15:30; UTC)",
+     OPT_SINCE, EA_VAL_NONE, NULL, NULL},
+    {"until", 0, "DATE", "only sessions created up to the end of DATE", OPT_UNTIL, EA_VAL_NONE,
+     NULL, NULL},
+};
+EA_OPTIONS_FN(sessions_options, sessions_opts_table)
+
+const ea_command ea_command_sessions = {
+    "sessions", NULL, "sessions, newest first",
+    "The sessions on disk, newest first: name, id, turns, images, spend, what the offline "
+    "backend's turns would have cost (offline money, never spend) and the time of the last "
+    "activity.",
+    NULL, ea_cmd_sessions, sessions_options, EA_VAL_NONE, false,
+};
 
 /* A session was active during [created, last_activity]; it is shown when that span meets
  * [since, until]. */
@@ -54,29 +63,32 @@ static void print_row(const ea_session_info *s)
 static int parse_args(int argc, char **argv, sessions_opts *o)
 {
     ea_err err = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_value = i + 1 < argc;
-        if (strcmp(a, "--json") == 0) {
+    ea_opt_parser p;
+    ea_opt_begin(&p, &ea_command_sessions);
+    const char *value;
+    int id;
+    while ((id = ea_opt_next(&p, argc, argv, &value)) != EA_OPT_DONE) {
+        if (id == EA_OPT_HELP)
+            return -1;
+        if (id == EA_OPT_BAD)
+            return EA_EXIT_USAGE;
+        if (id == OPT_JSON) {
             o->json = true;
-        } else if (strcmp(a, "--name") == 0 && has_value) {
-            o->name = argv[++i];
-        } else if ((strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0) && has_value) {
-            bool until = a[2] == 'u';
-            if (ea_history_date_bound(argv[++i], until, until ? o->until : o->since, &err)) {
-                fprintf(stderr, "easel sessions: %s: %s\n", a, err.msg);
+        } else if (id == OPT_NAME) {
+            o->name = value;
+        } else {
+            bool until = id == OPT_UNTIL;
+            if (ea_history_date_bound(value, until, until ? o->until : o->since, &err)) {
+                fprintf(stderr, "easel sessions: --%s: %s\n", ea_opt_name(&p, id), err.msg);
                 return EA_EXIT_USAGE;
             }
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            sessions_usage(stdout);
-            return -1;
-        } else {
-            char shown[64];
-            ea_sanitize_copy(shown, sizeof shown, a);
-            fprintf(stderr, "easel sessions: unknown argument '%s'\n", shown);
-            sessions_usage(stderr);
-            return EA_EXIT_USAGE;
         }
+    }
+    if (p.next < argc) {
+        char shown[64];
+        ea_sanitize_copy(shown, sizeof shown, argv[p.next]);
+        fprintf(stderr, "easel sessions: unknown argument '%s'\n", shown);
+        return EA_EXIT_USAGE;
     }
     return 0;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* show: draws image files inline with the detected protocol or the one forced by --protocol,
  * writing to stdout even when it is not a terminal (so the bytes can be tested and measured). */
 #include <stdio.h>
@@ -7,27 +8,41 @@
 
 #include "easel/cli.h"
 #include "easel/gfx.h"
+#include "easel/options.h"
 #include "easel/sanitize.h"
+#include "easel/term.h"
 
-static void show_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: easel show [--protocol P] [--cols N] [--rows N] [--cell WxH] FILE...\n\n"
-            "Draws each image inline, fitted inside the box and keeping its aspect ratio.\n"
-            "  --protocol P     blocks, sixel, kitty or iterm (default: what the terminal\n"
-            "                   answers; blocks when stdout is not a terminal)\n"
-            "  --cols N         the box's width in cells (default: the terminal's, or 80)\n"
-            "  --rows N         the box's height in cells (default: the terminal's less one,\n"
-            "                   or 24)\n"
-            "  --cell WxH       a cell's size in pixels (default: asked, or 8x16)\n"
-            "  --wrap W         none, tmux or screen: wrap the picture's escape sequences for\n"
-            "                   a multiplexer (default: detected)\n"
-            "  --kitty-data D   raw, zlib or png: how kitty receives the pixels (default:\n"
-            "                   raw, png over SSH)\n"
-            "  --colors C       24bit or 256: the colours of blocks (default: 24bit unless\n"
-            "                   the terminal is known to lack it)\n"
-            "So --cols 80 --rows 40 --cell 8x16 draws within 640x640 pixels.\n");
-}
+enum { OPT_PROTOCOL = 1, OPT_COLS, OPT_ROWS, OPT_CELL, OPT_WRAP, OPT_KITTY_DATA, OPT_COLORS };
+
+static const ea_opt show_opts[] = {
+    {"protocol", 0, "P",
+     "blocks, sixel, kitty or iterm (default: what the terminal answers; blocks when stdout is "
+     "not a terminal; none, only each file's name and size, when TERM is dumb or unset)",
+     OPT_PROTOCOL, EA_VAL_WORDS, "auto blocks sixel kitty iterm", NULL},
+    {"cols", 0, "N", "the box's width in cells (default: the terminal's, or 80)", OPT_COLS,
+     EA_VAL_NONE, NULL, NULL},
+    {"rows", 0, "N", "the box's height in cells (default: the terminal's less one, or 24)",
+     OPT_ROWS, EA_VAL_NONE, NULL, NULL},
+    {"cell", 0, "WxH", "a cell's size in pixels (default: asked, or 8x16)", OPT_CELL, EA_VAL_NONE,
+     NULL, NULL},
+    {"wrap", 0, "W",
+     "none, tmux or screen: wrap the picture's escape sequences for a multiplexer (default: "
+     "detected)", OPT_WRAP, EA_VAL_WORDS, "none tmux screen", NULL},
+    {"kitty-data", 0, "D",
+     "raw, zlib or png: how kitty receives the pixels (default: raw, png over SSH)",
+     OPT_KITTY_DATA, EA_VAL_WORDS, "raw zlib png", NULL},
+    {"colors", 0, "C",
+     "24bit or 256: the colours of blocks (default: 24bit unless the terminal is known to lack "
+     "it)", OPT_COLORS, EA_VAL_WORDS, "24bit 256", NULL},
+};
+EA_OPTIONS_FN(show_options, show_opts)
+
+const ea_command ea_command_show = {
+    "show", "FILE...", "draw images inline",
+    "Draws each image inline, fitted inside the box and keeping its aspect ratio.",
+    "So --cols 80 --rows 40 --cell 8x16 draws within 640x640 pixels.\n",
+    ea_cmd_show, show_options, EA_VAL_FILE, false,
+};
 
 static int parse_positive(const char *s, int *out)
 {
@@ -60,58 +75,40 @@ typedef struct show_args {
     int first_file;
 } show_args;
 
-/* 0, or an exit code after printing why. */
+/* 0, or an exit code after printing why; -1 after --help. */
 static int parse_args(int argc, char **argv, show_args *a)
 {
     *a = (show_args){0};
-    int i = 1;
-    for (; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--") == 0) {
-            i++;
-            break;
-        }
-        if (arg[0] != '-' || arg[1] == '\0')
-            break;
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            show_usage(stdout);
+    ea_opt_parser p;
+    ea_opt_begin(&p, &ea_command_show);
+    const char *value;
+    int id;
+    while ((id = ea_opt_next(&p, argc, argv, &value)) != EA_OPT_DONE) {
+        if (id == EA_OPT_HELP)
             return -1;
-        }
-        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        int bad = value == NULL;
-        if (strcmp(arg, "--protocol") == 0 && value)
-            a->protocol = value;
-        else if (strcmp(arg, "--cols") == 0 && value)
-            bad = parse_positive(value, &a->cols) != 0;
-        else if (strcmp(arg, "--rows") == 0 && value)
-            bad = parse_positive(value, &a->rows) != 0;
-        else if (strcmp(arg, "--cell") == 0 && value)
-            bad = parse_cell(value, &a->cell_w, &a->cell_h) != 0;
-        else if (strcmp(arg, "--wrap") == 0 && value)
-            a->wrap = value;
-        else if (strcmp(arg, "--kitty-data") == 0 && value)
-            a->kitty_data = value;
-        else if (strcmp(arg, "--colors") == 0 && value)
-            a->colors = value;
-        else {
-            char shown[64];
-            ea_sanitize_copy(shown, sizeof shown, arg);
-            fprintf(stderr, "easel show: unknown option or missing value: %s\n\n", shown);
-            show_usage(stderr);
+        if (id == EA_OPT_BAD)
             return EA_EXIT_USAGE;
+        int bad = 0;
+        switch (id) {
+        case OPT_PROTOCOL: a->protocol = value; break;
+        case OPT_COLS: bad = parse_positive(value, &a->cols); break;
+        case OPT_ROWS: bad = parse_positive(value, &a->rows); break;
+        case OPT_CELL: bad = parse_cell(value, &a->cell_w, &a->cell_h); break;
+        case OPT_WRAP: a->wrap = value; break;
+        case OPT_KITTY_DATA: a->kitty_data = value; break;
+        case OPT_COLORS: a->colors = value; break;
         }
         if (bad) {
             char shown[64];
-            ea_sanitize_copy(shown, sizeof shown, value ? value : "(none)");
-            fprintf(stderr, "easel show: bad value for %s: %s\n", arg, shown);
+            ea_sanitize_copy(shown, sizeof shown, value);
+            fprintf(stderr, "easel show: bad value for --%s: %s\n", ea_opt_name(&p, id), shown);
             return EA_EXIT_USAGE;
         }
-        i++;
     }
-    a->first_file = i;
-    if (i >= argc) {
+    a->first_file = p.next;
+    if (p.next >= argc) {
         fprintf(stderr, "easel show: no image file given\n\n");
-        show_usage(stderr);
+        ea_opt_print_help(stderr, &ea_command_show);
         return EA_EXIT_USAGE;
     }
     return 0;
@@ -171,12 +168,40 @@ static int apply_args(const show_args *a, ea_gfx_options *opt)
     return 0;
 }
 
+/* A terminal that cannot (TERM=dumb or unset) gets no escape byte at all: each file's name
+ * and size as text instead, and why on stderr. The picture on a pipe under a capable TERM is
+ * still drawn (blocks): the picture is what `easel show` outputs, to a file or `less -R`. */
+static int describe_only(const show_args *a, int argc, char **argv, const char *why)
+{
+    fprintf(stderr, "easel show: %s: no pictures, only each file's size (--protocol draws one "
+                    "anyway)\n", why);
+    int status = EA_EXIT_OK;
+    for (int i = a->first_file; i < argc; i++) {
+        ea_image img;
+        ea_err err = {0};
+        char shown[512];
+        ea_sanitize_copy(shown, sizeof shown, argv[i]);
+        if (ea_image_load_file(argv[i], NULL, &img, &err) != 0) {
+            fprintf(stderr, "easel show: %s\n", err.msg);
+            status = err.code ? err.code : EA_EXIT_INTERNAL;
+        } else {
+            printf("%s: %dx%d\n", shown, img.w, img.h);
+        }
+        ea_image_free(&img);
+    }
+    return status;
+}
+
 int ea_cmd_show(int argc, char **argv)
 {
     show_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? EA_EXIT_OK : rc;
+    char cannot[96];
+    if ((!a.protocol || strcmp(a.protocol, "auto") == 0) &&
+        ea_term_cannot(NULL, cannot, sizeof cannot))
+        return describe_only(&a, argc, argv, cannot);
     ea_gfx_options opt;
     if ((rc = detect(&a, &opt)) != 0)
         return rc;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* avatar: the avatar view's sheet layout (include/easel/avatar.h). */
 #include "easel/avatar.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/buf.h"
 
 #include <stdio.h>

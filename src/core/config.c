@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/config.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 
 #include "easel/buf.h"
 #include "easel/paths.h"
+#include "easel/sanitize.h"
 
 /* A config file is a handful of lines; anything bigger is a mistake, not a config. */
 #define CONFIG_MAX_BYTES (256 * 1024)
@@ -109,6 +111,85 @@ static void add_warning(ea_config *c, const char *fmt, ...)
     c->n_warnings++;
 }
 
+/* on, yes, true, 1 / off, no, false, 0, any case; -1 for anything else. */
+static int parse_switch(const char *text, bool *out)
+{
+    static const char *const on[] = {"on", "yes", "true", "1"}, *const off[] = {"off", "no", "false", "0"};
+    for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
+        if (strcasecmp(text, on[i]) == 0 || strcasecmp(text, off[i]) == 0) {
+            *out = strcasecmp(text, on[i]) == 0;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static bool is_switch(const char *v)
+{
+    bool b;
+    return parse_switch(v, &b) == 0;
+}
+
+static bool in_words(const char *v, const char *words)
+{
+    size_t n = strlen(v);
+    for (const char *w = words; n && (w = strstr(w, v)); w += n)
+        if ((w == words || w[-1] == ' ') && (w[n] == ' ' || w[n] == '\0'))
+            return true;
+    return false;
+}
+
+static bool is_partials(const char *v)
+{
+    return strlen(v) == 1 && v[0] >= '0' && v[0] <= '3';
+}
+
+static bool is_usd(const char *v)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    return end != v && !*end && !errno && d >= 0;
+}
+
+static bool is_url(const char *v)
+{
+    return strncasecmp(v, "https://", 8) == 0 || strncasecmp(v, "http://", 7) == 0;
+}
+
+/* The values a key takes where easel can tell without a model's rules: checked as the file is
+ * read, so that a mistake is said with its line by every command (issue 16), not only when a
+ * command happens to use the key. The value is still kept: the command that uses it refuses
+ * it as before. Keys not listed take anything. One entry per key. */
+static const struct {
+    enum ea_config_key key;
+    const char *words;               /* the values, space-separated, or NULL */
+    bool (*ok)(const char *value);   /* or a check */
+    const char *what;                /* for the message */
+} value_rules[] = {
+    {EA_CFG_BASE_URL, NULL, is_url, "an http:// or https:// URL"},
+    {EA_CFG_FORMAT, "png jpeg webp gif svg", NULL, "png, jpeg, webp, gif or svg"},
+    {EA_CFG_PARTIALS, NULL, is_partials, "0, 1, 2 or 3"},
+    {EA_CFG_API, "responses images", NULL, "responses or images"},
+    {EA_CFG_GRAPHICS, "auto blocks sixel kitty iterm", NULL, "auto, blocks, sixel, kitty or iterm"},
+    {EA_CFG_MOUSE, NULL, is_switch, "on or off"},
+    {EA_CFG_BACKGROUND, NULL, is_switch, "on or off"},
+    {EA_CFG_BUDGET_USD, NULL, is_usd, "an amount in dollars, 0 or more"},
+    {EA_CFG_SESSION_BUDGET_USD, NULL, is_usd, "an amount in dollars, 0 or more"},
+};
+
+/* The rule's description when value breaks key's rule; NULL when it is fine. */
+static const char *value_mistake(enum ea_config_key key, const char *value)
+{
+    for (size_t i = 0; i < sizeof value_rules / sizeof value_rules[0]; i++)
+        if (value_rules[i].key == key)
+            return (value_rules[i].words ? in_words(value, value_rules[i].words)
+                                         : value_rules[i].ok(value))
+                       ? NULL
+                       : value_rules[i].what;
+    return NULL;
+}
+
 /* Stores value unless the key already holds one from a stronger source. */
 static int set_value(ea_config *c, enum ea_config_key key, const char *value, size_t len,
                      enum ea_config_source source, int line)
@@ -196,12 +277,20 @@ int ea_config_parse(ea_config *c, const char *text, size_t len, const char *secr
             add_warning(c, "%s line %d: %s has no value (ignored)", origin, line_no, name);
         } else if (k == EA_CFG_API_KEY && secret_refusal) {
             snprintf(c->api_key_refused, sizeof c->api_key_refused, "%s", secret_refusal);
+            c->api_key_refused_line = line_no;
         } else {
             if (c->values[k].source == EA_SRC_FILE)
                 add_warning(c, "%s line %d: %s set again (line %d ignored)", origin, line_no,
                             name, c->values[k].line);
             if (set_value(c, (enum ea_config_key)k, value, value_len, EA_SRC_FILE, line_no) != 0)
                 return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+            const char *rule = value_mistake((enum ea_config_key)k, c->values[k].value);
+            if (rule) {
+                char shown[48];
+                ea_sanitize_copy(shown, sizeof shown, c->values[k].value);
+                add_warning(c, "%s line %d: %s = '%s' is not %s", origin, line_no, name, shown,
+                            rule);
+            }
         }
         line = next;
     }
@@ -343,16 +432,41 @@ void ea_config_describe(const ea_config *c, enum ea_config_key key, char *out, s
 
 int ea_config_switch(const ea_config *c, enum ea_config_key key, bool otherwise, bool *out)
 {
-    static const char *const on[] = {"on", "yes", "true", "1"}, *const off[] = {"off", "no", "false", "0"};
     const char *text = ea_config_get(c, key);
     *out = otherwise;
     if (!text || !*text)
         return 0;
-    for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
-        if (strcasecmp(text, on[i]) == 0 || strcasecmp(text, off[i]) == 0) {
-            *out = strcasecmp(text, on[i]) == 0;
-            return 0;
+    return parse_switch(text, out);
+}
+
+int ea_config_warning_count(const ea_config *c)
+{
+    return c->n_warnings + (c->api_key_refused[0] != '\0');
+}
+
+const char *ea_config_warning(const ea_config *c, int i, char *out, size_t size)
+{
+    if (c->api_key_refused[0]) {
+        if (i == 0) {
+            char origin[512];
+            origin_name(c, origin, sizeof origin);
+            snprintf(out, size, "%s line %d: api_key not used: %s", origin,
+                     c->api_key_refused_line, c->api_key_refused);
+            return out;
         }
+        i--;
     }
-    return -1;
+    if (i >= 0 && i < EA_CONFIG_MAX_WARNINGS && i < c->n_warnings)
+        snprintf(out, size, "%s", c->warnings[i]);
+    else /* past the ones kept */
+        snprintf(out, size, "%d more (easel doctor)", c->n_warnings - EA_CONFIG_MAX_WARNINGS);
+    return out;
+}
+
+void ea_config_print_warnings(const ea_config *c, FILE *out, const char *prefix)
+{
+    char text[1024];
+    int n = ea_config_warning_count(c), shown = n - c->n_warnings + EA_CONFIG_MAX_WARNINGS + 1;
+    for (int i = 0; i < n && i < shown; i++)
+        fprintf(out, "%s: warning: %s\n", prefix, ea_config_warning(c, i, text, sizeof text));
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wcwidth() is an X/Open function: glibc declares it only when asked. */
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/err.h"
 
 #include <stdarg.h>

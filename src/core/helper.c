@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* helper: see include/easel/helper.h. Between fork and exec only async-signal-safe calls: the
  * workbench has threads by then, and one of them may hold malloc's lock. */
 #include "easel/helper.h"

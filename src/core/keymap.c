@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/keymap.h"
 
 #include <string.h>

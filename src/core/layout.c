@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/layout.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/maskshape.h"
 
 #include <stdio.h>

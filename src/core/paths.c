@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/paths.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pictures: see include/easel/pictures.h. A table rather than calls, so that net/ neither
  * includes gfx/ nor links it: the unit tests of net/ run with or without pictures. */
 #include "easel/pictures.h"

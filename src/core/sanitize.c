@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/sanitize.h"
 
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/utf8.h"
 
 size_t ea_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/worddiff.h"
 
 #include <stdint.h>

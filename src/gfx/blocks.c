@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* blocks: the fallback that works on every terminal: each cell shows two pixels, the upper
  * half block (U+2580) in the foreground colour over the background colour, in 24-bit colour
  * or the xterm 256-colour palette. Colours are sent only when they change along a row, and a

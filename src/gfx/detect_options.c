@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The terminal's answers turned into drawing options, for the commands that draw inline. */
 #include <fcntl.h>
 #include <stdbool.h>

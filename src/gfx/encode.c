@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* encode: the one entry point every caller uses: fit the picture into the preview's box, scale
  * it once, hand it to the protocol's encoder. See include/easel/gfx.h. */
 #include "easel/gfx.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fit: the box arithmetic every encoder shares (how big the picture may be drawn) and the
  * area-averaging downscale. See include/easel/gfx.h. */
 #include <limits.h>

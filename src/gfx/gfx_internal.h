@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gfx_internal: what the encoders in src/gfx share and nobody outside needs: one function per
  * protocol, taking a picture already scaled to its box, and the small helpers they reuse. */
 #ifndef EASEL_GFX_INTERNAL_H

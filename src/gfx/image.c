@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* image: decoding with limits checked first, encoding, resizing. See include/easel/image.h.
  *
  * Decoding trusts nothing: the size of the file and the dimensions in its header are checked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* iterm: iTerm2's inline images (OSC 1337 File=), which WezTerm and others also speak. The
  * terminal decodes a whole image file, so opaque frames go as JPEG (about ten times smaller
  * than PNG for the same preview) and frames whose alpha matters as PNG. iTerm2 3.5 refuses a

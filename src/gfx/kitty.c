@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kitty: the kitty graphics protocol. One payload (raw RGBA, deflated RGBA or PNG) is base64
  * encoded once and cut into chunks of at most 4096 bytes, each a complete APC sequence that
  * tmux or screen can forward on its own. A fixed image and placement id per preview slot

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mask: a mask file made into the alpha mask the API wants, and the table of what net/ needs
  * to know of pictures (pictures.h), which the program plugs in: both decode, so both live here
  * and not in net/ (design.md 7). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* preview: a picture slot that keeps at most one frame waiting (the newest), encodes it when
  * the writer is ready, and writes it in slices that never block for long. See preview.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/gfx_protocol.h"
 
 #include <string.h>

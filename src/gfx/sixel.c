@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sixel: easel's own sixel encoder: a 256-colour palette from a variance-splitting median cut
  * refined by k-means, pixels mapped without diffusion, bands run-length encoded.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stb_budget: a byte budget on what stb_image allocates while it decodes one image on this
  * thread, so that a small file which inflates to gigabytes is refused with bounded memory. */
 #ifndef EASEL_STB_BUDGET_H

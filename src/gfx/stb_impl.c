@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stb_impl: the one translation unit that compiles stb_image and stb_image_resize.
  *
  * Only the PNG decoder is built: JPEG goes through libjpeg-turbo (stb_image 2.27's JPEG decoder

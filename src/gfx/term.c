@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* term: asks the terminal what it can draw. One write of every query with DA1 last (terminals
  * answer in order, so DA1's reply means "nothing more is coming"), then a read with a deadline
  * in raw mode, restored on every path. The bytes go to term_reply.c, the choice to term_decide.c. */
@@ -268,6 +269,35 @@ static void ask_tmux_passthrough(ea_term_getenv_fn g, int timeout_ms, char *out,
         snprintf(out, size, "%.7s", text);
 }
 
+/* ---- Terminals that cannot ---- */
+
+static ea_term_terminfo_fn terminfo_addressing;
+
+void ea_term_use_terminfo(ea_term_terminfo_fn addressing)
+{
+    terminfo_addressing = addressing;
+}
+
+const char *ea_term_cannot(ea_term_getenv_fn g, char *why, size_t size)
+{
+    const char *term = (g ? g : ea_term_process_env)("TERM");
+    if (!term || !*term)
+        snprintf(why, size, "TERM is not set");
+    else if (strcmp(term, "dumb") == 0)
+        snprintf(why, size, "TERM=dumb");
+    else if (terminfo_addressing && terminfo_addressing(term) == 0)
+        snprintf(why, size, "TERM=%.60s has no cursor addressing", term);
+    else
+        return NULL;
+    return why;
+}
+
+bool ea_term_fd_capable(int fd)
+{
+    char why[96];
+    return isatty(fd) && !ea_term_cannot(NULL, why, sizeof why);
+}
+
 /* ---- Detection ---- */
 
 /* A multiplexer may sit in front of the terminal: TMUX, STY, or its TERM. */
@@ -289,6 +319,10 @@ static void probe_terminal(int in_fd, int out_fd, const ea_term_detect_options *
                                       : ssh ? EA_TERM_SSH_TIMEOUT_MS : EA_TERM_TIMEOUT_MS;
     if (!isatty(in_fd) || !isatty(out_fd)) {
         p->not_asked = "not a terminal";
+        return;
+    }
+    if (ea_term_cannot(g, p->cannot, sizeof p->cannot)) {
+        p->not_asked = p->cannot;
         return;
     }
     read_winsize(out_fd, p);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* term_decide: from what the terminal answered (and, to break ties, the environment) to the
  * protocol, the cell size and a reason a person can check. Pure: no tty, no clock. */
 #include "easel/term.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* term_reply: a byte-at-a-time scanner for what terminals answer to easel's queries. It knows
  * nothing of ttys, so recorded replies (split anywhere, mixed with key presses) test it. */
 #include "easel/term.h"

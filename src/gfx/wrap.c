@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wrap: what every encoder does around its payload: base64, passthrough wrapping for tmux and
  * GNU screen, cursor placement, and writing the result out. See include/easel/gfx.h. */
 #include <errno.h>

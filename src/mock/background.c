@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mock/background.c: background responses (protocol.md section 13). A response sent with
  * `background: true` is produced on a thread of its own, event by event, into a list that
  * outlives every connection: the POST's stream reads it as it grows, and so do resumes (GET

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mock/batch.c: the Batch API of the offline backend (protocol.md section 14).
  *
  *   POST /v1/batches              {input_file_id, endpoint, completion_window: "24h", metadata}

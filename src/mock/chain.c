@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mock/chain.c: the responses a later turn may name in previous_response_id, newest first.
  * Bounded in entries and bytes so a long test run cannot grow the mock without limit; the
  * oldest go first, and naming one of those is answered as the API answers an unknown id. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mock/fault.c: the configuration and the faults a test can ask for with --fault. */
 #include "internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mock/files.c: the Files API of the offline backend (protocol.md section 14) and the folder
  * it keeps files and batches in.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mock/images.c: the Images API's answers (protocol.md sections 3 and 4): a JSON body with
  * data[], or a stream of partial_image events followed by one completed event per image. */
 #include "internal.h"

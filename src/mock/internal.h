@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mock/internal.h: what the offline backend's files share; not a public API.
  * server.c routes HTTP requests, request.c turns a request into a job (an ea_params checked by
  * the same rules as the client, plus decoded input images), job.c draws and encodes the

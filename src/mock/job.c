@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mock/job.c: drawing, encoding and token accounting shared by the Images and Responses
  * replies. Images are drawn lazily, one at a time, so a stream's first partial leaves before
  * the last image of an n=10 call is even drawn. */

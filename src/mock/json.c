@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mock/json.c: the few writers the mock's replies need. Replies are assembled by hand rather
  * than through jansson because each carries megabytes of base64 that a tree would copy twice
  * (into the tree, then out of it) for nothing. */

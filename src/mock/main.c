@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* easel-mock: the offline backend's program, run by `easel mock` (in the foreground) and by
  * every easel that works offline (design.md 7). The first line on stdout names the base URL
  * (scripts read the port from it when --port 0 let the kernel choose); the server then runs
@@ -14,66 +15,10 @@
 #include "easel/err.h"
 #include "easel/mock.h"
 
+/* The options are described (help, completions, man page) by `easel mock`, which runs this
+ * program: its table in src/cli/mock.c names each one this parser takes. */
 static const char mock_help[] =
-    "usage: easel mock [--port N] [--delay MS] [--png-level N] [--fault F]... [--quiet]\n"
-    "                  [--request-log FILE] [--batch-seconds S] [--batch-image-bytes N]\n"
-    "                  [--state-dir DIR]\n"
-    "\n"
-    "Serves the Images and Responses APIs on 127.0.0.1 with pictures drawn from the prompt,\n"
-    "streamed or not, and the Files and Batch APIs (batches of Images requests), until\n"
-    "interrupted. The first line printed is\n"
-    "  easel mock listening on http://127.0.0.1:PORT/v1\n"
-    "Point a client at it with OPENAI_BASE_URL=http://127.0.0.1:PORT/v1 (any API key).\n"
-    "\n"
-    "options:\n"
-    "  -p, --port N       port to listen on; 0 (the default) lets the kernel choose\n"
-    "  -d, --delay MS     pause between streamed events (and before a plain reply)\n"
-    "      --png-level N  zlib level 0-9 of the PNG files sent; 0 stores them uncompressed\n"
-    "                     (the largest streams, for benchmarks); default: the fastest\n"
-    "  -f, --fault F      inject a fault, for tests; repeatable, or comma-separated\n"
-    "  -q, --quiet        no request log on stderr\n"
-    "      --request-log FILE  append each request received to FILE as a JSON line: its\n"
-    "                     path and body, files and data: URLs as their sha256 and size\n"
-    "      --batch-seconds S  a batch runs from validating to completed in S seconds\n"
-    "                     (default 5; 0: at once; fractions allowed)\n"
-    "      --batch-image-bytes N  each batch line's image is a cheap flat PNG of about N\n"
-    "                     bytes instead of the drawing (for benchmarks of big batches)\n"
-    "      --state-dir DIR  keep files and batches in DIR, for a later mock to read on\n"
-    "                     (default: a private folder removed on exit)\n"
-    "  -h, --help         this help\n"
-    "\n"
-    "faults (F is NAME=VALUE[,NAME=VALUE...]):\n"
-    "  status=CODE        answer CODE with the API's error body to the first request...\n"
-    "    count=N          ...or to the first N requests\n"
-    "    retry-after=S    ...with a retry-after header (seconds or an HTTP date)\n"
-    "    retry-after-ms=MS  ...with a retry-after-ms header\n"
-    "  drop-after=K       close the connection abruptly after partial image K (0-based);\n"
-    "                     drop-after=created right after response.created, drop-after=start\n"
-    "                     before any event. On a background response (background: true)\n"
-    "                     only its first stream (the POST's, or the first GET) is cut\n"
-    "  stall=queued       a background response stays queued until it is cancelled\n"
-    "  expire=MS          a background response is gone (404) MS after it ended\n"
-    "  error-event=K      send an error event after partial image K and end the stream;\n"
-    "                     error-event=start sends it before any other event\n"
-    "  drip=BPS           trickle every reply at BPS bytes a second\n"
-    "  block=WORD         refuse prompts containing WORD (any case) with the moderation\n"
-    "                     block (400, code moderation_blocked); up to 8 words\n"
-    "  malformed=K        streamed event K (0-based) carries broken JSON; malformed=0 also\n"
-    "                     breaks the body of a request that is not streamed\n"
-    "  delay=MS           the same as --delay\n"
-    "  tool-usage=omit    a Responses reply leaves tool_usage out, as the API may\n"
-    "  batch-fail=N       N lines of each batch fail (half with an error body, half with\n"
-    "                     response null and error {code, message})\n"
-    "  batch-expire=K     each batch expires after K lines: the rest batch_expired\n"
-    "  batch-invalid=L    each batch fails validation with an error on line L\n"
-    "  cut=BYTES          the first file download closes after BYTES bytes...\n"
-    "    cut-count=N      ...or the first N downloads (then Range: bytes=N- resumes)\n"
-    "\n"
-    "examples:\n"
-    "  easel mock --port 8099\n"
-    "  easel mock --fault status=429,count=2,retry-after=1 --fault block=forbidden\n"
-    "  easel mock --delay 500 --fault drop-after=1\n"
-    "  easel mock --png-level 0\n";
+    "usage: easel-mock [OPTION]... (run by easel; see easel mock --help)\n";
 
 static int parse_port(const char *text, int *port)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* render: the offline backend's pictures, drawn with cairo. See include/easel/mock_render.h.
  *
  * Everything is a function of (prompt, variant, size, source, mask): the colours and shapes

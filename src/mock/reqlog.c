@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mock/reqlog.c: the request log (--request-log FILE): each request the mock received, as one
  * JSON line, so that a test can hold what easel sent against what it said it would send
  * (--dry-run, the audit record). File bytes are logged as their sha256 and size, not as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mock/request.c: a request body into a checked job. Every field goes through the parameter
  * model (ea_param_by_wire + ea_params_set, then ea_params_resolve), so the mock refuses exactly
  * what easel itself refuses before sending, with the API's 400 body. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mock/responses.c: the Responses API's answers with the image_generation tool (protocol.md
  * section 5): one image_generation_call item whose result and revised_prompt arrive in
  * output_item.done and again in response.completed, as the live API sends them. */

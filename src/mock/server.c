@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mock/server.c: the HTTP side of the offline backend. libmicrohttpd with a thread per
  * connection, bound to 127.0.0.1 only: a streamed reply can then sleep between events in its
  * content reader without holding up other connections. Bodies are collected (JSON) or split

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mock/stream.c: server-sent events as the API frames them (an event: line, a data: line, a
  * blank line; no [DONE]), produced one at a time from MHD's content-reader callback, with
  * the faults a test can ask for: a delay between events, a slow drip, an abrupt close after

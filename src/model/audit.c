@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/audit.h"
 
 #include <errno.h>

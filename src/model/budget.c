@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/budget.h"
 
 #include <math.h>

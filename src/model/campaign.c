@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/campaign.h"
 
 #include <errno.h>

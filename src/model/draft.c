@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/draft.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/hash.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/history.h"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/models.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/params.h"
 
 #include <errno.h>

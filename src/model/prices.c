@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/prices.h"
 
 #include <errno.h>

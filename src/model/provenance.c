@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/provenance.h"
 
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/session.h"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/size.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/api.h"
 
 #include <jansson.h>

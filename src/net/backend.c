@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/backend.h"
 
 #include "easel/paths.h"

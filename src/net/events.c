@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Typed events from the Images and Responses APIs (protocol.md sections 3 to 6).
  *
  * Every field is optional to this decoder: the SPEC's "required" lags the live API both ways,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http: the only file in easel that includes curl. Requests run on one multi handle that the
  * caller's loop drives (ea_http_wait, then ea_http_process), the shape of curl's
  * docs/examples/multi-single.c with extra descriptors and curl_multi_wakeup.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Server-Sent Events parser: the "event stream" rules of the WHATWG HTML standard, section
  * 9.2.6, with the [DONE] sentinel that OpenAI's SDKs accept.
  *

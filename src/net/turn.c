@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "easel/turn.h"
 
 #include <jansson.h>

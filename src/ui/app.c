@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* app: the workbench's state outside the screen: the backend, the sessions (one request each
  * at most, all in the one ea_http), their turns for the history, and the preview's frames. */
 #include <fcntl.h>
@@ -1133,6 +1134,16 @@ int ui_app_open(ui_app *app, const ea_ui_options *opt, char *why, size_t why_len
                    opt->offline ? "--offline" : "no OPENAI_API_KEY");
     else
         ui_message(app, false, "F1 or ? shows every key; Enter sends the prompt");
+    /* Config mistakes are said once, at start, where the user looks (issue 16). */
+    if (ea_config_warning_count(&app->cfg) > 0) {
+        char first[1024];
+        int more = ea_config_warning_count(&app->cfg) - 1;
+        ea_config_warning(&app->cfg, 0, first, sizeof first);
+        if (more)
+            ui_message(app, true, "config: %s (and %d more: easel doctor)", first, more);
+        else
+            ui_message(app, true, "config: %s", first);
+    }
     resume_pending(app, ui_current(app));
     return 0;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* complete: Tab completion of a path typed into a question (an image to attach), as a shell
  * does it: the last component is completed from its directory's entries, as far as they
  * agree. Plain libc, so the unit tests exercise it without a terminal. */

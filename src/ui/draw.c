@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* draw: putting UTF-8 text into curses cells by clusters, clipped to a width; boxes; lists. */
 #include <stdlib.h>
 #include <string.h>

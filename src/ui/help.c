@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* help: the overlay that lists every key, generated from the one action table (keymap.c), so
  * it cannot drift from what the keys do. Scrolls with the list keys; Esc, q, F1 or ? closes. */
 #include <stdio.h>

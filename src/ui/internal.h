@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ui/internal: what the workbench's files share: the application state, the panel operations
  * table every panel fills in (one panel per file, its ops at the bottom), and the helpers. */
 #ifndef EASEL_UI_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* panel_editor: the prompt: multi-line UTF-8 editing with readline's keys (the text logic is
  * ea_editbuf), prompt recall with Up and Down, $VISUAL/$EDITOR with C-x C-e, and the count
  * against the API's 32,000-character limit. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* panel_history: the current session's turns, oldest first: time, status, cost and timings,
  * the parameters as sent, the prompt, and the revised prompt the model's rewriter made of it
  * with the words it added and dropped marked (all sanitized when loaded). From here a turn's

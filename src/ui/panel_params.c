@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* panel_params: every parameter of `easel generate` (from the one descriptor table), changed
  * with Left/Right through its allowed values or typed after Enter, validated live by
  * ea_params_resolve, with the cost estimate of the next call and the spend against the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* panel_preview: the current session's picture: the newest partial frame while a request
  * streams, then the saved image, or a turn's image opened from the history. The first row
  * names the frame; the picture (picture.c) fills the rows below it, which this panel leaves

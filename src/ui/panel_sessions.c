@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* panel_sessions: every session, newest first: name, turns, last activity and spend, with a
  * mark on those generating. Enter switches to one; C-n starts a new one. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* panel_status: the bottom row: the current session's request (phase, elapsed time, partial
  * frame k/N, bytes), the other sessions still generating, and the latest message. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* panel_title: the top row: which session is current and, whenever the offline backend is in
  * use, a banner that says so (nothing reaches OpenAI and nothing is billed). */
 #include <stdio.h>

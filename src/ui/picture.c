@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* picture: the preview's picture on the terminal.
  *
  * The terminal is asked once, before curses starts, how it draws pictures (sixel, kitty,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* run: the workbench's one loop. It waits in ea_http_wait with the terminal and a self-pipe as
  * extra fds; signal handlers only set flags and write to the pipe; keys become actions
  * through the one action table; panels marked dirty are drawn and doupdate() runs once a
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "easel/err.h"
+#include "easel/term.h"
 #include "internal.h"
 
 /* How often the status bar's clock ticks while a request runs; idle, the loop sleeps until
@@ -643,6 +645,17 @@ int ea_ui_run(const ea_ui_options *opt)
     /* Scripted keys on a real terminal (the tests under Xvfb) draw there; without one,
      * curses draws into memory for the text dump. */
     app.headless = app.script && !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
+    /* Said before anything starts (a backend, the terminal's queries): curses would draw
+     * garbage on such a terminal, or refuse with a message naming no way out. */
+    char cannot[96];
+    if (!app.script && ea_term_cannot(NULL, cannot, sizeof cannot)) {
+        fprintf(stderr,
+                "easel: the workbench needs a terminal with cursor addressing, and %s; set "
+                "TERM to your terminal's type (e.g. xterm-256color), or use the commands "
+                "(easel generate, log, sessions), which work anywhere\n",
+                cannot);
+        return EA_EXIT_USAGE;
+    }
     const char *trace = getenv("EASEL_UI_TRACE");
     if (trace && *trace && (trace_file = fopen(trace, "a")))
         setvbuf(trace_file, NULL, _IOLBF, 0);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* script: the scripted mode's input (EASEL_UI_SCRIPT=FILE), after tig's test mode.
  *
  *   text            typed as is, one key per character (UTF-8)

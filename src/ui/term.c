@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* term: the terminal under curses: starting and restoring it (on every exit, a crash included),
  * reading keys into ea_key, resizing, and the text dump of the screen the scripted tests read. */
 #include <errno.h>
@@ -84,6 +85,29 @@ int ui_term_out_fd(void)
     return script_out ? fileno(script_out) : STDOUT_FILENO;
 }
 
+int ea_ui_terminfo_addressing(const char *term)
+{
+    static char looked_up[64];
+    static int answer;
+    if (looked_up[0] && strcmp(looked_up, term) == 0)
+        return answer;
+    /* setupterm replaces cur_term: put back whatever curses had and drop the probe's. */
+    TERMINAL *before = cur_term;
+    int status = 0;
+    if (setupterm(term, -1, &status) != OK) {
+        answer = status == 0 ? -1 : 0;
+    } else {
+        char *cup = tigetstr("cup");
+        bool addressable = cup && cup != (char *)-1 && tigetflag("hc") <= 0 &&
+                           tigetflag("gn") <= 0;
+        answer = addressable ? 1 : 0;
+        TERMINAL *mine = set_curterm(before);
+        del_curterm(mine);
+    }
+    snprintf(looked_up, sizeof looked_up, "%s", term);
+    return answer;
+}
+
 int ui_term_start(bool script, bool mouse, int cols, int rows, char *why, size_t why_len)
 {
     static bool registered;
@@ -108,6 +132,7 @@ int ui_term_start(bool script, bool mouse, int cols, int rows, char *why, size_t
             snprintf(why, why_len, "the workbench needs a terminal (see easel generate for scripts)");
             return -1;
         }
+
         if (tcgetattr(STDIN_FILENO, &saved_tios) == 0)
             tios_saved = true;
         screen = newterm(NULL, stdout, stdin);

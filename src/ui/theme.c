@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* theme: colour roles. Four themes are compiled in (dark, the default; light; high-contrast;
  * mono, used under NO_COLOR); a file $XDG_CONFIG_HOME/easel/themes/NAME.theme, or a path
  * given to --theme, defines or overrides one with lines `role = fg bg [bold] [reverse]...`. */

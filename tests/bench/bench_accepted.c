@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_accepted: what the `accepted` record of a background turn adds to a turn (issue 12):
  * one more audit line, written with a single write() and an fsync. Turns of a session made in
  * a scratch $XDG_DATA_HOME, each a request and a result, with and without the accepted record

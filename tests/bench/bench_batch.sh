@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make bench (issue 14): `easel batch plan` of 50,000 lines (target: under 2 s of CPU time, the
 # wall time printed beside it), and `easel batch fetch` of a big output file from the offline
 # backend (BENCH_BATCH_LINES lines of about BENCH_BATCH_IMAGE_BYTES-byte PNGs; the defaults,

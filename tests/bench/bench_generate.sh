@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make bench: `easel generate` as a whole process against `easel mock` (issue 3): its peak
 # memory for the largest final image, sent as an uncompressed PNG, against the decoded image's
 # size (target at most 3x); and its time beside `curl -N` fetching the same stream from the same

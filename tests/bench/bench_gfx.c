@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_gfx: the encoders in process: a 1024x1024 photo-like picture drawn within 640x640
  * (80x40 cells of 8x16), the median of RUNS encodes per protocol, bytes per frame, and the
  * libsixel encoder (256 colours, no diffusion) beside ours. It is also the measuring tool of

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # History at scale (issue 6): 10,000 small sessions and one of 100,000 records, written by
 # bench_history_gen. Targets: `easel sessions` under 200 ms; `easel log --json` of the large
 # session at 100,000 records a second or more; `--grep` across everything under 1 s; peak

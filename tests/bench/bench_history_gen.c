@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Synthetic data for bench_history.sh: under DATA/easel/sessions, SESSIONS small sessions
  * (two turns each) and one large session of RECORDS records, every log a valid version-1
  * chain (prev_hash computed as the writer does) with realistic prompts, so that `easel log

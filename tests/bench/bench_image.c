@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_image: what one streamed 1024x1024 generation costs the offline mock server: render
  * the final picture, derive and encode three partial frames, encode the final. One line a
  * format, the median of RUNS after a warm-up (the first call loads fonts), then where the

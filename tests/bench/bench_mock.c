@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Benchmark of the offline backend: how long `easel mock` takes to serve a streamed
  * 1024x1024 png generation with 3 partial images and no delay, from the request to the last
  * byte, as a client on loopback sees it. The mock runs in this process (ea_mock_start); the

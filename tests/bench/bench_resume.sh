@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make bench: a background turn whose connection is cut after partial 1 (easel mock --fault
 # drop-after=0), on loopback: the time from the cut to the next partial frame, which the resume
 # (GET ?stream=true&starting_after=N) brings. Target: under 1 s beyond the first backoff

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench_show: the whole `easel show` process beside Debian's chafa and img2sixel, for a
 # 1024x1024 photo-like PNG drawn within 640x640 (80x40 cells of 8x16): wall time (median of
 # RUNS), bytes per pixel, and PSNR against the source scaled to each output's own size by the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Benchmark of the SSE parser on the case that matters: one `data:` line holding a whole
  * base64 image, tens of megabytes long, arriving in chunks of curl's sizes and smaller.
  * Linear time shows as the same MB/s for a 3 MB and a 30 MB event at 1-byte chunks.

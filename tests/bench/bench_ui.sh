@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The workbench (issue 5), from its trace (EASEL_UI_TRACE: monotonic ms, one event a line):
 #  a. keystroke-to-screen latency while a 3840x2160 final frame decodes and encodes: scripted
 #     keys every 5 ms (each is due when its pause ends, so a late loop counts against it) while

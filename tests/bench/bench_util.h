@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_util: the clock and the median every benchmark reports with. Header-only: each bench
  * is one program built from its own .c file. */
 #ifndef EASEL_BENCH_UTIL_H

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make bench: every benchmark binary, then the whole-process comparisons against the peers
 # (curl for the stream). Each prints its own figures; a missed target makes it exit non-zero.
 : "${EASEL:?}" "${BENCH_DIR:?}"

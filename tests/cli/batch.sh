@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # easel batch against the offline backend's Files and Batch APIs (issue 14, items 1-3): a
 # 24-line template campaign (one reference image, twelve styles, two sizes) planned,
 # submitted, waited for and fetched; failing lines in a shuffled output; fetch twice; a cut

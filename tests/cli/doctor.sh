@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `easel doctor` without a terminal: every section is printed, detection says why it was
 # skipped, overrides show, and no character of the API key ever appears (issue 4).
 tmp=$(mktemp -d)

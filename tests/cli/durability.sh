@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Nothing paid for is lost by `easel generate` (issue 12, items 3 and 4): SIGTERM, SIGHUP and a
 # closed stdout wind a turn down with its record closed and its last partial frame kept, and
 # an image the session cannot save goes to the rescue folder, or is named exactly when lost.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `easel generate` as a person or a script runs it, against `easel mock` with faults: exit
 # codes, messages, the saved files and the audit records (issue 3).
 here=$(cd "$(dirname "$0")/.." && pwd)

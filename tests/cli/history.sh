@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Reviewing history (issue 6) on sessions written by the real client against `easel mock`:
 # sessions, log with word diffs and branches, --json, --grep, --since, --verify catching one
 # changed byte, recovery reports that delete nothing, export, and hostile text kept off the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Inputs and dry runs (issue 13, items 1, 3 and 9): every file a turn sends is in its request
 # record and kept in the session, so a session copied elsewhere verifies, shows and exports
 # its inputs with the originals gone; `--dry-run` prints the request the real call sends, in

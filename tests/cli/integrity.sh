@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The log keeps tamper evidence (issue 13 items 4, 5, 7), on sessions written by the real
 # client against `easel mock`: a changed last record refuses new turns until the damage is
 # accepted, and one more generate cannot make --verify pass; links and FIFOs in a session are

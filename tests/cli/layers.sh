@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The shape of the code as design.md 7 draws it, checked on the source and the binaries: net/
 # includes no gfx/, cli/ or ui/ header and calls nothing there; easel links no drawing or
 # server library (easel-mock alone does); and easel-mock, run as easel's child, never

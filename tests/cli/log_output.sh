@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Issue 13, items 6, 10 and 11, on sessions written by the real client against `easel mock`:
 # a log tampered to hold escape sequences and bidi controls (in image paths and in a damaged
 # line) never puts them on the terminal through `log`, `log --verify`, `log --json` or `export`,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The man page's KEYS section is the workbench's action table, word for word.
 : "${EASEL:?set EASEL to the easel binary}"
 here=$(cd "$(dirname "$0")/../.." && pwd)

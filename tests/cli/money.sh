@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # What the log says a turn cost (issue 13, items 2 and 12): the offline backend's turns are
 # offline money, never spend, so a budget never stops them nor counts them against a paid
 # call; a Responses turn costs its two meters (protocol.md 15), usage at the text model's

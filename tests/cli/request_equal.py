@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Holds a `generate --dry-run --json` line against what the real call sent (a line of
 `easel mock --request-log`) and what it logged (its request record), field by field. File
 bytes are compared by sha256 (the record and the request log keep hashes, not bytes).

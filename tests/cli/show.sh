@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `easel show --protocol X` writes each protocol's picture to a pipe (not a terminal), inside
 # the box the options give; bad arguments exit 2.
 : "${EASEL:?set EASEL to the easel binary}"
@@ -39,8 +40,9 @@ done
 grep -q 's=640,v=640' "$tmp/box.out" && ok "80x40 cells of 8x16 draw at 640x640" \
     || not_ok "80x40 cells of 8x16 draw at 640x640" "$(head -c 80 "$tmp/box.out" | od -c | head -2)"
 
-# Not a terminal, no --protocol: blocks.
-"$EASEL" show "$png" >"$tmp/default.out"
+# Not a terminal, no --protocol: blocks, under a TERM that takes them (TERM=dumb or unset gets
+# text: tests/cli/terminals.sh).
+TERM=xterm-256color "$EASEL" show "$png" >"$tmp/default.out"
 grep -q "$(printf '\033\\[')" "$tmp/default.out" && ! grep -q "$(printf '\033_G')" "$tmp/default.out" \
     && ok "blocks by default on a pipe" || not_ok "blocks by default on a pipe" "unexpected output"
 

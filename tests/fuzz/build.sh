@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Builds every libFuzzer target (tests/fuzz/fuzz_*.c) into build-fuzz/ with clang, ASan and
 # UBSan. The library sources are compiled with clang too (instrumented for coverage), once,
 # into build-fuzz/libeasel-fuzz.a; each target links what it needs from it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target for the audit log reader (src/model/audit.c).
  *
  * The input is written as audit.jsonl in one temporary session folder (made once, reused),

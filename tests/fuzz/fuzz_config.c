@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target for the config parser (ea_config_parse: pure, from a string).
  *
  * Byte 0 picks whether the file's api_key is refused (as for a file not mode 0600) and whether

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target for the event decoder (src/net/events.c): both entry points and base64.
  *
  * Input: byte 0 picks the entry point and the event name; the rest is the JSON. Every image an

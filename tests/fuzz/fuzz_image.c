@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target for the image decode path (src/gfx/image.c, stb_image for PNG and JPEG,
  * libwebp for WebP): magic sniffing, probing, and decoding under limits.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target for sizes and ratios (src/model/size.c) and the parameter rules
  * (ea_params_set / ea_params_resolve in src/model/params.c), for any model name.
  *

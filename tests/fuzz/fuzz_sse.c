@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target for the SSE parser (and, on every event it dispatches, the event decoder).
  *
  * The first bytes of the input choose the caps and a seed; the rest is the stream. It is parsed

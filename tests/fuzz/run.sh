@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs one libFuzzer target for a while with its corpus: sh tests/fuzz/run.sh TARGET SECONDS
 # (TARGET is fuzz_sse or sse). New inputs go to build-fuzz/corpus/TARGET, so the checked-in
 # seeds (tests/fuzz/corpus/NAME) stay small; crashes go to build-fuzz/crashes/. One process

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the integration scripts (sourced, after tests/lib/mock.sh): start and stop
 # tests/net/hostile_server.py, the loopback server that misbehaves on purpose.
 hostile_pid=

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the integration scripts (sourced): start and stop `easel mock` with faults, and
 # report results as "ok NAME" / "not ok NAME: why" lines that tests/run-integration.sh counts.
 : "${EASEL:?set EASEL to the easel binary}"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The two-turn check of the workbench in a real terminal (sourced after x11.sh by
 # xterm_workbench.sh and kitty_workbench.sh): the workbench, scripted by wb_keys, sends two
 # prompts to the offline backend; after each turn a screenshot's preview region must match that

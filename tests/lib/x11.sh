@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the real-terminal tests in tests/ui (sourced): a private Xvfb, the processes a test
 # starts in it, screenshots, and the ImageMagick measurements that compare a screenshot with
 # the picture that should be on it. The sourcing script sets $name (for skip lines) and $tmp

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Background turns on the Responses API (protocol.md section 13, design.md section 7), against
 # `easel mock` with its request log: a stream cut after partial 1, or right after
 # response.created, completes by resume with exactly one POST; `kill -9` of easel generate

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The Files and Batch APIs of `easel mock` (protocol.md section 14), seen from a plain HTTP
 # client: curl against a mock started for each case, JSON read with python3. Prints "ok NAME"
 # or "not ok NAME: why" lines.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The fault matrix (issue 7, item 3): `easel generate` against a hostile loopback server
 # (tests/net/hostile_server.py) and the offline backend's faults, one case at a time. Each case
 # must end with the documented exit code, a clear message, a log that verifies

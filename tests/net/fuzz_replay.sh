@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Replays the fuzz corpora (tests/fuzz/corpus/*) once through every libFuzzer target, built with
 # clang under ASan and UBSan (tests/fuzz/build.sh): each target gets every corpus, its own and
 # the others' (cheap, and a JPEG seed is also a fine hostile audit line). This is what CI runs;

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """A hostile loopback server for tests/net/fault_matrix.sh and hostile_text.sh: the faults
 `easel mock` cannot produce. Listens on 127.0.0.1 (and on 127.0.0.2, same port, to catch a
 client that follows a redirect there), prints "hostile listening on http://127.0.0.1:PORT/v1"

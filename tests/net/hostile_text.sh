@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Hostile text (issue 7, item 5): prompts, revised prompts and error messages carrying ESC,
 # CSI, OSC 52, OSC 8, DCS, C1 controls as UTF-8, BEL, CR, backspace, bidi overrides and
 # isolates, zero-width characters, 10,000 combining marks, 1 MB of text and invalid UTF-8,

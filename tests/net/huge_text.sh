@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Issue 13, item 8: bounded records. tests/net/hostile_server.py sends a revised prompt, and
 # then an error message, of 24 MB (mostly emoji: 72 MB in the pure-ASCII log, over the readers'
 # 64 MiB line cap if written into the record as it stands). Each is kept in full in a side file

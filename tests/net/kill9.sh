@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Durability: `easel generate` killed with SIGKILL at random moments of streamed responses
 # (both APIs, three partial frames, against `easel mock --delay 30` so that a stream lasts a
 # few hundred milliseconds), KILL9_COUNT times (default 100). Afterwards:

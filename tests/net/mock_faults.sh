@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The faults of `easel mock` (--fault), seen from a plain HTTP client: curl against a mock
 # started for each case. Prints "ok NAME" or "not ok NAME: why" lines.
 here=$(cd "$(dirname "$0")/.." && pwd)

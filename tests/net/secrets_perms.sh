@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The key, file modes and the session lock (issue 7, items 6 and 7):
 #  - with a canary key and EASEL_DEBUG_HTTP=1, generate (plain, --json, --dry-run), log,
 #    sessions, doctor: neither the key nor the word "Bearer" reaches stdout, stderr, --json or

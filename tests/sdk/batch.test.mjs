@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The official openai SDK drives the mock's Files and Batches endpoints (issue 14): upload,
 // create, retrieve, cancel, list, content. Each case starts a mock of its own from $EASEL with
 // a fast batch clock (run.sh's shared mock keeps the default one).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // easel's requests against the official openai SDK's, captured by a loopback server (issue 3,
 // "How we will know", second bullet). Each case makes the same call twice, once through the
 // pinned `openai` package and once through `$EASEL generate`, both aimed at the capture server

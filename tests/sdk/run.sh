@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The official openai SDK (pinned in package.json) against `easel mock`. Installs the pinned
 # package with npm ci, starts a mock on a free port, runs sdk.test.mjs with node's test
 # runner (and capture.test.mjs, which compares easel's requests with the SDK's on a loopback
@@ -11,7 +12,16 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     echo "not ok sdk: node and npm are needed (apt-get install nodejs npm)"
     exit 1
 fi
-if ! npm ci --no-audit --no-fund --loglevel=error >npm.log 2>&1; then
+# The one test that needs the network (the npm registry, unless npm's cache has the pinned
+# package): without it the test is skipped, loudly, and nothing else is.
+if ! npm ci --prefer-offline --no-audit --no-fund --loglevel=error >npm.log 2>&1; then
+    if grep -qE 'ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|ECONNRESET|network' npm.log; then
+        why=$(grep -m 1 -E 'ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|ECONNRESET|network' npm.log)
+        echo "ok sdk # SKIP no network: npm could not fetch the pinned openai SDK ($why)"
+        echo "*** SKIPPED: the SDK conformance test (tests/sdk) needs the npm registry ***" >&2
+        rm -f npm.log
+        exit 0
+    fi
     echo "not ok sdk: npm ci failed: $(tail -n 3 npm.log | tr '\n' ' ')"
     exit 1
 fi

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The official openai SDK against `easel mock`: the issue's acceptance test. run.sh starts the
 // mock and passes its base URL in EASEL_MOCK_URL; the fault cases start their own mock from
 // $EASEL. Images are checked by reading their headers here, with no extra package.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Budgets in the workbench, driven by scripted keys (EASEL_UI_SCRIPT) with the screen dumped
 # as text: the parameter panel shows the spend against session_budget_usd and budget_usd;
 # Enter refuses a call that would pass one before anything is sent or created, asks

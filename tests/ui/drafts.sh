@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Nothing typed is lost in the workbench (issue 12, item 5; design.md 7, "Drafts"), driven by
 # scripted keys (EASEL_UI_SCRIPT) with the screen dumped as text: the prompt, the attached
 # image and the parameter panel's values come back after a quit, a kill -9 once the debounce

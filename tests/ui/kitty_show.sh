@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `easel show` in a real kitty under Xvfb (OpenGL from mesa's llvmpipe), looked at as a person
 # would, first directly and then inside tmux with allow-passthrough on:
 # - directly, easel must choose kitty graphics by asking (TERM and kitty's variables scrubbed),

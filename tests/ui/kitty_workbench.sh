@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The workbench in a real kitty (kitty graphics protocol) under Xvfb (issue 5), as
 # xterm_workbench.sh does it in xterm with sixel: scripted keys (EASEL_UI_SCRIPT on a real
 # terminal) send two prompts to the offline backend; after each turn a screenshot's preview

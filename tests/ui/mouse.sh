@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The mouse in the workbench (issue 5: focus, selection, scrolling), driven by the scripted
 # mode's <click C,R>, <wheel-up C,R> and <wheel-down C,R> at cells found in the screen's own
 # dump, as a user aims at what is drawn. What the terminal sends for a click is tested in a real

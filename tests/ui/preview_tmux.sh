@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `easel generate --preview` in a real terminal (tmux): partial frames are drawn inline and
 # each replaces the last in place, so one picture remains above the saved path.
 : "${EASEL:?set EASEL to the easel binary}"

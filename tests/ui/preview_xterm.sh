@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `easel generate --preview -p 3` (the offline backend: no key) in a real xterm with sixel
 # (`xterm -ti vt340`) under Xvfb, looked at as a person would once it has finished: the
 # partial frames were drawn as sixel, each replacing the last in place, so the screen shows

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The workbench driven by scripted keys (EASEL_UI_SCRIPT) with its screen dumped as text once
 # nothing is loading, as a user would see it (issue 5): start, a Devanagari prompt, a
 # generation on the offline backend, the revised prompt in the history, cancel, resize, help,

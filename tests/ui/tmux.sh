@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The workbench in a real terminal: tmux runs it, send-keys types, capture-pane reads the
 # screen (issue 5). A private tmux server (-L) keeps the user's own sessions out of it.
 here=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Detection inside a real tmux, with a scripted kitty outside it: easel must ask through
 # passthrough and choose kitty placeholders when allow-passthrough is on, and blocks without
 # waiting when it is off. Skips without tmux or python3 (the fake outer terminal is a small

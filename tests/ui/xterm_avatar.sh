@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The history's avatar view (key a, history-avatar) in a real xterm with sixel (`xterm -ti
 # vt340`) under Xvfb, looked at in pixels (issue 5): one turn on the offline backend, S-Tab to
 # the history, a; then each of the six renditions (the turn's image at 32, 64 and 128 px, a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Detection against a real xterm with sixel (`xterm -ti vt340`) under Xvfb: easel must choose
 # sixel by asking, not because it was told. Skips when Xvfb or xterm is not installed
 # (Debian: xvfb, xterm). doctor runs under `script` inside xterm so that its stdout is a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The mask mode's overlay in a real xterm with sixel (`xterm -ti vt340`) under Xvfb: one image
 # on the offline backend; Tab to the preview, M, r (a rectangle, centred, 40% x 40%), then
 # Right, Right and Down (5% of the image each): the region spans 40-80% across and 35-75% down.

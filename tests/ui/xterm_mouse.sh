@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The mouse as a person uses it (issue 5): real pointer events (xdotool) in a real xterm under
 # Xvfb, (1) straight to the workbench, where curses asks xterm for SGR mouse reports, and (2)
 # through tmux, as over SSH, where tmux passes the pane the older X10 encoding. The workbench's

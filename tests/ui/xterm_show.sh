@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `easel show` in a real xterm with sixel (`xterm -ti vt340`) under Xvfb, looked at as a person
 # would: easel must choose sixel by asking (nothing forced, the environment scrubbed of hints),
 # and a screenshot must show the test picture (four flat quadrants, tests/lib/x11.sh) at the

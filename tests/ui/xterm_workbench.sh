@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The workbench in a real xterm with sixel (`xterm -ti vt340`) under Xvfb (issue 5): scripted
 # keys (EASEL_UI_SCRIPT on a real terminal) send two prompts to the offline backend; after each
 # turn a screenshot's preview region must match that turn's saved image, scaled to the size

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gfx_decode: the test side of the encoders: a photo-like test picture, decoders that turn
  * each protocol's bytes back into pixels (sixel through libsixel's decoder, kitty and iTerm2 by
  * their framing and payload, blocks by their SGR colours), and PSNR. Shared by the unit tests

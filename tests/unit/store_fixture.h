@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store_fixture: a fresh temporary folder per test, set as XDG_CONFIG_HOME, XDG_DATA_HOME and
  * XDG_CACHE_HOME, removed afterwards; plus small file helpers for the store's tests. */
 #ifndef EASEL_TEST_STORE_FIXTURE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The audit log: record layout, the prev_hash chain, verify naming what was changed, a torn
  * last line moved aside (never deleted), and turn lookups for --from. */
 #include <setjmp.h>

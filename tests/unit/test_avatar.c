@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* avatar: the avatar sheet's layout, from the full six renditions down to a lone 32 px square. */
 #include <setjmp.h>
 #include <stdarg.h>

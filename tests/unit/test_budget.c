@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Budgets: the per-session and the global limit, reaching a limit exactly, an unknown
  * estimate, bad values, the spends read from real sessions, and the verdict and texts the
  * workbench shows. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for src/model/campaign.c (issue 14, item 1): batch plan files: template
  * expansion (the cross product, {name} fields, lists that set fields, custom_ids), CSV
  * quoting, each refusal naming line, field, value and rule; the split into batches; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Config parsing, precedence (file < environment < command line), the 0600 rule for a stored
  * key, and the XDG paths underneath. */
 #include <setjmp.h>
@@ -87,6 +88,53 @@ static void test_unknown_key_is_a_warning_with_line(void **state)
     assert_non_null(strstr(c.warnings[0], "line 2"));
     assert_non_null(strstr(c.warnings[0], "colour"));
     assert_string_equal(ea_config_get(&c, EA_CFG_QUALITY), "high");
+    ea_config_free(&c);
+}
+
+/* A value its key does not take is a warning with its line; the value is kept (the command
+ * that uses it refuses it), and good values of every checked key say nothing. */
+static void test_bad_values_are_warnings_with_line(void **state)
+{
+    (void)state;
+    const char *good = "base_url = https://example.test/v1\nformat = webp\npartials = 0\n"
+                       "api = images\ngraphics = auto\nmouse = Off\nbackground = yes\n"
+                       "budget_usd = 12.5\nsession_budget_usd = 0\n";
+    ea_config c;
+    ea_config_init(&c);
+    ea_err err = {0};
+    assert_int_equal(ea_config_parse(&c, good, strlen(good), NULL, &err), 0);
+    assert_int_equal(ea_config_warning_count(&c), 0);
+    ea_config_free(&c);
+
+    const char *bad = "base_url = example.test\nformat = bmp\npartials = 4\napi = chat\n"
+                      "graphics = kitty2\nmouse = sometimes\nbackground = maybe\n"
+                      "budget_usd = -1\nsession_budget_usd = ten\n";
+    assert_int_equal(ea_config_parse(&c, bad, strlen(bad), NULL, &err), 0);
+    assert_int_equal(ea_config_warning_count(&c), 9);
+    for (int i = 0; i < 9; i++) {
+        char line[32], text[512];
+        snprintf(line, sizeof line, "line %d:", i + 1);
+        assert_non_null(strstr(ea_config_warning(&c, i, text, sizeof text), line));
+        assert_non_null(strstr(text, " is not "));
+    }
+    assert_string_equal(ea_config_get(&c, EA_CFG_PARTIALS), "4");
+    ea_config_free(&c);
+}
+
+/* The refused api_key is a warning too, first, with its line, never with the key. */
+static void test_refused_key_is_a_warning_with_line(void **state)
+{
+    (void)state;
+    const char *text = "model = a\napi_key = " SECRET "\n";
+    ea_config c;
+    ea_config_init(&c);
+    ea_err err = {0};
+    assert_int_equal(ea_config_parse(&c, text, strlen(text), "mode 0644", &err), 0);
+    assert_int_equal(ea_config_warning_count(&c), 1);
+    char out[512];
+    ea_config_warning(&c, 0, out, sizeof out);
+    assert_non_null(strstr(out, "line 2: api_key not used: mode 0644"));
+    assert_null(strstr(out, SECRET));
     ea_config_free(&c);
 }
 
@@ -373,6 +421,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_parse_lines_comments_and_quotes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_key_is_a_warning_with_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_values_are_warnings_with_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_key_is_a_warning_with_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_line_without_equals_is_an_error_that_does_not_echo,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_repeated_key_later_wins_with_warning, setup,

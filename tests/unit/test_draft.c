@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Drafts (design.md 7): the JSON a draft is kept as (round trip, sorted keys, lenient reading),
  * the new session's draft.json (0600, removed when empty), and session.json's `draft` and
  * `defaults`, carried through the rewrite a turn makes and read without opening the session. */

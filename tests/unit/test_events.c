@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for typed events: every event type of both APIs, both error shapes, the
  * non-streamed bodies, malformed input, and base64 with every padding variant. */
 #include <setjmp.h>

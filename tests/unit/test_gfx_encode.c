@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the encoders (src/gfx/{fit,sixel,kitty,iterm,blocks,wrap,encode}.c): each
  * protocol's bytes are decoded back into pixels and compared with the source scaled to the
  * box; the framing rules (kitty chunks, tmux and screen wrapping, iTerm2 multipart) are

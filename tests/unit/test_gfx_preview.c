@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the placement API (src/gfx/preview.c), through a pipe standing in for the
  * terminal: the newest frame wins, a slow reader makes stale frames drop instead of queueing,
  * repaints re-emit, sixel stays off the last row, removal deletes or asks for a repaint. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helper programs run as children (helper.h): the reply pipe on fd 3 and nothing else open,
  * exit codes as a shell says them, a stop that ends even a child deaf to SIGTERM, and a
  * missing helper named with where it was looked for. /bin/sh stands in for easel-mock. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* History: turns read back from a session written through the session API (branches, failed
  * and open turns, a torn tail, damaged lines), the branch lines, search, date bounds, the
  * export sidecar, leftovers found and kept, the streaming reader, and verify's anchor. */

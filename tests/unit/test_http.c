@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_http: ea_http against tiny loopback servers started in the test, each a thread that
  * follows a script (one canned answer per connection) and records the requests it read. */
 #include <stdarg.h>

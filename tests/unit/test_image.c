@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for image.c: round trips through each encoder and decoder, sniffing and probing,
  * limits enforced before decoding, and damaged input refused cleanly. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the decoders' resource bounds (image.c, stb_impl.c): images that cannot be
  * abused. A small PNG whose zlib stream inflates to half a gigabyte, JPEGs whose headers claim
  * huge sizes, and tiny decode budgets are all refused quickly, with the peak memory bounded by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Inputs (issue 13): the files a request sends are hashed as sent (a mask after its
  * conversion), given a role, kept once per content in the session's inputs/ and checked by
  * verify; the estimate counts them. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* maskshape: regions drawn with the keyboard, rasterised into an edit mask. */
 #include <setjmp.h>
 #include <stdarg.h>

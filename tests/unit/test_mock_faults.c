@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the mock's configuration and fault syntax (src/mock/fault.c): each
  * fault accepted and refused, combined in one --fault and across several, the blocked-word
  * match, and the error type and code the API uses with each status. */

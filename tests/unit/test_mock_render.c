@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the mock backend's pictures: deterministic, distinguishable, edits derived
  * from their source and faithful to the mask, partial frames that converge on the final. */
 #include <setjmp.h>

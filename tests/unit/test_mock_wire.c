@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the mock's wire helpers (src/mock/json.c, chain.c): JSON string
  * escaping, base64 both ways, the OpenAI error body, and the bounded previous_response_id
  * store. */

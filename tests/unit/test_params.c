@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for src/model/params.c: every rule of the parameter model, with accepted and
  * refused values. A refusal must carry EA_EXIT_USAGE, name the wire field in err.param, and
  * say the value and the rule in err.msg (issue 2, item 2; protocol.md sections 1, 2, 5a, 8,

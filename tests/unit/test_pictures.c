@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Pictures as net/ sees them (pictures.h): nothing is a picture until the program plugs gfx's
  * table in, and then sniffing, probing and masks go through it. */
 #include <setjmp.h>

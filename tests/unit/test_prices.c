@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for src/model/prices.c against protocol.md section 11. Every expected amount is
  * worked out by hand here from the section's numbers, not copied from the program:
  *   gpt-image-2 per image at 1024x1024: low 0.006, medium 0.053, high 0.211;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* C2PA detection on crafted files: a manifest found in each container (PNG caBX, JPEG APP11
  * JUMBF, WebP C2PA), none in clean files, and cut-short or foreign files answered "unknown". */
 #include <setjmp.h>

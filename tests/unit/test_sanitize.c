@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sanitize and utf8: nothing that could drive a terminal survives, and valid text passes
  * through byte for byte. */
 #include <setjmp.h>

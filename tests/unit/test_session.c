@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Sessions: folders and modes whatever the umask, a whole turn saved in the contract's order,
  * the one-writer lock, lookups by name or ID, listing newest first, and self-healing. */
 #include <setjmp.h>

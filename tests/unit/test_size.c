@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for src/model/size.c: parsing sizes, the gpt-image-2 size rules (protocol.md
  * sections 8 and 12) and the snapping of aspect ratios to the nearest valid size.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the SSE byte parser: recorded streams in tests/fixtures/streams, each fed
  * whole, split at every byte offset, and one byte at a time, must give the same events. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Terminal detection: the reply parser on replies shaped like those of kitty, xterm -ti vt340,
  * foot, WezTerm and tmux in front of kitty (whole, split at every byte, mixed with key presses),
  * the decision on them, and the whole detection against fake terminals on a pty. */
@@ -685,6 +686,51 @@ static void pty_da1_only(void **state)
     assert_int_equal(r.caps.protocol, EA_GFX_SIXEL);
 }
 
+static int fake_terminfo(const char *term)
+{
+    return strcmp(term, "glass") == 0 ? 0 : strcmp(term, "xterm-256color") == 0 ? 1 : -1;
+}
+
+/* TERM unset, empty, dumb, or a type terminfo knows without cursor addressing cannot; a type
+ * terminfo does not know (kitty's over SSH) is given the benefit of the doubt. */
+static void terminals_that_cannot(void **state)
+{
+    (void)state;
+    char why[96];
+    static const char *const unset[] = {NULL}, *const empty[] = {"TERM=", NULL},
+                             *const dumb[] = {"TERM=dumb", NULL},
+                             *const glass[] = {"TERM=glass", NULL},
+                             *const unknown[] = {"TERM=xterm-kitty", NULL};
+    ea_term_use_terminfo(fake_terminfo);
+    fake_env = unset;
+    assert_string_equal(ea_term_cannot(fake_getenv, why, sizeof why), "TERM is not set");
+    fake_env = empty;
+    assert_string_equal(ea_term_cannot(fake_getenv, why, sizeof why), "TERM is not set");
+    fake_env = dumb;
+    assert_string_equal(ea_term_cannot(fake_getenv, why, sizeof why), "TERM=dumb");
+    fake_env = glass;
+    assert_string_equal(ea_term_cannot(fake_getenv, why, sizeof why),
+                        "TERM=glass has no cursor addressing");
+    fake_env = unknown;
+    assert_null(ea_term_cannot(fake_getenv, why, sizeof why));
+    fake_env = plain_env;
+    assert_null(ea_term_cannot(fake_getenv, why, sizeof why));
+    ea_term_use_terminfo(NULL);
+}
+
+/* A dumb terminal is not asked anything, even on a real terminal: no byte reaches it. */
+static void pty_dumb_terminal_is_not_asked(void **state)
+{
+    (void)state;
+    static const char *const dumb[] = {"TERM=dumb", NULL};
+    fake_term f = {.rounds = {{NULL, NULL}}, .hang_up = true};
+    pty_run r = detect_on_pty(&f, dumb, NULL);
+    assert_false(r.caps.asked);
+    assert_int_equal(r.caps.protocol, EA_GFX_BLOCKS);
+    assert_non_null(strstr(r.caps.reason, "TERM=dumb"));
+    assert_true(r.elapsed_ms < 500);
+}
+
 static void pty_silent_terminal_is_bounded(void **state)
 {
     (void)state;
@@ -829,6 +875,8 @@ int main(void)
         cmocka_unit_test(pty_tmux_in_front_of_kitty),
         cmocka_unit_test(pty_da1_only),
         cmocka_unit_test(pty_silent_terminal_is_bounded),
+        cmocka_unit_test(terminals_that_cannot),
+        cmocka_unit_test(pty_dumb_terminal_is_not_asked),
         cmocka_unit_test(pty_hang_up_ends_the_wait),
         cmocka_unit_test(pty_requery_after_resize),
         cmocka_unit_test(overrides_win),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for a turn's final images, which a thread of the turn's own decodes and saves off
  * the loop (src/net/turn.c): against the in-process mock, with the largest image there is (a
  * 3840x2160 PNG stored uncompressed, 33 MB, so that its save takes long), the audit log is read

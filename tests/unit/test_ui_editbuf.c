@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for src/core/editbuf.c: UTF-8 editing by clusters (Devanagari, Bengali, Tamil,
  * CJK, emoji with joiners and skin tones), readline motions, kill and yank, wrapping and the
  * display widths the workbench's editor draws with. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for src/core/keymap.c: the workbench's one action table. No key is bound twice
  * where both bindings could fire, every action has a name, keys that parse and help text,
  * the keys of design.md section 4 are there, and lookups follow the scopes. */

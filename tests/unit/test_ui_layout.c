@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for src/core/layout.c: the workbench's panels at 80x24 and 200x60 (and every
  * size between the minimum and 240x80): inside the screen, never overlapping, the editor
  * always there, and the toggles obeyed where there is room. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The word diff: what counts as a word, dropped before added, the whitespace between runs,
  * UTF-8 (CJK, invalid bytes), sanitized rendering, and the bound on work for huge inputs. */
 #include <setjmp.h>

@@ -1,0 +1,63 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Issue 16 item 5, completions: the scripts in completions/ are what `easel completions SHELL`
+# prints (generated, so they cannot drift); bash loads its script and completes commands,
+# options, option values from the rule table (the model's qualities for `generate --quality`,
+# protocols), session names and files through easel itself.
+: "${EASEL:?set EASEL to the easel binary}"
+here=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+ok() { echo "ok completions $1"; }
+not_ok() { echo "not ok completions $1: $2"; }
+export XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" XDG_CACHE_HOME="$tmp/cache"
+unset OPENAI_API_KEY OPENAI_BASE_URL
+
+for shell in bash zsh fish; do
+    case $shell in bash) f=easel.bash ;; zsh) f=_easel ;; fish) f=easel.fish ;; esac
+    "$EASEL" completions "$shell" >"$tmp/$f"
+    cmp -s "$tmp/$f" "$here/completions/$f" && ok "completions/$f is easel completions $shell" \
+        || not_ok "completions/$f is easel completions $shell" "differs: make completions"
+done
+"$EASEL" completions tcsh >/dev/null 2>&1; rc=$?
+[ "$rc" -eq 2 ] && ok "an unknown shell exits 2" || not_ok "an unknown shell exits 2" "rc=$rc"
+
+out=$(bash -c ". '$here/completions/easel.bash'; complete -p easel" 2>&1)
+[ "$out" = "complete -F _easel easel" ] && ok "bash: complete -p easel" || not_ok "bash: complete -p easel" "$out"
+
+# easel on PATH as the scripts call it, and a session to name.
+mkdir -p "$tmp/bin" && ln -s "$EASEL" "$tmp/bin/easel"
+PATH="$tmp/bin:$PATH" easel generate --offline --api images -S kites "a kite" >/dev/null 2>&1
+: >"$tmp/picture.png"
+
+# complete WORD...: what bash offers for the command line `easel WORD...` (the last word is
+# the one being completed), one candidate a line, sorted.
+complete_bash() {
+    PATH="$tmp/bin:$PATH" bash -c '
+        . "$1"; shift
+        COMP_WORDS=(easel "$@"); COMP_CWORD=$#
+        cd "$0" && _easel && printf "%s\n" "${COMPREPLY[@]}" | sort' "$tmp" "$here/completions/easel.bash" "$@"
+}
+expect() { # NAME EXPECTED WORD...
+    name=$1 want=$2; shift 2
+    got=$(complete_bash "$@" | tr '\n' ' ')
+    [ "$got" = "$want" ] && ok "$name" || not_ok "$name" "got '$got', want '$want'"
+}
+expect "generate --quality <TAB>: the default model's qualities" "auto high low medium " generate --quality ""
+expect "generate -m gpt-image-2.5-flare --quality <TAB>: that model's" "auto high low max medium xhigh " \
+    generate -m gpt-image-2.5-flare --quality ""
+expect "generate --quality h<TAB>" "high " generate --quality h
+expect "generate --format <TAB> for gpt-image-1.5" "jpeg png webp " generate -m gpt-image-1.5 --format ""
+expect "show --protocol <TAB>" "auto blocks iterm kitty sixel " show --protocol ""
+expect "commands: ge<TAB>" "generate " ge
+expect "options: show --co<TAB>" "--colors --cols " show --co
+expect "sessions: log k<TAB>" "kites " log k
+expect "files: show p<TAB>" "picture.png " show p
+expect "help <TAB> lists the commands" "batch completions doctor export generate help log mock resume sessions show " help ""
+models=$(complete_bash generate --model "")
+case $models in
+    *gpt-image-2*) case $models in *dall-e*) not_ok "generate --model <TAB>" "a retired model offered" ;;
+                   *) ok "generate --model <TAB>: known models, none retired" ;; esac ;;
+    *) not_ok "generate --model <TAB>" "got '$models'" ;;
+esac
+exit 0
