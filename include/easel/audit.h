@@ -208,7 +208,8 @@ enum ea_audit_mode {
     /* APPEND for a writer that only adds records (easel batch, whose session can hold
      * 100,000): the log is read a line at a time and its memory does not grow with its
      * records. It keeps what appending and checking need: per turn its record numbers
-     * (request, result, accepted), whether it is a batch line or offline; the totals, chain
+     * (request, result, accepted), whether it is a batch line or offline; per line its
+     * offset (check_anchor reads that line again from the file); the totals, chain
      * state, damage, next seq and turn, name, last ts and response_id, and a running digest
      * of the bytes for accept_damage. It keeps no text and no parsed records: record_line
      * gives NULL, find_turn fills only turn, request_seq, result_seq, has_result and offline,

@@ -39,8 +39,9 @@ struct ea_audit {
     bool broken;       /* a failed write or fsync left the file in doubt: no more appends */
     bool defer_sync;   /* ea_audit_defer_sync: records written, their fsync left to ea_audit_sync */
     bool unsynced;     /* a record was written since the last fsync */
-    /* EA_AUDIT_APPEND_LEAN: text, line_start and records stay empty; log_hash stands in for
-     * the text where a digest of every byte so far is wanted. */
+    /* EA_AUDIT_APPEND_LEAN: text and records stay empty (line_start is kept, to read a line
+     * again from the file); log_hash stands in for the text where a digest of every byte so
+     * far is wanted. */
     bool lean;
     ea_sha256 *log_hash;
     size_t log_bytes;  /* the good lines' bytes, each with its '\n' */
