@@ -206,6 +206,17 @@ enum ea_audit_mode {
     EA_AUDIT_READ,   /* changes nothing on disk; a torn tail is skipped and reported */
     EA_AUDIT_APPEND, /* creates the log if needed and moves a torn tail aside. The caller
                         must hold the session's lock (ea_session_open does). */
+    /* APPEND for a writer that only adds records (easel batch, whose session can hold
+     * 100,000): the log is read a line at a time and its memory does not grow with its
+     * records. It keeps what appending and checking need: per turn its record numbers
+     * (request, result, accepted), whether it is a batch line or offline; per line its
+     * offset (check_anchor reads that line again from the file); the totals, chain
+     * state, damage, next seq and turn, name, last ts and response_id, and a running digest
+     * of the bytes for accept_damage. It keeps no text and no parsed records: record_line
+     * gives NULL, find_turn fills only turn, request_seq, result_seq, has_result and offline,
+     * turn_image finds no image and resumable_turn none. Readers (easel log, the workbench,
+     * verify) open the log as before. */
+    EA_AUDIT_APPEND_LEAN,
 };
 
 typedef struct ea_audit_recovery {

@@ -53,6 +53,10 @@ typedef struct ea_session ea_session;
 enum ea_session_mode {
     EA_SESSION_READ,  /* no lock, nothing changed on disk: for sessions, log, export */
     EA_SESSION_WRITE, /* takes the lock, repairs the log's tail, can add turns */
+    /* WRITE with the log opened EA_AUDIT_APPEND_LEAN (see audit.h): what easel batch uses,
+     * whose memory must not grow with a session's 100,000 records. ea_session_newest_image
+     * finds none and the turns' prompts and models are not at hand (ea_audit_find_turn). */
+    EA_SESSION_WRITE_LEAN,
 };
 
 /* A new session (opened to write). name may be NULL; a name in use is refused (EA_EXIT_USAGE).

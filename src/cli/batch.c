@@ -223,8 +223,7 @@ static void counts_from(batch_info *b, const json_t *counts)
     b->failed = (long)json_integer_value(json_object_get(counts, "failed"));
 }
 
-/* The log's lines are not NUL-terminated. */
-static bool has_text(const char *s, size_t n, const char *text)
+bool batch_has_text(const char *s, size_t n, const char *text)
 {
     size_t k = strlen(text);
     for (const char *p = s; n >= k && (p = memchr(p, text[0], n - k + 1 - (size_t)(p - s)));
@@ -245,7 +244,7 @@ int batch_list_session(const char *session_dir, batch_info **out, size_t *n, ea_
     size_t len, cap = 0;
     int rc;
     while ((rc = ea_audit_stream_next(st, &line, &len, err)) == 1) {
-        if (!has_text(line, len, "\"kind\":\"batch\""))
+        if (!batch_has_text(line, len, "\"kind\":\"batch\""))
             continue;
         json_t *rec = json_loadb(line, len, 0, NULL);
         const char *part = json_string_value(json_object_get(rec, "part"));
@@ -1035,7 +1034,7 @@ done:
 static int fetch_found(batch_ctx *c, found *f, int *worst, ea_err *err)
 {
     ea_session *s = NULL;
-    if (ea_session_open(f->session_id, EA_SESSION_WRITE, &s, err) != 0)
+    if (ea_session_open(f->session_id, EA_SESSION_WRITE_LEAN, &s, err) != 0)
         return -1;
     batch_fetch_totals t = {0};
     int rc = refresh(c, &f->b, s, err);
@@ -1134,7 +1133,7 @@ static int cmd_wait(batch_ctx *c, const char *which, ea_err *err)
                 goto done;
             if (strcmp(before, f->b.status) != 0) {
                 ea_session *s = NULL;
-                if (ea_session_open(f->session_id, EA_SESSION_WRITE, &s, err) != 0)
+                if (ea_session_open(f->session_id, EA_SESSION_WRITE_LEAN, &s, err) != 0)
                     goto done;
                 int r = batch_record_state(s, &f->b, NULL, NULL, err);
                 ea_session_close(&s);
@@ -1197,7 +1196,7 @@ static int cmd_cancel(batch_ctx *c, const char *which, ea_err *err)
         if (r != 0)
             goto done;
         ea_session *s = NULL;
-        if (ea_session_open(f->session_id, EA_SESSION_WRITE, &s, err) != 0)
+        if (ea_session_open(f->session_id, EA_SESSION_WRITE_LEAN, &s, err) != 0)
             goto done;
         r = batch_record_state(s, &f->b, counts, "cancel asked", err);
         ea_session_close(&s);

@@ -59,6 +59,8 @@ typedef struct batch_info {
     long completed, failed, total; /* request_counts as last seen; -1 unknown */
 } batch_info;
 
+/* Does the line (not NUL-terminated, as the log's are) hold text? */
+bool batch_has_text(const char *s, size_t n, const char *text);
 /* The batches a session's log records, oldest first (*out owned by the caller). */
 int batch_list_session(const char *session_dir, batch_info **out, size_t *n, ea_err *err);
 /* Records the batch's newest state (after a status the API sent). */

@@ -22,6 +22,8 @@
  * (per line, three fsyncs took 8 ms each on a loaded disk). Bounds the memory held too. */
 #define GROUP_LINES 256
 #define GROUP_BYTES ((size_t)32 << 20)
+/* Distinct models a batch's lines name (0 is "": unknown, no cost). */
+#define MAX_MODELS 32
 
 typedef struct fetch_state {
     batch_ctx *c;
@@ -29,7 +31,11 @@ typedef struct fetch_state {
     batch_info *b;
     batch_fetch_totals *t;
     ea_idmap *turn_of;        /* custom_id -> turn; negated once the turn has a result */
-    char (*models)[64];       /* per turn of the batch: the line's model */
+    /* Per turn of the batch, its line's model as an index into model_names (a campaign has a
+     * few): a byte a line, where the session's lean log keeps no models. */
+    unsigned char *model_of;
+    char model_names[MAX_MODELS][64];
+    size_t n_models;
     ea_jsonl_reader *reader;
     ea_err err;               /* why a line stopped the fetch */
     struct pending *group;    /* GROUP_LINES lines waiting for their records */
@@ -37,35 +43,72 @@ typedef struct fetch_state {
     size_t n_group, group_bytes;
 } fetch_state;
 
+static const char *str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+/* Calls each(st, turn, custom_id, model, has_result) for the batch's lines, their request
+ * records read from the log a line at a time (the session's lean log holds no records).
+ * Records each() appends meanwhile are read too, and are not requests. */
+typedef int line_fn(fetch_state *st, int turn, const char *custom_id, const char *model,
+                    bool has_result, ea_err *err);
+static int each_line(fetch_state *st, line_fn *each, ea_err *err)
+{
+    ea_audit_stream *in;
+    if (ea_audit_stream_open(ea_session_dir(st->s), EA_AUDIT_STREAM_RECORDS, &in, err) != 0)
+        return -1;
+    const char *line;
+    size_t len;
+    int rc;
+    while ((rc = ea_audit_stream_next(in, &line, &len, err)) == 1) {
+        if (!batch_has_text(line, len, "\"kind\":\"request\""))
+            continue;
+        json_t *rec = json_loadb(line, len, 0, NULL);
+        const char *id = str(rec, "custom_id"), *part = str(rec, "batch_part");
+        json_int_t turn = json_integer_value(json_object_get(rec, "turn"));
+        ea_audit_turn info;
+        if (id && part && strcmp(part, st->b->part) == 0 && turn >= st->b->first_turn &&
+            turn <= st->b->last_turn &&
+            ea_audit_find_turn(ea_session_audit(st->s), (int)turn, &info, NULL) == 0 &&
+            each(st, (int)turn, id, str(rec, "model"), info.has_result, err) != 0)
+            rc = -1;
+        json_decref(rec);
+        if (rc < 0)
+            break;
+    }
+    ea_audit_stream_close(&in);
+    return rc < 0 ? -1 : 0;
+}
+
+static int add_line(fetch_state *st, int turn, const char *custom_id, const char *model,
+                    bool has_result, ea_err *err)
+{
+    size_t m = 0;
+    while (m < st->n_models && strcmp(st->model_names[m], model ? model : "") != 0)
+        m++;
+    if (m == st->n_models && m < MAX_MODELS)
+        snprintf(st->model_names[st->n_models++], sizeof st->model_names[0], "%s",
+                 model ? model : "");
+    st->model_of[turn - st->b->first_turn] = m < st->n_models ? (unsigned char)m : 0;
+    if (ea_idmap_put(st->turn_of, custom_id, has_result ? -turn : turn) < 0)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    return 0;
+}
+
 /* The lines of the batch, from their request records: which custom_id is which turn, and
  * which have a result already. */
 static int load_lines(fetch_state *st, ea_err *err)
 {
-    const ea_audit *a = ea_session_audit(st->s);
     int n = st->b->last_turn - st->b->first_turn + 1;
     if (n <= 0)
         return ea_err_set(err, EA_EXIT_INTERNAL, "batch %s names no turns", st->b->part);
     st->turn_of = ea_idmap_new();
-    st->models = calloc((size_t)n, sizeof *st->models);
-    if (!st->turn_of || !st->models)
+    st->model_of = calloc((size_t)n, sizeof *st->model_of);
+    if (!st->turn_of || !st->model_of)
         return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
-    for (int turn = st->b->first_turn; turn <= st->b->last_turn; turn++) {
-        ea_audit_turn info;
-        if (ea_audit_find_turn(a, turn, &info, err) != 0)
-            return -1;
-        size_t len;
-        const char *line = ea_audit_record_line(a, (size_t)info.request_seq, &len);
-        json_t *rec = line ? json_loadb(line, len, 0, NULL) : NULL;
-        const char *id = json_string_value(json_object_get(rec, "custom_id"));
-        const char *part = json_string_value(json_object_get(rec, "batch_part"));
-        if (id && part && strcmp(part, st->b->part) == 0) {
-            ea_idmap_put(st->turn_of, id, info.has_result ? -turn : turn);
-            snprintf(st->models[turn - st->b->first_turn], sizeof st->models[0], "%s",
-                     info.model ? info.model : "");
-        }
-        json_decref(rec);
-    }
-    return 0;
+    st->n_models = 1; /* model_names[0]: "" */
+    return each_line(st, add_line, err);
 }
 
 static const char *ext_of(const char *format)
@@ -91,11 +134,6 @@ static bool usage_of(const json_t *usage, ea_usage *out, char **text)
     ea_event_free(&ev);
     free(body);
     return ok;
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
 }
 
 /* A line whose images are saved and whose record waits for the group's flush. */
@@ -259,7 +297,7 @@ static int on_line(void *ctx, const char *line, size_t len, unsigned long long e
             st->group_bytes += n;
         }
         ea_usage u;
-        const char *model = st->models[turn - st->b->first_turn];
+        const char *model = st->model_names[st->model_of[turn - st->b->first_turn]];
         if (usage_of(json_object_get(body, "usage"), &u, &p->usage_text)) {
             double usd;
             if (ea_prices_cost(st->c->prices, model, &u, &usd))
@@ -347,38 +385,28 @@ static int stream_file(fetch_state *st, const char *file_id, ea_err *err)
     return rc;
 }
 
-/* Lines the output and error files left out: a cancelled or expired batch's unfinished
+/* A line the output and error files left out: a cancelled or expired batch's unfinished
  * work, recorded as cancelled so that no line stays pending. */
-static int close_missing(fetch_state *st, ea_err *err)
+static int close_line(fetch_state *st, int turn, const char *custom_id, const char *model,
+                      bool has_result, ea_err *err)
 {
-    ea_audit_error e = {.type = "batch_error", .code = st->b->status, .message = NULL};
+    (void)model;
+    if (has_result)
+        return 0;
     char message[160];
     snprintf(message, sizeof message, "the batch ended %s before this line ran",
              st->b->status);
-    e.message = message;
-    for (int turn = st->b->first_turn; turn <= st->b->last_turn; turn++) {
-        ea_audit_turn info;
-        if (ea_audit_find_turn(ea_session_audit(st->s), turn, &info, err) != 0)
-            return -1;
-        if (info.has_result)
-            continue;
-        size_t len;
-        const char *line = ea_audit_record_line(ea_session_audit(st->s), (size_t)info.request_seq,
-                                                &len);
-        json_t *rec = line ? json_loadb(line, len, 0, NULL) : NULL;
-        ea_audit_result res;
-        ea_audit_result_init(&res);
-        res.status = strcmp(st->b->status, "failed") == 0 ? EA_AUDIT_FAILED : EA_AUDIT_CANCELLED;
-        res.custom_id = str(rec, "custom_id");
-        res.batch_id = st->b->batch_id;
-        res.cost_usd = 0;
-        res.error = &e;
-        int rc = res.custom_id ? ea_session_end_batch_line(st->s, turn, &res, err) : 0;
-        json_decref(rec);
-        if (rc != 0)
-            return -1;
-        st->t->cancelled++;
-    }
+    ea_audit_error e = {.type = "batch_error", .code = st->b->status, .message = message};
+    ea_audit_result res;
+    ea_audit_result_init(&res);
+    res.status = strcmp(st->b->status, "failed") == 0 ? EA_AUDIT_FAILED : EA_AUDIT_CANCELLED;
+    res.custom_id = custom_id;
+    res.batch_id = st->b->batch_id;
+    res.cost_usd = 0;
+    res.error = &e;
+    if (ea_session_end_batch_line(st->s, turn, &res, err) != 0)
+        return -1;
+    st->t->cancelled++;
     return 0;
 }
 
@@ -397,7 +425,7 @@ int batch_fetch_one(batch_ctx *c, ea_session *s, batch_info *b, batch_fetch_tota
         rc = stream_file(&st, b->error_file_id, err);
     /* Every line has its result once the batch is over and both files are read. */
     if (rc == 0 && strcmp(b->status, "completed") != 0)
-        rc = close_missing(&st, err);
+        rc = each_line(&st, close_line, err);
     if (rc == 0) {
         char note[200];
         snprintf(note, sizeof note, "fetched: %ld saved, %ld failed, %ld cancelled, %ld before",
@@ -409,7 +437,7 @@ int batch_fetch_one(batch_ctx *c, ea_session *s, batch_info *b, batch_fetch_tota
         rc = -1;
     ea_session_defer_sync(s, false);
     ea_idmap_free(&st.turn_of);
-    free(st.models);
+    free(st.model_of);
     free(st.group);
     ea_buf_free(&st.rest);
     return rc;

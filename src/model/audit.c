@@ -30,6 +30,7 @@ typedef struct turn_slot {
     size_t result;
     size_t accepted; /* a background turn's accepted record, or NO_RECORD */
     bool batch_line; /* its request names a custom_id: fetched later, never open */
+    bool offline;    /* its request says offline: its cost is never spend */
 } turn_slot;
 
 struct ea_audit {
@@ -39,6 +40,12 @@ struct ea_audit {
     bool broken;       /* a failed write or fsync left the file in doubt: no more appends */
     bool defer_sync;   /* ea_audit_defer_sync: records written, their fsync left to ea_audit_sync */
     bool unsynced;     /* a record was written since the last fsync */
+    /* EA_AUDIT_APPEND_LEAN: text and records stay empty (line_start is kept, to read a line
+     * again from the file); log_hash stands in for the text where a digest of every byte so
+     * far is wanted. */
+    bool lean;
+    ea_sha256 *log_hash;
+    size_t log_bytes;  /* the good lines' bytes, each with its '\n' */
     ea_buf text;       /* the good lines, each with its '\n': the file's bytes */
     size_t *line_start;
     size_t n_lines, cap_lines;
@@ -48,9 +55,9 @@ struct ea_audit {
     long next_seq;
     int next_turn;
     char last_hash[EA_SHA256_HEX_SIZE];
-    const char *last_response_id; /* borrowed from records */
-    const char *last_ts;          /* borrowed from records; NULL for an empty log */
-    const char *name;             /* the newest name record's; borrowed from records */
+    char *last_response_id;       /* owned copies: a lean log keeps no records */
+    char *last_ts;                /* NULL for an empty log */
+    char *name;                   /* the newest name record's */
     ea_audit_totals totals;
     /* The first damage found after the newest accepted point (line numbers from 1; 0: none),
      * and why. While there is damage, only an accept_damage record may be appended. */
@@ -591,16 +598,27 @@ static turn_slot *add_slot(ea_audit *a, int turn)
     return slot;
 }
 
-/* Updates the index, totals and chain state for records[index]; lenient about a log that
- * breaks the turn rules, which ea_audit_verify reports. */
-static int index_record(ea_audit *a, size_t index)
+/* *dst becomes a copy of src (NULL stays NULL): -1 out of memory. */
+static int keep_copy(char **dst, const char *src)
 {
-    const json_t *rec = json_array_get(a->records, index);
+    char *copy = src ? strdup(src) : NULL;
+    if (src && !copy)
+        return -1;
+    free(*dst);
+    *dst = copy;
+    return 0;
+}
+
+/* Updates the index, totals and chain state for rec, the line at index; lenient about a log
+ * that breaks the turn rules, which ea_audit_verify reports. */
+static int index_record(ea_audit *a, size_t index, const json_t *rec)
+{
     a->next_seq = int_field(rec, "seq", 0) + 1;
-    a->last_ts = str_field(rec, "ts");
+    if (keep_copy(&a->last_ts, str_field(rec, "ts")) != 0)
+        return -1;
     if (!is_turn_kind(str_field(rec, "kind"))) {
         if (is_kind(rec, "name"))
-            a->name = str_field(rec, "name");
+            return keep_copy(&a->name, str_field(rec, "name"));
         return 0;
     }
     int turn = (int)int_field(rec, "turn", 0);
@@ -613,6 +631,7 @@ static int index_record(ea_audit *a, size_t index)
     } else if (is_request) {
         slot->request = index;
         slot->batch_line = json_is_string(json_object_get(rec, "custom_id"));
+        slot->offline = json_is_true(json_object_get(rec, "offline"));
         a->totals.turns++;
         if (turn >= a->next_turn)
             a->next_turn = turn + 1;
@@ -623,16 +642,14 @@ static int index_record(ea_audit *a, size_t index)
         const json_t *cost = json_object_get(rec, "cost_usd");
         if (json_is_number(cost)) {
             /* Offline money is what easel's own backend would have billed: never spend. */
-            const json_t *req = slot->request != NO_RECORD
-                                    ? json_array_get(a->records, slot->request) : NULL;
-            if (json_is_true(json_object_get(req, "offline")))
+            if (slot->request != NO_RECORD && slot->offline)
                 a->totals.offline_usd += json_number_value(cost);
             else
                 a->totals.spend_usd += json_number_value(cost);
         }
         const char *response_id = str_field(rec, "response_id");
         if (response_id && status_lookup(str_field(rec, "status")) == EA_AUDIT_COMPLETED)
-            a->last_response_id = response_id;
+            return keep_copy(&a->last_response_id, response_id);
     }
     return 0;
 }
@@ -656,52 +673,48 @@ static int add_line(ea_audit *a, const char *line, size_t len, json_t *rec, ea_e
         a->line_start = grown;
         a->cap_lines = cap;
     }
-    size_t start = a->text.len;
-    if (ea_buf_append(&a->text, line, len) != 0 || ea_buf_putc(&a->text, '\n') != 0) {
-        a->text.len = start;
-        json_decref(rec);
-        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
-    }
-    if (json_array_append_new(a->records, rec ? rec : json_null()) != 0) { /* it released rec */
-        a->text.len = start;
-        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    size_t start = a->log_bytes;
+    if (a->lean) {
+        /* Indexed below, then let go: only the digest of the bytes and the slots remain. */
+        if (ea_sha256_update(a->log_hash, line, len) != 0 ||
+            ea_sha256_update(a->log_hash, "\n", 1) != 0) {
+            json_decref(rec);
+            return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+        }
+    } else {
+        if (ea_buf_append(&a->text, line, len) != 0 || ea_buf_putc(&a->text, '\n') != 0) {
+            a->text.len = start;
+            json_decref(rec);
+            return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+        }
+        if (json_array_append_new(a->records, rec ? rec : json_null()) != 0) { /* released rec */
+            a->text.len = start;
+            return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+        }
     }
     a->line_start[a->n_lines++] = start;
+    a->log_bytes = start + len + 1;
+    int rc = 0;
     if (!rec)
         a->next_seq = (long)a->n_lines; /* the seq the damaged line stands in for */
-    else if (index_record(a, json_array_size(a->records) - 1) != 0)
-        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
-    memcpy(a->last_hash, hash, sizeof hash);
-    return 0;
+    else if (index_record(a, a->n_lines - 1, rec) != 0)
+        rc = ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    if (a->lean)
+        json_decref(rec);
+    if (rc == 0)
+        memcpy(a->last_hash, hash, sizeof hash);
+    return rc;
 }
 
 /* ---- Opening --------------------------------------------------------------------------- */
 
-static int read_all(int fd, ea_buf *out, const char *path, ea_err *err)
+/* The digest of every good line so far, each with its '\n'. */
+static int log_digest(const ea_audit *a, char hex[EA_SHA256_HEX_SIZE], ea_err *err)
 {
-    char chunk[64 * 1024];
-    for (;;) {
-        ssize_t got = read(fd, chunk, sizeof chunk);
-        if (got == 0)
-            return 0;
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            return ea_err_set(err, EA_EXIT_INTERNAL, "read %s: %s", path, strerror(errno));
-        if (ea_buf_append(out, chunk, (size_t)got) != 0)
-            return ea_err_set(err, EA_EXIT_INTERNAL, "%s is too large to read", path);
-    }
-}
-
-static int read_file(const char *path, ea_buf *out, bool *exists, ea_err *err)
-{
-    int fd = ea_open_file(path, O_RDONLY | O_NOFOLLOW, 0, err);
-    *exists = fd >= 0;
-    if (fd < 0)
-        return errno == ENOENT ? 0 : -1;
-    int rc = read_all(fd, out, path, err);
-    close(fd);
-    return rc;
+    if (a->lean)
+        return ea_sha256_peek_hex(a->log_hash, hex) == 0
+                   ? 0 : ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    return ea_sha256_hex(a->text.data ? a->text.data : "", a->text.len, hex, err);
 }
 
 /* Appends the torn bytes to audit.jsonl.torn-<UTC time>, never losing them, and only then
@@ -730,7 +743,7 @@ static int move_torn_tail_aside(ea_audit *a, const char *bytes, size_t n,
     close(fd);
     if (ea_fsync_dir(a->dir, err) != 0)
         return -1;
-    if (ftruncate(a->fd, (off_t)a->text.len) != 0 || fsync(a->fd) != 0)
+    if (ftruncate(a->fd, (off_t)a->log_bytes) != 0 || fsync(a->fd) != 0)
         return ea_err_set(err, EA_EXIT_INTERNAL, "truncate %s: %s", a->path, strerror(errno));
     snprintf(recovery->aside_path, sizeof recovery->aside_path, "%s", aside);
     return 0;
@@ -754,7 +767,7 @@ static void check_acceptance(ea_audit *a, const json_t *rec, size_t line_no)
 {
     char hex[EA_SHA256_HEX_SIZE];
     const char *want = str_field(rec, "log_sha256");
-    if (ea_sha256_hex(a->text.data ? a->text.data : "", a->text.len, hex, NULL) == 0 && want &&
+    if (log_digest(a, hex, NULL) == 0 && want &&
         strcmp(hex, want) == 0) {
         a->damage_line = 0;
         a->damage_why[0] = '\0';
@@ -765,21 +778,21 @@ static void check_acceptance(ea_audit *a, const json_t *rec, size_t line_no)
     }
 }
 
-/* Indexes the complete lines of raw and checks their chain; only bytes after the last
- * newline are the torn tail. A complete line is never torn: when it is not a record or does
- * not chain, it is damage, kept where it is and noted. */
-static int load_lines(ea_audit *a, const ea_buf *raw, size_t *good_len, ea_err *err)
+/* Indexes the complete lines of data and checks their chain; only bytes after the last
+ * newline are the torn tail (or, while reading, the start of the next line). A complete line
+ * is never torn: when it is not a record or does not chain, it is damage, kept where it is
+ * and noted. */
+static int load_lines(ea_audit *a, const char *data, size_t n, size_t *good_len, ea_err *err)
 {
-    const char *data = raw->data ? raw->data : "";
-    size_t pos = 0, line_no = 0;
+    size_t pos = 0;
     *good_len = 0;
-    while (pos < raw->len) {
-        const char *nl = memchr(data + pos, '\n', raw->len - pos);
+    while (pos < n) {
+        const char *nl = memchr(data + pos, '\n', n - pos);
         if (!nl)
             break; /* no newline: torn */
         size_t len = (size_t)(nl - (data + pos));
         size_t next = pos + len + 1;
-        line_no++;
+        size_t line_no = a->n_lines + 1;
         json_t *rec = json_loadb(data + pos, len, 0, NULL);
         const char *prev = str_field(rec, "prev_hash");
         if (!rec || !usable_record(rec)) {
@@ -803,6 +816,30 @@ static int load_lines(ea_audit *a, const ea_buf *raw, size_t *good_len, ea_err *
     return 0;
 }
 
+/* Reads the log a piece at a time, indexing each line as its newline arrives, so that a lean
+ * log never holds more than one line: what is left in tail at the end is the torn tail. */
+static int load_fd(ea_audit *a, int fd, ea_buf *tail, ea_err *err)
+{
+    char chunk[64 * 1024];
+    for (;;) {
+        ssize_t got = read(fd, chunk, sizeof chunk);
+        if (got == 0)
+            return 0;
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return ea_err_set(err, EA_EXIT_INTERNAL, "read %s: %s", a->path, strerror(errno));
+        if (ea_buf_append(tail, chunk, (size_t)got) != 0)
+            return ea_err_set(err, EA_EXIT_INTERNAL, "%s is too large to read", a->path);
+        if (!memchr(chunk, '\n', (size_t)got))
+            continue; /* a long line: scanned once, when its end comes */
+        size_t used;
+        if (load_lines(a, tail->data, tail->len, &used, err) != 0)
+            return -1;
+        ea_buf_consume(tail, used);
+    }
+}
+
 int ea_audit_open(const char *session_dir, enum ea_audit_mode mode, ea_audit **out,
                   ea_audit_recovery *recovery, ea_err *err)
 {
@@ -817,11 +854,14 @@ int ea_audit_open(const char *session_dir, enum ea_audit_mode mode, ea_audit **o
         return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
     a->fd = -1;
     a->next_turn = 1;
+    a->lean = mode == EA_AUDIT_APPEND_LEAN;
     ea_buf_init(&a->text, LOG_MAX_BYTES);
-    ea_buf raw;
+    ea_buf raw; /* the torn tail once read */
     ea_buf_init(&raw, LOG_MAX_BYTES);
     a->records = json_array();
-    if (!a->records) {
+    if (a->lean)
+        a->log_hash = ea_sha256_new();
+    if (!a->records || (a->lean && !a->log_hash)) {
         ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
         goto fail;
     }
@@ -829,7 +869,7 @@ int ea_audit_open(const char *session_dir, enum ea_audit_mode mode, ea_audit **o
     if (ea_path_join(a->path, sizeof a->path, session_dir, EA_AUDIT_FILE, err) != 0)
         goto fail;
 
-    if (mode == EA_AUDIT_APPEND) {
+    if (mode != EA_AUDIT_READ) {
         /* O_EXCL makes a new, regular file (it fails on a link); an existing one is opened
          * without following a link and must be regular. */
         a->fd = open(a->path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -848,22 +888,27 @@ int ea_audit_open(const char *session_dir, enum ea_audit_mode mode, ea_audit **o
             ea_err_set(err, EA_EXIT_INTERNAL, "open %s: %s", a->path, strerror(errno));
             goto fail;
         }
-        if (read_all(a->fd, &raw, a->path, err) != 0)
+        if (load_fd(a, a->fd, &raw, err) != 0)
             goto fail;
     } else {
-        bool exists;
-        if (read_file(a->path, &raw, &exists, err) != 0)
+        int fd = ea_open_file(a->path, O_RDONLY | O_NOFOLLOW, 0, err);
+        if (fd < 0 && errno != ENOENT)
+            goto fail;
+        int rc = fd >= 0 ? load_fd(a, fd, &raw, err) : 0;
+        if (fd >= 0)
+            close(fd);
+        if (rc != 0)
             goto fail;
     }
 
     size_t good_len;
-    if (load_lines(a, &raw, &good_len, err) != 0)
+    if (load_lines(a, raw.data ? raw.data : "", raw.len, &good_len, err) != 0)
         goto fail;
-    if (good_len < raw.len) {
+    ea_buf_consume(&raw, good_len);
+    if (raw.len > 0) {
         recovery->torn = true;
-        recovery->torn_bytes = raw.len - good_len;
-        if (mode == EA_AUDIT_APPEND &&
-            move_torn_tail_aside(a, raw.data + good_len, raw.len - good_len, recovery, err) != 0)
+        recovery->torn_bytes = raw.len;
+        if (mode != EA_AUDIT_READ && move_torn_tail_aside(a, raw.data, raw.len, recovery, err) != 0)
             goto fail;
     }
     ea_buf_free(&raw);
@@ -890,6 +935,10 @@ void ea_audit_close(ea_audit **ap)
     free(a->line_start);
     free(a->turns);
     json_decref(a->records);
+    ea_sha256_free(&a->log_hash);
+    free(a->last_response_id);
+    free(a->last_ts);
+    free(a->name);
     free(a);
     *ap = NULL;
 }
@@ -926,7 +975,7 @@ static int write_record(ea_audit *a, json_t *rec, ea_err *err)
     int rc = 0;
     if (written != (ssize_t)(len + 1)) {
         /* A short write leaves half a record: cut it off so the log stays whole. */
-        if (written > 0 && ftruncate(a->fd, (off_t)a->text.len) != 0)
+        if (written > 0 && ftruncate(a->fd, (off_t)a->log_bytes) != 0)
             a->broken = true;
         rc = ea_err_set(err, EA_EXIT_INTERNAL, "write %s: %s", a->path,
                         written < 0 ? strerror(saved) : "short write (disk full?)");
@@ -1126,7 +1175,7 @@ int ea_audit_append_accept(ea_audit *a, const ea_audit_report *report, ea_err *e
     if (check_writable(a, err) != 0)
         return -1;
     char log_hash[EA_SHA256_HEX_SIZE];
-    if (ea_sha256_hex(a->text.data ? a->text.data : "", a->text.len, log_hash, err) != 0)
+    if (log_digest(a, log_hash, err) != 0)
         return -1;
     bool ok = true;
     json_t *rec = new_record(a, "accept_damage", 0, &ok);
@@ -1157,12 +1206,22 @@ void ea_audit_check_anchor(ea_audit *a, long seq, const char *sha256)
     size_t len;
     char hex[EA_SHA256_HEX_SIZE];
     const char *line = ea_audit_record_line(a, (size_t)seq, &len);
-    if (!line)
-        note_damage(a, a->n_lines, "the log ends at seq %ld, but session.json recorded seq %ld: "
-                    "records were removed from its end", (long)a->n_lines - 1, seq);
-    else if (ea_sha256_hex(line, len, hex, NULL) == 0 && strcmp(hex, sha256) != 0)
+    char *read_back = NULL; /* a lean log's line, read again from the file */
+    bool unreadable = false; /* told as a change: nothing vouches for the line */
+    if (!line && a->lean && (size_t)seq < a->n_lines) {
+        size_t start = a->line_start[seq];
+        len = ((size_t)seq + 1 < a->n_lines ? a->line_start[seq + 1] : a->log_bytes) - start - 1;
+        read_back = malloc(len + 1);
+        unreadable = !read_back || pread(a->fd, read_back, len, (off_t)start) != (ssize_t)len;
+        line = read_back;
+    }
+    if (unreadable || (line && ea_sha256_hex(line, len, hex, NULL) == 0 && strcmp(hex, sha256) != 0))
         note_damage(a, (size_t)seq + 1, "line %ld (seq %ld) does not match the copy of its hash "
                     "in session.json: it was changed after it was written", seq + 1, seq);
+    else if (!line)
+        note_damage(a, a->n_lines, "the log ends at seq %ld, but session.json recorded seq %ld: "
+                    "records were removed from its end", (long)a->n_lines - 1, seq);
+    free(read_back);
 }
 
 const char *ea_audit_damage(const ea_audit *a, size_t *line)
@@ -1244,7 +1303,7 @@ size_t ea_audit_record_count(const ea_audit *a)
 
 const char *ea_audit_record_line(const ea_audit *a, size_t index, size_t *len)
 {
-    if (index >= a->n_lines)
+    if (index >= a->n_lines || a->lean)
         return NULL;
     size_t start = a->line_start[index];
     size_t end = index + 1 < a->n_lines ? a->line_start[index + 1] : a->text.len;
@@ -1263,21 +1322,21 @@ int ea_audit_find_turn(const ea_audit *a, int turn, ea_audit_turn *out, ea_err *
     out->request_seq = out->result_seq = -1;
     out->cost_usd = NAN;
     if (slot->request != NO_RECORD) {
-        const json_t *req = json_array_get(a->records, slot->request);
-        out->request_seq = int_field(req, "seq", -1);
+        const json_t *req = json_array_get(a->records, slot->request); /* lean: NULL */
+        out->request_seq = a->lean ? (long)slot->request : int_field(req, "seq", -1);
         out->parent_turn = (int)int_field(req, "parent_turn", 0);
         out->api = str_field(req, "api");
         out->model = str_field(req, "model");
         out->text_model = str_field(req, "text_model");
         out->prompt = str_field(req, "prompt");
         out->previous_response_id = str_field(req, "previous_response_id");
-        out->offline = json_is_true(json_object_get(req, "offline"));
+        out->offline = slot->offline;
     }
     if (slot->result != NO_RECORD) {
         const json_t *res = json_array_get(a->records, slot->result);
         int status = status_lookup(str_field(res, "status"));
         out->has_result = true;
-        out->result_seq = int_field(res, "seq", -1);
+        out->result_seq = a->lean ? (long)slot->result : int_field(res, "seq", -1);
         out->status = status < 0 ? EA_AUDIT_FAILED : (enum ea_audit_status)status;
         out->http_status = (int)int_field(res, "http_status", 0);
         out->response_id = str_field(res, "response_id");

@@ -558,13 +558,15 @@ static int open_dir(const char *root, const char *id, enum ea_session_mode mode,
     int cache = -1;
     if (ea_path_join(s->dir, sizeof s->dir, root, id, err) != 0 ||
         check_real_dir(s->dir, err) != 0 ||
-        (mode == EA_SESSION_WRITE && take_lock(s, err) != 0) ||
+        (mode != EA_SESSION_READ && take_lock(s, err) != 0) ||
         (cache = read_session_json(s->dir, &info, &s->defaults, &stored, err)) < 0)
         goto fail;
     s->rebuilt = cache == 1; /* a cache of the log: rebuilt below */
     s->draft = stored.draft;
 
-    enum ea_audit_mode audit_mode = mode == EA_SESSION_WRITE ? EA_AUDIT_APPEND : EA_AUDIT_READ;
+    enum ea_audit_mode audit_mode = mode == EA_SESSION_WRITE_LEAN ? EA_AUDIT_APPEND_LEAN
+                                    : mode == EA_SESSION_WRITE   ? EA_AUDIT_APPEND
+                                                                 : EA_AUDIT_READ;
     if (ea_audit_open(s->dir, audit_mode, &s->audit, &s->recovery, err) != 0)
         goto fail;
     if (s->rebuilt) {
@@ -577,7 +579,7 @@ static int open_dir(const char *root, const char *id, enum ea_session_mode mode,
     }
     snprintf(s->name, sizeof s->name, "%s", info.name);
     snprintf(s->created, sizeof s->created, "%s", info.created);
-    if (mode == EA_SESSION_WRITE && bring_up_to_date(s, s->rebuilt || summary_is_stale(s, &stored),
+    if (mode != EA_SESSION_READ && bring_up_to_date(s, s->rebuilt || summary_is_stale(s, &stored),
                                                      err) != 0)
         goto fail;
     *out = s;

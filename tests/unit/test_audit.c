@@ -947,6 +947,63 @@ static void test_offline_money_apart_and_two_meters(void **state)
     ea_audit_close(&a);
 }
 
+/* The lean open (easel batch) keeps no text or records, yet appends, chains, counts and checks
+ * an anchor as the full open does. */
+static void test_lean_open_matches_the_full_one(void **state)
+{
+    write_turns(state, 3);
+    char path[PATH_MAX];
+    log_path(state, path, sizeof path);
+    FILE *f = fopen(path, "ab"); /* a torn tail: moved aside by both */
+    fputs("{\"v\":1,\"seq\"", f);
+    fclose(f);
+    ea_audit *full = NULL, *lean = NULL;
+    ea_audit_recovery rec;
+    ea_err err = {0};
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_READ, &full, NULL, &err), 0);
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND_LEAN, &lean, &rec, &err), 0);
+    assert_true(rec.torn);
+    assert_int_equal(ea_audit_next_seq(lean), ea_audit_next_seq(full));
+    assert_int_equal(ea_audit_next_turn(lean), ea_audit_next_turn(full));
+    assert_string_equal(ea_audit_last_hash(lean), ea_audit_last_hash(full));
+    assert_string_equal(ea_audit_last_response_id(lean), "resp_3");
+    assert_string_equal(ea_audit_last_timestamp(lean), ea_audit_last_timestamp(full));
+    ea_audit_totals tl, tf;
+    ea_audit_get_totals(lean, &tl);
+    ea_audit_get_totals(full, &tf);
+    assert_int_equal(tl.turns, tf.turns);
+    assert_int_equal(tl.images, tf.images);
+    assert_true(tl.spend_usd == tf.spend_usd);
+    assert_null(ea_audit_record_line(lean, 0, NULL)); /* no text kept */
+    ea_audit_turn t, u;
+    assert_int_equal(ea_audit_find_turn(lean, 2, &t, &err), 0);
+    assert_int_equal(ea_audit_find_turn(full, 2, &u, &err), 0);
+    assert_true(t.has_result);
+    assert_int_equal(t.request_seq, u.request_seq);
+    assert_int_equal(t.result_seq, u.result_seq);
+    assert_null(t.prompt);
+    /* session.json's anchor: the last record as it is, then a wrong hash, then one past it. */
+    long last = ea_audit_next_seq(lean) - 1;
+    ea_audit_check_anchor(lean, last, ea_audit_last_hash(full));
+    assert_null(ea_audit_damage(lean, NULL));
+    append_completed(lean, append_request(lean, "a dog", 0), "resp_4");
+    ea_audit_close(&lean);
+    ea_audit_close(&full);
+
+    ea_audit_report report;
+    assert_int_equal(ea_audit_verify(dir_of(state), &report, &err), 0);
+    assert_int_equal(report.n_problems, 0);
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND_LEAN, &lean, NULL, &err), 0);
+    assert_int_equal(ea_audit_next_turn(lean), 5);
+    ea_audit_check_anchor(lean, 2, "00");
+    assert_non_null(strstr(ea_audit_damage(lean, NULL), "does not match"));
+    ea_audit_close(&lean);
+    assert_int_equal(ea_audit_open(dir_of(state), EA_AUDIT_APPEND_LEAN, &lean, NULL, &err), 0);
+    ea_audit_check_anchor(lean, 99, "00");
+    assert_non_null(strstr(ea_audit_damage(lean, NULL), "removed from its end"));
+    ea_audit_close(&lean);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -965,6 +1022,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_complete_last_line_is_damage_until_accepted,
                                         store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(test_name_records, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(test_lean_open_matches_the_full_one, store_setup,
+                                        store_teardown),
         cmocka_unit_test_setup_teardown(test_batch_records, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(test_log_links_and_fifos_refused, store_setup,
                                         store_teardown),
