@@ -134,6 +134,7 @@ enum ea_action {
     EA_ACT_HISTORY_MARK,
     EA_ACT_HISTORY_COMPARE,
     EA_ACT_HISTORY_AVATAR,
+    EA_ACT_HISTORY_DETAIL,
     /* the preview: a turn's several images, as a grid */
     EA_ACT_GRID_LEFT,
     EA_ACT_GRID_RIGHT,

@@ -76,6 +76,8 @@ static const ea_action_desc actions[] = {
      "compare: the marked turn and this one side by side in the preview"},
     {EA_ACT_HISTORY_AVATAR, "history-avatar", EA_SCOPE_HISTORY, "a",
      "the turn's image at 32, 64, 128 px, square and round, as many as fit"},
+    {EA_ACT_HISTORY_DETAIL, "history-detail", EA_SCOPE_HISTORY, "v",
+     "read the whole turn: prompts, diff, error, files (Esc closes)"},
 
     {EA_ACT_GRID_LEFT, "grid-left", EA_SCOPE_PREVIEW, "Left, h", "a turn's images: the one to the left"},
     {EA_ACT_GRID_RIGHT, "grid-right", EA_SCOPE_PREVIEW, "Right, l", "a turn's images: the one to the right"},

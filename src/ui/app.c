@@ -504,6 +504,7 @@ static void rows_free(ui_app *app)
     for (size_t i = 0; i < app->n_rows; i++) {
         free(app->rows[i].prompt);
         free(app->rows[i].revised);
+        free(app->rows[i].error);
     }
     free(app->rows);
     app->rows = NULL;
@@ -537,6 +538,31 @@ static void describe_params(const ea_history_turn *t, char *out, size_t size)
         ea_buf_printf(&b, " · n=%d", t->count);
     snprintf(out, size, "%s", b.data ? b.data : "");
     ea_buf_free(&b);
+}
+
+/* "invalid_request_error moderation_blocked: the message (param size)", sanitized. */
+static char *describe_error(const ea_history_turn *t)
+{
+    if (!t->error_message && !t->error_type && !t->error_code)
+        return NULL;
+    ea_buf b;
+    ea_buf_init(&b, 1u << 20);
+    const char *parts[] = {t->error_type, t->error_code};
+    for (size_t i = 0; i < 2; i++)
+        if (parts[i] && *parts[i]) {
+            ea_sanitize_append(&b, parts[i], strlen(parts[i]), 0);
+            ea_buf_putc(&b, ' ');
+        }
+    if (b.len)
+        b.data[b.len - 1] = ':', ea_buf_putc(&b, ' ');
+    if (t->error_message)
+        ea_sanitize_append(&b, t->error_message, strlen(t->error_message), 0);
+    if (t->error_param && *t->error_param) {
+        ea_buf_puts(&b, " (param ");
+        ea_sanitize_append(&b, t->error_param, strlen(t->error_param), 0);
+        ea_buf_putc(&b, ')');
+    }
+    return ea_buf_steal(&b, NULL);
 }
 
 void ui_load_history(ui_app *app)
@@ -574,6 +600,7 @@ void ui_load_history(ui_app *app)
         r->n_images = t->has_result ? t->n_images : 0;
         if (r->n_images)
             snprintf(r->image, sizeof r->image, "%s", t->images[0].path);
+        r->error = t->has_result ? describe_error(t) : NULL;
     }
     ea_history_free(&h);
     /* A session opened afresh shows its newest picture. */
@@ -628,6 +655,14 @@ static char *nth_image(const char *dir, const char *first, int k)
     char rel[96];
     snprintf(rel, sizeof rel, "%.*s-%d%s", (int)(dash - first), first, k, dot);
     return join(dir, rel);
+}
+
+char *ui_turn_image_path(ui_app *app, const ui_turn_row *row, int k)
+{
+    const ui_slot *s = ui_current(app);
+    if (!s->dir || !row->image[0] || k < 1 || (size_t)k > row->n_images)
+        return NULL;
+    return k == 1 ? join(s->dir, row->image) : nth_image(s->dir, row->image, k);
 }
 
 /* The frame of a turn with several images: the first as its path (the caption describes

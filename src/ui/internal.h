@@ -157,6 +157,7 @@ typedef struct ui_turn_row {
     bool branched;     /* ...named by a branch (--from) */
     size_t n_images;
     char image[64];    /* the first image, relative to the session dir, or "" */
+    char *error;       /* a failed turn's error whole ("type code: message"), or NULL */
 } ui_turn_row;
 
 /* A session as the workbench holds it. Ten thousand of them are held at start, so a slot
@@ -263,6 +264,9 @@ struct ui_app {
     ea_mask_shape mask;
     char *mask_image;       /* owned */
 
+    /* v in the history: one turn read whole over the history and preview (detail.c), or 0. */
+    int detail_turn, detail_top;
+
     bool help_open;
     int help_top;
     WINDOW *help_win;
@@ -338,6 +342,8 @@ void ui_show_turn_image(ui_app *app, const ui_turn_row *row);
 void ui_compare_turns(ui_app *app, const ui_turn_row *left, const ui_turn_row *right);
 /* A turn's image at the avatar sizes (32, 64 and 128 px, square and circle crop). */
 void ui_show_avatar_sizes(ui_app *app, const ui_turn_row *row);
+/* Image k (from 1) of a turn of the current session, as a path (owned; NULL: none). */
+char *ui_turn_image_path(ui_app *app, const ui_turn_row *row, int k);
 /* Enter on the grid: the selected image becomes the one the next send edits. */
 void ui_pick_grid_image(ui_app *app);
 /* Leaves the mask mode (panel_preview.c), on Esc or when the workbench closes. */
@@ -403,6 +409,14 @@ void ui_editor_search_begin(ui_app *app);
 void ui_editor_search_key(ui_app *app, ea_key k);
 /* A key between paste start and end: text, with Enter a newline. */
 void ui_editor_paste_key(ui_app *app, ea_key k);
+
+/* detail.c: v in the history. While open, the history panel draws and acts through it, and
+ * the layout gives it the preview's rows (ui_detail_layout, after ea_layout_compute). */
+void ui_detail_open(ui_app *app, const ui_turn_row *r);
+void ui_detail_close(ui_app *app);
+void ui_detail_draw(ui_app *app, ui_panel *p);
+bool ui_detail_action(ui_app *app, ui_panel *p, enum ea_action a);
+void ui_detail_layout(const ui_app *app, ea_layout *l);
 
 /* help.c */
 void ui_help_draw(ui_app *app);

@@ -100,6 +100,10 @@ static void draw_turn(ui_app *app, ui_panel *p, const ui_turn_row *r, int y, boo
 
 static void history_draw(ui_app *app, ui_panel *p)
 {
+    if (app->detail_turn) {
+        ui_detail_draw(app, p);
+        return;
+    }
     char title[64];
     snprintf(title, sizeof title, "History (%zu)", app->n_rows);
     ui_box(app, p, title);
@@ -167,6 +171,8 @@ static void compare(ui_app *app, const ui_turn_row *r)
 
 static bool history_action(ui_app *app, ui_panel *p, enum ea_action a)
 {
+    if (app->detail_turn && ui_detail_action(app, p, a))
+        return true;
     int page = ui_inner_h(p) / ROWS_PER_TURN;
     if (ui_list_action(p, a, (int)app->n_rows, page))
         return true;
@@ -189,6 +195,7 @@ static bool history_action(ui_app *app, ui_panel *p, enum ea_action a)
     case EA_ACT_HISTORY_MARK: mark(app, r); return true;
     case EA_ACT_HISTORY_COMPARE: compare(app, r); return true;
     case EA_ACT_HISTORY_AVATAR: ui_show_avatar_sizes(app, r); return true;
+    case EA_ACT_HISTORY_DETAIL: ui_detail_open(app, r); return true;
     default: return false;
     }
 }
@@ -196,6 +203,12 @@ static bool history_action(ui_app *app, ui_panel *p, enum ea_action a)
 /* A click selects a turn; a double click opens its image, as Enter does. */
 static void history_mouse(ui_app *app, ui_panel *p, const ui_mouse *m)
 {
+    if (app->detail_turn) {
+        if (m->kind != UI_MOUSE_CLICK)
+            for (int i = 0; i < 3; i++)
+                ui_detail_action(app, p, m->kind == UI_MOUSE_WHEEL_UP ? EA_ACT_LIST_UP : EA_ACT_LIST_DOWN);
+        return;
+    }
     if (ui_list_mouse(p, m, (int)app->n_rows, ROWS_PER_TURN) >= 0 && m->clicks == 2)
         history_action(app, p, EA_ACT_HISTORY_OPEN);
 }

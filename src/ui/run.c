@@ -125,6 +125,7 @@ static bool visible(const ui_app *app, enum ea_panel_id id)
 static void relayout(ui_app *app)
 {
     ea_layout_compute(COLS, LINES, &app->want, &app->layout);
+    ui_detail_layout(app, &app->layout);
     for (int i = 0; i < EA_PANEL_COUNT; i++) {
         ui_panel *p = &app->panels[i];
         p->id = (enum ea_panel_id)i;
@@ -355,8 +356,12 @@ void ui_dispatch_key(ui_app *app, ea_key k)
     if (a > 0 && a != EA_ACT_QUIT)
         app->quit_armed = false;
     if (a > 0 && ((p->ops->action && p->ops->action(app, p, (enum ea_action)a)) ||
-                  global_action(app, (enum ea_action)a)))
+                  global_action(app, (enum ea_action)a))) {
+        /* The turn read whole covers the preview: it goes when the history loses the focus. */
+        if (app->focus != EA_PANEL_HISTORY)
+            ui_detail_close(app);
         return;
+    }
     char name[32];
     ea_key_name(k, name, sizeof name);
     ui_message(app, false, "%s%s does nothing here: F1 lists the keys", n > 1 ? "that sequence ending in " : "", name);
