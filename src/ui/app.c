@@ -25,7 +25,25 @@ void ui_message(ui_app *app, bool error, const char *fmt, ...)
     vsnprintf(app->message, sizeof app->message, fmt, ap);
     va_end(ap);
     app->message_error = error;
+    app->message_note = UI_NOTE_NONE;
+    app->message_until = 0;
     ui_dirty(app, EA_PANEL_STATUS);
+}
+
+int ui_message_expire(ui_app *app)
+{
+    bool gone = (app->message_note == UI_NOTE_MARK && !ui_current(app)->marked_turn) ||
+                (app->message_until > 0 && ui_now_ms() >= app->message_until);
+    if (gone)
+        ui_message(app, false, "%s", "");
+    return app->message_until > 0 ? (int)(app->message_until - ui_now_ms()) + 1 : -1;
+}
+
+/* A retry's message goes once the request got through (or ended: on_done says how). */
+static void retry_over(ui_slot *s)
+{
+    if (s->app->message_note == UI_NOTE_RETRY && s->app->message_slot == s)
+        ui_message(s->app, false, "%s", "");
 }
 
 void ui_dirty(ui_app *app, enum ea_panel_id id)
@@ -744,6 +762,7 @@ void ui_clipboard_copy(ui_app *app, const char *text)
     ui_trace("clipboard bytes=%zu", strlen(text));
     ui_message(app, false, "copied %zu characters to the clipboard (OSC 52; in tmux: set -g set-clipboard on)",
                ea_text_chars(text, strlen(text)));
+    app->message_until = ui_now_ms() + UI_NOTE_MS;
 }
 
 void ui_clipboard_flush(ui_app *app)
@@ -766,6 +785,8 @@ static void on_progress(void *ctx, const ea_turn_progress *p)
 {
     ui_slot *s = ctx;
     s->progress = *p;
+    if (p->phase == EA_PHASE_GENERATING)
+        retry_over(s);
     if (is_current(s))
         ui_dirty(s->app, EA_PANEL_STATUS);
 }
@@ -776,6 +797,7 @@ static void on_partial(void *ctx, int index, const unsigned char *bytes, size_t 
 {
     ui_slot *s = ctx;
     /* Shared, not copied again: the picture worker decodes from the same bytes. */
+    retry_over(s);
     ui_blob *copy = ui_blob_new(bytes, n);
     if (!copy)
         return;
@@ -795,6 +817,7 @@ static void on_partial(void *ctx, int index, const unsigned char *bytes, size_t 
 static void on_image(void *ctx, const ea_audit_image *img, const char *session_dir)
 {
     ui_slot *s = ctx;
+    retry_over(s);
     frame_set_file(s->app, &s->frame, session_dir, img->path, s->sending_turn);
     if (is_current(s))
         ui_dirty(s->app, EA_PANEL_PREVIEW);
@@ -805,8 +828,11 @@ static void on_retry(void *ctx, const ea_http_retry *r)
     ui_slot *s = ctx;
     char reason[256];
     ea_sanitize_copy(reason, sizeof reason, r->reason);
-    if (is_current(s))
+    if (is_current(s)) {
         ui_message(s->app, false, "%s; retry %d in %.1f s", reason, r->retry, r->delay_ms / 1000.0);
+        s->app->message_note = UI_NOTE_RETRY;
+        s->app->message_slot = s;
+    }
 }
 
 static void refresh_totals(ui_slot *s)

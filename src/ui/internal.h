@@ -275,6 +275,11 @@ struct ui_app {
 
     char message[600];      /* the status bar's message */
     bool message_error;
+    /* A message true only for a while goes when that ends (ui_message_expire): a mark not
+     * used yet, a retry still waited for (message_slot's), a copy just made (until then). */
+    enum ui_note { UI_NOTE_NONE, UI_NOTE_MARK, UI_NOTE_RETRY } message_note;
+    const ui_slot *message_slot;
+    double message_until;
     bool help_dirty;
 
     bool mouse;             /* the terminal reports the mouse (config key `mouse`) */
@@ -344,6 +349,10 @@ void ui_compare_turns(ui_app *app, const ui_turn_row *left, const ui_turn_row *r
 void ui_show_avatar_sizes(ui_app *app, const ui_turn_row *row);
 /* Image k (from 1) of a turn of the current session, as a path (owned; NULL: none). */
 char *ui_turn_image_path(ui_app *app, const ui_turn_row *row, int k);
+/* Clears the status bar's message when it stopped being true (see message_note); returns
+ * the milliseconds until one is due to go, or -1. */
+int ui_message_expire(ui_app *app);
+#define UI_NOTE_MS 4000
 /* Enter on the grid: the selected image becomes the one the next send edits. */
 void ui_pick_grid_image(ui_app *app);
 /* Leaves the mask mode (panel_preview.c), on Esc or when the workbench closes. */

@@ -148,9 +148,10 @@ static void mark(ui_app *app, const ui_turn_row *r)
 {
     ui_slot *s = ui_current(app);
     s->marked_turn = s->marked_turn == r->turn ? 0 : r->turn;
-    if (s->marked_turn)
+    if (s->marked_turn) {
         ui_message(app, false, "turn %d marked: select another and press c to compare", r->turn);
-    else
+        app->message_note = UI_NOTE_MARK;
+    } else
         ui_message(app, false, "unmarked");
     ui_dirty(app, EA_PANEL_HISTORY);
 }
@@ -167,6 +168,8 @@ static void compare(ui_app *app, const ui_turn_row *r)
         return;
     }
     ui_compare_turns(app, left, r);
+    if (app->message_note == UI_NOTE_MARK)
+        ui_message(app, false, "%s", ""); /* the mark was used */
 }
 
 static bool history_action(ui_app *app, ui_panel *p, enum ea_action a)

@@ -564,6 +564,9 @@ static int loop(ui_app *app, script_state *script)
         int retry = ui_picture_timeout(app);
         if (retry >= 0 && (timeout < 0 || retry < timeout))
             timeout = retry;
+        int note = ui_message_expire(app);
+        if (note >= 0 && (timeout < 0 || note < timeout))
+            timeout = note;
         ui_render(app);
         /* After the render, which notices the draft's changes. */
         int draft = ui_draft_timeout(app);

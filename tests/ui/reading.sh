@@ -79,3 +79,23 @@ why=$(cat "$tmp/failed.screen")
 check "shows a failed turn's error whole" sh -c \
     "grep -q '^│ Error' '$tmp/failed.screen' && tr -d '│\n' <'$tmp/failed.screen' | tr -s ' ' | grep -q 'safety_violations=\[violence\]'"
 stop_mock
+
+# Status messages go when they stop being true: a mark once used to compare, a copy a few
+# seconds old, a retry once the retried request got through.
+rm -rf "$tmp/home"
+ui marks 100x30 "a red fox<Enter><wait-idle>a blue fox<Enter><wait-idle><S-Tab>m<dump $tmp/marked><Up>c<dump $tmp/compared>y<dump $tmp/copied><sleep 4500>"
+status() { tail -n 1 "$1"; }
+why="$(status "$tmp/marked") / $(status "$tmp/compared")"
+check "the mark's message shows, then goes once compared" sh -c \
+    "tail -n 1 '$tmp/marked' | grep -q 'turn 2 marked' && ! tail -n 1 '$tmp/compared' | grep -q 'marked'"
+why="$(status "$tmp/copied") / $(status "$tmp/marks.screen")"
+check "the copy's message goes after a few seconds" sh -c \
+    "tail -n 1 '$tmp/copied' | grep -q 'copied' && ! tail -n 1 '$tmp/marks.screen' | grep -q 'copied'"
+rm -rf "$tmp/home"
+start_mock --delay 3000 --fault status=503 --fault count=1 --fault retry-after-ms=300
+OPENAI_BASE_URL="$url" OPENAI_API_KEY=sk-test-canary ui retry 100x30 "a fox<Enter><sleep 150><dump $tmp/retrying><sleep 1500><dump $tmp/streaming><wait-idle>"
+session=$(ls -d "$tmp"/home/data/easel/sessions/*/ 2>/dev/null | head -n 1)
+why="$(status "$tmp/retrying") / $(status "$tmp/streaming")"
+check "a retry's message goes once it got through" sh -c \
+    "grep -q 'retry 1 in' '$tmp/retrying' && tail -n 1 '$tmp/streaming' | grep -q 'generating' && ! grep -q 'retry 1 in' '$tmp/streaming' && grep -q '\"status\":\"completed\"' '${session}audit.jsonl'"
+stop_mock
