@@ -55,6 +55,12 @@ static const ea_action_desc actions[] = {
     {EA_ACT_SESSION_RENAME, "session-rename", EA_SCOPE_SESSIONS, "r", "rename the selected session"},
     {EA_ACT_SESSION_TRASH, "session-trash", EA_SCOPE_SESSIONS, "d, Delete",
      "move the selected session to the trash folder (press twice)"},
+    {EA_ACT_SESSION_FILTER, "session-filter", EA_SCOPE_SESSIONS, "/",
+     "filter by name, title and prompts as you type (Esc: all again)"},
+    {EA_ACT_SESSION_TRASH_VIEW, "session-trash-view", EA_SCOPE_SESSIONS, "t",
+     "show the trash (t again: the sessions)"},
+    {EA_ACT_SESSION_RESTORE, "session-restore", EA_SCOPE_SESSIONS, "u",
+     "in the trash: restore the selected session (Enter too)"},
 
     {EA_ACT_PARAM_NEXT, "param-next", EA_SCOPE_PARAMS, "Right, l, Space", "the parameter's next value"},
     {EA_ACT_PARAM_PREV, "param-prev", EA_SCOPE_PARAMS, "Left, h", "the parameter's previous value"},

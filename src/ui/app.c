@@ -121,8 +121,61 @@ static void slot_free(ui_slot *s)
     ea_session_close(&s->session);
     ea_params_free(&s->params);
     frame_clear(&s->frame);
+    free(s->title);
+    free(s->haystack);
     free(s->dir);
     free(s);
+}
+
+char *ui_session_prompts(const char *dir, bool first_only)
+{
+    ea_buf b;
+    ea_buf_init(&b, 1u << 20);
+    ea_history_reader *r = NULL;
+    ea_history_turn t = {0};
+    int first = 0;
+    if (dir && ea_history_open(dir, &r, NULL) == 0) {
+        /* Turns come as they end, not by number: the first is the lowest numbered. */
+        while (ea_history_next(r, &t, NULL) == 1) {
+            if (!t.prompt || !*t.prompt || (first_only && first && t.turn > first))
+                continue;
+            if (first_only)
+                b.len = 0, first = t.turn;
+            if (b.len)
+                ea_buf_putc(&b, ' ');
+            ea_sanitize_append(&b, t.prompt, strlen(t.prompt), 0);
+        }
+        ea_history_turn_clear(&t);
+        ea_history_close(&r);
+    }
+    char *out = ea_buf_steal(&b, NULL);
+    for (char *c = out; c && *c; c++)
+        if (*c == '\n' || *c == '\t')
+            *c = ' ';
+    return out ? out : strdup("");
+}
+
+const char *ui_slot_title(ui_slot *s)
+{
+    if (!s->title)
+        s->title = ui_session_prompts(s->dir, true);
+    return s->title ? s->title : "";
+}
+
+const char *ui_slot_haystack(ui_slot *s)
+{
+    if (!s->haystack) {
+        char *prompts = ui_session_prompts(s->dir, false);
+        size_t n = strlen(s->info.name) + strlen(s->info.id) + (prompts ? strlen(prompts) : 0) + 3;
+        if ((s->haystack = malloc(n)) != NULL) {
+            snprintf(s->haystack, n, "%s\n%s\n%s", s->info.name, s->info.id, prompts ? prompts : "");
+            for (char *c = s->haystack; *c; c++)
+                if (*c >= 'A' && *c <= 'Z')
+                    *c = (char)(*c - 'A' + 'a');
+        }
+        free(prompts);
+    }
+    return s->haystack ? s->haystack : "";
 }
 
 static int slots_insert(ui_app *app, size_t at, ui_slot *s)
@@ -134,6 +187,17 @@ static int slots_insert(ui_app *app, size_t at, ui_slot *s)
     memmove(app->slots + at + 1, app->slots + at, (app->n_slots - at) * sizeof *grown);
     app->slots[at] = s;
     app->n_slots++;
+    return 0;
+}
+
+int ui_sessions_insert(ui_app *app, size_t at, const ea_session_info *info)
+{
+    ui_slot *s = slot_new(app, info);
+    if (!s || slots_insert(app, at, s) != 0) {
+        if (s)
+            slot_free(s);
+        return -1;
+    }
     return 0;
 }
 
@@ -588,6 +652,13 @@ void ui_load_history(ui_app *app)
     ui_slot *s = ui_current(app);
     rows_free(app);
     ui_dirty(app, EA_PANEL_HISTORY);
+    /* A turn may have been added: the list's title and the filter's text are read again. */
+    free(s->haystack);
+    s->haystack = NULL;
+    if (s->title && !*s->title) {
+        free(s->title);
+        s->title = NULL;
+    }
     if (is_unsaved(s) || !s->dir)
         return;
     ea_history h = {0};
@@ -1157,6 +1228,7 @@ int ui_app_open(ui_app *app, const ea_ui_options *opt, char *why, size_t why_len
     ea_buf_init(&app->clipboard, CLIPBOARD_MAX_BYTES);
     ea_editbuf_init(&app->search);
     ea_editbuf_init(&app->ask_input);
+    ea_editbuf_init(&app->filter);
     app->focus = EA_PANEL_EDITOR;
     app->relayout = true;
     app->params_stale = true;
@@ -1226,6 +1298,9 @@ void ui_app_close(ui_app *app)
     ea_buf_free(&app->clipboard);
     ea_editbuf_free(&app->search);
     ea_editbuf_free(&app->ask_input);
+    ea_editbuf_free(&app->filter);
+    free(app->shown);
+    ui_trash_free(app);
     free(app->search_saved);
     ea_prices_free(&app->prices);
     ea_backend_close(&app->backend);

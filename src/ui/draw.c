@@ -44,6 +44,23 @@ int ui_puts(WINDOW *w, int y, int x, int max_cols, const char *s, attr_t attr)
     return ui_put(w, y, x, max_cols, s, strlen(s), attr);
 }
 
+int ui_puts_cut(WINDOW *w, int y, int x, int max_cols, const char *s, attr_t attr)
+{
+    size_t n = strlen(s);
+    if (ea_text_width(s, n) <= max_cols || max_cols < 2)
+        return ui_put(w, y, x, max_cols, s, n, attr);
+    size_t next, end = ea_text_row_end(s, n, 0, max_cols - 1, &next);
+    size_t space = end;
+    while (space > 0 && s[space] != ' ')
+        space--;
+    if (space > 0 && ea_text_width(s, space) * 2 >= max_cols - 1)
+        end = space;
+    while (end > 0 && s[end - 1] == ' ')
+        end--;
+    int used = ui_put(w, y, x, max_cols - 1, s, end, attr);
+    return used + ui_puts(w, y, x + used, 1, "…", attr);
+}
+
 bool ui_line_edit_key(ea_editbuf *e, ea_key k)
 {
     char u[5];

@@ -181,6 +181,11 @@ typedef struct ui_slot {
      * not known yet), and whether saving it failed (it is tried again, and at the exit). */
     char *draft_json;
     bool draft_unsaved;
+    /* The list's title (the first prompt on one line) and what / searches (name, id and
+     * every prompt, ASCII folded to lower case): read when first needed (owned; NULL: not
+     * read yet). */
+    char *title;
+    char *haystack;
 } ui_slot;
 
 /* ---- The application ---------------------------------------------------------------------- */
@@ -254,6 +259,15 @@ struct ui_app {
     size_t ask_slot;        /* the session asked about */
     bool trash_armed;       /* d was pressed once on ask_slot: d again moves it to the trash */
 
+    /* The session list: / filters it as typed (name, title, prompts), t shows the trash. */
+    bool filtering;         /* keys go to the filter's line until Enter or Esc */
+    ea_editbuf filter;
+    size_t *shown, n_shown; /* with a filter: the slots that match, in order */
+    bool trash_view;
+    char trash_dir[4096];
+    char **trash, **trash_titles; /* owned: the trash's folders, and their titles */
+    size_t n_trash;
+
     /* The current session's turns, for the history panel. */
     ui_turn_row *rows;
     size_t n_rows;
@@ -320,6 +334,18 @@ void ui_draft_changed(ui_app *app);
 int ui_draft_timeout(const ui_app *app);
 void ui_draft_save_due(ui_app *app, bool now);
 bool ui_draft_flush(ui_app *app);
+/* The list's title of a session, and its text for the filter (see ui_slot); never NULL. */
+const char *ui_slot_title(ui_slot *s);
+const char *ui_slot_haystack(ui_slot *s);
+/* A session folder's first prompt (first_only) or all its prompts, sanitized, on one line;
+ * owned, never NULL. */
+char *ui_session_prompts(const char *dir, bool first_only);
+/* A session on disk into the list at `at` (a restored one). 0, or -1 out of memory. */
+int ui_sessions_insert(ui_app *app, size_t at, const ea_session_info *info);
+/* The trash (panel_sessions.c): t in the list shows it, Enter there restores a session. */
+void ui_trash_free(ui_app *app);
+/* The filter's line (panel_sessions.c): every key while app->filtering. */
+void ui_sessions_filter_key(ui_app *app, ea_key k);
 /* Reads a few more sessions into the list; false when they are all in. */
 bool ui_sessions_load_more(ui_app *app);
 void ui_load_history(ui_app *app);
@@ -434,6 +460,9 @@ bool ui_help_action(ui_app *app, enum ea_action a);
 /* draw.c: UTF-8 text into curses cells. The text must be sanitized already. */
 int ui_put(WINDOW *w, int y, int x, int max_cols, const char *utf8, size_t n, attr_t attr);
 int ui_puts(WINDOW *w, int y, int x, int max_cols, const char *utf8, attr_t attr);
+/* The same, a text too long cut between words where one ends past half the room (else
+ * between characters) and marked with an ellipsis. */
+int ui_puts_cut(WINDOW *w, int y, int x, int max_cols, const char *utf8, attr_t attr);
 void ui_fill(WINDOW *w, int y, int x, int cols, attr_t attr);
 /* The keys of a one-line input (a parameter's value, a question on the status bar): motion,
  * deletion and text. False for any other key. */

@@ -293,7 +293,7 @@ static bool global_action(ui_app *app, enum ea_action a)
  * prompt search, a parameter's value. */
 static bool typing_line(const ui_app *app)
 {
-    return app->ask_done || app->searching || app->param_editing;
+    return app->ask_done || app->searching || app->param_editing || app->filtering;
 }
 
 static bool line_key(ui_app *app, ea_key k)
@@ -304,6 +304,8 @@ static bool line_key(ui_app *app, ea_key k)
         ui_editor_search_key(app, k);
     else if (app->param_editing)
         ui_params_edit_key(app, k);
+    else if (app->filtering)
+        ui_sessions_filter_key(app, k);
     else
         return false;
     return true;
