@@ -100,13 +100,13 @@ ui param-wheel "<click $q><wheel-down $q><wheel-down $q>"
 why="$(grep -n '◀▶' "$tmp/param-wheel.screen")"
 check "the wheel moves through the parameters" sh -c "grep -q 'format .*◀▶' '$tmp/param-wheel.screen'"
 
-# Sessions: a click on another session opens it.
+# Sessions: a click on another session (listed by its first prompt) opens it.
 first=$(basename "$(ls -d "$home"/data/easel/sessions/*/ | head -n 1)")
 ui second '<C-n>a second session<Enter><wait-idle>'
-ui switch "<click $(at second.screen "$first" 2)>"
+ui switch "<click $(at second.screen "│  one fox" 2)>"
 why="$(head -n 1 "$tmp/switch.screen")"
 check "a click opens a session" sh -c "head -n 1 '$tmp/switch.screen' | grep -q '$first'"
-ui switch-back "<click $(at second.screen "$first" 2)><click $(at switch.screen '1 turn ' 1 -1)>"
+ui switch-back "<click $(at second.screen "│  one fox" 2)><click $(at switch.screen '1 turn ' 1 -1)>"
 why="$(head -n 1 "$tmp/switch-back.screen")"
 check "and another click the other one" sh -c "head -n 1 '$tmp/switch-back.screen' | grep -q '1 turn'"
 
