@@ -138,6 +138,9 @@ enum ea_action {
     EA_ACT_HISTORY_COMPARE,
     EA_ACT_HISTORY_AVATAR,
     EA_ACT_HISTORY_DETAIL,
+    EA_ACT_HISTORY_OPEN_EXTERNAL,
+    EA_ACT_HISTORY_EXPORT,
+    EA_ACT_HISTORY_COPY_PATH,
     /* the preview: a turn's several images, as a grid */
     EA_ACT_GRID_LEFT,
     EA_ACT_GRID_RIGHT,

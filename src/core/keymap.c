@@ -84,6 +84,12 @@ static const ea_action_desc actions[] = {
      "the turn's image at 32, 64, 128 px, square and round, as many as fit"},
     {EA_ACT_HISTORY_DETAIL, "history-detail", EA_SCOPE_HISTORY, "v",
      "read the whole turn: prompts, diff, error, files (Esc closes)"},
+    {EA_ACT_HISTORY_OPEN_EXTERNAL, "history-open-external", EA_SCOPE_HISTORY, "o",
+     "open the turn's image in the system viewer ($EASEL_OPEN, xdg-open)"},
+    {EA_ACT_HISTORY_EXPORT, "history-export", EA_SCOPE_HISTORY, "e",
+     "export the turn's images into a folder, as easel export does"},
+    {EA_ACT_HISTORY_COPY_PATH, "history-copy-path", EA_SCOPE_HISTORY, "Y",
+     "copy the path of the turn's image to the clipboard (OSC 52)"},
 
     {EA_ACT_GRID_LEFT, "grid-left", EA_SCOPE_PREVIEW, "Left, h", "a turn's images: the one to the left"},
     {EA_ACT_GRID_RIGHT, "grid-right", EA_SCOPE_PREVIEW, "Right, l", "a turn's images: the one to the right"},

@@ -3,9 +3,16 @@
  * with the words it added and dropped marked (all sanitized when loaded). From here a turn's
  * image opens in the preview, its prompts go to the editor or the clipboard, and the next
  * send can branch from it. */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "easel/cli.h"
 
 #include "easel/worddiff.h"
 #include "internal.h"
@@ -172,6 +179,81 @@ static void compare(ui_app *app, const ui_turn_row *r)
         ui_message(app, false, "%s", ""); /* the mark was used */
 }
 
+/* o: the system's viewer ($EASEL_OPEN, else xdg-open) on the turn's image, detached: it
+ * outlives the workbench and never writes over the screen. A child forks the viewer and
+ * leaves at once, so nothing is left to reap. */
+static void open_image(ui_app *app, const char *path)
+{
+    const char *opener = getenv("EASEL_OPEN");
+    if (!opener || !*opener)
+        opener = "xdg-open";
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (fork() == 0) {
+            setsid();
+            int null = open("/dev/null", O_RDWR);
+            for (int fd = 0; fd < 3 && null >= 0; fd++)
+                dup2(null, fd);
+            execl("/bin/sh", "sh", "-c", "exec $0 \"$1\"", opener, path, (char *)NULL);
+            _exit(127);
+        }
+        _exit(0);
+    }
+    if (pid < 0) {
+        ui_message(app, true, "fork: %s", strerror(errno));
+        return;
+    }
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    ui_message(app, false, "opened %s with %s", path, opener);
+}
+
+static void export_report(void *ctx, const char *msg)
+{
+    ui_message(ctx, true, "export: %s", msg);
+}
+
+/* e: the turn's images and their sidecars into a folder, as `easel export SESSION:TURN`. */
+static void export_done(ui_app *app, const char *dest)
+{
+    ui_slot *s = ui_current(app);
+    const ui_turn_row *r = NULL;
+    for (size_t i = 0; i < app->n_rows; i++)
+        if (app->rows[i].turn == (int)app->ask_slot)
+            r = &app->rows[i];
+    if (!*dest || !r || !*s->info.id)
+        return;
+    ea_export_counts n;
+    ea_err err = {0};
+    app->message[0] = '\0';
+    if (ea_export(s->info.id, r->turn, dest, false, export_report, app, &n, &err) != 0)
+        ui_message(app, true, "export: %s", err.msg);
+    else if (!n.failed)
+        ui_message(app, false, "turn %d: %zu image%s exported to %s (with sidecar .json)", r->turn, n.exported,
+                   n.exported == 1 ? "" : "s", dest);
+}
+
+static bool image_action(ui_app *app, const ui_turn_row *r, enum ea_action a)
+{
+    char *path = ui_turn_image_path(app, r, 1);
+    if (!path) {
+        ui_message(app, false, "turn %d has no image", r->turn);
+        return true;
+    }
+    if (a == EA_ACT_HISTORY_OPEN_EXTERNAL) {
+        open_image(app, path);
+    } else if (a == EA_ACT_HISTORY_COPY_PATH) {
+        ui_clipboard_copy(app, path);
+        snprintf(app->message, sizeof app->message, "copied the path of turn %d's image (OSC 52)", r->turn);
+    } else {
+        /* ask_slot holds the turn while the question is open (sessions use it alike). */
+        app->ask_slot = (size_t)r->turn;
+        ui_ask_path(app, "export into the folder (Enter exports, Esc leaves):", "easel-export", export_done);
+    }
+    free(path);
+    return true;
+}
+
 static bool history_action(ui_app *app, ui_panel *p, enum ea_action a)
 {
     if (app->detail_turn && ui_detail_action(app, p, a))
@@ -199,6 +281,9 @@ static bool history_action(ui_app *app, ui_panel *p, enum ea_action a)
     case EA_ACT_HISTORY_COMPARE: compare(app, r); return true;
     case EA_ACT_HISTORY_AVATAR: ui_show_avatar_sizes(app, r); return true;
     case EA_ACT_HISTORY_DETAIL: ui_detail_open(app, r); return true;
+    case EA_ACT_HISTORY_OPEN_EXTERNAL:
+    case EA_ACT_HISTORY_EXPORT:
+    case EA_ACT_HISTORY_COPY_PATH: return image_action(app, r, a);
     default: return false;
     }
 }
