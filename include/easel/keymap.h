@@ -107,6 +107,7 @@ enum ea_action {
     EA_ACT_EXTERNAL_EDITOR,
     EA_ACT_SEARCH_PROMPTS,
     EA_ACT_UNDO,
+    EA_ACT_CLEAR_PROMPT,
     /* lists */
     EA_ACT_LIST_UP,
     EA_ACT_LIST_DOWN,

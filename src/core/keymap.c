@@ -21,7 +21,8 @@ static const ea_action_desc actions[] = {
     {EA_ACT_REDRAW, "redraw", EA_SCOPE_GLOBAL, "C-l", "redraw the whole screen"},
 
     {EA_ACT_SEND, "send", EA_SCOPE_EDITOR, "Enter", "send the prompt"},
-    {EA_ACT_NEWLINE, "newline", EA_SCOPE_EDITOR, "M-Enter", "insert a newline"},
+    {EA_ACT_NEWLINE, "newline", EA_SCOPE_EDITOR, "M-Enter, C-o",
+     "insert a newline (M-Enter: ESC or 8-bit meta; C-o anywhere)"},
     {EA_ACT_BOL, "line-start", EA_SCOPE_EDITOR, "C-a, Home", "go to the start of the line"},
     {EA_ACT_EOL, "line-end", EA_SCOPE_EDITOR, "C-e, End", "go to the end of the line"},
     {EA_ACT_LEFT, "left", EA_SCOPE_EDITOR, "Left, C-b", "back one character"},
@@ -43,6 +44,8 @@ static const ea_action_desc actions[] = {
      "search the prompts sent before (C-r: older; Enter takes it)"},
     {EA_ACT_UNDO, "undo", EA_SCOPE_EDITOR, "C-_, C-x u",
      "bring back the prompt p, r or C-r replaced (again: the one before)"},
+    {EA_ACT_CLEAR_PROMPT, "clear-prompt", EA_SCOPE_EDITOR, "C-x C-k",
+     "clear the whole prompt (C-_ brings it back)"},
 
     {EA_ACT_LIST_UP, "list-up", EA_SCOPE_LIST, "Up, k", "select the previous line"},
     {EA_ACT_LIST_DOWN, "list-down", EA_SCOPE_LIST, "Down, j", "select the next line"},

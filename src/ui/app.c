@@ -1265,7 +1265,7 @@ int ui_app_open(ui_app *app, const ea_ui_options *opt, char *why, size_t why_len
         ui_message(app, false, "offline backend: %s; nothing is sent to OpenAI or billed",
                    opt->offline ? "--offline" : "no OPENAI_API_KEY");
     else
-        ui_message(app, false, "F1 or ? shows every key; Enter sends the prompt");
+        ui_message(app, false, "F1: every key · Enter sends · C-o or M-Enter: a new line");
     resume_pending(app, ui_current(app));
     return 0;
 }

@@ -515,7 +515,21 @@ bool ui_params_edit_key(ui_app *app, ea_key k)
     ui_panel *p = &app->panels[EA_PANEL_PARAMS];
     ea_editbuf *e = &app->param_input;
     if (k == EA_KEY_ENTER) {
-        set_value(app, (size_t)p->sel, e->text);
+        /* Blanks around a value are never meant; in a size none are ("1024 x 1536"). */
+        size_t n;
+        bool size = strcmp(ea_param_table(&n)[p->sel].long_opt, "size") == 0;
+        char *v = strdup(e->text ? e->text : ""), *w = v;
+        for (const char *c = v; v && *c; c++)
+            if (!size || (*c != ' ' && *c != '\t'))
+                *w++ = *c;
+        if (v) {
+            *w = '\0';
+            while (w > v && (w[-1] == ' ' || w[-1] == '\t'))
+                *--w = '\0';
+        }
+        const char *start = v ? v + strspn(v, " \t") : "";
+        set_value(app, (size_t)p->sel, start);
+        free(v);
         app->param_editing = false;
         ui_message(app, false, "%s", "");
     } else if (k == EA_KEY_ESC) {

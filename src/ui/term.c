@@ -235,7 +235,12 @@ static ea_key translate(int rc, wint_t ch)
     case 0x7f:
     case 0x08: return EA_KEY_BACKSPACE;
     case 0x1b: return EA_KEY_ESC;
-    default: return (ea_key)ch;
+    default:
+        /* A C1 control is never typed: it is Alt with a control key where Alt sets the
+         * eighth bit (xterm's default, eightBitInput), Alt-Enter as 0x8d. */
+        if (ch >= 0x80 && ch < 0xa0)
+            return translate(OK, ch - 0x80) | EA_KEY_ALT;
+        return (ea_key)ch;
     }
 }
 
