@@ -44,6 +44,23 @@ int ui_puts(WINDOW *w, int y, int x, int max_cols, const char *s, attr_t attr)
     return ui_put(w, y, x, max_cols, s, strlen(s), attr);
 }
 
+size_t ui_wrap_end(const char *s, size_t len, size_t start, int width, size_t *next)
+{
+    size_t end = ea_text_row_end(s, len, start, width, next);
+    if (end < len && s[end] == ' ')
+        *next = end + 1;
+    if (end >= len || s[end] == '\n' || s[end] == ' ')
+        return end;
+    size_t space = end;
+    while (space > start && s[space] != ' ')
+        space--;
+    if (space > start) {
+        *next = space + 1;
+        return space;
+    }
+    return end; /* a word longer than the row: cut between characters */
+}
+
 int ui_puts_cut(WINDOW *w, int y, int x, int max_cols, const char *s, attr_t attr)
 {
     size_t n = strlen(s);

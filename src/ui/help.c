@@ -49,13 +49,7 @@ static int help_lines(ui_app *app, WINDOW *w, int top, int rows, int cols)
         const char *text = m[i].help;
         size_t len = strlen(text), start = 0, next;
         for (bool first = true; start < len; first = false) {
-            size_t end = ea_text_row_end(text, len, start, text_cols, &next);
-            /* Between words, where there is a space to break at. */
-            size_t space = end;
-            while (end < len && space > start && text[space] != ' ')
-                space--;
-            if (end < len && space > start)
-                end = next = space;
+            size_t end = ui_wrap_end(text, len, start, text_cols, &next);
             y = line - top;
             if (w && y >= 0 && y < rows) {
                 if (first)

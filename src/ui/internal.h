@@ -460,6 +460,9 @@ bool ui_help_action(ui_app *app, enum ea_action a);
 /* draw.c: UTF-8 text into curses cells. The text must be sanitized already. */
 int ui_put(WINDOW *w, int y, int x, int max_cols, const char *utf8, size_t n, attr_t attr);
 int ui_puts(WINDOW *w, int y, int x, int max_cols, const char *utf8, attr_t attr);
+/* Wrapping between words: where the row that starts at `start` ends (ea_text_row_end, moved
+ * back to the last blank when a word would be cut), *next where the next row starts. */
+size_t ui_wrap_end(const char *s, size_t len, size_t start, int width, size_t *next);
 /* The same, a text too long cut between words where one ends past half the room (else
  * between characters) and marked with an ellipsis. */
 int ui_puts_cut(WINDOW *w, int y, int x, int max_cols, const char *utf8, attr_t attr);
