@@ -38,6 +38,9 @@ extern char **environ;
  * for the window title. */
 static const char QUERIES[] = Q_CELL Q_TEXT Q_SIXEL Q_KITTY Q_VERSION Q_DA1;
 static const char QUERIES_MUX[] = Q_CELL Q_TEXT Q_SIXEL Q_VERSION Q_DA1;
+/* To a kitty by its environment: no sixel question, which kitty cannot answer and logs as a
+ * parse error. */
+static const char QUERIES_KITTY[] = Q_CELL Q_TEXT Q_KITTY Q_VERSION Q_DA1;
 /* To the terminal outside tmux, wrapped once in passthrough. */
 static const char QUERIES_OUTER[] = Q_CELL Q_KITTY Q_VERSION Q_SIXEL Q_DA1 Q_DSR;
 static const char REQUERY[] = Q_CELL Q_DA1;
@@ -306,8 +309,10 @@ static void probe_terminal(int in_fd, int out_fd, const ea_term_detect_options *
     p->asked = true;
     long start = now_ms(), deadline = start + p->timeout_ms;
     bool mux = mux_suspected(g);
-    const char *q = mux ? QUERIES_MUX : QUERIES;
-    size_t qn = mux ? sizeof QUERIES_MUX - 1 : sizeof QUERIES - 1;
+    const char *term = env_or_null(g, "TERM");
+    bool kitty = !mux && (env_or_null(g, "KITTY_WINDOW_ID") || (term && strcmp(term, "xterm-kitty") == 0));
+    const char *q = mux ? QUERIES_MUX : kitty ? QUERIES_KITTY : QUERIES;
+    size_t qn = mux ? sizeof QUERIES_MUX - 1 : kitty ? sizeof QUERIES_KITTY - 1 : sizeof QUERIES - 1;
     int got = ask(in_fd, out_fd, q, qn, false, BY_DA1, deadline, &p->direct);
 
     /* Inside tmux, ask the terminal outside it too, unless tmux would drop the question. */

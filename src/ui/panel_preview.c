@@ -45,9 +45,11 @@ static void describe_grid(const ui_frame *f, char *out, size_t size)
 static void describe_mask(const ui_app *app, char *out, size_t size)
 {
     const ea_mask_shape *m = &app->mask;
-    int n = snprintf(out, size, "mask%s ·", m->inverted ? " (inverted)" : "");
+    int n = snprintf(out, size, "mask%s", m->inverted ? " (inverted)" : "");
     if (m->n == 0 && n > 0 && (size_t)n < size)
-        n += snprintf(out + n, size - (size_t)n, " r: rectangle, e: ellipse ·");
+        n += snprintf(out + n, size - (size_t)n, " · r: rectangle, e: ellipse");
+    if (m->n > 0 && n > 0 && (size_t)n < size)
+        n += snprintf(out + n, size - (size_t)n, " ·");
     for (int i = 0; i < m->n && n > 0 && (size_t)n < size; i++) {
         char d[64];
         ea_mask_describe(&m->r[i], d, sizeof d);
