@@ -382,7 +382,17 @@ static int draw_budget(ui_app *app, ui_panel *p, int y, int max_y, ea_budget_ver
     if (ui_budget_get(app, estimate, false, &b, &err) != 0)
         return y + put_wrapped(p, y, max_y, err.msg, app->theme.attr[UI_ERROR]);
     *verdict = b.verdict;
-    attr_t a = app->theme.attr[b.verdict.past ? UI_ERROR : UI_NORMAL];
+    /* Each limit in the error role only when the next call would pass it, so the colour
+     * says which one does. */
+    ea_budget_limits only = b.limits;
+    ea_budget_verdict past_session, past_all;
+    only.all_set = false;
+    ea_budget_assess(&only, b.session_usd, b.all_usd, estimate, &past_session);
+    only = b.limits;
+    only.session_set = false;
+    ea_budget_assess(&only, b.session_usd, b.all_usd, estimate, &past_all);
+    attr_t a = app->theme.attr[past_session.past ? UI_ERROR : UI_NORMAL];
+    attr_t a_all = app->theme.attr[past_all.past ? UI_ERROR : UI_NORMAL];
     char session[64], all[64], line[160];
     ea_budget_spend_text("session", b.session_usd, b.limits.session_set, b.limits.session_usd,
                          false, session, sizeof session);
@@ -393,12 +403,14 @@ static int draw_budget(ui_app *app, ui_panel *p, int y, int max_y, ea_budget_ver
     ea_budget_spend_text("all", b.all_usd, true, b.limits.all_usd, b.all_partial, all, sizeof all);
     snprintf(line, sizeof line, "%s · %s", session, all);
     if (ea_text_width(line, strlen(line)) <= room) {
-        ui_puts(p->win, y, 2, room, line, a);
+        int x = 2 + ui_puts(p->win, y, 2, room, session, a);
+        x += ui_puts(p->win, y, x, room - (x - 2), " · ", app->theme.attr[UI_NORMAL]);
+        ui_puts(p->win, y, x, room - (x - 2), all, a_all);
         return draw_offline_money(app, p, y + 1, max_y);
     }
     ui_puts(p->win, y++, 2, room, session, a);
     if (y <= max_y)
-        ui_puts(p->win, y++, 2, room, all, a);
+        ui_puts(p->win, y++, 2, room, all, a_all);
     return draw_offline_money(app, p, y, max_y);
 }
 
