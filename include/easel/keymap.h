@@ -148,6 +148,7 @@ enum ea_action {
     EA_ACT_GRID_UP,
     EA_ACT_GRID_DOWN,
     EA_ACT_GRID_PICK,
+    EA_ACT_AVATAR_EXPORT,
     /* the preview: drawing a mask over the image shown */
     EA_ACT_MASK_BEGIN,
     EA_ACT_MASK_RECT,

@@ -100,6 +100,8 @@ static const ea_action_desc actions[] = {
     {EA_ACT_GRID_DOWN, "grid-down", EA_SCOPE_PREVIEW, "Down, j", "a turn's images: the one below"},
     {EA_ACT_GRID_PICK, "grid-pick", EA_SCOPE_PREVIEW, "Enter",
      "go on from the selected image: the next send edits it"},
+    {EA_ACT_AVATAR_EXPORT, "avatar-export", EA_SCOPE_PREVIEW, "e",
+     "avatar sizes (a): export the one picked (arrows) as a PNG"},
     {EA_ACT_MASK_BEGIN, "mask-begin", EA_SCOPE_PREVIEW, "M",
      "draw a mask over the image shown: the next send repaints inside it"},
 

@@ -495,6 +495,10 @@ bool ui_picture_show(ui_app *app, const ui_frame *f, int row, int col, int rows,
 /* The pixels a picture composed for that rectangle has (ea_gfx_canvas); false when no picture
  * can be drawn. */
 bool ui_picture_canvas(const ui_app *app, int rows, int cols, int *w, int *h);
+/* One avatar rendition of the image at path: its centred square at px x px, round (the corners
+ * transparent) when circle, as the avatar view shows it. */
+struct ea_image;
+int ui_avatar_render(const char *path, int px, bool circle, struct ea_image *out, ea_err *err);
 /* The columns of a grid of n cells: as square as it gets, wider than tall. */
 int ui_grid_cols(int n);
 /* The mouse over the picture: where the screen cell (y, x) falls on it, as fractions across

@@ -326,6 +326,36 @@ static int square_crop(const ea_image *src, ea_image *out, ea_err *err)
     return 0;
 }
 
+/* How much of pixel (x, y) lies inside the circle of radius r inscribed in a 2r square, 0..1:
+ * a pixel's worth of soft edge. */
+static double circle_coverage(int x, int y, double r)
+{
+    double dx = x + 0.5 - r, dy = y + 0.5 - r;
+    double inside = r - sqrt(dx * dx + dy * dy) + 0.5;
+    return inside < 0 ? 0 : inside > 1 ? 1 : inside;
+}
+
+int ui_avatar_render(const char *path, int px, bool circle, ea_image *out, ea_err *err)
+{
+    ea_image full = {0}, square = {0};
+    if (ea_image_load_file(path, &ea_image_default_limits, &full, err) != 0)
+        return -1;
+    int rc = square_crop(&full, &square, err);
+    ea_image_free(&full);
+    if (rc == 0)
+        rc = ea_gfx_downscale_area(&square, px, px, out, err);
+    ea_image_free(&square);
+    if (rc != 0 || !circle)
+        return rc;
+    /* Round: the corners transparent, the edge soft, as the sheet shows it. */
+    for (int y = 0; y < out->h; y++)
+        for (int x = 0; x < out->w; x++) {
+            unsigned char *a = out->rgba + ((size_t)y * (size_t)out->w + (size_t)x) * 4 + 3;
+            *a = (unsigned char)(*a * circle_coverage(x, y, px / 2.0) + 0.5);
+        }
+    return 0;
+}
+
 /* Blends img onto the opaque sheet at (x0, y0); in a circle, each pixel's alpha is also cut by
  * how much of it lies inside the inscribed circle. */
 static void blend(ea_image *sheet, int x0, int y0, const ea_image *img, bool circle)
@@ -336,11 +366,8 @@ static void blend(ea_image *sheet, int x0, int y0, const ea_image *img, bool cir
             const unsigned char *s = img->rgba + ((size_t)y * (size_t)img->w + (size_t)x) * 4;
             unsigned char *d = sheet->rgba + ((size_t)(y0 + y) * (size_t)sheet->w + (size_t)(x0 + x)) * 4;
             double a = s[3] / 255.0;
-            if (circle) {
-                double dx = x + 0.5 - r, dy = y + 0.5 - r;
-                double inside = r - sqrt(dx * dx + dy * dy) + 0.5;
-                a *= inside < 0 ? 0 : inside > 1 ? 1 : inside;
-            }
+            if (circle)
+                a *= circle_coverage(x, y, r);
             for (int c = 0; c < 3; c++)
                 d[c] = (unsigned char)(s[c] * a + d[c] * (1 - a) + 0.5);
             d[3] = 255;
