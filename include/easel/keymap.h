@@ -41,6 +41,8 @@ enum {
      * newline is text, never Enter. */
     EA_KEY_PASTE_START,
     EA_KEY_PASTE_END,
+    /* The terminal (or tmux's pane) has the focus again: not a key a person types. */
+    EA_KEY_FOCUS_IN,
     EA_KEY_NONE,
 };
 

@@ -558,7 +558,15 @@ void ui_script_close(ui_script **s);
 
 int ui_term_out_fd(void);
 
+/* tmux_watch.c: inside tmux, twice a second, whether the pane's window is shown again (a
+ * switch back, a re-attach): then everything is drawn again. Returns ms until it wants to run
+ * again, or -1 outside tmux. _stop ends a question still running. */
+int ui_tmux_watch(ui_app *app);
+void ui_tmux_watch_stop(void);
+
 /* run.c */
+/* Everything drawn again, the picture too (the terminal lost it: focus back, tmux). */
+void ui_repaint(ui_app *app);
 void ui_dispatch_key(ui_app *app, ea_key k);
 /* Focuses the panel clicked, then hands the event to it (or to the help overlay). */
 void ui_dispatch_mouse(ui_app *app, ui_mouse m);

@@ -311,8 +311,22 @@ static bool line_key(ui_app *app, ea_key k)
     return true;
 }
 
+void ui_repaint(ui_app *app)
+{
+    clearok(curscr, TRUE);
+    ui_dirty_all(app);
+    ui_picture_invalidate(app);
+}
+
 void ui_dispatch_key(ui_app *app, ea_key k)
 {
+    if (k == EA_KEY_FOCUS_IN) {
+        /* Back from another tmux window or pane, or a re-attach: tmux redrew the text from
+         * its own copy, but not the picture. */
+        ui_trace("focus-in");
+        ui_repaint(app);
+        return;
+    }
     if (k == EA_KEY_PASTE_START || k == EA_KEY_PASTE_END) {
         app->pasting = k == EA_KEY_PASTE_START;
         return;
@@ -569,6 +583,9 @@ static int loop(ui_app *app, script_state *script)
         int note = ui_message_expire(app);
         if (note >= 0 && (timeout < 0 || note < timeout))
             timeout = note;
+        int watch = ui_tmux_watch(app);
+        if (watch >= 0 && (timeout < 0 || watch < timeout))
+            timeout = watch;
         ui_render(app);
         /* After the render, which notices the draft's changes. */
         int draft = ui_draft_timeout(app);
@@ -692,6 +709,7 @@ int ea_ui_run(const ea_ui_options *opt)
     ui_trace("start protocol=%s sessions=%zu", ui_picture_protocol(&app),
              app.n_slots + (app.lister ? ea_session_lister_left(app.lister) : 0));
     rc = loop(&app, app.script ? &script : NULL);
+    ui_tmux_watch_stop();
     ui_picture_close(&app);
     ui_term_stop();
     ui_draft_flush(&app); /* after the screen, so that a draft lost is said on stderr */

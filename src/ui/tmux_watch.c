@@ -1,0 +1,113 @@
+/* tmux_watch: inside tmux, a picture (sixel, kitty, iTerm through passthrough) lives in the
+ * outer terminal only: tmux redraws a pane's text from its own copy when its window is shown
+ * again or a client re-attaches, but not the picture. Focus reports (CSI I) come for a
+ * re-attach and, with tmux's focus-events on, for a switch of windows; in tmux's default
+ * configuration a switch says nothing. So, inside tmux, the workbench asks tmux twice a second
+ * whether its window is the active one of an attached session (`tmux display-message`, run
+ * without waiting for it: its answer is read on a later turn of the loop) and draws everything
+ * again when it becomes so. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define WATCH_MS 500
+#define COLLECT_MS 20
+
+extern char **environ;
+
+static struct {
+    pid_t pid;
+    int fd;
+    char answer[32];
+    size_t len;
+    double next_ms;
+    int shown; /* -1: not known yet */
+} w = {.fd = -1, .shown = -1};
+
+static void collect(ui_app *app)
+{
+    ssize_t n;
+    while (w.len + 1 < sizeof w.answer &&
+           (n = read(w.fd, w.answer + w.len, sizeof w.answer - 1 - w.len)) > 0)
+        w.len += (size_t)n;
+    int status;
+    if (waitpid(w.pid, &status, WNOHANG) != w.pid)
+        return;
+    close(w.fd);
+    w.fd = -1;
+    w.pid = 0;
+    w.answer[w.len] = '\0';
+    /* "1:1": the pane's window is its session's current one, and the session is attached. */
+    int shown = w.answer[0] == '1' && w.answer[1] == ':' && w.answer[2] && w.answer[2] != '0';
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        if (shown && w.shown == 0) {
+            ui_trace("tmux-shown");
+            ui_repaint(app);
+        }
+        w.shown = shown;
+    }
+}
+
+static void spawn(void)
+{
+    const char *pane = getenv("TMUX_PANE");
+    int fds[2];
+    if (!pane || pipe(fds) != 0)
+        return;
+    fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    char *argv[] = {"tmux", "display-message", "-p", "-t", (char *)pane,
+                    "#{window_active}:#{session_attached}", NULL};
+    pid_t pid;
+    int rc = posix_spawnp(&pid, "tmux", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (rc != 0) {
+        close(fds[0]);
+        return;
+    }
+    w.pid = pid;
+    w.fd = fds[0];
+    w.len = 0;
+}
+
+int ui_tmux_watch(ui_app *app)
+{
+    if (app->headless || app->script || !getenv("TMUX"))
+        return -1;
+    double now = ui_now_ms();
+    if (w.pid > 0) {
+        collect(app);
+        if (w.pid > 0)
+            return COLLECT_MS;
+    }
+    if (now < w.next_ms)
+        return (int)(w.next_ms - now) + 1;
+    w.next_ms = now + WATCH_MS;
+    spawn();
+    return w.pid > 0 ? COLLECT_MS : WATCH_MS;
+}
+
+void ui_tmux_watch_stop(void)
+{
+    if (w.pid > 0) {
+        kill(w.pid, SIGTERM);
+        waitpid(w.pid, NULL, 0);
+        close(w.fd);
+        w.pid = 0;
+        w.fd = -1;
+    }
+}
