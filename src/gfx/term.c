@@ -202,6 +202,31 @@ static void read_winsize(int fd, ea_term_probe *p)
 
 /* ---- tmux's allow-passthrough, from `tmux show` ---- */
 
+pid_t ea_term_spawn_tmux(char *const argv[], int *out_fd)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_addclose(&fa, fds[1]);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, "tmux", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (rc != 0) {
+        close(fds[0]);
+        return -1;
+    }
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    *out_fd = fds[0];
+    return pid;
+}
+
 /* Runs `tmux show -Apv [-t PANE] allow-passthrough` (the pane's value, inherited or not) and
  * writes its first word into out, or "" when tmux cannot tell within timeout_ms. */
 static void ask_tmux_passthrough(ea_term_getenv_fn g, int timeout_ms, char *out, size_t size)
@@ -221,23 +246,9 @@ static void ask_tmux_passthrough(ea_term_getenv_fn g, int timeout_ms, char *out,
     argv[argc] = NULL;
 
     int fds[2];
-    if (pipe(fds) != 0)
+    pid_t pid = ea_term_spawn_tmux(argv, &fds[0]);
+    if (pid < 0)
         return;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    posix_spawn_file_actions_addclose(&fa, fds[1]);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "tmux", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    if (rc != 0) {
-        close(fds[0]);
-        return;
-    }
 
     char text[64];
     size_t len = 0;

@@ -233,13 +233,9 @@ bool ui_detail_action(ui_app *app, ui_panel *p, enum ea_action a)
     switch (a) {
     case EA_ACT_CANCEL:
     case EA_ACT_HISTORY_DETAIL: ui_detail_close(app); return true;
-    case EA_ACT_LIST_UP: app->detail_top--; break;
-    case EA_ACT_LIST_DOWN: app->detail_top++; break;
-    case EA_ACT_LIST_PGUP: app->detail_top -= page; break;
-    case EA_ACT_LIST_PGDN: app->detail_top += page; break;
-    case EA_ACT_LIST_TOP: app->detail_top = 0; break;
-    case EA_ACT_LIST_BOTTOM: app->detail_top = 1 << 20; break;
-    default: return false;
+    default:
+        if (!ui_scroll_action(&app->detail_top, a, page))
+            return false;
     }
     p->dirty = true;
     return true;

@@ -165,6 +165,19 @@ void ui_list_clamp(ui_panel *p, int count, int rows)
         p->top = 0;
 }
 
+bool ui_scroll_action(int *top, enum ea_action a, int page)
+{
+    switch (a) {
+    case EA_ACT_LIST_UP: (*top)--; return true;
+    case EA_ACT_LIST_DOWN: (*top)++; return true;
+    case EA_ACT_LIST_PGUP: *top -= page; return true;
+    case EA_ACT_LIST_PGDN: *top += page; return true;
+    case EA_ACT_LIST_TOP: *top = 0; return true;
+    case EA_ACT_LIST_BOTTOM: *top = 1 << 20; return true; /* the drawing clamps it */
+    default: return false;
+    }
+}
+
 bool ui_list_action(ui_panel *p, enum ea_action a, int count, int page)
 {
     switch (a) {

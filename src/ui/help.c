@@ -115,13 +115,9 @@ bool ui_help_action(ui_app *app, enum ea_action a)
         app->help_win = NULL;
         ui_dirty_all(app);
         return true;
-    case EA_ACT_LIST_UP: app->help_top--; break;
-    case EA_ACT_LIST_DOWN: app->help_top++; break;
-    case EA_ACT_LIST_PGUP: app->help_top -= rows; break;
-    case EA_ACT_LIST_PGDN: app->help_top += rows; break;
-    case EA_ACT_LIST_TOP: app->help_top = 0; break;
-    case EA_ACT_LIST_BOTTOM: app->help_top = 1 << 20; break;
-    default: return false;
+    default:
+        if (!ui_scroll_action(&app->help_top, a, rows))
+            return false;
     }
     app->help_dirty = true;
     return true;

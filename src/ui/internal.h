@@ -477,6 +477,8 @@ int ui_inner_w(const ui_panel *p);
 /* List panels: keeps sel within [0, count) and visible in a window of `rows` lines. */
 void ui_list_clamp(ui_panel *p, int count, int rows);
 bool ui_list_action(ui_panel *p, enum ea_action a, int count, int page);
+/* A text view's first line moved by the list keys (clamped when drawn); false for others. */
+bool ui_scroll_action(int *top, enum ea_action a, int page);
 /* The mouse on a list of `count` items `per` rows tall below the border: the wheel scrolls the
  * view (the selection follows when it would leave it); a click selects. Returns the item
  * clicked, or -1 (a wheel, or a click below the last item). */

@@ -9,19 +9,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "easel/term.h"
 #include "internal.h"
 
 #define WATCH_MS 500
 #define COLLECT_MS 20
-
-extern char **environ;
 
 static struct {
     pid_t pid;
@@ -59,28 +57,15 @@ static void collect(ui_app *app)
 static void spawn(void)
 {
     const char *pane = getenv("TMUX_PANE");
-    int fds[2];
-    if (!pane || pipe(fds) != 0)
-        return;
-    fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
-    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
     char *argv[] = {"tmux", "display-message", "-p", "-t", (char *)pane,
                     "#{window_active}:#{session_attached}", NULL};
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "tmux", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    if (rc != 0) {
-        close(fds[0]);
+    int fd;
+    pid_t pid = pane ? ea_term_spawn_tmux(argv, &fd) : -1;
+    if (pid < 0)
         return;
-    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     w.pid = pid;
-    w.fd = fds[0];
+    w.fd = fd;
     w.len = 0;
 }
 
