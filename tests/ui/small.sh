@@ -26,7 +26,7 @@ ui mask 100x30 "a fox<Enter><wait-idle><S-Tab><S-Tab>M"
 why=$(grep -n 'mask' "$tmp/mask.screen" | head -n 3)
 check "the mask caption has no empty step" sh -c "grep -q 'mask · r: rectangle, e: ellipse · Enter accepts' '$tmp/mask.screen' && ! grep -q '· ·' '$tmp/mask.screen'"
 why=$(head -n 1 "$tmp/mask.screen")
-check "the offline banner says what it means at 100 columns" sh -c "head -n 1 '$tmp/mask.screen' | grep -q 'OFFLINE: nothing sent or billed'"
+check "the offline banner says what it means at 100 columns" sh -c "head -n 1 '$tmp/mask.screen' | grep -q 'OFFLINE BACKEND: nothing billed'"
 
 # A session with no prompt of its own shows its id, whole, in the list.
 id=20260101-000000-abcd
