@@ -6,7 +6,7 @@
 # gives the preview back. Status messages that stopped being true are gone.
 here=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
-trap 'stop_mock; rm -rf "$tmp"' EXIT INT TERM
+trap 'stop_mock; [ -n "$KEEP" ] || rm -rf "$tmp"' EXIT INT TERM
 . "$here/lib/mock.sh"
 export LC_ALL=C.UTF-8 TERM=xterm-256color
 unset OPENAI_API_KEY OPENAI_BASE_URL NO_COLOR
