@@ -42,6 +42,8 @@ enum {
      * newline is text, never Enter. */
     EA_KEY_PASTE_START,
     EA_KEY_PASTE_END,
+    /* The terminal (or tmux's pane) has the focus again: not a key a person types. */
+    EA_KEY_FOCUS_IN,
     EA_KEY_NONE,
 };
 
@@ -108,6 +110,7 @@ enum ea_action {
     EA_ACT_EXTERNAL_EDITOR,
     EA_ACT_SEARCH_PROMPTS,
     EA_ACT_UNDO,
+    EA_ACT_CLEAR_PROMPT,
     /* lists */
     EA_ACT_LIST_UP,
     EA_ACT_LIST_DOWN,
@@ -119,6 +122,9 @@ enum ea_action {
     EA_ACT_SESSION_OPEN,
     EA_ACT_SESSION_RENAME,
     EA_ACT_SESSION_TRASH,
+    EA_ACT_SESSION_FILTER,
+    EA_ACT_SESSION_TRASH_VIEW,
+    EA_ACT_SESSION_RESTORE,
     /* parameters */
     EA_ACT_PARAM_NEXT,
     EA_ACT_PARAM_PREV,
@@ -135,12 +141,17 @@ enum ea_action {
     EA_ACT_HISTORY_MARK,
     EA_ACT_HISTORY_COMPARE,
     EA_ACT_HISTORY_AVATAR,
+    EA_ACT_HISTORY_DETAIL,
+    EA_ACT_HISTORY_OPEN_EXTERNAL,
+    EA_ACT_HISTORY_EXPORT,
+    EA_ACT_HISTORY_COPY_PATH,
     /* the preview: a turn's several images, as a grid */
     EA_ACT_GRID_LEFT,
     EA_ACT_GRID_RIGHT,
     EA_ACT_GRID_UP,
     EA_ACT_GRID_DOWN,
     EA_ACT_GRID_PICK,
+    EA_ACT_AVATAR_EXPORT,
     /* the preview: drawing a mask over the image shown */
     EA_ACT_MASK_BEGIN,
     EA_ACT_MASK_RECT,

@@ -167,6 +167,12 @@ int ea_session_set_name(ea_session *s, const char *name, ea_err *err);
  * deleted, and moving it back restores it. moved_to (may be NULL) gets the new folder. On
  * success *s is closed and NULL; on failure it stays open and unchanged. */
 int ea_session_trash(ea_session **s, char *moved_to, size_t size, ea_err *err);
+/* The trash: its folder (*dir, PATH_MAX) and the names of the sessions in it ("ID", "ID.1"),
+ * most recently trashed first; *names owned (free each, then the array). 0 or -1. */
+int ea_session_trash_list(char *dir, size_t dir_size, char ***names, size_t *count, ea_err *err);
+/* Moves trash/NAME back to sessions/ID (its name without ".k"); refused with EA_EXIT_USAGE
+ * when a session with that ID exists. id gets the ID. */
+int ea_session_restore(const char *name, char *id, size_t id_size, ea_err *err);
 
 /* One line of `easel sessions`, from session.json. */
 typedef struct ea_session_info {

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "easel/config.h"
 #include "easel/err.h"
@@ -172,5 +173,10 @@ const char *ea_term_cell_source_name(enum ea_term_cell_source s);
 /* Text lines for `easel doctor`: "  protocol    kitty (kitty: graphics query answered OK)\n"...
  * Each line starts with indent. Returns the length written (truncated to size like snprintf). */
 size_t ea_term_caps_describe(const ea_term_caps *caps, const char *indent, char *out, size_t size);
+
+/* Starts `tmux ARGS...` (argv[0] "tmux") with stdin and stderr on /dev/null and stdout on a
+ * pipe whose reading end (close-on-exec) goes to *out_fd; the caller reads it and reaps the
+ * child. Its pid, or -1. */
+pid_t ea_term_spawn_tmux(char *const argv[], int *out_fd);
 
 #endif

@@ -254,6 +254,68 @@ static void split_target(const char *arg, char *session, size_t size, long *turn
     }
 }
 
+static void report_stderr(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "easel export: %s\n", msg);
+}
+
+int ea_export(const char *which, long turn, const char *dest, bool inputs, ea_export_report report,
+              void *ctx, ea_export_counts *counts, ea_err *err)
+{
+    memset(counts, 0, sizeof *counts);
+    ea_session_info info;
+    char dir[PATH_MAX];
+    if (ea_session_locate(which, &info, dir, sizeof dir, err) != 0 ||
+        ea_mkdir_p(dest, EXPORT_DIR_MODE, err) != 0)
+        return -1;
+    export_job job = {.info = &info, .dir = dir, .dest = dest, .inputs = inputs};
+    ea_history_reader *r = NULL;
+    ea_history_turn t = {0};
+    bool turn_seen = false;
+    int got = ea_history_open(dir, &r, err);
+    while (got == 0 && (got = ea_history_next(r, &t, err)) == 1) {
+        got = 0;
+        if (turn && t.turn != turn)
+            continue;
+        turn_seen = true;
+        ea_err side = {0};
+        if (t.n_images && export_side_files(&job, &t, &side) != 0) {
+            job.failed++;
+            report(ctx, side.msg);
+        }
+        for (size_t k = 0; job.inputs && k < t.n_inputs; k++) {
+            ea_err one = {0};
+            if (export_input(&job, &t.inputs[k], &one) != 0) {
+                job.failed++;
+                report(ctx, one.msg);
+            }
+        }
+        for (size_t k = 0; k < t.n_images; k++) {
+            ea_err one = {0};
+            if (export_image(&job, &t, k, &one) == 0) {
+                job.exported++;
+            } else {
+                job.failed++;
+                report(ctx, one.msg);
+            }
+        }
+    }
+    ea_history_turn_clear(&t);
+    ea_history_close(&r);
+    counts->exported = job.exported;
+    counts->inputs_exported = job.inputs_exported;
+    counts->failed = job.failed;
+    if (got < 0)
+        return err->code = EA_EXIT_INTERNAL, -1;
+    if (turn && !turn_seen) {
+        char shown[64];
+        ea_sanitize_copy(shown, sizeof shown, info.id);
+        return ea_err_set(err, EA_EXIT_USAGE, "session %s has no turn %ld", shown, turn);
+    }
+    return 0;
+}
+
 int ea_cmd_export(int argc, char **argv)
 {
     bool inputs = false;
@@ -277,61 +339,15 @@ int ea_cmd_export(int argc, char **argv)
     char which[512];
     long turn;
     split_target(args[0], which, sizeof which, &turn);
-
+    ea_export_counts job;
     ea_err err = {0};
-    ea_session_info info;
-    char dir[PATH_MAX];
-    if (ea_session_locate(which, &info, dir, sizeof dir, &err) != 0 ||
-        ea_mkdir_p(args[1], EXPORT_DIR_MODE, &err) != 0) {
+    int rc = ea_export(which, turn, args[1], inputs, report_stderr, NULL, &job, &err);
+    if (rc != 0) {
         fprintf(stderr, "easel export: %s\n", err.msg);
         return err.code ? err.code : EA_EXIT_INTERNAL;
     }
-    export_job job = {.info = &info, .dir = dir, .dest = args[1], .inputs = inputs};
-    ea_history_reader *r = NULL;
-    ea_history_turn t = {0};
-    bool turn_seen = false;
-    int got = ea_history_open(dir, &r, &err);
-    while (got == 0 && (got = ea_history_next(r, &t, &err)) == 1) {
-        got = 0;
-        if (turn && t.turn != turn)
-            continue;
-        turn_seen = true;
-        ea_err side = {0};
-        if (t.n_images && export_side_files(&job, &t, &side) != 0) {
-            job.failed++;
-            fprintf(stderr, "easel export: %s\n", side.msg);
-        }
-        for (size_t k = 0; job.inputs && k < t.n_inputs; k++) {
-            ea_err one = {0};
-            if (export_input(&job, &t.inputs[k], &one) != 0) {
-                job.failed++;
-                fprintf(stderr, "easel export: %s\n", one.msg);
-            }
-        }
-        for (size_t k = 0; k < t.n_images; k++) {
-            ea_err one = {0};
-            if (export_image(&job, &t, k, &one) == 0) {
-                job.exported++;
-            } else {
-                job.failed++;
-                fprintf(stderr, "easel export: %s\n", one.msg);
-            }
-        }
-    }
-    ea_history_turn_clear(&t);
-    ea_history_close(&r);
-    if (got < 0) {
-        fprintf(stderr, "easel export: %s\n", err.msg);
-        return EA_EXIT_INTERNAL;
-    }
-    if (turn && !turn_seen) {
-        char shown[64];
-        ea_sanitize_copy(shown, sizeof shown, info.id);
-        fprintf(stderr, "easel export: session %s has no turn %ld\n", shown, turn);
-        return EA_EXIT_USAGE;
-    }
     printf("%zu image%s exported", job.exported, job.exported == 1 ? "" : "s");
-    if (job.inputs)
+    if (inputs)
         printf(", %zu input%s", job.inputs_exported, job.inputs_exported == 1 ? "" : "s");
     if (job.failed)
         printf(", %zu not", job.failed);

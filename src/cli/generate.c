@@ -613,8 +613,13 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
         fprintf(stderr, "easel generate: writing to stdout failed (%s)\n", strerror(stdout_errno));
         print_summary(stderr, o, revised, st->offline);
     }
-    if (o->exit_code)
-        fprintf(stderr, "easel generate: %s (%s)\n", message, ea_audit_status_name(o->status));
+    /* The status in brackets unless the message says it already ("cancelled", not
+     * "cancelled (cancelled)"). */
+    const char *status = ea_audit_status_name(o->status);
+    if (o->exit_code && strncmp(message, status, strlen(status)) == 0)
+        fprintf(stderr, "easel generate: %s\n", message);
+    else if (o->exit_code)
+        fprintf(stderr, "easel generate: %s (%s)\n", message, status);
     char newest[4400];
     if (strcmp(o->error_code, EA_ERROR_CHAIN_GONE) == 0 && st->session &&
         ea_session_newest_image(st->session, newest, sizeof newest))

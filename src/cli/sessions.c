@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* sessions: the sessions on disk, newest first, as a table or one JSON object a line, filtered
  * by name and by the dates they were active. */
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "easel/cli.h"
 #include "easel/options.h"
+#include "easel/editbuf.h"
 #include "easel/history.h"
 #include "easel/sanitize.h"
 #include "easel/session.h"
@@ -49,14 +51,26 @@ static bool wanted(const sessions_opts *o, const ea_session_info *s)
     return !*o->until || strcmp(s->created, o->until) <= 0;
 }
 
+#define NAME_COLS 24
+
 static void print_row(const ea_session_info *s)
 {
-    char name[25], when[24];
-    ea_sanitize_copy(name, sizeof name, *s->name ? s->name : "-"); /* names are anyone's text */
+    char full[4 * NAME_COLS + 64], name[4 * NAME_COLS + 8], when[24];
+    ea_sanitize_copy(full, sizeof full, *s->name ? s->name : "-"); /* names are anyone's text */
+    /* NAME_COLS terminal columns, not bytes: cut between clusters (a Devanagari syllable
+     * whole) with an ellipsis, and padded by width, so the columns after it line up. */
+    size_t len = strlen(full), next, end = len;
+    int width = ea_text_width(full, len);
+    if (width > NAME_COLS) {
+        end = ea_text_row_end(full, len, 0, NAME_COLS - 1, &next);
+        width = ea_text_width(full, end) + 1;
+    }
+    snprintf(name, sizeof name, "%.*s%s%*s", (int)end, full, end < len ? "…" : "",
+             NAME_COLS - width, "");
     /* "2026-11-25T15:30:12.345Z" -> "2026-11-25 15:30Z" */
     snprintf(when, sizeof when, "%.10s %.5sZ", s->last_activity,
              strlen(s->last_activity) >= 16 ? s->last_activity + 11 : "");
-    printf("%-24s %-20s %5d %6d %9.4f %9.4f  %s\n", name, s->id, s->turns, s->images,
+    printf("%s %-20s %5d %6d %9.4f %9.4f  %s\n", name, s->id, s->turns, s->images,
            s->spend_usd, s->offline_usd, when);
 }
 
@@ -96,6 +110,8 @@ static int parse_args(int argc, char **argv, sessions_opts *o)
 int ea_cmd_sessions(int argc, char **argv)
 {
     sessions_opts o = {0};
+    /* The terminal's character widths (wcwidth), for the names' column. */
+    setlocale(LC_CTYPE, "");
     int rc = parse_args(argc, argv, &o);
     if (rc != 0)
         return rc < 0 ? EA_EXIT_OK : rc;

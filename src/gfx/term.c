@@ -39,6 +39,9 @@ extern char **environ;
  * for the window title. */
 static const char QUERIES[] = Q_CELL Q_TEXT Q_SIXEL Q_KITTY Q_VERSION Q_DA1;
 static const char QUERIES_MUX[] = Q_CELL Q_TEXT Q_SIXEL Q_VERSION Q_DA1;
+/* To a kitty by its environment: no sixel question, which kitty cannot answer and logs as a
+ * parse error. */
+static const char QUERIES_KITTY[] = Q_CELL Q_TEXT Q_KITTY Q_VERSION Q_DA1;
 /* To the terminal outside tmux, wrapped once in passthrough. */
 static const char QUERIES_OUTER[] = Q_CELL Q_KITTY Q_VERSION Q_SIXEL Q_DA1 Q_DSR;
 static const char REQUERY[] = Q_CELL Q_DA1;
@@ -200,6 +203,31 @@ static void read_winsize(int fd, ea_term_probe *p)
 
 /* ---- tmux's allow-passthrough, from `tmux show` ---- */
 
+pid_t ea_term_spawn_tmux(char *const argv[], int *out_fd)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_addclose(&fa, fds[1]);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, "tmux", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (rc != 0) {
+        close(fds[0]);
+        return -1;
+    }
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    *out_fd = fds[0];
+    return pid;
+}
+
 /* Runs `tmux show -Apv [-t PANE] allow-passthrough` (the pane's value, inherited or not) and
  * writes its first word into out, or "" when tmux cannot tell within timeout_ms. */
 static void ask_tmux_passthrough(ea_term_getenv_fn g, int timeout_ms, char *out, size_t size)
@@ -219,23 +247,9 @@ static void ask_tmux_passthrough(ea_term_getenv_fn g, int timeout_ms, char *out,
     argv[argc] = NULL;
 
     int fds[2];
-    if (pipe(fds) != 0)
+    pid_t pid = ea_term_spawn_tmux(argv, &fds[0]);
+    if (pid < 0)
         return;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    posix_spawn_file_actions_addclose(&fa, fds[1]);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "tmux", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    if (rc != 0) {
-        close(fds[0]);
-        return;
-    }
 
     char text[64];
     size_t len = 0;
@@ -340,8 +354,10 @@ static void probe_terminal(int in_fd, int out_fd, const ea_term_detect_options *
     p->asked = true;
     long start = now_ms(), deadline = start + p->timeout_ms;
     bool mux = mux_suspected(g);
-    const char *q = mux ? QUERIES_MUX : QUERIES;
-    size_t qn = mux ? sizeof QUERIES_MUX - 1 : sizeof QUERIES - 1;
+    const char *term = env_or_null(g, "TERM");
+    bool kitty = !mux && (env_or_null(g, "KITTY_WINDOW_ID") || (term && strcmp(term, "xterm-kitty") == 0));
+    const char *q = mux ? QUERIES_MUX : kitty ? QUERIES_KITTY : QUERIES;
+    size_t qn = mux ? sizeof QUERIES_MUX - 1 : kitty ? sizeof QUERIES_KITTY - 1 : sizeof QUERIES - 1;
     int got = ask(in_fd, out_fd, q, qn, false, BY_DA1, deadline, &p->direct);
 
     /* Inside tmux, ask the terminal outside it too, unless tmux would drop the question. */

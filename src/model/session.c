@@ -1217,6 +1217,112 @@ int ea_session_trash(ea_session **sp, char *moved_to, size_t size, ea_err *err)
     return 0;
 }
 
+static int trash_dir(char *trash, size_t size, char *root, size_t root_size, ea_err *err)
+{
+    char data[PATH_MAX];
+    if (ea_path_dir(EA_DIR_DATA, data, sizeof data, err) != 0 ||
+        ea_path_join(trash, size, data, "trash", err) != 0)
+        return -1;
+    return root ? ea_path_join(root, root_size, data, "sessions", err) : 0;
+}
+
+/* A trash entry: an ID, or an ID and ".k" (ea_session_trash). */
+static bool trash_entry_id(const char *name, char id[EA_SESSION_ID_LEN + 1])
+{
+    size_t n = strcspn(name, ".");
+    if (n > EA_SESSION_ID_LEN)
+        return false;
+    memcpy(id, name, n);
+    id[n] = '\0';
+    return ea_session_is_id(id) && (!name[n] || strspn(name + n + 1, "0123456789") == strlen(name + n + 1));
+}
+
+typedef struct trashed {
+    char *name;
+    time_t when;
+} trashed;
+
+static int newest_trashed_first(const void *pa, const void *pb)
+{
+    const trashed *a = pa, *b = pb;
+    return a->when != b->when ? (a->when < b->when ? 1 : -1) : strcmp(b->name, a->name);
+}
+
+int ea_session_trash_list(char *dir, size_t dir_size, char ***names, size_t *count, ea_err *err)
+{
+    *names = NULL;
+    *count = 0;
+    if (trash_dir(dir, dir_size, NULL, 0, err) != 0)
+        return -1;
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : ea_err_set(err, EA_EXIT_INTERNAL, "open %s: %s", dir, strerror(errno));
+    trashed *items = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d)) != NULL) {
+        char id[EA_SESSION_ID_LEN + 1];
+        struct stat st;
+        /* When it was trashed: the folder's change time (rename(2) sets it). */
+        if (!trash_entry_id(e->d_name, id) || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISDIR(st.st_mode))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            trashed *grown = realloc(items, cap * sizeof *grown);
+            if (!grown) {
+                rc = -1;
+                break;
+            }
+            items = grown;
+        }
+        if (!(items[n].name = strdup(e->d_name))) {
+            rc = -1;
+            break;
+        }
+        items[n++].when = st.st_ctime;
+    }
+    closedir(d);
+    if (n > 1)
+        qsort(items, n, sizeof *items, newest_trashed_first);
+    if (rc == 0 && n && !(*names = malloc(n * sizeof **names)))
+        rc = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0)
+            (*names)[i] = items[i].name;
+        else
+            free(items[i].name);
+    }
+    free(items);
+    if (rc != 0)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    *count = n;
+    return 0;
+}
+
+int ea_session_restore(const char *name, char *id, size_t id_size, ea_err *err)
+{
+    char trash[PATH_MAX], root[PATH_MAX], from[PATH_MAX], to[PATH_MAX], bare[EA_SESSION_ID_LEN + 1];
+    if (!trash_entry_id(name, bare))
+        return ea_err_set(err, EA_EXIT_USAGE, "%s is not a session in the trash", name);
+    if (trash_dir(trash, sizeof trash, root, sizeof root, err) != 0 ||
+        ea_path_join(from, sizeof from, trash, name, err) != 0 ||
+        ea_path_join(to, sizeof to, root, bare, err) != 0 || ea_mkdir_p(root, PRIVATE_DIR_MODE, err) != 0)
+        return -1;
+    struct stat st;
+    if (lstat(to, &st) == 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "a session %s exists already: rename or trash it first", bare);
+    if (lstat(from, &st) != 0 || !S_ISDIR(st.st_mode))
+        return ea_err_set(err, EA_EXIT_USAGE, "%s: not in the trash", from);
+    if (rename(from, to) != 0)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "move %s to %s: %s", from, to, strerror(errno));
+    if (ea_fsync_dir(root, err) != 0 || ea_fsync_dir(trash, err) != 0)
+        return -1;
+    snprintf(id, id_size, "%s", bare);
+    return 0;
+}
+
 /* ---- Listing --------------------------------------------------------------------------- */
 
 static int newest_first(const void *pa, const void *pb)

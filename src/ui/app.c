@@ -26,7 +26,25 @@ void ui_message(ui_app *app, bool error, const char *fmt, ...)
     vsnprintf(app->message, sizeof app->message, fmt, ap);
     va_end(ap);
     app->message_error = error;
+    app->message_note = UI_NOTE_NONE;
+    app->message_until = 0;
     ui_dirty(app, EA_PANEL_STATUS);
+}
+
+int ui_message_expire(ui_app *app)
+{
+    bool gone = (app->message_note == UI_NOTE_MARK && !ui_current(app)->marked_turn) ||
+                (app->message_until > 0 && ui_now_ms() >= app->message_until);
+    if (gone)
+        ui_message(app, false, "%s", "");
+    return app->message_until > 0 ? (int)(app->message_until - ui_now_ms()) + 1 : -1;
+}
+
+/* A retry's message goes once the request got through (or ended: on_done says how). */
+static void retry_over(ui_slot *s)
+{
+    if (s->app->message_note == UI_NOTE_RETRY && s->app->message_slot == s)
+        ui_message(s->app, false, "%s", "");
 }
 
 void ui_dirty(ui_app *app, enum ea_panel_id id)
@@ -104,8 +122,61 @@ static void slot_free(ui_slot *s)
     ea_session_close(&s->session);
     ea_params_free(&s->params);
     frame_clear(&s->frame);
+    free(s->title);
+    free(s->haystack);
     free(s->dir);
     free(s);
+}
+
+char *ui_session_prompts(const char *dir, bool first_only)
+{
+    ea_buf b;
+    ea_buf_init(&b, 1u << 20);
+    ea_history_reader *r = NULL;
+    ea_history_turn t = {0};
+    int first = 0;
+    if (dir && ea_history_open(dir, &r, NULL) == 0) {
+        /* Turns come as they end, not by number: the first is the lowest numbered. */
+        while (ea_history_next(r, &t, NULL) == 1) {
+            if (!t.prompt || !*t.prompt || (first_only && first && t.turn > first))
+                continue;
+            if (first_only)
+                b.len = 0, first = t.turn;
+            if (b.len)
+                ea_buf_putc(&b, ' ');
+            ea_sanitize_append(&b, t.prompt, strlen(t.prompt), 0);
+        }
+        ea_history_turn_clear(&t);
+        ea_history_close(&r);
+    }
+    char *out = ea_buf_steal(&b, NULL);
+    for (char *c = out; c && *c; c++)
+        if (*c == '\n' || *c == '\t')
+            *c = ' ';
+    return out ? out : strdup("");
+}
+
+const char *ui_slot_title(ui_slot *s)
+{
+    if (!s->title)
+        s->title = ui_session_prompts(s->dir, true);
+    return s->title ? s->title : "";
+}
+
+const char *ui_slot_haystack(ui_slot *s)
+{
+    if (!s->haystack) {
+        char *prompts = ui_session_prompts(s->dir, false);
+        size_t n = strlen(s->info.name) + strlen(s->info.id) + (prompts ? strlen(prompts) : 0) + 3;
+        if ((s->haystack = malloc(n)) != NULL) {
+            snprintf(s->haystack, n, "%s\n%s\n%s", s->info.name, s->info.id, prompts ? prompts : "");
+            for (char *c = s->haystack; *c; c++)
+                if (*c >= 'A' && *c <= 'Z')
+                    *c = (char)(*c - 'A' + 'a');
+        }
+        free(prompts);
+    }
+    return s->haystack ? s->haystack : "";
 }
 
 static int slots_insert(ui_app *app, size_t at, ui_slot *s)
@@ -117,6 +188,17 @@ static int slots_insert(ui_app *app, size_t at, ui_slot *s)
     memmove(app->slots + at + 1, app->slots + at, (app->n_slots - at) * sizeof *grown);
     app->slots[at] = s;
     app->n_slots++;
+    return 0;
+}
+
+int ui_sessions_insert(ui_app *app, size_t at, const ea_session_info *info)
+{
+    ui_slot *s = slot_new(app, info);
+    if (!s || slots_insert(app, at, s) != 0) {
+        if (s)
+            slot_free(s);
+        return -1;
+    }
     return 0;
 }
 
@@ -505,6 +587,7 @@ static void rows_free(ui_app *app)
     for (size_t i = 0; i < app->n_rows; i++) {
         free(app->rows[i].prompt);
         free(app->rows[i].revised);
+        free(app->rows[i].error);
     }
     free(app->rows);
     app->rows = NULL;
@@ -540,11 +623,43 @@ static void describe_params(const ea_history_turn *t, char *out, size_t size)
     ea_buf_free(&b);
 }
 
+/* "invalid_request_error moderation_blocked: the message (param size)", sanitized. */
+static char *describe_error(const ea_history_turn *t)
+{
+    if (!t->error_message && !t->error_type && !t->error_code)
+        return NULL;
+    ea_buf b;
+    ea_buf_init(&b, 1u << 20);
+    const char *parts[] = {t->error_type, t->error_code};
+    for (size_t i = 0; i < 2; i++)
+        if (parts[i] && *parts[i]) {
+            ea_sanitize_append(&b, parts[i], strlen(parts[i]), 0);
+            ea_buf_putc(&b, ' ');
+        }
+    if (b.len)
+        b.data[b.len - 1] = ':', ea_buf_putc(&b, ' ');
+    if (t->error_message)
+        ea_sanitize_append(&b, t->error_message, strlen(t->error_message), 0);
+    if (t->error_param && *t->error_param) {
+        ea_buf_puts(&b, " (param ");
+        ea_sanitize_append(&b, t->error_param, strlen(t->error_param), 0);
+        ea_buf_putc(&b, ')');
+    }
+    return ea_buf_steal(&b, NULL);
+}
+
 void ui_load_history(ui_app *app)
 {
     ui_slot *s = ui_current(app);
     rows_free(app);
     ui_dirty(app, EA_PANEL_HISTORY);
+    /* A turn may have been added: the list's title and the filter's text are read again. */
+    free(s->haystack);
+    s->haystack = NULL;
+    if (s->title && !*s->title) {
+        free(s->title);
+        s->title = NULL;
+    }
     if (is_unsaved(s) || !s->dir)
         return;
     ea_history h = {0};
@@ -575,6 +690,7 @@ void ui_load_history(ui_app *app)
         r->n_images = t->has_result ? t->n_images : 0;
         if (r->n_images)
             snprintf(r->image, sizeof r->image, "%s", t->images[0].path);
+        r->error = t->has_result ? describe_error(t) : NULL;
     }
     ea_history_free(&h);
     /* A session opened afresh shows its newest picture. */
@@ -629,6 +745,14 @@ static char *nth_image(const char *dir, const char *first, int k)
     char rel[96];
     snprintf(rel, sizeof rel, "%.*s-%d%s", (int)(dash - first), first, k, dot);
     return join(dir, rel);
+}
+
+char *ui_turn_image_path(ui_app *app, const ui_turn_row *row, int k)
+{
+    const ui_slot *s = ui_current(app);
+    if (!s->dir || !row->image[0] || k < 1 || (size_t)k > row->n_images)
+        return NULL;
+    return k == 1 ? join(s->dir, row->image) : nth_image(s->dir, row->image, k);
 }
 
 /* The frame of a turn with several images: the first as its path (the caption describes
@@ -710,6 +834,7 @@ void ui_clipboard_copy(ui_app *app, const char *text)
     ui_trace("clipboard bytes=%zu", strlen(text));
     ui_message(app, false, "copied %zu characters to the clipboard (OSC 52; in tmux: set -g set-clipboard on)",
                ea_text_chars(text, strlen(text)));
+    app->message_until = ui_now_ms() + UI_NOTE_MS;
 }
 
 void ui_clipboard_flush(ui_app *app)
@@ -732,6 +857,8 @@ static void on_progress(void *ctx, const ea_turn_progress *p)
 {
     ui_slot *s = ctx;
     s->progress = *p;
+    if (p->phase == EA_PHASE_GENERATING)
+        retry_over(s);
     if (is_current(s))
         ui_dirty(s->app, EA_PANEL_STATUS);
 }
@@ -742,6 +869,7 @@ static void on_partial(void *ctx, int index, const unsigned char *bytes, size_t 
 {
     ui_slot *s = ctx;
     /* Shared, not copied again: the picture worker decodes from the same bytes. */
+    retry_over(s);
     ui_blob *copy = ui_blob_new(bytes, n);
     if (!copy)
         return;
@@ -761,6 +889,7 @@ static void on_partial(void *ctx, int index, const unsigned char *bytes, size_t 
 static void on_image(void *ctx, const ea_audit_image *img, const char *session_dir)
 {
     ui_slot *s = ctx;
+    retry_over(s);
     frame_set_file(s->app, &s->frame, session_dir, img->path, s->sending_turn);
     if (is_current(s))
         ui_dirty(s->app, EA_PANEL_PREVIEW);
@@ -771,8 +900,11 @@ static void on_retry(void *ctx, const ea_http_retry *r)
     ui_slot *s = ctx;
     char reason[256];
     ea_sanitize_copy(reason, sizeof reason, r->reason);
-    if (is_current(s))
+    if (is_current(s)) {
         ui_message(s->app, false, "%s; retry %d in %.1f s", reason, r->retry, r->delay_ms / 1000.0);
+        s->app->message_note = UI_NOTE_RETRY;
+        s->app->message_slot = s;
+    }
 }
 
 static void refresh_totals(ui_slot *s)
@@ -1097,6 +1229,7 @@ int ui_app_open(ui_app *app, const ea_ui_options *opt, char *why, size_t why_len
     ea_buf_init(&app->clipboard, CLIPBOARD_MAX_BYTES);
     ea_editbuf_init(&app->search);
     ea_editbuf_init(&app->ask_input);
+    ea_editbuf_init(&app->filter);
     app->focus = EA_PANEL_EDITOR;
     app->relayout = true;
     app->params_stale = true;
@@ -1133,7 +1266,7 @@ int ui_app_open(ui_app *app, const ea_ui_options *opt, char *why, size_t why_len
         ui_message(app, false, "offline backend: %s; nothing is sent to OpenAI or billed",
                    opt->offline ? "--offline" : "no OPENAI_API_KEY");
     else
-        ui_message(app, false, "F1 or ? shows every key; Enter sends the prompt");
+        ui_message(app, false, "F1: every key · Enter sends · C-o or M-Enter: a new line");
     /* Config mistakes are said once, at start, where the user looks (issue 16). */
     if (ea_config_warning_count(&app->cfg) > 0) {
         char first[1024];
@@ -1176,6 +1309,9 @@ void ui_app_close(ui_app *app)
     ea_buf_free(&app->clipboard);
     ea_editbuf_free(&app->search);
     ea_editbuf_free(&app->ask_input);
+    ea_editbuf_free(&app->filter);
+    free(app->shown);
+    ui_trash_free(app);
     free(app->search_saved);
     ea_prices_free(&app->prices);
     ea_backend_close(&app->backend);

@@ -45,6 +45,40 @@ int ui_puts(WINDOW *w, int y, int x, int max_cols, const char *s, attr_t attr)
     return ui_put(w, y, x, max_cols, s, strlen(s), attr);
 }
 
+size_t ui_wrap_end(const char *s, size_t len, size_t start, int width, size_t *next)
+{
+    size_t end = ea_text_row_end(s, len, start, width, next);
+    if (end < len && s[end] == ' ')
+        *next = end + 1;
+    if (end >= len || s[end] == '\n' || s[end] == ' ')
+        return end;
+    size_t space = end;
+    while (space > start && s[space] != ' ')
+        space--;
+    if (space > start) {
+        *next = space + 1;
+        return space;
+    }
+    return end; /* a word longer than the row: cut between characters */
+}
+
+int ui_puts_cut(WINDOW *w, int y, int x, int max_cols, const char *s, attr_t attr)
+{
+    size_t n = strlen(s);
+    if (ea_text_width(s, n) <= max_cols || max_cols < 2)
+        return ui_put(w, y, x, max_cols, s, n, attr);
+    size_t next, end = ea_text_row_end(s, n, 0, max_cols - 1, &next);
+    size_t space = end;
+    while (space > 0 && s[space] != ' ')
+        space--;
+    if (space > 0 && ea_text_width(s, space) * 2 >= max_cols - 1)
+        end = space;
+    while (end > 0 && s[end - 1] == ' ')
+        end--;
+    int used = ui_put(w, y, x, max_cols - 1, s, end, attr);
+    return used + ui_puts(w, y, x + used, 1, "…", attr);
+}
+
 bool ui_line_edit_key(ea_editbuf *e, ea_key k)
 {
     char u[5];
@@ -130,6 +164,19 @@ void ui_list_clamp(ui_panel *p, int count, int rows)
         p->top = p->sel - rows + 1;
     if (p->top < 0)
         p->top = 0;
+}
+
+bool ui_scroll_action(int *top, enum ea_action a, int page)
+{
+    switch (a) {
+    case EA_ACT_LIST_UP: (*top)--; return true;
+    case EA_ACT_LIST_DOWN: (*top)++; return true;
+    case EA_ACT_LIST_PGUP: *top -= page; return true;
+    case EA_ACT_LIST_PGDN: *top += page; return true;
+    case EA_ACT_LIST_TOP: *top = 0; return true;
+    case EA_ACT_LIST_BOTTOM: *top = 1 << 20; return true; /* the drawing clamps it */
+    default: return false;
+    }
 }
 
 bool ui_list_action(ui_panel *p, enum ea_action a, int count, int page)

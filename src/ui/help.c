@@ -50,13 +50,7 @@ static int help_lines(ui_app *app, WINDOW *w, int top, int rows, int cols)
         const char *text = m[i].help;
         size_t len = strlen(text), start = 0, next;
         for (bool first = true; start < len; first = false) {
-            size_t end = ea_text_row_end(text, len, start, text_cols, &next);
-            /* Between words, where there is a space to break at. */
-            size_t space = end;
-            while (end < len && space > start && text[space] != ' ')
-                space--;
-            if (end < len && space > start)
-                end = next = space;
+            size_t end = ui_wrap_end(text, len, start, text_cols, &next);
             y = line - top;
             if (w && y >= 0 && y < rows) {
                 if (first)
@@ -122,13 +116,9 @@ bool ui_help_action(ui_app *app, enum ea_action a)
         app->help_win = NULL;
         ui_dirty_all(app);
         return true;
-    case EA_ACT_LIST_UP: app->help_top--; break;
-    case EA_ACT_LIST_DOWN: app->help_top++; break;
-    case EA_ACT_LIST_PGUP: app->help_top -= rows; break;
-    case EA_ACT_LIST_PGDN: app->help_top += rows; break;
-    case EA_ACT_LIST_TOP: app->help_top = 0; break;
-    case EA_ACT_LIST_BOTTOM: app->help_top = 1 << 20; break;
-    default: return false;
+    default:
+        if (!ui_scroll_action(&app->help_top, a, rows))
+            return false;
     }
     app->help_dirty = true;
     return true;

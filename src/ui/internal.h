@@ -158,6 +158,7 @@ typedef struct ui_turn_row {
     bool branched;     /* ...named by a branch (--from) */
     size_t n_images;
     char image[64];    /* the first image, relative to the session dir, or "" */
+    char *error;       /* a failed turn's error whole ("type code: message"), or NULL */
 } ui_turn_row;
 
 /* A session as the workbench holds it. Ten thousand of them are held at start, so a slot
@@ -181,6 +182,11 @@ typedef struct ui_slot {
      * not known yet), and whether saving it failed (it is tried again, and at the exit). */
     char *draft_json;
     bool draft_unsaved;
+    /* The list's title (the first prompt on one line) and what / searches (name, id and
+     * every prompt, ASCII folded to lower case): read when first needed (owned; NULL: not
+     * read yet). */
+    char *title;
+    char *haystack;
 } ui_slot;
 
 /* ---- The application ---------------------------------------------------------------------- */
@@ -254,6 +260,15 @@ struct ui_app {
     size_t ask_slot;        /* the session asked about */
     bool trash_armed;       /* d was pressed once on ask_slot: d again moves it to the trash */
 
+    /* The session list: / filters it as typed (name, title, prompts), t shows the trash. */
+    bool filtering;         /* keys go to the filter's line until Enter or Esc */
+    ea_editbuf filter;
+    size_t *shown, n_shown; /* with a filter: the slots that match, in order */
+    bool trash_view;
+    char trash_dir[4096];
+    char **trash, **trash_titles; /* owned: the trash's folders, and their titles */
+    size_t n_trash;
+
     /* The current session's turns, for the history panel. */
     ui_turn_row *rows;
     size_t n_rows;
@@ -264,6 +279,9 @@ struct ui_app {
     ea_mask_shape mask;
     char *mask_image;       /* owned */
 
+    /* v in the history: one turn read whole over the history and preview (detail.c), or 0. */
+    int detail_turn, detail_top;
+
     bool help_open;
     int help_top;
     WINDOW *help_win;
@@ -272,6 +290,11 @@ struct ui_app {
 
     char message[600];      /* the status bar's message */
     bool message_error;
+    /* A message true only for a while goes when that ends (ui_message_expire): a mark not
+     * used yet, a retry still waited for (message_slot's), a copy just made (until then). */
+    enum ui_note { UI_NOTE_NONE, UI_NOTE_MARK, UI_NOTE_RETRY } message_note;
+    const ui_slot *message_slot;
+    double message_until;
     bool help_dirty;
 
     bool mouse;             /* the terminal reports the mouse (config key `mouse`) */
@@ -312,6 +335,18 @@ void ui_draft_changed(ui_app *app);
 int ui_draft_timeout(const ui_app *app);
 void ui_draft_save_due(ui_app *app, bool now);
 bool ui_draft_flush(ui_app *app);
+/* The list's title of a session, and its text for the filter (see ui_slot); never NULL. */
+const char *ui_slot_title(ui_slot *s);
+const char *ui_slot_haystack(ui_slot *s);
+/* A session folder's first prompt (first_only) or all its prompts, sanitized, on one line;
+ * owned, never NULL. */
+char *ui_session_prompts(const char *dir, bool first_only);
+/* A session on disk into the list at `at` (a restored one). 0, or -1 out of memory. */
+int ui_sessions_insert(ui_app *app, size_t at, const ea_session_info *info);
+/* The trash (panel_sessions.c): t in the list shows it, Enter there restores a session. */
+void ui_trash_free(ui_app *app);
+/* The filter's line (panel_sessions.c): every key while app->filtering. */
+void ui_sessions_filter_key(ui_app *app, ea_key k);
 /* Reads a few more sessions into the list; false when they are all in. */
 bool ui_sessions_load_more(ui_app *app);
 void ui_load_history(ui_app *app);
@@ -339,6 +374,12 @@ void ui_show_turn_image(ui_app *app, const ui_turn_row *row);
 void ui_compare_turns(ui_app *app, const ui_turn_row *left, const ui_turn_row *right);
 /* A turn's image at the avatar sizes (32, 64 and 128 px, square and circle crop). */
 void ui_show_avatar_sizes(ui_app *app, const ui_turn_row *row);
+/* Image k (from 1) of a turn of the current session, as a path (owned; NULL: none). */
+char *ui_turn_image_path(ui_app *app, const ui_turn_row *row, int k);
+/* Clears the status bar's message when it stopped being true (see message_note); returns
+ * the milliseconds until one is due to go, or -1. */
+int ui_message_expire(ui_app *app);
+#define UI_NOTE_MS 4000
 /* Enter on the grid: the selected image becomes the one the next send edits. */
 void ui_pick_grid_image(ui_app *app);
 /* Leaves the mask mode (panel_preview.c), on Esc or when the workbench closes. */
@@ -405,6 +446,14 @@ void ui_editor_search_key(ui_app *app, ea_key k);
 /* A key between paste start and end: text, with Enter a newline. */
 void ui_editor_paste_key(ui_app *app, ea_key k);
 
+/* detail.c: v in the history. While open, the history panel draws and acts through it, and
+ * the layout gives it the preview's rows (ui_detail_layout, after ea_layout_compute). */
+void ui_detail_open(ui_app *app, const ui_turn_row *r);
+void ui_detail_close(ui_app *app);
+void ui_detail_draw(ui_app *app, ui_panel *p);
+bool ui_detail_action(ui_app *app, ui_panel *p, enum ea_action a);
+void ui_detail_layout(const ui_app *app, ea_layout *l);
+
 /* help.c */
 void ui_help_draw(ui_app *app);
 bool ui_help_action(ui_app *app, enum ea_action a);
@@ -412,6 +461,12 @@ bool ui_help_action(ui_app *app, enum ea_action a);
 /* draw.c: UTF-8 text into curses cells. The text must be sanitized already. */
 int ui_put(WINDOW *w, int y, int x, int max_cols, const char *utf8, size_t n, attr_t attr);
 int ui_puts(WINDOW *w, int y, int x, int max_cols, const char *utf8, attr_t attr);
+/* Wrapping between words: where the row that starts at `start` ends (ea_text_row_end, moved
+ * back to the last blank when a word would be cut), *next where the next row starts. */
+size_t ui_wrap_end(const char *s, size_t len, size_t start, int width, size_t *next);
+/* The same, a text too long cut between words where one ends past half the room (else
+ * between characters) and marked with an ellipsis. */
+int ui_puts_cut(WINDOW *w, int y, int x, int max_cols, const char *utf8, attr_t attr);
 void ui_fill(WINDOW *w, int y, int x, int cols, attr_t attr);
 /* The keys of a one-line input (a parameter's value, a question on the status bar): motion,
  * deletion and text. False for any other key. */
@@ -423,6 +478,8 @@ int ui_inner_w(const ui_panel *p);
 /* List panels: keeps sel within [0, count) and visible in a window of `rows` lines. */
 void ui_list_clamp(ui_panel *p, int count, int rows);
 bool ui_list_action(ui_panel *p, enum ea_action a, int count, int page);
+/* A text view's first line moved by the list keys (clamped when drawn); false for others. */
+bool ui_scroll_action(int *top, enum ea_action a, int page);
 /* The mouse on a list of `count` items `per` rows tall below the border: the wheel scrolls the
  * view (the selection follows when it would leave it); a click selects. Returns the item
  * clicked, or -1 (a wheel, or a click below the last item). */
@@ -441,6 +498,10 @@ bool ui_picture_show(ui_app *app, const ui_frame *f, int row, int col, int rows,
 /* The pixels a picture composed for that rectangle has (ea_gfx_canvas); false when no picture
  * can be drawn. */
 bool ui_picture_canvas(const ui_app *app, int rows, int cols, int *w, int *h);
+/* One avatar rendition of the image at path: its centred square at px x px, round (the corners
+ * transparent) when circle, as the avatar view shows it. */
+struct ea_image;
+int ui_avatar_render(const char *path, int px, bool circle, struct ea_image *out, ea_err *err);
 /* The columns of a grid of n cells: as square as it gets, wider than tall. */
 int ui_grid_cols(int n);
 /* The mouse over the picture: where the screen cell (y, x) falls on it, as fractions across
@@ -500,7 +561,15 @@ void ui_script_close(ui_script **s);
 
 int ui_term_out_fd(void);
 
+/* tmux_watch.c: inside tmux, twice a second, whether the pane's window is shown again (a
+ * switch back, a re-attach): then everything is drawn again. Returns ms until it wants to run
+ * again, or -1 outside tmux. _stop ends a question still running. */
+int ui_tmux_watch(ui_app *app);
+void ui_tmux_watch_stop(void);
+
 /* run.c */
+/* Everything drawn again, the picture too (the terminal lost it: focus back, tmux). */
+void ui_repaint(ui_app *app);
 void ui_dispatch_key(ui_app *app, ea_key k);
 /* Focuses the panel clicked, then hands the event to it (or to the help overlay). */
 void ui_dispatch_mouse(ui_app *app, ui_mouse m);

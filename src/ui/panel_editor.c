@@ -104,7 +104,8 @@ static void editor_draw(ui_app *app, ui_panel *p)
         start = next;
     }
     if (e->len == 0 && app->focus != EA_PANEL_EDITOR)
-        ui_puts(p->win, 1, 1, inner, "describe the picture; Enter sends it", app->theme.attr[UI_DIM]);
+        ui_puts_cut(p->win, 1, 1, inner, "describe the picture; Enter sends, C-o or M-Enter a new line",
+                    app->theme.attr[UI_DIM]);
     wmove(p->win, 1 + row - p->top, 1 + col);
 }
 
@@ -115,6 +116,11 @@ static bool editor_action(ui_app *app, ui_panel *p, enum ea_action a)
     switch (a) {
     case EA_ACT_SEND: ui_send(app); return true;
     case EA_ACT_NEWLINE: ea_editbuf_insert(e, "\n", 1); break;
+    case EA_ACT_CLEAR_PROMPT:
+        if (e->len == 0)
+            return true;
+        ui_editor_replace_text(app, "");
+        break;
     case EA_ACT_BOL: ea_editbuf_bol(e); break;
     case EA_ACT_EOL: ea_editbuf_eol(e); break;
     case EA_ACT_LEFT: ea_editbuf_left(e); break;

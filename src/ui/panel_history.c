@@ -4,9 +4,16 @@
  * with the words it added and dropped marked (all sanitized when loaded). From here a turn's
  * image opens in the preview, its prompts go to the editor or the clipboard, and the next
  * send can branch from it. */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "easel/cli.h"
 
 #include "easel/worddiff.h"
 #include "internal.h"
@@ -101,6 +108,10 @@ static void draw_turn(ui_app *app, ui_panel *p, const ui_turn_row *r, int y, boo
 
 static void history_draw(ui_app *app, ui_panel *p)
 {
+    if (app->detail_turn) {
+        ui_detail_draw(app, p);
+        return;
+    }
     char title[64];
     snprintf(title, sizeof title, "History (%zu)", app->n_rows);
     ui_box(app, p, title);
@@ -145,9 +156,10 @@ static void mark(ui_app *app, const ui_turn_row *r)
 {
     ui_slot *s = ui_current(app);
     s->marked_turn = s->marked_turn == r->turn ? 0 : r->turn;
-    if (s->marked_turn)
+    if (s->marked_turn) {
         ui_message(app, false, "turn %d marked: select another and press c to compare", r->turn);
-    else
+        app->message_note = UI_NOTE_MARK;
+    } else
         ui_message(app, false, "unmarked");
     ui_dirty(app, EA_PANEL_HISTORY);
 }
@@ -164,10 +176,89 @@ static void compare(ui_app *app, const ui_turn_row *r)
         return;
     }
     ui_compare_turns(app, left, r);
+    if (app->message_note == UI_NOTE_MARK)
+        ui_message(app, false, "%s", ""); /* the mark was used */
+}
+
+/* o: the system's viewer ($EASEL_OPEN, else xdg-open) on the turn's image, detached: it
+ * outlives the workbench and never writes over the screen. A child forks the viewer and
+ * leaves at once, so nothing is left to reap. */
+static void open_image(ui_app *app, const char *path)
+{
+    const char *opener = getenv("EASEL_OPEN");
+    if (!opener || !*opener)
+        opener = "xdg-open";
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (fork() == 0) {
+            setsid();
+            int null = open("/dev/null", O_RDWR);
+            for (int fd = 0; fd < 3 && null >= 0; fd++)
+                dup2(null, fd);
+            execl("/bin/sh", "sh", "-c", "exec $0 \"$1\"", opener, path, (char *)NULL);
+            _exit(127);
+        }
+        _exit(0);
+    }
+    if (pid < 0) {
+        ui_message(app, true, "fork: %s", strerror(errno));
+        return;
+    }
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    ui_message(app, false, "opened %s with %s", path, opener);
+}
+
+static void export_report(void *ctx, const char *msg)
+{
+    ui_message(ctx, true, "export: %s", msg);
+}
+
+/* e: the turn's images and their sidecars into a folder, as `easel export SESSION:TURN`. */
+static void export_done(ui_app *app, const char *dest)
+{
+    ui_slot *s = ui_current(app);
+    const ui_turn_row *r = NULL;
+    for (size_t i = 0; i < app->n_rows; i++)
+        if (app->rows[i].turn == (int)app->ask_slot)
+            r = &app->rows[i];
+    if (!*dest || !r || !*s->info.id)
+        return;
+    ea_export_counts n;
+    ea_err err = {0};
+    app->message[0] = '\0';
+    if (ea_export(s->info.id, r->turn, dest, false, export_report, app, &n, &err) != 0)
+        ui_message(app, true, "export: %s", err.msg);
+    else if (!n.failed)
+        ui_message(app, false, "turn %d: %zu image%s exported to %s (with sidecar .json)", r->turn, n.exported,
+                   n.exported == 1 ? "" : "s", dest);
+}
+
+static bool image_action(ui_app *app, const ui_turn_row *r, enum ea_action a)
+{
+    char *path = ui_turn_image_path(app, r, 1);
+    if (!path) {
+        ui_message(app, false, "turn %d has no image", r->turn);
+        return true;
+    }
+    if (a == EA_ACT_HISTORY_OPEN_EXTERNAL) {
+        open_image(app, path);
+    } else if (a == EA_ACT_HISTORY_COPY_PATH) {
+        ui_clipboard_copy(app, path);
+        snprintf(app->message, sizeof app->message, "copied the path of turn %d's image (OSC 52)", r->turn);
+    } else {
+        /* ask_slot holds the turn while the question is open (sessions use it alike). */
+        app->ask_slot = (size_t)r->turn;
+        ui_ask_path(app, "export into the folder (Enter exports, Esc leaves):", "easel-export", export_done);
+    }
+    free(path);
+    return true;
 }
 
 static bool history_action(ui_app *app, ui_panel *p, enum ea_action a)
 {
+    if (app->detail_turn && ui_detail_action(app, p, a))
+        return true;
     int page = ui_inner_h(p) / ROWS_PER_TURN;
     if (ui_list_action(p, a, (int)app->n_rows, page))
         return true;
@@ -190,6 +281,10 @@ static bool history_action(ui_app *app, ui_panel *p, enum ea_action a)
     case EA_ACT_HISTORY_MARK: mark(app, r); return true;
     case EA_ACT_HISTORY_COMPARE: compare(app, r); return true;
     case EA_ACT_HISTORY_AVATAR: ui_show_avatar_sizes(app, r); return true;
+    case EA_ACT_HISTORY_DETAIL: ui_detail_open(app, r); return true;
+    case EA_ACT_HISTORY_OPEN_EXTERNAL:
+    case EA_ACT_HISTORY_EXPORT:
+    case EA_ACT_HISTORY_COPY_PATH: return image_action(app, r, a);
     default: return false;
     }
 }
@@ -197,6 +292,12 @@ static bool history_action(ui_app *app, ui_panel *p, enum ea_action a)
 /* A click selects a turn; a double click opens its image, as Enter does. */
 static void history_mouse(ui_app *app, ui_panel *p, const ui_mouse *m)
 {
+    if (app->detail_turn) {
+        if (m->kind != UI_MOUSE_CLICK)
+            for (int i = 0; i < 3; i++)
+                ui_detail_action(app, p, m->kind == UI_MOUSE_WHEEL_UP ? EA_ACT_LIST_UP : EA_ACT_LIST_DOWN);
+        return;
+    }
     if (ui_list_mouse(p, m, (int)app->n_rows, ROWS_PER_TURN) >= 0 && m->clicks == 2)
         history_action(app, p, EA_ACT_HISTORY_OPEN);
 }

@@ -123,6 +123,23 @@ int ui_params_build(ui_app *app, const char *prompt, ea_params *out, ea_err *err
     return ea_params_resolve(out, &app->warnings, err);
 }
 
+/* The rules speak the command line's words ("use --api images"); here the panel's keys do. */
+static void workbench_words(char *msg, size_t size)
+{
+    static const struct { const char *flag, *keys; } words[] = {
+        {"use --api images", "set api to images (◀▶ on api)"},
+        {"(--image)", "(Enter on image attaches one)"},
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        char *at = strstr(msg, words[i].flag);
+        if (!at)
+            continue;
+        char rest[1024];
+        snprintf(rest, sizeof rest, "%s", at + strlen(words[i].flag));
+        snprintf(at, size - (size_t)(at - msg), "%s%s", words[i].keys, rest);
+    }
+}
+
 void ui_params_refresh(ui_app *app)
 {
     ea_params p;
@@ -131,6 +148,7 @@ void ui_params_refresh(ui_app *app)
     bool empty = app->edit.len == 0;
     app->params_ok = ui_params_build(app, empty ? "-" : app->edit.text, &p, &err) == 0;
     snprintf(app->params_msg, sizeof app->params_msg, "%s", app->params_ok ? "" : err.msg);
+    workbench_words(app->params_msg, sizeof app->params_msg);
     if (app->params_ok) {
         ea_prices_estimate(app->prices, &p, &app->estimate);
         ea_size_format(p.size, app->resolved_size, sizeof app->resolved_size);
@@ -319,7 +337,7 @@ static int put_wrapped(ui_panel *p, int y, int max_y, const char *text, attr_t a
     int inner = ui_inner_w(p), used = 0;
     size_t len = strlen(text), start = 0, next;
     while (start < len && y + used <= max_y) {
-        size_t end = ea_text_row_end(text, len, start, inner - 1, &next);
+        size_t end = ui_wrap_end(text, len, start, inner - 1, &next);
         ui_put(p->win, y + used, 2, inner - 1, text + start, end - start, a);
         used++;
         if (next == start)
@@ -365,7 +383,17 @@ static int draw_budget(ui_app *app, ui_panel *p, int y, int max_y, ea_budget_ver
     if (ui_budget_get(app, estimate, false, &b, &err) != 0)
         return y + put_wrapped(p, y, max_y, err.msg, app->theme.attr[UI_ERROR]);
     *verdict = b.verdict;
-    attr_t a = app->theme.attr[b.verdict.past ? UI_ERROR : UI_NORMAL];
+    /* Each limit in the error role only when the next call would pass it, so the colour
+     * says which one does. */
+    ea_budget_limits only = b.limits;
+    ea_budget_verdict past_session, past_all;
+    only.all_set = false;
+    ea_budget_assess(&only, b.session_usd, b.all_usd, estimate, &past_session);
+    only = b.limits;
+    only.session_set = false;
+    ea_budget_assess(&only, b.session_usd, b.all_usd, estimate, &past_all);
+    attr_t a = app->theme.attr[past_session.past ? UI_ERROR : UI_NORMAL];
+    attr_t a_all = app->theme.attr[past_all.past ? UI_ERROR : UI_NORMAL];
     char session[64], all[64], line[160];
     ea_budget_spend_text("session", b.session_usd, b.limits.session_set, b.limits.session_usd,
                          false, session, sizeof session);
@@ -376,12 +404,14 @@ static int draw_budget(ui_app *app, ui_panel *p, int y, int max_y, ea_budget_ver
     ea_budget_spend_text("all", b.all_usd, true, b.limits.all_usd, b.all_partial, all, sizeof all);
     snprintf(line, sizeof line, "%s · %s", session, all);
     if (ea_text_width(line, strlen(line)) <= room) {
-        ui_puts(p->win, y, 2, room, line, a);
+        int x = 2 + ui_puts(p->win, y, 2, room, session, a);
+        x += ui_puts(p->win, y, x, room - (x - 2), " · ", app->theme.attr[UI_NORMAL]);
+        ui_puts(p->win, y, x, room - (x - 2), all, a_all);
         return draw_offline_money(app, p, y + 1, max_y);
     }
     ui_puts(p->win, y++, 2, room, session, a);
     if (y <= max_y)
-        ui_puts(p->win, y++, 2, room, all, a);
+        ui_puts(p->win, y++, 2, room, all, a_all);
     return draw_offline_money(app, p, y, max_y);
 }
 
@@ -411,15 +441,28 @@ static void params_draw(ui_app *app, ui_panel *p)
         }
         char value[160];
         bool has_value = app->values[i] || (is_image(&d[i]) && app->n_images);
+        const char *dflt = default_text(&d[i]);
         if (is_image(&d[i]) && app->n_images)
             images_text(app, value, sizeof value);
         else if (app->values[i] && strcmp(d[i].long_opt, "size") == 0 && app->params_ok &&
             strcmp(app->values[i], app->resolved_size) != 0)
             snprintf(value, sizeof value, "%s → %s", app->values[i], app->resolved_size);
+        else if (app->values[i] && strcmp(d[i].long_opt, "mask") == 0)
+            snprintf(value, sizeof value, "%s", base_name(app->values[i])); /* as image shows */
+        else if (app->values[i])
+            snprintf(value, sizeof value, "%s", app->values[i]);
+        else if (choices(app, &d[i]) && strcmp(dflt, "not sent") != 0)
+            /* Left alone: not the same step as the default's value chosen (design: a cycle
+             * shows each value once, and the first press changes what is shown). */
+            snprintf(value, sizeof value, "(%s)", dflt);
         else
-            snprintf(value, sizeof value, "%s", app->values[i] ? app->values[i] : default_text(&d[i]));
-        ui_puts(p->win, 1 + r, x, room, value, has_value || sel ? a : app->theme.attr[UI_DIM]);
-        if (sel && choices(app, &d[i]))
+            snprintf(value, sizeof value, "%s", dflt);
+        /* The value never runs under the ◀▶ marks: cut before them, between words. */
+        bool marks = sel && choices(app, &d[i]);
+        int value_room = marks ? inner - STEP_MARKS_FROM_RIGHT - x : room;
+        if (value_room > 0)
+            ui_puts_cut(p->win, 1 + r, x, value_room, value, has_value || sel ? a : app->theme.attr[UI_DIM]);
+        if (marks)
             ui_puts(p->win, 1 + r, inner - STEP_MARKS_FROM_RIGHT, 3, "◀▶", a);
     }
     /* Below the list: the estimate, the spend, then what the rules say about these values. */
@@ -447,7 +490,11 @@ static void params_draw(ui_app *app, ui_panel *p)
     } else if (app->warnings.count) {
         put_wrapped(p, y, h, app->warnings.text[0], app->theme.attr[UI_DIM]);
     } else if (focus && p->sel < (int)n) {
-        put_wrapped(p, y, h, d[p->sel].help, app->theme.attr[UI_DIM]);
+        /* What it is, then the keys that change it here (not the command line's flag). */
+        snprintf(line, sizeof line, "%s · %s", d[p->sel].help,
+                 choices(app, &d[p->sel]) ? "Left/Right steps, Enter types, d: default"
+                 : is_image(&d[p->sel]) ? "Enter attaches, d removes" : "Enter sets, d clears");
+        put_wrapped(p, y, h, line, app->theme.attr[UI_DIM]);
     }
 }
 
@@ -516,7 +563,21 @@ bool ui_params_edit_key(ui_app *app, ea_key k)
     ui_panel *p = &app->panels[EA_PANEL_PARAMS];
     ea_editbuf *e = &app->param_input;
     if (k == EA_KEY_ENTER) {
-        set_value(app, (size_t)p->sel, e->text);
+        /* Blanks around a value are never meant; in a size none are ("1024 x 1536"). */
+        size_t n;
+        bool size = strcmp(ea_param_table(&n)[p->sel].long_opt, "size") == 0;
+        char *v = strdup(e->text ? e->text : ""), *w = v;
+        for (const char *c = v; v && *c; c++)
+            if (!size || (*c != ' ' && *c != '\t'))
+                *w++ = *c;
+        if (v) {
+            *w = '\0';
+            while (w > v && (w[-1] == ' ' || w[-1] == '\t'))
+                *--w = '\0';
+        }
+        const char *start = v ? v + strspn(v, " \t") : "";
+        set_value(app, (size_t)p->sel, start);
+        free(v);
         app->param_editing = false;
         ui_message(app, false, "%s", "");
     } else if (k == EA_KEY_ESC) {

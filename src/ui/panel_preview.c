@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "easel/avatar.h"
+#include "easel/buf.h"
 #include "easel/image.h"
+#include "easel/paths.h"
 #include "internal.h"
 
 /* "turn 3 · partial 2/3 · 1024x1024 png · 153.2 kB": what the frame is. */
@@ -46,9 +48,11 @@ static void describe_grid(const ui_frame *f, char *out, size_t size)
 static void describe_mask(const ui_app *app, char *out, size_t size)
 {
     const ea_mask_shape *m = &app->mask;
-    int n = snprintf(out, size, "mask%s ·", m->inverted ? " (inverted)" : "");
+    int n = snprintf(out, size, "mask%s", m->inverted ? " (inverted)" : "");
     if (m->n == 0 && n > 0 && (size_t)n < size)
-        n += snprintf(out + n, size - (size_t)n, " r: rectangle, e: ellipse ·");
+        n += snprintf(out + n, size - (size_t)n, " · r: rectangle, e: ellipse");
+    if (m->n > 0 && n > 0 && (size_t)n < size)
+        n += snprintf(out + n, size - (size_t)n, " ·");
     for (int i = 0; i < m->n && n > 0 && (size_t)n < size; i++) {
         char d[64];
         ea_mask_describe(&m->r[i], d, sizeof d);
@@ -76,7 +80,8 @@ static void describe_avatar(const ui_app *app, const ui_frame *f, int rows, int 
         ea_avatar_describe(&sheet, what, sizeof what);
     else
         snprintf(what, sizeof what, "avatar sizes");
-    snprintf(line, size, "turn %d · %s", f->turn, what);
+    snprintf(line, size, "turn %d · %s · e exports %d px %s (◀▶ picks)", f->turn, what,
+             ea_avatar_px[f->pick % EA_AVATAR_SIZES], f->pick >= EA_AVATAR_SIZES ? "circle" : "square");
 }
 
 static void preview_draw(ui_app *app, ui_panel *p)
@@ -278,12 +283,76 @@ static bool mask_action(ui_app *app, enum ea_action a)
     return true;
 }
 
+/* ---- The avatar view: one rendition chosen (Left/Right) and exported (e) --------------- */
+
+#define AVATAR_RENDITIONS (2 * EA_AVATAR_SIZES) /* squares 32, 64, 128, then circles */
+
+static void avatar_name(int pick, int turn, char *out, size_t size)
+{
+    snprintf(out, size, "turn%d-avatar-%d-%s.png", turn, ea_avatar_px[pick % EA_AVATAR_SIZES],
+             pick >= EA_AVATAR_SIZES ? "circle" : "square");
+}
+
+static void avatar_export_done(ui_app *app, const char *answer)
+{
+    const ui_frame *f = &ui_current(app)->frame;
+    if (!*answer || !f->avatar || !f->path)
+        return;
+    char path[4096], dir[4096];
+    if (ui_path_expand(answer, path, sizeof path) != 0) {
+        ui_message(app, true, "%s: no such path", answer);
+        return;
+    }
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    if (!*dir)
+        snprintf(dir, sizeof dir, "/");
+    int px = ea_avatar_px[f->pick % EA_AVATAR_SIZES];
+    bool circle = f->pick >= EA_AVATAR_SIZES;
+    ea_image img = {0};
+    ea_buf png;
+    ea_buf_init(&png, 64u << 20);
+    ea_err err = {0};
+    if (ui_avatar_render(f->path, px, circle, &img, &err) != 0 ||
+        ea_image_encode_png_level(&img, 9, true, &png, &err) != 0 ||
+        ea_write_file_atomic(dir, slash ? slash + 1 : path, png.data, png.len, 0600, &err) != 0)
+        ui_message(app, true, "avatar: %s", err.msg);
+    else
+        ui_message(app, false, "wrote %s: %d px %s, PNG", path, px, circle ? "circle" : "square");
+    ea_image_free(&img);
+    ea_buf_free(&png);
+}
+
+static bool avatar_action(ui_app *app, ui_panel *p, ui_frame *f, enum ea_action a)
+{
+    int to = f->pick;
+    switch (a) {
+    case EA_ACT_GRID_LEFT: to--; break;
+    case EA_ACT_GRID_RIGHT: to++; break;
+    case EA_ACT_GRID_UP: to -= EA_AVATAR_SIZES; break;
+    case EA_ACT_GRID_DOWN: to += EA_AVATAR_SIZES; break;
+    case EA_ACT_AVATAR_EXPORT: {
+        char name[96];
+        avatar_name(f->pick, f->turn, name, sizeof name);
+        ui_ask_path(app, "export the avatar as (Enter writes the PNG):", name, avatar_export_done);
+        return true;
+    }
+    default: return false;
+    }
+    if (to >= 0 && to < AVATAR_RENDITIONS)
+        f->pick = to;
+    p->dirty = true;
+    return true;
+}
+
 /* Arrows move the selection over the grid as it is drawn: rows of ui_grid_cols cells. */
 static bool preview_action(ui_app *app, ui_panel *p, enum ea_action a)
 {
     ui_frame *f = &ui_current(app)->frame;
     if (app->masking && mask_action(app, a))
         return true;
+    if (f->avatar)
+        return avatar_action(app, p, f, a);
     int cols = ui_grid_cols(f->n_cells), to = f->pick;
     switch (a) {
     case EA_ACT_GRID_LEFT: to--; break;

@@ -24,6 +24,7 @@ static void title_draw(ui_app *app, ui_panel *p)
         return;
     /* The banner goes at the right edge; on a narrow screen it wins over the session name. */
     const char *banner = cols - used >= 46   ? " OFFLINE BACKEND: nothing is sent or billed "
+                         : cols - used >= 34 ? " OFFLINE BACKEND: nothing billed "
                          : cols - used >= 19 ? " OFFLINE BACKEND "
                                              : " OFFLINE ";
     int bw = (int)strlen(banner);

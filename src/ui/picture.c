@@ -99,6 +99,7 @@ typedef struct job {
     char path[4200];
     char **cells;         /* several files, composed into a grid (owned), or NULL */
     int n_cells;
+    int pick;             /* the grid's selected cell, framed on the picture (-1: none) */
     bool avatar;          /* the file at avatar sizes (render_avatar) */
     /* The mask mode: path drawn with the mask's overlay, at the size `draw` draws it. */
     bool masked;
@@ -166,7 +167,7 @@ static void job_copy_cells(job *j, char *const *cells, int n)
 static bool same_key(const job *a, const job *b)
 {
     return a->serial == b->serial && a->box_w == b->box_w && a->box_h == b->box_h &&
-           a->masked == b->masked &&
+           a->masked == b->masked && a->pick == b->pick &&
            (!a->masked || (strcmp(a->path, b->path) == 0 && ea_mask_equal(&a->mask, &b->mask)));
 }
 
@@ -245,6 +246,29 @@ static void grid_geometry(int n, int box_w, int box_h, int *cols, int *cell_w, i
     *cell_h = (box_h - GRID_GAP * (rows - 1)) / rows;
 }
 
+/* The selected cell's frame, drawn into the picture's pixels so that every protocol shows it,
+ * blocks too: around the image, in the gap, a bright yellow no image of a grid is likely to
+ * be framed by; as thick as a 100th of the picture, and at least one pixel (half a cell in
+ * blocks), over the image's edge where the gap has no room. */
+static void frame_cell(ea_image *out, int x0, int y0, int w, int h)
+{
+    static const unsigned char colour[4] = {0xff, 0xd4, 0x00, 0xff};
+    int t = out->w / 100 > 1 ? out->w / 100 : 1;
+    if (t > GRID_GAP / 2)
+        t = GRID_GAP / 2;
+    for (int y = y0 - t; y < y0 + h + t; y++)
+        for (int x = x0 - t; x < x0 + w + t; x++) {
+            bool edge = y < y0 || y >= y0 + h || x < x0 || x >= x0 + w;
+            /* Where no gap is around (the picture's edge), the frame comes inside the image. */
+            bool inner = y < y0 + t || y >= y0 + h - t || x < x0 + t || x >= x0 + w - t;
+            if (x < 0 || y < 0 || x >= out->w || y >= out->h)
+                continue;
+            bool outside_room = x0 - t < 0 || y0 - t < 0 || x0 + w + t > out->w || y0 + h + t > out->h;
+            if (edge || (outside_room && inner))
+                memcpy(out->rgba + ((size_t)y * (size_t)out->w + (size_t)x) * 4, colour, 4);
+        }
+}
+
 /* A grid's cells side by side in one picture of the box's size, each image fitted into its
  * cell: one picture for the terminal, so the grid moves, clears and redraws as one frame.
  * A cell whose file cannot be read stays empty rather than failing the others. */
@@ -274,6 +298,8 @@ static int render_grid(const job *j, ea_image *out, ea_err *err)
             memcpy(out->rgba + ((size_t)(y0 + y) * (size_t)out->w + (size_t)x0) * 4,
                    img.rgba + (size_t)y * (size_t)img.w * 4, (size_t)w * 4);
         ea_image_free(&img);
+        if (i == j->pick)
+            frame_cell(out, x0, y0, w, h);
     }
     return 0;
 }
@@ -301,6 +327,36 @@ static int square_crop(const ea_image *src, ea_image *out, ea_err *err)
     return 0;
 }
 
+/* How much of pixel (x, y) lies inside the circle of radius r inscribed in a 2r square, 0..1:
+ * a pixel's worth of soft edge. */
+static double circle_coverage(int x, int y, double r)
+{
+    double dx = x + 0.5 - r, dy = y + 0.5 - r;
+    double inside = r - sqrt(dx * dx + dy * dy) + 0.5;
+    return inside < 0 ? 0 : inside > 1 ? 1 : inside;
+}
+
+int ui_avatar_render(const char *path, int px, bool circle, ea_image *out, ea_err *err)
+{
+    ea_image full = {0}, square = {0};
+    if (ea_image_load_file(path, &ea_image_default_limits, &full, err) != 0)
+        return -1;
+    int rc = square_crop(&full, &square, err);
+    ea_image_free(&full);
+    if (rc == 0)
+        rc = ea_gfx_downscale_area(&square, px, px, out, err);
+    ea_image_free(&square);
+    if (rc != 0 || !circle)
+        return rc;
+    /* Round: the corners transparent, the edge soft, as the sheet shows it. */
+    for (int y = 0; y < out->h; y++)
+        for (int x = 0; x < out->w; x++) {
+            unsigned char *a = out->rgba + ((size_t)y * (size_t)out->w + (size_t)x) * 4 + 3;
+            *a = (unsigned char)(*a * circle_coverage(x, y, px / 2.0) + 0.5);
+        }
+    return 0;
+}
+
 /* Blends img onto the opaque sheet at (x0, y0); in a circle, each pixel's alpha is also cut by
  * how much of it lies inside the inscribed circle. */
 static void blend(ea_image *sheet, int x0, int y0, const ea_image *img, bool circle)
@@ -311,11 +367,8 @@ static void blend(ea_image *sheet, int x0, int y0, const ea_image *img, bool cir
             const unsigned char *s = img->rgba + ((size_t)y * (size_t)img->w + (size_t)x) * 4;
             unsigned char *d = sheet->rgba + ((size_t)(y0 + y) * (size_t)sheet->w + (size_t)(x0 + x)) * 4;
             double a = s[3] / 255.0;
-            if (circle) {
-                double dx = x + 0.5 - r, dy = y + 0.5 - r;
-                double inside = r - sqrt(dx * dx + dy * dy) + 0.5;
-                a *= inside < 0 ? 0 : inside > 1 ? 1 : inside;
-            }
+            if (circle)
+                a *= circle_coverage(x, y, r);
             for (int c = 0; c < 3; c++)
                 d[c] = (unsigned char)(s[c] * a + d[c] * (1 - a) + 0.5);
             d[3] = 255;
@@ -574,7 +627,7 @@ bool ui_picture_show(ui_app *app, const ui_frame *f, int row, int col, int rows,
         pic->placed = true;
         pic->need_flush = true;
     }
-    job key = {.serial = f->serial};
+    job key = {.serial = f->serial, .pick = f->n_cells > 1 ? f->pick : -1};
     ea_gfx_canvas(&pic->opt, cols, rows, &key.box_w, &key.box_h);
     snprintf(key.path, sizeof key.path, "%s", f->path ? f->path : "");
     if (f->mask && f->path) {
@@ -589,6 +642,7 @@ bool ui_picture_show(ui_app *app, const ui_frame *f, int row, int col, int rows,
     pic->want = key;
     pic->want.bytes = ui_blob_ref(f->bytes);
     job_copy_cells(&pic->want, f->cells, f->n_cells);
+    pic->want.pick = key.pick;
     pic->want.avatar = f->avatar;
     pic->frame_w = f->w, pic->frame_h = f->h;
     pic->error[0] = '\0';

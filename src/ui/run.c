@@ -127,6 +127,7 @@ static bool visible(const ui_app *app, enum ea_panel_id id)
 static void relayout(ui_app *app)
 {
     ea_layout_compute(COLS, LINES, &app->want, &app->layout);
+    ui_detail_layout(app, &app->layout);
     for (int i = 0; i < EA_PANEL_COUNT; i++) {
         ui_panel *p = &app->panels[i];
         p->id = (enum ea_panel_id)i;
@@ -294,7 +295,7 @@ static bool global_action(ui_app *app, enum ea_action a)
  * prompt search, a parameter's value. */
 static bool typing_line(const ui_app *app)
 {
-    return app->ask_done || app->searching || app->param_editing;
+    return app->ask_done || app->searching || app->param_editing || app->filtering;
 }
 
 static bool line_key(ui_app *app, ea_key k)
@@ -305,13 +306,29 @@ static bool line_key(ui_app *app, ea_key k)
         ui_editor_search_key(app, k);
     else if (app->param_editing)
         ui_params_edit_key(app, k);
+    else if (app->filtering)
+        ui_sessions_filter_key(app, k);
     else
         return false;
     return true;
 }
 
+void ui_repaint(ui_app *app)
+{
+    clearok(curscr, TRUE);
+    ui_dirty_all(app);
+    ui_picture_invalidate(app);
+}
+
 void ui_dispatch_key(ui_app *app, ea_key k)
 {
+    if (k == EA_KEY_FOCUS_IN) {
+        /* Back from another tmux window or pane, or a re-attach: tmux redrew the text from
+         * its own copy, but not the picture. */
+        ui_trace("focus-in");
+        ui_repaint(app);
+        return;
+    }
     if (k == EA_KEY_PASTE_START || k == EA_KEY_PASTE_END) {
         app->pasting = k == EA_KEY_PASTE_START;
         return;
@@ -357,8 +374,12 @@ void ui_dispatch_key(ui_app *app, ea_key k)
     if (a > 0 && a != EA_ACT_QUIT)
         app->quit_armed = false;
     if (a > 0 && ((p->ops->action && p->ops->action(app, p, (enum ea_action)a)) ||
-                  global_action(app, (enum ea_action)a)))
+                  global_action(app, (enum ea_action)a))) {
+        /* The turn read whole covers the preview: it goes when the history loses the focus. */
+        if (app->focus != EA_PANEL_HISTORY)
+            ui_detail_close(app);
         return;
+    }
     char name[32];
     ea_key_name(k, name, sizeof name);
     ui_message(app, false, "%s%s does nothing here: F1 lists the keys", n > 1 ? "that sequence ending in " : "", name);
@@ -561,6 +582,12 @@ static int loop(ui_app *app, script_state *script)
         int retry = ui_picture_timeout(app);
         if (retry >= 0 && (timeout < 0 || retry < timeout))
             timeout = retry;
+        int note = ui_message_expire(app);
+        if (note >= 0 && (timeout < 0 || note < timeout))
+            timeout = note;
+        int watch = ui_tmux_watch(app);
+        if (watch >= 0 && (timeout < 0 || watch < timeout))
+            timeout = watch;
         ui_render(app);
         /* After the render, which notices the draft's changes. */
         int draft = ui_draft_timeout(app);
@@ -695,6 +722,7 @@ int ea_ui_run(const ea_ui_options *opt)
     ui_trace("start protocol=%s sessions=%zu", ui_picture_protocol(&app),
              app.n_slots + (app.lister ? ea_session_lister_left(app.lister) : 0));
     rc = loop(&app, app.script ? &script : NULL);
+    ui_tmux_watch_stop();
     ui_picture_close(&app);
     ui_term_stop();
     ui_draft_flush(&app); /* after the screen, so that a draft lost is said on stderr */

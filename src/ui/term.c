@@ -50,12 +50,19 @@ static void fatal_signal(int sig)
 /* Curses key codes for the paste marks, which no terminfo entry names (define_key). */
 #define CURSES_PASTE_START (KEY_MAX + 1)
 #define CURSES_PASTE_END (KEY_MAX + 2)
+/* Focus reports (CSI I when the terminal, or tmux's pane, gets the focus back, CSI O when it
+ * loses it): a picture that a switch of tmux windows or a re-attach wiped is drawn again
+ * with no key pressed. Asked for with bracketed paste, and given back with it. */
+#define FOCUS_ON "\033[?1004h"
+#define FOCUS_OFF "\033[?1004l"
+#define CURSES_FOCUS_IN (KEY_MAX + 3)
+#define CURSES_FOCUS_OUT (KEY_MAX + 4)
 
 static void paste_mode(bool on)
 {
     if (script_out) /* no terminal */
         return;
-    fputs(on ? PASTE_ON : PASTE_OFF, stdout);
+    fputs(on ? PASTE_ON FOCUS_ON : PASTE_OFF FOCUS_OFF, stdout);
     fflush(stdout);
 }
 
@@ -148,6 +155,7 @@ int ui_term_start(bool script, bool mouse, int cols, int rows, char *why, size_t
         add_cap("cnorm");
         add_cap("rmcup");
         add_restore(PASTE_OFF);
+        add_restore(FOCUS_OFF);
         if (mouse)
             add_restore(MOUSE_OFF);
     }
@@ -166,6 +174,8 @@ int ui_term_start(bool script, bool mouse, int cols, int rows, char *why, size_t
     set_escdelay(25);
     define_key("\033[200~", CURSES_PASTE_START);
     define_key("\033[201~", CURSES_PASTE_END);
+    define_key("\033[I", CURSES_FOCUS_IN);
+    define_key("\033[O", CURSES_FOCUS_OUT);
     if (mouse && !script) {
         /* Every button event, though only the first button's and the wheel's are used
          * (read_mouse drops the rest): curses swallows an event outside the mask inside
@@ -247,6 +257,7 @@ static ea_key translate(int rc, wint_t ch)
         case KEY_BTAB: return EA_KEY_BTAB;
         case CURSES_PASTE_START: return EA_KEY_PASTE_START;
         case CURSES_PASTE_END: return EA_KEY_PASTE_END;
+        case CURSES_FOCUS_IN: return EA_KEY_FOCUS_IN;
         default:
             if (ch >= (wint_t)KEY_F(1) && ch <= (wint_t)KEY_F(12))
                 return (ea_key)(EA_KEY_F1 + (ch - KEY_F(1)));
@@ -260,7 +271,12 @@ static ea_key translate(int rc, wint_t ch)
     case 0x7f:
     case 0x08: return EA_KEY_BACKSPACE;
     case 0x1b: return EA_KEY_ESC;
-    default: return (ea_key)ch;
+    default:
+        /* A C1 control is never typed: it is Alt with a control key where Alt sets the
+         * eighth bit (xterm's default, eightBitInput), Alt-Enter as 0x8d. */
+        if (ch >= 0x80 && ch < 0xa0)
+            return translate(OK, ch - 0x80) | EA_KEY_ALT;
+        return (ea_key)ch;
     }
 }
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # easel batch fetch in bounded memory (issue 14): the session is opened lean and the download
 # read a line at a time, so fetch's peak memory must not grow with the batch's lines. Fetches
 # of 2,000 and 8,000 small lines from the offline backend; their peaks (/usr/bin/time -v) may

@@ -85,14 +85,14 @@ check "a click below the text goes to its end" sh -c "grep -q '│helYlo ' '$tmp
 q=$(at turns.screen ' quality ' 2)
 ui param "<click $q>"
 why="$(grep -n 'quality' "$tmp/param.screen")"
-check "a click selects a parameter" sh -c "grep -q 'quality *auto *◀▶' '$tmp/param.screen'"
+check "a click selects a parameter" sh -c "grep -q 'quality *(auto) *◀▶' '$tmp/param.screen'"
 ui param-step "<click $q><click $(at param.screen '◀▶' 1)>"
 why="$(grep -n 'quality' "$tmp/param-step.screen")"
 check "a click on ▶ steps the value" sh -c "grep -q 'quality *low' '$tmp/param-step.screen'"
 # (The value param-step left is the session's draft, back at this start: d resets it first.)
 ui param-back "<click $q>d<click $(at param.screen '◀▶' 1)><click $(at param.screen '◀▶')>"
 why="$(grep -n 'quality' "$tmp/param-back.screen")"
-check "a click on ◀ steps it back" sh -c "grep -q 'quality *auto' '$tmp/param-back.screen'"
+check "a click on ◀ steps it back" sh -c "grep -q 'quality *(auto)' '$tmp/param-back.screen'"
 s=$(at turns.screen ' size ' 2)
 ui param-edit "<click $s><click $s>"
 why="$(tail -n 1 "$tmp/param-edit.screen")"
@@ -101,13 +101,13 @@ ui param-wheel "<click $q><wheel-down $q><wheel-down $q>"
 why="$(grep -n '◀▶' "$tmp/param-wheel.screen")"
 check "the wheel moves through the parameters" sh -c "grep -q 'format .*◀▶' '$tmp/param-wheel.screen'"
 
-# Sessions: a click on another session opens it.
+# Sessions: a click on another session (listed by its first prompt) opens it.
 first=$(basename "$(ls -d "$home"/data/easel/sessions/*/ | head -n 1)")
 ui second '<C-n>a second session<Enter><wait-idle>'
-ui switch "<click $(at second.screen "$first" 2)>"
+ui switch "<click $(at second.screen "│  one fox" 2)>"
 why="$(head -n 1 "$tmp/switch.screen")"
 check "a click opens a session" sh -c "head -n 1 '$tmp/switch.screen' | grep -q '$first'"
-ui switch-back "<click $(at second.screen "$first" 2)><click $(at switch.screen '1 turn ' 1 -1)>"
+ui switch-back "<click $(at second.screen "│  one fox" 2)><click $(at switch.screen '1 turn ' 1 -1)>"
 why="$(head -n 1 "$tmp/switch-back.screen")"
 check "and another click the other one" sh -c "head -n 1 '$tmp/switch-back.screen' | grep -q '1 turn'"
 

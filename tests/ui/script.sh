@@ -134,7 +134,7 @@ check "keeps the prompt across the resize" has resize "│a wide fox"
 
 # Help: the overlay lists every action of the table (the same table the man page's KEYS
 # section is printed from).
-ui help 120x110 '<F1>'
+ui help 120x130 '<F1>' # tall enough for every action and the mouse
 "$EASEL" --keys-man >"$tmp/keys.man"
 missing=$(sed -n '/^\.SS Mouse/q;/^\.TP/{n;n;p}' "$tmp/keys.man" | sed 's/\\-/-/g' | while IFS= read -r line; do
     grep -qF -- "$line" "$tmp/help.screen" || echo "$line"; done)

@@ -639,6 +639,21 @@ static void pty_kitty(void **state)
     assert_true(r.elapsed_ms < 500);
 }
 
+/* kitty, known by its environment, is not asked about sixel (it logs the question as a
+ * parse error); one that does not say so is asked everything. */
+static void pty_kitty_not_asked_sixel(void **state)
+{
+    (void)state;
+    static const char *const kitty_env[] = {"TERM=xterm-kitty", "KITTY_WINDOW_ID=1", NULL};
+    fake_term f = {.rounds = {{UNTIL_DA1, KITTY_REPLIES}}, .forbidden = "\033[?2;1;0S"};
+    pty_run r = detect_on_pty(&f, kitty_env, NULL);
+    assert_int_equal(r.child_status, 0);
+    assert_int_equal(r.caps.protocol, EA_GFX_KITTY);
+    r = detect_on_pty(&f, plain_env, NULL);
+    assert_int_equal(r.child_status, 3);
+    assert_int_equal(r.caps.protocol, EA_GFX_KITTY);
+}
+
 static void pty_xterm_sixel(void **state)
 {
     (void)state;
@@ -871,6 +886,7 @@ int main(void)
         cmocka_unit_test(decides_inside_tmux),
         cmocka_unit_test(cell_size_fallbacks),
         cmocka_unit_test(pty_kitty),
+        cmocka_unit_test(pty_kitty_not_asked_sixel),
         cmocka_unit_test(pty_xterm_sixel),
         cmocka_unit_test(pty_tmux_in_front_of_kitty),
         cmocka_unit_test(pty_da1_only),
