@@ -8,8 +8,8 @@ CC       ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Libraries below ui/ (the static library and the unit tests link these).
-LIB_PKGS := libcurl jansson libmicrohttpd cairo libpng libjpeg libwebp libcrypto libsixel zlib
-# stb's headers only: easel compiles stb_image itself with PNG and JPEG alone (src/gfx/).
+LIB_PKGS := libcurl jansson libmicrohttpd cairo libpng spng libjpeg libwebp libcrypto libsixel zlib
+# stb's headers only: easel compiles stb_image_resize itself (src/gfx/stb_impl.c).
 HDR_PKGS := stb
 UI_PKGS  := ncursesw
 TEST_PKGS := cmocka

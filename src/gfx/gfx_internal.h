@@ -29,4 +29,21 @@ int ea_gfx_flow_end(ea_buf *out, const ea_gfx_options *opt);
 /* True when any pixel is less than fully opaque. */
 bool ea_gfx_has_alpha(const ea_image *img);
 
+/* ---- the thread pool (pool.c) ---- */
+/* Runs fn(ctx, i) for every i in [0, n) on the calling thread and the pool's workers, and
+ * returns when all have run. The calls must not depend on each other's order. */
+void ea_gfx_parallel(int n, void (*fn)(void *ctx, int i), void *ctx);
+/* The threads a job can use (the workers and the caller): 1 on a single core. */
+int ea_gfx_pool_threads(void);
+/* Before the first job only: use n threads in all (tests compare 1 with several). */
+void ea_gfx_pool_set_threads(int n);
+
+/* ---- the area downscale fed row by row (fit.c), for decoders that produce rows ---- */
+typedef struct ea_gfx_area ea_gfx_area;
+/* A downscale of src_w x src_h into out (already allocated, at most the source's size). */
+ea_gfx_area *ea_gfx_area_new(int src_w, int src_h, ea_image *out);
+/* Source row y (RGBA), rows in order from 0; each finished output row lands in out. */
+void ea_gfx_area_row(ea_gfx_area *a, int y, const unsigned char *rgba);
+void ea_gfx_area_free(ea_gfx_area **a);
+
 #endif

@@ -1,0 +1,148 @@
+/* pool: the small thread pool that downscaling, sixel encoding and composing share (see
+ * gfx_internal.h). One worker fewer than the machine has cores (at most MAX_WORKERS), started
+ * on first use and kept for the process's life, with every signal blocked so that SIGWINCH,
+ * SIGINT and SIGCHLD still reach the thread that handles them.
+ *
+ * The caller always works on its own job too: it claims indices like any worker, so a job
+ * finishes even when every worker is busy with another caller's (the picture worker and the
+ * loop may both be encoding), and a nested call cannot deadlock. The caller waits only for
+ * indices of its own job that a worker claimed and is still running. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "gfx_internal.h"
+
+#define MAX_WORKERS 3
+
+typedef struct job {
+    void (*fn)(void *ctx, int i);
+    void *ctx;
+    int n;
+    atomic_int next;  /* the next index to claim */
+    int done;         /* indices finished, under the pool's lock */
+    int users;        /* workers holding this job, under the pool's lock */
+    struct job *link; /* the queue */
+} job;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t work = PTHREAD_COND_INITIALIZER; /* a job was queued */
+static pthread_cond_t idle = PTHREAD_COND_INITIALIZER; /* a job's index finished */
+static job *queue;
+static int workers = -1; /* -1: not started yet */
+static int forced = -1;  /* ea_gfx_pool_set_threads */
+
+/* Runs indices of j until none is left; returns how many it ran. */
+static int run_indices(job *j)
+{
+    int ran = 0;
+    for (;;) {
+        int i = atomic_fetch_add(&j->next, 1);
+        if (i >= j->n)
+            return ran;
+        j->fn(j->ctx, i);
+        ran++;
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&lock);
+    for (;;) {
+        while (!queue)
+            pthread_cond_wait(&work, &lock);
+        job *j = queue;
+        j->users++;
+        pthread_mutex_unlock(&lock);
+        int ran = run_indices(j);
+        pthread_mutex_lock(&lock);
+        if (queue == j) /* nothing left to claim: no one else need look at it */
+            queue = j->link;
+        j->done += ran;
+        j->users--;
+        pthread_cond_broadcast(&idle);
+    }
+    return NULL;
+}
+
+/* Starts the workers once, under the lock. */
+static void start_workers(void)
+{
+    if (workers >= 0)
+        return;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int want = forced >= 0 ? forced - 1 : (int)(cores > 1 ? cores - 1 : 0);
+    if (want > MAX_WORKERS)
+        want = MAX_WORKERS;
+    workers = 0;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* inherited by the workers */
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    for (int i = 0; i < want; i++) {
+        pthread_t t;
+        if (pthread_create(&t, &attr, worker_main, NULL) != 0)
+            break; /* fewer workers: the callers do the rest themselves */
+        workers++;
+    }
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+int ea_gfx_pool_threads(void)
+{
+    pthread_mutex_lock(&lock);
+    start_workers();
+    int n = workers + 1;
+    pthread_mutex_unlock(&lock);
+    return n;
+}
+
+void ea_gfx_pool_set_threads(int n)
+{
+    pthread_mutex_lock(&lock);
+    if (workers < 0)
+        forced = n < 1 ? 1 : n;
+    pthread_mutex_unlock(&lock);
+}
+
+void ea_gfx_parallel(int n, void (*fn)(void *ctx, int i), void *ctx)
+{
+    if (n <= 0)
+        return;
+    job j = {.fn = fn, .ctx = ctx, .n = n};
+    atomic_init(&j.next, 0);
+    pthread_mutex_lock(&lock);
+    start_workers();
+    if (n == 1 || workers == 0) {
+        pthread_mutex_unlock(&lock);
+        for (int i = 0; i < n; i++)
+            fn(ctx, i);
+        return;
+    }
+    /* At the tail: the older jobs' callers are already working on theirs. */
+    job **at = &queue;
+    while (*at)
+        at = &(*at)->link;
+    *at = &j;
+    pthread_cond_broadcast(&work);
+    pthread_mutex_unlock(&lock);
+
+    int ran = run_indices(&j);
+
+    pthread_mutex_lock(&lock);
+    for (at = &queue; *at; at = &(*at)->link)
+        if (*at == &j) {
+            *at = j.link;
+            break;
+        }
+    j.done += ran;
+    while (j.done < n || j.users > 0)
+        pthread_cond_wait(&idle, &lock);
+    pthread_mutex_unlock(&lock);
+}
