@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "easel/gfx.h"
 #include "gfx_internal.h"
@@ -154,10 +155,12 @@ static int area_band_init(area_band *b, const area_plan *p, ea_image *out, int o
 {
     size_t row = 4 * (size_t)p->w;
     *b = (area_band){.p = p, .out = out, .o0 = o0, .o1 = o1, .cur = o0};
-    /* One block, 16-byte aligned (calloc's blocks are) for the vector lanes. */
-    b->hrow = calloc(3 * row + 4 * (size_t)p->src_w, sizeof *b->hrow);
+    /* One block, 16-byte aligned for the vector lanes (each part is a multiple of 16 bytes). */
+    size_t bytes = (3 * row + 4 * (size_t)p->src_w) * sizeof *b->hrow;
+    b->hrow = aligned_alloc(16, bytes);
     if (!b->hrow)
         return -1;
+    memset(b->hrow, 0, bytes);
     b->acc = b->hrow + row;
     b->next = b->acc + row;
     b->pre = b->next + row;
@@ -203,16 +206,21 @@ static void area_emit(const area_band *b, int o)
 {
     const area_plan *p = b->p;
     unsigned char *d = b->out->rgba + (size_t)o * (size_t)p->w * 4;
+    const v4sf *s = (const v4sf *)b->acc;
+    float alpha_scale = 255.0f / p->total;
+    /* One reciprocal a pixel rather than three divisions: the divisions were half of the
+     * downscale's time in perf annotate. */
     for (int x = 0; x < p->w; x++, d += 4) {
-        const float *s = b->acc + (size_t)x * 4;
-        if (s[3] > 0) { /* un-premultiply: the colour of what is there, however faint */
-            d[0] = (unsigned char)(s[0] / s[3] + 0.5f);
-            d[1] = (unsigned char)(s[1] / s[3] + 0.5f);
-            d[2] = (unsigned char)(s[2] / s[3] + 0.5f);
+        v4sf v = s[x];
+        if (v[3] > 0) { /* un-premultiply: the colour of what is there, however faint */
+            v4sf c = v * (1.0f / v[3]) + 0.5f;
+            d[0] = (unsigned char)c[0];
+            d[1] = (unsigned char)c[1];
+            d[2] = (unsigned char)c[2];
         } else {
             d[0] = d[1] = d[2] = 0;
         }
-        d[3] = (unsigned char)(s[3] * 255.0f / p->total + 0.5f);
+        d[3] = (unsigned char)(v[3] * alpha_scale + 0.5f);
     }
 }
 

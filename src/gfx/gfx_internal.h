@@ -35,7 +35,8 @@ bool ea_gfx_has_alpha(const ea_image *img);
 void ea_gfx_parallel(int n, void (*fn)(void *ctx, int i), void *ctx);
 /* The threads a job can use (the workers and the caller): 1 on a single core. */
 int ea_gfx_pool_threads(void);
-/* Before the first job only: use n threads in all (tests compare 1 with several). */
+/* Use n threads in all: 1 runs every job on its caller from now on (tests compare it with
+ * several); a larger n counts only before the first job starts the workers. */
 void ea_gfx_pool_set_threads(int n);
 
 /* ---- the area downscale fed row by row (fit.c), for decoders that produce rows ---- */

@@ -32,7 +32,7 @@ static pthread_cond_t work = PTHREAD_COND_INITIALIZER; /* a job was queued */
 static pthread_cond_t idle = PTHREAD_COND_INITIALIZER; /* a job's index finished */
 static job *queue;
 static int workers = -1; /* -1: not started yet */
-static int forced = -1;  /* ea_gfx_pool_set_threads */
+static int forced = -1;  /* ea_gfx_pool_set_threads; 1: every job on its caller */
 
 /* Runs indices of j until none is left; returns how many it ran. */
 static int run_indices(job *j)
@@ -98,7 +98,7 @@ int ea_gfx_pool_threads(void)
 {
     pthread_mutex_lock(&lock);
     start_workers();
-    int n = workers + 1;
+    int n = forced == 1 ? 1 : workers + 1;
     pthread_mutex_unlock(&lock);
     return n;
 }
@@ -106,8 +106,7 @@ int ea_gfx_pool_threads(void)
 void ea_gfx_pool_set_threads(int n)
 {
     pthread_mutex_lock(&lock);
-    if (workers < 0)
-        forced = n < 1 ? 1 : n;
+    forced = n < 1 ? 1 : n; /* 1 takes effect at once; more only before the workers start */
     pthread_mutex_unlock(&lock);
 }
 
@@ -119,7 +118,7 @@ void ea_gfx_parallel(int n, void (*fn)(void *ctx, int i), void *ctx)
     atomic_init(&j.next, 0);
     pthread_mutex_lock(&lock);
     start_workers();
-    if (n == 1 || workers == 0) {
+    if (n == 1 || workers == 0 || forced == 1) {
         pthread_mutex_unlock(&lock);
         for (int i = 0; i < n; i++)
             fn(ctx, i);
