@@ -3,6 +3,7 @@
 #ifndef EASEL_GFX_INTERNAL_H
 #define EASEL_GFX_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "easel/gfx.h"
@@ -33,6 +34,21 @@ bool ea_gfx_has_alpha(const ea_image *img);
 /* Runs fn(ctx, i) for every i in [0, n) on the calling thread and the pool's workers, and
  * returns when all have run. The calls must not depend on each other's order. */
 void ea_gfx_parallel(int n, void (*fn)(void *ctx, int i), void *ctx);
+/* The same in two halves, so the caller can do other work meanwhile: start queues the job
+ * for the workers (j lives with the caller until finish returns), finish runs whatever no
+ * worker has taken and waits for the rest. A job no worker took runs entirely in finish. */
+typedef struct ea_gfx_job {
+    void (*fn)(void *ctx, int i);
+    void *ctx;
+    int n;
+    atomic_int next;         /* the next index to claim */
+    int done;                /* indices finished, under the pool's lock */
+    int users;               /* workers holding this job, under the pool's lock */
+    bool queued;             /* false: finish runs it all */
+    struct ea_gfx_job *link; /* the queue */
+} ea_gfx_job;
+void ea_gfx_start(ea_gfx_job *j, int n, void (*fn)(void *ctx, int i), void *ctx);
+void ea_gfx_finish(ea_gfx_job *j);
 /* The threads a job can use (the workers and the caller): 1 on a single core. */
 int ea_gfx_pool_threads(void);
 /* Use n threads in all: 1 runs every job on its caller from now on (tests compare it with

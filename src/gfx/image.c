@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h> /* before jpeglib.h, which uses FILE */
 #include <stdlib.h>
@@ -238,12 +239,141 @@ static size_t decode_budget_for(size_t n, int w, int h, const ea_image_limits *l
     return budget;
 }
 
+/* Decoded rows handed to the downscale on another core, in chunks, through a small ring: the
+ * decoder (inflating, unfiltering, the IDCT) and the area average run side by side. Either
+ * side does the averaging: the decoder does it itself when the ring is full and nobody else
+ * is at it, so the pipe finishes whether or not a worker ever takes the consuming job. The
+ * chunks are averaged in order, one at a time, so the output is the serial one exactly.
+ * Measured with perf on 1024x1024 PNG and JPEG drawn within 640x640: the averaging (11% of
+ * the process on one core) now overlaps the decoding. */
+enum { PIPE_CHUNK_ROWS = 32, PIPE_SLOTS = 4 };
+
+typedef struct row_pipe {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    unsigned char *ring; /* PIPE_SLOTS chunks of PIPE_CHUNK_ROWS source rows */
+    size_t row_bytes;
+    int src_h;
+    int produced, consumed; /* chunks */
+    bool consuming, closed, abandoned;
+    ea_gfx_area *area;
+    ea_gfx_job job;
+} row_pipe;
+
+static unsigned char *pipe_chunk(row_pipe *p, int k)
+{
+    return p->ring + (size_t)(k % PIPE_SLOTS) * PIPE_CHUNK_ROWS * p->row_bytes;
+}
+
+/* Averages the oldest decoded chunk; called and returns with the lock held. */
+static void pipe_consume_one(row_pipe *p)
+{
+    p->consuming = true;
+    int k = p->consumed;
+    pthread_mutex_unlock(&p->lock);
+    int y0 = k * PIPE_CHUNK_ROWS;
+    const unsigned char *rows = pipe_chunk(p, k);
+    for (int r = 0; r < PIPE_CHUNK_ROWS && y0 + r < p->src_h; r++)
+        ea_gfx_area_row(p->area, y0 + r, rows + (size_t)r * p->row_bytes);
+    pthread_mutex_lock(&p->lock);
+    p->consumed++;
+    p->consuming = false;
+    pthread_cond_broadcast(&p->changed);
+}
+
+/* The consuming job, on a pool worker (or in ea_gfx_finish, with nothing left to do). */
+static void pipe_consumer(void *ctx, int i)
+{
+    (void)i;
+    row_pipe *p = ctx;
+    pthread_mutex_lock(&p->lock);
+    while (!p->abandoned) {
+        if (!p->consuming && p->consumed < p->produced)
+            pipe_consume_one(p);
+        else if (p->closed && p->consumed == p->produced)
+            break;
+        else
+            pthread_cond_wait(&p->changed, &p->lock);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+static row_pipe *pipe_new(ea_gfx_area *area, int src_w, int src_h)
+{
+    row_pipe *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->row_bytes = (size_t)src_w * RGBA;
+    p->ring = malloc(PIPE_SLOTS * PIPE_CHUNK_ROWS * p->row_bytes);
+    if (!p->ring) {
+        free(p);
+        return NULL;
+    }
+    p->src_h = src_h;
+    p->area = area;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->changed, NULL);
+    ea_gfx_start(&p->job, 1, pipe_consumer, p);
+    return p;
+}
+
+/* Where source row y goes: the first row of a chunk waits for a free slot (or averages the
+ * oldest chunk itself). */
+static unsigned char *pipe_dest(row_pipe *p, int y)
+{
+    int k = y / PIPE_CHUNK_ROWS;
+    if (y % PIPE_CHUNK_ROWS == 0) {
+        pthread_mutex_lock(&p->lock);
+        while (k - p->consumed >= PIPE_SLOTS) {
+            if (!p->consuming)
+                pipe_consume_one(p);
+            else
+                pthread_cond_wait(&p->changed, &p->lock);
+        }
+        pthread_mutex_unlock(&p->lock);
+    }
+    return pipe_chunk(p, k) + (size_t)(y % PIPE_CHUNK_ROWS) * p->row_bytes;
+}
+
+static void pipe_done(row_pipe *p, int y)
+{
+    if (y % PIPE_CHUNK_ROWS == PIPE_CHUNK_ROWS - 1 || y == p->src_h - 1) {
+        pthread_mutex_lock(&p->lock);
+        p->produced++;
+        pthread_cond_broadcast(&p->changed);
+        pthread_mutex_unlock(&p->lock);
+    }
+}
+
+/* Ends the pipe: on success every decoded chunk is averaged first. */
+static void pipe_free(row_pipe *p, bool failed)
+{
+    pthread_mutex_lock(&p->lock);
+    p->closed = true;
+    p->abandoned = failed;
+    pthread_cond_broadcast(&p->changed);
+    while (!failed && (p->consuming || p->consumed < p->produced)) {
+        if (!p->consuming)
+            pipe_consume_one(p);
+        else
+            pthread_cond_wait(&p->changed, &p->lock);
+    }
+    pthread_mutex_unlock(&p->lock);
+    ea_gfx_finish(&p->job);
+    pthread_cond_destroy(&p->changed);
+    pthread_mutex_destroy(&p->lock);
+    free(p->ring);
+    free(p);
+}
+
 /* Where a decoder's rows go: into the picture at its own size, or averaged into a smaller one
- * as they come (ea_gfx_area), so that the full-size picture is never held. */
+ * as they come (ea_gfx_area, through a pipe to another core when there is one), so that the
+ * full-size picture is never held. */
 typedef struct row_sink {
     ea_image *out;
     ea_gfx_area *area;  /* NULL: rows are the output's */
-    unsigned char *row; /* one source row, when averaging */
+    row_pipe *pipe;     /* the rows go to the area on another core */
+    unsigned char *row; /* one source row, when averaging on this thread */
     int src_w;
 } row_sink;
 
@@ -256,8 +386,11 @@ static int row_sink_init(row_sink *k, int src_w, int src_h, int w, int h, ea_ima
     if (w == src_w && h == src_h)
         return 0;
     k->area = ea_gfx_area_new(src_w, src_h, out);
-    k->row = malloc((size_t)src_w * RGBA);
-    if (!k->area || !k->row) {
+    if (k->area && ea_gfx_pool_threads() > 1 && src_h > PIPE_CHUNK_ROWS)
+        k->pipe = pipe_new(k->area, src_w, src_h);
+    if (!k->pipe)
+        k->row = malloc((size_t)src_w * RGBA);
+    if (!k->area || (!k->pipe && !k->row)) {
         ea_gfx_area_free(&k->area);
         free(k->row);
         ea_image_free(out);
@@ -269,19 +402,26 @@ static int row_sink_init(row_sink *k, int src_w, int src_h, int w, int h, ea_ima
 /* Where source row y is to be written. */
 static unsigned char *row_sink_dest(row_sink *k, int y)
 {
+    if (k->pipe)
+        return pipe_dest(k->pipe, y);
     return k->area ? k->row : k->out->rgba + (size_t)y * (size_t)k->src_w * RGBA;
 }
 
 /* Source row y has been written where row_sink_dest said. */
 static void row_sink_done(row_sink *k, int y)
 {
-    if (k->area)
+    if (k->pipe)
+        pipe_done(k->pipe, y);
+    else if (k->area)
         ea_gfx_area_row(k->area, y, k->row);
 }
 
 /* Frees the scaffolding; the output stays unless failed. */
 static void row_sink_end(row_sink *k, bool failed)
 {
+    if (k->pipe)
+        pipe_free(k->pipe, failed);
+    k->pipe = NULL;
     ea_gfx_area_free(&k->area);
     free(k->row);
     k->row = NULL;

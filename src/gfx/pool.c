@@ -17,15 +17,7 @@
 
 #define MAX_WORKERS 3
 
-typedef struct job {
-    void (*fn)(void *ctx, int i);
-    void *ctx;
-    int n;
-    atomic_int next;  /* the next index to claim */
-    int done;         /* indices finished, under the pool's lock */
-    int users;        /* workers holding this job, under the pool's lock */
-    struct job *link; /* the queue */
-} job;
+typedef ea_gfx_job job;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work = PTHREAD_COND_INITIALIZER; /* a job was queued */
@@ -110,38 +102,50 @@ void ea_gfx_pool_set_threads(int n)
     pthread_mutex_unlock(&lock);
 }
 
-void ea_gfx_parallel(int n, void (*fn)(void *ctx, int i), void *ctx)
+void ea_gfx_start(ea_gfx_job *j, int n, void (*fn)(void *ctx, int i), void *ctx)
 {
-    if (n <= 0)
-        return;
-    job j = {.fn = fn, .ctx = ctx, .n = n};
-    atomic_init(&j.next, 0);
+    *j = (ea_gfx_job){.fn = fn, .ctx = ctx, .n = n < 0 ? 0 : n};
+    atomic_init(&j->next, 0);
     pthread_mutex_lock(&lock);
     start_workers();
-    if (n == 1 || workers == 0 || forced == 1) {
+    if (j->n == 0 || workers == 0 || forced == 1) {
         pthread_mutex_unlock(&lock);
-        for (int i = 0; i < n; i++)
-            fn(ctx, i);
-        return;
+        return; /* ea_gfx_finish runs it */
     }
     /* At the tail: the older jobs' callers are already working on theirs. */
     job **at = &queue;
     while (*at)
         at = &(*at)->link;
-    *at = &j;
+    *at = j;
+    j->queued = true;
     pthread_cond_broadcast(&work);
     pthread_mutex_unlock(&lock);
+}
 
-    int ran = run_indices(&j);
-
+void ea_gfx_finish(ea_gfx_job *j)
+{
+    int ran = run_indices(j);
+    if (!j->queued)
+        return;
     pthread_mutex_lock(&lock);
-    for (at = &queue; *at; at = &(*at)->link)
-        if (*at == &j) {
-            *at = j.link;
+    for (job **at = &queue; *at; at = &(*at)->link)
+        if (*at == j) {
+            *at = j->link;
             break;
         }
-    j.done += ran;
-    while (j.done < n || j.users > 0)
+    j->done += ran;
+    while (j->done < j->n || j->users > 0)
         pthread_cond_wait(&idle, &lock);
     pthread_mutex_unlock(&lock);
+}
+
+void ea_gfx_parallel(int n, void (*fn)(void *ctx, int i), void *ctx)
+{
+    if (n == 1) { /* nothing to share */
+        fn(ctx, 0);
+        return;
+    }
+    ea_gfx_job j;
+    ea_gfx_start(&j, n, fn, ctx);
+    ea_gfx_finish(&j);
 }
