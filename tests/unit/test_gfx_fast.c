@@ -97,19 +97,24 @@ static void test_parallel_output_equals_serial(void **state)
     opt.protocol = EA_GFX_SIXEL;
     opt.cols = 80, opt.rows = 40;
     ea_image par[4], ser[4];
-    ea_buf six_par, six_ser;
+    ea_buf six_par, six_ser, kit_par, kit_ser;
     ea_buf_init(&six_par, EA_BUF_UNCAPPED);
     ea_buf_init(&six_ser, EA_BUF_UNCAPPED);
+    ea_buf_init(&kit_par, EA_BUF_UNCAPPED);
+    ea_buf_init(&kit_ser, EA_BUF_UNCAPPED);
+    ea_gfx_options kitty = opt;
+    kitty.protocol = EA_GFX_KITTY; /* its base64 runs in segments */
     ea_err err = {0};
     for (int i = 0; i < 4; i++)
         assert_int_equal(ea_gfx_downscale_area(&src, sizes[i][0], sizes[i][1], &par[i], &err), 0);
     assert_int_equal(ea_gfx_encode(&src, &opt, &six_par, NULL, &err), 0);
+    assert_int_equal(ea_gfx_encode(&src, &kitty, &kit_par, NULL, &err), 0);
     ea_gfx_pool_set_threads(1);
     for (int i = 0; i < 4; i++)
         assert_int_equal(ea_gfx_downscale_area(&src, sizes[i][0], sizes[i][1], &ser[i], &err), 0);
     assert_int_equal(ea_gfx_encode(&src, &opt, &six_ser, NULL, &err), 0);
-    ea_gfx_pool_set_threads(0); /* back to the pool (any n > 1 once started) */
-    ea_gfx_pool_set_threads(2);
+    assert_int_equal(ea_gfx_encode(&src, &kitty, &kit_ser, NULL, &err), 0);
+    ea_gfx_pool_set_threads(2); /* back to the pool as started */
     for (int i = 0; i < 4; i++) {
         assert_int_equal(par[i].w, sizes[i][0]);
         assert_int_equal(par[i].h, sizes[i][1]);
@@ -118,7 +123,10 @@ static void test_parallel_output_equals_serial(void **state)
     }
     assert_int_equal(six_par.len, six_ser.len);
     assert_memory_equal(six_par.data, six_ser.data, six_par.len);
-    ea_buf_free(&six_par), ea_buf_free(&six_ser);
+    assert_int_equal(kit_par.len, kit_ser.len);
+    assert_true(kit_par.len > 1000000); /* several base64 segments */
+    assert_memory_equal(kit_par.data, kit_ser.data, kit_par.len);
+    ea_buf_free(&six_par), ea_buf_free(&six_ser), ea_buf_free(&kit_par), ea_buf_free(&kit_ser);
     ea_image_free(&src);
 }
 
