@@ -637,58 +637,49 @@ static int decode_with_libjpeg(const unsigned char *b, size_t n, int w, int h, i
     return 0;
 }
 
-/* The checks every decode makes before a pixel is decoded: the file's size, its format and the
- * header's dimensions against the limits. */
-static int decode_prepare(const void *bytes, size_t n, const ea_image_limits *lim,
-                          const char **fmt, int *w, int *h, ea_err *err)
+/* Decodes at w x h, or at the file's size when w is 0, after the checks every decode makes
+ * before a pixel is decoded: the file's size, its format and the header's dimensions against
+ * the limits. */
+static int decode_at(const void *bytes, size_t n, const ea_image_limits *lim, int w, int h,
+                     ea_image *out, ea_err *err)
 {
+    out->w = out->h = 0;
+    out->rgba = NULL;
+    if (!lim)
+        lim = &ea_image_default_limits;
     if (n > lim->max_bytes)
         return ea_err_set(err, EA_EXIT_USAGE, "image file is %zu bytes, more than the %zu limit",
                           n, lim->max_bytes);
-    if (ea_image_probe(bytes, n, fmt, w, h, err) != 0 || check_dimensions(*w, *h, lim, err) != 0)
+    const char *fmt = NULL;
+    int iw = 0, ih = 0;
+    if (ea_image_probe(bytes, n, &fmt, &iw, &ih, err) != 0 || check_dimensions(iw, ih, lim, err) != 0)
         return -1;
-    return 0;
-}
-
-static int decode_to(const void *bytes, size_t n, const char *fmt, int w, int h, int tw, int th,
-                     const ea_image_limits *lim, ea_image *out, ea_err *err)
-{
+    if (w == 0) {
+        w = iw;
+        h = ih;
+    } else if (w < 0 || h <= 0 || w > iw || h > ih) {
+        return ea_err_set(err, EA_EXIT_INTERNAL, "cannot decode a %dx%d image at %dx%d", iw, ih,
+                          w, h);
+    }
     if (strcmp(fmt, "webp") == 0)
-        return decode_with_libwebp(bytes, n, w, h, tw, th, out, err);
+        return decode_with_libwebp(bytes, n, iw, ih, w, h, out, err);
     if (strcmp(fmt, "jpeg") == 0)
-        return decode_with_libjpeg(bytes, n, w, h, tw, th, lim, out, err);
-    return decode_png(bytes, n, w, h, tw, th, lim, out, err);
+        return decode_with_libjpeg(bytes, n, iw, ih, w, h, lim, out, err);
+    return decode_png(bytes, n, iw, ih, w, h, lim, out, err);
 }
 
 int ea_image_decode(const void *bytes, size_t n, const ea_image_limits *lim, ea_image *out,
                     ea_err *err)
 {
-    out->w = out->h = 0;
-    out->rgba = NULL;
-    if (!lim)
-        lim = &ea_image_default_limits;
-    const char *fmt = NULL;
-    int w = 0, h = 0;
-    if (decode_prepare(bytes, n, lim, &fmt, &w, &h, err) != 0)
-        return -1;
-    return decode_to(bytes, n, fmt, w, h, w, h, lim, out, err);
+    return decode_at(bytes, n, lim, 0, 0, out, err);
 }
 
 int ea_image_decode_scaled(const void *bytes, size_t n, const ea_image_limits *lim, int w,
                            int h, ea_image *out, ea_err *err)
 {
-    out->w = out->h = 0;
-    out->rgba = NULL;
-    if (!lim)
-        lim = &ea_image_default_limits;
-    const char *fmt = NULL;
-    int iw = 0, ih = 0;
-    if (decode_prepare(bytes, n, lim, &fmt, &iw, &ih, err) != 0)
-        return -1;
-    if (w <= 0 || h <= 0 || w > iw || h > ih)
-        return ea_err_set(err, EA_EXIT_INTERNAL, "cannot decode a %dx%d image at %dx%d", iw, ih,
-                          w, h);
-    return decode_to(bytes, n, fmt, iw, ih, w, h, lim, out, err);
+    if (w <= 0) /* 0 means the file's size to decode_at; here it is nonsense */
+        w = -1;
+    return decode_at(bytes, n, lim, w, h, out, err);
 }
 
 int ea_image_read_file(const char *path, const ea_image_limits *lim, unsigned char **bytes_out,
@@ -752,19 +743,6 @@ static int name_the_file(int rc, const char *path, ea_err *err)
     return rc;
 }
 
-int ea_image_load_file(const char *path, const ea_image_limits *lim, ea_image *out, ea_err *err)
-{
-    out->w = out->h = 0;
-    out->rgba = NULL;
-    unsigned char *bytes;
-    size_t size;
-    if (ea_image_read_file(path, lim, &bytes, &size, err) != 0)
-        return -1;
-    int rc = ea_image_decode(bytes, size, lim, out, err);
-    free(bytes);
-    return name_the_file(rc, path, err);
-}
-
 int ea_image_decode_fit(const void *bytes, size_t n, const ea_image_limits *lim, int box_w,
                         int box_h, ea_image *out, ea_err *err)
 {
@@ -778,8 +756,9 @@ int ea_image_decode_fit(const void *bytes, size_t n, const ea_image_limits *lim,
     return ea_image_decode_scaled(bytes, n, lim, w, h, out, err);
 }
 
-int ea_image_load_file_fit(const char *path, const ea_image_limits *lim, int box_w, int box_h,
-                           ea_image *out, ea_err *err)
+/* A file read and decoded fitted into box_w x box_h, or whole when box_w is 0. */
+static int load_file(const char *path, const ea_image_limits *lim, int box_w, int box_h,
+                     ea_image *out, ea_err *err)
 {
     out->w = out->h = 0;
     out->rgba = NULL;
@@ -787,9 +766,23 @@ int ea_image_load_file_fit(const char *path, const ea_image_limits *lim, int box
     size_t size;
     if (ea_image_read_file(path, lim, &bytes, &size, err) != 0)
         return -1;
-    int rc = ea_image_decode_fit(bytes, size, lim, box_w, box_h, out, err);
+    int rc = box_w ? ea_image_decode_fit(bytes, size, lim, box_w, box_h, out, err)
+                   : ea_image_decode(bytes, size, lim, out, err);
     free(bytes);
     return name_the_file(rc, path, err);
+}
+
+int ea_image_load_file(const char *path, const ea_image_limits *lim, ea_image *out, ea_err *err)
+{
+    return load_file(path, lim, 0, 0, out, err);
+}
+
+int ea_image_load_file_fit(const char *path, const ea_image_limits *lim, int box_w, int box_h,
+                           ea_image *out, ea_err *err)
+{
+    /* 0 means "whole" to load_file; -1 is any nonsense box, which ea_image_decode_fit too
+     * answers with the whole picture. */
+    return load_file(path, lim, box_w ? box_w : -1, box_h, out, err);
 }
 
 /* ---- encoding -------------------------------------------------------------------------- */

@@ -20,15 +20,6 @@
 #define SHEET_COLS 6
 #define CELL 160
 
-static int write_file(const char *path, const void *bytes, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return -1;
-    size_t put = fwrite(bytes, 1, n, f);
-    return fclose(f) == 0 && put == n ? 0 : -1;
-}
-
 /* Writes the FILES sources as fmt into dir; paths[i] receives each name. */
 static int make_sources(const char *dir, const char *fmt, char paths[FILES][256])
 {
@@ -50,7 +41,7 @@ static int make_sources(const char *dir, const char *fmt, char paths[FILES][256]
         snprintf(paths[i], 256, "%s/src%02d.%s", dir, i, fmt);
         /* output_compression 95 is JPEG quality 90 (image.c's mapping). */
         int rc = ea_image_encode(&one, fmt, 95, false, &out, &err) != 0 ||
-                 write_file(paths[i], out.data, out.len) != 0;
+                 bench_write_file(paths[i], out.data, out.len) != 0;
         ea_buf_free(&out);
         free(rolled);
         if (rc)
