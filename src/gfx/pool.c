@@ -1,7 +1,7 @@
 /* pool: the small thread pool that downscaling, sixel encoding and composing share (see
  * gfx_internal.h). One worker fewer than the machine has cores (at most MAX_WORKERS), started
- * on first use and kept for the process's life, with every signal blocked so that SIGWINCH,
- * SIGINT and SIGCHLD still reach the thread that handles them.
+ * on first use and kept until exit, with every signal blocked so that SIGWINCH, SIGINT and
+ * SIGCHLD still reach the thread that handles them.
  *
  * The caller always works on its own job too: it claims indices like any worker, so a job
  * finishes even when every worker is busy with another caller's (the picture worker and the
@@ -9,6 +9,7 @@
  * indices of its own job that a worker claimed and is still running. */
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -24,6 +25,8 @@ static pthread_cond_t work = PTHREAD_COND_INITIALIZER; /* a job was queued */
 static pthread_cond_t idle = PTHREAD_COND_INITIALIZER; /* a job's index finished */
 static job *queue;
 static int workers = -1; /* -1: not started yet */
+static pthread_t threads[MAX_WORKERS];
+static bool stopping; /* at exit: the workers leave once idle */
 static int forced = -1;  /* ea_gfx_pool_set_threads; 1: every job on its caller */
 
 /* Runs indices of j until none is left; returns how many it ran. */
@@ -44,8 +47,10 @@ static void *worker_main(void *arg)
     (void)arg;
     pthread_mutex_lock(&lock);
     for (;;) {
-        while (!queue)
+        while (!queue && !stopping)
             pthread_cond_wait(&work, &lock);
+        if (stopping)
+            break; /* a caller still running a job finishes its indices itself */
         job *j = queue;
         j->users++;
         pthread_mutex_unlock(&lock);
@@ -57,7 +62,22 @@ static void *worker_main(void *arg)
         j->users--;
         pthread_cond_broadcast(&idle);
     }
+    pthread_mutex_unlock(&lock);
     return NULL;
+}
+
+/* At exit the workers are stopped and joined, so that their stacks and thread-local blocks
+ * are freed like everything else (valgrind reported each as possibly lost). */
+static void stop_workers(void)
+{
+    pthread_mutex_lock(&lock);
+    stopping = true;
+    int n = workers;
+    workers = 0; /* any later job runs on its caller */
+    pthread_cond_broadcast(&work);
+    pthread_mutex_unlock(&lock);
+    for (int i = 0; i < n; i++)
+        pthread_join(threads[i], NULL);
 }
 
 /* Starts the workers once, under the lock. */
@@ -73,17 +93,14 @@ static void start_workers(void)
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old); /* inherited by the workers */
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     for (int i = 0; i < want; i++) {
-        pthread_t t;
-        if (pthread_create(&t, &attr, worker_main, NULL) != 0)
+        if (pthread_create(&threads[workers], NULL, worker_main, NULL) != 0)
             break; /* fewer workers: the callers do the rest themselves */
         workers++;
     }
-    pthread_attr_destroy(&attr);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (workers > 0)
+        atexit(stop_workers);
 }
 
 int ea_gfx_pool_threads(void)
