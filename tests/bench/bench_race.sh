@@ -6,7 +6,9 @@
 # wall time, no more bytes than chafa, PSNR at least chafa's (each output decoded the same way
 # and compared with the source scaled to its size: bench_gfx psnr). For the PNGs also easel's
 # time over a bare libspng decode of the same file (spng_floor.c, the floor for a PNG): target
-# at most 1.5x. Exits 1 when a target is missed. RUNS (default 15) runs of each.
+# at most 1.5x. Exits 1 when a target is missed. RUNS (default 15) runs of each. The last
+# figures, and the load they were taken under, are in README.md ("Pictures: what make bench
+# measured").
 : "${EASEL:?}" "${BENCH_DIR:?}"
 here=$(cd "$(dirname "$0")" && pwd)
 tool="$BENCH_DIR/bench_gfx"
