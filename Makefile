@@ -14,11 +14,11 @@ CC       ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Libraries below ui/ (the static library and the unit tests link these).
-LIB_PKGS := libcurl jansson libpng libjpeg libwebp libcrypto zlib
+LIB_PKGS := libcurl jansson libpng spng libjpeg libwebp libcrypto zlib
 # easel-mock's alone: the offline backend is the one part that draws (cairo) or serves, and the
 # client links neither (design.md 7; tests/cli/layers.sh checks with ldd).
 MOCK_PKGS := libmicrohttpd cairo
-# stb's headers only: easel compiles stb_image itself with PNG and JPEG alone (src/gfx/).
+# stb's headers only: easel compiles stb_image_resize itself (src/gfx/stb_impl.c).
 HDR_PKGS := stb
 UI_PKGS  := ncursesw
 # Only the unit tests need these (libsixel decodes sixel output to compare it): building and

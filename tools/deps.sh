@@ -16,7 +16,7 @@
 # As root it runs apt-get itself; otherwise it prints the one command that does and fails.
 set -u
 packages="make gcc pkg-config ca-certificates
-libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libcairo2-dev libpng-dev
+libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libcairo2-dev libpng-dev libspng-dev
 libjpeg62-turbo-dev libwebp-dev libssl-dev libstb-dev libncurses-dev"
 case "${1:-}" in
 --test)

@@ -33,7 +33,9 @@ typedef struct ea_preview_stats {
 } ea_preview_stats;
 
 /* opt gives the protocol, cell size, wrapping and kitty ids; its box and origin are replaced
- * by the slot's rectangle. NULL when out of memory. */
+ * by the slot's rectangle. NULL when out of memory. The first call tells the C library to
+ * keep freed blocks of up to 32 MB for reuse (at most 64 MB of them), process-wide, so that
+ * frame after frame reuses the same memory instead of faulting it in again. */
 ea_preview *ea_preview_new(const ea_gfx_options *opt);
 void ea_preview_free(ea_preview **p);
 

@@ -209,14 +209,22 @@ int ea_cmd_show(int argc, char **argv)
         return EA_EXIT_USAGE;
     int status = EA_EXIT_OK;
     for (int i = a.first_file; i < argc; i++) {
-        ea_image img;
+        unsigned char *bytes = NULL;
+        size_t n = 0;
         ea_err err = {0};
-        if (ea_image_load_file(argv[i], NULL, &img, &err) != 0 ||
-            ea_gfx_show_image(&img, &opt, STDOUT_FILENO, NULL, &err) != 0) {
+        /* From the file's bytes, so that a picture drawn smaller than the file is decoded
+         * at the drawn size (ea_gfx_show_frame). */
+        if (ea_image_read_file(argv[i], NULL, &bytes, &n, &err) != 0 ||
+            ea_gfx_show_frame(bytes, n, &opt, STDOUT_FILENO, NULL, &err) != 0) {
+            if (bytes) { /* name the file: several may be drawn */
+                char msg[sizeof err.msg];
+                snprintf(msg, sizeof msg, "%s", err.msg);
+                ea_err_set(&err, err.code, "%s: %s", argv[i], msg);
+            }
             fprintf(stderr, "easel show: %s\n", err.msg);
             status = err.code ? err.code : EA_EXIT_INTERNAL;
         }
-        ea_image_free(&img);
+        free(bytes);
     }
     return status;
 }

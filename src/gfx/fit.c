@@ -3,8 +3,10 @@
  * area-averaging downscale. See include/easel/gfx.h. */
 #include <limits.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "easel/gfx.h"
 #include "gfx_internal.h"
@@ -111,61 +113,230 @@ static footprint *footprints_new(int src, int dst, int **weights_out)
     return fp;
 }
 
+/* Both axes' footprints, shared read-only by every band of one downscale. */
+typedef struct area_plan {
+    int src_w, src_h, w, h;
+    footprint *fx, *fy;
+    int *wx, *wy;
+    float total; /* the alpha weight of one output pixel */
+} area_plan;
+
+static void area_plan_free(area_plan *p)
+{
+    free(p->fx), free(p->fy), free(p->wx), free(p->wy);
+    *p = (area_plan){0};
+}
+
+static int area_plan_init(area_plan *p, int src_w, int src_h, int w, int h)
+{
+    *p = (area_plan){.src_w = src_w, .src_h = src_h, .w = w, .h = h};
+    p->fx = footprints_new(src_w, w, &p->wx);
+    p->fy = footprints_new(src_h, h, &p->wy);
+    p->total = (float)src_w * (float)src_h * 255.0f;
+    if (!p->fx || !p->fy) {
+        area_plan_free(p);
+        return -1;
+    }
+    return 0;
+}
+
+/* Output rows [o0, o1) of a downscale, fed source rows in order. When shrinking, a source row
+ * reaches at most two output rows, so two accumulators suffice: the whole-image buffer of
+ * horizontal sums the first version kept (4 floats a sample for every source row: 2.6 MB for
+ * 1024 rows into 640) is gone, and with it about 640 page faults a picture. */
+typedef struct area_band {
+    const area_plan *p;
+    ea_image *out;
+    int o0, o1, cur; /* cur: the next output row to finish */
+    float *hrow, *acc, *next; /* 4 * w floats each */
+    float *pre;               /* 4 * src_w floats: the source row premultiplied */
+} area_band;
+
+static int area_band_init(area_band *b, const area_plan *p, ea_image *out, int o0, int o1)
+{
+    size_t row = 4 * (size_t)p->w;
+    *b = (area_band){.p = p, .out = out, .o0 = o0, .o1 = o1, .cur = o0};
+    /* One block, 16-byte aligned for the vector lanes (each part is a multiple of 16 bytes). */
+    size_t bytes = (3 * row + 4 * (size_t)p->src_w) * sizeof *b->hrow;
+    b->hrow = aligned_alloc(16, bytes);
+    if (!b->hrow)
+        return -1;
+    memset(b->hrow, 0, bytes);
+    b->acc = b->hrow + row;
+    b->next = b->acc + row;
+    b->pre = b->next + row;
+    return 0;
+}
+
+/* Four lanes (r, g, b, a) in one register: GCC's and clang's vector extension, so the sums
+ * below are one multiply-add per tap on any x86-64 or ARM64 without intrinsics. */
+typedef float v4sf __attribute__((vector_size(16)));
+
+/* The horizontal pass of one source row: premultiplied sums, w samples. The row's pixels are
+ * premultiplied into floats once (pre, 4 * src_w), then each sample is a weighted sum of its
+ * taps: perf showed the scalar version at 12% of `easel show` for a 1024x1024 PNG, this one
+ * at a third of that. */
+static void area_hpass(const area_plan *p, const unsigned char *line, float *pre, float *dst)
+{
+    v4sf *pv = (v4sf *)pre;
+    for (int x = 0; x < p->src_w; x++) {
+        const unsigned char *px = line + (size_t)x * 4;
+        float a = px[3];
+        pv[x] = (v4sf){px[0] * a, px[1] * a, px[2] * a, a};
+    }
+    v4sf *dv = (v4sf *)dst;
+    for (int o = 0; o < p->w; o++) {
+        v4sf sum = {0, 0, 0, 0};
+        const v4sf *t = pv + p->fx[o].first;
+        const int *wt = p->fx[o].weights;
+        for (int i = 0; i < p->fx[o].count; i++)
+            sum += (float)wt[i] * t[i];
+        dv[o] = sum;
+    }
+}
+
+static void area_accumulate(float *acc, const float *s, float weight, size_t n)
+{
+    v4sf *av = (v4sf *)acc;
+    const v4sf *sv = (const v4sf *)s;
+    for (size_t k = 0; k < n / 4; k++)
+        av[k] += weight * sv[k];
+}
+
+static void area_emit(const area_band *b, int o)
+{
+    const area_plan *p = b->p;
+    unsigned char *d = b->out->rgba + (size_t)o * (size_t)p->w * 4;
+    const v4sf *s = (const v4sf *)b->acc;
+    float alpha_scale = 255.0f / p->total;
+    /* One reciprocal a pixel rather than three divisions: the divisions were half of the
+     * downscale's time in perf annotate. */
+    for (int x = 0; x < p->w; x++, d += 4) {
+        v4sf v = s[x];
+        if (v[3] > 0) { /* un-premultiply: the colour of what is there, however faint */
+            v4sf c = v * (1.0f / v[3]) + 0.5f;
+            d[0] = (unsigned char)c[0];
+            d[1] = (unsigned char)c[1];
+            d[2] = (unsigned char)c[2];
+        } else {
+            d[0] = d[1] = d[2] = 0;
+        }
+        d[3] = (unsigned char)(v[3] * alpha_scale + 0.5f);
+    }
+}
+
+static void area_band_row(area_band *b, int y, const unsigned char *line)
+{
+    const area_plan *p = b->p;
+    if (b->cur >= b->o1 || y < p->fy[b->cur].first)
+        return; /* before this band's rows, or after them */
+    size_t n = 4 * (size_t)p->w;
+    area_hpass(p, line, b->pre, b->hrow);
+    const footprint *f = &p->fy[b->cur];
+    area_accumulate(b->acc, b->hrow, (float)f->weights[y - f->first], n);
+    if (b->cur + 1 < b->o1) {
+        const footprint *g = &p->fy[b->cur + 1];
+        if (y >= g->first && y < g->first + g->count)
+            area_accumulate(b->next, b->hrow, (float)g->weights[y - g->first], n);
+    }
+    if (y == f->first + f->count - 1) { /* the output row is complete */
+        area_emit(b, b->cur);
+        float *t = b->acc;
+        b->acc = b->next;
+        b->next = t;
+        for (size_t k = 0; k < n; k++)
+            b->next[k] = 0;
+        b->cur++;
+    }
+}
+
+struct ea_gfx_area {
+    area_plan plan;
+    area_band band;
+};
+
+ea_gfx_area *ea_gfx_area_new(int src_w, int src_h, ea_image *out)
+{
+    if (src_w <= 0 || src_h <= 0 || !out || !out->rgba || out->w > src_w || out->h > src_h)
+        return NULL;
+    ea_gfx_area *a = calloc(1, sizeof *a);
+    if (!a || area_plan_init(&a->plan, src_w, src_h, out->w, out->h) != 0) {
+        free(a);
+        return NULL;
+    }
+    if (area_band_init(&a->band, &a->plan, out, 0, out->h) != 0) {
+        area_plan_free(&a->plan);
+        free(a);
+        return NULL;
+    }
+    return a;
+}
+
+void ea_gfx_area_row(ea_gfx_area *a, int y, const unsigned char *rgba)
+{
+    area_band_row(&a->band, y, rgba);
+}
+
+void ea_gfx_area_free(ea_gfx_area **a)
+{
+    if (!*a)
+        return;
+    free((*a)->band.hrow);
+    area_plan_free(&(*a)->plan);
+    free(*a);
+    *a = NULL;
+}
+
+/* One band of output rows of an in-memory downscale, on a pool thread. */
+typedef struct area_job {
+    const area_plan *plan;
+    const ea_image *src;
+    ea_image *out;
+    int bands;
+    atomic_int failed;
+} area_job;
+
+static void area_job_band(void *ctx, int i)
+{
+    area_job *j = ctx;
+    int h = j->plan->h;
+    int o0 = (int)((int64_t)h * i / j->bands), o1 = (int)((int64_t)h * (i + 1) / j->bands);
+    if (o0 >= o1)
+        return;
+    area_band b;
+    if (area_band_init(&b, j->plan, j->out, o0, o1) != 0) {
+        atomic_store(&j->failed, 1);
+        return;
+    }
+    int last = j->plan->fy[o1 - 1].first + j->plan->fy[o1 - 1].count;
+    for (int y = j->plan->fy[o0].first; y < last; y++)
+        area_band_row(&b, y, j->src->rgba + (size_t)y * (size_t)j->src->w * 4);
+    free(b.hrow);
+}
+
 int ea_gfx_downscale_area(const ea_image *src, int w, int h, ea_image *out, ea_err *err)
 {
     if (!src || !src->rgba || w <= 0 || h <= 0 || w > src->w || h > src->h)
         return ea_err_set(err, EA_EXIT_INTERNAL, "downscale: %dx%d is not a reduction", w, h);
-    int *wx = NULL, *wy = NULL;
-    footprint *fx = footprints_new(src->w, w, &wx);
-    footprint *fy = footprints_new(src->h, h, &wy);
-    /* The horizontal pass keeps premultiplied sums as floats, w samples per source row: a
-     * preview is a few hundred pixels wide, so this is a few MB even for a tall source. */
-    size_t row_floats = 4 * (size_t)w;
-    float *rows = malloc(sizeof *rows * row_floats * ((size_t)src->h + 1));
-    if (!fx || !fy || !rows || ea_image_alloc(out, w, h) != 0) {
-        free(fx), free(fy), free(wx), free(wy), free(rows);
+    area_plan plan;
+    if (area_plan_init(&plan, src->w, src->h, w, h) != 0 || ea_image_alloc(out, w, h) != 0) {
+        area_plan_free(&plan);
         return ea_err_set(err, EA_EXIT_INTERNAL, "downscale: out of memory");
     }
-    for (int y = 0; y < src->h; y++) {
-        const unsigned char *line = src->rgba + (size_t)y * (size_t)src->w * 4;
-        float *dst = rows + (size_t)y * row_floats;
-        for (int o = 0; o < w; o++, dst += 4) {
-            float r = 0, g = 0, b = 0, a = 0;
-            const unsigned char *p = line + (size_t)fx[o].first * 4;
-            for (int i = 0; i < fx[o].count; i++, p += 4) {
-                float wa = (float)fx[o].weights[i] * p[3];
-                r += wa * p[0];
-                g += wa * p[1];
-                b += wa * p[2];
-                a += wa;
-            }
-            dst[0] = r, dst[1] = g, dst[2] = b, dst[3] = a;
-        }
+    /* Bands of output rows on the pool: a source row on a band's edge is summed by both
+     * bands (2 of 1024 rows per band), which two cores repay many times over. Four bands a
+     * thread even out a core that another process takes from us. */
+    int bands = 4 * ea_gfx_pool_threads();
+    if (bands > h / 8)
+        bands = h / 8 > 0 ? h / 8 : 1;
+    area_job job = {.plan = &plan, .src = src, .out = out, .bands = bands};
+    atomic_init(&job.failed, 0);
+    ea_gfx_parallel(bands, area_job_band, &job);
+    area_plan_free(&plan);
+    if (atomic_load(&job.failed)) {
+        ea_image_free(out);
+        return ea_err_set(err, EA_EXIT_INTERNAL, "downscale: out of memory");
     }
-    /* The vertical pass sums whole rows into the spare row at the end (sequential access). */
-    float *acc = rows + (size_t)src->h * row_floats;
-    float total = (float)src->w * (float)src->h * 255.0f; /* alpha weight of one output pixel */
-    for (int o = 0; o < h; o++) {
-        for (size_t k = 0; k < row_floats; k++)
-            acc[k] = 0;
-        for (int i = 0; i < fy[o].count; i++) {
-            const float *s = rows + (size_t)(fy[o].first + i) * row_floats;
-            float weight = (float)fy[o].weights[i];
-            for (size_t k = 0; k < row_floats; k++)
-                acc[k] += weight * s[k];
-        }
-        unsigned char *d = out->rgba + (size_t)o * (size_t)w * 4;
-        for (int x = 0; x < w; x++, d += 4) {
-            const float *s = acc + (size_t)x * 4;
-            if (s[3] > 0) { /* un-premultiply: the colour of what is there, however faint */
-                d[0] = (unsigned char)(s[0] / s[3] + 0.5f);
-                d[1] = (unsigned char)(s[1] / s[3] + 0.5f);
-                d[2] = (unsigned char)(s[2] / s[3] + 0.5f);
-            }
-            d[3] = (unsigned char)(s[3] * 255.0f / total + 0.5f);
-        }
-    }
-    free(fx), free(fy), free(wx), free(wy), free(rows);
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #ifndef EASEL_GFX_INTERNAL_H
 #define EASEL_GFX_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "easel/gfx.h"
@@ -29,5 +30,38 @@ int ea_gfx_flow_end(ea_buf *out, const ea_gfx_options *opt);
 
 /* True when any pixel is less than fully opaque. */
 bool ea_gfx_has_alpha(const ea_image *img);
+
+/* ---- the thread pool (pool.c) ---- */
+/* Runs fn(ctx, i) for every i in [0, n) on the calling thread and the pool's workers, and
+ * returns when all have run. The calls must not depend on each other's order. */
+void ea_gfx_parallel(int n, void (*fn)(void *ctx, int i), void *ctx);
+/* The same in two halves, so the caller can do other work meanwhile: start queues the job
+ * for the workers (j lives with the caller until finish returns), finish runs whatever no
+ * worker has taken and waits for the rest. A job no worker took runs entirely in finish. */
+typedef struct ea_gfx_job {
+    void (*fn)(void *ctx, int i);
+    void *ctx;
+    int n;
+    atomic_int next;         /* the next index to claim */
+    int done;                /* indices finished, under the pool's lock */
+    int users;               /* workers holding this job, under the pool's lock */
+    bool queued;             /* false: finish runs it all */
+    struct ea_gfx_job *link; /* the queue */
+} ea_gfx_job;
+void ea_gfx_start(ea_gfx_job *j, int n, void (*fn)(void *ctx, int i), void *ctx);
+void ea_gfx_finish(ea_gfx_job *j);
+/* The threads a job can use (the workers and the caller): 1 on a single core. */
+int ea_gfx_pool_threads(void);
+/* Use n threads in all: 1 runs every job on its caller from now on (tests compare it with
+ * several); a larger n counts only before the first job starts the workers. */
+void ea_gfx_pool_set_threads(int n);
+
+/* ---- the area downscale fed row by row (fit.c), for decoders that produce rows ---- */
+typedef struct ea_gfx_area ea_gfx_area;
+/* A downscale of src_w x src_h into out (already allocated, at most the source's size). */
+ea_gfx_area *ea_gfx_area_new(int src_w, int src_h, ea_image *out);
+/* Source row y (RGBA), rows in order from 0; each finished output row lands in out. */
+void ea_gfx_area_row(ea_gfx_area *a, int y, const unsigned char *rgba);
+void ea_gfx_area_free(ea_gfx_area **a);
 
 #endif

@@ -10,11 +10,16 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "easel/preview.h"
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 enum { DEFAULT_BUDGET = 64 * 1024 };
 
@@ -35,8 +40,26 @@ struct ea_preview {
     ea_preview_stats stats;
 };
 
+/* Frames follow each other at the same sizes, so their big buffers (the decoded picture, the
+ * downscale's rows, the sixel histogram and bands, the encoded bytes) are the same blocks
+ * every time, if only the allocator keeps them: glibc hands blocks above its mmap threshold
+ * back to the kernel on free (and trims the heaps of the pool's threads), so every frame
+ * faulted its pages in anew. Measured on a 1024x1024 picture drawn as sixel at 640x640,
+ * frame after frame in one process: about 900 page faults a frame before, 0 from the third
+ * frame on with these settings. Blocks above 32 MB (a 4K picture at full size, which the
+ * workbench no longer decodes) still go back at once, and at most 64 MB stays kept. */
+static void keep_frame_memory(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
+}
+
 ea_preview *ea_preview_new(const ea_gfx_options *opt)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, keep_frame_memory);
     ea_preview *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;

@@ -265,24 +265,45 @@ static unsigned percent(float v)
     return (unsigned)(p < 0 ? 0 : p > 100 ? 100 : p);
 }
 
-static int encode_bands(const unsigned char *index, int w, int h, bool transparent, ea_buf *out)
+/* The bands [b0, b1) of the picture, mapped to the palette and run-length encoded into out:
+ * a group of bands needs nothing from any other, so groups run on the pool side by side and
+ * their bytes are joined in order. */
+typedef struct band_group {
+    const ea_image *pic;
+    const unsigned char *map; /* palette index per histogram bin */
+    bool transparent;
+    int b0, b1;
+    ea_buf out;
+    int rc;
+} band_group;
+
+static int encode_band_group(band_group *g)
 {
+    int w = g->pic->w, h = g->pic->h;
+    unsigned char *index = malloc((size_t)w * 6);
     unsigned char *bits = calloc((size_t)MAX_COLORS * (size_t)w, 1);
     int *minx = malloc(sizeof *minx * MAX_COLORS), *maxx = malloc(sizeof *maxx * MAX_COLORS);
     unsigned char used[MAX_COLORS];
     unsigned char order[MAX_COLORS];
+    ea_buf *out = &g->out;
     int rc = -1;
-    if (!bits || !minx || !maxx)
+    if (!index || !bits || !minx || !maxx)
         goto done;
-    for (int y0 = 0; y0 < h; y0 += 6) {
+    for (int y0 = g->b0 * 6; y0 < h && y0 < g->b1 * 6; y0 += 6) {
         int band_rows = h - y0 < 6 ? h - y0 : 6, ncolors = 0;
+        for (int r = 0; r < band_rows; r++) {
+            const unsigned char *p = g->pic->rgba + (size_t)(y0 + r) * (size_t)w * 4;
+            unsigned char *row = index + (size_t)r * (size_t)w;
+            for (int x = 0; x < w; x++, p += 4)
+                row[x] = p[3] < 128 ? TRANSPARENT : g->map[bin_of(p)];
+        }
         memset(used, 0, sizeof used);
         for (int r = 0; r < band_rows; r++) {
-            const unsigned char *row = index + (size_t)(y0 + r) * (size_t)w;
+            const unsigned char *row = index + (size_t)r * (size_t)w;
             unsigned char bit = (unsigned char)(1u << r);
             for (int x = 0; x < w; x++) {
                 unsigned c = row[x];
-                if (transparent && c == TRANSPARENT)
+                if (g->transparent && c == TRANSPARENT)
                     continue;
                 if (!used[c]) {
                     used[c] = 1;
@@ -327,7 +348,43 @@ static int encode_bands(const unsigned char *index, int w, int h, bool transpare
     }
     rc = 0;
 done:
-    free(bits), free(minx), free(maxx);
+    free(index), free(bits), free(minx), free(maxx);
+    return rc;
+}
+
+static void encode_band_group_job(void *ctx, int i)
+{
+    band_group *g = (band_group *)ctx + i;
+    g->rc = encode_band_group(g);
+}
+
+/* Maps and encodes every band into out, in groups on the pool. With two cores this halves
+ * the encoder's share of `easel show` (perf: 8% of the process before, for a 1024x1024 PNG
+ * drawn at 636x636). */
+static int encode_bands(const ea_image *pic, const unsigned char *map, bool transparent,
+                        ea_buf *out)
+{
+    int bands = (pic->h + 5) / 6;
+    int groups = 2 * ea_gfx_pool_threads();
+    if (groups > bands)
+        groups = bands;
+    band_group *g = calloc((size_t)groups, sizeof *g);
+    if (!g)
+        return -1;
+    for (int i = 0; i < groups; i++) {
+        g[i] = (band_group){.pic = pic, .map = map, .transparent = transparent,
+                            .b0 = (int)((long)bands * i / groups),
+                            .b1 = (int)((long)bands * (i + 1) / groups)};
+        ea_buf_init(&g[i].out, EA_BUF_UNCAPPED);
+    }
+    ea_gfx_parallel(groups, encode_band_group_job, g);
+    int rc = 0;
+    for (int i = 0; i < groups; i++) {
+        if (rc == 0 && (g[i].rc != 0 || ea_buf_append(out, g[i].out.data, g[i].out.len) != 0))
+            rc = -1;
+        ea_buf_free(&g[i].out);
+    }
+    free(g);
     return rc;
 }
 
@@ -338,11 +395,10 @@ int ea_gfx_sixel_encode(const ea_image *scaled, const ea_gfx_options *opt, ea_bu
     bool transparent = ea_gfx_has_alpha(scaled);
     float palette[MAX_COLORS][3];
     unsigned char *map = calloc(BINS, 1);
-    unsigned char *index = malloc((size_t)w * (size_t)h);
     ea_buf seq;
     ea_buf_init(&seq, EA_BUF_UNCAPPED);
     int rc = -1;
-    if (!map || !index) {
+    if (!map) {
         ea_err_set(err, EA_EXIT_INTERNAL, "sixel: out of memory");
         goto done;
     }
@@ -350,11 +406,6 @@ int ea_gfx_sixel_encode(const ea_image *scaled, const ea_gfx_options *opt, ea_bu
                                 map, err);
     if (ncolors < 0)
         goto done;
-    size_t npix = (size_t)w * (size_t)h;
-    for (size_t i = 0; i < npix; i++) {
-        const unsigned char *p = scaled->rgba + i * 4;
-        index[i] = p[3] < 128 ? TRANSPARENT : map[bin_of(p)];
-    }
     /* P1=0 with raster attributes 1;1 = square pixels; P2 says what unset pixels do. */
     if (ea_buf_printf(&seq, "\033P0;%d;0q\"1;1;%d;%d", transparent ? 1 : 0, w, h) != 0)
         goto oom;
@@ -362,7 +413,7 @@ int ea_gfx_sixel_encode(const ea_image *scaled, const ea_gfx_options *opt, ea_bu
         if (ea_buf_printf(&seq, "#%d;2;%u;%u;%u", i, percent(palette[i][0]),
                           percent(palette[i][1]), percent(palette[i][2])) != 0)
             goto oom;
-    if (encode_bands(index, w, h, transparent, &seq) != 0 || ea_buf_append(&seq, "\033\\", 2) != 0)
+    if (encode_bands(scaled, map, transparent, &seq) != 0 || ea_buf_append(&seq, "\033\\", 2) != 0)
         goto oom;
     if (ea_gfx_row_start(out, opt, 0) != 0 ||
         ea_gfx_wrap_append(out, opt->wrap, seq.data, seq.len) != 0 ||
@@ -374,6 +425,6 @@ oom:
     ea_err_set(err, EA_EXIT_INTERNAL, "sixel: output too large or out of memory");
 done:
     ea_buf_free(&seq);
-    free(map), free(index);
+    free(map);
     return rc;
 }

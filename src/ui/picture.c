@@ -173,24 +173,14 @@ static bool same_key(const job *a, const job *b)
 
 /* Decodes and shrinks one frame. The expensive part of a 4K frame (decoding 8.3 MP and
  * averaging it down) happens here, so the encoder on the loop's side only scales a picture
- * of the box's size, which costs little. */
+ * of the box's size, which costs little. The frame is decoded at the box's size
+ * (ea_image_decode_fit): the 4K picture itself is never held. */
 static int render_job(const job *j, ea_image *out, ea_err *err)
 {
-    ea_image full = {0};
-    int rc = j->bytes ? ea_image_decode(j->bytes->data, j->bytes->n, &ea_image_default_limits,
-                                        &full, err)
-                      : ea_image_load_file(j->path, &ea_image_default_limits, &full, err);
-    if (rc != 0)
-        return -1;
-    int w, h;
-    if (ea_gfx_fit_px(full.w, full.h, j->box_w, j->box_h, &w, &h) != 0 ||
-        (w >= full.w && h >= full.h)) {
-        *out = full; /* already small: the encoder grows it to the box */
-        return 0;
-    }
-    rc = ea_gfx_downscale_area(&full, w, h, out, err);
-    ea_image_free(&full);
-    return rc;
+    return j->bytes ? ea_image_decode_fit(j->bytes->data, j->bytes->n, &ea_image_default_limits,
+                                          j->box_w, j->box_h, out, err)
+                    : ea_image_load_file_fit(j->path, &ea_image_default_limits, j->box_w,
+                                             j->box_h, out, err);
 }
 
 static bool same_drawing(const ea_gfx_options *a, const ea_gfx_options *b)
@@ -269,6 +259,28 @@ static void frame_cell(ea_image *out, int x0, int y0, int w, int h)
         }
 }
 
+/* Where a tile's image landed in its cell (ea_gfx_compose centres it, keeping its aspect):
+ * the box of what it drew, the sheet being transparent elsewhere; the whole cell when the
+ * image drew nothing opaque. */
+static void drawn_box(const ea_image *sheet, const ea_gfx_tile *cell, int *x0, int *y0, int *w,
+                      int *h)
+{
+    int left = cell->x + cell->w, right = cell->x - 1, top = cell->y + cell->h, bottom = cell->y - 1;
+    for (int y = cell->y; y < cell->y + cell->h && y < sheet->h; y++)
+        for (int x = cell->x; x < cell->x + cell->w && x < sheet->w; x++)
+            if (sheet->rgba[((size_t)y * (size_t)sheet->w + (size_t)x) * 4 + 3]) {
+                left = x < left ? x : left;
+                right = x > right ? x : right;
+                top = y < top ? y : top;
+                bottom = y > bottom ? y : bottom;
+            }
+    if (right < left) {
+        *x0 = cell->x, *y0 = cell->y, *w = cell->w, *h = cell->h;
+        return;
+    }
+    *x0 = left, *y0 = top, *w = right - left + 1, *h = bottom - top + 1;
+}
+
 /* A grid's cells side by side in one picture of the box's size, each image fitted into its
  * cell: one picture for the terminal, so the grid moves, clears and redraws as one frame.
  * A cell whose file cannot be read stays empty rather than failing the others. */
@@ -282,25 +294,26 @@ static int render_grid(const job *j, ea_image *out, ea_err *err)
     out->h = j->box_h;
     if (!(out->rgba = calloc((size_t)out->w * (size_t)out->h, 4)))
         return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
-    for (int i = 0; i < j->n_cells; i++) {
-        job one = {.box_w = cell_w, .box_h = cell_h};
-        snprintf(one.path, sizeof one.path, "%s", j->cells[i]);
-        ea_image img = {0};
-        ea_err ignored = {0};
-        if (render_job(&one, &img, &ignored) != 0)
-            continue;
-        /* Centred in the cell; an image smaller than the cell stays its size. */
-        int x0 = (i % cols) * (cell_w + GRID_GAP), y0 = (i / cols) * (cell_h + GRID_GAP);
-        int w = img.w < cell_w ? img.w : cell_w, h = img.h < cell_h ? img.h : cell_h;
-        x0 += (cell_w - w) / 2;
-        y0 += (cell_h - h) / 2;
-        for (int y = 0; y < h; y++)
-            memcpy(out->rgba + ((size_t)(y0 + y) * (size_t)out->w + (size_t)x0) * 4,
-                   img.rgba + (size_t)y * (size_t)img.w * 4, (size_t)w * 4);
-        ea_image_free(&img);
-        if (i == j->pick)
-            frame_cell(out, x0, y0, w, h);
+    /* The cells are decoded side by side on every core (ea_gfx_compose), each at its cell's
+     * size and centred in it; an image smaller than the cell stays its size. */
+    ea_gfx_tile *tiles = calloc((size_t)j->n_cells, sizeof *tiles);
+    if (!tiles) {
+        ea_image_free(out);
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
     }
+    for (int i = 0; i < j->n_cells; i++)
+        tiles[i] = (ea_gfx_tile){.path = j->cells[i],
+                                 .x = (i % cols) * (cell_w + GRID_GAP),
+                                 .y = (i / cols) * (cell_h + GRID_GAP),
+                                 .w = cell_w,
+                                 .h = cell_h};
+    ea_gfx_compose(out, tiles, j->n_cells);
+    if (j->pick >= 0 && j->pick < j->n_cells) {
+        int x0, y0, w, h;
+        drawn_box(out, &tiles[j->pick], &x0, &y0, &w, &h);
+        frame_cell(out, x0, y0, w, h);
+    }
+    free(tiles);
     return 0;
 }
 

@@ -18,15 +18,6 @@
 
 #define RUNS 15
 
-static int write_file(const char *path, const void *bytes, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return -1;
-    size_t put = fwrite(bytes, 1, n, f);
-    return fclose(f) == 0 && put == n ? 0 : -1;
-}
-
 static int read_file(const char *path, ea_buf *out)
 {
     FILE *f = fopen(path, "rb");
@@ -48,7 +39,7 @@ static int cmd_picture(const char *path)
     ea_err err = {0};
     ea_buf_init(&png, EA_BUF_UNCAPPED);
     if (gfxt_photo(&img, 1024, 1024) != 0 || ea_image_encode(&img, "png", 0, false, &png, &err) != 0 ||
-        write_file(path, png.data, png.len) != 0) {
+        bench_write_file(path, png.data, png.len) != 0) {
         fprintf(stderr, "bench_gfx: cannot write %s %s\n", path, err.msg);
         return 1;
     }

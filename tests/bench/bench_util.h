@@ -4,6 +4,7 @@
 #ifndef EASEL_BENCH_UTIL_H
 #define EASEL_BENCH_UTIL_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -25,6 +26,16 @@ static inline double bench_median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, bench_by_value);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Writes n bytes to path; 0 when all went. */
+static inline int bench_write_file(const char *path, const void *bytes, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    size_t put = fwrite(bytes, 1, n, f);
+    return fclose(f) == 0 && put == n ? 0 : -1;
 }
 
 #endif
