@@ -120,10 +120,12 @@ static void build_getopt(struct option *longs, char *shorts, size_t shorts_len)
     size_t n, k = 0, s = 0;
     const ea_param_desc *d = ea_param_table(&n);
     for (size_t i = 0; i < n; i++) {
-        longs[k++] = (struct option){d[i].long_opt, required_argument, NULL, OPT_PARAM_BASE + (int)i};
+        int has_arg = d[i].metavar ? required_argument : no_argument;
+        longs[k++] = (struct option){d[i].long_opt, has_arg, NULL, OPT_PARAM_BASE + (int)i};
         if (d[i].short_opt && s + 3 < shorts_len) {
             shorts[s++] = d[i].short_opt;
-            shorts[s++] = ':';
+            if (has_arg)
+                shorts[s++] = ':';
         }
     }
     for (size_t i = 0; i < N_COMMAND_OPTS; i++) {
@@ -175,13 +177,16 @@ static int apply_config_defaults(ea_params *p, const ea_config *cfg, ea_err *err
     static const struct { enum ea_config_key key; const char *opt; } map[] = {
         {EA_CFG_MODEL, "model"},   {EA_CFG_TEXT_MODEL, "text-model"}, {EA_CFG_SIZE, "size"},
         {EA_CFG_QUALITY, "quality"}, {EA_CFG_FORMAT, "format"},       {EA_CFG_PARTIALS, "partials"},
-        {EA_CFG_API, "api"},
+        {EA_CFG_API, "api"},       {EA_CFG_REASONING, "reasoning"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         const char *v = ea_config_get(cfg, map[i].key);
         if (v && ea_params_set(p, ea_param_by_long(map[i].opt), v, err) != 0)
             return -1;
     }
+    if (ea_config_switch(cfg, EA_CFG_WEB_SEARCH, false, &p->web_search) != 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "config: web_search must be on or off, not '%s'",
+                          ea_config_get(cfg, EA_CFG_WEB_SEARCH));
     if (ea_config_switch(cfg, EA_CFG_BACKGROUND, true, &p->background_mode) != 0)
         return ea_err_set(err, EA_EXIT_USAGE, "config: background must be on or off, not '%s'",
                           ea_config_get(cfg, EA_CFG_BACKGROUND));
@@ -216,8 +221,9 @@ static int parse_args(int argc, char **argv, generate_opts *o, ea_err *err)
                               argv[optind - 1]);
         int id = c < 256 ? short_to_id(c) : c;
         if (id >= OPT_PARAM_BASE) {
-            if (!set_background_mode(&o->params, &descs[id - OPT_PARAM_BASE], optarg) &&
-                ea_params_set(&o->params, &descs[id - OPT_PARAM_BASE], optarg, err) != 0)
+            const char *value = optarg ? optarg : "on"; /* a switch */
+            if (!set_background_mode(&o->params, &descs[id - OPT_PARAM_BASE], value) &&
+                ea_params_set(&o->params, &descs[id - OPT_PARAM_BASE], value, err) != 0)
                 return -1;
             continue;
         }
