@@ -17,6 +17,9 @@ typedef struct ea_usage {
     long input_text, input_text_cached;
     long input_image, input_image_cached;
     long output_image, output_text;
+    /* Of output_text, the reasoning tokens (a Responses call's output_tokens_details); priced
+     * with the rest of output_text, kept to show the split. */
+    long output_reasoning;
 } ea_usage;
 
 typedef struct ea_estimate {

@@ -507,6 +507,48 @@ static void on_image(void *ctx, const ea_audit_image *img, const char *session_d
     flush_stdout();
 }
 
+/* Sanitized, whole: a summary is paragraphs (newlines kept), a query a line. Caller frees;
+ * NULL when out of memory. */
+static char *sanitized(const char *text, int keep_newlines)
+{
+    ea_buf out;
+    ea_buf_init(&out, EA_BUF_UNCAPPED);
+    if (ea_sanitize_append(&out, text, strlen(text), keep_newlines) != 0 || !out.data) {
+        ea_buf_free(&out);
+        return strdup("");
+    }
+    return ea_buf_steal(&out, NULL);
+}
+
+/* --json streams the summary as it grows; the text output says it once, at the end. */
+static void on_reasoning(void *ctx, const char *summary, const char *delta)
+{
+    run_state *st = ctx;
+    (void)summary;
+    if (!st->opts->json || !*delta)
+        return;
+    char *text = sanitized(delta, 1);
+    if (text)
+        print_json_line(json_pack("{s:s, s:s}", "type", "reasoning", "delta", text));
+    free(text);
+}
+
+static void on_search(void *ctx, const ea_turn_search *search)
+{
+    run_state *st = ctx;
+    char *query = sanitized(search->query, 0), id[128], status[32];
+    ea_sanitize_copy(id, sizeof id, search->id);
+    ea_sanitize_copy(status, sizeof status, search->status);
+    if (query && st->opts->json) {
+        print_json_line(json_pack("{s:s, s:s, s:s, s:s}", "type", "web_search", "id", id,
+                                  "status", status, "query", query));
+    } else if (query && *query && strcmp(status, "completed") == 0) {
+        clear_progress(st);
+        fprintf(stderr, "searched the web%s%s\n", *query ? ": " : "", query);
+    }
+    free(query);
+}
+
 static void on_retry(void *ctx, const ea_http_retry *r)
 {
     run_state *st = ctx;
@@ -552,7 +594,19 @@ static int copy_out(const char *out, const ea_turn_outcome *o, size_t index, ea_
 
 static void print_summary(FILE *out, const ea_turn_outcome *o, const char *revised, bool offline)
 {
-    if (*revised)
+    if (*o->reasoning_summary) {
+        char *summary = sanitized(o->reasoning_summary, 1);
+        fprintf(out, "reasoning summary:\n%s\n", summary ? summary : "");
+        free(summary);
+    }
+    /* Several images: each with what its own call made of the prompt. */
+    for (size_t i = 0; o->n_images > 1 && i < o->n_images; i++) {
+        char one[4096];
+        ea_sanitize_copy(one, sizeof one, o->image_prompts[i]);
+        if (*one)
+            fprintf(out, "revised prompt %zu (%s): %s\n", i + 1, o->images[i].path, one);
+    }
+    if (*revised && o->n_images <= 1)
         fprintf(out, "revised prompt: %s\n", revised);
     if (*o->partial_path)
         fprintf(out, "kept the last partial frame: %s/%s\n", o->session_dir, o->partial_path);
@@ -601,6 +655,27 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
                                                      (json_int_t)o->unsaved[i].bytes, "reason",
                                                      o->unsaved[i].reason));
         json_object_set_new(line, "unsaved", unsaved);
+        /* A thinking turn: the summary and searches once more, whole, and each image with
+         * its own revised prompt. */
+        char *summary = sanitized(o->reasoning_summary, 1);
+        json_object_set_new(line, "reasoning_summary", json_string(summary ? summary : ""));
+        free(summary);
+        json_t *searches = json_array(), *images = json_array();
+        for (size_t i = 0; i < o->n_searches; i++) {
+            char *query = sanitized(o->searches[i].query, 0), status[32];
+            ea_sanitize_copy(status, sizeof status, o->searches[i].status);
+            json_array_append_new(searches, json_pack("{s:s, s:s}", "status", status, "query",
+                                                      query ? query : ""));
+            free(query);
+        }
+        for (size_t i = 0; i < o->n_images; i++) {
+            char *prompt = sanitized(o->image_prompts[i], 0);
+            json_array_append_new(images, json_pack("{s:s, s:s}", "path", o->images[i].path,
+                                                    "revised_prompt", prompt ? prompt : ""));
+            free(prompt);
+        }
+        json_object_set_new(line, "web_searches", searches);
+        json_object_set_new(line, "images", images);
         print_json_line(line);
         return;
     }
@@ -762,7 +837,8 @@ static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *ba
     ea_turn_spec spec = {&o->params, backend, session, prices, o->from_turn,
                          o->new_conversation};
     st.session = session;
-    ea_turn_callbacks cb = {on_progress, on_partial, on_image, on_retry, on_done};
+    ea_turn_callbacks cb = {on_progress, on_partial, on_image,  on_retry,
+                            on_done,     on_reasoning, on_search};
     struct sigaction sa = {0};
     sa.sa_handler = on_stop_signal;
     sigaction(SIGINT, &sa, NULL);
