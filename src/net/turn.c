@@ -1110,6 +1110,7 @@ static void finish_turn(ea_turn *t)
     res.cost_text_usd = cost.text_usd;
     res.cost_image_usd = cost.image_usd;
     res.cost_image_estimated = cost.image_estimated;
+    res.cost_search_usd = cost.search_usd;
     res.ms_first_byte = t->ms_first_byte;
     res.ms_first_partial = t->partials ? t->ms_first_partial : -1;
     res.ms_total = ms_since(&t->started);
