@@ -186,6 +186,9 @@ void ea_history_search_close(ea_history_search **s);
 /* A turn number as typed (`--from 3`): digits only, 1 to INT_MAX. -1 with EA_EXIT_USAGE and
  * a message quoting the text otherwise (0, a sign, trailing text, too large). */
 int ea_history_parse_turn(const char *text, int *turn, ea_err *err);
+/* "TURN" or "TURN:K", K naming the K-th image of a turn that made several (*image 0 when
+ * not given), for --from. */
+int ea_history_parse_turn_image(const char *text, int *turn, int *image, ea_err *err);
 
 /* "2026-11-25" or "2026-11-25T15:30[:12[.345]][Z]" as the log's UTC timestamps, so that
  * strcmp orders them: a date alone is the start of that day, or its end when end_of_day.

@@ -58,7 +58,8 @@ static const struct {
 } command_opts[] = {
     {"session", required_argument, 'S', OPT_SESSION, "NAME",
      "continue or create a session (a Responses session chains its turns)"},
-    {"from", required_argument, 0, OPT_FROM, "TURN", "branch from an earlier turn of the session"},
+    {"from", required_argument, 0, OPT_FROM, "TURN[:K]",
+     "branch from an earlier turn of the session (:K edits its K-th image)"},
     {"new-conversation", no_argument, 0, OPT_NEW_CONVERSATION, NULL,
      "a Responses turn that does not continue the session's conversation"},
     {"out", required_argument, 'o', OPT_OUT, "PATH", "also copy the final image(s) here"},
@@ -77,6 +78,7 @@ typedef struct generate_opts {
     ea_params params;
     const char *session;
     int from_turn; /* 0: not given */
+    int from_image; /* --from TURN:K: K, the image to edit; 0: not given */
     const char *out;
     bool json, dry_run, offline, preview, force, new_conversation;
 } generate_opts;
@@ -231,7 +233,7 @@ static int parse_args(int argc, char **argv, generate_opts *o, ea_err *err)
         case OPT_SESSION: o->session = optarg; break;
         case OPT_FROM: {
             ea_err why = {0};
-            if (ea_history_parse_turn(optarg, &o->from_turn, &why) != 0)
+            if (ea_history_parse_turn_image(optarg, &o->from_turn, &o->from_image, &why) != 0)
                 return ea_err_set(err, EA_EXIT_USAGE, "--from %s", why.msg);
             break;
         }
@@ -713,10 +715,13 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
 }
 
 /* On the Images API, which has no chain of its own, --from TURN edits that turn's first
- * image (unless images were given); the Responses API continues from its response instead. */
+ * image (unless images were given); the Responses API continues from its response instead.
+ * --from TURN:K edits the K-th image on either API (the Responses turn still continues from
+ * the response as a whole). */
 static bool image_from_turn(const generate_opts *o)
 {
-    return o->from_turn > 0 && o->params.api == EA_API_IMAGES && o->params.n_images == 0;
+    return o->from_turn > 0 && (o->params.api == EA_API_IMAGES || o->from_image > 0) &&
+           o->params.n_images == 0;
 }
 
 /* Attaches that image, then checks the rules (deferred until it is there). */
@@ -726,11 +731,18 @@ static int edit_from_turn(generate_opts *o, const ea_session *session, ea_err *e
         return 0;
     ea_audit_image img;
     char path[4200];
-    if (ea_audit_turn_image(ea_session_audit(session), o->from_turn, 0, &img, err) != 0)
-        return ea_err_set(err, EA_EXIT_USAGE, "--from %d: that turn has no image to edit",
-                          o->from_turn);
+    int k = o->from_image > 0 ? o->from_image : 1;
+    if (ea_audit_turn_image(ea_session_audit(session), o->from_turn, (size_t)(k - 1), &img,
+                            err) != 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "--from %d:%d: that turn has no image %d to edit",
+                          o->from_turn, k, k);
     snprintf(path, sizeof path, "%s/%s", ea_session_dir(session), img.path);
     ea_warnings warn = {0};
+    ea_err ignored = {0};
+    /* The image named is the one edited, not a reference beside the conversation's. */
+    if (o->params.api == EA_API_RESPONSES && !o->params.action &&
+        ea_params_set(&o->params, ea_param_by_long("action"), "edit", &ignored) != 0)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
     if (ea_params_add_image(&o->params, path, err) || ea_params_resolve(&o->params, &warn, err))
         return -1;
     for (int i = 0; i < warn.count; i++)

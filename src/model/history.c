@@ -937,6 +937,23 @@ int ea_history_parse_turn(const char *text, int *turn, ea_err *err)
                       "... (at most %d)", text, INT_MAX);
 }
 
+int ea_history_parse_turn_image(const char *text, int *turn, int *image, ea_err *err)
+{
+    char head[16];
+    const char *colon = strchr(text, ':');
+    *image = 0;
+    if (!colon)
+        return ea_history_parse_turn(text, turn, err);
+    snprintf(head, sizeof head, "%.*s", (int)(colon - text < 15 ? colon - text : 15), text);
+    int k;
+    if ((size_t)(colon - text) >= sizeof head || ea_history_parse_turn(head, turn, err) != 0 ||
+        ea_history_parse_turn(colon + 1, &k, NULL) != 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "'%.40s' is not TURN or TURN:K (K the image of "
+                          "the turn, from 1)", text);
+    *image = k;
+    return 0;
+}
+
 static int number(const char *s, int n)
 {
     int v = 0;

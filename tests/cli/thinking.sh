@@ -60,6 +60,17 @@ check "easel log shows the summary, the search and the split" all \
 why="rc=$vrc $(cat "$tmp/verify")"
 check "easel log --verify is clean" all '[ "$vrc" -eq 0 ]' 'grep -q " 0 problems" "$tmp/verify"'
 
+# ---- --from TURN:K: the K-th image is the one edited -----------------------------------------
+offline -S story --from 1:3 "the same scene at night"
+req=$(grep '"kind":"request","turn":2,' "$dir/audit.jsonl")
+sha3=$(sha256sum "$dir/images/1-3.png" | cut -c1-64)
+why="rc=$rc $(cat "$tmp/err") $req"
+check "--from 1:3 sends image 3 as the image to edit, continuing the response" all '[ "$rc" -eq 0 ]' \
+    "holds 'r[\"inputs\"][0][\"role\"] == \"image\" and r[\"inputs\"][0][\"sha256\"] == \"$sha3\" and r[\"parent_turn\"] == 1 and r[\"previous_response_id\"]' '$req'"
+offline -S story --from 1:9 "no such image"
+why="rc=$rc $(cat "$tmp/err")"
+check "--from 1:9 names an image the turn does not have" all '[ "$rc" -eq 2 ]' 'grep -q "no image 9" "$tmp/err"'
+
 # ---- --json: the summary and the searches as events ----------------------------------------
 offline -S jsonturn --json --reasoning low --web-search "two frames of a heron at dawn"
 why="rc=$rc $(cat "$tmp/out" "$tmp/err")"

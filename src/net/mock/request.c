@@ -637,9 +637,18 @@ static int responses_json(mock_server *srv, mock_job *job, const json_t *root, m
             return -1;
     }
 
+    int chained = job->n_sources;
     ea_buf text;
     ea_buf_init(&text, (size_t)EA_PROMPT_MAX_CHARS * 4 + 1);
     int rc = responses_input(job, json_object_get(root, "input"), &text, e);
+    /* An image sent with the turn is the one to edit, before the conversation's own (easel's
+     * --from TURN:K names one of a turn's several images this way). */
+    if (rc == 0 && chained == 1 && job->n_sources > 1) {
+        ea_image_free(&job->sources[0]);
+        memmove(&job->sources[0], &job->sources[1],
+                (size_t)(job->n_sources - 1) * sizeof job->sources[0]);
+        memset(&job->sources[--job->n_sources], 0, sizeof job->sources[0]);
+    }
     if (rc == 0 && text.len)
         rc = set_prompt(job, text.data, "input", e);
     ea_buf_free(&text);
