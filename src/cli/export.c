@@ -25,13 +25,13 @@
 static void export_usage(FILE *out)
 {
     fprintf(out,
-            "usage: easel export [--inputs] SESSION[:TURN] DEST\n\n"
-            "Copies the images of a session (or of one turn) into the folder DEST, created if\n"
-            "needed, byte for byte (any C2PA manifest stays intact), each with a sidecar\n"
-            "TURN-K.json: prompt, revised prompt, parameters, inputs, ids, usage and cost. Says\n"
-            "whether each image carries a C2PA manifest. Files already in DEST are never\n"
-            "replaced. Folders it creates are 0700 and files 0600, as in the session, whatever\n"
-            "the umask.\n"
+            "usage: easel export [--inputs] SESSION[:TURN[:K]] DEST\n\n"
+            "Copies the images of a session (or of one turn, or its K-th image) into the folder\n"
+            "DEST, created if needed, byte for byte (any C2PA manifest stays intact), each with\n"
+            "a sidecar TURN-K.json: prompt, revised prompt (the image's own), parameters,\n"
+            "inputs, ids, usage and cost. Says whether each image carries a C2PA manifest.\n"
+            "Files already in DEST are never replaced. Folders it creates are 0700 and files\n"
+            "0600, as in the session, whatever the umask.\n"
             "  --inputs   also copy the files those turns sent (images edited, references,\n"
             "             masks) as DEST/inputs/SHA256.EXT, the path their sidecars name,\n"
             "             each checked against the sha256 the log records\n");
@@ -274,13 +274,22 @@ int ea_cmd_export(int argc, char **argv)
         export_usage(stderr);
         return EA_EXIT_USAGE;
     }
-    char which[512];
-    long turn;
+    char which[512], shorter[512];
+    long turn, image = 0, turn2;
     split_target(args[0], which, sizeof which, &turn);
+    /* SESSION:TURN:K names the K-th image of a turn that made several; a session whose name
+     * ends in ":N" is still found by SESSION:TURN when no session bears the shorter name. */
+    split_target(which, shorter, sizeof shorter, &turn2);
 
     ea_err err = {0};
     ea_session_info info;
     char dir[PATH_MAX];
+    if (turn2 && ea_session_locate(shorter, &info, dir, sizeof dir, &err) == 0) {
+        image = turn;
+        turn = turn2;
+        snprintf(which, sizeof which, "%s", shorter);
+    }
+    err = (ea_err){0};
     if (ea_session_locate(which, &info, dir, sizeof dir, &err) != 0 ||
         ea_mkdir_p(args[1], EXPORT_DIR_MODE, &err) != 0) {
         fprintf(stderr, "easel export: %s\n", err.msg);
@@ -308,7 +317,15 @@ int ea_cmd_export(int argc, char **argv)
                 fprintf(stderr, "easel export: %s\n", one.msg);
             }
         }
-        for (size_t k = 0; k < t.n_images; k++) {
+        if (image && (size_t)image > t.n_images) {
+            fprintf(stderr, "easel export: turn %d has %zu image%s, no image %ld\n", t.turn,
+                    t.n_images, t.n_images == 1 ? "" : "s", image);
+            ea_history_turn_clear(&t);
+            ea_history_close(&r);
+            return EA_EXIT_USAGE;
+        }
+        for (size_t k = image ? (size_t)image - 1 : 0; k < (image ? (size_t)image : t.n_images);
+             k++) {
             ea_err one = {0};
             if (export_image(&job, &t, k, &one) == 0) {
                 job.exported++;

@@ -600,7 +600,11 @@ int ea_history_sidecar(const ea_history_turn *t, size_t k, const char *session_i
         "height", img->height ? json_integer(img->height) : json_null(),
         "format", img->format, "partial", strstr(img->path, "-partial.") != NULL,
         "c2pa", "present", c2pa_present, "where", c2pa_where,
-        "prompt", text_or_null(t->prompt), "revised_prompt", text_or_null(t->revised_prompt),
+        "prompt", text_or_null(t->prompt),
+        /* One of several images of a response: its own call's revised prompt. */
+        "revised_prompt", text_or_null(t->image_prompts && t->image_prompts[k]
+                                           ? t->image_prompts[k]
+                                           : t->revised_prompt),
         "model", text_or_null(t->model), "text_model", text_or_null(t->text_model),
         "api", text_or_null(t->api), "endpoint", text_or_null(t->endpoint),
         "params", field_or_null(t->request_doc, "params"),

@@ -71,6 +71,18 @@ offline -S story --from 1:9 "no such image"
 why="rc=$rc $(cat "$tmp/err")"
 check "--from 1:9 names an image the turn does not have" all '[ "$rc" -eq 2 ]' 'grep -q "no image 9" "$tmp/err"'
 
+# ---- export SESSION:TURN:K: that image alone, with its own revised prompt -----------------------
+"$EASEL" export story:1:3 "$tmp/export" >"$tmp/export.out" 2>&1; erc=$?
+why="rc=$erc $(cat "$tmp/export.out"; ls "$tmp/export")"
+check "export story:1:3 copies image 3 alone, its sidecar with its own revised prompt" all \
+    '[ "$erc" -eq 0 ]' '[ "$(ls "$tmp/export")" = "$(printf "1-3.json\n1-3.png")" ]' \
+    'cmp -s "$tmp/export/1-3.png" "$dir/images/1-3.png"' \
+    'grep -q "Image 3 of 4" "$tmp/export/1-3.json"'
+"$EASEL" export story:1:7 "$tmp/export7" >"$tmp/export.out" 2>&1; erc=$?
+why="rc=$erc $(cat "$tmp/export.out")"
+check "export story:1:7 names the image the turn does not have" all '[ "$erc" -eq 2 ]' \
+    'grep -q "no image 7" "$tmp/export.out"'
+
 # ---- --json: the summary and the searches as events ----------------------------------------
 offline -S jsonturn --json --reasoning low --web-search "two frames of a heron at dawn"
 why="rc=$rc $(cat "$tmp/out" "$tmp/err")"
