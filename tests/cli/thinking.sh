@@ -96,6 +96,17 @@ deltas=$(python3 -c 'import json,sys; print("".join(json.loads(l).get("delta",""
 why="$deltas"
 check "the deltas add up to the summary" [ "$(py 'r["reasoning_summary"]' "$done_line")" = "$deltas" ]
 
+# ---- Text from the network is sanitized before the terminal --------------------------------
+# The offline backend's summary and search repeat the prompt's words: a C1 CSI and an ESC in
+# them reach the output only as the log stores them, escaped, never as bytes.
+hostile=$(printf 'a storyboard of a fox\302\23331mred\033[2J and a bidi\342\200\256word')
+offline -S hostile -p 0 --reasoning low --web-search "$hostile"
+"$EASEL" log hostile >"$tmp/hostile.log" 2>&1
+why="rc=$rc $(od -c "$tmp/out" | head -20)"
+check "the summary and searches are sanitized on the terminal" all '[ "$rc" -eq 0 ]' \
+    'grep -q "reasoning summary" "$tmp/out"' 'grep -q "^  summary" "$tmp/hostile.log"' \
+    'terminal_safe "$tmp/out" "$tmp/err" "$tmp/hostile.log"'
+
 # ---- A plain turn stays plain ---------------------------------------------------------------
 offline -S plain "a lighthouse"
 res=$(grep '"kind":"result"' "$(session_dir_named plain)/audit.jsonl")
