@@ -230,9 +230,6 @@ static const ea_param_desc descs[] = {
     {"action", "action", 0, "ACTION", "auto, generate or edit (Responses API)", set_action},
     {"input_fidelity", "input-fidelity", 0, "LEVEL", "high or low, for edits (models that take it)",
      set_input_fidelity},
-    {NULL, "image", 'i', "FILE", "a reference image or the image to edit (repeatable)", set_image},
-    {NULL, "mask", 0, "FILE", "mask for the first image: transparent (or white) marks the area to edit",
-     set_mask},
     {NULL, "reasoning", 0, "EFFORT",
      "the mainline model thinks first: none, minimal, low, medium, high, xhigh, max (as the "
      "text model allows); its summary streams", set_reasoning},
@@ -241,6 +238,9 @@ static const ea_param_desc descs[] = {
     {NULL, "document", 'd', "FILE",
      "a document for the model to read: PDF, DOCX, PPTX, XLSX or text, 50 MB (repeatable)",
      set_document},
+    {NULL, "image", 'i', "FILE", "a reference image or the image to edit (repeatable)", set_image},
+    {NULL, "mask", 0, "FILE", "mask for the first image: transparent (or white) marks the area to edit",
+     set_mask},
 };
 
 const ea_param_desc *ea_param_table(size_t *count)
