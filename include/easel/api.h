@@ -28,16 +28,19 @@ typedef struct ea_request_part {
 /* One file a request sends, as sent: the bytes after any conversion (a black-and-white mask
  * becomes the alpha PNG the API wants), their sha256, and where they came from. */
 typedef struct ea_request_input {
-    const char *role;        /* "image" (the one edited), "mask" or "reference"; static */
+    const char *role;        /* "image" (the one edited), "mask", "reference" or "document";
+                                static */
     char *source;            /* the path the user gave, made absolute */
     unsigned char *bytes;    /* owned */
     size_t n_bytes;
-    const char *format;      /* "png", "jpeg" or "webp"; static */
+    const char *format;      /* "png", "jpeg" or "webp"; a document's type ("pdf", "docx",
+                                "txt" ...); static */
     char sha256[EA_SHA256_HEX_SIZE];
     int width, height;       /* 0 when the header cannot be read */
 } ea_request_input;
 
-#define EA_REQUEST_MAX_INPUTS (EA_MAX_IMAGES + 1) /* the images and a mask */
+/* the images, a mask and the documents */
+#define EA_REQUEST_MAX_INPUTS (EA_MAX_IMAGES + 1 + EA_MAX_DOCUMENTS)
 
 typedef struct ea_request {
     const char *endpoint;  /* "/images/generations", "/images/edits" or "/responses"; static */
@@ -47,13 +50,26 @@ typedef struct ea_request {
     ea_request_part *parts; /* the multipart parts, when multipart */
     int n_parts;
     char *record_json;     /* the request as recorded in the audit log and shown by --dry-run */
-    ea_request_input inputs[EA_REQUEST_MAX_INPUTS]; /* images in order, then the mask */
+    /* images in order, then the mask, then the documents in order */
+    ea_request_input inputs[EA_REQUEST_MAX_INPUTS];
     int n_inputs;
 } ea_request;
 
-/* p must have passed ea_params_resolve. Reads the input files (images, mask) now, so that the
- * bytes sent are the bytes hashed; their formats and sizes, and the mask's conversion, come
- * through pictures.h (net/ decodes nothing). previous_response_id may be NULL. */
+/* A document the API takes as an input_file (protocol.md 15): at most this many bytes each,
+ * and all of a request's together. */
+#define EA_DOCUMENT_MAX_BYTES (50u * 1024 * 1024)
+/* The type of a document's bytes, as its short name ("pdf", "docx", "txt" ...) with its
+ * MIME type in *mime: PDF by its signature, the Office formats (a zip) and the text formats
+ * (UTF-8 without NUL) by their name's extension. NULL when the API does not take it as an
+ * input_file (images go with --image). */
+const char *ea_document_type(const char *name, const unsigned char *bytes, size_t n,
+                             const char **mime);
+
+/* p must have passed ea_params_resolve. Reads the input files (images, mask, documents) now,
+ * so that the bytes sent are the bytes hashed; the images' formats and sizes, and the mask's
+ * conversion, come through pictures.h (net/ decodes nothing); a document over the size limit
+ * or of a type the API refuses fails here (EA_EXIT_USAGE), before anything is sent.
+ * previous_response_id may be NULL. */
 int ea_request_build(const ea_params *p, const char *previous_response_id, ea_request *out,
                      ea_err *err);
 void ea_request_free(ea_request *r);

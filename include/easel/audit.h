@@ -47,6 +47,11 @@
  *    value as null, and lists each file in `side_files`: [{field, path, sha256, bytes}], field
  *    naming the value ("revised_prompt", "error.message"). `side_files` is present only in a
  *    record that moved a value aside.
+ *  - A thinking turn's result (issue 15) adds, after error and only where they apply:
+ *    reasoning_summary (the summary as streamed, paragraphs apart), web_searches ([{id,
+ *    status, query}] in the order they began), image_calls (one {path, call_id,
+ *    output_index, revised_prompt} per saved image of a response that made several, in the
+ *    order of images) and cost_search_usd (the searches at the per-search price).
  */
 
 #include <stdbool.h>
@@ -169,6 +174,11 @@ typedef struct ea_audit_result {
      * custom_id is not NULL. */
     const char *custom_id;
     const char *batch_id;
+    /* Thinking turns; each NULL (or NAN) leaves its field out of the record. */
+    const char *reasoning_summary;
+    const char *web_searches_json;    /* JSON text of an array */
+    const char *image_calls_json;     /* JSON text of an array */
+    double cost_search_usd;
 } ea_audit_result;
 
 /* A `batch` record (turn null): one batch of a campaign, written when its lines' request

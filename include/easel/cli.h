@@ -30,15 +30,16 @@ extern const ea_command ea_command_generate, ea_command_sessions, ea_command_log
 #include "easel/session.h"
 
 /* easel export's work, for the workbench's export too (src/cli/export.c): the images of a
- * session (`which`, a name or id), or of one turn (turn > 0), into dest with their sidecars,
+ * session (`which`, a name or id), or of one turn (turn > 0), or its image-th image (image >
+ * 0), into dest with their sidecars,
  * and with `inputs` the files they sent. Each file that fails goes to report (the export goes
  * on); counts get how many did. 0, or -1 with err (nothing found to export from). */
 typedef struct ea_export_counts {
     size_t exported, inputs_exported, failed;
 } ea_export_counts;
 typedef void (*ea_export_report)(void *ctx, const char *msg);
-int ea_export(const char *which, long turn, const char *dest, bool inputs, ea_export_report report,
-              void *ctx, ea_export_counts *counts, ea_err *err);
+int ea_export(const char *which, long turn, long image, const char *dest, bool inputs,
+              ea_export_report report, void *ctx, ea_export_counts *counts, ea_err *err);
 
 /* Every resumable turn of a session opened to write, on http: how many were, or -1 with err.
  * *worst (may be NULL) gets the worst exit code of them. SIGINT, SIGTERM and SIGHUP stop the

@@ -29,6 +29,8 @@ enum ea_config_key {
     EA_CFG_BUDGET_USD,
     EA_CFG_SESSION_BUDGET_USD,
     EA_CFG_BACKGROUND, /* on (the default) or off: Responses turns in background mode */
+    EA_CFG_REASONING,  /* the default reasoning effort of a Responses turn; unset: none sent */
+    EA_CFG_WEB_SEARCH, /* on or off (the default): the web_search tool on Responses turns */
     EA_CFG_KEY_COUNT
 };
 

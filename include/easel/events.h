@@ -34,6 +34,12 @@ typedef enum ea_event_kind {
     EA_EV_RESPONSE_INCOMPLETE, /* response.incomplete: incomplete_reason */
     EA_EV_ERROR,               /* an error event in either shape, any object whose "error"
                                   is an object, or an API error body: error */
+    /* Thinking turns (protocol.md 15). */
+    EA_EV_REASONING_PART,      /* response.reasoning_summary_part.added: a new paragraph */
+    EA_EV_REASONING_DELTA,     /* response.reasoning_summary_text.delta: text (the delta) */
+    EA_EV_REASONING_DONE,      /* response.reasoning_summary_text.done: text (the whole part) */
+    EA_EV_WEB_SEARCH,          /* response.web_search_call.in_progress, .searching, .completed:
+                                  searches[0] {item_id, the stage as status} */
 } ea_event_kind;
 
 /* One image, partial or final. Strings are never NULL: "" when the field was absent. */
@@ -52,6 +58,12 @@ typedef struct ea_event_image {
     char *size, *quality, *background, *output_format; /* open strings, as sent */
     char *action;         /* generate or edit, Responses only */
 } ea_event_image;
+
+/* One web_search_call: its id, status (in_progress, searching, completed, failed) and the
+ * query it ran ("" until the item says it). Strings never NULL. */
+typedef struct ea_event_search {
+    char *id, *status, *query;
+} ea_event_search;
 
 /* error: {type, code, message, param} whichever of them were sent; "" for the others. */
 typedef struct ea_event_error {
@@ -74,6 +86,14 @@ typedef struct ea_event {
 
     ea_event_image *images; /* owned array, n_images entries */
     size_t n_images;
+
+    /* A reasoning summary's delta or whole part (REASONING_*), or a whole Response's summary
+     * (its reasoning items' summary texts, paragraphs apart); "" when none. */
+    char *text;
+    /* Web searches: one for a web_search_call event or output item, one per web_search_call
+     * of a whole Response's output[]. */
+    ea_event_search *searches;
+    size_t n_searches;
 
     bool has_usage;
     ea_usage usage;        /* mapped onto the price table's categories (below) */

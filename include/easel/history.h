@@ -34,6 +34,10 @@ typedef struct ea_history_input {
     long bytes;                    /* -1: not recorded */
 } ea_history_input;
 
+typedef struct ea_history_web_search {
+    const char *status, *query; /* NULL when the log has none */
+} ea_history_web_search;
+
 typedef struct ea_history_turn {
     int turn;
     int parent;                    /* 0: none */
@@ -51,6 +55,9 @@ typedef struct ea_history_turn {
     ea_history_input *inputs;      /* owned; none for a log written before inputs were kept */
     size_t n_inputs;
     bool offline;                  /* sent to the offline backend: its cost is not spend */
+    /* A thinking turn's request: the reasoning effort (NULL: none) and the web_search tool. */
+    const char *reasoning;
+    bool web_search;
 
     bool has_result;               /* the fields below are valid only when true */
     enum ea_audit_status status;
@@ -68,6 +75,14 @@ typedef struct ea_history_turn {
     size_t n_images;
     ea_audit_side_file *side_files; /* owned: values the records keep aside (audit.h) */
     size_t n_side_files;
+    /* A thinking turn's result: the summary (NULL: none), the searches, each image's own
+     * revised prompt (image_prompts[i] for images[i], NULL where the log has none; owned
+     * array, borrowed strings), and the searches' cost (NAN: none). */
+    const char *reasoning_summary;
+    ea_history_web_search *searches; /* owned */
+    size_t n_searches;
+    const char **image_prompts;
+    double cost_search_usd;
 
     struct json_t *request_doc, *result_doc; /* private: owners of the strings above */
     char *usage_text, *tool_usage_text;      /* private: owners of usage_json, tool_usage_json */
@@ -172,6 +187,9 @@ void ea_history_search_close(ea_history_search **s);
 /* A turn number as typed (`--from 3`): digits only, 1 to INT_MAX. -1 with EA_EXIT_USAGE and
  * a message quoting the text otherwise (0, a sign, trailing text, too large). */
 int ea_history_parse_turn(const char *text, int *turn, ea_err *err);
+/* "TURN" or "TURN:K", K naming the K-th image of a turn that made several (*image 0 when
+ * not given), for --from. */
+int ea_history_parse_turn_image(const char *text, int *turn, int *image, ea_err *err);
 
 /* "2026-11-25" or "2026-11-25T15:30[:12[.345]][Z]" as the log's UTC timestamps, so that
  * strcmp orders them: a date alone is the start of that day, or its end when end_of_day.

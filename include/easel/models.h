@@ -33,4 +33,19 @@ const ea_model_info *ea_model_table(int *count);
 bool ea_model_takes_quality(const ea_model_info *m, const char *quality);
 bool ea_model_takes_format(const ea_model_info *m, const char *format);
 
+/* The Responses mainline ("text") models and the reasoning efforts each takes (protocol.md
+ * 15: not every model takes every effort). A dated snapshot ("gpt-5.4-2026-03-05") takes
+ * its base model's entry. */
+typedef struct ea_text_model_info {
+    const char *id;
+    const char *const *efforts;  /* NULL-terminated */
+} ea_text_model_info;
+
+/* The entry for id (or its snapshot's base), or NULL when easel does not know the model. */
+const ea_text_model_info *ea_text_model_find(const char *id);
+/* Every effort the API names: what an unknown text model is checked against. */
+const ea_text_model_info *ea_text_model_generic(void);
+const ea_text_model_info *ea_text_model_table(int *count);
+bool ea_text_model_takes_effort(const ea_text_model_info *m, const char *effort);
+
 #endif

@@ -15,6 +15,7 @@
 
 #define EA_PROMPT_MAX_CHARS 32000
 #define EA_MAX_IMAGES 16
+#define EA_MAX_DOCUMENTS 8
 #define EA_MAX_WARNINGS 8
 /* A number the user did not give: distinct from every value they could type (0 and -1 are
  * values to refuse, not "absent"). */
@@ -45,6 +46,13 @@ typedef struct ea_params {
     /* Responses API, streamed: `background: true`, so the turn outlives its connection and
      * can be resumed (config `background`, --no-background). Default true. */
     bool background_mode;
+    /* Thinking turns (protocol.md 15), Responses API only: the mainline model's reasoning
+     * effort (NULL: not sent; with one, a summary is asked for), the web_search tool beside
+     * the image tool, and documents sent as input_file parts. */
+    char *reasoning;
+    bool web_search;
+    char *documents[EA_MAX_DOCUMENTS];
+    int n_documents;
 } ea_params;
 
 typedef struct ea_warnings {
@@ -52,7 +60,9 @@ typedef struct ea_warnings {
     char text[EA_MAX_WARNINGS][256];
 } ea_warnings;
 
-/* One option of `easel generate`. Each maps to a wire field unless wire is NULL. */
+/* One option of `easel generate`. Each maps to a wire field unless wire is NULL. An option
+ * without a metavar is a switch: it takes no argument on the command line, and its setter
+ * gets "on" (or "off" from the config and the parameter panel). */
 typedef struct ea_param_desc {
     const char *wire;      /* JSON field / multipart part name, or NULL for client-only options */
     const char *long_opt;  /* without the dashes */
@@ -75,6 +85,10 @@ const ea_param_desc *ea_param_by_short(char short_opt);
 int ea_params_set(ea_params *p, const ea_param_desc *d, const char *value, ea_err *err);
 int ea_params_set_prompt(ea_params *p, const char *prompt, ea_err *err);
 int ea_params_add_image(ea_params *p, const char *path, ea_err *err);
+int ea_params_add_document(ea_params *p, const char *path, ea_err *err);
+/* True for a turn that asks the mainline model to think, search or read: reasoning, web
+ * search or documents. */
+bool ea_params_thinking(const ea_params *p);
 
 /* The rules of the model (or the generic GPT-image rules, with a warning, for an unknown one):
  * turns a ratio into the nearest valid size, then checks every field. On failure err names

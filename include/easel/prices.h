@@ -18,6 +18,9 @@ typedef struct ea_usage {
     long input_text, input_text_cached;
     long input_image, input_image_cached;
     long output_image, output_text;
+    /* Of output_text, the reasoning tokens (a Responses call's output_tokens_details); priced
+     * with the rest of output_text, kept to show the split. */
+    long output_reasoning;
 } ea_usage;
 
 typedef struct ea_estimate {
@@ -30,7 +33,9 @@ typedef struct ea_estimate {
      * model's part, and the mainline text model's (0 on the Images API, or when the text model
      * has no price in the table, which basis then says). */
     double image_usd, text_usd;
-    char basis[240];      /* how it was computed, for --dry-run and the parameter panel */
+    /* A thinking turn: the reasoning allowance (in text_usd) and one web search, priced. */
+    double search_usd;
+    char basis[320];      /* how it was computed, for --dry-run and the parameter panel */
 } ea_estimate;
 
 /* What a finished call reported. The Images API has one meter, all of it the image model's;
@@ -41,7 +46,7 @@ typedef struct ea_meters {
     ea_usage usage;
     bool has_tool_usage;  /* Responses only */
     ea_usage tool_usage;
-    long web_searches;    /* tool_usage.web_search.num_requests; not priced (no rate known) */
+    long web_searches;    /* tool_usage.web_search.num_requests: the text model's per_web_search */
 } ea_meters;
 
 /* The cost of a finished call, meter by meter; NAN where unknown. */
@@ -50,6 +55,8 @@ typedef struct ea_cost {
     double text_usd;      /* Responses: usage at the text model's rates; NAN on the Images API
                              and when the text model is not in the table */
     double image_usd;     /* the image model's tokens at its rates */
+    double search_usd;    /* web searches at the text model's per-search price; NAN when none
+                             were made or the table has no such price */
     bool image_estimated; /* a Responses call without tool_usage (or whose image model has no
                              token prices): image_usd is the per-image table's figure for
                              what arrived, not a bill */
@@ -74,6 +81,11 @@ bool ea_prices_cost(const ea_prices *p, const char *model, const ea_usage *u, do
  * marked as estimated. */
 void ea_prices_call_cost(const ea_prices *p, const char *model, const char *text_model,
                          const ea_meters *m, double image_estimate_usd, ea_cost *out);
+/* The text model's price of one web search (per_web_search), or NAN. */
+double ea_prices_search_usd(const ea_prices *p, const char *text_model);
+/* The reasoning tokens an estimate allows for an effort (none 0 ... max 32000): not a
+ * measure, a bound the bill should stay under on an everyday prompt. */
+long ea_prices_reasoning_allowance(const char *effort);
 /* Output tokens of one final image of this size and quality (the mock reports these). */
 long ea_prices_image_tokens(const ea_prices *p, const char *model, int w, int h, const char *quality);
 long ea_prices_partial_tokens(const ea_prices *p, const char *model);

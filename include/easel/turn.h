@@ -36,6 +36,13 @@ typedef struct ea_turn_progress {
     int turn;         /* the turn's number in its session */
 } ea_turn_progress;
 
+/* One web search of a thinking turn, as far as it has gone: owned by the turn, borrowed by
+ * callbacks. Strings never NULL; query "" until the API says it. From the network: sanitize
+ * before showing. */
+typedef struct ea_turn_search {
+    char *id, *status, *query;
+} ea_turn_search;
+
 /* How a turn ended. Borrowed, valid during on_done only; strings never NULL. Strings from the
  * network (message, revised_prompt) must be sanitized before they reach a terminal. */
 typedef struct ea_turn_outcome {
@@ -49,6 +56,13 @@ typedef struct ea_turn_outcome {
     const char *request_id, *response_id, *revised_prompt;
     const ea_audit_image *images;  /* final images, saved; paths relative to session_dir */
     size_t n_images;
+    /* Each image's own revised prompt (a response may call the image tool several times),
+     * n_images of them, "" where none came. */
+    const char *const *image_prompts;
+    /* A thinking turn's reasoning summary ("" when none) and web searches. */
+    const char *reasoning_summary;
+    const ea_turn_search *searches;
+    size_t n_searches;
     const char *partial_path;      /* an interrupted turn's last partial frame, or "" */
     /* Images (the partial frame among them) that images/ could not take: in the rescue
      * folder (path absolute), or lost (path ""); the turn then failed (EA_EXIT_INTERNAL). */
@@ -69,6 +83,10 @@ typedef struct ea_turn_callbacks {
     void (*on_image)(void *ctx, const ea_audit_image *image, const char *session_dir);
     void (*on_retry)(void *ctx, const ea_http_retry *retry);
     void (*on_done)(void *ctx, const ea_turn_outcome *outcome);
+    /* A thinking turn's reasoning summary grew (summary: all of it so far, delta: what was
+     * added), and a web search began or moved on. Both may be NULL. */
+    void (*on_reasoning)(void *ctx, const char *summary, const char *delta);
+    void (*on_search)(void *ctx, const ea_turn_search *search);
 } ea_turn_callbacks;
 
 typedef struct ea_turn_spec {

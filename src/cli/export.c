@@ -35,10 +35,10 @@ static const ea_opt export_opts[] = {
 EA_OPTIONS_FN(export_options, export_opts)
 
 const ea_command ea_command_export = {
-    "export", "SESSION[:TURN] DEST", "copy images byte for byte, with a sidecar .json",
-    "Copies the images of a session (or of one turn) into the folder DEST, created if needed, "
-    "byte for byte (any C2PA manifest stays intact), each with a sidecar TURN-K.json: prompt, "
-    "revised prompt, parameters, inputs, ids, usage and cost. Says whether each image carries a "
+    "export", "SESSION[:TURN[:K]] DEST", "copy images byte for byte, with a sidecar .json",
+    "Copies the images of a session (or of one turn, or its K-th image) into the folder DEST, "
+    "created if needed, byte for byte (any C2PA manifest stays intact), each with a sidecar "
+    "TURN-K.json: prompt, revised prompt (the image's own), parameters, inputs, ids, usage and cost. Says whether each image carries a "
     "C2PA manifest. Files already in DEST are never replaced. Folders it creates are 0700 and "
     "files 0600, as in the session, whatever the umask.",
     NULL, ea_cmd_export, export_options, EA_VAL_SESSION, false,
@@ -260,8 +260,8 @@ static void report_stderr(void *ctx, const char *msg)
     fprintf(stderr, "easel export: %s\n", msg);
 }
 
-int ea_export(const char *which, long turn, const char *dest, bool inputs, ea_export_report report,
-              void *ctx, ea_export_counts *counts, ea_err *err)
+int ea_export(const char *which, long turn, long image, const char *dest, bool inputs,
+              ea_export_report report, void *ctx, ea_export_counts *counts, ea_err *err)
 {
     memset(counts, 0, sizeof *counts);
     ea_session_info info;
@@ -291,7 +291,15 @@ int ea_export(const char *which, long turn, const char *dest, bool inputs, ea_ex
                 report(ctx, one.msg);
             }
         }
-        for (size_t k = 0; k < t.n_images; k++) {
+        if (image && (size_t)image > t.n_images) {
+            ea_err_set(err, EA_EXIT_USAGE, "turn %d has %zu image%s, no image %ld", t.turn,
+                       t.n_images, t.n_images == 1 ? "" : "s", image);
+            ea_history_turn_clear(&t);
+            ea_history_close(&r);
+            return -1;
+        }
+        for (size_t k = image ? (size_t)image - 1 : 0; k < (image ? (size_t)image : t.n_images);
+             k++) {
             ea_err one = {0};
             if (export_image(&job, &t, k, &one) == 0) {
                 job.exported++;
@@ -336,12 +344,23 @@ int ea_cmd_export(int argc, char **argv)
         return EA_EXIT_USAGE;
     }
     const char *args[2] = {argv[p.next], argv[p.next + 1]};
-    char which[512];
-    long turn;
+    char which[512], shorter[512];
+    long turn, image = 0, turn2;
     split_target(args[0], which, sizeof which, &turn);
-    ea_export_counts job;
+    /* SESSION:TURN:K names the K-th image of a turn that made several; a session whose name
+     * ends in ":N" is still found by SESSION:TURN when no session bears the shorter name. */
+    split_target(which, shorter, sizeof shorter, &turn2);
+    ea_session_info info;
+    char dir[PATH_MAX];
     ea_err err = {0};
-    int rc = ea_export(which, turn, args[1], inputs, report_stderr, NULL, &job, &err);
+    if (turn2 && ea_session_locate(shorter, &info, dir, sizeof dir, &err) == 0) {
+        image = turn;
+        turn = turn2;
+        snprintf(which, sizeof which, "%s", shorter);
+    }
+    err = (ea_err){0};
+    ea_export_counts job;
+    int rc = ea_export(which, turn, image, args[1], inputs, report_stderr, NULL, &job, &err);
     if (rc != 0) {
         fprintf(stderr, "easel export: %s\n", err.msg);
         return err.code ? err.code : EA_EXIT_INTERNAL;

@@ -56,8 +56,8 @@ enum {
 static const ea_opt command_opts[] = {
     {"session", 'S', "NAME", "continue or create a session (a Responses session chains its turns)",
      OPT_SESSION, EA_VAL_SESSION, NULL, "command"},
-    {"from", 0, "TURN", "branch from an earlier turn of the session", OPT_FROM, EA_VAL_NONE, NULL,
-     "command"},
+    {"from", 0, "TURN[:K]", "branch from an earlier turn of the session (:K edits its K-th image)",
+     OPT_FROM, EA_VAL_NONE, NULL, "command"},
     {"new-conversation", 0, NULL,
      "a Responses turn that does not continue the session's conversation", OPT_NEW_CONVERSATION,
      EA_VAL_NONE, NULL, "command"},
@@ -142,6 +142,7 @@ typedef struct generate_opts {
     ea_params params;
     const char *session;
     int from_turn; /* 0: not given */
+    int from_image; /* --from TURN:K: K, the image to edit; 0: not given */
     const char *out;
     bool json, dry_run, offline, preview, force, new_conversation;
 } generate_opts;
@@ -169,13 +170,16 @@ static int apply_config_defaults(ea_params *p, const ea_config *cfg, ea_err *err
     static const struct { enum ea_config_key key; const char *opt; } map[] = {
         {EA_CFG_MODEL, "model"},   {EA_CFG_TEXT_MODEL, "text-model"}, {EA_CFG_SIZE, "size"},
         {EA_CFG_QUALITY, "quality"}, {EA_CFG_FORMAT, "format"},       {EA_CFG_PARTIALS, "partials"},
-        {EA_CFG_API, "api"},
+        {EA_CFG_API, "api"},       {EA_CFG_REASONING, "reasoning"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         const char *v = ea_config_get(cfg, map[i].key);
         if (v && ea_params_set(p, ea_param_by_long(map[i].opt), v, err) != 0)
             return -1;
     }
+    if (ea_config_switch(cfg, EA_CFG_WEB_SEARCH, false, &p->web_search) != 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "config: web_search must be on or off, not '%s'",
+                          ea_config_get(cfg, EA_CFG_WEB_SEARCH));
     if (ea_config_switch(cfg, EA_CFG_BACKGROUND, true, &p->background_mode) != 0)
         return ea_err_set(err, EA_EXIT_USAGE, "config: background must be on or off, not '%s'",
                           ea_config_get(cfg, EA_CFG_BACKGROUND));
@@ -209,8 +213,9 @@ static int parse_args(int argc, char **argv, generate_opts *o, ea_err *err)
         if (id == EA_OPT_BAD)
             return ea_err_set(err, EA_EXIT_USAGE, "%s", parser.why);
         if (id >= OPT_PARAM_BASE) {
-            if (!set_background_mode(&o->params, &descs[id - OPT_PARAM_BASE], value) &&
-                ea_params_set(&o->params, &descs[id - OPT_PARAM_BASE], value, err) != 0)
+            const char *given = value ? value : "on"; /* a switch */
+            if (!set_background_mode(&o->params, &descs[id - OPT_PARAM_BASE], given) &&
+                ea_params_set(&o->params, &descs[id - OPT_PARAM_BASE], given, err) != 0)
                 return -1;
             continue;
         }
@@ -218,7 +223,7 @@ static int parse_args(int argc, char **argv, generate_opts *o, ea_err *err)
         case OPT_SESSION: o->session = value; break;
         case OPT_FROM: {
             ea_err why = {0};
-            if (ea_history_parse_turn(value, &o->from_turn, &why) != 0)
+            if (ea_history_parse_turn_image(value, &o->from_turn, &o->from_image, &why) != 0)
                 return ea_err_set(err, EA_EXIT_USAGE, "--from %s", why.msg);
             break;
         }
@@ -493,6 +498,48 @@ static void on_image(void *ctx, const ea_audit_image *img, const char *session_d
     flush_stdout();
 }
 
+/* Sanitized, whole: a summary is paragraphs (newlines kept), a query a line. Caller frees;
+ * NULL when out of memory. */
+static char *sanitized(const char *text, int keep_newlines)
+{
+    ea_buf out;
+    ea_buf_init(&out, EA_BUF_UNCAPPED);
+    if (ea_sanitize_append(&out, text, strlen(text), keep_newlines) != 0 || !out.data) {
+        ea_buf_free(&out);
+        return strdup("");
+    }
+    return ea_buf_steal(&out, NULL);
+}
+
+/* --json streams the summary as it grows; the text output says it once, at the end. */
+static void on_reasoning(void *ctx, const char *summary, const char *delta)
+{
+    run_state *st = ctx;
+    (void)summary;
+    if (!st->opts->json || !*delta)
+        return;
+    char *text = sanitized(delta, 1);
+    if (text)
+        print_json_line(json_pack("{s:s, s:s}", "type", "reasoning", "delta", text));
+    free(text);
+}
+
+static void on_search(void *ctx, const ea_turn_search *search)
+{
+    run_state *st = ctx;
+    char *query = sanitized(search->query, 0), id[128], status[32];
+    ea_sanitize_copy(id, sizeof id, search->id);
+    ea_sanitize_copy(status, sizeof status, search->status);
+    if (query && st->opts->json) {
+        print_json_line(json_pack("{s:s, s:s, s:s, s:s}", "type", "web_search", "id", id,
+                                  "status", status, "query", query));
+    } else if (query && *query && strcmp(status, "completed") == 0) {
+        clear_progress(st);
+        fprintf(stderr, "searched the web%s%s\n", *query ? ": " : "", query);
+    }
+    free(query);
+}
+
 static void on_retry(void *ctx, const ea_http_retry *r)
 {
     run_state *st = ctx;
@@ -538,7 +585,19 @@ static int copy_out(const char *out, const ea_turn_outcome *o, size_t index, ea_
 
 static void print_summary(FILE *out, const ea_turn_outcome *o, const char *revised, bool offline)
 {
-    if (*revised)
+    if (*o->reasoning_summary) {
+        char *summary = sanitized(o->reasoning_summary, 1);
+        fprintf(out, "reasoning summary:\n%s\n", summary ? summary : "");
+        free(summary);
+    }
+    /* Several images: each with what its own call made of the prompt. */
+    for (size_t i = 0; o->n_images > 1 && i < o->n_images; i++) {
+        char one[4096];
+        ea_sanitize_copy(one, sizeof one, o->image_prompts[i]);
+        if (*one)
+            fprintf(out, "revised prompt %zu (%s): %s\n", i + 1, o->images[i].path, one);
+    }
+    if (*revised && o->n_images <= 1)
         fprintf(out, "revised prompt: %s\n", revised);
     if (*o->partial_path)
         fprintf(out, "kept the last partial frame: %s/%s\n", o->session_dir, o->partial_path);
@@ -587,6 +646,27 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
                                                      (json_int_t)o->unsaved[i].bytes, "reason",
                                                      o->unsaved[i].reason));
         json_object_set_new(line, "unsaved", unsaved);
+        /* A thinking turn: the summary and searches once more, whole, and each image with
+         * its own revised prompt. */
+        char *summary = sanitized(o->reasoning_summary, 1);
+        json_object_set_new(line, "reasoning_summary", json_string(summary ? summary : ""));
+        free(summary);
+        json_t *searches = json_array(), *images = json_array();
+        for (size_t i = 0; i < o->n_searches; i++) {
+            char *query = sanitized(o->searches[i].query, 0), status[32];
+            ea_sanitize_copy(status, sizeof status, o->searches[i].status);
+            json_array_append_new(searches, json_pack("{s:s, s:s}", "status", status, "query",
+                                                      query ? query : ""));
+            free(query);
+        }
+        for (size_t i = 0; i < o->n_images; i++) {
+            char *prompt = sanitized(o->image_prompts[i], 0);
+            json_array_append_new(images, json_pack("{s:s, s:s}", "path", o->images[i].path,
+                                                    "revised_prompt", prompt ? prompt : ""));
+            free(prompt);
+        }
+        json_object_set_new(line, "web_searches", searches);
+        json_object_set_new(line, "images", images);
         print_json_line(line);
         return;
     }
@@ -629,10 +709,13 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
 }
 
 /* On the Images API, which has no chain of its own, --from TURN edits that turn's first
- * image (unless images were given); the Responses API continues from its response instead. */
+ * image (unless images were given); the Responses API continues from its response instead.
+ * --from TURN:K edits the K-th image on either API (the Responses turn still continues from
+ * the response as a whole). */
 static bool image_from_turn(const generate_opts *o)
 {
-    return o->from_turn > 0 && o->params.api == EA_API_IMAGES && o->params.n_images == 0;
+    return o->from_turn > 0 && (o->params.api == EA_API_IMAGES || o->from_image > 0) &&
+           o->params.n_images == 0;
 }
 
 /* Attaches that image, then checks the rules (deferred until it is there). */
@@ -642,11 +725,18 @@ static int edit_from_turn(generate_opts *o, const ea_session *session, ea_err *e
         return 0;
     ea_audit_image img;
     char path[4200];
-    if (ea_audit_turn_image(ea_session_audit(session), o->from_turn, 0, &img, err) != 0)
-        return ea_err_set(err, EA_EXIT_USAGE, "--from %d: that turn has no image to edit",
-                          o->from_turn);
+    int k = o->from_image > 0 ? o->from_image : 1;
+    if (ea_audit_turn_image(ea_session_audit(session), o->from_turn, (size_t)(k - 1), &img,
+                            err) != 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "--from %d:%d: that turn has no image %d to edit",
+                          o->from_turn, k, k);
     snprintf(path, sizeof path, "%s/%s", ea_session_dir(session), img.path);
     ea_warnings warn = {0};
+    ea_err ignored = {0};
+    /* The image named is the one edited, not a reference beside the conversation's. */
+    if (o->params.api == EA_API_RESPONSES && !o->params.action &&
+        ea_params_set(&o->params, ea_param_by_long("action"), "edit", &ignored) != 0)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
     if (ea_params_add_image(&o->params, path, err) || ea_params_resolve(&o->params, &warn, err))
         return -1;
     for (int i = 0; i < warn.count; i++)
@@ -753,7 +843,8 @@ static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *ba
     ea_turn_spec spec = {&o->params, backend, session, prices, o->from_turn,
                          o->new_conversation};
     st.session = session;
-    ea_turn_callbacks cb = {on_progress, on_partial, on_image, on_retry, on_done};
+    ea_turn_callbacks cb = {on_progress, on_partial, on_image,  on_retry,
+                            on_done,     on_reasoning, on_search};
     struct sigaction sa = {0};
     sa.sa_handler = on_stop_signal;
     sigaction(SIGINT, &sa, NULL);

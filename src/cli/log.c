@@ -164,6 +164,32 @@ static void print_files(const char *dir, const ea_history_turn *t, size_t *missi
         printf("  %dx%d %s %.1f kB  sha256 %.16s%s\n", img->width, img->height,
                or_dash(img->format), (double)img->bytes / 1000.0, img->sha256,
                here ? "" : "  MISSING");
+        /* One of several images of one response: what its own call made of the prompt. */
+        if (t->image_prompts && t->image_prompts[k])
+            field("", t->image_prompts[k]);
+    }
+}
+
+/* A thinking turn: what it asked for, the plan the model streamed, and its searches. */
+static void print_thinking(const ea_history_turn *t)
+{
+    if (t->reasoning || t->web_search) {
+        printf("  %-9s ", "thinking");
+        if (t->reasoning) {
+            printf("reasoning ");
+            put_safe(t->reasoning);
+        }
+        printf("%s%s\n", t->reasoning && t->web_search ? ", " : "",
+               t->web_search ? "web search" : "");
+    }
+    field("summary", t->reasoning_summary);
+    for (size_t i = 0; i < t->n_searches; i++) {
+        printf("  %-9s ", i ? "" : "searched");
+        put_safe(t->searches[i].query && *t->searches[i].query ? t->searches[i].query
+                                                                : "(no query given)");
+        printf(" (");
+        put_safe(or_dash(t->searches[i].status));
+        printf(")\n");
     }
 }
 
@@ -226,7 +252,10 @@ static void print_cost(const ea_history_turn *t)
             if (!isnan(t->cost_image_usd))
                 snprintf(image, sizeof image, "$%.4f%s", t->cost_image_usd,
                          t->cost_image_estimated ? " estimated, not from tool_usage" : "");
-            printf(" (text %s + image %s)", text, image);
+            printf(" (text %s + image %s", text, image);
+            if (!isnan(t->cost_search_usd))
+                printf(" + searches $%.4f", t->cost_search_usd);
+            printf(")");
         }
     } else {
         printf("-");
@@ -276,6 +305,7 @@ static void print_turn(const char *dir, const ea_history_turn *t, bool color, si
     print_inputs(dir, t);
     field("prompt", t->prompt);
     print_revised(t, color);
+    print_thinking(t);
     if (t->error_message || t->error_code) {
         printf("  %-9s ", "error");
         put_safe(or_dash(t->error_code));

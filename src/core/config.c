@@ -37,6 +37,8 @@ static const struct {
     [EA_CFG_GRAPHICS] = {"graphics", "EASEL_GRAPHICS"},
     [EA_CFG_MOUSE] = {"mouse", "EASEL_MOUSE"},
     [EA_CFG_BACKGROUND] = {"background", NULL},
+    [EA_CFG_REASONING] = {"reasoning", NULL},
+    [EA_CFG_WEB_SEARCH] = {"web_search", NULL},
     [EA_CFG_BUDGET_USD] = {"budget_usd", NULL},
     [EA_CFG_SESSION_BUDGET_USD] = {"session_budget_usd", NULL},
 };

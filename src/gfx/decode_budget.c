@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* decode_budget: see decode_budget.h. libspng's allocator hooks get no size on free, so each
  * block carries its size in a header in front of it: the budget then bounds the bytes alive at
  * once (the peak), not the sum of everything ever allocated. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* decode_budget: a byte budget on what a PNG decode allocates on this thread (libspng's
  * allocations and the pixels we decode into), so that a file that claims or inflates to far
  * more than a valid one of its header's dimensions is refused with bounded memory. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pool: the small thread pool that downscaling, sixel encoding and composing share (see
  * gfx_internal.h). One worker fewer than the machine has cores (at most MAX_WORKERS), started
  * on first use and kept until exit, with every signal blocked so that SIGWINCH, SIGINT and

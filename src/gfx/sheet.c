@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sheet: contact sheets and grids, composed on the thread pool. See include/easel/gfx.h. */
 #include <string.h>
 #include <stdlib.h>

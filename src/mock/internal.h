@@ -101,6 +101,20 @@ typedef struct mock_job {
     long tool_output_tokens;   /* the image tool's, for tool_usage; -1: leave tool_usage out */
     char response_id[48];
     char item_id[48];
+    /* Thinking turns (protocol.md 15): a reasoning summary to stream (reasoning.summary was
+     * asked for), a canned web search, the documents' names, and the image calls the prompt
+     * asks for ("4 panels", "character sheet"), each its own item and a variation of one
+     * design (finals[call]). */
+    bool summary;
+    bool web_search;
+    char *documents;           /* the input_file names, ", " between them; NULL: none */
+    char *summary_text;        /* made when the request is taken */
+    size_t summary_sent;       /* bytes of it streamed as deltas */
+    char reasoning_id[48], search_id[48];
+    int n_calls;               /* image_generation_calls: 1, or what the prompt asks */
+    int call;                  /* the one being streamed */
+    char call_ids[MOCK_MAX_OUTPUTS][48];   /* call_ids[0] is item_id */
+    char *call_prompts[MOCK_MAX_OUTPUTS];  /* each call's revised_prompt */
 
     /* Drawn and encoded outputs, filled by mock_job_render/mock_job_encode. */
     ea_image finals[MOCK_MAX_OUTPUTS];
@@ -141,6 +155,12 @@ long mock_job_image_input_tokens(const mock_job *job);
 long mock_job_output_tokens(const mock_server *srv, const mock_job *job);
 /* Deterministic from the prompt; the caller frees. */
 char *mock_revised_prompt(const char *prompt, bool edit);
+/* How many images a prompt asks one response for: "4 panels", "a 3-image set", "six
+ * frames" (2 to 8), a character sheet or a storyboard (4); else 1. */
+int mock_calls_for(const char *prompt);
+/* The plan a thinking turn streams as its summary, naming the prompt's words, the documents
+ * and the search. Caller frees. */
+char *mock_summary_for(const mock_job *job);
 /* "<prefix><32 hex digits>" from the system's random source. */
 void mock_random_id(char *out, size_t len, const char *prefix);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -38,6 +39,10 @@ void mock_job_free(mock_job *job)
     free(job->tools_json);
     free(job->tool_choice_json);
     free(job->revised_prompt);
+    free(job->documents);
+    free(job->summary_text);
+    for (int i = 0; i < MOCK_MAX_OUTPUTS; i++)
+        free(job->call_prompts[i]);
     for (int i = 0; i < MOCK_MAX_OUTPUTS; i++) {
         ea_image_free(&job->finals[i]);
         ea_buf_free(&job->encoded[i]);
@@ -165,6 +170,86 @@ char *mock_revised_prompt(const char *prompt, bool edit)
     if (out)
         snprintf(out, size, "%s%.*s. %s " MOCK_OFFLINE_NOTE, lead, (int)n, prompt, detail);
     return out;
+}
+
+/* A number word or numeral 2-8 at s (length n), or 0. */
+static int count_word(const char *s, size_t n)
+{
+    static const char *const words[] = {"two", "three", "four", "five", "six", "seven", "eight"};
+    if (n == 1 && s[0] >= '2' && s[0] <= '8')
+        return s[0] - '0';
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strlen(words[i]) == n && strncasecmp(s, words[i], n) == 0)
+            return (int)i + 2;
+    return 0;
+}
+
+int mock_calls_for(const char *prompt)
+{
+    static const char *const things[] = {"panel", "image", "frame", "shot", "view", "picture",
+                                         "page", "variation", "pose"};
+    /* Words, a count followed by a thing: "4 panels", "4-panel", "four frames". */
+    const char *p = prompt;
+    while (*p) {
+        while (*p && !isalnum((unsigned char)*p))
+            p++;
+        const char *w = p;
+        while (isalnum((unsigned char)*p))
+            p++;
+        int k = count_word(w, (size_t)(p - w));
+        if (!k)
+            continue;
+        const char *next = p;
+        while (*next == ' ' || *next == '-')
+            next++;
+        for (size_t i = 0; i < sizeof things / sizeof things[0]; i++)
+            if (strncasecmp(next, things[i], strlen(things[i])) == 0)
+                return k;
+    }
+    static const char *const sets[] = {"character sheet", "storyboard", "turnaround"};
+    for (const char *at = prompt; *at; at++)
+        for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+            if (strncasecmp(at, sets[i], strlen(sets[i])) == 0)
+                return 4;
+    return 1;
+}
+
+char *mock_summary_for(const mock_job *job)
+{
+    ea_buf out;
+    ea_buf_init(&out, 16384);
+    int rc = ea_buf_puts(&out, "**Planning the picture** The prompt names ");
+    /* Its words, as they come, the short ones left out. */
+    const char *p = job->params.prompt;
+    int named = 0;
+    while (*p && named < 16) {
+        while (*p && !isalnum((unsigned char)*p))
+            p++;
+        const char *w = p;
+        while (isalnum((unsigned char)*p) || (*p & 0x80))
+            p++;
+        if (p - w < 3)
+            continue;
+        rc |= ea_buf_printf(&out, "%s%.*s", named ? ", " : "", (int)(p - w), w);
+        named++;
+    }
+    rc |= ea_buf_puts(&out, named ? ": they set the palette and the shapes." : "nothing to draw from.");
+    if (job->documents)
+        rc |= ea_buf_printf(&out, " The documents (%s) give the brief.", job->documents);
+    if (job->web_search)
+        rc |= ea_buf_puts(&out, " A web search checks the references first.");
+    if (job->n_calls > 1)
+        rc |= ea_buf_printf(&out, " One design, drawn as %d images: each a variation of it, "
+                                  "the same colours and words in another arrangement.",
+                            job->n_calls);
+    else
+        rc |= ea_buf_puts(&out, " One image.");
+    rc |= ea_buf_puts(&out, " " MOCK_OFFLINE_NOTE);
+    if (rc != 0) {
+        ea_buf_free(&out);
+        return NULL;
+    }
+    return ea_buf_steal(&out, NULL);
 }
 
 void mock_random_id(char *out, size_t len, const char *prefix)

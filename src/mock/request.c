@@ -5,6 +5,8 @@
 #include "internal.h"
 
 #include <jansson.h>
+
+#include "easel/api.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -428,6 +430,40 @@ static int add_text(ea_buf *text, const char *piece, mock_error *e)
     return 0;
 }
 
+/* An input_file part (protocol.md 15): its name joins the documents the model "reads"; a type
+ * the API does not take is refused as the API refuses it. */
+static int add_document(mock_job *job, const json_t *part, mock_error *e)
+{
+    const char *name = json_string_value(json_object_get(part, "filename"));
+    const char *data = json_string_value(json_object_get(part, "file_data"));
+    const char *comma = data ? strchr(data, ',') : NULL;
+    if (!name || !comma || strncmp(data, "data:", 5) != 0)
+        return mock_fail(e, 400, INVALID, "invalid_value", "input",
+                         "The offline stand-in takes input_file parts with a filename and "
+                         "file_data as a base64 data: URL (file ids need the Files API).");
+    ea_buf bytes;
+    ea_buf_init(&bytes, MOCK_MAX_BODY);
+    const char *mime;
+    int rc = 0;
+    if (mock_base64_decode(comma + 1, strlen(comma + 1), &bytes) != 0)
+        rc = mock_fail(e, 400, INVALID, "invalid_value", "input",
+                       "Invalid base64 file data for '%s'.", name);
+    else if (!ea_document_type(name, (const unsigned char *)(bytes.data ? bytes.data : ""),
+                               bytes.len, &mime))
+        rc = mock_fail(e, 400, INVALID, "unsupported_file", "input",
+                       "Invalid input file '%s': the file type is not supported.", name);
+    ea_buf_free(&bytes);
+    if (rc != 0)
+        return rc;
+    size_t had = job->documents ? strlen(job->documents) : 0;
+    char *grown = realloc(job->documents, had + strlen(name) + 3);
+    if (!grown)
+        return mock_fail(e, 500, "server_error", NULL, NULL, "Out of memory.");
+    sprintf(grown + had, "%s%s", had ? ", " : "", name);
+    job->documents = grown;
+    return 0;
+}
+
 /* The text of the user's turn: input as a string, or the input_text parts of its messages
  * (joined by newlines); input_image parts become the images to edit or refer to. */
 static int responses_input(mock_job *job, const json_t *input, ea_buf *text, mock_error *e)
@@ -457,6 +493,9 @@ static int responses_input(mock_job *job, const json_t *input, ea_buf *text, moc
                                      "The offline stand-in takes input images as base64 data: "
                                      "URLs in image_url (file ids need the Files API).");
                 if (add_source_url(job, url, "input", e) != 0)
+                    return -1;
+            } else if (type && strcmp(type, "input_file") == 0) {
+                if (add_document(job, part, e) != 0)
                     return -1;
             }
         }
@@ -517,11 +556,48 @@ static int responses_tool(mock_job *job, const json_t *root, mock_error *e)
         if (set_mask_image(job, &img, e) != 0)
             return -1;
     }
+    size_t i;
+    const json_t *other;
+    json_array_foreach(tools, i, other) {
+        const char *type = json_string_value(json_object_get(other, "type"));
+        if (type && strncmp(type, "web_search", 10) == 0)
+            job->web_search = true;
+    }
     job->tools_json = json_dumps(tools, JSON_COMPACT);
     const json_t *tool_choice = json_object_get(root, "tool_choice");
     job->tool_choice_json = tool_choice ? json_dumps(tool_choice, JSON_COMPACT | JSON_ENCODE_ANY)
                                         : strdup("\"auto\"");
     if (!job->tools_json || !job->tool_choice_json)
+        return mock_fail(e, 500, "server_error", NULL, NULL, "Out of memory.");
+    return 0;
+}
+
+/* What a thinking turn does besides drawing: the calls the prompt asks for, each with its
+ * own id and revised prompt (the documents' names read into it), and the summary. */
+static int plan_thinking(mock_job *job, mock_error *e)
+{
+    job->n_calls = mock_calls_for(job->params.prompt);
+    job->n_outputs = job->n_calls; /* each drawn as finals[call]: a variant of one design */
+    mock_random_id(job->reasoning_id, sizeof job->reasoning_id, "rs_");
+    mock_random_id(job->search_id, sizeof job->search_id, "ws_");
+    for (int c = 0; c < job->n_calls; c++) {
+        if (c == 0)
+            snprintf(job->call_ids[0], sizeof job->call_ids[0], "%s", job->item_id);
+        else
+            mock_random_id(job->call_ids[c], sizeof job->call_ids[c], "ig_");
+        char panel[80] = "";
+        if (job->n_calls > 1)
+            snprintf(panel, sizeof panel, " Image %d of %d, a variation of one design.", c + 1,
+                     job->n_calls);
+        const char *docs = job->documents ? job->documents : "";
+        size_t size = strlen(job->revised_prompt) + strlen(docs) + sizeof panel + 48;
+        job->call_prompts[c] = malloc(size);
+        if (!job->call_prompts[c])
+            return mock_fail(e, 500, "server_error", NULL, NULL, "Out of memory.");
+        snprintf(job->call_prompts[c], size, "%s%s%s%s%s", job->revised_prompt,
+                 *docs ? " Drawing on the documents: " : "", docs, *docs ? "." : "", panel);
+    }
+    if (job->summary && !(job->summary_text = mock_summary_for(job)))
         return mock_fail(e, 500, "server_error", NULL, NULL, "Out of memory.");
     return 0;
 }
@@ -541,6 +617,18 @@ static int responses_json(mock_server *srv, mock_job *job, const json_t *root, m
     if (job->background_mode && !job->store)
         return mock_fail(e, 400, INVALID, "invalid_value", "background",
                          "Background mode requires 'store' to be true.");
+    /* The effort is checked against the text model by the client's own rules. */
+    const json_t *reasoning = json_object_get(root, "reasoning");
+    if (reasoning && !json_is_null(reasoning)) {
+        const json_t *effort = json_object_get(reasoning, "effort");
+        const char *summary = json_string_value(json_object_get(reasoning, "summary"));
+        if (!json_is_object(reasoning) || (effort && !json_is_string(effort)))
+            return invalid_type(e, "reasoning", "an object {effort, summary}", reasoning);
+        if (effort && set_by_long_option(job, "reasoning", json_string_value(effort),
+                                         "reasoning.effort", e) != 0)
+            return -1;
+        job->summary = summary && strcmp(summary, "none") != 0;
+    }
 
     const json_t *previous = json_object_get(root, "previous_response_id");
     if (previous && !json_is_null(previous)) {
@@ -550,9 +638,18 @@ static int responses_json(mock_server *srv, mock_job *job, const json_t *root, m
             return -1;
     }
 
+    int chained = job->n_sources;
     ea_buf text;
     ea_buf_init(&text, (size_t)EA_PROMPT_MAX_CHARS * 4 + 1);
     int rc = responses_input(job, json_object_get(root, "input"), &text, e);
+    /* An image sent with the turn is the one to edit, before the conversation's own (easel's
+     * --from TURN:K names one of a turn's several images this way). */
+    if (rc == 0 && chained == 1 && job->n_sources > 1) {
+        ea_image_free(&job->sources[0]);
+        memmove(&job->sources[0], &job->sources[1],
+                (size_t)(job->n_sources - 1) * sizeof job->sources[0]);
+        memset(&job->sources[--job->n_sources], 0, sizeof job->sources[0]);
+    }
     if (rc == 0 && text.len)
         rc = set_prompt(job, text.data, "input", e);
     ea_buf_free(&text);
@@ -573,7 +670,7 @@ static int responses_json(mock_server *srv, mock_job *job, const json_t *root, m
     mock_random_id(job->item_id, sizeof job->item_id, "ig_");
     if (!job->revised_prompt)
         return mock_fail(e, 500, "server_error", NULL, NULL, "Out of memory.");
-    return 0;
+    return plan_thinking(job, e);
 }
 
 int mock_request_json(mock_server *srv, mock_job *job, const char *body, size_t len,

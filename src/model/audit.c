@@ -97,7 +97,7 @@ void ea_audit_result_init(ea_audit_result *r)
 {
     memset(r, 0, sizeof *r);
     r->status = EA_AUDIT_FAILED;
-    r->cost_usd = r->cost_text_usd = r->cost_image_usd = NAN;
+    r->cost_usd = r->cost_text_usd = r->cost_image_usd = r->cost_search_usd = NAN;
     r->ms_first_byte = r->ms_first_partial = r->ms_total = -1;
 }
 
@@ -313,6 +313,29 @@ static json_t *error_value(const ea_audit_error *e, bool *ok)
     return obj;
 }
 
+/* The fields of a thinking turn, those that apply. A JSON text that does not parse is the
+ * writer's bug: the record is not written (ok false). */
+static void put_thinking(json_t *rec, const ea_audit_result *r, bool *ok)
+{
+    if (r->reasoning_summary)
+        put(rec, "reasoning_summary", text_value(r->reasoning_summary), ok);
+    const struct { const char *key, *text; } lists[] = {
+        {"web_searches", r->web_searches_json}, {"image_calls", r->image_calls_json}};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        if (!lists[i].text)
+            continue;
+        json_t *v = json_loads(lists[i].text, 0, NULL);
+        if (!json_is_array(v)) {
+            json_decref(v);
+            *ok = false;
+            continue;
+        }
+        put(rec, lists[i].key, v, ok);
+    }
+    if (!isnan(r->cost_search_usd))
+        put(rec, "cost_search_usd", real_value(r->cost_search_usd), ok);
+}
+
 static json_t *build_result(const ea_audit *a, int turn, const ea_audit_result *r, ea_err *err)
 {
     if ((unsigned)r->status >= N_STATUS) {
@@ -374,6 +397,7 @@ static json_t *build_result(const ea_audit *a, int turn, const ea_audit_result *
             put(rec, "custom_id", text_value(r->custom_id), &ok);
             put(rec, "batch_id", text_value(r->batch_id), &ok);
         }
+        put_thinking(rec, r, &ok);
     }
     json_decref(images);
     json_decref(unsaved);

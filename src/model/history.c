@@ -117,6 +117,14 @@ static void fill_request(ea_history_turn *t, json_t *req)
     t->format = str_of(p, "output_format");
     t->count = (int)int_of(p, "n", 1);
     t->action = str_of(p, "action");
+    const json_t *params = json_object_get(req, "params");
+    t->reasoning = str_of(json_object_get(params, "reasoning"), "effort");
+    size_t k;
+    const json_t *tool;
+    json_array_foreach(json_object_get(params, "tools"), k, tool) {
+        const char *type = str_of(tool, "type");
+        t->web_search |= type && strcmp(type, "web_search") == 0;
+    }
     const json_t *inputs = json_object_get(req, "inputs");
     size_t n = json_array_size(inputs);
     t->inputs = n ? calloc(n, sizeof *t->inputs) : NULL; /* out of memory: shown as none */
@@ -141,6 +149,37 @@ static char *compact_field(const json_t *obj, const char *key)
 {
     const json_t *v = json_object_get(obj, key);
     return v && !json_is_null(v) ? json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+}
+
+/* A thinking turn's summary, searches, cost of searches, and each image's revised prompt
+ * (image_calls, matched to images by path). */
+static int fill_thinking(ea_history_turn *t, json_t *res)
+{
+    t->reasoning_summary = str_of(res, "reasoning_summary");
+    t->cost_search_usd = real_of(res, "cost_search_usd");
+    const json_t *searches = json_object_get(res, "web_searches");
+    size_t n = json_array_size(searches);
+    if (n && !(t->searches = calloc(n, sizeof *t->searches)))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *s = json_array_get(searches, i);
+        t->searches[t->n_searches].status = str_of(s, "status");
+        t->searches[t->n_searches++].query = str_of(s, "query");
+    }
+    const json_t *calls = json_object_get(res, "image_calls");
+    if (!json_array_size(calls) || !t->n_images)
+        return 0;
+    if (!(t->image_prompts = calloc(t->n_images, sizeof *t->image_prompts)))
+        return -1;
+    size_t i;
+    const json_t *call;
+    json_array_foreach(calls, i, call) {
+        const char *path = str_of(call, "path");
+        for (size_t k = 0; path && k < t->n_images; k++)
+            if (strcmp(t->images[k].path, path) == 0)
+                t->image_prompts[k] = str_of(call, "revised_prompt");
+    }
+    return 0;
 }
 
 static int fill_result(ea_history_turn *t, json_t *res)
@@ -194,7 +233,7 @@ static int fill_result(ea_history_turn *t, json_t *res)
         out->width = (int)int_of(img, "width", 0);
         out->height = (int)int_of(img, "height", 0);
     }
-    return 0;
+    return fill_thinking(t, res);
 }
 
 void ea_history_turn_clear(ea_history_turn *t)
@@ -206,9 +245,12 @@ void ea_history_turn_clear(ea_history_turn *t)
     free(t->images);
     free(t->side_files);
     free(t->inputs);
+    free(t->searches);
+    free(t->image_prompts);
     memset(t, 0, sizeof *t);
     t->request_seq = t->result_seq = -1;
     t->estimate_usd = t->cost_usd = t->cost_text_usd = t->cost_image_usd = NAN;
+    t->cost_search_usd = NAN;
     t->ms_first_byte = t->ms_first_partial = t->ms_total = -1;
 }
 
@@ -559,7 +601,11 @@ int ea_history_sidecar(const ea_history_turn *t, size_t k, const char *session_i
         "height", img->height ? json_integer(img->height) : json_null(),
         "format", img->format, "partial", strstr(img->path, "-partial.") != NULL,
         "c2pa", "present", c2pa_present, "where", c2pa_where,
-        "prompt", text_or_null(t->prompt), "revised_prompt", text_or_null(t->revised_prompt),
+        "prompt", text_or_null(t->prompt),
+        /* One of several images of a response: its own call's revised prompt. */
+        "revised_prompt", text_or_null(t->image_prompts && t->image_prompts[k]
+                                           ? t->image_prompts[k]
+                                           : t->revised_prompt),
         "model", text_or_null(t->model), "text_model", text_or_null(t->text_model),
         "api", text_or_null(t->api), "endpoint", text_or_null(t->endpoint),
         "params", field_or_null(t->request_doc, "params"),
@@ -894,6 +940,23 @@ int ea_history_parse_turn(const char *text, int *turn, ea_err *err)
     }
     return ea_err_set(err, EA_EXIT_USAGE, "'%.40s' is not a turn: turns are numbered 1, 2, 3 "
                       "... (at most %d)", text, INT_MAX);
+}
+
+int ea_history_parse_turn_image(const char *text, int *turn, int *image, ea_err *err)
+{
+    char head[16];
+    const char *colon = strchr(text, ':');
+    *image = 0;
+    if (!colon)
+        return ea_history_parse_turn(text, turn, err);
+    snprintf(head, sizeof head, "%.*s", (int)(colon - text < 15 ? colon - text : 15), text);
+    int k;
+    if ((size_t)(colon - text) >= sizeof head || ea_history_parse_turn(head, turn, err) != 0 ||
+        ea_history_parse_turn(colon + 1, &k, NULL) != 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "'%.40s' is not TURN or TURN:K (K the image of "
+                          "the turn, from 1)", text);
+    *image = k;
+    return 0;
 }
 
 static int number(const char *s, int n)

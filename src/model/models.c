@@ -88,3 +88,61 @@ bool ea_model_takes_format(const ea_model_info *m, const char *format)
 {
     return in_list(m->formats, format);
 }
+
+/* Efforts per text model. The API names seven (protocol.md 15); which model takes which is
+ * what OpenAI's model pages said in 2026: the gpt-5 family started at minimal and stopped at
+ * high, gpt-5.4 dropped minimal for none and added xhigh, gpt-5.5 added max. */
+static const char *const efforts_all[] = {"none", "minimal", "low", "medium", "high",
+                                          "xhigh", "max", NULL};
+static const char *const efforts_5[] = {"minimal", "low", "medium", "high", NULL};
+static const char *const efforts_54[] = {"none", "low", "medium", "high", "xhigh", NULL};
+static const char *const efforts_55[] = {"none", "low", "medium", "high", "xhigh", "max", NULL};
+
+static const ea_text_model_info text_table[] = {
+    {"gpt-5.4", efforts_54},
+    {"gpt-5.4-mini", efforts_54},
+    {"gpt-5.5", efforts_55},
+    {"gpt-5", efforts_5},
+    {"gpt-5-mini", efforts_5},
+};
+
+static const ea_text_model_info text_generic = {"(unknown)", efforts_all};
+
+/* "gpt-5.4-2026-03-05" -> the length of "gpt-5.4", or 0 when id has no date suffix. */
+static size_t snapshot_base_len(const char *id)
+{
+    size_t n = strlen(id);
+    if (n < 12 || id[n - 11] != '-' || id[n - 6] != '-' || id[n - 3] != '-')
+        return 0;
+    for (size_t i = n - 10; i < n; i++)
+        if (i != n - 6 && i != n - 3 && (id[i] < '0' || id[i] > '9'))
+            return 0;
+    return n - 11;
+}
+
+const ea_text_model_info *ea_text_model_find(const char *id)
+{
+    size_t base = id ? snapshot_base_len(id) : 0;
+    for (size_t i = 0; id && i < sizeof text_table / sizeof text_table[0]; i++) {
+        const char *t = text_table[i].id;
+        if (strcmp(t, id) == 0 || (base && strlen(t) == base && strncmp(t, id, base) == 0))
+            return &text_table[i];
+    }
+    return NULL;
+}
+
+const ea_text_model_info *ea_text_model_generic(void)
+{
+    return &text_generic;
+}
+
+const ea_text_model_info *ea_text_model_table(int *count)
+{
+    *count = (int)(sizeof text_table / sizeof text_table[0]);
+    return text_table;
+}
+
+bool ea_text_model_takes_effort(const ea_text_model_info *m, const char *effort)
+{
+    return in_list(m->efforts, effort);
+}

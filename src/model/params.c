@@ -27,7 +27,7 @@ void ea_params_free(ea_params *p)
 {
     char **owned[] = {&p->prompt,     &p->model,  &p->text_model, &p->size_text,
                       &p->quality,    &p->format, &p->background, &p->moderation,
-                      &p->action,     &p->input_fidelity, &p->mask};
+                      &p->action,     &p->input_fidelity, &p->mask, &p->reasoning};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) {
         free(*owned[i]);
         *owned[i] = NULL;
@@ -35,6 +35,9 @@ void ea_params_free(ea_params *p)
     for (int i = 0; i < p->n_images; i++)
         free(p->images[i]);
     p->n_images = 0;
+    for (int i = 0; i < p->n_documents; i++)
+        free(p->documents[i]);
+    p->n_documents = 0;
 }
 
 static int replace_string(char **field, const char *value, ea_err *err)
@@ -185,6 +188,29 @@ static int set_mask(ea_params *p, const char *v, ea_err *err)
     return replace_string(&p->mask, v, err);
 }
 
+static void join_list(const char *const *list, char *out, size_t len);
+
+static int set_reasoning(ea_params *p, const char *v, ea_err *err)
+{
+    const ea_text_model_info *all = ea_text_model_generic();
+    char listed[96];
+    join_list(all->efforts, listed, sizeof listed);
+    return set_choice(&p->reasoning, "reasoning", v, all->efforts, listed, err);
+}
+
+static int set_web_search(ea_params *p, const char *v, ea_err *err)
+{
+    if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+        return refuse(err, "web-search", "web-search '%s': expected on or off", v);
+    p->web_search = strcmp(v, "on") == 0;
+    return 0;
+}
+
+static int set_document(ea_params *p, const char *v, ea_err *err)
+{
+    return ea_params_add_document(p, v, err);
+}
+
 static const ea_param_desc descs[] = {
     {"model", "model", 'm', "MODEL", "image model (default " DEFAULT_MODEL ")", set_model},
     {"size", "size", 's', "WxH|auto|W:H",
@@ -205,6 +231,14 @@ static const ea_param_desc descs[] = {
     {"action", "action", 0, "ACTION", "auto, generate or edit (Responses API)", set_action},
     {"input_fidelity", "input-fidelity", 0, "LEVEL", "high or low, for edits (models that take it)",
      set_input_fidelity},
+    {NULL, "reasoning", 0, "EFFORT",
+     "the mainline model thinks first: none, minimal, low, medium, high, xhigh, max (as the "
+     "text model allows); its summary streams", set_reasoning},
+    {NULL, "web-search", 0, NULL, "let the mainline model search the web (the web_search tool)",
+     set_web_search},
+    {NULL, "document", 'd', "FILE",
+     "a document for the model to read: PDF, DOCX, PPTX, XLSX or text, 50 MB (repeatable)",
+     set_document},
     {NULL, "image", 'i', "FILE", "a reference image or the image to edit (repeatable)", set_image},
     {NULL, "mask", 0, "FILE", "mask for the first image: transparent (or white) marks the area to edit",
      set_mask},
@@ -261,6 +295,25 @@ int ea_params_add_image(ea_params *p, const char *path, ea_err *err)
         return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
     p->images[p->n_images++] = copy;
     return 0;
+}
+
+int ea_params_add_document(ea_params *p, const char *path, ea_err *err)
+{
+    if (!*path)
+        return refuse(err, "document", "document '': expected the path of a file");
+    if (p->n_documents >= EA_MAX_DOCUMENTS)
+        return refuse(err, "document", "document '%s': at most %d documents per call", path,
+                      EA_MAX_DOCUMENTS);
+    char *copy = strdup(path);
+    if (!copy)
+        return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    p->documents[p->n_documents++] = copy;
+    return 0;
+}
+
+bool ea_params_thinking(const ea_params *p)
+{
+    return p->reasoning || p->web_search || p->n_documents > 0;
 }
 
 void ea_warn(ea_warnings *w, const char *fmt, ...)
@@ -451,6 +504,32 @@ static int resolve_inputs(const ea_params *p, const ea_model_info *m, ea_err *er
     return 0;
 }
 
+/* Reasoning, web search and documents belong to the Responses API's mainline model; the
+ * effort must be one the text model takes. Documents' sizes and types are checked where
+ * they are read (ea_request_build), before anything is sent. */
+static int resolve_thinking(const ea_params *p, ea_warnings *warn, ea_err *err)
+{
+    const char *what = p->reasoning ? "reasoning" : p->web_search ? "web-search" : "document";
+    if (ea_params_thinking(p) && p->api != EA_API_RESPONSES)
+        return refuse(err, what, "%s: only the Responses API's mainline model thinks, searches "
+                                 "and reads documents (not --api images)", what);
+    if (!p->reasoning)
+        return 0;
+    const ea_text_model_info *t = ea_text_model_find(p->text_model);
+    if (!t) {
+        ea_warn(warn, "text model '%s' is not in easel's table: reasoning '%s' is not checked",
+                p->text_model, p->reasoning);
+        return 0;
+    }
+    if (!ea_text_model_takes_effort(t, p->reasoning)) {
+        char list[96];
+        join_list(t->efforts, list, sizeof list);
+        return refuse(err, "reasoning", "reasoning '%s' is not taken by %s: expected one of %s",
+                      p->reasoning, p->text_model, list);
+    }
+    return 0;
+}
+
 int ea_params_resolve(ea_params *p, ea_warnings *warn, ea_err *err)
 {
     const char *model = p->model ? p->model : DEFAULT_MODEL;
@@ -471,7 +550,8 @@ int ea_params_resolve(ea_params *p, ea_warnings *warn, ea_err *err)
     if (!p->text_model && replace_string(&p->text_model, DEFAULT_TEXT_MODEL, err) != 0)
         return -1;
     if (resolve_prompt(p, err) || resolve_size(p, m, warn, err) || resolve_output(p, m, warn, err) ||
-        resolve_counts(p, warn, err) || resolve_inputs(p, m, err))
+        resolve_counts(p, warn, err) || resolve_inputs(p, m, err) ||
+        resolve_thinking(p, warn, err))
         return -1;
     return 0;
 }

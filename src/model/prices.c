@@ -286,13 +286,16 @@ static size_t prompt_chars(const char *s)
 #define RESPONSES_INPUT_ALLOWANCE 200
 #define RESPONSES_OUTPUT_ALLOWANCE 100
 
-/* The mainline model's part of a Responses estimate, added to out->usd; the basis goes on
- * at more (size bytes left). */
-static void estimate_text_part(const ea_prices *p, const char *text_model, long prompt_tokens,
+/* The mainline model's part of a Responses estimate, added to out->usd: the prompt and the
+ * allowances, the reasoning allowance of a thinking turn, and one search when it may search.
+ * The basis goes on at more (size bytes left). */
+static void estimate_text_part(const ea_prices *p, const ea_params *params, long prompt_tokens,
                                ea_estimate *out, char *more, size_t size)
 {
+    const char *text_model = params->text_model;
+    long reasoning = ea_prices_reasoning_allowance(params->reasoning);
     ea_usage u = {.input_text = prompt_tokens + RESPONSES_INPUT_ALLOWANCE,
-                  .output_text = prompt_tokens + RESPONSES_OUTPUT_ALLOWANCE};
+                  .output_text = prompt_tokens + RESPONSES_OUTPUT_ALLOWANCE + reasoning};
     double usd;
     if (!text_model || !ea_prices_cost(p, text_model, &u, &usd)) {
         snprintf(more, size, "; text model %s not priced", text_model ? text_model : "(none)");
@@ -300,8 +303,37 @@ static void estimate_text_part(const ea_prices *p, const char *text_model, long 
     }
     out->text_usd = usd;
     out->usd += usd;
-    snprintf(more, size, "; text model %s ~%ld in, ~%ld out tokens", text_model, u.input_text,
-             u.output_text);
+    int k = snprintf(more, size, "; text model %s ~%ld in, ~%ld out tokens", text_model,
+                     u.input_text, u.output_text);
+    if (reasoning && k > 0 && (size_t)k < size)
+        k += snprintf(more + k, size - (size_t)k, " (%ld reasoning at %s)", reasoning,
+                      params->reasoning);
+    if (params->web_search && k > 0 && (size_t)k < size) {
+        double search = ea_prices_search_usd(p, text_model);
+        if (!isnan(search)) {
+            out->search_usd = search;
+            out->usd += search;
+        }
+        snprintf(more + k, size - (size_t)k, "; 1 web search%s", isnan(search) ? " not priced" : "");
+    }
+}
+
+double ea_prices_search_usd(const ea_prices *p, const char *text_model)
+{
+    json_t *v = json_object_get(model_entry(p, text_model), "per_web_search");
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+long ea_prices_reasoning_allowance(const char *effort)
+{
+    static const struct { const char *effort; long tokens; } allowances[] = {
+        {"none", 0},      {"minimal", 256},  {"low", 1024},  {"medium", 4096},
+        {"high", 12000},  {"xhigh", 24000},  {"max", 32000},
+    };
+    for (size_t i = 0; effort && i < sizeof allowances / sizeof allowances[0]; i++)
+        if (strcmp(allowances[i].effort, effort) == 0)
+            return allowances[i].tokens;
+    return 0;
 }
 
 void ea_prices_estimate(const ea_prices *p, const ea_params *params, ea_estimate *out)
@@ -350,7 +382,7 @@ void ea_prices_estimate(const ea_prices *p, const ea_params *params, ea_estimate
         k += snprintf(out->basis + k, sizeof out->basis - (size_t)k, INPUTS_NOT_COUNTED);
     out->image_usd = out->usd;
     if (params->api == EA_API_RESPONSES && k > 0 && (size_t)k < sizeof out->basis)
-        estimate_text_part(p, params->text_model, out->input_tokens, out, out->basis + k,
+        estimate_text_part(p, params, out->input_tokens, out, out->basis + k,
                            sizeof out->basis - (size_t)k);
 }
 
@@ -407,7 +439,7 @@ bool ea_prices_cost(const ea_prices *p, const char *model, const ea_usage *u, do
 void ea_prices_call_cost(const ea_prices *p, const char *model, const char *text_model,
                          const ea_meters *m, double image_estimate_usd, ea_cost *out)
 {
-    out->usd = out->text_usd = out->image_usd = NAN;
+    out->usd = out->text_usd = out->image_usd = out->search_usd = NAN;
     out->image_estimated = false;
     double usd;
     if (!text_model) {
@@ -423,7 +455,12 @@ void ea_prices_call_cost(const ea_prices *p, const char *model, const char *text
         out->image_usd = image_estimate_usd;
         out->image_estimated = true;
     }
+    /* Searches are billed per call, at the text model's per-search price. */
+    double per_search = ea_prices_search_usd(p, text_model);
+    if (m->web_searches > 0 && !isnan(per_search))
+        out->search_usd = m->web_searches * per_search;
     if (!isnan(out->text_usd) || !isnan(out->image_usd))
         out->usd = (isnan(out->text_usd) ? 0 : out->text_usd) +
-                   (isnan(out->image_usd) ? 0 : out->image_usd);
+                   (isnan(out->image_usd) ? 0 : out->image_usd) +
+                   (isnan(out->search_usd) ? 0 : out->search_usd);
 }

@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "easel/hash.h"
 #include "easel/pictures.h"
 #include "easel/prices.h"
+#include "easel/utf8.h"
 
 /* Input files (images, mask) the API takes: at most 50 MB each (protocol.md 2a). */
 #define MAX_INPUT_FILE_BYTES (50u * 1024 * 1024)
@@ -25,26 +27,90 @@ static const char *mime_of(const char *format)
     return "image/webp";
 }
 
-static int read_input_file(const char *path, ea_buf *out, ea_err *err)
+/* what: "image" or "document", for the message. Both limits are the API's 50 MB. */
+static int read_input_file(const char *path, const char *what, ea_buf *out, ea_err *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return ea_err_set(err, EA_EXIT_USAGE, "image '%s': cannot open it", path);
+        return ea_err_set(err, EA_EXIT_USAGE, "%s '%s': cannot open it", what, path);
     ea_buf_init(out, MAX_INPUT_FILE_BYTES);
     int rc = ea_buf_append_stream(out, f);
     bool failed = ferror(f);
     fclose(f);
     if (rc != 0 || failed) {
         ea_buf_free(out);
-        return ea_err_set(err, EA_EXIT_USAGE, "image '%s': %s", path,
+        return ea_err_set(err, EA_EXIT_USAGE, "%s '%s': %s", what, path,
                           failed ? "cannot read it" : "larger than the API's 50 MB limit");
     }
     return 0;
 }
 
-static char *data_url(const char *format, const unsigned char *bytes, size_t n)
+static const struct {
+    const char *ext, *mime;
+    bool text;  /* else a zip (the Office formats) */
+} document_types[] = {
+    {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", false},
+    {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", false},
+    {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", false},
+    {"txt", "text/plain", true},
+    {"md", "text/markdown", true},
+    {"csv", "text/csv", true},
+    {"json", "application/json", true},
+    {"html", "text/html", true},
+    {"htm", "text/html", true},
+    {"xml", "application/xml", true},
+};
+
+static bool utf8_text(const unsigned char *s, size_t n)
 {
-    const char *mime = mime_of(format);
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = ea_utf8_decode(s + i, n - i, &cp);
+        if (k == 0 || cp == 0)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+const char *ea_document_type(const char *name, const unsigned char *bytes, size_t n,
+                             const char **mime)
+{
+    if (n >= 5 && memcmp(bytes, "%PDF-", 5) == 0) {
+        *mime = "application/pdf";
+        return "pdf";
+    }
+    const char *slash = strrchr(name, '/');
+    const char *dot = strrchr(slash ? slash + 1 : name, '.');
+    bool zip = n >= 4 && memcmp(bytes, "PK\x03\x04", 4) == 0;
+    for (size_t i = 0; dot && i < sizeof document_types / sizeof document_types[0]; i++) {
+        if (strcasecmp(dot + 1, document_types[i].ext) != 0)
+            continue;
+        if (document_types[i].text ? !utf8_text(bytes, n) : !zip)
+            return NULL;
+        *mime = document_types[i].mime;
+        return document_types[i].ext;
+    }
+    return NULL;
+}
+
+static int read_document(const char *path, ea_buf *out, const char **format, ea_err *err)
+{
+    if (read_input_file(path, "document", out, err) != 0)
+        return -1;
+    const char *mime;
+    *format = ea_document_type(path, (const unsigned char *)out->data, out->len, &mime);
+    if (*format)
+        return 0;
+    ea_buf_free(out);
+    return ea_err_set(err, EA_EXIT_USAGE,
+                      "document '%s': not a type the API reads as an input_file (PDF, DOCX, "
+                      "PPTX, XLSX, or UTF-8 text: txt, md, csv, json, html, xml; images go "
+                      "with --image)", path);
+}
+
+static char *data_url_of(const char *mime, const unsigned char *bytes, size_t n)
+{
     size_t prefix = strlen("data:") + strlen(mime) + strlen(";base64,");
     char *url = malloc(prefix + 4 * ((n + 2) / 3) + 1);
     if (!url)
@@ -52,6 +118,11 @@ static char *data_url(const char *format, const unsigned char *bytes, size_t n)
     int k = sprintf(url, "data:%s;base64,", mime);
     EVP_EncodeBlock((unsigned char *)url + k, bytes, (int)n);
     return url;
+}
+
+static char *data_url(const char *format, const unsigned char *bytes, size_t n)
+{
+    return data_url_of(mime_of(format), bytes, n);
 }
 
 /* The fields shared by the Images API body and the Responses tool, as wire name and value;
@@ -128,7 +199,7 @@ static int inputs_read(const ea_params *p, ea_request *r, ea_err *err)
 {
     for (int i = 0; i < p->n_images; i++) {
         ea_buf file;
-        if (read_input_file(p->images[i], &file, err) != 0)
+        if (read_input_file(p->images[i], "image", &file, err) != 0)
             return -1;
         const char *format = ea_picture_sniff(file.data, file.len);
         if (!format) {
@@ -144,6 +215,22 @@ static int inputs_read(const ea_params *p, ea_request *r, ea_err *err)
         ea_buf mask;
         if (ea_picture_mask_to_alpha_png(p->mask, p->images[0], &mask, err) != 0 ||
             add_input(r, "mask", p->mask, "png", &mask, err) != 0)
+            return -1;
+    }
+    size_t total = 0;
+    for (int i = 0; i < p->n_documents; i++) {
+        ea_buf file;
+        const char *format;
+        if (read_document(p->documents[i], &file, &format, err) != 0)
+            return -1;
+        total += file.len;
+        if (total > EA_DOCUMENT_MAX_BYTES) {
+            ea_buf_free(&file);
+            return ea_err_set(err, EA_EXIT_USAGE, "document '%s': the documents of one request "
+                                                  "pass the API's 50 MB limit together",
+                              p->documents[i]);
+        }
+        if (add_input(r, "document", p->documents[i], format, &file, err) != 0)
             return -1;
     }
     return 0;
@@ -251,29 +338,46 @@ static int build_responses(const ea_params *p, const ea_request *r, const char *
     json_t *tool_record = json_deep_copy(tool);
 
     json_t *input, *input_record;
-    if (p->n_images == 0) {
+    if (p->n_images == 0 && p->n_documents == 0) {
         input = json_string(p->prompt);
         input_record = json_string(p->prompt);
     } else {
         json_t *content = json_pack("[{s:s, s:s}]", "type", "input_text", "text", p->prompt);
         json_t *content_record = json_deep_copy(content);
-        for (int i = 0; i < p->n_images; i++) {
+        for (int i = 0; i < r->n_inputs; i++) {
             const ea_request_input *in = &r->inputs[i];
-            char *url = data_url(in->format, in->bytes, in->n_bytes);
-            json_array_append_new(content, json_pack("{s:s, s:s?, s:s}", "type", "input_image",
-                                                     "image_url", url, "detail", "auto"));
-            free(url);
+            bool document = strcmp(in->role, "document") == 0;
+            if (!document && strcmp(in->role, "mask") == 0)
+                continue;
             /* As sent, but for the bytes: the same fields, the data URL as {path, sha256}. */
-            json_t *file = file_record(in, p->images[i]);
-            json_object_set_new(file, "type", json_string("input_image"));
-            json_object_set_new(file, "detail", json_string("auto"));
+            json_t *file = file_record(in, document ? p->documents[i - (r->n_inputs -
+                                                                      p->n_documents)]
+                                                    : p->images[i]);
+            if (document) {
+                const char *mime, *slash = strrchr(in->source, '/');
+                const char *name = slash ? slash + 1 : in->source;
+                ea_document_type(name, in->bytes, in->n_bytes, &mime);
+                char *url = data_url_of(mime, in->bytes, in->n_bytes);
+                json_array_append_new(content, json_pack("{s:s, s:s, s:s?}", "type", "input_file",
+                                                         "filename", name, "file_data", url));
+                free(url);
+                json_object_set_new(file, "type", json_string("input_file"));
+                json_object_set_new(file, "filename", json_string(name));
+            } else {
+                char *url = data_url(in->format, in->bytes, in->n_bytes);
+                json_array_append_new(content, json_pack("{s:s, s:s?, s:s}", "type", "input_image",
+                                                         "image_url", url, "detail", "auto"));
+                free(url);
+                json_object_set_new(file, "type", json_string("input_image"));
+                json_object_set_new(file, "detail", json_string("auto"));
+            }
             json_array_append_new(content_record, file);
         }
         input = json_pack("[{s:s, s:o}]", "role", "user", "content", content);
         input_record = json_pack("[{s:s, s:o}]", "role", "user", "content", content_record);
     }
     if (p->mask) {
-        const ea_request_input *in = &r->inputs[r->n_inputs - 1];
+        const ea_request_input *in = &r->inputs[p->n_images];
         char *url = data_url("png", in->bytes, in->n_bytes);
         json_object_set_new(tool, "input_image_mask", json_pack("{s:s?}", "image_url", url));
         free(url);
@@ -284,8 +388,21 @@ static int build_responses(const ea_params *p, const ea_request *r, const char *
         json_t *o = views[v][0];
         json_object_set_new(o, "model", json_string(p->text_model));
         json_object_set_new(o, "input", views[v][1]);
-        json_object_set_new(o, "tools", json_pack("[o]", views[v][2]));
-        json_object_set_new(o, "tool_choice", json_pack("{s:s}", "type", "image_generation"));
+        json_t *tools = json_pack("[o]", views[v][2]);
+        if (p->web_search)
+            json_array_append_new(tools, json_pack("{s:s}", "type", "web_search"));
+        json_object_set_new(o, "tools", tools);
+        /* With a summary asked for, the stream carries the plan the model makes before it
+         * draws (protocol.md 15). */
+        if (p->reasoning)
+            json_object_set_new(o, "reasoning", json_pack("{s:s, s:s}", "effort", p->reasoning,
+                                                          "summary", "auto"));
+        /* Forcing the image tool would make it the model's first call, with no search before
+         * it; "required" still asks for a tool call and lets the model search first. */
+        if (p->web_search)
+            json_object_set_new(o, "tool_choice", json_string("required"));
+        else
+            json_object_set_new(o, "tool_choice", json_pack("{s:s}", "type", "image_generation"));
         if (previous_id)
             json_object_set_new(o, "previous_response_id", json_string(previous_id));
         /* Background mode (protocol.md section 13), for a streamed turn: the POST is answered
@@ -398,7 +515,7 @@ long ea_request_input_image_tokens(const ea_request *r, int *images)
     long tokens = 0;
     int counted = 0;
     for (int i = 0; i < r->n_inputs; i++)
-        if (strcmp(r->inputs[i].role, "mask") != 0) {
+        if (strcmp(r->inputs[i].role, "mask") != 0 && strcmp(r->inputs[i].role, "document") != 0) {
             tokens += ea_prices_input_image_tokens(r->inputs[i].width, r->inputs[i].height);
             counted++;
         }

@@ -309,6 +309,58 @@ static void add_image_calls(decoder *d, ea_event *ev, const json_t *output)
     }
 }
 
+/* Appends one web search: id and status, and the query of a web_search_call item's action. */
+static void add_search(decoder *d, ea_event *ev, const char *id, const char *status,
+                       const json_t *item)
+{
+    ea_event_search *grown = realloc(ev->searches, (ev->n_searches + 1) * sizeof *grown);
+    if (!grown) {
+        d->out_of_memory = true;
+        return;
+    }
+    ev->searches = grown;
+    ea_event_search *s = &ev->searches[ev->n_searches++];
+    s->id = copy_string(d, id);
+    s->status = copy_string(d, status);
+    s->query = copy_field(d, json_object_get(item, "action"), "query");
+}
+
+static void add_search_item(decoder *d, ea_event *ev, const json_t *item)
+{
+    add_search(d, ev, json_string_value(json_object_get(item, "id")),
+               json_string_value(json_object_get(item, "status")), item);
+}
+
+/* Appends s to ev->text, a paragraph apart from what is there. */
+static void append_text(decoder *d, ea_event *ev, const char *s)
+{
+    if (!s || !*s || !ev->text)
+        return;
+    size_t have = strlen(ev->text), add = strlen(s);
+    char *grown = realloc(ev->text, have + add + 3);
+    if (!grown) {
+        d->out_of_memory = true;
+        return;
+    }
+    memcpy(grown + have, have ? "\n\n" : "", have ? 2 : 0);
+    memcpy(grown + have + (have ? 2 : 0), s, add + 1);
+    ev->text = grown;
+}
+
+/* A whole Response's web searches and reasoning summary, from its output[]. */
+static void add_thinking(decoder *d, ea_event *ev, const json_t *output)
+{
+    size_t i, k;
+    const json_t *item, *part;
+    json_array_foreach(output, i, item) {
+        if (is_type(item, "web_search_call"))
+            add_search_item(d, ev, item);
+        if (is_type(item, "reasoning"))
+            json_array_foreach(json_object_get(item, "summary"), k, part)
+                append_text(d, ev, json_string_value(json_object_get(part, "text")));
+    }
+}
+
 enum usage_shape { USAGE_IMAGES, USAGE_RESPONSES };
 
 /* Fills *u and *total from a usage object; false, changing nothing, when it is not one. */
@@ -340,6 +392,7 @@ static bool decode_usage_into(const json_t *usage, enum usage_shape shape, ea_us
         u->input_text = input > cached ? input - cached : 0;
         u->input_text_cached = cached;
         u->output_text = output;
+        u->output_reasoning = get_long(out_details, "reasoning_tokens", 0);
     }
     *total = get_long(usage, "total_tokens", input + output);
     return true;
@@ -424,6 +477,7 @@ static void decode_response(decoder *d, const json_t *resp, ea_event *ev)
     if (ev->created == 0)
         ev->created = get_long(resp, "created_at", 0);
     add_image_calls(d, ev, json_object_get(resp, "output"));
+    add_thinking(d, ev, json_object_get(resp, "output"));
     decode_usage(json_object_get(resp, "usage"), USAGE_RESPONSES, ev);
     decode_tool_usage(json_object_get(resp, "tool_usage"), ev);
     const json_t *error = json_object_get(resp, "error");
@@ -453,6 +507,12 @@ static const struct {
     {"response.failed", EA_EV_RESPONSE_FAILED},
     {"response.incomplete", EA_EV_RESPONSE_INCOMPLETE},
     {"error", EA_EV_ERROR},
+    {"response.reasoning_summary_part.added", EA_EV_REASONING_PART},
+    {"response.reasoning_summary_text.delta", EA_EV_REASONING_DELTA},
+    {"response.reasoning_summary_text.done", EA_EV_REASONING_DONE},
+    {"response.web_search_call.in_progress", EA_EV_WEB_SEARCH},
+    {"response.web_search_call.searching", EA_EV_WEB_SEARCH},
+    {"response.web_search_call.completed", EA_EV_WEB_SEARCH},
 };
 
 static ea_event_kind kind_of_type(const char *type)
@@ -479,6 +539,7 @@ static ea_event *new_event(decoder *d)
     ev->response_id = copy_string(d, "");
     ev->response_status = copy_string(d, "");
     ev->incomplete_reason = copy_string(d, "");
+    ev->text = copy_string(d, "");
     /* "" even without an error: a response.failed whose response has no error object still
      * reaches the caller's error path, which reads these strings. */
     ev->error.type = copy_string(d, "");
@@ -528,6 +589,20 @@ static void decode_stream_event(decoder *d, const char *event_name, const json_t
             if (json_is_object(call_error))
                 decode_error(d, call_error, "type", ev);
         }
+        if (is_type(item, "web_search_call"))
+            add_search_item(d, ev, item);
+        break;
+    case EA_EV_REASONING_DELTA:
+        free(ev->text);
+        ev->text = copy_field(d, root, "delta");
+        break;
+    case EA_EV_REASONING_DONE:
+        free(ev->text);
+        ev->text = copy_field(d, root, "text");
+        break;
+    case EA_EV_WEB_SEARCH:
+        /* The stage is the type's last word: response.web_search_call.searching. */
+        add_search(d, ev, ev->item_id, strrchr(ev->type, '.') + 1, NULL);
         break;
     case EA_EV_ERROR:
         decode_error_event(d, root, ev);
@@ -653,6 +728,13 @@ void ea_event_free(ea_event **pev)
     for (size_t i = 0; i < ev->n_images; i++)
         free_image(&ev->images[i]);
     free(ev->images);
+    free(ev->text);
+    for (size_t i = 0; i < ev->n_searches; i++) {
+        free(ev->searches[i].id);
+        free(ev->searches[i].status);
+        free(ev->searches[i].query);
+    }
+    free(ev->searches);
     free_error(&ev->error);
     free(ev);
     *pev = NULL;
@@ -663,6 +745,10 @@ const char *ea_event_kind_name(ea_event_kind kind)
     switch (kind) {
     case EA_EV_OTHER: return "other";
     case EA_EV_PARTIAL_IMAGE: return "partial_image";
+    case EA_EV_REASONING_PART: return "reasoning_part";
+    case EA_EV_REASONING_DELTA: return "reasoning_delta";
+    case EA_EV_REASONING_DONE: return "reasoning_done";
+    case EA_EV_WEB_SEARCH: return "web_search";
     case EA_EV_IMAGE_COMPLETED: return "image_completed";
     case EA_EV_RESPONSE_CREATED: return "response_created";
     case EA_EV_RESPONSE_IN_PROGRESS: return "response_in_progress";

@@ -22,6 +22,10 @@
 #define MAX_IMAGE_BYTES ((size_t)64 << 20)
 #define MAX_BODY_BYTES ((size_t)256 << 20)
 #define MAX_IMAGES 10
+/* A thinking turn's summary and searches: bounded like every buffer (the log moves a long
+ * summary to a side file). */
+#define MAX_REASONING_BYTES ((size_t)1 << 20)
+#define MAX_SEARCHES 32
 
 /* ---- The saver: image payloads are decoded, and final images saved, off the loop's thread --
  *
@@ -151,6 +155,18 @@ struct ea_turn {
     char cancel_note[320]; /* what the server-side cancel did */
     bool cancelled_server_side;
     ea_params *own_params; /* a turn resumed from the log: its parameters, rebuilt */
+
+    /* Thinking turns (protocol.md 15): the reasoning summary as streamed, the web searches as
+     * they went, and what each image call said of its own image. */
+    ea_buf reasoning;
+    size_t reasoning_part;  /* where the newest summary part begins in reasoning */
+    ea_turn_search searches[MAX_SEARCHES];
+    size_t n_searches;
+    struct {
+        char *call_id, *revised_prompt;
+        long output_index;
+    } calls[MAX_IMAGES];    /* by k - 1 of images/TURN-k.EXT */
+    int image_k[MAX_IMAGES]; /* images[i] is images/TURN-k.EXT with k = image_k[i] */
 
     /* The saver. lock guards todo, done and saver_stop; the rest is the loop thread's. */
     pthread_mutex_t lock;
@@ -500,6 +516,7 @@ static void collect_final(ea_turn *t, save_job *job)
         fail(t, job->fail_code, "%s: %s", job->failed, job->err.msg);
         return;
     }
+    t->image_k[t->n_images] = job->index;
     ea_audit_image *saved = &t->images[t->n_images++];
     *saved = job->saved;
     if (t->cb.on_image)
@@ -576,6 +593,86 @@ static void note_status(ea_turn *t, const ea_event *ev)
     /* Not written: the turn goes on as one that cannot be resumed after a crash. */
 }
 
+/* The call that final image k (images/TURN-k.EXT) comes from, k from 1. */
+static void note_call(ea_turn *t, int k, const ea_event_image *img, long output_index)
+{
+    if (k < 1 || k > MAX_IMAGES)
+        return;
+    replace(&t->calls[k - 1].call_id, img->call_id);
+    replace(&t->calls[k - 1].revised_prompt, img->revised_prompt);
+    t->calls[k - 1].output_index = output_index;
+}
+
+/* As replace, but "" is kept too: a search's fields are never NULL. */
+static void keep_text(char **field, const char *value)
+{
+    char *copy = strdup(value ? value : "");
+    if (!copy)
+        return;
+    free(*field);
+    *field = copy;
+}
+
+/* Searches begin and move on: each is kept by id, in the order they began, and shown. */
+static void note_searches(ea_turn *t, const ea_event *ev)
+{
+    for (size_t i = 0; i < ev->n_searches; i++) {
+        const ea_event_search *s = &ev->searches[i];
+        size_t k = 0;
+        while (k < t->n_searches && strcmp(t->searches[k].id, s->id) != 0)
+            k++;
+        if (k == t->n_searches) {
+            if (k == MAX_SEARCHES)
+                continue;
+            t->n_searches++;
+            keep_text(&t->searches[k].id, s->id);
+            keep_text(&t->searches[k].query, "");
+        }
+        ea_turn_search *kept = &t->searches[k];
+        bool news = !kept->status;
+        if (*s->status && (!kept->status || strcmp(kept->status, s->status) != 0)) {
+            keep_text(&kept->status, s->status);
+            news = true;
+        }
+        if (*s->query && (!kept->query || strcmp(kept->query, s->query) != 0)) {
+            keep_text(&kept->query, s->query);
+            news = true;
+        }
+        if (!kept->status)
+            keep_text(&kept->status, "");
+        /* Told when it moved on; a repeat (response.completed lists it again) is not. */
+        if (news && kept->id && kept->status && kept->query && t->cb.on_search)
+            t->cb.on_search(t->ctx, kept);
+    }
+}
+
+/* The summary streams as deltas, part by part; a part's done event carries the whole part,
+ * which replaces what its deltas made (the same text, unless a delta was lost). */
+static void note_reasoning(ea_turn *t, const ea_event *ev)
+{
+    ea_buf *r = &t->reasoning;
+    const char *delta = ev->text;
+    if (ev->kind == EA_EV_REASONING_PART) {
+        if (r->len)
+            ea_buf_puts(r, "\n\n");
+        t->reasoning_part = r->len;
+        delta = r->len ? "\n\n" : "";
+    } else if (ev->kind == EA_EV_REASONING_DONE) {
+        const char *part = r->data ? r->data + t->reasoning_part : "";
+        if (strcmp(part, ev->text) == 0)
+            return;
+        if (r->data) {
+            r->len = t->reasoning_part;
+            r->data[r->len] = '\0';
+        }
+        delta = ev->text;
+    }
+    if (ea_buf_puts(r, delta) != 0)
+        return; /* past the bound: the rest of the summary is not kept */
+    if (t->cb.on_reasoning && r->data)
+        t->cb.on_reasoning(t->ctx, r->data, delta);
+}
+
 /* One decoded event; take_text hands over the text it was decoded from. Returns non-zero to
  * stop reading the stream. */
 static int handle_event(ea_turn *t, ea_event *ev, text_taker take_text)
@@ -590,12 +687,23 @@ static int handle_event(ea_turn *t, ea_event *ev, text_taker take_text)
             return 1;
         break;
     case EA_EV_OUTPUT_ITEM_DONE:
+        note_searches(t, ev);
         if (ev->n_images && ev->images[0].b64_len) {
             replace(&t->revised_prompt, ev->images[0].revised_prompt);
             replace(&t->image_call_id, ev->images[0].call_id);
+            note_call(t, t->images_queued + 1, &ev->images[0], ev->output_index);
             if (queue_images(t, ev, 0, 1, JOB_FINAL, take_text) != 0)
                 return 1;
         }
+        break;
+    case EA_EV_OUTPUT_ITEM_ADDED:
+    case EA_EV_WEB_SEARCH:
+        note_searches(t, ev);
+        break;
+    case EA_EV_REASONING_PART:
+    case EA_EV_REASONING_DELTA:
+    case EA_EV_REASONING_DONE:
+        note_reasoning(t, ev);
         break;
     case EA_EV_RESPONSE_CREATED:
     case EA_EV_RESPONSE_IN_PROGRESS:
@@ -606,13 +714,19 @@ static int handle_event(ea_turn *t, ea_event *ev, text_taker take_text)
         t->terminal = true;
         replace(&t->response_id, ev->response_id);
         take_usage(t, ev);
+        note_searches(t, ev);
+        /* A poll or a non-streamed body brings the summary only here. */
+        if (t->reasoning.len == 0 && *ev->text)
+            ea_buf_puts(&t->reasoning, ev->text);
         /* A non-streamed Responses body carries the images only here; a stream has sent
          * them already in output_item.done (perhaps not saved yet), and repeats them. */
         if (t->images_queued > 0)
             return 0;
-        for (size_t i = 0; i < ev->n_images; i++) {
+        for (size_t i = 0, k = 1; i < ev->n_images; i++) {
             replace(&t->revised_prompt, ev->images[i].revised_prompt);
             replace(&t->image_call_id, ev->images[i].call_id);
+            if (ev->images[i].b64_len)
+                note_call(t, (int)k++, &ev->images[i], -1);
         }
         return queue_images(t, ev, 0, ev->n_images, JOB_FINAL, take_text) != 0;
     case EA_EV_RESPONSE_FAILED:
@@ -796,14 +910,59 @@ static char *usage_json(const ea_turn *t)
     else
         rc = ea_buf_printf(&text,
                            "{\"input_tokens\":%ld,\"output_tokens\":%ld,\"total_tokens\":%ld,"
-                           "\"input_tokens_details\":{\"cached_tokens\":%ld}}",
+                           "\"input_tokens_details\":{\"cached_tokens\":%ld}",
                            u->input_text + u->input_text_cached, u->output_text, t->total_tokens,
-                           u->input_text_cached);
+                           u->input_text_cached) |
+             (u->output_reasoning ? ea_buf_printf(&text, ",\"output_tokens_details\":"
+                                                         "{\"reasoning_tokens\":%ld}",
+                                                  u->output_reasoning)
+                                  : 0) |
+             ea_buf_putc(&text, '}');
     if (rc != 0) {
         ea_buf_free(&text);
         return NULL;
     }
     return ea_buf_steal(&text, NULL);
+}
+
+/* The web searches as the result record lists them; NULL when there were none (or out of
+ * memory, which only leaves the list out). Caller frees. */
+static char *searches_json(const ea_turn *t)
+{
+    if (t->n_searches == 0)
+        return NULL;
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < t->n_searches; i++) {
+        const ea_turn_search *s = &t->searches[i];
+        json_array_append_new(list, json_pack("{s:s?, s:s?, s:s?}", "id", s->id, "status",
+                                              s->status, "query", s->query));
+    }
+    char *text = list ? json_dumps(list, JSON_COMPACT) : NULL;
+    json_decref(list);
+    return text;
+}
+
+/* What each image call said of its own image, for a response that made several. */
+static char *image_calls_json(const ea_turn *t)
+{
+    if (t->images_queued < 2)
+        return NULL;
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < t->n_images; i++) {
+        int k = t->image_k[i];
+        if (k < 1 || k > MAX_IMAGES)
+            continue; /* the partial frame kept for a turn without a final image */
+        json_t *call = json_pack("{s:s, s:s?, s:o, s:s?}", "path", t->images[i].path, "call_id",
+                                 t->calls[k - 1].call_id, "output_index",
+                                 t->calls[k - 1].output_index >= 0
+                                     ? json_integer(t->calls[k - 1].output_index)
+                                     : json_null(),
+                                 "revised_prompt", t->calls[k - 1].revised_prompt);
+        json_array_append_new(list, call);
+    }
+    char *text = list ? json_dumps(list, JSON_COMPACT) : NULL;
+    json_decref(list);
+    return text;
 }
 
 /* A background turn left running server-side: no result record, so that the next easel to
@@ -830,6 +989,7 @@ static void finish_detached(ea_turn *t)
         .revised_prompt = "",
         .images = t->images,
         .n_images = 0,
+        .reasoning_summary = "",
         .partial_path = "",
         .session_dir = ea_session_dir(t->spec.session),
         .estimate_usd = NAN,
@@ -951,10 +1111,15 @@ static void finish_turn(ea_turn *t)
     res.cost_text_usd = cost.text_usd;
     res.cost_image_usd = cost.image_usd;
     res.cost_image_estimated = cost.image_estimated;
+    res.cost_search_usd = cost.search_usd;
     res.ms_first_byte = t->ms_first_byte;
     res.ms_first_partial = t->partials ? t->ms_first_partial : -1;
     res.ms_total = ms_since(&t->started);
     res.retries_json = retries;
+    char *searches = searches_json(t), *calls = image_calls_json(t);
+    res.reasoning_summary = t->reasoning.len ? t->reasoning.data : NULL;
+    res.web_searches_json = searches;
+    res.image_calls_json = calls;
     /* The API's own message as received when the failure is it (failure.msg holds a copy cut
      * at 1 kB; the log keeps network strings whole), else easel's account of what broke. */
     const char *message = t->failure.msg;
@@ -976,7 +1141,16 @@ static void finish_turn(ea_turn *t)
     free(usage);
     free(tool_usage);
     free(retries);
+    free(searches);
+    free(calls);
 
+    const char *prompts[MAX_IMAGES + 1];
+    for (size_t i = 0; i < t->n_images; i++) {
+        int k = t->image_k[i];
+        prompts[i] = k >= 1 && k <= MAX_IMAGES && t->calls[k - 1].revised_prompt
+                         ? t->calls[k - 1].revised_prompt
+                         : "";
+    }
     t->finished = true;
     report_progress(t, EA_PHASE_DONE);
     ea_turn_outcome o = {
@@ -992,6 +1166,10 @@ static void finish_turn(ea_turn *t)
         .revised_prompt = t->revised_prompt ? t->revised_prompt : "",
         .images = t->images,
         .n_images = *t->partial_path ? 0 : t->n_images, /* finals only */
+        .image_prompts = prompts,
+        .reasoning_summary = t->reasoning.len ? t->reasoning.data : "",
+        .searches = t->searches,
+        .n_searches = t->n_searches,
         .partial_path = t->partial_path,
         .unsaved = t->unsaved,
         .n_unsaved = t->n_unsaved,
@@ -1322,6 +1500,7 @@ static ea_turn *turn_new(ea_http *http, const ea_turn_spec *spec, const ea_turn_
                                                                 : EA_TURN_QUEUED_TIMEOUT_MS;
     clock_gettime(CLOCK_MONOTONIC, &t->started);
     ea_buf_init(&t->body, MAX_BODY_BYTES);
+    ea_buf_init(&t->reasoning, MAX_REASONING_BYTES);
     t->retries = json_array();
     return t;
 }
@@ -1558,6 +1737,16 @@ void ea_turn_free(ea_turn **tp)
     free(t->response_id);
     free(t->revised_prompt);
     free(t->image_call_id);
+    ea_buf_free(&t->reasoning);
+    for (size_t i = 0; i < t->n_searches; i++) {
+        free(t->searches[i].id);
+        free(t->searches[i].status);
+        free(t->searches[i].query);
+    }
+    for (int i = 0; i < MAX_IMAGES; i++) {
+        free(t->calls[i].call_id);
+        free(t->calls[i].revised_prompt);
+    }
     free(t->last_partial);
     free(t->error_type);
     free(t->error_code);

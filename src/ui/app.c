@@ -113,6 +113,13 @@ static void frame_clear(ui_frame *f)
     memset(f, 0, sizeof *f);
 }
 
+static void thinking_clear(ui_slot *s)
+{
+    free(s->thinking);
+    s->thinking = NULL;
+    s->searching[0] = '\0';
+}
+
 static void slot_free(ui_slot *s)
 {
     if (s->app->draft_slot == s)
@@ -124,6 +131,7 @@ static void slot_free(ui_slot *s)
     frame_clear(&s->frame);
     free(s->title);
     free(s->haystack);
+    thinking_clear(s);
     free(s->dir);
     free(s);
 }
@@ -886,6 +894,39 @@ static void on_partial(void *ctx, int index, const unsigned char *bytes, size_t 
         ui_dirty(s->app, EA_PANEL_PREVIEW);
 }
 
+/* The summary is kept whole (the preview shows its end when it does not fit), sanitized
+ * once here rather than at every redraw. */
+static void on_reasoning(void *ctx, const char *summary, const char *delta)
+{
+    ui_slot *s = ctx;
+    (void)delta;
+    ea_buf safe;
+    ea_buf_init(&safe, UI_THINKING_MAX);
+    size_t n = strlen(summary);
+    const char *from = n > UI_THINKING_MAX / 2 ? summary + n - UI_THINKING_MAX / 2 : summary;
+    ea_sanitize_append(&safe, from, strlen(from), 1);
+    if (!safe.data)
+        return;
+    free(s->thinking);
+    s->thinking = ea_buf_steal(&safe, NULL);
+    if (is_current(s))
+        ui_dirty(s->app, EA_PANEL_PREVIEW);
+}
+
+static void on_search(void *ctx, const ea_turn_search *search)
+{
+    ui_slot *s = ctx;
+    char query[200], status[32];
+    ea_sanitize_copy(query, sizeof query, search->query);
+    ea_sanitize_copy(status, sizeof status, search->status);
+    snprintf(s->searching, sizeof s->searching, "web search %s%s%s", status, *query ? ": " : "",
+             query);
+    if (is_current(s)) {
+        ui_dirty(s->app, EA_PANEL_PREVIEW);
+        ui_message(s->app, false, "%s", s->searching);
+    }
+}
+
 static void on_image(void *ctx, const ea_audit_image *img, const char *session_dir)
 {
     ui_slot *s = ctx;
@@ -1109,7 +1150,8 @@ static void send_prompt(ui_app *app, bool past_budget_confirmed)
     }
     ea_turn_spec spec = {&s->params, &app->backend, s->session, app->prices, s->from_turn,
                          s->new_conversation};
-    static const ea_turn_callbacks cb = {on_progress, on_partial, on_image, on_retry, on_done};
+    static const ea_turn_callbacks cb = {on_progress, on_partial, on_image, on_retry,
+                                         on_done,     on_reasoning, on_search};
     s->turn = ea_turn_start(app->http, &spec, &cb, s, &err);
     if (!s->turn) {
         ui_message(app, true, "%s", err.msg);
@@ -1126,6 +1168,7 @@ static void send_prompt(ui_app *app, bool past_budget_confirmed)
     memset(&s->progress, 0, sizeof s->progress);
     s->progress.partials_expected = ea_params_partials(&s->params);
     frame_clear(&s->frame);
+    thinking_clear(s);
     refresh_totals(s);
     ui_editor_remember(app, app->edit.text);
     ui_editor_set_text(app, "");
@@ -1162,7 +1205,8 @@ static void resume_pending(ui_app *app, ui_slot *s)
     if (!ea_audit_resumable_turn(ea_session_audit(s->session), 0, &acc))
         return;
     ea_turn_spec spec = {NULL, &app->backend, s->session, app->prices, 0, false};
-    static const ea_turn_callbacks cb = {on_progress, on_partial, on_image, on_retry, on_done};
+    static const ea_turn_callbacks cb = {on_progress, on_partial, on_image, on_retry,
+                                         on_done,     on_reasoning, on_search};
     s->turn = ea_turn_resume(app->http, &spec, &acc, &cb, s, &err);
     if (!s->turn) {
         ui_message(app, true, "turn %d could not be resumed: %s", acc.turn, err.msg);
@@ -1172,6 +1216,7 @@ static void resume_pending(ui_app *app, ui_slot *s)
     s->sending_turn = acc.turn;
     memset(&s->progress, 0, sizeof s->progress);
     frame_clear(&s->frame);
+    thinking_clear(s);
     if (is_current(s))
         ui_message(app, false, "resuming turn %d: an earlier easel left it running server-side",
                     acc.turn);

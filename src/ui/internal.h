@@ -178,6 +178,11 @@ typedef struct ui_slot {
                                no longer had the one it continued) */
     int marked_turn;        /* the history's mark, compared with another turn (0: none) */
     ui_frame frame;
+    /* A thinking turn as it runs (protocol.md 15): the reasoning summary so far, sanitized
+     * (owned; NULL: none), and the newest web search, shown in the preview until the first
+     * frame comes. */
+    char *thinking;
+    char searching[256];
     /* The session's draft (app.c, "Drafts") as last saved or read, as JSON (owned; NULL:
      * not known yet), and whether saving it failed (it is tried again, and at the exit). */
     char *draft_json;
@@ -192,6 +197,7 @@ typedef struct ui_slot {
 /* ---- The application ---------------------------------------------------------------------- */
 
 #define UI_MAX_PARAMS 32
+#define UI_THINKING_MAX (16u * 1024) /* of a reasoning summary, the end the preview keeps */
 
 struct ui_app {
     ea_ui_options opt;

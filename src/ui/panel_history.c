@@ -227,7 +227,7 @@ static void export_done(ui_app *app, const char *dest)
     ea_export_counts n;
     ea_err err = {0};
     app->message[0] = '\0';
-    if (ea_export(s->info.id, r->turn, dest, false, export_report, app, &n, &err) != 0)
+    if (ea_export(s->info.id, r->turn, 0, dest, false, export_report, app, &n, &err) != 0)
         ui_message(app, true, "export: %s", err.msg);
     else if (!n.failed)
         ui_message(app, false, "turn %d: %zu image%s exported to %s (with sidecar .json)", r->turn, n.exported,

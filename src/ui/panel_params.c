@@ -26,9 +26,10 @@ static const char *const backgrounds[] = {"auto", "opaque", "transparent", NULL}
 static const char *const moderations[] = {"auto", "low", NULL};
 static const char *const partials[] = {"0", "1", "2", "3", NULL};
 static const char *const apis[] = {"responses", "images", NULL};
-static const char *const text_models[] = {"gpt-5.4", NULL};
+static const char *const text_models[] = {"gpt-5.4", "gpt-5.4-mini", "gpt-5.5", NULL};
 static const char *const actions[] = {"auto", "generate", "edit", NULL};
 static const char *const fidelities[] = {"high", "low", NULL};
+static const char *const switches[] = {"off", "on", NULL};
 
 static size_t index_of(const char *long_opt)
 {
@@ -57,16 +58,21 @@ static const char *const *choices(const ui_app *app, const ea_param_desc *d)
         const ea_model_info *m = ea_model_find(model ? model : "gpt-image-2");
         return (m ? m : ea_model_generic())->qualities;
     }
+    if (strcmp(d->long_opt, "reasoning") == 0) {
+        const char *model = app->values[index_of("text-model")];
+        const ea_text_model_info *t = ea_text_model_find(model ? model : "gpt-5.4");
+        return (t ? t : ea_text_model_generic())->efforts;
+    }
     static const struct { const char *opt; const char *const *list; } table[] = {
         {"size", sizes},         {"count", counts},         {"format", formats},
         {"compression", compressions}, {"background", backgrounds}, {"moderation", moderations},
         {"partials", partials},  {"api", apis},             {"text-model", text_models},
-        {"action", actions},     {"input-fidelity", fidelities},
+        {"action", actions},     {"input-fidelity", fidelities}, {"web-search", switches},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (strcmp(d->long_opt, table[i].opt) == 0)
             return table[i].list;
-    return NULL; /* image, mask: paths, typed after Enter */
+    return NULL; /* image, mask, document: paths, typed after Enter */
 }
 
 static size_t n_params(void)
@@ -90,7 +96,7 @@ void ui_params_from_config(ui_app *app)
     static const struct { enum ea_config_key key; const char *opt; } map[] = {
         {EA_CFG_MODEL, "model"},     {EA_CFG_TEXT_MODEL, "text-model"}, {EA_CFG_SIZE, "size"},
         {EA_CFG_QUALITY, "quality"}, {EA_CFG_FORMAT, "format"},          {EA_CFG_PARTIALS, "partials"},
-        {EA_CFG_API, "api"},
+        {EA_CFG_API, "api"},         {EA_CFG_REASONING, "reasoning"}, {EA_CFG_WEB_SEARCH, "web-search"},
     };
     size_t n;
     const ea_param_desc *d = ea_param_table(&n);

@@ -84,6 +84,38 @@ static void describe_avatar(const ui_app *app, const ui_frame *f, int rows, int 
              ea_avatar_px[f->pick % EA_AVATAR_SIZES], f->pick >= EA_AVATAR_SIZES ? "circle" : "square");
 }
 
+/* A thinking turn before its first frame: the plan the model streams, wrapped, its newest
+ * rows when it does not fit, and the newest web search on the last row. */
+static void draw_thinking(ui_app *app, ui_panel *p, const ui_slot *s, int inner, int h)
+{
+    int rows = h - 1 - (*s->searching ? 1 : 0), width = inner - 2;
+    ui_puts(p->win, 1, 2, inner - 1, "thinking...", app->theme.attr[UI_KEY]);
+    const char *text = s->thinking ? s->thinking : "";
+    size_t len = strlen(text), at = 0, next;
+    int total = 0;
+    if (width < 1 || rows < 1)
+        return;
+    while (at < len) {
+        ea_text_row_end(text, len, at, width, &next);
+        total++;
+        at = next;
+    }
+    int skip = total > rows ? total - rows : 0, y = 2;
+    char line[1024];
+    for (at = 0; at < len && y < 2 + rows;) {
+        size_t end = ea_text_row_end(text, len, at, width, &next);
+        if (skip > 0) {
+            skip--;
+        } else {
+            snprintf(line, sizeof line, "%.*s", (int)(end - at), text + at);
+            ui_puts(p->win, y++, 2, inner - 1, line, app->theme.attr[UI_NORMAL]);
+        }
+        at = next;
+    }
+    if (*s->searching)
+        ui_puts(p->win, h, 2, inner - 1, s->searching, app->theme.attr[UI_DIM]);
+}
+
 static void preview_draw(ui_app *app, ui_panel *p)
 {
     ui_slot *s = ui_current(app);
@@ -94,6 +126,10 @@ static void preview_draw(ui_app *app, ui_panel *p)
         return;
     if (!f->bytes && !f->path) {
         ui_picture_hide(app);
+        if (s->turn && (s->thinking || *s->searching)) {
+            draw_thinking(app, p, s, inner, h);
+            return;
+        }
         const char *text = s->turn ? "waiting for the first frame..." : "no picture yet";
         ui_puts(p->win, 1 + h / 2, 2, inner - 1, text, app->theme.attr[UI_DIM]);
         return;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench_race: `easel show --protocol sixel` raced against chafa on three inputs (an 8-bit PNG,
 # a JPEG at quality 90, a 16-bit PNG; each 1024x1024 drawn within 640x640), whole process,
 # runs alternating between the contenders so that a load that comes and goes (other builds on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_sheet: a contact sheet against one picture, in process. 24 files of 1024x1024 (the
  * photo-like test picture, each a little different) composed into 6x4 cells of 160x160
  * pixels (ea_gfx_compose) and encoded as sixel, against one such file drawn within 640x640

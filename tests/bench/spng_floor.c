@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spng_floor: the floor for drawing a PNG: a bare libspng decode of the file to 8-bit RGBA
  * and nothing else, as its own small process (bench_race.sh builds it with libspng alone, so
  * it pays the loader's least too). Usage: spng_floor FILE; prints the decoded size. */

@@ -247,6 +247,52 @@ test('non-streamed Responses turn', async () => {
   assert.ok(call.revised_prompt.length > 0);
 });
 
+// Issue 15: a thinking turn. The SDK streams the reasoning summary, the web search and two
+// image calls, each its own item with its own output_index, and the final response lists
+// them all with tool_usage counting the search.
+test('thinking turn: reasoning summary, web search and two image calls', async () => {
+  const brief = Buffer.from('%PDF-1.4\n% a brief about herons\n').toString('base64');
+  const events = await streamTurn({
+    input: [{
+      role: 'user',
+      content: [
+        { type: 'input_text', text: 'two frames of a heron at dawn' },
+        { type: 'input_file', filename: 'brief.pdf', file_data: `data:application/pdf;base64,${brief}` },
+      ],
+    }],
+    reasoning: { effort: 'high', summary: 'auto' },
+    tools: [imageTool({ partial_images: 1 }), { type: 'web_search' }],
+    tool_choice: 'required',
+  });
+  events.forEach((e, i) => assert.equal(e.sequence_number, i));
+  const types = events.map((e) => e.type);
+  const first = (t) => types.indexOf(t);
+  assert.ok(first('response.reasoning_summary_text.delta') > 0, 'no summary delta');
+  assert.ok(first('response.web_search_call.completed') > first('response.reasoning_summary_text.done'));
+  assert.ok(first('response.image_generation_call.partial_image') > first('response.web_search_call.completed'));
+  const summary = events.filter((e) => e.type === 'response.reasoning_summary_text.delta').map((e) => e.delta).join('');
+  assert.equal(summary, events.find((e) => e.type === 'response.reasoning_summary_text.done').text);
+  assert.match(summary, /heron/);
+  assert.deepEqual(['in_progress', 'searching', 'completed'].map((s) => first(`response.web_search_call.${s}`) > 0), [true, true, true]);
+  const calls = events.filter((e) => e.type === 'response.output_item.done' && e.item.type === 'image_generation_call');
+  assert.equal(calls.length, 2);
+  assert.notEqual(calls[0].output_index, calls[1].output_index);
+  assert.notEqual(calls[0].item.id, calls[1].item.id);
+  assert.notEqual(calls[0].item.result, calls[1].item.result);
+  for (const c of calls) {
+    assertImage(c.item.result, 'png', '1024x1024');
+    assert.match(c.item.revised_prompt, /brief\.pdf/);
+  }
+  const partials = events.filter((e) => e.type === 'response.image_generation_call.partial_image');
+  assert.deepEqual(partials.map((p) => p.output_index), calls.map((c) => c.output_index));
+  const completed = events.at(-1).response;
+  assert.deepEqual(completed.output.map((o) => o.type),
+    ['reasoning', 'web_search_call', 'image_generation_call', 'image_generation_call']);
+  assert.equal(completed.output[0].summary[0].text, summary);
+  assert.ok(completed.usage.output_tokens_details.reasoning_tokens > 0);
+  assert.equal(completed.tool_usage.web_search.num_requests, 1);
+});
+
 test('unknown previous_response_id is refused', async () => {
   await assert.rejects(
     client.responses.create({

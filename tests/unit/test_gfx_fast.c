@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the fast picture path: the thread pool (pool.c) and what runs on it (the
  * banded downscale, sixel's band groups, contact sheets), and decoding at the drawn size
  * (ea_image_decode_scaled: PNG rows averaged as libspng decodes them, JPEG's scaled IDCT,

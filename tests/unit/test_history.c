@@ -320,6 +320,22 @@ static void test_parse_turn(void **state)
         assert_int_equal(err.code, EA_EXIT_USAGE);
         assert_int_equal(turn, -7);
     }
+    /* --from TURN:K (issue 15): K names one of a turn's several images. */
+    int image = -7;
+    assert_int_equal(ea_history_parse_turn_image("4", &turn, &image, &err), 0);
+    assert_int_equal(turn, 4);
+    assert_int_equal(image, 0);
+    assert_int_equal(ea_history_parse_turn_image("4:3", &turn, &image, &err), 0);
+    assert_int_equal(turn, 4);
+    assert_int_equal(image, 3);
+    static const char *const bad_k[] = {"4:", ":3", "4:0", "4:x", "4:3:2", "0:1", "4:-1",
+                                        "99999999999999999:1"};
+    for (size_t i = 0; i < sizeof bad_k / sizeof bad_k[0]; i++) {
+        err.code = 0;
+        if (ea_history_parse_turn_image(bad_k[i], &turn, &image, &err) != -1)
+            fail_msg("accepted '%s' as turn %d image %d", bad_k[i], turn, image);
+        assert_int_equal(err.code, EA_EXIT_USAGE);
+    }
 }
 
 /* Dates of the right shape that name no day are refused, not matched against nothing. */

@@ -271,6 +271,101 @@ static void test_source_not_utf8(void **state)
     ea_params_free(&p);
 }
 
+static void write_bytes(const char *path, const void *bytes, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, n, f), n);
+    fclose(f);
+}
+
+/* The types the API takes as an input_file, and those it refuses. */
+static void test_document_types(void **state)
+{
+    (void)state;
+    const char *mime = NULL;
+    const unsigned char pdf[] = "%PDF-1.7\n", zip[] = "PK\x03\x04rest", text[] = "# brief\n";
+    const unsigned char png[] = "\x89PNG\r\n\x1a\n", nul[] = {'a', 0, 'b'};
+    assert_string_equal(ea_document_type("deck", pdf, sizeof pdf - 1, &mime), "pdf");
+    assert_string_equal(mime, "application/pdf");
+    assert_string_equal(ea_document_type("dir.x/deck.PPTX", zip, sizeof zip - 1, &mime), "pptx");
+    assert_string_equal(ea_document_type("notes.md", text, sizeof text - 1, &mime), "md");
+    assert_string_equal(mime, "text/markdown");
+    assert_null(ea_document_type("deck.pptx", text, sizeof text - 1, &mime)); /* not a zip */
+    assert_null(ea_document_type("notes.txt", nul, sizeof nul, &mime));      /* binary */
+    assert_null(ea_document_type("photo.png", png, sizeof png - 1, &mime));
+    assert_null(ea_document_type("tool.exe", zip, sizeof zip - 1, &mime));
+}
+
+/* Documents go as input_file parts with data URLs, recorded as {path, sha256}; reasoning and
+ * web search as the request's fields; a refused document or one over the limit stops the
+ * build, naming the rule. */
+static void test_thinking_request(void **state)
+{
+    const store_fixture *fx = *state;
+    char pdf[200], exe[200], big[200];
+    snprintf(pdf, sizeof pdf, "%s/brief.pdf", fx->root);
+    snprintf(exe, sizeof exe, "%s/run.exe", fx->root);
+    snprintf(big, sizeof big, "%s/big.pdf", fx->root);
+    write_bytes(pdf, "%PDF-1.4 brief", 14);
+    write_bytes(exe, "MZ\x90\x00", 4);
+    ea_params p;
+    ea_err err = {0};
+    ea_params_init(&p);
+    assert_int_equal(ea_params_set_prompt(&p, "a storyboard", &err), 0);
+    assert_int_equal(ea_params_set(&p, ea_param_by_long("reasoning"), "high", &err), 0);
+    assert_int_equal(ea_params_set(&p, ea_param_by_long("web-search"), "on", &err), 0);
+    assert_int_equal(ea_params_add_document(&p, pdf, &err), 0);
+    assert_int_equal(ea_params_resolve(&p, NULL, &err), 0);
+    ea_request r;
+    if (ea_request_build(&p, NULL, &r, &err) != 0)
+        fail_msg("build: %s", err.msg);
+    assert_int_equal(r.n_inputs, 1);
+    assert_string_equal(r.inputs[0].role, "document");
+    assert_string_equal(r.inputs[0].format, "pdf");
+    assert_int_equal(ea_request_input_image_tokens(&r, NULL), 0);
+    json_t *body = json_loads(r.json, 0, NULL), *rec = json_loads(r.record_json, 0, NULL);
+    json_t *part = json_array_get(json_object_get(json_array_get(json_object_get(body, "input"),
+                                                                 0), "content"), 1);
+    assert_string_equal(json_string_value(json_object_get(part, "type")), "input_file");
+    assert_string_equal(json_string_value(json_object_get(part, "filename")), "brief.pdf");
+    assert_string_equal(json_string_value(json_object_get(part, "file_data")),
+                        "data:application/pdf;base64,JVBERi0xLjQgYnJpZWY=");
+    json_t *rpart = json_array_get(json_object_get(json_array_get(json_object_get(rec, "input"),
+                                                                  0), "content"), 1);
+    assert_null(json_object_get(rpart, "file_data"));
+    assert_string_equal(json_string_value(json_object_get(rpart, "sha256")), r.inputs[0].sha256);
+    json_t *reasoning = json_object_get(body, "reasoning");
+    assert_string_equal(json_string_value(json_object_get(reasoning, "effort")), "high");
+    assert_string_equal(json_string_value(json_object_get(reasoning, "summary")), "auto");
+    json_t *tools = json_object_get(body, "tools");
+    assert_int_equal(json_array_size(tools), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(tools, 1), "type")),
+                        "web_search");
+    assert_true(json_equal(json_object_get(rec, "reasoning"), reasoning));
+    json_decref(body);
+    json_decref(rec);
+    ea_request_free(&r);
+
+    free(p.documents[0]);
+    p.documents[0] = strdup(exe);
+    assert_int_not_equal(ea_request_build(&p, NULL, &r, &err), 0);
+    assert_int_equal(err.code, EA_EXIT_USAGE);
+    assert_non_null(strstr(err.msg, "input_file"));
+    FILE *f = fopen(big, "wb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 50L * 1024 * 1024, SEEK_SET), 0);
+    fputs("%PDF", f);
+    fclose(f);
+    free(p.documents[0]);
+    p.documents[0] = strdup(big);
+    ea_err err2 = {0};
+    assert_int_not_equal(ea_request_build(&p, NULL, &r, &err2), 0);
+    assert_int_equal(err2.code, EA_EXIT_USAGE);
+    assert_non_null(strstr(err2.msg, "50 MB"));
+    ea_params_free(&p);
+}
+
 int main(void)
 {
     ea_pictures_use(&ea_image_pictures); /* as easel's main() does */
@@ -282,6 +377,8 @@ int main(void)
                                         store_teardown),
         cmocka_unit_test(test_estimate_counts_input_images),
         cmocka_unit_test_setup_teardown(test_source_not_utf8, store_setup, store_teardown),
+        cmocka_unit_test(test_document_types),
+        cmocka_unit_test_setup_teardown(test_thinking_request, store_setup, store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -950,6 +950,51 @@ static void test_count_is_not_streamed(void **state)
     done(&r);
 }
 
+/* Thinking turns (issue 15): the effort must be one the text model takes, and reasoning, web
+ * search and documents belong to the Responses API. */
+static void test_reasoning_rules(void **state)
+{
+    (void)state;
+    run r;
+    run_opts(&r, "reasoning", "high", "web-search", "on", NULL);
+    expect_accepted(&r);
+    assert_string_equal(r.p.reasoning, "high");
+    assert_true(r.p.web_search);
+    assert_true(ea_params_thinking(&r.p));
+    done(&r);
+    run_opts(&r, "reasoning", "max", NULL);
+    expect_refused(&r, "reasoning", "'max'", "gpt-5.4", "xhigh");
+    done(&r);
+    run_opts(&r, "text-model", "gpt-5.5", "reasoning", "max", NULL);
+    expect_accepted(&r);
+    done(&r);
+    run_opts(&r, "text-model", "gpt-5.4-2026-03-05", "reasoning", "minimal", NULL);
+    expect_refused(&r, "reasoning", "'minimal'", "gpt-5.4-2026-03-05", NULL);
+    done(&r);
+    run_opts(&r, "text-model", "gpt-5", "reasoning", "minimal", NULL);
+    expect_accepted(&r);
+    done(&r);
+    run_opts(&r, "reasoning", "ultra", NULL);
+    expect_refused(&r, "reasoning", "'ultra'", "none, minimal", NULL);
+    done(&r);
+    run_opts(&r, "text-model", "o-future", "reasoning", "max", NULL);
+    expect_accepted(&r);
+    assert_true(warned(&r, "o-future"));
+    done(&r);
+    run_opts(&r, "api", "images", "reasoning", "low", NULL);
+    expect_refused(&r, "reasoning", "Responses", NULL, NULL);
+    done(&r);
+    run_opts(&r, "api", "images", "document", "brief.pdf", NULL);
+    expect_refused(&r, "document", "Responses", NULL, NULL);
+    done(&r);
+    run_opts(&r, "web-search", "maybe", NULL);
+    expect_refused(&r, "web-search", "on or off", NULL, NULL);
+    done(&r);
+    /* The switch has no argument on the command line. */
+    assert_null(ea_param_by_long("web-search")->metavar);
+    assert_ptr_equal(ea_param_by_short('d'), ea_param_by_long("document"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -982,6 +1027,7 @@ int main(void)
         cmocka_unit_test_teardown(test_moderation, free_live),
         cmocka_unit_test_teardown(test_full_images_call, free_live),
         cmocka_unit_test_teardown(test_count_is_not_streamed, free_live),
+        cmocka_unit_test_teardown(test_reasoning_rules, free_live),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -462,6 +462,58 @@ static void test_responses_cost_is_both_meters(void **state)
     ea_prices_free(&p);
 }
 
+/* A thinking turn (issue 15): reasoning tokens are the text model's output, searches are
+ * priced per call at the text model's per_web_search, and the estimate allows for both. */
+static void test_thinking_cost(void **state)
+{
+    (void)state;
+    ea_prices *p = builtin();
+    ea_meters m;
+    meters_of("{\"type\":\"response.completed\",\"response\":{\"id\":\"resp_t\","
+              "\"status\":\"completed\",\"output\":[],"
+              "\"usage\":{\"input_tokens\":1000,\"output_tokens\":4300,"
+              "\"output_tokens_details\":{\"reasoning_tokens\":4000},\"total_tokens\":5300},"
+              "\"tool_usage\":{\"image_gen\":{\"input_tokens\":100,\"input_tokens_details\":"
+              "{\"image_tokens\":0,\"text_tokens\":100},\"output_tokens\":2112,"
+              "\"total_tokens\":2212},\"web_search\":{\"num_requests\":2}}}}",
+              &m);
+    assert_int_equal(m.usage.output_reasoning, 4000);
+    assert_int_equal(m.web_searches, 2);
+    ea_cost c;
+    ea_prices_call_cost(p, "gpt-image-2", "gpt-5.4", &m, NAN, &c);
+    assert_money(c.text_usd, 1000 * GPT54_IN + 4300 * GPT54_OUT);
+    assert_money(c.image_usd, 100 * TEXT_IN + 2112 * IMAGE_OUT);
+    assert_money(c.search_usd, 0.02);
+    assert_money(c.usd, c.text_usd + c.image_usd + 0.02);
+    /* No searches: no search part. */
+    m.web_searches = 0;
+    ea_prices_call_cost(p, "gpt-image-2", "gpt-5.4", &m, NAN, &c);
+    assert_true(isnan(c.search_usd));
+
+    ea_params params;
+    ea_err err;
+    ea_err_clear(&err);
+    ea_params_init(&params);
+    assert_int_equal(ea_params_set_prompt(&params, PROMPT40, &err), 0);
+    set(&params, "quality", "low");
+    ea_estimate plain, e;
+    assert_int_equal(ea_params_resolve(&params, NULL, &err), 0);
+    ea_prices_estimate(p, &params, &plain);
+    set(&params, "reasoning", "high");
+    set(&params, "web-search", "on");
+    assert_int_equal(ea_params_resolve(&params, NULL, &err), 0);
+    ea_prices_estimate(p, &params, &e);
+    assert_money(e.text_usd - plain.text_usd, 12000 * GPT54_OUT);
+    assert_money(e.search_usd, 0.01);
+    assert_money(e.usd, plain.usd + 12000 * GPT54_OUT + 0.01);
+    assert_non_null(strstr(e.basis, "12000 reasoning at high"));
+    assert_non_null(strstr(e.basis, "1 web search"));
+    assert_int_equal(ea_prices_reasoning_allowance("none"), 0);
+    assert_true(ea_prices_reasoning_allowance("max") > ea_prices_reasoning_allowance("xhigh"));
+    ea_params_free(&params);
+    ea_prices_free(&p);
+}
+
 static void test_responses_cost_without_tool_usage(void **state)
 {
     (void)state;
@@ -793,6 +845,7 @@ int main(void)
         cmocka_unit_test(test_text_models_in_the_table),
         cmocka_unit_test(test_responses_cost_is_both_meters),
         cmocka_unit_test(test_responses_cost_without_tool_usage),
+        cmocka_unit_test(test_thinking_cost),
         cmocka_unit_test(test_images_cost_is_one_meter),
         cmocka_unit_test(test_estimate_counts_the_text_model),
         cmocka_unit_test(test_image_tokens),
