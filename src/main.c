@@ -32,6 +32,8 @@ static const command commands[] = {
     {"mock", ea_cmd_mock, "mock [--port N] [--delay MS] [--fault F]...", "the offline backend"},
     {"resume", ea_cmd_resume, "resume [SESSION]",
      "finish every background turn still running server-side"},
+    {"models", ea_cmd_models, "models [--json] [--offline]",
+     "the models the key can use, marked against easel's rule table"},
 };
 
 static void usage(FILE *out)

@@ -11,6 +11,7 @@ int ea_cmd_export(int argc, char **argv);
 int ea_cmd_doctor(int argc, char **argv);
 int ea_cmd_mock(int argc, char **argv);
 int ea_cmd_resume(int argc, char **argv);
+int ea_cmd_models(int argc, char **argv);
 
 /* Shared by the commands that open a session (src/cli/resume.c): background turns a stopped
  * easel left accepted without a result are read to their end, with progress on stderr. */

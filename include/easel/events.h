@@ -52,9 +52,12 @@ typedef struct ea_event_image {
     char *action;         /* generate or edit, Responses only */
 } ea_event_image;
 
-/* error: {type, code, message, param} whichever of them were sent; "" for the others. */
+/* error: {type, code, message, param} whichever of them were sent; "" for the others.
+ * filtered: Azure's content filter (code content_filter, innererror ResponsibleAIPolicyViolation)
+ * as the categories it filtered, "sexual, violence" ("content" when it named none); "" for any
+ * other error. */
 typedef struct ea_event_error {
-    char *type, *code, *message, *param;
+    char *type, *code, *message, *param, *filtered;
 } ea_event_error;
 
 /* Everything an event points to, but its images' b64, is owned by it and freed by

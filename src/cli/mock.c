@@ -14,7 +14,7 @@
 static const char mock_help[] =
     "usage: easel mock [--port N] [--delay MS] [--png-level N] [--fault F]... [--quiet]\n"
     "                  [--request-log FILE] [--batch-seconds S] [--batch-image-bytes N]\n"
-    "                  [--state-dir DIR]\n"
+    "                  [--state-dir DIR] [--azure]\n"
     "\n"
     "Serves the Images and Responses APIs on 127.0.0.1 with pictures drawn from the prompt,\n"
     "streamed or not, and the Files and Batch APIs (batches of Images requests), until\n"
@@ -30,13 +30,19 @@ static const char mock_help[] =
     "  -f, --fault F      inject a fault, for tests; repeatable, or comma-separated\n"
     "  -q, --quiet        no request log on stderr\n"
     "      --request-log FILE  append each request received to FILE as a JSON line: its\n"
-    "                     path and body, files and data: URLs as their sha256 and size\n"
+    "                     path, body (files and data: URLs as their sha256 and size), query,\n"
+    "                     and which auth headers came (never their values)\n"
     "      --batch-seconds S  a batch runs from validating to completed in S seconds\n"
     "                     (default 5; 0: at once; fractions allowed)\n"
     "      --batch-image-bytes N  each batch line's image is a cheap flat PNG of about N\n"
     "                     bytes instead of the drawing (for benchmarks of big batches)\n"
     "      --state-dir DIR  keep files and batches in DIR, for a later mock to read on\n"
     "                     (default: a private folder removed on exit)\n"
+    "      --azure        dressed as Azure OpenAI: the first line names the endpoint\n"
+    "                     (AZURE_OPENAI_ENDPOINT); paths /openai/deployments/NAME/images/...\n"
+    "                     and /openai/responses need ?api-version=, /openai/v1/... does not;\n"
+    "                     every request needs an api-key header; block= answers Azure's\n"
+    "                     content filter error\n"
     "  -h, --help         this help\n"
     "\n"
     "faults (F is NAME=VALUE[,NAME=VALUE...]):\n"
@@ -65,6 +71,7 @@ static const char mock_help[] =
     "  batch-invalid=L    each batch fails validation with an error on line L\n"
     "  cut=BYTES          the first file download closes after BYTES bytes...\n"
     "    cut-count=N      ...or the first N downloads (then Range: bytes=N- resumes)\n"
+    "  model=ID           GET /v1/models lists ID too; up to 8\n"
     "\n"
     "examples:\n"
     "  easel mock --port 8099\n"
@@ -100,6 +107,7 @@ static int parse_args(int argc, char **argv, ea_mock_config *cfg)
         {"batch-seconds", required_argument, NULL, 'B'},
         {"batch-image-bytes", required_argument, NULL, 'I'},
         {"state-dir", required_argument, NULL, 'S'},
+        {"azure", no_argument, NULL, 'A'},
         {NULL, 0, NULL, 0},
     };
     ea_err err = { 0 };
@@ -136,6 +144,9 @@ static int parse_args(int argc, char **argv, ea_mock_config *cfg)
             break;
         case 'q':
             cfg->quiet = true;
+            break;
+        case 'A':
+            cfg->azure = true;
             break;
         case 'R':
             if (!*optarg || strlen(optarg) >= sizeof cfg->request_log) {

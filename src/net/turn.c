@@ -209,15 +209,19 @@ static void fail_with_api_error(ea_turn *t, const ea_event_error *e, int http_st
     replace(&t->error_code, e->code);
     replace(&t->error_message, e->message);
     replace(&t->error_param, e->param);
-    bool refused = (http_status >= 400 && http_status < 500) ||
+    bool refused = (http_status >= 400 && http_status < 500) || *e->filtered ||
                    strstr(e->code, "moderation") || strstr(e->code, "policy") ||
                    strstr(e->code, "invalid") || strstr(e->type, "invalid_request") ||
                    strstr(e->type, "user_error");
     if (http_status >= 500 || strcmp(e->code, "rate_limit_exceeded") == 0 ||
         strcmp(e->code, "server_error") == 0)
         refused = false;
-    fail(t, refused ? EA_EXIT_REFUSED : EA_EXIT_NETWORK, "%s",
-         *e->message ? e->message : (*e->code ? e->code : "the API reported an error"));
+    const char *text = *e->message ? e->message : (*e->code ? e->code : "the API reported an error");
+    /* Azure's content filter is its moderation block: said so, with what it filtered. */
+    if (*e->filtered)
+        fail(t, EA_EXIT_REFUSED, "%s (blocked by Azure's content filter: %s)", text, e->filtered);
+    else
+        fail(t, refused ? EA_EXIT_REFUSED : EA_EXIT_NETWORK, "%s", text);
 }
 
 static const char *extension_for(const char *format, const unsigned char *bytes, size_t n)
@@ -957,9 +961,11 @@ static void finish_turn(ea_turn *t)
     /* The API's own message as received when the failure is it (failure.msg holds a copy cut
      * at 1 kB; the log keeps network strings whole), else easel's account of what broke. */
     const char *message = t->failure.msg;
-    if (t->error_message && *t->error_message &&
-        strncmp(t->failure.msg, t->error_message, sizeof t->failure.msg - 1) == 0)
-        message = t->error_message;
+    size_t api_len = t->error_message ? strlen(t->error_message) : 0;
+    if (api_len > sizeof t->failure.msg - 1)
+        api_len = sizeof t->failure.msg - 1;
+    if (api_len && strncmp(t->failure.msg, t->error_message, api_len) == 0)
+        message = t->error_message; /* what easel adds after it (a filter's verdict) is not the API's */
     char cancelled[400];
     if (t->cancelled_server_side && status == EA_AUDIT_CANCELLED) {
         snprintf(cancelled, sizeof cancelled, "cancelled; %s", t->cancel_note);

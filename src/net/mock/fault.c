@@ -111,11 +111,18 @@ static int apply_fault(ea_mock_config *cfg, const char *key, const char *value, 
         ok = copy_word(cfg->block_words[cfg->n_block_words], sizeof cfg->block_words[0], value);
         if (ok == 0)
             cfg->n_block_words++;
+    } else if (strcmp(key, "model") == 0) {
+        if (cfg->n_extra_models >= EA_MOCK_MAX_BLOCK_WORDS)
+            return ea_err_set(err, EA_EXIT_USAGE, "--fault model: at most %d models",
+                              EA_MOCK_MAX_BLOCK_WORDS);
+        ok = copy_word(cfg->extra_models[cfg->n_extra_models], sizeof cfg->extra_models[0], value);
+        if (ok == 0)
+            cfg->n_extra_models++;
     } else {
         return ea_err_set(err, EA_EXIT_USAGE,
                           "--fault: unknown fault '%s' (status, count, retry-after, "
                           "retry-after-ms, drop-after, error-event, drip, block, malformed, "
-                          "delay, tool-usage, stall, expire, batch-fail, batch-expire, "
+                          "delay, tool-usage, stall, expire, model, batch-fail, batch-expire, "
                           "batch-invalid, cut, cut-count)", key);
     }
     if (ok != 0)
