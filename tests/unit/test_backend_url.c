@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "easel/backend.h"
+#include "easel/catalog.h"
 #include "easel/config.h"
 #include "easel/http.h"
 
@@ -226,6 +227,37 @@ static void test_plain_http_decision(void **state)
     assert_false(ea_http_plain_allowed(NULL, "lan-box"));
 }
 
+static void test_catalog_parse_and_marks(void **state)
+{
+    (void)state;
+    const char *body = "{\"object\":\"list\",\"data\":["
+                       "{\"id\":\"whisper-1\",\"owned_by\":\"openai\",\"created\":1},"
+                       "{\"id\":\"gpt-image-2\",\"object\":\"model\"},"
+                       "{\"id\":7},{\"name\":\"no id\"},"
+                       "{\"id\":\"dall-e-3\"},{\"id\":\"gpt-image-3-preview\"},"
+                       "{\"id\":\"chatgpt-image-next\"}]}";
+    ea_catalog cat;
+    ea_err err = {0};
+    assert_int_equal(ea_catalog_parse(body, strlen(body), &cat, &err), 0);
+    assert_int_equal(cat.n, 5); /* entries without a string id are skipped */
+    const char *ids[] = {"chatgpt-image-next", "dall-e-3", "gpt-image-2", "gpt-image-3-preview",
+                         "whisper-1"};
+    enum ea_model_mark marks[] = {EA_MARK_UNKNOWN, EA_MARK_RETIRED, EA_MARK_KNOWN,
+                                  EA_MARK_UNKNOWN, EA_MARK_OTHER};
+    for (int i = 0; i < 5; i++) {
+        assert_string_equal(cat.models[i].id, ids[i]);
+        assert_int_equal(cat.models[i].mark, marks[i]);
+    }
+    assert_string_equal(cat.models[4].owned_by, "openai");
+    assert_int_equal(cat.models[4].created, 1);
+    assert_string_equal(cat.models[2].owned_by, "");
+    ea_catalog_free(&cat);
+    assert_string_equal(ea_model_mark_name(EA_MARK_RETIRED), "retired");
+    assert_int_equal(ea_catalog_parse("{\"data\":{}}", 11, &cat, &err), -1);
+    assert_int_equal(ea_catalog_parse("not json", 8, &cat, &err), -1);
+    assert_int_equal(err.code, EA_EXIT_NETWORK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +271,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_azure_v1_form, clear_env, clear_env),
         cmocka_unit_test_setup_teardown(test_auth_header_config, clear_env, clear_env),
         cmocka_unit_test(test_plain_http_decision),
+        cmocka_unit_test(test_catalog_parse_and_marks),
     };
     return cmocka_run_group_tests_name("backend_url", tests, NULL, NULL);
 }
