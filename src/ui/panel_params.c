@@ -87,17 +87,28 @@ void ui_params_models_free(ui_app *app)
     app->n_listed_models = 0;
 }
 
+static bool listed(const ui_app *app, const char *id)
+{
+    for (int i = 0; i < app->n_listed_models; i++)
+        if (strcmp(app->listed_models[i], id) == 0)
+            return true;
+    return false;
+}
+
 static const char *const *choices(const ui_app *app, const ea_param_desc *d)
 {
     static const char *models[32];
     if (strcmp(d->long_opt, "model") == 0) {
+        /* The table's order (the default first: the first step sets it explicitly), each
+         * known model only when listed, then the listed models easel does not know. */
         int n, k = 0;
         const ea_model_info *m = ea_model_table(&n);
-        for (int i = 0; i < app->n_listed_models && k < 31; i++)
-            models[k++] = app->listed_models[i];
-        for (int i = 0; app->n_listed_models == 0 && i < n && k < 31; i++)
-            if (!m[i].retired)
+        for (int i = 0; i < n && k < 31; i++)
+            if (!m[i].retired && (app->n_listed_models == 0 || listed(app, m[i].id)))
                 models[k++] = m[i].id;
+        for (int i = 0; i < app->n_listed_models && k < 31; i++)
+            if (!ea_model_find(app->listed_models[i]))
+                models[k++] = app->listed_models[i];
         models[k] = NULL;
         return models;
     }
