@@ -17,7 +17,8 @@ typedef struct ea_backend {
     const char *api_key;       /* borrowed from the config; NULL on the offline backend */
     const char *organization;  /* borrowed; NULL when unset */
     const char *project;       /* borrowed; NULL when unset */
-    const char *api_version;   /* borrowed: config api_version / $OPENAI_API_VERSION, or NULL */
+    /* borrowed: config api_version / $OPENAI_API_VERSION against Azure but its v1 form; NULL */
+    const char *api_version;
     const char *allow_http;    /* borrowed: config allow_http, or NULL */
     bool api_key_header;       /* the key goes as `api-key: KEY` (Azure), not Bearer */
     /* Azure OpenAI: $AZURE_OPENAI_ENDPOINT, a host under azure.com, or auth_header = api-key. */

@@ -58,6 +58,10 @@ static int azure_setup(ea_backend *b, const ea_config *cfg, ea_err *err)
     while (path_end > 0 && b->base_url[path_end - 1] == '/')
         path_end--;
     b->azure_deployments = b->azure && ends_with(b->base_url, path_end, "/openai");
+    /* api-version is the AzureOpenAI clients' parameter: the plain clients, which the v1 form
+     * and every other backend use, never send it (a query in the base URL still goes). */
+    if (!b->azure || ends_with(b->base_url, path_end, "/v1"))
+        b->api_version = NULL;
     bool versioned = (b->api_version && *b->api_version) ||
                      strstr(b->base_url + path_end, "api-version=") != NULL;
     if (b->azure_deployments && !versioned)

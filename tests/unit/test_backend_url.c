@@ -151,6 +151,7 @@ static void test_azure_v1_form(void **state)
     (void)state;
     setenv("OPENAI_BASE_URL", "https://res.openai.azure.com/openai/v1/", 1);
     setenv("AZURE_OPENAI_API_KEY", "azure-key", 1);
+    setenv("OPENAI_API_VERSION", "2025-04-01-preview", 1); /* the plain client never sends it */
     ea_config cfg;
     ea_backend b;
     ea_err err = {0};
@@ -188,12 +189,16 @@ static void test_auth_header_config(void **state)
     ea_backend_close(&b);
     ea_config_free(&cfg);
 
-    /* Cloudflare-style gateways end in /openai too: without Azure, nothing is routed. */
+    /* Cloudflare-style gateways end in /openai too: without Azure, nothing is routed, and
+     * api-version is not added (a query in the base URL still goes). */
     ea_config_init(&cfg);
-    text = "base_url = https://gateway.example/v1/acct/gw/openai\napi_key = k\n";
+    text = "base_url = https://gateway.example/v1/acct/gw/openai?team=a\napi_key = k\n"
+           "api_version = 2025-04-01-preview\n";
     assert_int_equal(ea_config_parse(&cfg, text, strlen(text), NULL, &err), 0);
     assert_int_equal(ea_backend_open(&b, &cfg, false, false, &err), 0);
     assert_false(b.api_key_header || b.azure || b.azure_deployments);
+    assert_int_equal(ea_backend_url(&b, "/images/generations", "m", url, sizeof url), 0);
+    assert_string_equal(url, "https://gateway.example/v1/acct/gw/openai/images/generations?team=a");
     ea_backend_close(&b);
     ea_config_free(&cfg);
 
