@@ -63,10 +63,13 @@ check "edit on the deployment path, multipart, with api-version and the api-key 
 
 gen -S azr "a lighthouse"; rc=$?
 why="rc $rc: $(cat "$tmp/err") $(tail -n 2 "$reqlog")"
+# The POST, then (a background turn) the GET that streams its events, the query merged.
 check "a Responses turn goes to /openai/responses with the image deployment named" \
-    '[ "$rc" = 0 ]' '[ "$(field -1 "r[\"path\"]")" = /openai/responses ]' \
-    '[ "$(field -1 "r[\"query\"]")" = api-version=2025-04-01-preview ]' \
-    '[ "$(field -1 "r[\"headers\"].get(\"x-ms-oai-image-generation-deployment\")")" = gpt-image-2 ]'
+    '[ "$rc" = 0 ]' '[ "$(field -2 "r[\"path\"]")" = /openai/responses ]' \
+    '[ "$(field -2 "r[\"query\"]")" = api-version=2025-04-01-preview ]' \
+    '[ "$(field -2 "r[\"headers\"].get(\"x-ms-oai-image-generation-deployment\")")" = gpt-image-2 ]' \
+    '[ "$(field -1 "r[\"method\"] + r[\"path\"][:23]")" = GET/openai/responses/resp_ ]' \
+    '[ "$(field -1 "r[\"query\"]")" = "api-version=2025-04-01-preview&stream=true" ]'
 
 why="$(grep -c "$KEY" "$reqlog" "$tmp"/data/easel/sessions/*/audit.jsonl 2>&1)"
 check "the key is in no request log line and no audit record" \
