@@ -53,7 +53,8 @@ typedef struct ea_mock_config {
     int content_cut_count;   /* ... the first N downloads (cut-count=N, default 1) */
     /* Dressed as Azure OpenAI (--azure): requests must come under /openai/deployments/NAME/
      * (the Images API) or /openai/ (Responses, models) with an api-version, or under
-     * /openai/v1/; each with an api-key header. The block fault answers Azure's content
+     * /openai/v1/; each with an api-key header (the v1 form also takes Authorization:
+     * Bearer, as Azure does from the plain clients). The block fault answers Azure's content
      * filter error. */
     bool azure;
     /* Listed by GET /v1/models after easel's own (--fault model=ID): for tests of models

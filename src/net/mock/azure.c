@@ -26,8 +26,10 @@ int mock_azure_path(const char *url, const mock_request_meta *meta, bool has_api
 {
     const char *rest;
     bool versioned = true; /* the v1 form needs no api-version */
+    bool bearer_ok = false; /* ...and takes the key as Bearer from the plain OpenAI clients */
     if ((rest = after(url, "/openai/v1/"))) {
         snprintf(canon, size, "/v1/%s", rest);
+        bearer_ok = true;
     } else if ((rest = after(url, "/openai/deployments/"))) {
         /* /openai/deployments/NAME/images/...: the Images API, NAME the deployment. */
         const char *slash = strchr(rest, '/');
@@ -45,7 +47,7 @@ int mock_azure_path(const char *url, const mock_request_meta *meta, bool has_api
     if (!versioned)
         return refuse(e, 404, "Resource not found: Azure OpenAI's deployment and /openai/ "
                               "paths need an api-version query parameter.");
-    if (!meta->api_key)
+    if (!meta->api_key && !(bearer_ok && meta->authorization))
         return refuse(e, 401, "Access denied due to invalid subscription key or wrong API "
                               "endpoint. Make sure to provide a valid key for an active "
                               "subscription and use a correct regional API endpoint for your "

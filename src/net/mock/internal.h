@@ -330,7 +330,8 @@ int mock_models_body(const mock_server *srv, ea_buf *out);
 
 /* The path of an Azure request (url, without its query) as the /v1 path the routes know,
  * into canon; or 0 with e filled when Azure would refuse it (a path outside /openai, no
- * api-version where it is needed, no api-key header): 404 or 401 in Azure's error shape.
+ * api-version where it is needed, no api-key header, or under /openai/v1/ no Authorization
+ * either): 404 or 401 in Azure's error shape.
  * 1 when the request may go on. */
 int mock_azure_path(const char *url, const mock_request_meta *meta, bool has_api_version,
                     char *canon, size_t size, mock_error *e);
