@@ -13,12 +13,13 @@ int ea_cmd_doctor(int argc, char **argv);
 int ea_cmd_mock(int argc, char **argv);
 int ea_cmd_resume(int argc, char **argv);
 int ea_cmd_batch(int argc, char **argv);
+int ea_cmd_models(int argc, char **argv);
 
 /* Each command's descriptor, with its option table (options.h), defined in its file. */
 #include "easel/options.h"
 extern const ea_command ea_command_generate, ea_command_sessions, ea_command_log,
     ea_command_export, ea_command_show, ea_command_doctor, ea_command_mock, ea_command_resume,
-    ea_command_batch, ea_command_help, ea_command_completions, ea_command_complete;
+    ea_command_batch, ea_command_models, ea_command_help, ea_command_completions, ea_command_complete;
 
 /* Shared by the commands that open a session (src/cli/resume.c): background turns a stopped
  * easel left accepted without a result are read to their end, with progress on stderr. */

@@ -31,6 +31,9 @@ enum ea_config_key {
     EA_CFG_BACKGROUND, /* on (the default) or off: Responses turns in background mode */
     EA_CFG_REASONING,  /* the default reasoning effort of a Responses turn; unset: none sent */
     EA_CFG_WEB_SEARCH, /* on or off (the default): the web_search tool on Responses turns */
+    EA_CFG_ALLOW_HTTP,   /* host names plain http:// may go to besides loopback */
+    EA_CFG_API_VERSION,  /* the api-version query parameter (Azure); also $OPENAI_API_VERSION */
+    EA_CFG_AUTH_HEADER,  /* bearer or api-key: how the key is sent */
     EA_CFG_KEY_COUNT
 };
 
@@ -48,6 +51,7 @@ typedef struct ea_config_value {
     char *value;                  /* owned; NULL when unset */
     enum ea_config_source source;
     int line;                     /* the file's line number when source is EA_SRC_FILE */
+    const char *env;              /* the variable it came from when EA_SRC_ENV; static */
 } ea_config_value;
 
 typedef struct ea_config {
@@ -82,8 +86,12 @@ int ea_config_parse(ea_config *c, const char *text, size_t len, const char *secr
  * user and has no group or other permission bits (like ssh's private keys). */
 int ea_config_load_file(ea_config *c, const char *path, ea_err *err);
 
-/* OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID, as the official SDKs read
- * them. An empty variable counts as unset. */
+/* OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID, OPENAI_API_VERSION, as
+ * the official SDKs read them. An empty variable counts as unset. The Azure variables stand in
+ * as the AzureOpenAI clients read them: AZURE_OPENAI_ENDPOINT, when OPENAI_BASE_URL is unset,
+ * makes the base URL ENDPOINT/openai and takes its key from AZURE_OPENAI_API_KEY only (a key
+ * meant for OpenAI is not sent to Azure); AZURE_OPENAI_API_KEY is also the key when
+ * OPENAI_API_KEY is unset and a base URL is set. */
 void ea_config_apply_env(ea_config *c);
 
 /* A command-line value: wins over the file and the environment. */
@@ -99,6 +107,8 @@ enum ea_config_source ea_config_source_of(const ea_config *c, enum ea_config_key
 const char *ea_config_key_name(enum ea_config_key key);       /* "api_key" */
 int ea_config_key_lookup(const char *name);                     /* enum value, or -1 */
 const char *ea_config_source_name(enum ea_config_source source); /* "environment" */
+/* The variable a value came from ("AZURE_OPENAI_API_KEY"), or NULL when not the environment. */
+const char *ea_config_env_of(const ea_config *c, enum ea_config_key key);
 
 /* One line for `easel doctor`: "gpt-image-2 (from ~/.config/easel/config, line 3)". For
  * api_key only its length and source are written, never a character of it:

@@ -65,9 +65,12 @@ typedef struct ea_event_search {
     char *id, *status, *query;
 } ea_event_search;
 
-/* error: {type, code, message, param} whichever of them were sent; "" for the others. */
+/* error: {type, code, message, param} whichever of them were sent; "" for the others.
+ * filtered: Azure's content filter (code content_filter, innererror ResponsibleAIPolicyViolation)
+ * as the categories it filtered, "sexual, violence" ("content" when it named none); "" for any
+ * other error. */
 typedef struct ea_event_error {
-    char *type, *code, *message, *param;
+    char *type, *code, *message, *param, *filtered;
 } ea_event_error;
 
 /* Everything an event points to, but its images' b64, is owned by it and freed by

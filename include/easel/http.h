@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* http: POST (and GET) requests on libcurl's multi interface, driven by the caller's loop (wait, then
- * process); HTTPS only, no redirects, idle timeout, and retries that never double-bill. */
+ * process); HTTPS only (plain http to loopback or to hosts the user named), no redirects, idle
+ * timeout, and retries that never double-bill. */
 #ifndef EASEL_HTTP_H
 #define EASEL_HTTP_H
 
@@ -27,8 +28,17 @@ typedef struct ea_http_req ea_http_req;
 
 /* What to send. Every pointer is borrowed and must stay valid until on_done. */
 typedef struct ea_http_request {
-    const char *url;          /* https://... ; http:// only to 127.0.0.0/8, ::1, localhost */
+    /* https://... ; http:// only to 127.0.0.0/8, ::1, localhost, or a host allow_http names */
+    const char *url;
+    /* Host names (or addresses) plain http:// may go to besides loopback, separated by commas
+     * or blanks (config allow_http): the user's word that the key may cross that link in
+     * clear text. NULL: none. */
+    const char *allow_http;
     const char *api_key;      /* Authorization: Bearer KEY; NULL or "" sends no Authorization */
+    bool api_key_header;      /* send the key as `api-key: KEY` instead (Azure OpenAI) */
+    /* x-ms-oai-image-generation-deployment: the image deployment Azure's Responses image tool
+     * uses; NULL or "" omits it. */
+    const char *image_deployment;
     const char *organization; /* OpenAI-Organization; NULL or "" omits it */
     const char *project;      /* OpenAI-Project; NULL or "" omits it */
     /* GET: a read (a background response resumed or polled), no body; NULL: POST. */
@@ -59,6 +69,11 @@ typedef struct ea_http_request {
 
 /* Zeroes r and sets the defaults above (max_retries = EA_HTTP_MAX_RETRIES). */
 void ea_http_request_init(ea_http_request *r);
+
+/* Whether plain http:// may go to host (as a URL spells it: "lan-box", "10.0.0.7", "[fd00::1]"):
+ * a loopback address, localhost, or a name allow_http lists (ASCII case ignored). Names are
+ * compared as written, never resolved: the user names the host, not what it resolves to. */
+bool ea_http_plain_allowed(const char *host, const char *allow_http);
 
 /* The head of a response: its status and the headers easel cares about. Strings are never
  * NULL ("" when absent), borrowed, valid during the callback (or on_done) only, and come from

@@ -52,6 +52,16 @@ typedef struct ea_mock_config {
     int batch_invalid_line;  /* every batch fails validation naming this line (1-based); 0: no */
     long content_cut;        /* a file download closes after this many bytes (cut=BYTES); -1: no */
     int content_cut_count;   /* ... the first N downloads (cut-count=N, default 1) */
+    /* Dressed as Azure OpenAI (--azure): requests must come under /openai/deployments/NAME/
+     * (the Images API) or /openai/ (Responses, models) with an api-version, or under
+     * /openai/v1/; each with an api-key header (the v1 form also takes Authorization:
+     * Bearer, as Azure does from the plain clients). The block fault answers Azure's content
+     * filter error. */
+    bool azure;
+    /* Listed by GET /v1/models after easel's own (--fault model=ID): for tests of models
+     * easel does not know or has retired. */
+    char extra_models[EA_MOCK_MAX_BLOCK_WORDS][64];
+    int n_extra_models;
 } ea_mock_config;
 
 typedef struct ea_mock ea_mock;
@@ -59,12 +69,13 @@ typedef struct ea_mock ea_mock;
 void ea_mock_config_init(ea_mock_config *cfg);
 /* One --fault argument: status=429[,count=2][,retry-after=1][,retry-after-ms=500],
  * drop-after=K|created|start, error-event=K|start, drip=BYTES_PER_SEC, block=WORD, malformed=K,
- * delay=MS, tool-usage=omit, stall=queued, expire=MS; batches: batch-fail=N, batch-expire=K,
- * batch-invalid=LINE, cut=BYTES[,cut-count=N]. */
+ * delay=MS, tool-usage=omit, stall=queued, expire=MS, model=ID; batches: batch-fail=N,
+ * batch-expire=K, batch-invalid=LINE, cut=BYTES[,cut-count=N]. */
 int ea_mock_fault_parse(ea_mock_config *cfg, const char *spec, ea_err *err);
 ea_mock *ea_mock_start(const ea_mock_config *cfg, ea_err *err);
 int ea_mock_port(const ea_mock *m);
-/* "http://127.0.0.1:PORT/v1". Borrowed. */
+/* "http://127.0.0.1:PORT/v1" (dressed as Azure: the endpoint, "http://127.0.0.1:PORT").
+ * Borrowed. */
 const char *ea_mock_base_url(const ea_mock *m);
 void ea_mock_free(ea_mock **m);
 

@@ -30,6 +30,12 @@ const ea_model_info *ea_model_find(const char *id);
 const ea_model_info *ea_model_generic(void);
 /* All known entries, for help text and tests. */
 const ea_model_info *ea_model_table(int *count);
+/* How easel treats a model a backend lists (`easel models`): by its rule-table entry, or,
+ * for an image model the table lacks, the generic rules; a model that is not an image model
+ * by its name (gpt-image*, chatgpt-image*, dall-e*) is another kind (text, audio...). */
+enum ea_model_mark { EA_MARK_KNOWN, EA_MARK_UNKNOWN, EA_MARK_RETIRED, EA_MARK_OTHER };
+enum ea_model_mark ea_model_mark_of(const char *id);
+const char *ea_model_mark_name(enum ea_model_mark mark); /* "known", "unknown", ... */
 bool ea_model_takes_quality(const ea_model_info *m, const char *quality);
 bool ea_model_takes_format(const ea_model_info *m, const char *format);
 

@@ -9,7 +9,7 @@
 
 static const ea_command *const all[] = {
     &ea_command_generate, &ea_command_sessions, &ea_command_log,    &ea_command_export,
-    &ea_command_show,     &ea_command_doctor,   &ea_command_mock,   &ea_command_resume,   &ea_command_batch,
+    &ea_command_show,     &ea_command_doctor,   &ea_command_mock,   &ea_command_resume,   &ea_command_batch,   &ea_command_models,
     &ea_command_help,     &ea_command_completions, &ea_command_complete,
 };
 

@@ -283,6 +283,9 @@ static void print_dry_run(const generate_opts *o, const ea_backend *b, const ea_
                           const ea_estimate *est, const ea_warnings *warn)
 {
     json_t *record = json_loads(req->record_json, 0, NULL);
+    char url[2400];
+    ea_backend_url(b, req->endpoint, json_string_value(json_object_get(record, "model")), url,
+                   sizeof url);
     char *inputs_text = ea_request_inputs_json(req);
     json_t *inputs = inputs_text ? json_loads(inputs_text, 0, NULL) : NULL;
     free(inputs_text);
@@ -294,7 +297,8 @@ static void print_dry_run(const generate_opts *o, const ea_backend *b, const ea_
             json_array_append_new(warnings, json_string(warn->text[i]));
         json_t *line = json_pack("{s:s, s:b, s:s, s:s, s:s+, s:o, s:o, s:s, s:o}", "type", "dry_run",
                                  "offline", b->offline, "api", req->api, "method", "POST", "url",
-                                 b->offline ? "(offline backend)" : b->base_url, req->endpoint,
+                                 b->offline ? "(offline backend)" : url,
+                                 b->offline ? req->endpoint : "",
                                  "request", record, "estimate_usd",
                                  est->known ? json_real(est->usd) : json_null(), "estimate_basis",
                                  est->basis, "warnings", warnings);
@@ -313,7 +317,7 @@ static void print_dry_run(const generate_opts *o, const ea_backend *b, const ea_
         return;
     }
     printf("dry run: nothing was sent\n");
-    printf("POST %s%s%s%s\n", b->offline ? "" : b->base_url, req->endpoint,
+    printf("POST %s%s%s\n", b->offline ? req->endpoint : url,
            req->multipart ? "  (multipart/form-data)" : "",
            b->offline ? "  (on the offline backend)" : "");
     if (session) {

@@ -16,7 +16,7 @@
 
 enum {
     OPT_PORT = 1, OPT_DELAY, OPT_PNG_LEVEL, OPT_FAULT, OPT_QUIET, OPT_REQUEST_LOG,
-    OPT_BATCH_SECONDS, OPT_BATCH_IMAGE_BYTES, OPT_STATE_DIR,
+    OPT_BATCH_SECONDS, OPT_BATCH_IMAGE_BYTES, OPT_STATE_DIR, OPT_AZURE,
 };
 
 static const ea_opt mock_opts[] = {
@@ -31,11 +31,12 @@ static const ea_opt mock_opts[] = {
      EA_VAL_WORDS,
      "status= count= retry-after= retry-after-ms= drop-after= stall=queued expire= error-event= "
      "drip= block= malformed= delay= tool-usage=omit batch-fail= batch-expire= batch-invalid= "
-     "cut= cut-count=", NULL},
+     "cut= cut-count= model=", NULL},
     {"quiet", 'q', NULL, "no request log on stderr", OPT_QUIET, EA_VAL_NONE, NULL, NULL},
     {"request-log", 0, "FILE",
-     "append each request received to FILE as a JSON line: its path and body, files and data: "
-     "URLs as their sha256 and size", OPT_REQUEST_LOG, EA_VAL_FILE, NULL, NULL},
+     "append each request received to FILE as a JSON line: its path, body (files and data: "
+     "URLs as their sha256 and size), query, and which auth headers came (never their values)",
+     OPT_REQUEST_LOG, EA_VAL_FILE, NULL, NULL},
     {"batch-seconds", 0, "S",
      "a batch runs from validating to completed in S seconds (default 5; 0: at once; "
      "fractions allowed)", OPT_BATCH_SECONDS, EA_VAL_NONE, NULL, NULL},
@@ -45,6 +46,12 @@ static const ea_opt mock_opts[] = {
     {"state-dir", 0, "DIR",
      "keep files and batches in DIR, for a later mock to read on (default: a private folder "
      "removed on exit)", OPT_STATE_DIR, EA_VAL_FILE, NULL, NULL},
+    {"azure", 0, NULL,
+     "dressed as Azure OpenAI: the first line names the endpoint (AZURE_OPENAI_ENDPOINT); paths "
+     "/openai/deployments/NAME/images/... and /openai/responses need ?api-version=, "
+     "/openai/v1/... does not; every request needs an api-key header (/openai/v1/ also takes "
+     "Authorization: Bearer); block= answers Azure's content filter error", OPT_AZURE,
+     EA_VAL_NONE, NULL, NULL},
 };
 EA_OPTIONS_FN(mock_options, mock_opts)
 
@@ -75,6 +82,7 @@ static const char mock_notes[] =
     "  batch-invalid=L    each batch fails validation with an error on line L\n"
     "  cut=BYTES          the first file download closes after BYTES bytes...\n"
     "    cut-count=N      ...or the first N downloads (then Range: bytes=N- resumes)\n"
+    "  model=ID           GET /v1/models lists ID too; up to 8\n"
     "\n"
     "examples:\n"
     "  easel mock --port 8099\n"

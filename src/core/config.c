@@ -41,6 +41,9 @@ static const struct {
     [EA_CFG_WEB_SEARCH] = {"web_search", NULL},
     [EA_CFG_BUDGET_USD] = {"budget_usd", NULL},
     [EA_CFG_SESSION_BUDGET_USD] = {"session_budget_usd", NULL},
+    [EA_CFG_ALLOW_HTTP] = {"allow_http", NULL},
+    [EA_CFG_API_VERSION] = {"api_version", "OPENAI_API_VERSION"},
+    [EA_CFG_AUTH_HEADER] = {"auth_header", NULL},
 };
 
 static bool valid_key(enum ea_config_key key)
@@ -206,6 +209,7 @@ static int set_value(ea_config *c, enum ea_config_key key, const char *value, si
     slot->value = copy;
     slot->source = source;
     slot->line = line;
+    slot->env = source == EA_SRC_ENV ? key_table[key].env : NULL;
     return 0;
 }
 
@@ -362,15 +366,59 @@ int ea_config_load_file(ea_config *c, const char *path, ea_err *err)
     return rc;
 }
 
+static const char *env_value(const char *name)
+{
+    const char *value = getenv(name);
+    return value && value[0] ? value : NULL;
+}
+
+/* A value from a variable other than the key's own (the Azure ones). */
+static void set_from_env(ea_config *c, enum ea_config_key key, const char *value, size_t len,
+                         const char *env)
+{
+    if (set_value(c, key, value, len, EA_SRC_ENV, 0) == 0 && c->values[key].source == EA_SRC_ENV)
+        c->values[key].env = env;
+}
+
 void ea_config_apply_env(ea_config *c)
 {
     for (int k = 0; k < EA_CFG_KEY_COUNT; k++) {
-        if (!key_table[k].env)
-            continue;
-        const char *value = getenv(key_table[k].env);
-        if (value && value[0])
+        const char *value = key_table[k].env ? env_value(key_table[k].env) : NULL;
+        if (value)
             set_value(c, (enum ea_config_key)k, value, strlen(value), EA_SRC_ENV, 0);
     }
+    const char *endpoint = env_value("AZURE_OPENAI_ENDPOINT");
+    const char *azure_key = env_value("AZURE_OPENAI_API_KEY");
+    bool own_base = env_value("OPENAI_BASE_URL") != NULL;
+    if (endpoint && !own_base && c->values[EA_CFG_BASE_URL].source <= EA_SRC_ENV) {
+        /* The SDKs' baseURL = `${endpoint}/openai`, without doubling a trailing slash. */
+        size_t len = strlen(endpoint);
+        while (len > 0 && endpoint[len - 1] == '/')
+            len--;
+        char *base = malloc(len + sizeof "/openai");
+        if (base) {
+            sprintf(base, "%.*s/openai", (int)len, endpoint);
+            set_from_env(c, EA_CFG_BASE_URL, base, strlen(base), "AZURE_OPENAI_ENDPOINT");
+            free(base);
+        }
+        /* A key from OPENAI_API_KEY belongs to OpenAI: it does not go to Azure. */
+        ea_config_value *key = &c->values[EA_CFG_API_KEY];
+        if (key->source == EA_SRC_ENV && key->env && strcmp(key->env, "OPENAI_API_KEY") == 0) {
+            explicit_bzero(key->value, strlen(key->value));
+            free(key->value);
+            memset(key, 0, sizeof *key);
+        }
+    }
+    bool azure_base = c->values[EA_CFG_BASE_URL].env &&
+                      strcmp(c->values[EA_CFG_BASE_URL].env, "AZURE_OPENAI_ENDPOINT") == 0;
+    if (azure_key && (azure_base || (!env_value("OPENAI_API_KEY") &&
+                                     c->values[EA_CFG_BASE_URL].value)))
+        set_from_env(c, EA_CFG_API_KEY, azure_key, strlen(azure_key), "AZURE_OPENAI_API_KEY");
+}
+
+const char *ea_config_env_of(const ea_config *c, enum ea_config_key key)
+{
+    return valid_key(key) && c->values[key].source == EA_SRC_ENV ? c->values[key].env : NULL;
 }
 
 int ea_config_load(ea_config *c, ea_err *err)
@@ -409,7 +457,8 @@ void ea_config_describe(const ea_config *c, enum ea_config_key key, char *out, s
         break;
     }
     case EA_SRC_ENV:
-        snprintf(source, sizeof source, "from environment, %s", key_table[key].env);
+        snprintf(source, sizeof source, "from environment, %s",
+                 v->env ? v->env : key_table[key].env);
         break;
     case EA_SRC_CLI:
         snprintf(source, sizeof source, "from command line");

@@ -48,6 +48,20 @@ static int copy_word(char *dst, size_t len, const char *value)
     return 0;
 }
 
+/* value as the next of a fault's list (width bytes an entry, EA_MOCK_MAX_BLOCK_WORDS of
+ * them, *n used). */
+static int add_word(char *list, size_t width, int *n, const char *what, const char *key,
+                    const char *value, ea_err *err)
+{
+    if (*n >= EA_MOCK_MAX_BLOCK_WORDS)
+        return ea_err_set(err, EA_EXIT_USAGE, "--fault %s: at most %d %s", key,
+                          EA_MOCK_MAX_BLOCK_WORDS, what);
+    if (copy_word(list + (size_t)*n * width, width, value) != 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "--fault %s: bad value '%s'", key, value);
+    (*n)++;
+    return 0;
+}
+
 /* One KEY=VALUE of a fault. The options of status (count, retry-after, retry-after-ms) are
  * accepted on their own too, so "--fault status=429 --fault count=2" works. */
 static int apply_fault(ea_mock_config *cfg, const char *key, const char *value, ea_err *err)
@@ -105,18 +119,17 @@ static int apply_fault(ea_mock_config *cfg, const char *key, const char *value, 
         cfg->content_cut = bytes;
     } else if (strcmp(key, "cut-count") == 0)
         ok = parse_int(value, 1, INT_MAX, &cfg->content_cut_count);
-    else if (strcmp(key, "block") == 0) {
-        if (cfg->n_block_words >= EA_MOCK_MAX_BLOCK_WORDS)
-            return ea_err_set(err, EA_EXIT_USAGE, "--fault block: at most %d words",
-                              EA_MOCK_MAX_BLOCK_WORDS);
-        ok = copy_word(cfg->block_words[cfg->n_block_words], sizeof cfg->block_words[0], value);
-        if (ok == 0)
-            cfg->n_block_words++;
-    } else {
+    else if (strcmp(key, "block") == 0)
+        return add_word(cfg->block_words[0], sizeof cfg->block_words[0], &cfg->n_block_words,
+                        "words", key, value, err);
+    else if (strcmp(key, "model") == 0)
+        return add_word(cfg->extra_models[0], sizeof cfg->extra_models[0], &cfg->n_extra_models,
+                        "models", key, value, err);
+    else {
         return ea_err_set(err, EA_EXIT_USAGE,
                           "--fault: unknown fault '%s' (status, count, retry-after, "
                           "retry-after-ms, drop-after, error-event, drip, block, malformed, "
-                          "delay, tool-usage, stall, expire, batch-fail, batch-expire, "
+                          "delay, tool-usage, stall, expire, model, batch-fail, batch-expire, "
                           "batch-invalid, cut, cut-count)", key);
     }
     if (ok != 0)

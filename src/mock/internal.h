@@ -32,6 +32,7 @@ enum mock_route {
     MOCK_ROUTE_RESPONSE_CANCEL, /* POST /v1/responses/{id}/cancel */
     MOCK_ROUTE_FILES,           /* /v1/files[/{id}[/content]] */
     MOCK_ROUTE_BATCHES,         /* /v1/batches[/{id}[/cancel]] */
+    MOCK_ROUTE_MODELS,          /* GET /v1/models */
 };
 
 typedef struct mock_chain mock_chain;
@@ -51,6 +52,11 @@ typedef struct mock_error {
     const char *code;      /* NULL becomes JSON null */
     char param[64];        /* "" becomes JSON null */
     char message[1100];
+    /* Azure's shape, {code, message, param, status}, when set; with azure_filtered, the
+     * content filter's innererror {code: ResponsibleAIPolicyViolation, content_filter_result}
+     * with that category filtered. mock_fail clears both. */
+    bool azure;
+    const char *azure_filtered;
 } mock_error;
 
 /* Fills e and returns -1. param and code may be NULL. */
@@ -320,12 +326,36 @@ bool mock_server_sleep(mock_server *srv, int ms);
 
 /* ---- the request log (reqlog.c) ---- */
 
+/* What the request log says of a request's headers and query: never a key's value. */
+typedef struct mock_request_meta {
+    const char *query;            /* as received, without '?'; "" when none */
+    bool api_key, authorization;  /* whether each header came */
+    const char *image_deployment; /* x-ms-oai-image-generation-deployment, or NULL */
+} mock_request_meta;
+
 /* One request as received, as a JSON line appended to out: {method, path, multipart, body}
  * for a JSON body (null when it does not parse) or {..., parts: [{name, value} | {name,
  * filename, content_type, sha256, bytes}]}; data: URLs in a body become {data_url: MIME,
- * sha256, bytes}. */
+ * sha256, bytes}; then query and headers ({api-key, authorization: present or not,
+ * x-ms-oai-image-generation-deployment when sent}). */
 int mock_request_log_line(const char *method, const char *path, const char *body, size_t len,
-                          const mock_part *parts, ea_buf *out);
+                          const mock_part *parts, const mock_request_meta *meta, ea_buf *out);
+
+/* ---- GET /v1/models (models.c) ---- */
+
+/* The list the offline backend serves: easel's image models that are not retired, the default
+ * text model, and the --fault model=ID extras. */
+int mock_models_body(const mock_server *srv, ea_buf *out);
+
+/* ---- Azure OpenAI's dress (azure.c) ---- */
+
+/* The path of an Azure request (url, without its query) as the /v1 path the routes know,
+ * into canon; or 0 with e filled when Azure would refuse it (a path outside /openai, no
+ * api-version where it is needed, no api-key header, or under /openai/v1/ no Authorization
+ * either): 404 or 401 in Azure's error shape.
+ * 1 when the request may go on. */
+int mock_azure_path(const char *url, const mock_request_meta *meta, bool has_api_version,
+                    char *canon, size_t size, mock_error *e);
 /* Appends the line to file (created 0600) in one write; the caller serializes writers. */
 int mock_request_log_write(const char *file, const ea_buf *line);
 

@@ -102,6 +102,8 @@ int mock_fail(mock_error *e, int status, const char *type, const char *code, con
               const char *fmt, ...)
 {
     e->status = status;
+    e->azure = false;
+    e->azure_filtered = NULL;
     e->type = type;
     e->code = code;
     snprintf(e->param, sizeof e->param, "%s", param ? param : "");
@@ -112,8 +114,37 @@ int mock_fail(mock_error *e, int status, const char *type, const char *code, con
     return -1;
 }
 
+/* Azure OpenAI's error: no type, the status repeated, and the content filter's verdict on
+ * each category (protocol.md section 7). */
+static int azure_error_body(ea_buf *out, const mock_error *e)
+{
+    static const char *const categories[] = {"hate", "self_harm", "sexual", "violence"};
+    int rc = ea_buf_puts(out, "{\"error\":{\"code\":");
+    rc |= mock_json_string(out, e->code ? e->code : "");
+    rc |= ea_buf_puts(out, ",\"message\":");
+    rc |= mock_json_string(out, e->message);
+    rc |= ea_buf_puts(out, ",\"param\":");
+    rc |= e->param[0] ? mock_json_string(out, e->param) : ea_buf_puts(out, "null");
+    rc |= ea_buf_printf(out, ",\"status\":%d", e->status);
+    if (e->azure_filtered) {
+        rc |= ea_buf_puts(out, ",\"innererror\":{\"code\":\"ResponsibleAIPolicyViolation\","
+                               "\"content_filter_result\":{");
+        for (size_t i = 0; i < sizeof categories / sizeof categories[0]; i++) {
+            bool hit = strcmp(categories[i], e->azure_filtered) == 0;
+            rc |= ea_buf_printf(out, "%s\"%s\":{\"filtered\":%s,\"severity\":\"%s\"}",
+                                i ? "," : "", categories[i], hit ? "true" : "false",
+                                hit ? "high" : "safe");
+        }
+        rc |= ea_buf_puts(out, "}}");
+    }
+    rc |= ea_buf_puts(out, "}}");
+    return rc ? -1 : 0;
+}
+
 int mock_error_body(ea_buf *out, const mock_error *e)
 {
+    if (e->azure)
+        return azure_error_body(out, e);
     int rc = ea_buf_puts(out, "{\"error\":{\"message\":");
     rc |= mock_json_string(out, e->message);
     rc |= ea_buf_puts(out, ",\"type\":");

@@ -48,6 +48,7 @@ static int parse_args(int argc, char **argv, ea_mock_config *cfg, int *port_fd)
         {"batch-seconds", required_argument, NULL, 'B'},
         {"batch-image-bytes", required_argument, NULL, 'I'},
         {"state-dir", required_argument, NULL, 'S'},
+        {"azure", no_argument, NULL, 'A'},
         /* easel's own, not for users: see the top of this file. */
         {"port-fd", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
@@ -122,6 +123,9 @@ static int parse_args(int argc, char **argv, ea_mock_config *cfg, int *port_fd)
                 return EA_EXIT_USAGE;
             }
             snprintf(cfg->state_dir, sizeof cfg->state_dir, "%s", optarg);
+            break;
+        case 'A':
+            cfg->azure = true;
             break;
         case 'F':
             *port_fd = atoi(optarg);

@@ -71,7 +71,7 @@ static json_t *without_bytes(json_t *v)
 }
 
 int mock_request_log_line(const char *method, const char *path, const char *body, size_t len,
-                          const mock_part *parts, ea_buf *out)
+                          const mock_part *parts, const mock_request_meta *meta, ea_buf *out)
 {
     json_t *line = json_pack("{s:s, s:s}", "method", method, "path", path);
     if (!line)
@@ -101,6 +101,13 @@ int mock_request_log_line(const char *method, const char *path, const char *body
         json_object_set_new(line, "body", doc ? without_bytes(doc) : json_null());
         json_decref(doc);
     }
+    json_object_set_new(line, "query", json_string(meta->query ? meta->query : ""));
+    json_t *headers = json_pack("{s:b, s:b}", "api-key", meta->api_key, "authorization",
+                                meta->authorization);
+    if (meta->image_deployment)
+        json_object_set_new(headers, "x-ms-oai-image-generation-deployment",
+                            json_string(meta->image_deployment));
+    json_object_set_new(line, "headers", headers);
     char *text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
     json_decref(line);
     int rc = text && ea_buf_puts(out, text) == 0 && ea_buf_putc(out, '\n') == 0 ? 0 : -1;

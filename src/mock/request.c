@@ -233,6 +233,15 @@ static int finish(mock_server *srv, mock_job *job, const char *prompt_param, moc
         return params_refused(&err, NULL, e);
 
     const char *word = mock_fault_blocked_word(mock_server_config(srv), p->prompt);
+    if (word && mock_server_config(srv)->azure) {
+        mock_fail(e, 400, NULL, "content_filter", "prompt",
+                  "The response was filtered due to the prompt triggering Azure OpenAI's "
+                  "content management policy. Please modify your prompt and retry. "
+                  MOCK_OFFLINE_NOTE);
+        e->azure = true;
+        e->azure_filtered = "violence";
+        return -1;
+    }
     if (word)
         return mock_fail(e, 400, "image_generation_user_error", "moderation_blocked", NULL,
                          "Your request was rejected by the safety system. If you believe this "

@@ -51,6 +51,12 @@ typedef struct mock_conn {
     mock_store *store;               /* where an upload to /v1/files is spooled */
     bool too_large;
     bool bad_multipart;
+    char path[1024];                 /* the path the routes know (Azure's mapped to /v1) */
+    char query[1024];                /* as received, for the request log */
+    mock_request_meta meta;
+    char deployment_header[128];
+    bool refused;                    /* dressed as Azure: refused as Azure would (refusal) */
+    mock_error refusal;
 } mock_conn;
 
 /* ---- services for the other files ---- */
@@ -121,6 +127,8 @@ static enum mock_route route_of(const char *method, const char *url, char *id, s
         return MOCK_ROUTE_FILES;
     if (under(url, "/v1/batches"))
         return MOCK_ROUTE_BATCHES;
+    if (strcmp(method, "GET") == 0 && strcmp(url, "/v1/models") == 0)
+        return MOCK_ROUTE_MODELS;
     if (strcmp(method, "GET") == 0)
         return response_path(url, "", id, size) ? MOCK_ROUTE_RESPONSE_GET : MOCK_ROUTE_UNKNOWN;
     if (strcmp(method, "POST") != 0)
@@ -171,13 +179,52 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     return ea_buf_append(&part->data, data, size) == 0 ? MHD_YES : MHD_NO;
 }
 
+/* Appends one query argument to the conn's copy of the query (MHD hands them decoded). */
+static enum MHD_Result add_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    mock_conn *conn = cls;
+    size_t at = strlen(conn->query);
+    snprintf(conn->query + at, sizeof conn->query - at, "%s%s%s%s", at ? "&" : "", key,
+             value ? "=" : "", value ? value : "");
+    return MHD_YES;
+}
+
+/* What the request log says of the headers and the query; and, dressed as Azure, the path
+ * the routes know, or Azure's refusal. */
+static void conn_meta(mock_server *srv, struct MHD_Connection *c, mock_conn *conn,
+                      const char *url, char *path, size_t size)
+{
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_query_arg, conn);
+    conn->meta.query = conn->query;
+    conn->meta.api_key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "api-key") != NULL;
+    conn->meta.authorization =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION) != NULL;
+    const char *deployment = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                         "x-ms-oai-image-generation-deployment");
+    if (deployment) {
+        snprintf(conn->deployment_header, sizeof conn->deployment_header, "%s", deployment);
+        conn->meta.image_deployment = conn->deployment_header;
+    }
+    snprintf(path, size, "%s", url);
+    if (srv->cfg.azure) {
+        bool versioned = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "api-version");
+        conn->refused = mock_azure_path(url, &conn->meta, versioned, path, size,
+                                        &conn->refusal) == 0;
+    }
+}
+
 static mock_conn *conn_new(mock_server *srv, struct MHD_Connection *c, const char *method,
                            const char *url)
 {
     mock_conn *conn = calloc(1, sizeof *conn);
     if (!conn)
         return NULL;
-    conn->route = route_of(method, url, conn->response_id, sizeof conn->response_id);
+    conn_meta(srv, c, conn, url, conn->path, sizeof conn->path);
+    conn->route = conn->refused ? MOCK_ROUTE_UNKNOWN
+                                : route_of(method, conn->path, conn->response_id,
+                                           sizeof conn->response_id);
     enum mock_route route = conn->route;
     clock_gettime(CLOCK_MONOTONIC, &conn->started);
     mock_random_id(conn->request_id, sizeof conn->request_id, "req_");
@@ -241,7 +288,7 @@ static void log_request(mock_server *srv, const mock_conn *conn, int status, boo
 {
     static const char *const names[] = {
         "(no such route)", "images/generations", "images/edits", "responses",
-        "responses/{id}", "responses/{id}/cancel", "files", "batches",
+        "responses/{id}", "responses/{id}/cancel", "files", "batches", "models",
     };
     if (srv->cfg.quiet)
         return;
@@ -378,14 +425,14 @@ static enum MHD_Result answer_stored(mock_server *srv, struct MHD_Connection *c,
 
 /* /v1/files and /v1/batches (files.c, batch.c): a JSON body, or a file's bytes. */
 static enum MHD_Result answer_files(mock_server *srv, struct MHD_Connection *c,
-                                    mock_conn *conn, const char *method, const char *url)
+                                    mock_conn *conn, const char *method)
 {
     mock_error e;
     mock_reply r = { .status = 200 };
     ea_buf_init(&r.body, EA_BUF_UNCAPPED);
     int rc = conn->route == MOCK_ROUTE_FILES
-                 ? mock_files_answer(srv, c, method, url, conn->parts, &r, &e)
-                 : mock_batches_answer(srv, c, method, url, &conn->body, &r, &e);
+                 ? mock_files_answer(srv, c, method, conn->path, conn->parts, &r, &e)
+                 : mock_batches_answer(srv, c, method, conn->path, &conn->body, &r, &e);
     if (rc != 0) {
         ea_buf_free(&r.body);
         return send_error(srv, c, conn, &e, NULL, -1);
@@ -424,7 +471,7 @@ static void log_received(mock_server *srv, const mock_conn *conn, const char *me
     ea_buf line;
     ea_buf_init(&line, EA_BUF_UNCAPPED);
     if (mock_request_log_line(method, url, conn->body.data, conn->body.len,
-                              conn->post ? conn->parts : NULL, &line) == 0) {
+                              conn->post ? conn->parts : NULL, &conn->meta, &line) == 0) {
         pthread_mutex_lock(&srv->lock);
         if (mock_request_log_write(srv->cfg.request_log, &line) != 0 && !srv->cfg.quiet)
             fprintf(stderr, "easel mock: cannot append to the request log %s\n",
@@ -442,6 +489,17 @@ static enum MHD_Result answer(mock_server *srv, struct MHD_Connection *c, mock_c
     if (status_fault_due(srv)) {
         mock_fault_status_error(srv->cfg.status, &e);
         return send_error(srv, c, conn, &e, srv->cfg.retry_after, srv->cfg.retry_after_ms);
+    }
+    if (conn->refused)
+        return send_error(srv, c, conn, &conn->refusal, NULL, -1);
+    if (conn->route == MOCK_ROUTE_MODELS) {
+        ea_buf body;
+        ea_buf_init(&body, EA_BUF_UNCAPPED);
+        if (mock_models_body(srv, &body) != 0) {
+            ea_buf_free(&body);
+            return MHD_NO;
+        }
+        return send_body(srv, c, conn, 200, &body, NULL, -1);
     }
     if (conn->route == MOCK_ROUTE_UNKNOWN) {
         mock_fail(&e, 404, "invalid_request_error", NULL, NULL, "Invalid URL (%s %s)", method, url);
@@ -461,7 +519,7 @@ static enum MHD_Result answer(mock_server *srv, struct MHD_Connection *c, mock_c
         return send_error(srv, c, conn, &e, NULL, -1);
     }
     if (conn->route == MOCK_ROUTE_FILES || conn->route == MOCK_ROUTE_BATCHES)
-        return answer_files(srv, c, conn, method, url);
+        return answer_files(srv, c, conn, method);
 
     mock_job *job = malloc(sizeof *job);
     if (!job)
@@ -589,7 +647,8 @@ ea_mock *ea_mock_start(const ea_mock_config *cfg, ea_err *err)
         return NULL;
     }
     m->port = info->port;
-    snprintf(m->base_url, sizeof m->base_url, "http://127.0.0.1:%d/v1", m->port);
+    snprintf(m->base_url, sizeof m->base_url, "http://127.0.0.1:%d%s", m->port,
+             cfg->azure ? "" : "/v1");
     return m;
 }
 

@@ -146,3 +146,26 @@ bool ea_text_model_takes_effort(const ea_text_model_info *m, const char *effort)
 {
     return in_list(m->efforts, effort);
 }
+
+enum ea_model_mark ea_model_mark_of(const char *id)
+{
+    static const char *const image_prefixes[] = {"gpt-image", "chatgpt-image", "dall-e"};
+    const ea_model_info *m = ea_model_find(id);
+    if (m)
+        return m->retired ? EA_MARK_RETIRED : EA_MARK_KNOWN;
+    for (size_t i = 0; id && i < sizeof image_prefixes / sizeof image_prefixes[0]; i++)
+        if (strncmp(id, image_prefixes[i], strlen(image_prefixes[i])) == 0)
+            return EA_MARK_UNKNOWN;
+    return EA_MARK_OTHER;
+}
+
+const char *ea_model_mark_name(enum ea_model_mark mark)
+{
+    switch (mark) {
+    case EA_MARK_KNOWN: return "known";
+    case EA_MARK_UNKNOWN: return "unknown";
+    case EA_MARK_RETIRED: return "retired";
+    case EA_MARK_OTHER: break;
+    }
+    return "other";
+}

@@ -3,9 +3,11 @@
 
 #include "easel/paths.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* How long easel-mock may take to say its port: milliseconds, or seconds on a loaded machine
  * or under a sanitizer. */
@@ -50,6 +52,64 @@ bool ea_backend_wants_offline(const ea_config *cfg, bool force_offline)
            (!ea_config_get(cfg, EA_CFG_API_KEY) && !ea_config_get(cfg, EA_CFG_BASE_URL));
 }
 
+/* The host of url as written ("h.example", "[::1]"), lowercase not applied; "" when none. */
+static void url_host(const char *url, char *out, size_t size)
+{
+    const char *start = strstr(url, "://");
+    start = start ? start + 3 : url;
+    size_t n = start[0] == '[' ? strcspn(start, "]") + 1 : strcspn(start, ":/?#");
+    snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), start);
+}
+
+static bool ends_with(const char *s, size_t len, const char *tail)
+{
+    size_t k = strlen(tail);
+    return len >= k && strncasecmp(s + len - k, tail, k) == 0;
+}
+
+static bool names_env(const ea_config *cfg, enum ea_config_key key, const char *env)
+{
+    const char *from = ea_config_env_of(cfg, key);
+    return from && strcmp(from, env) == 0;
+}
+
+/* Azure OpenAI, as the AzureOpenAI clients see it (protocol.md section 7): the key as api-key,
+ * the Images API through /deployments/{model} under a base .../openai, and an api-version,
+ * which the deployment form cannot do without. */
+static int azure_setup(ea_backend *b, const ea_config *cfg, ea_err *err)
+{
+    char host[256];
+    url_host(b->base_url, host, sizeof host);
+    bool from_endpoint = names_env(cfg, EA_CFG_BASE_URL, "AZURE_OPENAI_ENDPOINT");
+    bool azure_host = ends_with(host, strlen(host), ".azure.com");
+    const char *auth = ea_config_get(cfg, EA_CFG_AUTH_HEADER);
+    if (auth && strcasecmp(auth, "api-key") == 0)
+        b->api_key_header = true;
+    else if (auth && strcasecmp(auth, "bearer") != 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "auth_header '%.100s': expected bearer or api-key",
+                          auth);
+    else if (!auth)
+        b->api_key_header = from_endpoint || azure_host ||
+                            names_env(cfg, EA_CFG_API_KEY, "AZURE_OPENAI_API_KEY");
+    b->azure = from_endpoint || azure_host || b->api_key_header;
+    size_t path_end = strcspn(b->base_url, "?#");
+    while (path_end > 0 && b->base_url[path_end - 1] == '/')
+        path_end--;
+    b->azure_deployments = b->azure && ends_with(b->base_url, path_end, "/openai");
+    /* api-version is the AzureOpenAI clients' parameter: the plain clients, which the v1 form
+     * and every other backend use, never send it (a query in the base URL still goes). */
+    if (!b->azure || ends_with(b->base_url, path_end, "/v1"))
+        b->api_version = NULL;
+    bool versioned = (b->api_version && *b->api_version) ||
+                     strstr(b->base_url + path_end, "api-version=") != NULL;
+    if (b->azure_deployments && !versioned)
+        return ea_err_set(err, EA_EXIT_USAGE,
+                          "Azure OpenAI (%.200s) needs an api-version: set OPENAI_API_VERSION or "
+                          "api_version in the config (for example 2025-04-01-preview)",
+                          b->base_url);
+    return 0;
+}
+
 int ea_backend_open(ea_backend *b, const ea_config *cfg, bool force_offline, bool start_mock,
                     ea_err *err)
 {
@@ -78,10 +138,124 @@ int ea_backend_open(ea_backend *b, const ea_config *cfg, bool force_offline, boo
     b->api_key = ea_config_get(cfg, EA_CFG_API_KEY);
     b->organization = ea_config_get(cfg, EA_CFG_ORGANIZATION);
     b->project = ea_config_get(cfg, EA_CFG_PROJECT);
-    return 0;
+    b->api_version = ea_config_get(cfg, EA_CFG_API_VERSION);
+    b->allow_http = ea_config_get(cfg, EA_CFG_ALLOW_HTTP);
+    return azure_setup(b, cfg, err);
 }
 
 void ea_backend_close(ea_backend *b)
 {
     ea_helper_stop(&b->mock);
+}
+
+/* One name=value of a query, as spans of the text it came from. */
+typedef struct query_param {
+    const char *name, *value;
+    size_t name_len, value_len;
+} query_param;
+
+#define MAX_QUERY_PARAMS 32
+
+/* Adds the parameters of query (no '?') to list, a name already there taking the new value
+ * in its place. -1 when there are too many. */
+static int query_merge(query_param *list, int *n, const char *query)
+{
+    while (query && *query) {
+        size_t len = strcspn(query, "&");
+        if (len > 0) {
+            const char *eq = memchr(query, '=', len);
+            query_param p = {query, eq ? eq + 1 : query + len, eq ? (size_t)(eq - query) : len,
+                             eq ? len - (size_t)(eq - query) - 1 : 0};
+            int i = 0;
+            while (i < *n && !(list[i].name_len == p.name_len &&
+                               memcmp(list[i].name, p.name, p.name_len) == 0))
+                i++;
+            if (i == *n && (*n)++ >= MAX_QUERY_PARAMS)
+                return -1;
+            list[i] = p;
+        }
+        query += len;
+        if (*query == '&')
+            query++;
+    }
+    return 0;
+}
+
+int ea_url_join(const char *base, const char *path, const char *api_version, char *out,
+                size_t size)
+{
+    size_t base_path = strcspn(base, "?#");
+    const char *base_query = base[base_path] == '?' ? base + base_path + 1 : "";
+    size_t base_query_len = strcspn(base_query, "#");
+    while (base_path > 0 && base[base_path - 1] == '/')
+        base_path--;
+    size_t path_len = strcspn(path, "?");
+    const char *path_query = path[path_len] == '?' ? path + path_len + 1 : "";
+
+    char *own_base_query = strndup(base_query, base_query_len);
+    char version[256] = "";
+    if (api_version && *api_version)
+        snprintf(version, sizeof version, "api-version=%s", api_version);
+    query_param list[MAX_QUERY_PARAMS];
+    int n = 0;
+    int rc = own_base_query && query_merge(list, &n, own_base_query) == 0 &&
+             query_merge(list, &n, version) == 0 && query_merge(list, &n, path_query) == 0 ? 0 : -1;
+    size_t at = 0;
+    if (rc == 0) {
+        int k = snprintf(out, size, "%.*s%.*s", (int)base_path, base, (int)path_len, path);
+        at = k < 0 ? size : (size_t)k;
+    }
+    for (int i = 0; rc == 0 && i < n && at < size; i++) {
+        int k = snprintf(out + at, size - at, "%c%.*s%s%.*s", i == 0 ? '?' : '&',
+                         (int)list[i].name_len, list[i].name,
+                         list[i].value > list[i].name + list[i].name_len ? "=" : "",
+                         (int)list[i].value_len, list[i].value);
+        at = k < 0 ? size : at + (size_t)k;
+    }
+    free(own_base_query);
+    if (rc != 0 || at >= size) {
+        if (size)
+            out[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+/* The Images API's paths that Azure's clients send through /deployments/{model}. */
+static bool deployment_routed(const char *path)
+{
+    size_t n = strcspn(path, "?");
+    return (n == strlen("/images/generations") && strncmp(path, "/images/generations", n) == 0) ||
+           (n == strlen("/images/edits") && strncmp(path, "/images/edits", n) == 0);
+}
+
+int ea_backend_url(const ea_backend *b, const char *path, const char *model, char *out,
+                   size_t size)
+{
+    char routed[1024];
+    if (b->azure_deployments && model && *model && deployment_routed(path)) {
+        /* The model names the deployment: a path segment, so anything but the URL's
+         * unreserved characters is percent-encoded. */
+        size_t at = (size_t)snprintf(routed, sizeof routed, "/deployments/");
+        for (const unsigned char *c = (const unsigned char *)model; *c && at + 4 < sizeof routed; c++) {
+            if (strchr("-._~", *c) || (*c < 0x80 && isalnum(*c)))
+                routed[at++] = (char)*c;
+            else
+                at += (size_t)snprintf(routed + at, sizeof routed - at, "%%%02X", *c);
+        }
+        if (snprintf(routed + at, sizeof routed - at, "%s", path) >= (int)(sizeof routed - at))
+            return -1;
+        path = routed;
+    }
+    return ea_url_join(b->base_url, path, b->api_version, out, size);
+}
+
+void ea_backend_http_init(const ea_backend *b, ea_http_request *hr)
+{
+    ea_http_request_init(hr);
+    hr->api_key = b->api_key;
+    hr->api_key_header = b->api_key_header;
+    hr->organization = b->organization;
+    hr->project = b->project;
+    hr->allow_http = b->allow_http;
 }

@@ -441,7 +441,30 @@ static void free_error(ea_event_error *e)
     free(e->code);
     free(e->message);
     free(e->param);
+    free(e->filtered);
     memset(e, 0, sizeof *e);
+}
+
+/* Azure's content filter block: {code: content_filter, innererror: {code:
+ * ResponsibleAIPolicyViolation, content_filter_result: {CATEGORY: {filtered, severity}}}}
+ * (protocol.md section 7); older Azure image models say contentFilter. The categories it
+ * filtered, or NULL when obj is not such a block. */
+static char *filter_categories(decoder *d, const json_t *obj)
+{
+    const char *code = json_string_value(json_object_get(obj, "code"));
+    const json_t *inner = json_object_get(obj, "innererror");
+    const char *inner_code = json_string_value(json_object_get(inner, "code"));
+    if (!(code && (strcmp(code, "content_filter") == 0 || strcmp(code, "contentFilter") == 0)) &&
+        !(inner_code && strcmp(inner_code, "ResponsibleAIPolicyViolation") == 0))
+        return NULL;
+    char list[256] = "";
+    size_t at = 0;
+    const char *name;
+    const json_t *verdict;
+    json_object_foreach((json_t *)json_object_get(inner, "content_filter_result"), name, verdict)
+        if (json_is_true(json_object_get(verdict, "filtered")) && at < sizeof list)
+            at += (size_t)snprintf(list + at, sizeof list - at, "%s%s", at ? ", " : "", name);
+    return copy_string(d, at ? list : "content");
 }
 
 /* type_key names the field that holds the error's type, or is NULL when the object has none
@@ -454,6 +477,9 @@ static void decode_error(decoder *d, const json_t *obj, const char *type_key, ea
     ev->error.code = copy_field(d, obj, "code");
     ev->error.message = copy_field(d, obj, "message");
     ev->error.param = copy_field(d, obj, "param");
+    ev->error.filtered = filter_categories(d, obj);
+    if (!ev->error.filtered)
+        ev->error.filtered = copy_string(d, "");
 }
 
 /* The nested shape {type:"error", error:{type,code,message,param}} when "error" is an object;
@@ -546,6 +572,7 @@ static ea_event *new_event(decoder *d)
     ev->error.code = copy_string(d, "");
     ev->error.message = copy_string(d, "");
     ev->error.param = copy_string(d, "");
+    ev->error.filtered = copy_string(d, "");
     return ev;
 }
 

@@ -186,10 +186,42 @@ static bool host_is_loopback(const char *host)
     return inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
 }
 
+/* Whether host is one of the names in list (commas or blanks between them); brackets around
+ * an IPv6 address are optional on either side. */
+static bool host_listed(const char *host, const char *list)
+{
+    size_t n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+        host++;
+        n -= 2;
+    }
+    static const char sep[] = ", \t";
+    for (const char *p = list ? list : ""; *p;) {
+        p += strspn(p, sep);
+        size_t k = strcspn(p, sep);
+        const char *name = p;
+        size_t len = k;
+        if (len >= 2 && name[0] == '[' && name[len - 1] == ']') {
+            name++;
+            len -= 2;
+        }
+        if (len > 0 && len == n && strncasecmp(name, host, n) == 0)
+            return true;
+        p += k;
+    }
+    return false;
+}
+
+bool ea_http_plain_allowed(const char *host, const char *allow_http)
+{
+    return host && (host_is_loopback(host) || host_listed(host, allow_http));
+}
+
 /* Parses and checks url; on success *out owns the parsed URL and *plain_http tells whether
- * it is a loopback http:// URL. Checking the parsed form and handing that same form to curl
- * leaves no room for two parsers to disagree. */
-static int check_url(const char *url, CURLU **out, bool *plain_http, ea_err *err)
+ * it is an http:// URL (to loopback or a host allow_http names). Checking the parsed form and
+ * handing that same form to curl leaves no room for two parsers to disagree. */
+static int check_url(const char *url, const char *allow_http, CURLU **out, bool *plain_http,
+                     ea_err *err)
 {
     char shown[256];
     sanitize(shown, sizeof shown, url ? url : "");
@@ -213,13 +245,16 @@ static int check_url(const char *url, CURLU **out, bool *plain_http, ea_err *err
     }
     if (strcasecmp(scheme, "https") == 0) {
         *plain_http = false;
-    } else if (strcasecmp(scheme, "http") == 0 && host_is_loopback(host)) {
+    } else if (strcasecmp(scheme, "http") == 0 && ea_http_plain_allowed(host, allow_http)) {
         *plain_http = true;
     } else if (strcasecmp(scheme, "http") == 0) {
+        char name[128];
+        sanitize(name, sizeof name, host);
         ea_err_set(err, EA_EXIT_USAGE,
                    "refusing plain http to %s: the API key would cross the network in clear "
-                   "text; use https:// (http:// is allowed only to 127.0.0.1, ::1, localhost)",
-                   shown);
+                   "text; use https://, or name the host in the config (allow_http = %s) if "
+                   "that link is yours (http:// goes without asking only to 127.0.0.1, ::1, "
+                   "localhost)", shown, name);
         goto done;
     } else {
         ea_err_set(err, EA_EXIT_USAGE, "unsupported URL scheme (https only): %s", shown);
@@ -541,7 +576,9 @@ static int setup_easy(ea_http_req *r, bool plain_http, ea_err *err)
     SET(CURLOPT_USERAGENT, "easel/" EASEL_VERSION);
     SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L); /* a proxy's CONNECT answer is not the API's */
     if (plain_http)
-        SET(CURLOPT_NOPROXY, "*"); /* loopback http never leaves the machine */
+        /* Loopback http never leaves the machine, and a named host gets the key directly,
+         * never through a proxy the user did not name. */
+        SET(CURLOPT_NOPROXY, "*");
     SET(CURLOPT_ERRORBUFFER, r->errbuf);
     SET(CURLOPT_PRIVATE, (void *)r);
     SET(CURLOPT_HEADERFUNCTION, header_cb);
@@ -587,12 +624,16 @@ static int build_headers(ea_http_req *r)
     ADD("Accept: application/json");
     if (q->json_body && !is_get(q))
         ADD("Content-Type: application/json"); /* multipart: curl adds it with the boundary */
-    if (is_set(q->api_key))
+    if (is_set(q->api_key) && q->api_key_header)
+        ADD("api-key: %s", q->api_key);
+    else if (is_set(q->api_key))
         ADD("Authorization: Bearer %s", q->api_key);
     if (is_set(q->organization))
         ADD("OpenAI-Organization: %s", q->organization);
     if (is_set(q->project))
         ADD("OpenAI-Project: %s", q->project);
+    if (is_set(q->image_deployment))
+        ADD("x-ms-oai-image-generation-deployment: %s", q->image_deployment);
     ADD("X-Stainless-Retry-Count: %d", r->retries);
     if (is_get(q) && q->range_start > 0)
         ADD("Range: bytes=%llu-", q->range_start);
@@ -910,7 +951,8 @@ ea_http_req *ea_http_start(ea_http *h, const ea_http_request *req, const ea_http
     /* A CR or LF would let a value inject headers; never echo the value (it may be the key). */
     const char *bad = has_control_char(req->api_key) ? "the API key"
                     : has_control_char(req->organization) ? "the organization"
-                    : has_control_char(req->project) ? "the project" : NULL;
+                    : has_control_char(req->project) ? "the project"
+                    : has_control_char(req->image_deployment) ? "the image deployment" : NULL;
     if (bad) {
         ea_err_set(err, EA_EXIT_USAGE, "%s holds a control character", bad);
         return NULL;
@@ -933,7 +975,7 @@ ea_http_req *ea_http_start(ea_http *h, const ea_http_request *req, const ea_http
     if (r->req.max_retries < 0)
         r->req.max_retries = 0;
     bool plain_http = false;
-    if (check_url(req->url, &r->url, &plain_http, err) != 0) {
+    if (check_url(req->url, req->allow_http, &r->url, &plain_http, err) != 0) {
         free(r);
         return NULL;
     }

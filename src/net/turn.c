@@ -226,15 +226,19 @@ static void fail_with_api_error(ea_turn *t, const ea_event_error *e, int http_st
     replace(&t->error_code, e->code);
     replace(&t->error_message, e->message);
     replace(&t->error_param, e->param);
-    bool refused = (http_status >= 400 && http_status < 500) ||
+    bool refused = (http_status >= 400 && http_status < 500) || *e->filtered ||
                    strstr(e->code, "moderation") || strstr(e->code, "policy") ||
                    strstr(e->code, "invalid") || strstr(e->type, "invalid_request") ||
                    strstr(e->type, "user_error");
     if (http_status >= 500 || strcmp(e->code, "rate_limit_exceeded") == 0 ||
         strcmp(e->code, "server_error") == 0)
         refused = false;
-    fail(t, refused ? EA_EXIT_REFUSED : EA_EXIT_NETWORK, "%s",
-         *e->message ? e->message : (*e->code ? e->code : "the API reported an error"));
+    const char *text = *e->message ? e->message : (*e->code ? e->code : "the API reported an error");
+    /* Azure's content filter is its moderation block: said so, with what it filtered. */
+    if (*e->filtered)
+        fail(t, EA_EXIT_REFUSED, "%s (blocked by Azure's content filter: %s)", text, e->filtered);
+    else
+        fail(t, refused ? EA_EXIT_REFUSED : EA_EXIT_NETWORK, "%s", text);
 }
 
 static const char *extension_for(const char *format, const unsigned char *bytes, size_t n)
@@ -1123,9 +1127,11 @@ static void finish_turn(ea_turn *t)
     /* The API's own message as received when the failure is it (failure.msg holds a copy cut
      * at 1 kB; the log keeps network strings whole), else easel's account of what broke. */
     const char *message = t->failure.msg;
-    if (t->error_message && *t->error_message &&
-        strncmp(t->failure.msg, t->error_message, sizeof t->failure.msg - 1) == 0)
-        message = t->error_message;
+    size_t api_len = t->error_message ? strlen(t->error_message) : 0;
+    if (api_len > sizeof t->failure.msg - 1)
+        api_len = sizeof t->failure.msg - 1;
+    if (api_len && strncmp(t->failure.msg, t->error_message, api_len) == 0)
+        message = t->error_message; /* what easel adds after it (a filter's verdict) is not the API's */
     char cancelled[400];
     if (t->cancelled_server_side && status == EA_AUDIT_CANCELLED) {
         snprintf(cancelled, sizeof cancelled, "cancelled; %s", t->cancel_note);
@@ -1204,12 +1210,12 @@ static int start_request(ea_turn *t, const char *url, const char *method, int de
                          int idle_timeout_ms, ea_err *err)
 {
     ea_http_request hr;
-    ea_http_request_init(&hr);
+    ea_backend_http_init(t->spec.backend, &hr);
     hr.url = url;
     hr.method = method;
-    hr.api_key = t->spec.backend->api_key;
-    hr.organization = t->spec.backend->organization;
-    hr.project = t->spec.backend->project;
+    /* Azure's Responses image tool is told which deployment draws. */
+    if (t->spec.backend->azure && t->spec.params->api == EA_API_RESPONSES)
+        hr.image_deployment = t->spec.params->model;
     hr.idle_timeout_ms = idle_timeout_ms;
     hr.delay_ms = delay_ms;
     if (!method) {
@@ -1237,15 +1243,16 @@ static int start_read(ea_turn *t, bool poll, bool resuming, int delay_ms, ea_err
     t->polling = poll;
     t->reads++;
     t->resumes += resuming;
+    char path[300];
     if (poll)
-        snprintf(t->url, sizeof t->url, "%s/responses/%s", t->spec.backend->base_url,
-                 t->response_id);
+        snprintf(path, sizeof path, "/responses/%s", t->response_id);
     else if (t->last_seq < 0)
-        snprintf(t->url, sizeof t->url, "%s/responses/%s?stream=true", t->spec.backend->base_url,
-                 t->response_id);
+        snprintf(path, sizeof path, "/responses/%s?stream=true", t->response_id);
     else
-        snprintf(t->url, sizeof t->url, "%s/responses/%s?stream=true&starting_after=%ld",
-                 t->spec.backend->base_url, t->response_id, t->last_seq);
+        snprintf(path, sizeof path, "/responses/%s?stream=true&starting_after=%ld",
+                 t->response_id, t->last_seq);
+    if (ea_backend_url(t->spec.backend, path, NULL, t->url, sizeof t->url) != 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "the backend's URL is too long");
     t->events_at_start = t->events;
     return start_request(t, t->url, "GET", delay_ms, t->spec.backend->idle_timeout_ms, err);
 }
@@ -1278,15 +1285,12 @@ static void on_cancel_done(void *ctx, const ea_http_result *r)
 static int start_cancel(ea_turn *t)
 {
     static const ea_http_callbacks cancel_callbacks = {NULL, NULL, NULL, on_cancel_done};
-    char url[2400];
-    snprintf(url, sizeof url, "%s/responses/%s/cancel", t->spec.backend->base_url,
-             t->response_id);
+    char url[2400], path[300];
+    snprintf(path, sizeof path, "/responses/%s/cancel", t->response_id);
+    ea_backend_url(t->spec.backend, path, NULL, url, sizeof url);
     ea_http_request hr;
-    ea_http_request_init(&hr);
+    ea_backend_http_init(t->spec.backend, &hr);
     hr.url = url; /* copied by ea_http_start into its own parsed URL */
-    hr.api_key = t->spec.backend->api_key;
-    hr.organization = t->spec.backend->organization;
-    hr.project = t->spec.backend->project;
     hr.json_body = "{}";
     hr.max_retries = 1;
     hr.connect_timeout_ms = CANCEL_TIMEOUT_MS;
@@ -1524,7 +1528,11 @@ ea_turn *ea_turn_start(ea_http *http, const ea_turn_spec *spec, const ea_turn_ca
         ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
         goto fail;
     }
-    snprintf(t->url, sizeof t->url, "%s%s", spec->backend->base_url, t->req.endpoint);
+    if (ea_backend_url(spec->backend, t->req.endpoint, spec->params->model, t->url,
+                       sizeof t->url) != 0) {
+        ea_err_set(err, EA_EXIT_USAGE, "the backend's URL is too long");
+        goto fail;
+    }
 
     /* Copies of the files sent, in the session before the record that names them. */
     char *inputs_json = NULL;
@@ -1669,7 +1677,7 @@ static int same_endpoint(const ea_backend *b, const ea_audit_accepted *acc, ea_e
     json_t *rec = json_loadb(acc->request_line, acc->request_len, 0, NULL);
     const char *sent = json_string_value(json_object_get(rec, "endpoint"));
     char here[2304];
-    snprintf(here, sizeof here, "%s/responses", b->base_url);
+    ea_backend_url(b, "/responses", NULL, here, sizeof here);
     bool same = sent && (strcmp(sent, here) == 0 ||
                          (b->offline && strncmp(sent, "http://127.0.0.1:", 17) == 0));
     if (!same)

@@ -1289,6 +1289,7 @@ int ui_app_open(ui_app *app, const ea_ui_options *opt, char *why, size_t why_len
         snprintf(why, why_len, "out of memory");
         return -1;
     }
+    ui_params_models_fetch(app);
     /* A draft typed in a new session before its first send: that session comes back, shown. */
     ea_draft typed;
     bool typed_new = ea_draft_init(&typed) == 0 && ea_draft_file_load(&typed, &err) == 1 &&
@@ -1334,6 +1335,7 @@ void ui_app_close(ui_app *app)
         if (app->slots[i]->turn)
             ea_turn_settle(app->slots[i]->turn);
     ea_http_free(&app->http);
+    ui_params_models_free(app);
     ea_session_lister_close(&app->lister);
     for (size_t i = 0; i < app->n_slots; i++)
         slot_free(app->slots[i]);

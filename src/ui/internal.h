@@ -222,6 +222,12 @@ struct ui_app {
 
     /* The parameter panel: one value a parameter (NULL: the default), resolved live. */
     char *values[UI_MAX_PARAMS];
+    /* The image models the backend lists (GET /models, fetched in the background at start),
+     * which the panel offers; none until they come, or when the fetch fails: then the rule
+     * table's. Owned. */
+    char **listed_models;
+    int n_listed_models;
+    bool models_pending;    /* the fetch runs (a script's <wait-idle> waits for it) */
     bool params_stale;
     bool params_ok;
     char params_msg[1024];
@@ -435,6 +441,10 @@ void ui_params_sent(ui_app *app);
 void ui_params_set_mask(ui_app *app, const char *path);
 /* Lets go of the attached images (the workbench closes). */
 void ui_params_free(ui_app *app);
+/* Starts the background fetch of the backend's models (ui_app.listed_models); a failure
+ * leaves the rule table's models offered. ui_params_models_free after ea_http_free. */
+void ui_params_models_fetch(ui_app *app);
+void ui_params_models_free(ui_app *app);
 
 /* panel_editor.c */
 void ui_editor_set_text(ui_app *app, const char *text);

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "easel/catalog.h"
+#include "easel/sanitize.h"
 #include "internal.h"
 
 #define NAME_COLS 16 /* "input-fidelity" and a space */
@@ -41,15 +43,74 @@ static size_t index_of(const char *long_opt)
     return 0;
 }
 
+static void on_models_listed(void *ctx, int rc, ea_catalog *cat, const ea_err *err)
+{
+    (void)err; /* the rule table's models stay offered: nothing to say */
+    ui_app *app = ctx;
+    app->models_pending = false;
+    if (rc != 0)
+        return;
+    char **ids = calloc((size_t)cat->n + 1, sizeof *ids);
+    int n = 0;
+    for (int i = 0; ids && i < cat->n; i++) {
+        const ea_catalog_entry *e = &cat->models[i];
+        /* Image models easel would send (the retired it refuses); ids as control-free text. */
+        if (e->mark != EA_MARK_KNOWN && e->mark != EA_MARK_UNKNOWN)
+            continue;
+        char id[128];
+        ea_sanitize_copy(id, sizeof id, e->id);
+        if (*id && (ids[n] = strdup(id)) != NULL)
+            n++;
+    }
+    ea_catalog_free(cat);
+    if (n == 0) {
+        free(ids);
+        return;
+    }
+    ui_params_models_free(app);
+    app->listed_models = ids;
+    app->n_listed_models = n;
+    ui_dirty(app, EA_PANEL_PARAMS);
+}
+
+void ui_params_models_fetch(ui_app *app)
+{
+    ea_err err = {0};
+    app->models_pending = ea_catalog_fetch(app->http, &app->backend, on_models_listed, app,
+                                           &err) == 0;
+}
+
+void ui_params_models_free(ui_app *app)
+{
+    for (int i = 0; i < app->n_listed_models; i++)
+        free(app->listed_models[i]);
+    free(app->listed_models);
+    app->listed_models = NULL;
+    app->n_listed_models = 0;
+}
+
+static bool listed(const ui_app *app, const char *id)
+{
+    for (int i = 0; i < app->n_listed_models; i++)
+        if (strcmp(app->listed_models[i], id) == 0)
+            return true;
+    return false;
+}
+
 static const char *const *choices(const ui_app *app, const ea_param_desc *d)
 {
     static const char *models[32];
     if (strcmp(d->long_opt, "model") == 0) {
+        /* The table's order (the default first: the first step sets it explicitly), each
+         * known model only when listed, then the listed models easel does not know. */
         int n, k = 0;
         const ea_model_info *m = ea_model_table(&n);
         for (int i = 0; i < n && k < 31; i++)
-            if (!m[i].retired)
+            if (!m[i].retired && (app->n_listed_models == 0 || listed(app, m[i].id)))
                 models[k++] = m[i].id;
+        for (int i = 0; i < app->n_listed_models && k < 31; i++)
+            if (!ea_model_find(app->listed_models[i]))
+                models[k++] = app->listed_models[i];
         models[k] = NULL;
         return models;
     }

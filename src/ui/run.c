@@ -468,7 +468,7 @@ static int script_step(ui_app *app, script_state *st)
     }
     if (st->waiting_idle) {
         /* Idle includes the picture: nothing decoding, nothing waiting to be drawn. */
-        bool busy = ui_running(app) > 0 || app->child_pid || app->lister ||
+        bool busy = ui_running(app) > 0 || app->child_pid || app->lister || app->models_pending ||
                     !ui_picture_settled(app);
         if (busy && now < st->idle_deadline)
             return 50;

@@ -53,7 +53,7 @@ expect "commands: ge<TAB>" "generate " ge
 expect "options: show --co<TAB>" "--colors --cols " show --co
 expect "sessions: log k<TAB>" "kites " log k
 expect "files: show p<TAB>" "picture.png " show p
-expect "help <TAB> lists the commands" "batch completions doctor export generate help log mock resume sessions show " help ""
+expect "help <TAB> lists the commands" "batch completions doctor export generate help log mock models resume sessions show " help ""
 models=$(complete_bash generate --model "")
 case $models in
     *gpt-image-2*) case $models in *dall-e*) not_ok "generate --model <TAB>" "a retired model offered" ;;

@@ -12,7 +12,7 @@ if cmp -s "$tmp/keys" "$tmp/man"; then
 else
     echo "not ok man keys match the action table: run sh tools/man-keys.sh $EASEL"
 fi
-for cmd in generate sessions log export show doctor mock resume batch; do
+for cmd in generate sessions log export show doctor mock resume batch models; do
     if grep -q "^\.B $cmd\$" "$here/man/easel.1" || grep -q "^\.B easel $cmd" "$here/man/easel.1"; then
         echo "ok man describes $cmd"
     else

@@ -627,6 +627,24 @@ static void api_error_body(void **state)
     assert_string_equal(ev->error.code, "moderation_blocked");
     assert_string_equal(ev->error.param, "");
     assert_non_null(strstr(ev->error.message, "safety_violations=[violence]"));
+    assert_string_equal(ev->error.filtered, ""); /* OpenAI's block is not Azure's filter */
+    ea_event_free(&ev);
+
+    /* Azure's content filter (protocol.md section 7): the categories it filtered. */
+    ev = parse_body("{\"error\":{\"code\":\"content_filter\",\"message\":\"The response "
+                    "was filtered\",\"param\":\"prompt\",\"status\":400,\"innererror\":{"
+                    "\"code\":\"ResponsibleAIPolicyViolation\",\"content_filter_result\":{"
+                    "\"hate\":{\"filtered\":false,\"severity\":\"safe\"},"
+                    "\"sexual\":{\"filtered\":true,\"severity\":\"medium\"},"
+                    "\"violence\":{\"filtered\":true,\"severity\":\"high\"}}}}}");
+    assert_int_equal(ev->kind, EA_EV_ERROR);
+    assert_string_equal(ev->error.code, "content_filter");
+    assert_string_equal(ev->error.type, "");
+    assert_string_equal(ev->error.filtered, "sexual, violence");
+    ea_event_free(&ev);
+    ev = parse_body("{\"error\":{\"code\":\"contentFilter\",\"message\":\"Your task failed "
+                    "as a result of our safety system.\"}}");
+    assert_string_equal(ev->error.filtered, "content");
     ea_event_free(&ev);
 
     ev = parse_body("{\"error\":{\"message\":\"Invalid size\",\"type\":"
