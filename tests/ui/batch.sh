@@ -53,6 +53,11 @@ paid batch fetch -S styles
 why="rc=$rc $(cat "$tmp/out" "$tmp/err")"
 check "fetch" [ "$rc" -eq 0 ]
 
+"$EASEL" log styles >"$tmp/log.txt" 2>&1
+why="$(tail -n 1 "$tmp/log.txt")"
+check "easel log's totals show the batch lines' spend apart" \
+    grep -q "^14 turns, 14 images, \$\([0-9.]*\) spent; of which batch lines \$\1 spent (14 done, 0 failed, 0 pending)\$" "$tmp/log.txt"
+
 # After it: the contact sheet, page 1 of 2, the first twelve lines' images as blocks.
 EASEL_UI_TRACE="$tmp/sheet.trace" ui sheet ''
 why="$(grep -o 'batch · page[^│]*' "$tmp/sheet.screen") $(grep -o 'History[^─]*' "$tmp/sheet.screen")"
