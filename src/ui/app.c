@@ -981,6 +981,7 @@ static void refresh_totals(ui_slot *s)
     s->info.images = t.images;
     s->info.spend_usd = t.spend_usd;
     s->info.offline_usd = t.offline_usd;
+    s->info.batch_usd = t.batch_usd;
     ea_audit_timestamp(s->info.last_activity);
 }
 

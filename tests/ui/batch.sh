@@ -57,6 +57,14 @@ check "fetch" [ "$rc" -eq 0 ]
 why="$(tail -n 1 "$tmp/log.txt")"
 check "easel log's totals show the batch lines' spend apart" \
     grep -q "^14 turns, 14 images, \$\([0-9.]*\) spent; of which batch lines \$\1 spent (14 done, 0 failed, 0 pending)\$" "$tmp/log.txt"
+"$EASEL" sessions --json >"$tmp/sessions.json" 2>&1
+"$EASEL" sessions >"$tmp/sessions.txt" 2>&1
+why="$(cat "$tmp/sessions.json" "$tmp/sessions.txt")"
+check "easel sessions shows what the batch lines cost, apart" \
+    all 'grep -q "^NAME .* IMAGES *BATCH *SPEND *OFFLINE" "$tmp/sessions.txt"' \
+        'py "import json,sys
+s=json.loads(open(sys.argv[1]).readline())
+sys.exit(not (s[\"batch_usd\"] > 0 and abs(s[\"batch_usd\"] - s[\"spend_usd\"]) < 1e-9))" "$tmp/sessions.json"'
 
 # After it: the contact sheet, page 1 of 2, the first twelve lines' images as blocks.
 EASEL_UI_TRACE="$tmp/sheet.trace" ui sheet ''

@@ -229,9 +229,15 @@ static void test_batch_lines(void **state)
     assert_true(fabs(b.offline_usd - 0.25) < 1e-12);
     ea_history_free(&h);
     ea_session_close(&s);
-    /* Read back afresh: still the interactive turn's response. */
+    /* Read back afresh: still the interactive turn's response; the totals keep the paid
+     * batch line's cost as the part of the spend batch lines cost. */
     assert_int_equal(ea_session_open("batch", EA_SESSION_READ, &s, &err), 0);
     assert_string_equal(ea_session_last_response_id(s), "resp_1");
+    ea_audit_totals totals;
+    ea_audit_get_totals(ea_session_audit(s), &totals);
+    assert_true(fabs(totals.batch_usd - 0.25) < 1e-12);
+    assert_true(fabs(totals.spend_usd - 0.75) < 1e-12);
+    assert_true(fabs(totals.offline_usd - 0.25) < 1e-12);
     ea_session_close(&s);
 }
 
