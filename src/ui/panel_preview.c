@@ -113,7 +113,7 @@ static void preview_draw(ui_app *app, ui_panel *p)
         describe_mask(app, line, sizeof line);
     else if (f->avatar)
         describe_avatar(app, f, h - 1, inner, line, sizeof line);
-    else if (f->n_cells > 1)
+    else if (f->n_cells > 1 || f->sheet_pages) /* a sheet's last page may hold one image */
         describe_grid(f, line, sizeof line);
     else
         describe(f, line, sizeof line);
@@ -137,7 +137,7 @@ static void preview_draw(ui_app *app, ui_panel *p)
 void ui_pick_grid_image(ui_app *app)
 {
     ui_frame *f = &ui_current(app)->frame;
-    if (f->n_cells < 2) {
+    if (f->n_cells < 1 || (f->n_cells < 2 && !f->cell_turns)) {
         ui_message(app, false, "one image: nothing to pick (n > 1 or a comparison makes a grid)");
         return;
     }
