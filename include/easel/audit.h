@@ -303,6 +303,7 @@ typedef struct ea_audit_totals {
     int images;         /* images in result records */
     double spend_usd;   /* the sum of the known cost_usd of turns not sent offline */
     double offline_usd; /* ... and of the turns whose request says offline: never spend */
+    double batch_usd;   /* the part of spend_usd that batch lines (custom_id) cost */
 } ea_audit_totals;
 void ea_audit_get_totals(const ea_audit *a, ea_audit_totals *out);
 

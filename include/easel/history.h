@@ -58,12 +58,16 @@ typedef struct ea_history_turn {
     /* A thinking turn's request: the reasoning effort (NULL: none) and the web_search tool. */
     const char *reasoning;
     bool web_search;
+    /* A line of a batch (`easel batch`): its custom_id and the batch record's part; NULL for
+     * an interactive turn. Such a turn without a result is pending, never open. */
+    const char *custom_id, *batch_part;
 
     bool has_result;               /* the fields below are valid only when true */
     enum ea_audit_status status;
     int http_status;               /* 0: no response */
     const char *request_id, *response_id, *image_call_id, *revised_prompt;
     const char *error_type, *error_code, *error_message, *error_param;
+    const char *batch_id;          /* a batch line's result: the batch it came from */
     const char *usage_json;        /* compact JSON text, or NULL */
     const char *tool_usage_json;   /* the same for a Responses call's tool_usage */
     double cost_usd;               /* NAN: unknown */
@@ -118,6 +122,15 @@ typedef struct ea_history {
 
 int ea_history_load(const char *session_dir, ea_history *out, ea_err *err);
 void ea_history_free(ea_history *h);
+
+/* A session's batch lines as the log knows them: done (completed), failed (any other
+ * outcome), pending (no result yet: fetch has not brought it), and what the fetched ones
+ * cost, paid apart from offline; interactive turns are not counted. Pure. */
+typedef struct ea_history_batch {
+    size_t total, done, failed, pending, images;
+    double spend_usd, offline_usd;
+} ea_history_batch;
+void ea_history_batch_add(ea_history_batch *b, const ea_history_turn *t);
 
 /*
  * The branch structure as lines of turn numbers, each a path down the tree: the first line

@@ -152,6 +152,8 @@ enum ea_action {
     EA_ACT_GRID_DOWN,
     EA_ACT_GRID_PICK,
     EA_ACT_AVATAR_EXPORT,
+    EA_ACT_GRID_PAGE_NEXT,
+    EA_ACT_GRID_PAGE_PREV,
     /* the preview: drawing a mask over the image shown */
     EA_ACT_MASK_BEGIN,
     EA_ACT_MASK_RECT,

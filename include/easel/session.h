@@ -186,6 +186,7 @@ typedef struct ea_session_info {
     int images;
     double spend_usd;   /* paid spend: the turns sent to a paid backend */
     double offline_usd; /* what the offline backend's turns would have cost: never spend */
+    double batch_usd;   /* the part of spend_usd that batch lines cost (0 in an older file) */
     /* The anchor ea_audit_verify_anchored checks the log's last record against: the seq and
      * sha256 of the newest record when session.json was written; -1 and "" when unknown. */
     long last_seq;
@@ -199,7 +200,7 @@ typedef struct ea_session_list {
 } ea_session_list;
 
 /* One line of `easel sessions --json`: {"id", "name", "created", "last_activity", "turns",
- * "images", "spend_usd", "offline_usd"}, pure ASCII, appended to out without a newline. */
+ * "images", "spend_usd", "offline_usd", "batch_usd"}, pure ASCII, appended to out without a newline. */
 int ea_session_info_json(const ea_session_info *info, ea_buf *out);
 
 /* Every session with a readable session.json, newest first. No sessions folder: none. */

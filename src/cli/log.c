@@ -469,6 +469,7 @@ static int show_turns(const log_opts *o, const ea_session_info *info, const char
     parent_map parents = {0};
     size_t missing = 0, shown = 0, images = 0;
     double spend = 0, offline = 0;
+    ea_history_batch batch = {0};
     int got = 0;
     /* A reader that went away (ferror) ends the listing: main says so and exits 1. */
     while (!ferror(stdout) && (got = ea_history_next(r, &t, &err)) == 1) {
@@ -480,6 +481,7 @@ static int show_turns(const log_opts *o, const ea_session_info *info, const char
         images += t.n_images;
         if (t.has_result && !isnan(t.cost_usd))
             *(t.offline ? &offline : &spend) += t.cost_usd;
+        ea_history_batch_add(&batch, &t);
     }
     ea_history_turn_clear(&t);
     print_branches(&parents);
@@ -487,6 +489,14 @@ static int show_turns(const log_opts *o, const ea_session_info *info, const char
            images == 1 ? "" : "s", spend);
     if (offline > 0)
         printf(", $%.4f offline", offline);
+    /* Batch lines, at batch prices, apart: what of the totals above they are, and how many
+     * are still to fetch. */
+    if (batch.total) {
+        printf("; of which batch lines $%.4f spent", batch.spend_usd);
+        if (batch.offline_usd > 0)
+            printf(", $%.4f offline", batch.offline_usd);
+        printf(" (%zu done, %zu failed, %zu pending)", batch.done, batch.failed, batch.pending);
+    }
     putchar('\n');
     fflush(stdout);
     if (got < 0)

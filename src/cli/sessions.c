@@ -34,9 +34,9 @@ EA_OPTIONS_FN(sessions_options, sessions_opts_table)
 
 const ea_command ea_command_sessions = {
     "sessions", NULL, "sessions, newest first",
-    "The sessions on disk, newest first: name, id, turns, images, spend, what the offline "
-    "backend's turns would have cost (offline money, never spend) and the time of the last "
-    "activity.",
+    "The sessions on disk, newest first: name, id, turns, images, what batch lines cost (part "
+    "of the spend), spend, what the offline backend's turns would have cost (offline money, "
+    "never spend) and the time of the last activity.",
     NULL, ea_cmd_sessions, sessions_options, EA_VAL_NONE, false,
 };
 
@@ -70,8 +70,8 @@ static void print_row(const ea_session_info *s)
     /* "2026-11-25T15:30:12.345Z" -> "2026-11-25 15:30Z" */
     snprintf(when, sizeof when, "%.10s %.5sZ", s->last_activity,
              strlen(s->last_activity) >= 16 ? s->last_activity + 11 : "");
-    printf("%s %-20s %5d %6d %9.4f %9.4f  %s\n", name, s->id, s->turns, s->images,
-           s->spend_usd, s->offline_usd, when);
+    printf("%s %-20s %5d %6d %9.4f %9.4f %9.4f  %s\n", name, s->id, s->turns, s->images,
+           s->batch_usd, s->spend_usd, s->offline_usd, when);
 }
 
 static int parse_args(int argc, char **argv, sessions_opts *o)
@@ -129,8 +129,8 @@ int ea_cmd_sessions(int argc, char **argv)
         if (!wanted(&o, s))
             continue;
         if (!o.json && shown == 0)
-            printf("%-24s %-20s %5s %6s %9s %9s  %s\n", "NAME", "ID", "TURNS", "IMAGES", "SPEND",
-                   "OFFLINE", "LAST ACTIVITY");
+            printf("%-24s %-20s %5s %6s %9s %9s %9s  %s\n", "NAME", "ID", "TURNS", "IMAGES", "BATCH",
+                   "SPEND", "OFFLINE", "LAST ACTIVITY");
         shown++;
         if (!o.json) {
             print_row(s);

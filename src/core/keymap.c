@@ -103,6 +103,10 @@ static const ea_action_desc actions[] = {
      "go on from the selected image: the next send edits it"},
     {EA_ACT_AVATAR_EXPORT, "avatar-export", EA_SCOPE_PREVIEW, "e",
      "avatar sizes (a): export the one picked (arrows) as a PNG"},
+    {EA_ACT_GRID_PAGE_NEXT, "grid-page-next", EA_SCOPE_PREVIEW, "PgDn",
+     "a batch session: its images as a contact sheet, the next page"},
+    {EA_ACT_GRID_PAGE_PREV, "grid-page-prev", EA_SCOPE_PREVIEW, "PgUp",
+     "a batch session's contact sheet: the previous page"},
     {EA_ACT_MASK_BEGIN, "mask-begin", EA_SCOPE_PREVIEW, "M",
      "draw a mask over the image shown: the next send repaints inside it"},
 

@@ -670,9 +670,13 @@ static int index_record(ea_audit *a, size_t index, const json_t *rec)
                 a->totals.offline_usd += json_number_value(cost);
             else
                 a->totals.spend_usd += json_number_value(cost);
+            if (!(slot->request != NO_RECORD && slot->offline) && slot->batch_line)
+                a->totals.batch_usd += json_number_value(cost);
         }
+        /* A batch line's id names its line in the batch's output: no response to continue. */
         const char *response_id = str_field(rec, "response_id");
-        if (response_id && status_lookup(str_field(rec, "status")) == EA_AUDIT_COMPLETED)
+        if (response_id && !str_field(rec, "custom_id") &&
+            status_lookup(str_field(rec, "status")) == EA_AUDIT_COMPLETED)
             return keep_copy(&a->last_response_id, response_id);
     }
     return 0;

@@ -111,6 +111,8 @@ static void fill_request(ea_history_turn *t, json_t *req)
     t->previous_response_id = str_of(req, "previous_response_id");
     t->estimate_usd = real_of(req, "estimate_usd");
     t->offline = json_is_true(json_object_get(req, "offline"));
+    t->custom_id = str_of(req, "custom_id");
+    t->batch_part = str_of(req, "batch_part");
     const json_t *p = image_params(json_object_get(req, "params"));
     t->size = str_of(p, "size");
     t->quality = str_of(p, "quality");
@@ -203,6 +205,7 @@ static int fill_result(ea_history_turn *t, json_t *res)
     t->error_code = str_of(error, "code");
     t->error_message = str_of(error, "message");
     t->error_param = str_of(error, "param");
+    t->batch_id = str_of(res, "batch_id");
     t->cost_usd = real_of(res, "cost_usd");
     t->cost_text_usd = real_of(res, "cost_text_usd");
     t->cost_image_usd = real_of(res, "cost_image_usd");
@@ -1013,4 +1016,26 @@ int ea_history_date_bound(const char *text, bool end_of_day, char out[EA_TIMESTA
     ts[10] = 'T';
     memcpy(out, ts, EA_TIMESTAMP_SIZE);
     return 0;
+}
+
+void ea_history_batch_add(ea_history_batch *b, const ea_history_turn *t)
+{
+    if (!t->custom_id)
+        return;
+    b->total++;
+    if (!t->has_result) {
+        b->pending++;
+        return;
+    }
+    if (t->status == EA_AUDIT_COMPLETED)
+        b->done++;
+    else
+        b->failed++;
+    b->images += t->n_images;
+    if (isnan(t->cost_usd))
+        return;
+    if (t->offline)
+        b->offline_usd += t->cost_usd;
+    else
+        b->spend_usd += t->cost_usd;
 }

@@ -51,7 +51,7 @@ struct ea_session {
 /* What session.json holds beyond the identity: the summary checked against the log. */
 typedef struct session_summary {
     int turns, images;
-    double spend_usd, offline_usd;
+    double spend_usd, offline_usd, batch_usd;
     char last_response_id[256];
     char last_activity[EA_TIMESTAMP_SIZE];
     char last_hash[EA_SHA256_HEX_SIZE];
@@ -154,7 +154,7 @@ static int write_session_json(const ea_session *s, ea_err *err)
     const char *last_ts = ea_audit_last_timestamp(s->audit);
     long last_seq = ea_audit_next_seq(s->audit) - 1;
     json_t *doc = json_pack(
-        "{s:i, s:s, s:o, s:s, s:s, s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o}, s:o, s:{s:i, s:i, s:f, s:f},"
+        "{s:i, s:s, s:o, s:s, s:s, s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o}, s:o, s:{s:i, s:i, s:f, s:f, s:f},"
         " s:{s:o, s:o}}",
         "v", 1, "id", s->id, "name", text_or_null(s->name), "created", s->created,
         "last_activity", *last_ts ? last_ts : s->created,
@@ -165,7 +165,7 @@ static int write_session_json(const ea_session *s, ea_err *err)
         "partials", d->partials < 0 ? json_null() : json_integer(d->partials),
         "last_response_id", text_or_null(ea_audit_last_response_id(s->audit)),
         "totals", "turns", totals.turns, "images", totals.images, "spend_usd",
-        totals.spend_usd, "offline_usd", totals.offline_usd,
+        totals.spend_usd, "offline_usd", totals.offline_usd, "batch_usd", totals.batch_usd,
         /* A copy of the last record's hash: the one record the chain cannot vouch for. */
         "last_record", "seq", last_seq < 0 ? json_null() : json_integer(last_seq),
         "sha256", text_or_null(ea_audit_last_hash(s->audit)));
@@ -267,6 +267,7 @@ static int read_session_json(const char *dir, ea_session_info *info,
         info->images = (int)json_integer_value(json_object_get(totals, "images"));
         info->spend_usd = json_number_value(json_object_get(totals, "spend_usd"));
         info->offline_usd = json_number_value(json_object_get(totals, "offline_usd"));
+        info->batch_usd = json_number_value(json_object_get(totals, "batch_usd"));
         const json_t *seq = json_object_get(last_record, "seq");
         info->last_seq = json_is_integer(seq) ? (long)json_integer_value(seq) : -1;
         copy_string(info->last_hash, sizeof info->last_hash,
@@ -291,6 +292,7 @@ static int read_session_json(const char *dir, ea_session_info *info,
         summary->images = (int)json_integer_value(json_object_get(totals, "images"));
         summary->spend_usd = json_number_value(json_object_get(totals, "spend_usd"));
         summary->offline_usd = json_number_value(json_object_get(totals, "offline_usd"));
+        summary->batch_usd = json_number_value(json_object_get(totals, "batch_usd"));
         copy_string(summary->last_response_id, sizeof summary->last_response_id,
                     json_object_get(doc, "last_response_id"));
         copy_string(summary->last_activity, sizeof summary->last_activity,
@@ -313,6 +315,7 @@ static bool summary_is_stale(const ea_session *s, const session_summary *stored)
     return stored->turns != totals.turns || stored->images != totals.images ||
            fabs(stored->spend_usd - totals.spend_usd) > 1e-9 ||
            fabs(stored->offline_usd - totals.offline_usd) > 1e-9 ||
+           fabs(stored->batch_usd - totals.batch_usd) > 1e-9 ||
            strcmp(stored->last_response_id, last ? last : "") != 0 ||
            strcmp(stored->last_hash, ea_audit_last_hash(s->audit)) != 0 ||
            (*ea_audit_last_timestamp(s->audit) &&
@@ -359,6 +362,7 @@ static void info_from_log(const char *id, const ea_audit *a, ea_session_info *in
     info->turns = totals.turns;
     info->images = totals.images;
     info->spend_usd = totals.spend_usd;
+    info->batch_usd = totals.batch_usd;
     info->last_seq = -1;
     info->rebuilt = true;
 }
@@ -1480,11 +1484,11 @@ int ea_session_list_load(ea_session_list *out, ea_err *err)
 
 int ea_session_info_json(const ea_session_info *info, ea_buf *out)
 {
-    json_t *line = json_pack("{s:s, s:o, s:s, s:s, s:i, s:i, s:f, s:f}", "id", info->id, "name",
+    json_t *line = json_pack("{s:s, s:o, s:s, s:s, s:i, s:i, s:f, s:f, s:f}", "id", info->id, "name",
                              text_or_null(info->name), "created", info->created,
                              "last_activity", info->last_activity, "turns", info->turns,
                              "images", info->images, "spend_usd", info->spend_usd,
-                             "offline_usd", info->offline_usd);
+                             "offline_usd", info->offline_usd, "batch_usd", info->batch_usd);
     char *text = line ? json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII |
                                              JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))
                       : NULL;

@@ -110,6 +110,7 @@ static void frame_clear(ui_frame *f)
     for (int i = 0; i < f->n_cells; i++)
         free(f->cells[i]);
     free(f->cells);
+    free(f->cell_turns);
     memset(f, 0, sizeof *f);
 }
 
@@ -600,6 +601,7 @@ static void rows_free(ui_app *app)
     free(app->rows);
     app->rows = NULL;
     app->n_rows = 0;
+    app->batch = (ea_history_batch){0};
 }
 
 static void split_ts(const char *ts, ui_turn_row *r)
@@ -682,7 +684,11 @@ void ui_load_history(ui_app *app)
         ui_turn_row *r = &app->rows[app->n_rows++];
         r->turn = t->turn;
         split_ts(t->ts, r);
+        r->batch = t->custom_id != NULL;
+        ea_history_batch_add(&app->batch, t);
+        /* A batch line is never open: its result comes from `easel batch fetch`. */
         const char *status = t->has_result ? ea_audit_status_name(t->status)
+                             : r->batch                              ? "pending"
                              : s->turn && t->turn == s->sending_turn ? "running"
                                                                      : "open";
         snprintf(r->status, sizeof r->status, "%s", status);
@@ -701,7 +707,9 @@ void ui_load_history(ui_app *app)
         r->error = t->has_result ? describe_error(t) : NULL;
     }
     ea_history_free(&h);
-    /* A session opened afresh shows its newest picture. */
+    /* A batch session opened afresh shows its contact sheet; another its newest picture. */
+    if (!s->frame.path && !s->frame.bytes && !s->turn && app->batch.images)
+        ui_show_batch_sheet(app, 0);
     for (size_t i = app->n_rows; i-- > 0 && !s->frame.path && !s->frame.bytes && !s->turn;)
         if (app->rows[i].image[0]) {
             ui_show_turn_image(app, &app->rows[i]);
@@ -774,6 +782,62 @@ static void frame_set_grid(ui_app *app, ui_frame *f, const char *dir, const ui_t
     for (int k = 0; k < n; k++)
         if ((f->cells[f->n_cells] = nth_image(dir, row->image, k + 1)) != NULL)
             f->n_cells++;
+}
+
+/* The contact sheet's page size: a grid of 4 by 3, cells still large enough to judge. */
+#define SHEET_CELLS 12
+
+/* Rows by turn: the log holds a batch's results in the order its output file had them. */
+static int by_turn(const void *a, const void *b)
+{
+    const ui_turn_row *x = *(const ui_turn_row *const *)a, *y = *(const ui_turn_row *const *)b;
+    return (x->turn > y->turn) - (x->turn < y->turn);
+}
+
+bool ui_show_batch_sheet(ui_app *app, int page)
+{
+    ui_slot *s = ui_current(app);
+    size_t n = 0, n_rows = 0;
+    const ui_turn_row **rows = calloc(app->n_rows ? app->n_rows : 1, sizeof *rows);
+    for (size_t i = 0; rows && i < app->n_rows; i++)
+        if (app->rows[i].batch && app->rows[i].n_images) {
+            rows[n_rows++] = &app->rows[i];
+            n += app->rows[i].n_images;
+        }
+    if (!n) {
+        free(rows);
+        return false;
+    }
+    qsort(rows, n_rows, sizeof *rows, by_turn);
+    int pages = (int)((n + SHEET_CELLS - 1) / SHEET_CELLS);
+    page = page < 0 ? 0 : page >= pages ? pages - 1 : page;
+    ui_frame *f = &s->frame;
+    size_t first = (size_t)page * SHEET_CELLS, k = 0;
+    int cells = (int)(n - first < SHEET_CELLS ? n - first : SHEET_CELLS);
+    bool started = false;
+    for (size_t i = 0; i < n_rows; i++) {
+        const ui_turn_row *r = rows[i];
+        for (size_t j = 0; j < r->n_images; j++, k++) {
+            if (k < first || k >= first + (size_t)cells)
+                continue;
+            if (!started) { /* the page's first image: a new frame */
+                started = true;
+                frame_set_file(app, f, s->dir, r->image, r->turn);
+                f->cells = calloc((size_t)cells, sizeof *f->cells);
+                f->cell_turns = calloc((size_t)cells, sizeof *f->cell_turns);
+                f->sheet_page = page;
+                f->sheet_pages = pages;
+            }
+            char *cell = f->cells && f->cell_turns ? nth_image(s->dir, r->image, (int)j + 1) : NULL;
+            if (cell) {
+                f->cells[f->n_cells] = cell;
+                f->cell_turns[f->n_cells++] = r->turn;
+            }
+        }
+    }
+    free(rows);
+    ui_dirty(app, EA_PANEL_PREVIEW);
+    return true;
 }
 
 void ui_compare_turns(ui_app *app, const ui_turn_row *left, const ui_turn_row *right)
@@ -958,6 +1022,7 @@ static void refresh_totals(ui_slot *s)
     s->info.images = t.images;
     s->info.spend_usd = t.spend_usd;
     s->info.offline_usd = t.offline_usd;
+    s->info.batch_usd = t.batch_usd;
     ea_audit_timestamp(s->info.last_activity);
 }
 

@@ -17,6 +17,7 @@
 #include "easel/config.h"
 #include "easel/draft.h"
 #include "easel/editbuf.h"
+#include "easel/history.h"
 #include "easel/http.h"
 #include "easel/keymap.h"
 #include "easel/layout.h"
@@ -138,6 +139,10 @@ typedef struct ui_frame {
     char **cells;
     int n_cells, pick;
     int compare;       /* two turns side by side: the left one's number (turn is the right) */
+    /* A batch's contact sheet: page `sheet_page` of `sheet_pages` (0: not a sheet), each
+     * cell's turn (owned), so that a pick goes on from that batch line. */
+    int sheet_page, sheet_pages;
+    int *cell_turns;
     bool avatar;       /* path at avatar sizes, square and circle, at true pixel size */
     const ea_mask_shape *mask; /* borrowed: drawn over path (the mask mode), or NULL */
 } ui_frame;
@@ -156,6 +161,7 @@ typedef struct ui_turn_row {
     char params[160];  /* the request as sent: "images · gpt-image-2 · 1024x1024 · high" */
     int parent;        /* the turn it went on from (0: none) */
     bool branched;     /* ...named by a branch (--from) */
+    bool batch;        /* a line of an `easel batch` (status "pending" until fetched) */
     size_t n_images;
     char image[64];    /* the first image, relative to the session dir, or "" */
     char *error;       /* a failed turn's error whole ("type code: message"), or NULL */
@@ -284,6 +290,7 @@ struct ui_app {
     /* The current session's turns, for the history panel. */
     ui_turn_row *rows;
     size_t n_rows;
+    ea_history_batch batch; /* the current session's batch lines, from the same load */
 
     /* M in the preview: regions drawn over the image shown (mask_image), which Enter turns
      * into the next send's mask. Keys go to the MASK scope while the preview has the focus. */
@@ -392,6 +399,9 @@ char *ui_turn_image_path(ui_app *app, const ui_turn_row *row, int k);
  * the milliseconds until one is due to go, or -1. */
 int ui_message_expire(ui_app *app);
 #define UI_NOTE_MS 4000
+/* A batch session's images as a contact sheet, page `page` (from 0, clamped); false when
+ * the session has no fetched batch images. */
+bool ui_show_batch_sheet(ui_app *app, int page);
 /* Enter on the grid: the selected image becomes the one the next send edits. */
 void ui_pick_grid_image(ui_app *app);
 /* Leaves the mask mode (panel_preview.c), on Esc or when the workbench closes. */

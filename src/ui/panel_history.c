@@ -112,8 +112,14 @@ static void history_draw(ui_app *app, ui_panel *p)
         ui_detail_draw(app, p);
         return;
     }
-    char title[64];
-    snprintf(title, sizeof title, "History (%zu)", app->n_rows);
+    char title[160];
+    int n = snprintf(title, sizeof title, "History (%zu)", app->n_rows);
+    /* A batch's progress as the log knows it: fetched lines are done or failed, the rest wait
+     * for `easel batch wait` or `fetch` (the preview says so; the workbench never fetches). */
+    const ea_history_batch *b = &app->batch;
+    if (b->total && n > 0 && (size_t)n < sizeof title)
+        snprintf(title + n, sizeof title - (size_t)n, " · batch %zu/%zu done, %zu failed, %zu pending",
+                 b->done, b->total, b->failed, b->pending);
     ui_box(app, p, title);
     int rows = ui_inner_h(p) / ROWS_PER_TURN;
     if (rows < 1)

@@ -424,11 +424,29 @@ static int rows_for_list(const ui_panel *p, size_t n)
 /* Where a parameter's ◀▶ marks are drawn (on the selected one, when it has choices). */
 #define STEP_MARKS_FROM_RIGHT 2
 
+/* A batch session's lines cost batch prices: their spend on a row of its own, beside what
+ * the interactive turns cost (both are in the session's spend, which the budgets count). */
+static int draw_batch_money(ui_app *app, ui_panel *p, int y, int max_y)
+{
+    const ea_history_batch *b = &app->batch;
+    if (!b->total || y > max_y)
+        return y;
+    char line[96];
+    if (b->offline_usd > 0 && b->spend_usd <= 0)
+        snprintf(line, sizeof line, "batch $%.2f offline", b->offline_usd);
+    else
+        snprintf(line, sizeof line, "batch $%.2f · interactive $%.2f", b->spend_usd,
+                 fmax(0, ui_current(app)->info.spend_usd - b->spend_usd));
+    ui_puts(p->win, y, 2, ui_inner_w(p) - 1, line, app->theme.attr[UI_DIM]);
+    return y + 1;
+}
+
 /* What the session's offline turns would have cost, on a row of its own under the spend
  * (beside it, never in it: design.md 7), when there is any. Returns the next free row. */
 static int draw_offline_money(ui_app *app, ui_panel *p, int y, int max_y)
 {
     double offline = ui_current(app)->info.offline_usd;
+    y = draw_batch_money(app, p, y, max_y);
     if (offline <= 0 || y > max_y)
         return y;
     char line[64];

@@ -36,12 +36,16 @@ static void describe(const ui_frame *f, char *out, size_t size)
 /* A grid's caption: the cells by number, the selected one in brackets ("1 [2] 3 4"). */
 static void describe_grid(const ui_frame *f, char *out, size_t size)
 {
-    int n = f->compare ? snprintf(out, size, "turn %d | turn %d ·", f->compare, f->turn)
-                       : snprintf(out, size, "turn %d · %d images ·", f->turn, f->n_cells);
+    int n = f->compare       ? snprintf(out, size, "turn %d | turn %d ·", f->compare, f->turn)
+            : f->sheet_pages ? snprintf(out, size, "batch · page %d/%d ·", f->sheet_page + 1, f->sheet_pages)
+                             : snprintf(out, size, "turn %d · %d images ·", f->turn, f->n_cells);
     for (int i = 0; i < f->n_cells && n > 0 && (size_t)n < size; i++)
-        n += snprintf(out + n, size - (size_t)n, i == f->pick ? " [%d]" : " %d", i + 1);
+        n += f->cell_turns ? snprintf(out + n, size - (size_t)n, i == f->pick ? " [t%d]" : " t%d",
+                                      f->cell_turns[i])
+                           : snprintf(out + n, size - (size_t)n, i == f->pick ? " [%d]" : " %d", i + 1);
     if (n > 0 && (size_t)n < size)
-        snprintf(out + n, size - (size_t)n, " · Enter goes on from it");
+        snprintf(out + n, size - (size_t)n, " · Enter goes on from it%s",
+                 f->sheet_pages > 1 ? " · PgUp/PgDn pages" : "");
 }
 
 /* The mask mode's caption: the regions, the current one in brackets. */
@@ -130,7 +134,12 @@ static void preview_draw(ui_app *app, ui_panel *p)
             draw_thinking(app, p, s, inner, h);
             return;
         }
-        const char *text = s->turn ? "waiting for the first frame..." : "no picture yet";
+        char text[160];
+        if (!s->turn && app->batch.pending)
+            snprintf(text, sizeof text, "%zu batch line%s pending: easel batch wait, or fetch",
+                     app->batch.pending, app->batch.pending == 1 ? "" : "s");
+        else
+            snprintf(text, sizeof text, "%s", s->turn ? "waiting for the first frame..." : "no picture yet");
         ui_puts(p->win, 1 + h / 2, 2, inner - 1, text, app->theme.attr[UI_DIM]);
         return;
     }
@@ -140,7 +149,7 @@ static void preview_draw(ui_app *app, ui_panel *p)
         describe_mask(app, line, sizeof line);
     else if (f->avatar)
         describe_avatar(app, f, h - 1, inner, line, sizeof line);
-    else if (f->n_cells > 1)
+    else if (f->n_cells > 1 || f->sheet_pages) /* a sheet's last page may hold one image */
         describe_grid(f, line, sizeof line);
     else
         describe(f, line, sizeof line);
@@ -164,14 +173,22 @@ static void preview_draw(ui_app *app, ui_panel *p)
 void ui_pick_grid_image(ui_app *app)
 {
     ui_frame *f = &ui_current(app)->frame;
-    if (f->n_cells < 2) {
+    if (f->n_cells < 1 || (f->n_cells < 2 && !f->cell_turns)) {
         ui_message(app, false, "one image: nothing to pick (n > 1 or a comparison makes a grid)");
         return;
     }
     const char *path = f->cells[f->pick], *name = strrchr(path, '/');
-    if (ui_params_edit_image(app, path))
-        ui_message(app, false, "%s: the next send edits it (d on the image parameter undoes it)",
-                   name ? name + 1 : path);
+    if (!ui_params_edit_image(app, path))
+        return;
+    /* A contact sheet's image goes on from its batch line, as `generate --from TURN` does,
+     * in a new conversation: a batch line has no response the Responses API could continue. */
+    if (f->cell_turns) {
+        ui_current(app)->from_turn = f->cell_turns[f->pick];
+        ui_current(app)->new_conversation = true;
+        ui_dirty(app, EA_PANEL_STATUS);
+    }
+    ui_message(app, false, "%s: the next send edits it (d on the image parameter undoes it)",
+               name ? name + 1 : path);
 }
 
 /* ---- The mask mode ------------------------------------------------------------------------ */
@@ -396,6 +413,13 @@ static bool preview_action(ui_app *app, ui_panel *p, enum ea_action a)
     case EA_ACT_GRID_UP: to -= cols; break;
     case EA_ACT_GRID_DOWN: to += cols; break;
     case EA_ACT_GRID_PICK: ui_pick_grid_image(app); return true;
+    case EA_ACT_GRID_PAGE_NEXT:
+    case EA_ACT_GRID_PAGE_PREV:
+        /* From any other picture, either key opens the sheet at its first page. */
+        if (!ui_show_batch_sheet(app, !f->sheet_pages ? 0
+                                      : f->sheet_page + (a == EA_ACT_GRID_PAGE_NEXT ? 1 : -1)))
+            ui_message(app, false, "no batch images in this session (easel batch fetch brings them)");
+        return true;
     case EA_ACT_MASK_BEGIN:
         mask_begin(app);
         p->dirty = true;

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "easel/history.h" /* before term.h, whose `lines` macro would rename its fields */
 #include <term.h>
 #include <termios.h>
 #include <unistd.h>

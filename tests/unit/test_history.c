@@ -169,6 +169,78 @@ static void test_plain_generations_are_roots(void **state)
     ea_session_close(&s);
 }
 
+/* A batch's lines: read with their custom_id, batch_part and batch_id; tallied done, failed
+ * and pending (no result yet) with their spend apart from offline money, interactive turns
+ * left out; and a batch line's id is never what the next Responses call continues. */
+static void test_batch_lines(void **state)
+{
+    (void)state;
+    ea_session *s = NULL;
+    ea_err err = {0};
+    assert_int_equal(ea_session_create("batch", NULL, &s, &err), 0);
+    run_turn(s, "a fox", NULL, "resp_1", 0, EA_AUDIT_COMPLETED);
+    const char *ids[] = {"ink", "oil", "clay", "tin"};
+    for (int i = 0; i < 4; i++) {
+        ea_audit_request req;
+        ea_audit_request_init(&req);
+        req.api = "images";
+        req.prompt = "a fox";
+        req.custom_id = ids[i];
+        req.batch_part = "c-1/1";
+        req.offline = i == 3;
+        int turn = 0;
+        assert_int_equal(ea_session_begin_turn(s, &req, &turn, &err), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        if (i == 2)
+            continue; /* clay: not fetched yet */
+        ea_audit_result res;
+        ea_audit_result_init(&res);
+        res.status = i == 1 ? EA_AUDIT_FAILED : EA_AUDIT_COMPLETED;
+        res.response_id = "batch_req_1";
+        res.cost_usd = i == 1 ? NAN : 0.25;
+        res.custom_id = ids[i];
+        res.batch_id = "batch_1";
+        assert_int_equal(ea_session_end_batch_line(s, 2 + i, &res, &err), 0);
+    }
+    assert_string_equal(ea_session_last_response_id(s), "resp_1");
+    ea_history h;
+    assert_int_equal(ea_history_load(ea_session_dir(s), &h, &err), 0);
+    assert_int_equal(h.count, 5);
+    ea_history_batch b = {0};
+    for (size_t i = 0; i < h.count; i++) {
+        const ea_history_turn *t = &h.turns[i];
+        if (t->turn == 1)
+            assert_null(t->custom_id);
+        if (t->turn == 2) {
+            assert_string_equal(t->custom_id, "ink");
+            assert_string_equal(t->batch_part, "c-1/1");
+            assert_string_equal(t->batch_id, "batch_1");
+        }
+        if (t->turn == 4)
+            assert_false(t->has_result);
+        ea_history_batch_add(&b, &h.turns[i]);
+    }
+    assert_int_equal(b.total, 4);
+    assert_int_equal(b.done, 2);
+    assert_int_equal(b.failed, 1);
+    assert_int_equal(b.pending, 1);
+    assert_true(fabs(b.spend_usd - 0.25) < 1e-12);
+    assert_true(fabs(b.offline_usd - 0.25) < 1e-12);
+    ea_history_free(&h);
+    ea_session_close(&s);
+    /* Read back afresh: still the interactive turn's response; the totals keep the paid
+     * batch line's cost as the part of the spend batch lines cost. */
+    assert_int_equal(ea_session_open("batch", EA_SESSION_READ, &s, &err), 0);
+    assert_string_equal(ea_session_last_response_id(s), "resp_1");
+    ea_audit_totals totals;
+    ea_audit_get_totals(ea_session_audit(s), &totals);
+    assert_true(fabs(totals.batch_usd - 0.25) < 1e-12);
+    assert_true(fabs(totals.spend_usd - 0.75) < 1e-12);
+    assert_true(fabs(totals.offline_usd - 0.25) < 1e-12);
+    ea_session_close(&s);
+}
+
 static void test_branch_lines(void **state)
 {
     (void)state;
@@ -518,6 +590,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reader_gives_turns_with_parents, store_setup,
                                         store_teardown),
         cmocka_unit_test(test_branch_lines),
+        cmocka_unit_test_setup_teardown(test_batch_lines, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(test_open_turn_torn_tail_and_damage, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(test_search_and_find, store_setup, store_teardown),
