@@ -87,12 +87,13 @@ check "log defaults to the latest session" grep -q "^session .*other" "$tmp/out"
 easel log fox --since 2999-01-01
 check "log --since" grep -q "^0 turns" "$tmp/out"
 
-# Colour only on a terminal: script(1) gives one, and the diff is green and red there.
+# Colour only on a terminal: script(1) gives one, and the diff is green and red there (a
+# terminal that can take colour: CI may run with TERM unset, which gets none).
 if command -v script >/dev/null 2>&1; then
-    script -qc "'$EASEL' log fox" /dev/null >"$tmp/tty" 2>&1
+    TERM=xterm-256color script -qc "'$EASEL' log fox" /dev/null >"$tmp/tty" 2>&1
     why="$(grep revised "$tmp/tty" | head -2)"
     check "log colour on a terminal" grep -q "$(printf '\033')\[32m" "$tmp/tty"
-    NO_COLOR=1 script -qc "'$EASEL' log fox" /dev/null >"$tmp/tty" 2>&1
+    NO_COLOR=1 TERM=xterm-256color script -qc "'$EASEL' log fox" /dev/null >"$tmp/tty" 2>&1
     check "log NO_COLOR" grep -q '{+' "$tmp/tty"
 fi
 
