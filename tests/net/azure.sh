@@ -143,7 +143,10 @@ why="rc $rc: $(cat "$tmp/err")"
 check "the content filter error is a refusal naming what it filtered" '[ "$rc" = 3 ]' \
     'grep -q "content management policy" "$tmp/err"' \
     'grep -q "blocked by Azure.s content filter: violence" "$tmp/err"'
-rec=$(grep -h '"kind":"result"' "$tmp"/data/easel/sessions/*/audit.jsonl | tail -n 1)
+# The newest result of all sessions by its time (folders made in the same second sort by
+# their random suffix, not by age).
+rec=$(grep -h '"kind":"result"' "$tmp"/data/easel/sessions/*/audit.jsonl |
+    python3 -c 'import json, sys; print(max(sys.stdin, key=lambda l: json.loads(l)["ts"]).strip())')
 why="$rec"
 check "the log keeps Azure's code and message as received" \
     'echo "$rec" | grep -q "\"code\":\"content_filter\""' \
