@@ -1354,7 +1354,6 @@ int ui_app_open(ui_app *app, const ea_ui_options *opt, char *why, size_t why_len
         snprintf(why, why_len, "out of memory");
         return -1;
     }
-    ui_params_models_fetch(app);
     /* A draft typed in a new session before its first send: that session comes back, shown. */
     ea_draft typed;
     bool typed_new = ea_draft_init(&typed) == 0 && ea_draft_file_load(&typed, &err) == 1 &&

@@ -234,6 +234,7 @@ struct ui_app {
     char **listed_models;
     int n_listed_models;
     bool models_pending;    /* the fetch runs (a script's <wait-idle> waits for it) */
+    bool models_asked;      /* asked once, when the parameter panel first had the focus */
     bool params_stale;
     bool params_ok;
     char params_msg[1024];

@@ -221,6 +221,17 @@ void ui_render(ui_app *app)
 
 /* ---- Keys and actions -------------------------------------------------------------------- */
 
+/* The focus moves to a panel. The model list is asked for the first time the parameter
+ * panel gets it: a workbench that never goes there sends nothing it did not ask for. */
+static void focus_on(ui_app *app, enum ea_panel_id id)
+{
+    app->focus = id;
+    if (id == EA_PANEL_PARAMS && !app->models_asked) {
+        app->models_asked = true;
+        ui_params_models_fetch(app);
+    }
+}
+
 static void move_focus(ui_app *app, int delta)
 {
     size_t at = 0;
@@ -230,7 +241,7 @@ static void move_focus(ui_app *app, int delta)
     for (size_t step = 1; step <= N_FOCUS; step++) {
         enum ea_panel_id id = focus_order[(at + N_FOCUS + (size_t)delta * step) % N_FOCUS];
         if (visible(app, id)) {
-            app->focus = id;
+            focus_on(app, id);
             break;
         }
     }
@@ -246,7 +257,7 @@ static void toggle(ui_app *app, enum ea_show *want, enum ea_panel_id id)
     if (*want == EA_SHOW_ON && !ea_rect_visible(&probe.panel[id]))
         ui_message(app, true, "no room for the %s panel at %dx%d", panel_ops[id]->title, COLS, LINES);
     else if (*want == EA_SHOW_ON)
-        app->focus = id;
+        focus_on(app, id);
 }
 
 static void request_quit(ui_app *app)
@@ -426,7 +437,7 @@ void ui_dispatch_mouse(ui_app *app, ui_mouse m)
     ui_panel *p = &app->panels[id];
     /* The wheel scrolls what is under the pointer without taking the focus, as elsewhere. */
     if (m.kind == UI_MOUSE_CLICK && p->ops->focusable && app->focus != id) {
-        app->focus = id;
+        focus_on(app, id);
         app->quit_armed = false;
         m.took_focus = true;
         ui_dirty_all(app);

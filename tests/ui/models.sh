@@ -34,15 +34,23 @@ model_row() { grep -o 'model  *[^ │]*' "$tmp/$1.screen" | head -n 1 | sed 's/m
 # Listed: the mock lists easel's models, one it does not know, one retired and a non-image.
 start_mock --request-log "$tmp/requests.jsonl" --fault model=gpt-image-9-preview \
     --fault model=dall-e-3 --fault model=whisper-1
-ui listed "$url" '<wait-idle><Tab><Left><Tab>'
+ui listed "$url" '<wait-idle><Tab><wait-idle><Left><Tab>'
 why="rc $rc: $(cat "$tmp/listed.err") $(grep -n model "$tmp/listed.screen")"
 check "offers the listed models: Left from the default reaches one only the list has" \
     '[ "$rc" = 0 ]' 'grep -q "│ model  *gpt-image-9-previ" "$tmp/listed.screen"' \
     'grep -q "\"path\":\"/v1/models\"" "$tmp/requests.jsonl"'
 
+# Asked only when the parameter panel first has the focus: a workbench that never goes there
+# sends nothing it was not asked for.
+: >"$tmp/requests.jsonl"
+ui untouched "$url" 'a fox<wait-idle>'
+why="rc $rc: $(cat "$tmp/requests.jsonl")"
+check "no model list is asked for until the parameter panel has the focus" '[ "$rc" = 0 ]' \
+    '! grep -q "\"path\":\"/v1/models\"" "$tmp/requests.jsonl"'
+
 # Refused (the first request answered 404): the rule table's models, and nothing breaks.
 start_mock --fault status=404
-ui refused "$url" '<wait-idle><Tab><Left><Tab>'
+ui refused "$url" '<wait-idle><Tab><wait-idle><Left><Tab>'
 why="rc $rc: $(cat "$tmp/refused.err") $(grep -n model "$tmp/refused.screen")"
 check "a refused list falls back to the rule table" '[ "$rc" = 0 ]' \
     '[ "$(model_row refused)" = gpt-image-1-mini ]'
@@ -51,7 +59,7 @@ stop_mock
 # Never answered: the workbench takes keys meanwhile, and falls back when the read gives up.
 if command -v python3 >/dev/null 2>&1; then
     start_hostile blackhole
-    EASEL_IDLE_TIMEOUT_MS=3000 ui silent "$hurl" 'a fox<dump '"$tmp"'/silent.early><wait-idle><Tab><Left><Tab>'
+    EASEL_IDLE_TIMEOUT_MS=3000 ui silent "$hurl" '<Tab><S-Tab>a fox<dump '"$tmp"'/silent.early><wait-idle><Tab><Left><Tab>'
     why="rc $rc: $(cat "$tmp/silent.err") $(grep -n 'model\|fox' "$tmp/silent.early" "$tmp/silent.screen")"
     check "a silent server blocks nothing; the rule table's models after it" '[ "$rc" = 0 ]' \
         'grep -q "│a fox" "$tmp/silent.early"' '[ "$(model_row silent)" = gpt-image-1-mini ]'

@@ -191,7 +191,7 @@ else
     echo "not ok $name mouse = off: no workbench: $(cat "$tmp/err3")"
 fi
 tmux -L "$sock" kill-server 2>/dev/null
-EASEL_MOUSE=sometimes "$EASEL" </dev/null >/dev/null 2>"$tmp/err4"
+TERM=xterm-256color EASEL_MOUSE=sometimes "$EASEL" </dev/null >/dev/null 2>"$tmp/err4"
 rc=$?
 if [ "$rc" -eq 2 ] && grep -q "mouse must be on or off" "$tmp/err4"; then
     echo "ok $name a bad mouse value is refused"
