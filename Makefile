@@ -118,11 +118,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libeasel-mock.a $(BUILD)/libeasel.a
 	    $(BUILD)/libeasel-mock.a \
 	    $(BUILD)/libeasel.a $(MOCK_LIBS) $(LDLIBS) $(TEST_LIBS)
 
+# The benches are test tools: they may use the unit tests' helpers and packages (libsixel
+# decodes sixel output to measure its PSNR).
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libeasel-mock.a $(BUILD)/libeasel.a
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libeasel-mock.a \
-	    $(BUILD)/libeasel.a \
-	    $(MOCK_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(TEST_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
+	    $(BUILD)/libeasel-mock.a $(BUILD)/libeasel.a $(MOCK_LIBS) $(LDLIBS) $(TEST_LIBS)
 
 run: all
 	./easel $(ARGS)
