@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "easel/paths.h"
 #include "easel/sanitize.h"
 
 /* A template line may not stand for more lines than a whole batch campaign could hold. */
@@ -749,9 +750,10 @@ int ea_plan_parse(ea_plan *p, const char *name, const char *dir, const char *tex
 
 int ea_plan_load(ea_plan *p, const char *path, ea_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* ea_open_file: a FIFO or a device in the plan's place is refused, never read forever. */
+    int fd = ea_open_file(path, O_RDONLY, 0, err);
     if (fd < 0)
-        return ea_err_set(err, EA_EXIT_USAGE, "%s: %s", path, strerror(errno));
+        return err->code = EA_EXIT_USAGE, -1;
     FILE *f = fdopen(fd, "rb");
     ea_buf text;
     ea_buf_init(&text, MAX_PLAN_BYTES);

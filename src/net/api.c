@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "easel/hash.h"
+#include "easel/paths.h"
 #include "easel/pictures.h"
 #include "easel/prices.h"
 #include "easel/utf8.h"
@@ -30,9 +32,16 @@ static const char *mime_of(const char *format)
 /* what: "image" or "document", for the message. Both limits are the API's 50 MB. */
 static int read_input_file(const char *path, const char *what, ea_buf *out, ea_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ea_err_set(err, EA_EXIT_USAGE, "%s '%s': cannot open it", what, path);
+    /* A FIFO or a device named as a file would hang the read or never end it. */
+    ea_err why = {0};
+    int fd = ea_open_file(path, O_RDONLY, 0, &why);
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        return ea_err_set(err, EA_EXIT_USAGE, "%s '%s': cannot open it: %s", what, path,
+                          why.msg);
+    }
     ea_buf_init(out, MAX_INPUT_FILE_BYTES);
     int rc = ea_buf_append_stream(out, f);
     bool failed = ferror(f);

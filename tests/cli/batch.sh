@@ -226,3 +226,10 @@ check "a cancelled batch's lines are all recorded (cancelled), exit 3" \
 paid cancel -S pending nosuchbatch
 why="rc=$rc $(cat "$tmp/err")"
 check "cancel of an unknown batch exits 2" [ "$rc" -eq 2 ]
+
+# A FIFO where the plan should be: refused at once, never waited on.
+mkfifo "$tmp/plan.fifo"
+timeout 10 "$EASEL" batch plan "$tmp/plan.fifo" >"$tmp/out" 2>"$tmp/err"; rc=$?
+why="rc=$rc $(cat "$tmp/err")"
+check "a FIFO as the plan is refused (exit 2), not read forever" \
+    all '[ "$rc" -eq 2 ]' 'grep -q "not a regular file" "$tmp/err"'

@@ -142,3 +142,10 @@ paid --dry-run --text-model gpt-5.5 --reasoning max -d "$tmp/notes.md" "a poster
 why="rc=$rc $(cat "$tmp/out" "$tmp/err")"
 check "gpt-5.5 takes max; a markdown file is a document" all '[ "$rc" -eq 0 ]' \
     'grep -q "input_file" "$tmp/out"' 'grep -q "32000 reasoning at max" "$tmp/out"'
+
+# A FIFO named as a document: refused before sending, never read forever.
+mkfifo "$tmp/brief.fifo"
+timeout 10 "$EASEL" generate --offline --dry-run -d "$tmp/brief.fifo" "a poster" >"$tmp/out" 2>"$tmp/err"; rc=$?
+why="rc=$rc $(cat "$tmp/err")"
+check "a FIFO as a document is refused (exit 2), not read forever" \
+    all '[ "$rc" -eq 2 ]' 'grep -q "not a regular file" "$tmp/err"'
