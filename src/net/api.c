@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -37,10 +38,13 @@ static int read_input_file(const char *path, const char *what, ea_buf *out, ea_e
     int fd = ea_open_file(path, O_RDONLY, 0, &why);
     FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
     if (!f) {
+        int saved = errno;
         if (fd >= 0)
             close(fd);
+        /* why.msg names the path again; the reason alone is enough after ours. */
         return ea_err_set(err, EA_EXIT_USAGE, "%s '%s': cannot open it: %s", what, path,
-                          why.msg);
+                          saved == EINVAL ? "not a regular file (a FIFO, device or folder)"
+                                          : strerror(saved));
     }
     ea_buf_init(out, MAX_INPUT_FILE_BYTES);
     int rc = ea_buf_append_stream(out, f);

@@ -1133,6 +1133,12 @@ static void send_past_budget_done(ui_app *app, const char *answer)
     send_prompt(app, true);
 }
 
+/* Said first: a long reason is cut at the screen's edge, and this is what matters. */
+static void refused_before_sending(ui_app *app, const ea_err *err)
+{
+    ui_message(app, true, "nothing was sent: %s", err->msg);
+}
+
 /* True when the call may go; else it asks whether to send anyway, or says why it cannot. */
 static bool within_budget(ui_app *app, const ea_params *params)
 {
@@ -1142,7 +1148,7 @@ static bool within_budget(ui_app *app, const ea_params *params)
     ea_err err = {0};
     if (ui_budget_get(app, est.known ? est.usd : NAN, true, &b, &err) != 0) {
         /* No way past a limit that cannot be read: it was meant to stop spending. */
-        ui_message(app, true, "%s (nothing was sent)", err.msg);
+        refused_before_sending(app, &err);
         return false;
     }
     if (!b.verdict.past)
@@ -1176,7 +1182,7 @@ static void send_prompt(ui_app *app, bool past_budget_confirmed)
     ea_err err = {0};
     ea_params_free(&s->params);
     if (ui_params_build(app, app->edit.text, &s->params, &err) != 0) {
-        ui_message(app, true, "%s (nothing was sent)", err.msg);
+        refused_before_sending(app, &err);
         return;
     }
     if (!past_budget_confirmed && !within_budget(app, &s->params))
@@ -1185,7 +1191,7 @@ static void send_prompt(ui_app *app, bool past_budget_confirmed)
     if (is_unsaved(s)) {
         ea_request check;
         if (ea_request_build(&s->params, NULL, &check, &err) != 0) {
-            ui_message(app, true, "%s (nothing was sent)", err.msg);
+            refused_before_sending(app, &err);
             return;
         }
         ea_request_free(&check);
