@@ -12,7 +12,8 @@
 #                             screen; the peers `make bench` measures against (chafa, img2sixel
 #                             from libsixel-bin, curl, pv to limit a pipe's rate, GNU time for
 #                             peak memory); clang's libFuzzer, valgrind, python3 and openssl for
-#                             the hostile test server, and Node.js for the official SDK's tests.
+#                             the hostile test server, zsh and fish to run their completion
+#                             scripts, and Node.js for the official SDK's tests.
 # As root it runs apt-get itself; otherwise it prints the one command that does and fails.
 set -u
 packages="make gcc pkg-config ca-certificates
@@ -22,7 +23,7 @@ case "${1:-}" in
 --test)
     packages="$packages libcmocka-dev libsixel-dev fonts-dejavu-core curl
 tmux time chafa libsixel-bin pv xvfb xterm x11-utils xdotool imagemagick kitty libgl1-mesa-dri
-clang libclang-rt-14-dev valgrind python3 openssl"
+clang libclang-rt-14-dev valgrind python3 openssl zsh fish"
     # The SDK conformance tests run the official openai package on Node.js; any node >= 18
     # will do, so an installed one (nodesource, nvm) is kept and Debian's is added only when
     # none is there.

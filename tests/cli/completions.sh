@@ -3,7 +3,8 @@
 # Issue 16 item 5, completions: the scripts in completions/ are what `easel completions SHELL`
 # prints (generated, so they cannot drift); bash loads its script and completes commands,
 # options, option values from the rule table (the model's qualities for `generate --quality`,
-# protocols), session names and files through easel itself.
+# protocols), session names and files through easel itself; zsh (through compinit) and fish
+# (through its own `complete -C`) run their scripts and offer the same.
 : "${EASEL:?set EASEL to the easel binary}"
 here=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
@@ -54,6 +55,43 @@ expect "options: show --co<TAB>" "--colors --cols " show --co
 expect "sessions: log k<TAB>" "kites " log k
 expect "files: show p<TAB>" "picture.png " show p
 expect "help <TAB> lists the commands" "batch completions doctor export generate help log mock models resume sessions show " help ""
+
+# zsh: the script found on $fpath by compinit (its #compdef line), then run as zsh runs it
+# with compadd and _files standing in for the completion system's builtins (a function named
+# like a builtin wins in zsh), so what it offers can be read.
+complete_zsh() {
+    PATH="$tmp/bin:$PATH" HOME="$tmp" zsh -f -c '
+        cd "$1"; mkdir -p fpath && cp "$2" fpath/; shift 2
+        fpath=("$PWD/fpath" $fpath); autoload -U compinit; compinit -u -d "$PWD/zcompdump"
+        [[ $_comps[easel] == _easel ]] || { echo "compinit did not register _easel"; exit 1; }
+        compadd() { while [[ $# -gt 0 && $1 != -- ]]; do shift; done; shift; printf "%s\n" "$@"; }
+        _files() { print "<files>"; }
+        words=(easel "$@"); CURRENT=$(( $# + 1 )); _easel' zsh "$tmp" "$here/completions/_easel" "$@" | sort
+}
+# fish: the script sourced, and fish's own `complete -C` asked for the command line.
+complete_fish() {
+    line="easel"; for w in "$@"; do line="$line $w"; done
+    (cd "$tmp" && PATH="$tmp/bin:$PATH" HOME="$tmp" fish --no-config -c \
+        'source $argv[1]; complete -C $argv[2]' "$here/completions/easel.fish" "$line") | sort
+}
+for shell in zsh fish; do
+    if ! command -v $shell >/dev/null 2>&1; then
+        not_ok "$shell: installed" "no $shell: sh tools/deps.sh --test"
+        continue
+    fi
+    check_shell() { # NAME EXPECTED WORD...
+        name=$1 want=$2; shift 2
+        got=$(complete_$shell "$@" | tr '\n' ' ')
+        [ "$got" = "$want" ] && ok "$shell: $name" || not_ok "$shell: $name" "got '$got', want '$want'"
+    }
+    files="picture.png "; [ $shell = zsh ] && files="<files> "
+    check_shell "generate --quality <TAB>" "auto high low medium " generate --quality ""
+    check_shell "commands: ge<TAB>" "generate " ge
+    check_shell "options: show --co<TAB>" "--colors --cols " show --co
+    check_shell "sessions: log k<TAB>" "kites " log k
+    check_shell "files: show p<TAB>" "$files" show p
+done
+
 models=$(complete_bash generate --model "")
 case $models in
     *gpt-image-2*) case $models in *dall-e*) not_ok "generate --model <TAB>" "a retired model offered" ;;
