@@ -29,6 +29,11 @@ typedef struct ea_gfx_options {
     /* Where the box's top left cell is, 1-based. 0 = "at the cursor": the picture flows like
      * text and the cursor ends at the start of the line below it (easel show). */
     int origin_row, origin_col;
+    /* With origin_row 0: a picture the terminal draws (sixel, kitty without placeholders,
+     * iTerm2) is drawn at the cursor and leaves it there as far as easel can ask (kitty C=1,
+     * iTerm2 doNotMoveCursor, no newline after), for a caller that made room and moves the
+     * cursor itself (easel show inside tmux). Text pictures (blocks, placeholders) ignore it. */
+    bool cursor_stays;
     /* kitty */
     bool kitty_png;          /* f=100 compact PNG instead of raw RGBA: for SSH links */
     bool kitty_zlib;         /* raw RGBA deflated (o=z): fewer bytes for a little CPU */
@@ -92,7 +97,12 @@ int ea_gfx_encode(const ea_image *img, const ea_gfx_options *opt, ea_buf *out,
  * the other protocols have nothing to send and the caller repaints the cells as text. */
 int ea_gfx_encode_remove(const ea_gfx_options *opt, ea_buf *out);
 
-/* Decodes an image file (PNG, JPEG, WebP) and writes its picture to fd in one write; geo
+/* Decodes an image file (PNG, JPEG, WebP) and appends the bytes that draw it to out, decoding
+ * a picture drawn smaller than its file at the drawn size; geo (may be NULL) receives the
+ * size drawn. */
+int ea_gfx_encode_frame(const unsigned char *file_bytes, size_t n, const ea_gfx_options *opt,
+                        ea_buf *out, ea_gfx_geometry *geo, ea_err *err);
+/* The same, written to fd in one write its picture to fd in one write; geo
  * (may be NULL) receives the size drawn, so a caller can draw the next frame over it. */
 int ea_gfx_show_frame(const unsigned char *file_bytes, size_t n, const ea_gfx_options *opt,
                       int fd, ea_gfx_geometry *geo, ea_err *err);

@@ -167,6 +167,15 @@ int ea_term_detect(int in_fd, int out_fd, const ea_term_detect_options *opt, ea_
  * columns and rows TIOCGWINSZ gave, if any). */
 int ea_term_requery_cell_size(int in_fd, int out_fd, ea_term_caps *caps, int timeout_ms);
 
+/* Writes n bytes to out_fd, then asks for the terminal's status (CSI 5 n) and waits, in raw
+ * mode restored on every path, at most timeout_ms for its answer on in_fd: a multiplexer
+ * answers only once it has handled every byte before the question, and has told the terminal
+ * outside it what they did (tmux scrolls a pane, and moves the terminal's cursor to the
+ * pane's, only then). Only the bytes are written when in_fd or out_fd is not a terminal or
+ * easel is not in its foreground. 1 when the answer came, 0 when it did not, -1 when the
+ * write failed. Bytes that are not the answer (keys typed meanwhile) are lost. */
+int ea_term_sync(int in_fd, int out_fd, const void *bytes, size_t n, int timeout_ms);
+
 /* "CSI 16 t", "CSI 14 t", "TIOCGWINSZ", "default", "given". */
 const char *ea_term_cell_source_name(enum ea_term_cell_source s);
 

@@ -3,7 +3,9 @@
  * writing to stdout even when it is not a terminal (so the bytes can be tested and measured). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "easel/cli.h"
@@ -192,6 +194,64 @@ static int describe_only(const show_args *a, int argc, char **argv, const char *
     return status;
 }
 
+/* ---- Inside tmux ----
+ * A picture through tmux's passthrough reaches the terminal outside at that terminal's cursor,
+ * unseen by tmux: one that runs past the bottom of the screen scrolls all of it, tmux's
+ * status line and the other panes included, while tmux believes nothing moved. So tmux makes
+ * the room itself first: as many newlines as the picture has rows (tmux scrolls its own pane)
+ * and the cursor back up as many, then a wait for tmux's answer to a status request (tmux has
+ * then drawn the scroll and put the terminal's cursor at the pane's), then the picture, which
+ * leaves the cursor alone where it can (the room ends one row below the picture, for sixel,
+ * which moves it there), and newlines through tmux to below the picture. */
+
+/* Pictures that the outer terminal draws at its own cursor through tmux; blocks and kitty's
+ * placeholders are text, which tmux scrolls itself. */
+static bool needs_room(const ea_gfx_options *opt)
+{
+    return opt->origin_row == 0 && opt->wrap == EA_GFX_WRAP_TMUX &&
+           opt->protocol != EA_GFX_BLOCKS &&
+           !(opt->protocol == EA_GFX_KITTY && opt->kitty_placeholders) && isatty(STDOUT_FILENO);
+}
+
+/* The box inside the pane, one row left below the picture for the cursor: a taller picture
+ * could not get its room from tmux. */
+static void fit_pane(ea_gfx_options *opt)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_row < 2 || ws.ws_col < 1)
+        return;
+    if (opt->rows > ws.ws_row - 1)
+        opt->rows = ws.ws_row - 1;
+    if (opt->cols > ws.ws_col)
+        opt->cols = ws.ws_col;
+}
+
+static int show_with_room(const unsigned char *bytes, size_t n, const ea_gfx_options *opt,
+                          int in_fd, ea_err *err)
+{
+    ea_gfx_options stay = *opt;
+    stay.cursor_stays = true;
+    ea_gfx_geometry geo = {0};
+    ea_buf room, pic;
+    ea_buf_init(&room, EA_BUF_UNCAPPED);
+    ea_buf_init(&pic, EA_BUF_UNCAPPED);
+    int rc = ea_gfx_encode_frame(bytes, n, &stay, &pic, &geo, err);
+    if (rc == 0) {
+        for (int r = 0; r < geo.rows; r++)
+            if (ea_buf_putc(&room, '\n') != 0 || ea_buf_putc(&pic, '\n') != 0)
+                rc = -1;
+        if (rc != 0 || ea_buf_printf(&room, "\033[%dA", geo.rows) != 0)
+            rc = ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
+    }
+    /* Unanswered (a tmux too busy for a second): drawn anyway, as without the wait. */
+    if (rc == 0 && (ea_term_sync(in_fd, STDOUT_FILENO, room.data, room.len, 1000) < 0 ||
+                    ea_gfx_write_all(STDOUT_FILENO, pic.data, pic.len) != 0))
+        rc = ea_err_set(err, EA_EXIT_INTERNAL, "cannot write the picture: output closed");
+    ea_buf_free(&room);
+    ea_buf_free(&pic);
+    return rc;
+}
+
 int ea_cmd_show(int argc, char **argv)
 {
     show_args a;
@@ -207,6 +267,14 @@ int ea_cmd_show(int argc, char **argv)
         return rc;
     if (apply_args(&a, &opt) != 0)
         return EA_EXIT_USAGE;
+    bool room = needs_room(&opt);
+    int in_fd = STDIN_FILENO, tty_fd = -1;
+    if (room) {
+        fit_pane(&opt);
+        /* tmux's answers come back on the terminal's input: stdin, or /dev/tty. */
+        if (!isatty(in_fd) && (tty_fd = open("/dev/tty", O_RDONLY | O_CLOEXEC)) >= 0)
+            in_fd = tty_fd;
+    }
     int status = EA_EXIT_OK;
     for (int i = a.first_file; i < argc; i++) {
         unsigned char *bytes = NULL;
@@ -215,7 +283,8 @@ int ea_cmd_show(int argc, char **argv)
         /* From the file's bytes, so that a picture drawn smaller than the file is decoded
          * at the drawn size (ea_gfx_show_frame). */
         if (ea_image_read_file(argv[i], NULL, &bytes, &n, &err) != 0 ||
-            ea_gfx_show_frame(bytes, n, &opt, STDOUT_FILENO, NULL, &err) != 0) {
+            (room ? show_with_room(bytes, n, &opt, in_fd, &err)
+                  : ea_gfx_show_frame(bytes, n, &opt, STDOUT_FILENO, NULL, &err)) != 0) {
             if (bytes) { /* name the file: several may be drawn */
                 char msg[sizeof err.msg];
                 snprintf(msg, sizeof msg, "%s", err.msg);
@@ -226,5 +295,7 @@ int ea_cmd_show(int argc, char **argv)
         }
         free(bytes);
     }
+    if (tty_fd >= 0)
+        close(tty_fd);
     return status;
 }

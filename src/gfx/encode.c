@@ -124,8 +124,8 @@ int ea_gfx_show_image(const ea_image *img, const ea_gfx_options *opt, int fd,
     return rc;
 }
 
-int ea_gfx_show_frame(const unsigned char *file_bytes, size_t n, const ea_gfx_options *opt,
-                      int fd, ea_gfx_geometry *geo, ea_err *err)
+int ea_gfx_encode_frame(const unsigned char *file_bytes, size_t n, const ea_gfx_options *opt,
+                        ea_buf *out, ea_gfx_geometry *geo, ea_err *err)
 {
     int iw, ih, w, h;
     ea_gfx_geometry g;
@@ -142,16 +142,23 @@ int ea_gfx_show_frame(const unsigned char *file_bytes, size_t n, const ea_gfx_op
     if ((smaller ? ea_image_decode_scaled(file_bytes, n, NULL, w, h, &img, err)
                  : ea_image_decode(file_bytes, n, NULL, &img, err)) != 0)
         return -1;
+    int rc = smaller ? encode_planned(&img, opt, &g, out, err)
+                     : ea_gfx_encode(&img, opt, out, &g, err);
+    ea_image_free(&img);
+    if (rc == 0 && geo)
+        *geo = g;
+    return rc;
+}
+
+int ea_gfx_show_frame(const unsigned char *file_bytes, size_t n, const ea_gfx_options *opt,
+                      int fd, ea_gfx_geometry *geo, ea_err *err)
+{
     ea_buf out;
     ea_buf_init(&out, EA_BUF_UNCAPPED);
-    int rc = smaller ? encode_planned(&img, opt, &g, &out, err)
-                     : ea_gfx_encode(&img, opt, &out, &g, err);
+    int rc = ea_gfx_encode_frame(file_bytes, n, opt, &out, geo, err);
     /* One write per picture: nothing else may land inside its escape sequences. */
     if (rc == 0 && ea_gfx_write_all(fd, out.data, out.len) != 0)
         rc = ea_err_set(err, EA_EXIT_INTERNAL, "cannot write the picture: output closed");
     ea_buf_free(&out);
-    ea_image_free(&img);
-    if (rc == 0 && geo)
-        *geo = g;
     return rc;
 }

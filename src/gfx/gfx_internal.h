@@ -27,6 +27,11 @@ int ea_gfx_blocks_encode(const ea_image *half_cells, const ea_gfx_options *opt, 
 int ea_gfx_row_start(ea_buf *out, const ea_gfx_options *opt, int row);
 /* After a picture drawn in flow mode, leaves the cursor at the start of the next line. */
 int ea_gfx_flow_end(ea_buf *out, const ea_gfx_options *opt);
+/* The same after a picture the terminal draws, which leaves the cursor alone when the
+ * options ask it to stay (opt->cursor_stays). */
+int ea_gfx_picture_end(ea_buf *out, const ea_gfx_options *opt);
+/* The terminal draws at the cursor and should not move it: placed at an origin, or asked. */
+bool ea_gfx_cursor_kept(const ea_gfx_options *opt);
 
 /* True when any pixel is less than fully opaque. */
 bool ea_gfx_has_alpha(const ea_image *img);

@@ -39,7 +39,7 @@ int ea_gfx_iterm_encode(const ea_image *scaled, const ea_gfx_options *opt,
      * HiDPI screens where iTerm2's "px" are points. */
     if (ea_buf_printf(&args, "inline=1;size=%zu;width=%d;height=%d;preserveAspectRatio=1%s",
                       file.len, geo->cols, geo->rows,
-                      opt->origin_row > 0 ? ";doNotMoveCursor=1" : "") != 0 ||
+                      ea_gfx_cursor_kept(opt) ? ";doNotMoveCursor=1" : "") != 0 ||
         ea_gfx_row_start(out, opt, 0) != 0)
         goto oom;
     if (b64.len + args.len + 16 <= EA_GFX_ITERM_PART_MAX) {
@@ -57,7 +57,7 @@ int ea_gfx_iterm_encode(const ea_image *scaled, const ea_gfx_options *opt,
         if (osc(out, opt, &seq, "FileEnd", "", NULL, 0) != 0)
             goto oom;
     }
-    if (ea_gfx_flow_end(out, opt) != 0)
+    if (ea_gfx_picture_end(out, opt) != 0)
         goto oom;
     rc = 0;
     goto done;

@@ -147,7 +147,7 @@ int ea_gfx_kitty_encode(const ea_image *scaled, const ea_gfx_options *opt,
                         : ea_buf_printf(&keys, ",f=32,s=%d,v=%d", scaled->w, scaled->h)) != 0 ||
         (opt->kitty_zlib && !opt->kitty_png && ea_buf_puts(&keys, ",o=z") != 0) ||
         (placeholders && ea_buf_printf(&keys, ",U=1,c=%d,r=%d", cols, rows) != 0) ||
-        (opt->origin_row > 0 && ea_buf_puts(&keys, ",C=1") != 0))
+        (ea_gfx_cursor_kept(opt) && ea_buf_puts(&keys, ",C=1") != 0))
         goto oom;
 
     if (!placeholders && ea_gfx_row_start(out, opt, 0) != 0)
@@ -169,7 +169,7 @@ int ea_gfx_kitty_encode(const ea_image *scaled, const ea_gfx_options *opt,
     } while (off < b64.len);
 
     if (placeholders ? put_placeholders(out, opt, cols, rows) != 0
-                     : ea_gfx_flow_end(out, opt) != 0)
+                     : ea_gfx_picture_end(out, opt) != 0)
         goto oom;
     rc = 0;
     goto done;

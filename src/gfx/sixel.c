@@ -417,7 +417,7 @@ int ea_gfx_sixel_encode(const ea_image *scaled, const ea_gfx_options *opt, ea_bu
         goto oom;
     if (ea_gfx_row_start(out, opt, 0) != 0 ||
         ea_gfx_wrap_append(out, opt->wrap, seq.data, seq.len) != 0 ||
-        ea_gfx_flow_end(out, opt) != 0)
+        ea_gfx_picture_end(out, opt) != 0)
         goto oom;
     rc = 0;
     goto done;

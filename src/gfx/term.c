@@ -448,6 +448,24 @@ int ea_term_requery_cell_size(int in_fd, int out_fd, ea_term_caps *caps, int tim
     return 0;
 }
 
+int ea_term_sync(int in_fd, int out_fd, const void *bytes, size_t n, int timeout_ms)
+{
+    pid_t fg = isatty(in_fd) ? tcgetpgrp(in_fd) : -1;
+    raw_tty raw;
+    /* A background job that touched the terminal's modes would be stopped by SIGTTOU. */
+    if (!isatty(out_fd) || fg == -1 || fg != getpgrp() || raw_begin(&raw, in_fd) != 0)
+        return ea_write_all(out_fd, bytes, n) == 0 ? 0 : -1;
+    int rc = -1;
+    if (ea_write_all(out_fd, bytes, n) == 0) {
+        ea_term_replies r;
+        ea_term_replies_init(&r);
+        rc = ask(in_fd, out_fd, Q_DSR, sizeof Q_DSR - 1, false, BY_DSR, now_ms() + timeout_ms,
+                 &r) == 1;
+    }
+    raw_end(&raw, rc != 1);
+    return rc;
+}
+
 /* ---- For doctor ---- */
 
 /* Appends indent, a label padded to doctor's column, the formatted value and a newline,

@@ -151,6 +151,16 @@ int ea_gfx_flow_end(ea_buf *out, const ea_gfx_options *opt)
     return opt->origin_row > 0 ? 0 : ea_buf_putc(out, '\n');
 }
 
+bool ea_gfx_cursor_kept(const ea_gfx_options *opt)
+{
+    return opt->origin_row > 0 || opt->cursor_stays;
+}
+
+int ea_gfx_picture_end(ea_buf *out, const ea_gfx_options *opt)
+{
+    return opt->cursor_stays ? 0 : ea_gfx_flow_end(out, opt);
+}
+
 /* ---- output ----------------------------------------------------------------------------- */
 
 int ea_gfx_write_all(int fd, const void *bytes, size_t n)
