@@ -25,7 +25,11 @@ trap 'exit 1' HUP INT PIPE TERM
 x11_start 1280x1024x24 || exit 0
 
 cols=100 rows=40 pane_rows=39 # the status line takes the screen's last row
-blue="#0000ff" magenta="#cd00cd"
+blue="#0000ff"
+# The colours as seen, loosely: each terminal has its own magenta and green (tmux draws
+# colour46 as the terminal's own green when it takes it for an 8-colour one).
+is_blue='$3 < 64 && $4 < 64 && $5 > 191' is_magenta='$3 > 150 && $4 < 100 && $5 > 150'
+is_green='$3 < 64 && $4 > 150 && $5 < 64'
 convert -size 640x160 "xc:$blue" -depth 8 "PNG24:$tmp/wide.png"
 convert -size 400x400 "xc:$blue" -depth 8 "PNG24:$tmp/square.png"
 # 80 lines: more than the pane holds, so the cursor ends on its last row.
@@ -46,48 +50,67 @@ cells_read() {
             >"$tmp/cells"
 }
 
-# cells_where ROW COLOUR [COL]: the first column of the row whose cell is COLOUR (within 24 a
-# channel), from COL on (default 0); -1 when none is.
+# cells_where ROW TEST [COL]: the first column of the row whose cell passes TEST (an awk
+# condition on $3 $4 $5, the cell's red, green and blue), from COL on (default 0); -1 when none.
 cells_where() {
-    set -- "$1" "$(img_hex "$2")" "${3:-0}"
-    awk -v row="$1" -v want="$2" -v from="$3" 'BEGIN { split(want, w, " ") }
-        $2 == row && $1 >= from {
-            ok = 1
-            for (i = 1; i <= 3; i++) { d = $(i + 2) - w[i]; if (d < 0) d = -d; if (d > 24) ok = 0 }
-            if (ok && (best == "" || $1 < best)) best = $1
-        }
+    awk -v row="$1" -v from="${3:-0}" "\$2 == row && \$1 >= from && $2"' {
+            if (best == "" || $1 < best) best = $1 }
         END { print best == "" ? -1 : best }' "$tmp/cells"
 }
 
-# row_is ROW COLOUR: true when the row's first cell and the one a third across are COLOUR.
+# row_is ROW TEST: true when the row's first cell and the one a third across pass TEST.
 row_is() {
     [ "$(cells_where "$1" "$2")" = 0 ] && [ "$(cells_where "$1" "$2" $((cols / 3)))" = $((cols / 3)) ]
 }
 
-# run_case LABEL PICTURE ARGS...: the lines, then `easel show --protocol sixel ARGS PICTURE`
-# in a fresh xterm with tmux; checks the screenshot.
+# run_case TERMINAL LABEL PICTURE ARGS...: the lines, then `easel show --protocol P ARGS
+# PICTURE` in tmux in a fresh terminal: xterm with sixel, or kitty with kitty graphics (which
+# kitty before 0.28 can only place at its cursor, with no Unicode placeholders); then checks
+# the screenshot. 1 when the terminal cannot start.
 run_case() {
-    rc_label="$name $1" rc_pic=$2
-    shift 2
+    rc_term=$1 rc_label="$name $2" rc_pic=$3
+    shift 3
     rm -f "$tmp/rc" "$tmp/err"
+    rc_protocol=sixel
+    [ "$rc_term" = kitty ] && rc_protocol=kitty
     # The pane's program: the lines, the picture, then it waits (the picture stays).
     printf '%s\n' "cat '$tmp/lines'" \
-        "XDG_DATA_HOME='$tmp/home/data' XDG_CONFIG_HOME='$tmp/home/config' XDG_CACHE_HOME='$tmp/home/cache' '$EASEL' show --protocol sixel $* '$rc_pic' 2>'$tmp/err'" \
+        "XDG_DATA_HOME='$tmp/home/data' XDG_CONFIG_HOME='$tmp/home/config' XDG_CACHE_HOME='$tmp/home/cache' '$EASEL' show --protocol $rc_protocol $* '$rc_pic' 2>'$tmp/err'" \
         "echo \$? >'$tmp/rc'" "sleep 60" >"$tmp/pane.sh"
-    env -u TERM_PROGRAM -u KITTY_WINDOW_ID -u KITTY_PID -u LC_TERMINAL -u TMUX -u STY \
-        -u NO_COLOR LC_ALL=C.UTF-8 \
-        xterm -fa "$x11_fa" -xrm "$x11_xrm" -ti vt340 -geometry "${cols}x$rows" -e \
-        tmux -L "$sock" -f "$tmp/tmux.conf" new-session -s show "sh '$tmp/pane.sh'" \
-        >"$tmp/xterm.log" 2>&1 &
-    rc_xterm=$!
-    x11_track $rc_xterm
-    if ! x11_terminal XTerm "$cols" "$rows" 20; then
-        echo "not ok $rc_label: no xterm window in 20 s: $(cat "$tmp/xterm.log")"
-        return
+    set -- tmux -L "$sock" -f "$tmp/tmux.conf" new-session -s show "sh '$tmp/pane.sh'"
+    if [ "$rc_term" = kitty ]; then
+        env -u TERM_PROGRAM -u KITTY_WINDOW_ID -u KITTY_PID -u LC_TERMINAL -u TMUX -u STY \
+            -u NO_COLOR LC_ALL=C.UTF-8 LIBGL_ALWAYS_SOFTWARE=1 \
+            kitty --config NONE --class easel-tmux-show -o linux_display_server=x11 \
+            -o font_family="$x11_kitty_font" -o font_size=10 -o remember_window_size=no \
+            -o initial_window_width=${cols}c -o initial_window_height=${rows}c \
+            -o window_padding_width=0 -o placement_strategy=top-left \
+            -o cursor_blink_interval=0 -o enable_audio_bell=no -o update_check_interval=0 \
+            -o confirm_os_window_close=0 "$@" >"$tmp/term.log" 2>&1 &
+        rc_class=easel-tmux-show
+    else
+        env -u TERM_PROGRAM -u KITTY_WINDOW_ID -u KITTY_PID -u LC_TERMINAL -u TMUX -u STY \
+            -u NO_COLOR LC_ALL=C.UTF-8 \
+            xterm -fa "$x11_fa" -xrm "$x11_xrm" -ti vt340 -geometry "${cols}x$rows" -e "$@" \
+            >"$tmp/term.log" 2>&1 &
+        rc_class=XTerm
+    fi
+    rc_pid=$!
+    x11_track $rc_pid
+    if ! x11_terminal $rc_class "$cols" "$rows" 25; then
+        if [ "$rc_term" = kitty ]; then
+            echo "ok $rc_label # skip: kitty cannot start here: $(tail -n 2 "$tmp/term.log" | tr '\n' ' ')"
+        else
+            echo "not ok $rc_label: no xterm window in 25 s: $(cat "$tmp/term.log")"
+        fi
+        x11_kill $rc_pid
+        return 1
     fi
     if ! x11_wait_file "$tmp/rc" 30 || [ "$(cat "$tmp/rc")" != 0 ]; then
         echo "not ok $rc_label: easel show did not finish well: exit $(cat "$tmp/rc" 2>/dev/null), $(cat "$tmp/err")"
-        return
+        tmux -L "$sock" kill-server 2>/dev/null
+        x11_kill $rc_pid
+        return 1
     fi
     x11_settle "$tmp/shot.png" 10 img_find "$blue"
     tmux -L "$sock" capture-pane -p -t show >"$tmp/pane.txt"
@@ -96,16 +119,14 @@ run_case() {
     cells_read "$tmp/shot.png"
 
     # tmux's status line: still the screen's last row (green but for the window's name at its
-    # left), and nowhere above it. Any green: tmux draws colour46 as xterm's own green when it
-    # takes xterm for an 8-colour terminal.
-    green='$3 < 64 && $4 > 150 && $5 < 64'
-    status_at=$(awk -v c=$((cols / 3)) -v n=$pane_rows "\$1 == c && \$2 == n && $green { print n }" "$tmp/cells")
-    status_above=$(awk -v n=$pane_rows "\$2 < n && $green { print \$2; exit }" "$tmp/cells")
-    if [ -n "$status_at" ] && [ -z "$status_above" ]; then
+    # left), and nowhere above it.
+    status_above=$(awk -v n=$pane_rows "\$2 < n && $is_green { print \$2; exit }" "$tmp/cells")
+    if [ "$(cells_where $pane_rows "$is_green" $((cols / 3)))" = $((cols / 3)) ] &&
+        [ -z "$status_above" ]; then
         echo "ok $rc_label tmux's status line stays on the bottom row"
     else
         echo "not ok $rc_label tmux's status line stays on the bottom row: its green on the" \
-            "bottom row: ${status_at:-no}, above it on row ${status_above:-none}" \
+            "bottom row: $(cells_where $pane_rows "$is_green" $((cols / 3))), above it on row ${status_above:-none}" \
             "($(x11_keep "$tmp/shot.png" fail "$rc_label"))"
     fi
 
@@ -119,13 +140,13 @@ run_case() {
         case $text in
         *..*)
             want=$(printf '%s\n' "$text" | awk '{ print index($0, "..") - 1 }')
-            got=$(cells_where $row "$magenta")
+            got=$(cells_where $row "$is_magenta")
             [ "$got" = "$want" ] || wrong="$wrong row $row: mark at $got, tmux has it at $want;"
             marked=$((marked + 1))
             ;;
         *)
             [ $first_blank -lt 0 ] && first_blank=$row
-            row_is $row "$blue" || wrong="$wrong row $row: not the picture's blue;"
+            row_is $row "$is_blue" || wrong="$wrong row $row: not the picture's blue;"
             blank_rows=$((blank_rows + 1))
             ;;
         esac
@@ -148,10 +169,11 @@ run_case() {
             "end at y=$pane_bottom ($(x11_keep "$tmp/shot.png" fail "$rc_label"))"
     fi
     tmux -L "$sock" kill-server 2>/dev/null
-    x11_kill $rc_xterm
+    x11_kill $rc_pid
 }
 
-run_case wide "$tmp/wide.png"
+run_case xterm "sixel wide" "$tmp/wide.png"
 # Taller than the pane: at most the pane less the cursor's row (38 rows of 20 pixels).
-run_case tall "$tmp/square.png" --rows 200
+run_case xterm "sixel tall" "$tmp/square.png" --rows 200
+command -v kitty >/dev/null 2>&1 && run_case kitty "kitty wide" "$tmp/wide.png"
 exit 0
