@@ -299,6 +299,49 @@ static void test_kitty_keys(void **state)
     ea_buf_free(&out);
 }
 
+/* cursor_stays (easel show inside tmux, which moves the cursor itself): a picture the terminal
+ * draws starts at the cursor and asks it to stay, with no newline after; text pictures flow as
+ * before. */
+static void test_cursor_stays(void **state)
+{
+    (void)state;
+    ea_buf out;
+    ea_gfx_geometry geo;
+    ea_gfx_options opt = options(EA_GFX_KITTY);
+    opt.cursor_stays = true;
+    encode_ok(&photo, &opt, &out, &geo);
+    assert_memory_equal(out.data, "\033_G", 3);
+    assert_non_null(strstr(out.data, "C=1"));
+    assert_memory_equal(out.data + out.len - 2, "\033\\", 2);
+    ea_buf_free(&out);
+    opt = options(EA_GFX_SIXEL);
+    opt.cursor_stays = true, opt.wrap = EA_GFX_WRAP_TMUX;
+    encode_ok(&photo, &opt, &out, &geo);
+    assert_memory_equal(out.data, "\033Ptmux;", 7);
+    assert_memory_equal(out.data + out.len - 2, "\033\\", 2);
+    ea_buf_free(&out);
+    opt = options(EA_GFX_ITERM);
+    opt.cursor_stays = true;
+    encode_ok(&photo, &opt, &out, &geo);
+    assert_non_null(strstr(out.data, "doNotMoveCursor=1"));
+    assert_int_equal(out.data[out.len - 1], '\a');
+    ea_buf_free(&out);
+    /* Text: every row still starts a line, and the cursor ends below the picture. */
+    ea_gfx_options blocks = options(EA_GFX_BLOCKS);
+    ea_buf plain;
+    encode_ok(&photo, &blocks, &plain, &geo);
+    blocks.cursor_stays = true;
+    encode_ok(&photo, &blocks, &out, &geo);
+    assert_int_equal(out.len, plain.len);
+    assert_memory_equal(out.data, plain.data, plain.len);
+    ea_buf_free(&out), ea_buf_free(&plain);
+    opt = options(EA_GFX_KITTY);
+    opt.kitty_placeholders = true, opt.cursor_stays = true;
+    encode_ok(&photo, &opt, &out, &geo);
+    assert_int_equal(out.data[out.len - 1], '\n');
+    ea_buf_free(&out);
+}
+
 static void test_kitty_placeholders(void **state)
 {
     (void)state;
@@ -559,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_sixel_transparency),
         cmocka_unit_test(test_kitty_raw_zlib_png),
         cmocka_unit_test(test_kitty_keys),
+        cmocka_unit_test(test_cursor_stays),
         cmocka_unit_test(test_kitty_placeholders),
         cmocka_unit_test(test_tmux_wrap_per_chunk),
         cmocka_unit_test(test_screen_wrap),
