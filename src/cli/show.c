@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* show: draws image files inline with the detected protocol or the one forced by --protocol,
  * writing to stdout even when it is not a terminal (so the bytes can be tested and measured). */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
