@@ -12,6 +12,10 @@
 # capture-pane`: the same mark column); the rows tmux scrolled in for it blue; and the picture
 # inside the pane, above its last row (where the cursor goes). A second case asks for a
 # picture taller than the pane (--rows 200): it is drawn no taller than the pane less a row.
+# A third draws the wide picture with kitty graphics in a kitty, where kitty places it at its
+# own cursor (no Unicode placeholders before kitty 0.28); it is left out without kitty.
+# Each case fails on the code that drew straight through passthrough (checked: the text
+# shifted against tmux's copy, the picture over the cursor's row, the status line scrolled).
 # Skips without Xvfb, xterm, tmux, xwininfo or ImageMagick.
 : "${EASEL:?set EASEL to the easel binary}"
 name="xterm-tmux-show"
