@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* preview: one picture slot of the workbench, drawn by the single writer right after curses'
- * doupdate(): the newest frame wins, stale frames are dropped and never queued. No curses here. */
+ * doupdate(): the newest frame wins, stale frames are dropped and never queued. Given a wake
+ * fd, the slot encodes on a thread of its own and the caller's thread only writes. No curses
+ * here. */
 #ifndef EASEL_PREVIEW_H
 #define EASEL_PREVIEW_H
 
@@ -23,6 +25,9 @@ typedef enum ea_preview_status {
     /* The output queue holds more than the budget: nothing was started, the waiting frame
      * stays (and is replaced by any newer one). Call flush again later. */
     EA_PREVIEW_DEFERRED,
+    /* The frame is being encoded on the slot's thread (see ea_preview_set_wake): call flush
+     * again once the wake fd was written to. Text may be drawn meanwhile. */
+    EA_PREVIEW_ENCODING,
 } ea_preview_status;
 
 typedef struct ea_preview_stats {
@@ -37,7 +42,19 @@ typedef struct ea_preview_stats {
  * keep freed blocks of up to 32 MB for reuse (at most 64 MB of them), process-wide, so that
  * frame after frame reuses the same memory instead of faulting it in again. */
 ea_preview *ea_preview_new(const ea_gfx_options *opt);
+/* Joins the slot's thread, if any, after the encoding under way (if any) ends; what it
+ * produced is dropped. */
 void ea_preview_free(ea_preview **p);
+/* From now on frames are encoded on a thread the slot starts, and flush returns ENCODING
+ * until the bytes are ready; the thread then writes one byte to fd (a self-pipe the caller
+ * polls and drains; non-blocking, as a full pipe means a wakeup is pending already). Only
+ * the newest frame is encoded: one running, at most one waiting; a result that a newer frame
+ * or a new rectangle made stale is dropped. -1 when no thread starts: frames are then encoded
+ * inside flush, as without this call. */
+int ea_preview_set_wake(ea_preview *p, int fd);
+/* Tests: each encoding first sleeps ms, as a slow encoder (a huge picture, a loaded machine)
+ * would. */
+void ea_preview_set_encode_delay(ea_preview *p, int ms);
 
 /* The slot's rectangle in cells (0-based, as curses counts) on a screen of screen_rows rows.
  * A sixel slot is kept off the last row, where a sixel would scroll the screen. A change of
@@ -51,6 +68,9 @@ void ea_preview_invalidate(ea_preview *p);
 ea_preview_status ea_preview_flush(ea_preview *p, int fd, ea_err *err);
 /* True while a frame is partly written (see EA_PREVIEW_BUSY). */
 bool ea_preview_busy(const ea_preview *p);
+/* True while flush has something left to do: a frame partly written, waiting, encoding, or
+ * to be drawn again. */
+bool ea_preview_due(const ea_preview *p);
 /* Bytes queued on fd (tty output queue or pipe) above which no new frame is started.
  * Default 64 KiB. */
 void ea_preview_set_budget(ea_preview *p, size_t bytes);

@@ -5,8 +5,10 @@
  * iTerm2, or Unicode half blocks where none works). Frames are decoded and scaled down to the
  * preview's pixel box on a worker thread, so the loop never waits on a 3840x2160 PNG: the
  * worker hands the small picture back in a mutex-guarded slot and wakes the loop through its
- * self-pipe. The loop puts it into an ea_preview slot, which writes it straight to the
- * terminal right after curses' doupdate(), inside a rectangle whose cells curses keeps blank.
+ * self-pipe. The loop puts it into an ea_preview slot, which encodes it on a thread of its
+ * own (waking the loop through the same pipe) and writes it straight to the terminal right
+ * after curses' doupdate(), inside a rectangle whose cells curses keeps blank: the loop
+ * decodes nothing and encodes nothing, it only writes.
  *
  * Half blocks take that same raw path rather than going through curses. Through curses every
  * (foreground, background) couple would need a colour pair (65,536 of them at 256 colours, and
@@ -37,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "easel/avatar.h"
@@ -50,6 +53,9 @@
 /* The cell size is asked again after a resize (a font zoom changes it) for at most this long:
  * the loop is stopped meanwhile, and keys typed then are lost. */
 #define REQUERY_MS 200
+/* Scripted runs only (the tests): every encoding first sleeps this many ms, as a slow one
+ * would, to show that the loop goes on meanwhile. */
+#define ENCODE_DELAY_ENV "EASEL_UI_ENCODE_DELAY_MS"
 
 /* ---- Shared bytes ---------------------------------------------------------------------------- */
 
@@ -123,6 +129,9 @@ struct ui_picture {
     ea_preview_status last;
     char error[256];      /* the wanted frame could not be decoded */
     double asked_ms;      /* when the key (or the frame) that asked for want came, for the trace */
+    unsigned long slot_serial; /* the frame handed to the slot last, which it draws next */
+    double loop_cpu_ms;   /* the loop's CPU time in the slot's flush since the last picture drawn */
+    int encode_delay_ms;  /* ENCODE_DELAY_ENV */
 
     /* Shared with the worker, under lock. */
     pthread_t thread;
@@ -490,6 +499,18 @@ static void submit(ui_picture *pic)
 
 /* ---- Opening and closing --------------------------------------------------------------------- */
 
+/* A slot that encodes on its own thread, waking the loop through its self-pipe; NULL when out
+ * of memory. Without the thread it still works, encoding on the loop. */
+static ea_preview *new_slot(const ui_picture *pic, const ea_gfx_options *opt)
+{
+    ea_preview *slot = ea_preview_new(opt);
+    if (slot) {
+        ea_preview_set_encode_delay(slot, pic->encode_delay_ms);
+        ea_preview_set_wake(slot, pic->wake_fd);
+    }
+    return slot;
+}
+
 int ui_picture_open(ui_app *app, bool headless, int wake_fd, char *why, size_t why_len)
 {
     ui_picture *pic = calloc(1, sizeof *pic);
@@ -518,7 +539,9 @@ int ui_picture_open(ui_app *app, bool headless, int wake_fd, char *why, size_t w
     }
     pthread_mutex_init(&pic->lock, NULL);
     pthread_cond_init(&pic->cond, NULL);
-    if (!(pic->slot = ea_preview_new(&pic->opt))) {
+    const char *delay = app->script ? getenv(ENCODE_DELAY_ENV) : NULL;
+    pic->encode_delay_ms = delay ? atoi(delay) : 0;
+    if (!(pic->slot = new_slot(pic, &pic->opt))) {
         snprintf(why, why_len, "out of memory");
         return -1;
     }
@@ -736,7 +759,16 @@ void ui_picture_collect(ui_app *app)
         return;
     }
     ea_preview_set_frame(pic->slot, &img);
+    pic->slot_serial = key.serial;
     pic->need_flush = true;
+}
+
+/* This thread's CPU time: what the loop itself spends, whatever else runs on a loaded machine. */
+static double thread_cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 void ui_picture_flush(ui_app *app)
@@ -745,8 +777,14 @@ void ui_picture_flush(ui_app *app)
     if (!usable(pic) || !pic->need_flush)
         return;
     ea_err err = {0};
+    double t0 = thread_cpu_ms();
+    ea_preview_status was = pic->last;
     pic->last = ea_preview_flush(pic->slot, pic->out_fd, &err);
-    pic->need_flush = pic->last == EA_PREVIEW_BUSY || pic->last == EA_PREVIEW_DEFERRED;
+    pic->loop_cpu_ms += thread_cpu_ms() - t0;
+    /* A frame finished may leave another waiting or encoding: due says so. */
+    pic->need_flush = ea_preview_due(pic->slot);
+    if (pic->last == EA_PREVIEW_ENCODING && was != EA_PREVIEW_ENCODING)
+        ui_trace("encoding serial=%lu", pic->slot_serial);
     if (err.msg[0])
         ui_message(app, true, "%s", err.msg);
     if (pic->last == EA_PREVIEW_DRAWN) {
@@ -754,14 +792,17 @@ void ui_picture_flush(ui_app *app)
         ea_gfx_fit(pic->frame_w, pic->frame_h, pic->cols, pic->rows, pic->opt.cell_w,
                    pic->opt.cell_h, &w, &h);
         /* mask: the regions drawn over it (-1: no overlay); asked_ms: since the key (or the
-         * frame) that asked for it, the first time it is drawn. */
+         * frame) that asked for it, the first time it is drawn; loop_cpu_ms: the loop's own CPU
+         * time in the slot since the picture before (the writes: the encoding is the slot's
+         * thread's). */
         ui_trace("picture serial=%lu protocol=%s row=%d col=%d rows=%d cols=%d cell=%dx%d fit=%dx%d "
-                 "mask=%d asked_ms=%.1f",
-                 pic->want.serial, ea_gfx_protocol_name(pic->opt.protocol), pic->row, pic->col,
+                 "mask=%d asked_ms=%.1f loop_cpu_ms=%.2f",
+                 pic->slot_serial, ea_gfx_protocol_name(pic->opt.protocol), pic->row, pic->col,
                  pic->rows, pic->cols, pic->opt.cell_w, pic->opt.cell_h, w, h,
                  pic->want.masked ? pic->want.mask.n : -1,
-                 pic->asked_ms > 0 ? ui_now_ms() - pic->asked_ms : 0.0);
+                 pic->asked_ms > 0 ? ui_now_ms() - pic->asked_ms : 0.0, pic->loop_cpu_ms);
         pic->asked_ms = 0;
+        pic->loop_cpu_ms = 0;
     }
 }
 
@@ -778,7 +819,12 @@ int ui_picture_out_fd(const ui_app *app)
 int ui_picture_timeout(const ui_app *app)
 {
     const ui_picture *pic = app->picture;
-    return usable(pic) && pic->need_flush && pic->last == EA_PREVIEW_DEFERRED ? RETRY_MS : -1;
+    /* Busy waits for the terminal (POLLOUT), encoding for the slot's wakeup; the rest (a
+     * full queue, or a frame drawn with another due) is tried again soon. */
+    return usable(pic) && pic->need_flush && pic->last != EA_PREVIEW_BUSY &&
+                   pic->last != EA_PREVIEW_ENCODING
+               ? RETRY_MS
+               : -1;
 }
 
 bool ui_picture_settled(ui_app *app)
@@ -809,7 +855,7 @@ void ui_picture_resized(ui_app *app)
         ea_gfx_options opt = pic->opt;
         opt.cell_w = caps.cell_w;
         opt.cell_h = caps.cell_h;
-        ea_preview *slot = ea_preview_new(&opt);
+        ea_preview *slot = new_slot(pic, &opt);
         if (slot) {
             ea_preview_free(&pic->slot);
             pic->slot = slot;

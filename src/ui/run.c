@@ -590,9 +590,6 @@ static int loop(ui_app *app, script_state *script)
             int t = script_step(app, script);
             timeout = timeout < 0 || t < timeout ? t : timeout;
         }
-        int retry = ui_picture_timeout(app);
-        if (retry >= 0 && (timeout < 0 || retry < timeout))
-            timeout = retry;
         int note = ui_message_expire(app);
         if (note >= 0 && (timeout < 0 || note < timeout))
             timeout = note;
@@ -604,6 +601,10 @@ static int loop(ui_app *app, script_state *script)
         int draft = ui_draft_timeout(app);
         if (draft >= 0 && (timeout < 0 || draft < timeout))
             timeout = draft;
+        /* After the render too, whose flush says what the picture waits for. */
+        int retry = ui_picture_timeout(app);
+        if (retry >= 0 && (timeout < 0 || retry < timeout))
+            timeout = retry;
         /* The self-pipe (signals, the picture worker), the keys, and the terminal's output
          * while a picture is partly written. */
         struct pollfd fds[3] = {{wake_pipe[0], POLLIN, 0}};

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for the placement API (src/gfx/preview.c), through a pipe standing in for the
  * terminal: the newest frame wins, a slow reader makes stale frames drop instead of queueing,
- * repaints re-emit, sixel stays off the last row, removal deletes or asks for a repaint. */
+ * repaints re-emit, sixel stays off the last row, removal deletes or asks for a repaint; with
+ * its own thread, a slow encoding leaves flush at once, and a newer frame or rectangle makes
+ * the one encoding stale. */
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -350,6 +353,152 @@ static void test_remove(void **state)
     close_pipe(&pp);
 }
 
+/* ---- The encoder thread (ea_preview_set_wake) ---------------------------------------------- */
+
+/* Waits (10 s at most) for the slot's thread to say a frame is ready, and drains the pipe. */
+static void await_wake(int fd)
+{
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    assert_int_equal(poll(&pfd, 1, 10000), 1);
+    char drained[64];
+    while (read(fd, drained, sizeof drained) > 0) {
+    }
+}
+
+/* Flushes until a frame is drawn, waiting for the thread whenever it encodes. */
+static void flush_until_drawn(ea_preview *p, pipe_pair *out, int wake, ea_buf *got)
+{
+    for (int rounds = 0;; rounds++) {
+        assert_true(rounds < 1000);
+        ea_err err = {0};
+        ea_preview_status st = ea_preview_flush(p, out->w, &err);
+        assert_int_equal(err.code, 0);
+        drain(out->r, got);
+        if (st == EA_PREVIEW_ENCODING)
+            await_wake(wake);
+        else if (st == EA_PREVIEW_DRAWN && !ea_preview_busy(p))
+            return;
+    }
+}
+
+static ea_preview *threaded_kitty_slot(pipe_pair *wake, int delay_ms)
+{
+    *wake = open_pipe();
+    assert_int_equal(fcntl(wake->w, F_SETFL, O_NONBLOCK), 0);
+    ea_preview *p = kitty_slot();
+    ea_preview_set_encode_delay(p, delay_ms);
+    assert_int_equal(ea_preview_set_wake(p, wake->w), 0);
+    return p;
+}
+
+static void test_thread_encodes_while_flush_returns(void **state)
+{
+    (void)state;
+    pipe_pair out = open_pipe(), wake;
+    /* The encoder sleeps 300 ms first: flush must not be the one waiting. */
+    ea_preview *p = threaded_kitty_slot(&wake, 300);
+    ea_image f = flat(42);
+    ea_preview_set_frame(p, &f);
+    ea_err err = {0};
+    assert_int_equal(ea_preview_flush(p, out.w, &err), EA_PREVIEW_ENCODING);
+    assert_true(ea_preview_due(p));
+    assert_false(ea_preview_busy(p)); /* nothing half written: text may be drawn */
+    /* Asked again before the thread is done: still encoding, still nothing written. */
+    assert_int_equal(ea_preview_flush(p, out.w, &err), EA_PREVIEW_ENCODING);
+    ea_buf got, want;
+    ea_buf_init(&got, EA_BUF_UNCAPPED), ea_buf_init(&want, EA_BUF_UNCAPPED);
+    drain(out.r, &got);
+    assert_int_equal(got.len, 0);
+    flush_until_drawn(p, &out, wake.r, &got);
+    assert_false(ea_preview_due(p));
+    /* The same bytes as the slot without a thread writes. */
+    ea_preview *plain = kitty_slot();
+    f = flat(42);
+    ea_preview_set_frame(plain, &f);
+    assert_int_equal(flush_through(plain, &out, &want), EA_PREVIEW_DRAWN);
+    assert_int_equal(got.len, want.len);
+    assert_memory_equal(got.data, want.data, want.len);
+    /* A repaint re-emits the bytes kept, without the thread. */
+    ea_buf_reset(&got);
+    ea_preview_invalidate(p);
+    assert_int_equal(flush_through(p, &out, &got), EA_PREVIEW_DRAWN);
+    assert_int_equal(got.len, want.len);
+    ea_buf_free(&got), ea_buf_free(&want);
+    ea_preview_free(&plain);
+    ea_preview_free(&p);
+    close_pipe(&out), close_pipe(&wake);
+}
+
+static void test_thread_newer_frame_or_rect_supersedes(void **state)
+{
+    (void)state;
+    pipe_pair out = open_pipe(), wake;
+    ea_preview *p = threaded_kitty_slot(&wake, 200);
+    ea_err err = {0};
+    ea_image f1 = flat(1), f2 = flat(2);
+    ea_preview_set_frame(p, &f1);
+    assert_int_equal(ea_preview_flush(p, out.w, &err), EA_PREVIEW_ENCODING);
+    /* f2 comes while f1 encodes: f1 is never drawn, whenever its encoding ends. */
+    ea_preview_set_frame(p, &f2);
+    assert_int_equal(ea_preview_flush(p, out.w, &err), EA_PREVIEW_ENCODING);
+    ea_buf got;
+    ea_buf_init(&got, EA_BUF_UNCAPPED);
+    flush_until_drawn(p, &out, wake.r, &got);
+    assert_int_equal(kitty_shade(&got), 2);
+    assert_null(gfxt_find(got.data + 1, got.len - 1, "\0337", 2)); /* one frame alone */
+    ea_preview_stats s = ea_preview_get_stats(p);
+    assert_int_equal(s.frames_drawn, 1);
+    assert_int_equal(s.frames_dropped, 1);
+    /* Nothing stale turns up later. */
+    usleep(300 * 1000);
+    assert_int_equal(ea_preview_flush(p, out.w, &err), EA_PREVIEW_IDLE);
+    ea_buf_reset(&got);
+    drain(out.r, &got);
+    assert_int_equal(got.len, 0);
+
+    /* A new rectangle while a frame encodes: drawn at the new place only. */
+    ea_image f3 = flat(3);
+    ea_preview_set_frame(p, &f3);
+    assert_int_equal(ea_preview_flush(p, out.w, &err), EA_PREVIEW_ENCODING);
+    ea_preview_set_rect(p, 5, 1, 12, 40, 40);
+    flush_until_drawn(p, &out, wake.r, &got);
+    assert_memory_equal(got.data, "\0337\033[6;2H\033_G", 11);
+    assert_null(gfxt_find(got.data + 1, got.len - 1, "\0337", 2));
+    assert_int_equal(kitty_shade(&got), 3);
+    ea_buf_free(&got);
+    ea_preview_free(&p);
+    close_pipe(&out), close_pipe(&wake);
+}
+
+static void test_thread_free_or_remove_mid_encoding(void **state)
+{
+    (void)state;
+    pipe_pair out = open_pipe(), wake;
+    ea_preview *p = threaded_kitty_slot(&wake, 200);
+    ea_err err = {0};
+    bool repaint;
+    ea_image f = flat(9);
+    ea_preview_set_frame(p, &f);
+    assert_int_equal(ea_preview_flush(p, out.w, &err), EA_PREVIEW_ENCODING);
+    /* Removed while it encodes: the result is dropped, nothing is drawn. */
+    assert_int_equal(ea_preview_remove(p, out.w, &repaint, &err), 0);
+    assert_false(ea_preview_due(p));
+    await_wake(wake.r);
+    assert_int_equal(ea_preview_flush(p, out.w, &err), EA_PREVIEW_IDLE);
+    ea_buf got;
+    ea_buf_init(&got, EA_BUF_UNCAPPED);
+    drain(out.r, &got);
+    assert_null(gfxt_find(got.data, got.len, "\033_Ga=T", 6));
+    /* Freed while it encodes (the sanitizers check that nothing leaks or is used after). */
+    f = flat(10);
+    ea_preview_set_frame(p, &f);
+    assert_int_equal(ea_preview_flush(p, out.w, &err), EA_PREVIEW_ENCODING);
+    ea_preview_free(&p);
+    assert_null(p);
+    ea_buf_free(&got);
+    close_pipe(&out), close_pipe(&wake);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +508,9 @@ int main(void)
         cmocka_unit_test(test_sixel_off_last_row),
         cmocka_unit_test(test_smaller_or_transparent_frame_erases_the_old),
         cmocka_unit_test(test_remove),
+        cmocka_unit_test(test_thread_encodes_while_flush_returns),
+        cmocka_unit_test(test_thread_newer_frame_or_rect_supersedes),
+        cmocka_unit_test(test_thread_free_or_remove_mid_encoding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
