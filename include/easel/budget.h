@@ -19,6 +19,7 @@
 
 #include "easel/config.h"
 #include "easel/err.h"
+#include "easel/prices.h"
 #include "easel/session.h"
 
 /* 0 when the call may go; else -1 with EA_EXIT_USAGE and a message naming the limit and the
@@ -26,6 +27,11 @@
  * (a session about to be created: it has spent nothing). */
 int ea_budget_check(const ea_config *cfg, const ea_session *session, double estimate_usd,
                     ea_err *err);
+/* ea_budget_check of a call's estimate: its bound (ea_estimate_bound) is checked, so a
+ * thinking turn, whose model chooses how many images it makes, is checked at the most it
+ * may make, and a refusal says so ("may make up to 8 images: up to $2.06 would bring ..."). */
+int ea_budget_check_estimate(const ea_config *cfg, const ea_session *session,
+                             const ea_estimate *est, ea_err *err);
 
 /* The same check with the spends given, for tests and for callers that know them already.
  * total_spend_usd includes session_spend_usd. */
@@ -49,6 +55,9 @@ typedef struct ea_budget_verdict {
     double limit_usd;           /* the limit passed */
     double spend_after_usd;     /* the spend it covers, the call included */
     double estimate_usd;        /* the call's estimate (NAN counted as 0) */
+    /* Set by the caller: the call may make up to this many images, estimate_usd being its
+     * bound (ea_estimate_bound); 0 when the count is known. */
+    int images_max;
 } ea_budget_verdict;
 
 /* Pure: the session's limit is checked first, as its message is the more specific one. */
@@ -56,7 +65,8 @@ void ea_budget_assess(const ea_budget_limits *lim, double session_spend_usd,
                       double total_spend_usd, double estimate_usd, ea_budget_verdict *out);
 
 /* A refusal short enough for one status line: "past session_budget_usd ($5.21 of $5.00)",
- * "past budget_usd (all sessions $50.21 of $50.00)". */
+ * "past budget_usd (all sessions $50.21 of $50.00)"; at a bound, "may pass
+ * session_budget_usd (up to $5.21 of $5.00, up to 8 images)". */
 void ea_budget_verdict_brief(const ea_budget_verdict *v, char *out, size_t size);
 
 /* One side of the spend against its limit, for a display: "session $0.42 of $5.00", or with

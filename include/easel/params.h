@@ -100,6 +100,13 @@ int ea_params_resolve(ea_params *p, ea_warnings *warn, ea_err *err);
 const ea_model_info *ea_params_model(const ea_params *p);
 /* Number of images one call returns (n, or 1). */
 int ea_params_count(const ea_params *p);
+/* The image calls one thinking turn may make: the mainline model chooses how many
+ * (protocol.md 15; "up to 8 consistent images" in ChatGPT's thinking mode), and the request
+ * has no field that fixes the count. */
+#define EA_THINKING_IMAGES_MAX 8
+/* The most images the call may return: EA_THINKING_IMAGES_MAX for a thinking turn, whose
+ * count is not known before it ends, else ea_params_count. */
+int ea_params_images_max(const ea_params *p);
 int ea_params_partials(const ea_params *p);
 const char *ea_params_format(const ea_params *p); /* "png" when not given */
 /* True for an edit: images were attached (Images API edits endpoint). */

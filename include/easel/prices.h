@@ -7,6 +7,7 @@
 #define EASEL_PRICES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "easel/err.h"
 #include "easel/params.h"
@@ -35,7 +36,15 @@ typedef struct ea_estimate {
     double image_usd, text_usd;
     /* A thinking turn: the reasoning allowance (in text_usd) and one web search, priced. */
     double search_usd;
-    char basis[320];      /* how it was computed, for --dry-run and the parameter panel */
+    /* The images usd counts, and the most the call may make (ea_params_images_max): a
+     * thinking turn's model chooses how many, so its estimate is a range, usd for `images`
+     * to usd_max for `images_max`, each further image priced as a call of the image tool
+     * (with its inputs) and the mainline model's tool call around it. A budget checks
+     * usd_max (ea_estimate_bound). Where the count is known, images_max == images and
+     * usd_max == usd. */
+    int images, images_max;
+    double usd_max;
+    char basis[448];      /* how it was computed, for --dry-run and the parameter panel */
 } ea_estimate;
 
 /* What a finished call reported. The Images API has one meter, all of it the image model's;
@@ -73,6 +82,11 @@ const char *ea_prices_source(const ea_prices *p);
 
 /* Estimate for a resolved ea_params (size, quality, n, partials, prompt length). */
 void ea_prices_estimate(const ea_prices *p, const ea_params *params, ea_estimate *out);
+/* What a budget checks: the most the call may cost (usd_max), NAN when not known. */
+double ea_estimate_bound(const ea_estimate *e);
+/* The estimate as one reads it, amounts with `decimals` digits: "$0.2130", a range where the
+ * count of images is not known ("$0.39–$2.06, up to 8 images"), or "unknown". */
+void ea_estimate_text(const ea_estimate *e, int decimals, char *out, size_t size);
 /* Exact cost from usage tokens; false when the model's token prices are not in the table. */
 bool ea_prices_cost(const ea_prices *p, const char *model, const ea_usage *u, double *usd);
 /* The cost of a finished call: text_model NULL for the Images API (usage at model's rates);

@@ -29,8 +29,12 @@ enum ea_turn_phase {
 typedef struct ea_turn_progress {
     enum ea_turn_phase phase;
     long ms_elapsed;
-    int partials, partials_expected;
+    int partials, partials_expected; /* partials: of every image; expected: of each */
+    /* images_expected 0: not known, a thinking turn's model making as many as it chooses. */
     int images_saved, images_expected;
+    /* The image the stream is on (k of images/TURN-k.EXT; 0 before its first frame), and
+     * the partial frames of it so far. */
+    int image, image_partials;
     size_t bytes;
     int resumes;      /* a background turn's reads after its stream dropped (0: none) */
     int turn;         /* the turn's number in its session */

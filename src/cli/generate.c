@@ -302,6 +302,10 @@ static void print_dry_run(const generate_opts *o, const ea_backend *b, const ea_
                                  "request", record, "estimate_usd",
                                  est->known ? json_real(est->usd) : json_null(), "estimate_basis",
                                  est->basis, "warnings", warnings);
+        /* A thinking turn's count of images is the model's: its estimate is a range. */
+        json_object_set_new(line, "estimate_max_usd",
+                            est->known ? json_real(est->usd_max) : json_null());
+        json_object_set_new(line, "images_max", json_integer(est->images_max));
         json_object_set_new(line, "multipart", json_boolean(req->multipart));
         json_object_set_new(line, "session", session ? json_string(ea_session_id(session))
                                                      : json_null());
@@ -346,10 +350,9 @@ static void print_dry_run(const generate_opts *o, const ea_backend *b, const ea_
     printf("%s\n", text ? text : "{}");
     free(text);
     json_decref(record);
-    if (est->known)
-        printf("estimate: $%.4f (%s)\n", est->usd, est->basis);
-    else
-        printf("estimate: unknown (%s)\n", est->basis);
+    char amount[96];
+    ea_estimate_text(est, 4, amount, sizeof amount);
+    printf("estimate: %s (%s)\n", amount, est->basis);
 }
 
 /* The first of SIGINT, SIGTERM and SIGHUP: each winds the turn down (its record closed, its
@@ -462,9 +465,19 @@ static void on_progress(void *ctx, const ea_turn_progress *p)
     if (!st->tty || st->opts->json || (p->ms_elapsed - st->last_progress_ms < 100 && p->phase != EA_PHASE_DONE))
         return;
     st->last_progress_ms = p->ms_elapsed;
-    fprintf(stderr, "\r\033[K%s  %.1fs  partial %d/%d  image %d/%d  %.1f MB", phase_name(p->phase),
-            p->ms_elapsed / 1000.0, p->partials, p->partials_expected, p->images_saved,
-            p->images_expected, p->bytes / 1e6);
+    /* A thinking turn's count of images is its model's: the image it is on, with no "of"
+     * (and the partial frames of that image). */
+    char images[48];
+    if (p->images_expected > 0)
+        snprintf(images, sizeof images, "partial %d/%d  image %d/%d", p->partials,
+                 p->partials_expected, p->images_saved, p->images_expected);
+    else if (p->image > 0)
+        snprintf(images, sizeof images, "partial %d/%d  image %d", p->image_partials,
+                 p->partials_expected, p->image);
+    else
+        snprintf(images, sizeof images, "partial 0/%d", p->partials_expected);
+    fprintf(stderr, "\r\033[K%s  %.1fs  %s  %.1f MB", phase_name(p->phase),
+            p->ms_elapsed / 1000.0, images, p->bytes / 1e6);
     st->progress_shown = true;
 }
 
@@ -838,7 +851,7 @@ static int run_turn(generate_opts *o, const ea_config *cfg, const ea_backend *ba
          * so a budget never stops it. */
         ea_estimate est;
         ea_prices_estimate(prices, &o->params, &est);
-        if (ea_budget_check(cfg, session, est.known ? est.usd : NAN, err) != 0)
+        if (ea_budget_check_estimate(cfg, session, &est, err) != 0)
             goto done;
     }
     run_state st = {.opts = o, .tty = ea_term_fd_capable(STDERR_FILENO), .exit_code = EA_EXIT_INTERNAL,

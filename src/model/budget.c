@@ -64,14 +64,19 @@ void ea_budget_assess(const ea_budget_limits *lim, double session_spend_usd,
 
 void ea_budget_verdict_brief(const ea_budget_verdict *v, char *out, size_t size)
 {
+    char images[32] = "";
+    if (v->images_max > 0)
+        snprintf(images, sizeof images, ", up to %d images", v->images_max);
+    const char *past = v->images_max > 0 ? "may pass" : "past";
+    const char *up_to = v->images_max > 0 ? "up to " : "";
     if (!v->past)
         snprintf(out, size, "within the budget");
     else if (v->of_all)
-        snprintf(out, size, "past budget_usd (all sessions $%.2f of $%.2f)", v->spend_after_usd,
-                 v->limit_usd);
+        snprintf(out, size, "%s budget_usd (all sessions %s$%.2f of $%.2f%s)", past, up_to,
+                 v->spend_after_usd, v->limit_usd, images);
     else
-        snprintf(out, size, "past session_budget_usd ($%.2f of $%.2f)", v->spend_after_usd,
-                 v->limit_usd);
+        snprintf(out, size, "%s session_budget_usd (%s$%.2f of $%.2f%s)", past, up_to,
+                 v->spend_after_usd, v->limit_usd, images);
 }
 
 void ea_budget_spend_text(const char *what, double spend_usd, bool limit_set, double limit_usd,
@@ -84,9 +89,11 @@ void ea_budget_spend_text(const char *what, double spend_usd, bool limit_set, do
         snprintf(out, size, "%s %s$%.2f spent", what, bound, spend_usd);
 }
 
-int ea_budget_check_amounts(const ea_config *cfg, const char *session_label,
-                            double session_spend_usd, double total_spend_usd,
-                            double estimate_usd, ea_err *err)
+/* images_max: the call may make up to this many images, estimate_usd being its bound (0:
+ * the count is known). */
+static int check_amounts(const ea_config *cfg, const char *session_label,
+                         double session_spend_usd, double total_spend_usd, double estimate_usd,
+                         int images_max, ea_err *err)
 {
     ea_budget_limits lim;
     if (ea_budget_limits_read(cfg, &lim, err) != 0)
@@ -95,19 +102,33 @@ int ea_budget_check_amounts(const ea_config *cfg, const char *session_label,
     ea_budget_assess(&lim, session_spend_usd, total_spend_usd, estimate_usd, &v);
     if (!v.past)
         return 0;
+    char what[96];
+    if (images_max > 0)
+        snprintf(what, sizeof what, "this call may make up to %d images: its estimate of up to "
+                 "$%.2f", images_max, v.estimate_usd);
+    else
+        snprintf(what, sizeof what, "this call's estimate $%.2f", v.estimate_usd);
     if (v.of_all)
         return ea_err_set(err, EA_EXIT_USAGE,
-                          "this call's estimate $%.2f would bring the spend of all sessions to "
-                          "$%.2f, past the budget of $%.2f (budget_usd); --force to send anyway",
-                          v.estimate_usd, v.spend_after_usd, v.limit_usd);
+                          "%s would bring the spend of all sessions to $%.2f, past the budget "
+                          "of $%.2f (budget_usd); --force to send anyway",
+                          what, v.spend_after_usd, v.limit_usd);
     return ea_err_set(err, EA_EXIT_USAGE,
-                      "this call's estimate $%.2f would bring %s to $%.2f, past its budget of "
-                      "$%.2f (session_budget_usd); --force to send anyway",
-                      v.estimate_usd, session_label, v.spend_after_usd, v.limit_usd);
+                      "%s would bring %s to $%.2f, past its budget of $%.2f "
+                      "(session_budget_usd); --force to send anyway",
+                      what, session_label, v.spend_after_usd, v.limit_usd);
 }
 
-int ea_budget_check(const ea_config *cfg, const ea_session *session, double estimate_usd,
-                    ea_err *err)
+int ea_budget_check_amounts(const ea_config *cfg, const char *session_label,
+                            double session_spend_usd, double total_spend_usd,
+                            double estimate_usd, ea_err *err)
+{
+    return check_amounts(cfg, session_label, session_spend_usd, total_spend_usd, estimate_usd,
+                         0, err);
+}
+
+static int check_session(const ea_config *cfg, const ea_session *session, double estimate_usd,
+                         int images_max, ea_err *err)
 {
     ea_budget_limits lim;
     if (ea_budget_limits_read(cfg, &lim, err) != 0)
@@ -135,5 +156,18 @@ int ea_budget_check(const ea_config *cfg, const ea_session *session, double esti
                 total += list.items[i].spend_usd;
         ea_session_list_free(&list);
     }
-    return ea_budget_check_amounts(cfg, label, session_spend, total, estimate_usd, err);
+    return check_amounts(cfg, label, session_spend, total, estimate_usd, images_max, err);
+}
+
+int ea_budget_check(const ea_config *cfg, const ea_session *session, double estimate_usd,
+                    ea_err *err)
+{
+    return check_session(cfg, session, estimate_usd, 0, err);
+}
+
+int ea_budget_check_estimate(const ea_config *cfg, const ea_session *session,
+                             const ea_estimate *est, ea_err *err)
+{
+    return check_session(cfg, session, ea_estimate_bound(est),
+                         est->known && est->images_max > est->images ? est->images_max : 0, err);
 }

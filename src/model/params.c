@@ -337,6 +337,12 @@ int ea_params_count(const ea_params *p)
     return p->n > 0 ? p->n : 1;
 }
 
+int ea_params_images_max(const ea_params *p)
+{
+    return p->api == EA_API_RESPONSES && ea_params_thinking(p) ? EA_THINKING_IMAGES_MAX
+                                                              : ea_params_count(p);
+}
+
 int ea_params_partials(const ea_params *p)
 {
     return p->partials > 0 ? p->partials : 0;

@@ -287,20 +287,25 @@ static size_t prompt_chars(const char *s)
 #define RESPONSES_OUTPUT_ALLOWANCE 100
 
 /* The mainline model's part of a Responses estimate, added to out->usd: the prompt and the
- * allowances, the reasoning allowance of a thinking turn, and one search when it may search.
- * The basis goes on at more (size bytes left). */
+ * allowances, the reasoning allowance of a thinking turn, and one search when it may search;
+ * *per_call is what each further image call adds to it (the tool call it writes). The basis
+ * goes on at more (size bytes left). */
 static void estimate_text_part(const ea_prices *p, const ea_params *params, long prompt_tokens,
-                               ea_estimate *out, char *more, size_t size)
+                               ea_estimate *out, double *per_call, char *more, size_t size)
 {
     const char *text_model = params->text_model;
     long reasoning = ea_prices_reasoning_allowance(params->reasoning);
     ea_usage u = {.input_text = prompt_tokens + RESPONSES_INPUT_ALLOWANCE,
                   .output_text = prompt_tokens + RESPONSES_OUTPUT_ALLOWANCE + reasoning};
+    ea_usage call = {.output_text = prompt_tokens + RESPONSES_OUTPUT_ALLOWANCE};
     double usd;
+    *per_call = 0;
     if (!text_model || !ea_prices_cost(p, text_model, &u, &usd)) {
         snprintf(more, size, "; text model %s not priced", text_model ? text_model : "(none)");
         return;
     }
+    if (!ea_prices_cost(p, text_model, &call, per_call))
+        *per_call = 0;
     out->text_usd = usd;
     out->usd += usd;
     int k = snprintf(more, size, "; text model %s ~%ld in, ~%ld out tokens", text_model,
@@ -381,9 +386,37 @@ void ea_prices_estimate(const ea_prices *p, const ea_params *params, ea_estimate
     if (params->n_images && k > 0 && (size_t)k < sizeof out->basis)
         k += snprintf(out->basis + k, sizeof out->basis - (size_t)k, INPUTS_NOT_COUNTED);
     out->image_usd = out->usd;
+    double text_per_call = 0;
     if (params->api == EA_API_RESPONSES && k > 0 && (size_t)k < sizeof out->basis)
-        estimate_text_part(p, params, out->input_tokens, out, out->basis + k,
+        estimate_text_part(p, params, out->input_tokens, out, &text_per_call, out->basis + k,
                            sizeof out->basis - (size_t)k);
+    /* Each further image is another call of the image tool (which reads the prompt again)
+     * and another tool call the mainline model writes. */
+    out->images = n;
+    out->images_max = ea_params_images_max(params);
+    double per_call = per_image + partial_usd + prompt_usd + text_per_call;
+    out->usd_max = out->usd + (out->images_max - n) * per_call;
+    k = (int)strlen(out->basis);
+    if (out->images_max > n && (size_t)k < sizeof out->basis)
+        snprintf(out->basis + k, sizeof out->basis - (size_t)k,
+                 "; up to %d images, as many as the model makes: ~$%.4f each after the first",
+                 out->images_max, per_call);
+}
+
+double ea_estimate_bound(const ea_estimate *e)
+{
+    return e->known ? e->usd_max : NAN;
+}
+
+void ea_estimate_text(const ea_estimate *e, int decimals, char *out, size_t size)
+{
+    if (!e->known)
+        snprintf(out, size, "unknown");
+    else if (e->images_max > e->images)
+        snprintf(out, size, "$%.*f–$%.*f, up to %d images", decimals, e->usd, decimals,
+                 e->usd_max, e->images_max);
+    else
+        snprintf(out, size, "$%.*f", decimals, e->usd);
 }
 
 long ea_prices_input_image_tokens(int w, int h)
@@ -407,6 +440,8 @@ void ea_prices_add_input_images(const ea_prices *p, const char *model, int image
     if (!isnan(price)) {
         est->usd += tokens * price;
         est->image_usd += tokens * price;
+        /* Every further call of the image tool reads them again. */
+        est->usd_max += tokens * price * (1 + est->images_max - est->images);
     }
     size_t k = strlen(est->basis);
     snprintf(est->basis + k, sizeof est->basis - k, ", %d input image%s %ld tokens%s", images,

@@ -63,6 +63,7 @@ typedef struct save_job {
     size_t b64_len;
     char output_format[16]; /* as the event said; used when the bytes do not tell */
     int index;          /* JOB_PARTIAL: partial_image_index; JOB_FINAL: k of images/TURN-k.EXT */
+    int image;          /* the k of the image it is of (a partial frame: the next final's) */
     long ms_arrived;
     /* Out: set by the saver. */
     unsigned char *bytes; /* owned: JOB_PARTIAL's decoded frame (its text, reused) */
@@ -112,6 +113,7 @@ struct ea_turn {
     size_t last_partial_len;
     char last_partial_format[8];
     int partials;
+    int image, image_partials; /* the image the stream is on, and its partial frames */
     long ms_first_partial;
     char partial_path[64];
     /* Paid images images/ could not take: rescued copies, or what was lost. The last
@@ -197,9 +199,13 @@ static void report_progress(ea_turn *t, enum ea_turn_phase phase)
 {
     if (!t->cb.on_progress)
         return;
-    ea_turn_progress p = {phase, ms_since(&t->started), t->partials,
-                          ea_params_partials(t->spec.params), (int)t->n_images,
-                          ea_params_count(t->spec.params), t->bytes, t->resumes, t->turn};
+    /* A thinking turn makes as many images as its model chooses: not known till its end. */
+    const ea_params *params = t->spec.params;
+    int expected = ea_params_images_max(params) > ea_params_count(params) ? 0
+                                                                        : ea_params_count(params);
+    ea_turn_progress p = {phase, ms_since(&t->started), t->partials, ea_params_partials(params),
+                          (int)t->n_images, expected, t->image, t->image_partials, t->bytes,
+                          t->resumes, t->turn};
     t->cb.on_progress(t->ctx, &p);
 }
 
@@ -436,6 +442,7 @@ static int queue_images(ea_turn *t, ea_event *ev, size_t from, size_t n, enum jo
         job->b64_len = img->b64_len;
         snprintf(job->output_format, sizeof job->output_format, "%s", img->output_format);
         job->index = kind == JOB_FINAL ? t->images_queued + (int)n_jobs + 1 : img->partial_index;
+        job->image = t->images_queued + (int)n_jobs + 1;
         if (img->b64_unescaped) {
             job->text = img->b64_unescaped; /* b64 points into it */
             img->b64_unescaped = NULL;
@@ -482,6 +489,10 @@ static bool collect_partial(ea_turn *t, save_job *job)
     if (t->partials == 0)
         t->ms_first_partial = job->ms_arrived;
     t->partials++;
+    if (job->image != t->image)
+        t->image_partials = 0;
+    t->image = job->image;
+    t->image_partials++;
     free(t->last_partial);
     t->last_partial = job->bytes;
     t->last_partial_len = job->n;
@@ -512,6 +523,9 @@ static void note_unsaved(ea_turn *t, const ea_audit_unsaved *u, int k)
 
 static void collect_final(ea_turn *t, save_job *job)
 {
+    if (job->image != t->image)
+        t->image_partials = 0;
+    t->image = job->image;
     if (job->unsaved) {
         note_unsaved(t, &job->rescued, job->index);
         return;
@@ -529,6 +543,9 @@ static void collect_final(ea_turn *t, save_job *job)
 
 static void show_partial(ea_turn *t, int index)
 {
+    /* First the progress, so that the frame is known as the image it is of. */
+    if (!t->finished)
+        report_progress(t, EA_PHASE_GENERATING);
     if (t->cb.on_partial)
         t->cb.on_partial(t->ctx, index, t->last_partial, t->last_partial_len);
 }

@@ -63,15 +63,20 @@ ui_slot *ui_current(ui_app *app)
     return app->slots[app->cur];
 }
 
-static char *sanitized(const char *text)
+static char *sanitized_text(const char *text, int keep_newlines)
 {
     ea_buf b;
     ea_buf_init(&b, 1u << 20);
     if (text)
-        ea_sanitize_append(&b, text, strlen(text), 0);
+        ea_sanitize_append(&b, text, strlen(text), keep_newlines);
     size_t n;
     char *s = ea_buf_steal(&b, &n);
     return s ? s : strdup("");
+}
+
+static char *sanitized(const char *text)
+{
+    return sanitized_text(text, 0);
 }
 
 /* ---- Sessions ------------------------------------------------------------------------------- */
@@ -597,6 +602,7 @@ static void rows_free(ui_app *app)
         free(app->rows[i].prompt);
         free(app->rows[i].revised);
         free(app->rows[i].error);
+        free(app->rows[i].thinking);
     }
     free(app->rows);
     app->rows = NULL;
@@ -705,6 +711,9 @@ void ui_load_history(ui_app *app)
         if (r->n_images)
             snprintf(r->image, sizeof r->image, "%s", t->images[0].path);
         r->error = t->has_result ? describe_error(t) : NULL;
+        /* The summary's parts are paragraphs: the detail view shows them so. */
+        if (t->has_result && t->reasoning_summary && *t->reasoning_summary)
+            r->thinking = sanitized_text(t->reasoning_summary, 1);
     }
     ea_history_free(&h);
     /* A batch session opened afresh shows its contact sheet; another its newest picture. */
@@ -951,6 +960,7 @@ static void on_partial(void *ctx, int index, const unsigned char *bytes, size_t 
     s->frame.bytes = copy;
     s->frame.index = index + 1;
     s->frame.total = s->progress.partials_expected;
+    s->frame.image = s->progress.images_expected ? 0 : s->progress.image;
     s->frame.turn = turn;
     s->frame.fresh = true;
     frame_probe(&s->frame, bytes, n);
@@ -996,6 +1006,10 @@ static void on_image(void *ctx, const ea_audit_image *img, const char *session_d
     ui_slot *s = ctx;
     retry_over(s);
     frame_set_file(s->app, &s->frame, session_dir, img->path, s->sending_turn);
+    /* images/TURN-K.EXT: which of a thinking turn's images this is. */
+    const char *dash = strrchr(img->path, '-');
+    if (!s->progress.images_expected && dash)
+        s->frame.image = atoi(dash + 1);
     if (is_current(s))
         ui_dirty(s->app, EA_PANEL_PREVIEW);
 }
@@ -1082,7 +1096,7 @@ static void on_done(void *ctx, const ea_turn_outcome *o)
     ui_dirty_all(app);
 }
 
-int ui_budget_get(ui_app *app, double estimate_usd, bool every_session, ui_budget *out,
+int ui_budget_get(ui_app *app, const ea_estimate *est, bool every_session, ui_budget *out,
                   ea_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -1107,15 +1121,19 @@ int ui_budget_get(ui_app *app, double estimate_usd, bool every_session, ui_budge
                 ea_estimate running;
                 ea_prices_estimate(app->prices, &slot->params, &running);
                 if (running.known)
-                    out->all_usd += running.usd;
+                    out->all_usd += ea_estimate_bound(&running);
             }
         }
         out->all_partial = app->lister != NULL;
     }
     /* The offline backend bills nothing: none of its calls can pass a limit. */
-    if (!app->backend.offline)
-        ea_budget_assess(&out->limits, out->session_usd, out->all_usd, estimate_usd,
-                         &out->verdict);
+    /* A thinking turn is checked at the most images it may make. */
+    if (!app->backend.offline) {
+        ea_budget_assess(&out->limits, out->session_usd, out->all_usd,
+                         est ? ea_estimate_bound(est) : NAN, &out->verdict);
+        if (est && est->known && est->images_max > est->images)
+            out->verdict.images_max = est->images_max;
+    }
     return 0;
 }
 
@@ -1146,7 +1164,7 @@ static bool within_budget(ui_app *app, const ea_params *params)
     ea_prices_estimate(app->prices, params, &est);
     ui_budget b;
     ea_err err = {0};
-    if (ui_budget_get(app, est.known ? est.usd : NAN, true, &b, &err) != 0) {
+    if (ui_budget_get(app, &est, true, &b, &err) != 0) {
         /* No way past a limit that cannot be read: it was meant to stop spending. */
         refused_before_sending(app, &err);
         return false;

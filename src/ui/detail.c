@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* detail: one turn read whole, as a pager over the history panel (v): when it was, what it
- * cost, the parameters, its files, the prompt, the revised prompt with the words the
- * rewriter added and dropped marked as the history marks them, and a failed turn's error, all
- * wrapped between words. The history panel grows over the preview while it is open (the
+ * cost, the parameters, its files, the prompt, a thinking turn's reasoning summary, the
+ * revised prompt with the words the rewriter added and dropped marked as the history marks
+ * them, and a failed turn's error, all wrapped between words. The history panel grows over the preview while it is open (the
  * text needs the rows more than the picture does); the list keys and the wheel scroll it,
  * Esc or v closes it. */
 #include <math.h>
@@ -148,6 +148,13 @@ static int detail_lines(ui_app *app, flow *f, const ui_turn_row *r)
     flow_heading(f, line, title);
     flow_newline(f);
     flow_text(f, r->prompt, strlen(r->prompt), normal);
+    if (r->thinking) {
+        snprintf(line, sizeof line, "Reasoning summary (%zu characters)",
+                 ea_text_chars(r->thinking, strlen(r->thinking)));
+        flow_heading(f, line, title);
+        flow_newline(f);
+        flow_text(f, r->thinking, strlen(r->thinking), normal);
+    }
     if (*r->revised) {
         snprintf(line, sizeof line, "Revised prompt (%zu characters; ", ea_text_chars(r->revised, strlen(r->revised)));
         flow_heading(f, line, title);

@@ -131,6 +131,8 @@ typedef struct ui_frame {
     char *path;        /* a saved image (owned), or NULL */
     int index, total;  /* partial frame k of N; index 0 is a final image */
     int turn;
+    int image;         /* of a turn whose model makes as many images as it chooses: the
+                          image (k of images/TURN-k.EXT) the frame is of; 0: not said */
     int w, h;
     char format[8];
     bool fresh;        /* not drawn yet */
@@ -165,6 +167,7 @@ typedef struct ui_turn_row {
     size_t n_images;
     char image[64];    /* the first image, relative to the session dir, or "" */
     char *error;       /* a failed turn's error whole ("type code: message"), or NULL */
+    char *thinking;    /* a thinking turn's reasoning summary, its newlines kept, or NULL */
 } ui_turn_row;
 
 /* A session as the workbench holds it. Ten thousand of them are held at start, so a slot
@@ -376,17 +379,17 @@ void ui_cancel(ui_app *app);
  * called from the loop after ea_http_process. */
 void ui_reap_turns(ui_app *app);
 int ui_running(const ui_app *app); /* requests still going, all sessions */
-/* The budget for the current session's next call: the limits, the spends (that of all
- * sessions summed only when budget_usd is set; partial while the list is still being read,
- * unless every_session reads the rest first) and the verdict. -1 with err for a limit that
- * is not an amount. */
+/* The budget for the current session's next call (est: its estimate, checked at its bound;
+ * NULL: none): the limits, the spends (that of all sessions summed only when budget_usd is
+ * set; partial while the list is still being read, unless every_session reads the rest
+ * first) and the verdict. -1 with err for a limit that is not an amount. */
 typedef struct ui_budget {
     ea_budget_limits limits;
     double session_usd, all_usd;
     bool all_partial;
     ea_budget_verdict verdict;
 } ui_budget;
-int ui_budget_get(ui_app *app, double estimate_usd, bool every_session, ui_budget *out,
+int ui_budget_get(ui_app *app, const ea_estimate *est, bool every_session, ui_budget *out,
                   ea_err *err);
 /* A turn's image, or its images as a grid when it made several. */
 void ui_show_turn_image(ui_app *app, const ui_turn_row *row);

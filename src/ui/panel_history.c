@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* panel_history: the current session's turns, oldest first: time, status, cost and timings,
  * the parameters as sent, the prompt, and the revised prompt the model's rewriter made of it
- * with the words it added and dropped marked (all sanitized when loaded). From here a turn's
+ * with the words it added and dropped marked, and a thinking turn's reasoning summary on one
+ * line (all sanitized when loaded). From here a turn's
  * image opens in the preview, its prompts go to the editor or the clipboard, and the next
  * send can branch from it. */
 #include <errno.h>
@@ -19,6 +20,35 @@
 #include "internal.h"
 
 #define ROWS_PER_TURN 4
+
+/* A session with a thinking turn gives every turn a row more, for the reasoning summary:
+ * turns of one height keep the list's paging and clicks simple. */
+static int rows_per_turn(const ui_app *app)
+{
+    for (size_t i = 0; i < app->n_rows; i++)
+        if (app->rows[i].thinking)
+            return ROWS_PER_TURN + 1;
+    return ROWS_PER_TURN;
+}
+
+/* The reasoning summary collapsed to one row: its paragraphs joined by a blank, cut at the
+ * panel's edge (v shows it whole). Returns the columns used. */
+static int put_collapsed(WINDOW *w, int y, int x, int cols, const char *text, attr_t a)
+{
+    int used = 0;
+    for (const char *at = text; *at && used < cols;) {
+        size_t n = strcspn(at, "\n");
+        if (n) {
+            if (used > 0)
+                used += ui_puts(w, y, x + used, cols - used, " ", a);
+            used += ui_put(w, y, x + used, cols - used, at, n, a);
+        }
+        at += n;
+        while (*at == '\n')
+            at++;
+    }
+    return used;
+}
 
 static attr_t status_attr(ui_app *app, const char *status)
 {
@@ -74,7 +104,7 @@ static void draw_turn(ui_app *app, ui_panel *p, const ui_turn_row *r, int y, boo
     int inner = ui_inner_w(p), last = ui_inner_h(p);
     bool focus = app->focus == EA_PANEL_HISTORY;
     attr_t a = sel && focus ? app->theme.attr[UI_SELECTED] : app->theme.attr[UI_NORMAL];
-    for (int k = 0; k < ROWS_PER_TURN && y + k <= last; k++)
+    for (int k = 0; k < rows_per_turn(app) && y + k <= last; k++)
         ui_fill(w, y + k, 1, inner, a);
 
     char head[200], cost[24] = "", times[64], from[48] = "";
@@ -104,6 +134,12 @@ static void draw_turn(ui_app *app, ui_panel *p, const ui_turn_row *r, int y, boo
         else
             ui_puts(w, y + 3, lx, room, "-", a);
     }
+    /* The plan a thinking turn's model made, its marker saying there is more to it. */
+    if (r->thinking && y + 4 <= last) {
+        int lx = 3 + ui_puts(w, y + 4, 3, inner - 2, "thinking: ", a | A_DIM);
+        lx += ui_puts(w, y + 4, lx, inner - lx + 1, "▸ ", a | A_DIM);
+        put_collapsed(w, y + 4, lx, inner - lx + 1, r->thinking, a | A_DIM);
+    }
 }
 
 static void history_draw(ui_app *app, ui_panel *p)
@@ -121,7 +157,7 @@ static void history_draw(ui_app *app, ui_panel *p)
         snprintf(title + n, sizeof title - (size_t)n, " · batch %zu/%zu done, %zu failed, %zu pending",
                  b->done, b->total, b->failed, b->pending);
     ui_box(app, p, title);
-    int rows = ui_inner_h(p) / ROWS_PER_TURN;
+    int per_turn = rows_per_turn(app), rows = ui_inner_h(p) / per_turn;
     if (rows < 1)
         rows = 1;
     if (app->n_rows == 0) {
@@ -131,7 +167,7 @@ static void history_draw(ui_app *app, ui_panel *p)
     }
     ui_list_clamp(p, (int)app->n_rows, rows);
     for (int i = 0; i < rows && p->top + i < (int)app->n_rows; i++)
-        draw_turn(app, p, &app->rows[p->top + i], 1 + i * ROWS_PER_TURN, p->top + i == p->sel);
+        draw_turn(app, p, &app->rows[p->top + i], 1 + i * per_turn, p->top + i == p->sel);
 }
 
 /* The editor gets a turn's text, and the focus with it. */
@@ -265,7 +301,7 @@ static bool history_action(ui_app *app, ui_panel *p, enum ea_action a)
 {
     if (app->detail_turn && ui_detail_action(app, p, a))
         return true;
-    int page = ui_inner_h(p) / ROWS_PER_TURN;
+    int page = ui_inner_h(p) / rows_per_turn(app);
     if (ui_list_action(p, a, (int)app->n_rows, page))
         return true;
     if (app->n_rows == 0 || p->sel < 0 || p->sel >= (int)app->n_rows)
@@ -304,7 +340,7 @@ static void history_mouse(ui_app *app, ui_panel *p, const ui_mouse *m)
                 ui_detail_action(app, p, m->kind == UI_MOUSE_WHEEL_UP ? EA_ACT_LIST_UP : EA_ACT_LIST_DOWN);
         return;
     }
-    if (ui_list_mouse(p, m, (int)app->n_rows, ROWS_PER_TURN) >= 0 && m->clicks == 2)
+    if (ui_list_mouse(p, m, (int)app->n_rows, rows_per_turn(app)) >= 0 && m->clicks == 2)
         history_action(app, p, EA_ACT_HISTORY_OPEN);
 }
 

@@ -461,11 +461,13 @@ static int draw_offline_money(ui_app *app, ui_panel *p, int y, int max_y)
 static int draw_budget(ui_app *app, ui_panel *p, int y, int max_y, ea_budget_verdict *verdict)
 {
     int room = ui_inner_w(p) - 1;
-    double estimate = app->params_ok && app->estimate.known ? app->estimate.usd : NAN;
+    /* A thinking turn is coloured at the most images it may make. */
+    const ea_estimate *est = app->params_ok ? &app->estimate : NULL;
+    double estimate = est ? ea_estimate_bound(est) : NAN;
     ui_budget b;
     ea_err err = {0};
     memset(verdict, 0, sizeof *verdict);
-    if (ui_budget_get(app, estimate, false, &b, &err) != 0)
+    if (ui_budget_get(app, est, false, &b, &err) != 0)
         return y + put_wrapped(p, y, max_y, err.msg, app->theme.attr[UI_ERROR]);
     *verdict = b.verdict;
     /* Each limit in the error role only when the next call would pass it, so the colour
@@ -555,12 +557,18 @@ static void params_draw(ui_app *app, ui_panel *p)
     if (y > h)
         return;
     char line[300];
-    if (app->params_ok && app->estimate.known)
-        snprintf(line, sizeof line, "next call ≈ $%.4f%s", app->estimate.usd,
-                 app->backend.offline ? " offline" : "");
-    else
+    if (app->params_ok && app->estimate.known) {
+        /* A range (a thinking turn's images are as many as its model makes) in cents, to
+         * fit the panel. */
+        char amount[96];
+        ea_estimate_text(&app->estimate, app->estimate.images_max > app->estimate.images ? 2 : 4,
+                         amount, sizeof amount);
+        snprintf(line, sizeof line, "next call ≈ %s%s", amount, app->backend.offline ? " offline" : "");
+    } else
         snprintf(line, sizeof line, "next call: %s", app->params_ok ? "price unknown" : "not valid");
-    ui_puts(p->win, y++, 2, inner - 1, line, app->theme.attr[UI_KEY]);
+    y += put_wrapped(p, y, h, line, app->theme.attr[UI_KEY]);
+    if (y > h)
+        return;
     ea_budget_verdict verdict;
     if ((y = draw_budget(app, p, y, h, &verdict)) > h)
         return;

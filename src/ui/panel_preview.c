@@ -22,9 +22,15 @@
 /* "turn 3 · partial 2/3 · 1024x1024 png · 153.2 kB": what the frame is. */
 static void describe(const ui_frame *f, char *out, size_t size)
 {
+    /* Which of a thinking turn's images it is: their count is not known, so never "of N". */
     int n;
-    if (f->index > 0)
+    if (f->index > 0 && f->image > 0)
+        n = snprintf(out, size, "turn %d · image %d · partial frame %d/%d", f->turn, f->image,
+                     f->index, f->total);
+    else if (f->index > 0)
         n = snprintf(out, size, "turn %d · partial frame %d/%d", f->turn, f->index, f->total);
+    else if (f->image > 0)
+        n = snprintf(out, size, "turn %d · image %d", f->turn, f->image);
     else
         n = snprintf(out, size, "turn %d · image", f->turn);
     if (n > 0 && (size_t)n < size && f->w > 0)

@@ -32,9 +32,15 @@ static void status_draw(ui_app *app, ui_panel *p)
     if (s->turn && !s->turn_done) {
         const ea_turn_progress *g = &s->progress;
         /* A call with no partial frames to come (several images are not streamed) shows none. */
-        char partials[48] = "";
-        if (g->partials_expected > 0)
-            snprintf(partials, sizeof partials, "partial %d/%d │ ", g->partials, g->partials_expected);
+        char partials[80] = "";
+        int n = 0;
+        /* A thinking turn's images are as many as its model makes: the one it is on, never
+         * "of N"; the partial frames are that image's. */
+        if (!g->images_expected && g->image > 0)
+            n = snprintf(partials, sizeof partials, "image %d │ ", g->image);
+        if (g->partials_expected > 0 && n >= 0 && (size_t)n < sizeof partials)
+            snprintf(partials + n, sizeof partials - (size_t)n, "partial %d/%d │ ",
+                     g->image_partials, g->partials_expected);
         /* A background turn read again after its stream dropped, or after an easel stopped. */
         char resuming[32] = "";
         if (g->resumes > 0)
