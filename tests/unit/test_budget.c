@@ -178,6 +178,45 @@ static void test_limits_and_texts(void **state)
     assert_string_equal(text, "all ≥$12.10 of $50.00");
 }
 
+/* A thinking turn's model makes as many images as it chooses: the check is at the top of
+ * its estimate (one image, $0.40, would pass a $1 limit; eight may cost $1.93), and the
+ * refusal and the workbench's question say so. */
+static void test_estimate_bound(void **state)
+{
+    (void)state;
+    ea_config c;
+    ea_config_init(&c);
+    ea_err err = {0};
+    set(&c, "session_budget_usd = 1\n");
+    ea_estimate e = {.known = true, .usd = 0.40, .usd_max = 1.93, .images = 1, .images_max = 8};
+    assert_int_equal(ea_budget_check_estimate(&c, NULL, &e, &err), -1);
+    assert_non_null(strstr(err.msg, "this call may make up to 8 images: its estimate of up to "
+                                    "$1.93 would bring the new session to $1.93, past its budget "
+                                    "of $1.00 (session_budget_usd)"));
+    e.usd_max = 0.40;
+    e.images_max = 1;
+    assert_int_equal(ea_budget_check_estimate(&c, NULL, &e, &err), 0);
+    e.usd = e.usd_max = 1.2;
+    assert_int_equal(ea_budget_check_estimate(&c, NULL, &e, &err), -1);
+    assert_non_null(strstr(err.msg, "this call's estimate $1.20 would bring"));
+    e.known = false; /* unknown counts as 0 */
+    assert_int_equal(ea_budget_check_estimate(&c, NULL, &e, &err), 0);
+    ea_config_free(&c);
+
+    ea_budget_limits lim = {.session_set = true, .all_set = true, .session_usd = 1, .all_usd = 2};
+    ea_budget_verdict v;
+    char brief[128];
+    ea_budget_assess(&lim, 0.5, 0.5, 1.93, &v);
+    v.images_max = 8;
+    ea_budget_verdict_brief(&v, brief, sizeof brief);
+    assert_string_equal(brief, "may pass session_budget_usd (up to $2.43 of $1.00, up to 8 images)");
+    lim.session_set = false;
+    ea_budget_assess(&lim, 0.5, 0.5, 1.93, &v);
+    v.images_max = 8;
+    ea_budget_verdict_brief(&v, brief, sizeof brief);
+    assert_string_equal(brief, "may pass budget_usd (all sessions up to $2.43 of $2.00, up to 8 images)");
+}
+
 /* design.md 7: offline money is never spend. With budget_usd = 1 and $5 of offline turns
  * (in this session and in another, read from its session.json), a call is judged on the paid
  * spend alone. */
@@ -216,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_amounts),
         cmocka_unit_test(test_verdict),
         cmocka_unit_test(test_limits_and_texts),
+        cmocka_unit_test(test_estimate_bound),
         cmocka_unit_test_setup_teardown(test_sessions_on_disk, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(test_offline_money_is_not_spend, store_setup,
                                         store_teardown),

@@ -606,6 +606,70 @@ static void test_estimate_counts_the_text_model(void **state)
     ea_prices_free(&p);
 }
 
+/* A thinking turn's model makes as many images as it chooses, up to 8 (protocol.md 15): the
+ * estimate is a range from one image to eight, each further one a call of the image tool (the
+ * image, the prompt read again, the input images read again) and the tool call the mainline
+ * model writes around it; a budget checks its top. Elsewhere the count is known. */
+static void test_thinking_estimate_is_a_range(void **state)
+{
+    (void)state;
+    ea_prices *p = builtin();
+    ea_params params;
+    ea_err err;
+    ea_err_clear(&err);
+    ea_params_init(&params);
+    assert_int_equal(ea_params_set_prompt(&params, PROMPT40, &err), 0);
+    set(&params, "quality", "low");
+    set(&params, "reasoning", "low");
+    assert_int_equal(ea_params_resolve(&params, NULL, &err), 0);
+    ea_estimate e;
+    ea_prices_estimate(p, &params, &e);
+    /* One image: 0.006 + 10 prompt tokens, and the text model's 210 in, 110 + 1024 out. */
+    double one = 0.006 + PROMPT40_TOKENS * TEXT_IN + PROMPT40_TEXT + 1024 * GPT54_OUT;
+    double per_call = 0.006 + PROMPT40_TOKENS * TEXT_IN + (PROMPT40_TOKENS + 100) * GPT54_OUT;
+    assert_int_equal(e.images, 1);
+    assert_int_equal(e.images_max, EA_THINKING_IMAGES_MAX);
+    assert_money(e.usd, one);                  /* 0.023585 */
+    assert_money(e.usd_max, one + 7 * per_call); /* 0.077485 */
+    assert_money(ea_estimate_bound(&e), e.usd_max);
+    assert_non_null(strstr(e.basis, "up to 8 images"));
+    char text[96];
+    ea_estimate_text(&e, 2, text, sizeof text);
+    assert_string_equal(text, "$0.02–$0.08, up to 8 images");
+    /* An input image is read by every call. */
+    double usd = e.usd, usd_max = e.usd_max;
+    ea_prices_add_input_images(p, "gpt-image-2", 1, 581, &e);
+    assert_money(e.usd, usd + 581 * IMAGE_IN);
+    assert_money(e.usd_max, usd_max + 8 * 581 * IMAGE_IN);
+
+    /* Without thinking, one image is what the call makes. */
+    free(params.reasoning);
+    params.reasoning = NULL;
+    ea_prices_estimate(p, &params, &e);
+    assert_int_equal(e.images_max, 1);
+    assert_money(e.usd_max, e.usd);
+    ea_estimate_text(&e, 4, text, sizeof text);
+    assert_string_equal(text, "$0.0082"); /* 0.006 + 0.00005 + 0.002175 */
+    /* Web search alone makes a thinking turn too. */
+    params.web_search = true;
+    ea_prices_estimate(p, &params, &e);
+    assert_int_equal(e.images_max, EA_THINKING_IMAGES_MAX);
+    ea_params_free(&params);
+
+    /* The Images API makes n, as asked. */
+    estimate(p, "gpt-image-2", "1024x1024", "low", 3, -1, PROMPT40, &e);
+    assert_int_equal(e.images, 3);
+    assert_int_equal(e.images_max, 3);
+    assert_money(e.usd_max, e.usd);
+    /* A model the table cannot price has no bound either. */
+    estimate(p, "gpt-image-9", "1024x1024", "low", 1, -1, PROMPT40, &e);
+    assert_false(e.known);
+    assert_true(isnan(ea_estimate_bound(&e)));
+    ea_estimate_text(&e, 4, text, sizeof text);
+    assert_string_equal(text, "unknown");
+    ea_prices_free(&p);
+}
+
 /* ---- tokens ---- */
 
 static void test_image_tokens(void **state)
@@ -848,6 +912,7 @@ int main(void)
         cmocka_unit_test(test_thinking_cost),
         cmocka_unit_test(test_images_cost_is_one_meter),
         cmocka_unit_test(test_estimate_counts_the_text_model),
+        cmocka_unit_test(test_thinking_estimate_is_a_range),
         cmocka_unit_test(test_image_tokens),
         cmocka_unit_test(test_override_used),
         cmocka_unit_test(test_override_absent),
