@@ -127,6 +127,9 @@ typedef struct ea_audit_request {
     const char *previous_response_id; /* NULL: null */
     int parent_turn;                  /* the turn branched from (--from); 0: null */
     double estimate_usd;              /* NAN: null */
+    /* A thinking turn's estimate for the most images its model may make (ea_estimate's
+     * usd_max), written after estimate_usd; NAN: not written (the count was known). */
+    double estimate_max_usd;
     /* Sent to easel's own offline backend: its costs are offline money, never spend (design.md
      * section 7). */
     bool offline;

@@ -48,6 +48,7 @@ typedef struct ea_history_turn {
     const char *size, *quality, *format; /* from the request as sent; NULL when not sent */
     int count;                     /* images asked for (n); 1 when not sent */
     double estimate_usd;           /* NAN: unknown */
+    double estimate_max_usd;       /* a thinking turn's, for the most images; NAN: none */
     /* An edit: the request went to the edits endpoint, or sent an image to edit (the
      * Responses API); else a generation, from references when it sent some. */
     bool edit;

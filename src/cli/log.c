@@ -260,7 +260,10 @@ static void print_cost(const ea_history_turn *t)
     } else {
         printf("-");
     }
-    if (!isnan(t->estimate_usd))
+    /* A thinking turn's: a range, as its model made as many images as it chose. */
+    if (!isnan(t->estimate_usd) && !isnan(t->estimate_max_usd))
+        printf(" (estimate $%.4f–$%.4f)", t->estimate_usd, t->estimate_max_usd);
+    else if (!isnan(t->estimate_usd))
         printf(" (estimate $%.4f)", t->estimate_usd);
     if (t->usage_json) {
         printf("  usage ");

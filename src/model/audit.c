@@ -90,7 +90,7 @@ static int status_lookup(const char *name)
 void ea_audit_request_init(ea_audit_request *r)
 {
     memset(r, 0, sizeof *r);
-    r->estimate_usd = NAN;
+    r->estimate_usd = r->estimate_max_usd = NAN;
 }
 
 void ea_audit_result_init(ea_audit_result *r)
@@ -248,6 +248,8 @@ static json_t *build_request(const ea_audit *a, int turn, const ea_audit_request
         put(rec, "previous_response_id", text_value(r->previous_response_id), &ok);
         put(rec, "parent_turn", int_value(r->parent_turn, 0), &ok);
         put(rec, "estimate_usd", real_value(r->estimate_usd), &ok);
+        if (!isnan(r->estimate_max_usd))
+            put(rec, "estimate_max_usd", real_value(r->estimate_max_usd), &ok);
         put(rec, "offline", json_boolean(r->offline), &ok);
         if (r->custom_id) {
             put(rec, "custom_id", text_value(r->custom_id), &ok);

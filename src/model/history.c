@@ -110,6 +110,7 @@ static void fill_request(ea_history_turn *t, json_t *req)
     t->prompt = str_of(req, "prompt");
     t->previous_response_id = str_of(req, "previous_response_id");
     t->estimate_usd = real_of(req, "estimate_usd");
+    t->estimate_max_usd = real_of(req, "estimate_max_usd");
     t->offline = json_is_true(json_object_get(req, "offline"));
     t->custom_id = str_of(req, "custom_id");
     t->batch_part = str_of(req, "batch_part");
@@ -253,7 +254,7 @@ void ea_history_turn_clear(ea_history_turn *t)
     memset(t, 0, sizeof *t);
     t->request_seq = t->result_seq = -1;
     t->estimate_usd = t->cost_usd = t->cost_text_usd = t->cost_image_usd = NAN;
-    t->cost_search_usd = NAN;
+    t->estimate_max_usd = t->cost_search_usd = NAN;
     t->ms_first_byte = t->ms_first_partial = t->ms_total = -1;
 }
 

@@ -1579,6 +1579,8 @@ ea_turn *ea_turn_start(ea_http *http, const ea_turn_spec *spec, const ea_turn_ca
     rec.previous_response_id = previous_id;
     rec.parent_turn = spec->from_turn > 0 ? spec->from_turn : 0;
     rec.estimate_usd = est.known ? est.usd : NAN;
+    if (est.known && est.images_max > est.images)
+        rec.estimate_max_usd = est.usd_max;
     rec.offline = spec->backend->offline;
     /* The request record is on disk before a byte is sent. */
     int begun = ea_session_begin_turn(spec->session, &rec, &t->turn, err);

@@ -4,7 +4,8 @@
 # tool as many times as it chooses (up to 8), so --dry-run shows the estimate as a range up
 # to 8 images, a budget refuses at the range's top before anything is sent (where one image
 # would pass), the progress line names the image it is on and never "of 1", and the cost
-# recorded after a 4-image turn is still exact, from the usage the response reported.
+# recorded after a 4-image turn is still exact, from the usage the response reported, while
+# the request record keeps the estimate's range for `easel log`.
 here=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'stop_mock; rm -rf "$tmp"' EXIT INT TERM
@@ -73,6 +74,15 @@ not r["cost_image_estimated"] and
 abs(r["cost_text_usd"] - ((r["usage"]["input_tokens"] - r["usage"]["input_tokens_details"]["cached_tokens"]) * 2.5 + r["usage"]["input_tokens_details"]["cached_tokens"] * 0.25 + r["usage"]["output_tokens"] * 15.0) / 1e6) < 1e-9 and
 abs(r["cost_image_usd"] - (r["tool_usage"]["image_gen"]["input_tokens_details"]["text_tokens"] * 5.0 + r["tool_usage"]["image_gen"]["input_tokens_details"]["image_tokens"] * 8.0 + r["tool_usage"]["image_gen"]["output_tokens_details"]["image_tokens"] * 30.0 + r["tool_usage"]["image_gen"]["output_tokens_details"]["text_tokens"] * 10.0) / 1e6) < 1e-9 and
 abs(r["cost_usd"] - r["cost_text_usd"] - r["cost_image_usd"]) < 1e-9' "$res"
+req=$(grep '"kind":"request"' "$dir/audit.jsonl" | tail -n 1)
+"$EASEL" log story >"$tmp/log" 2>&1
+why="$req $(grep 'estimate' "$tmp/log")"
+check "the request record keeps the range, and easel log shows it" all \
+    'holds "r[\"estimate_max_usd\"] > r[\"estimate_usd\"] + 7 * 0.211" "$req"' \
+    'grep -q "(estimate \$0\.[0-9]*–\$1\.[0-9]*)" "$tmp/log"'
+req=$(grep '"kind":"request"' "$(session_dir_named plain)/audit.jsonl")
+why="$req"
+check "a turn without thinking records one amount" holds '"estimate_max_usd" not in r' "$req"
 stop_mock
 
 # ---- Progress: the image it is on, never "of 1" ---------------------------------------------
