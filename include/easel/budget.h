@@ -29,7 +29,8 @@ int ea_budget_check(const ea_config *cfg, const ea_session *session, double esti
                     ea_err *err);
 /* ea_budget_check of a call's estimate: its bound (ea_estimate_bound) is checked, so a
  * thinking turn, whose model chooses how many images it makes, is checked at the most it
- * may make, and a refusal says so ("may make up to 8 images: up to $2.06 would bring ..."). */
+ * may make, and a refusal says so ("this call may make up to 8 images: its estimate of up
+ * to $2.06 would bring ..."). */
 int ea_budget_check_estimate(const ea_config *cfg, const ea_session *session,
                              const ea_estimate *est, ea_err *err);
 

@@ -2,9 +2,9 @@
 /* detail: one turn read whole, as a pager over the history panel (v): when it was, what it
  * cost, the parameters, its files, the prompt, a thinking turn's reasoning summary, the
  * revised prompt with the words the rewriter added and dropped marked as the history marks
- * them, and a failed turn's error, all wrapped between words. The history panel grows over the preview while it is open (the
- * text needs the rows more than the picture does); the list keys and the wheel scroll it,
- * Esc or v closes it. */
+ * them, and a failed turn's error, all wrapped between words. The history panel grows over
+ * the preview while it is open (the text needs the rows more than the picture does); the
+ * list keys and the wheel scroll it, Esc or v closes it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
