@@ -98,21 +98,21 @@ why="$(cat "$reqlog" 2>/dev/null)"
 check "nothing was sent on n" sh -c "! grep -q '/responses' '$reqlog' 2>/dev/null"
 
 # ---- Progress: the image it is on, never "of 1" ---------------------------------------------
-# Events 150 ms apart: a 4-panel storyboard's images come one after the other over seconds,
+# Events 200 ms apart: a 4-panel storyboard's images come one after the other over seconds,
 # dumped as they come.
 stop_mock
-start_mock --delay 150
+start_mock --delay 200
 home progress 'reasoning = low
 partials = 1
 '
 dumps=
 i=1
-while [ $i -le 12 ]; do dumps="$dumps<sleep 700><dump $tmp/progress.$i>"; i=$((i + 1)); done
+while [ $i -le 24 ]; do dumps="$dumps<sleep 500><dump $tmp/progress.$i>"; i=$((i + 1)); done
 ui progress "a 4-panel storyboard of a fox<Enter>$dumps<wait-idle>" "$url"
 cat "$tmp"/progress.* >"$tmp/progress.all" 2>/dev/null
 why="rc=$rc $(grep -ho 'generating[^│]*│[^│]*│[^│]*│\|turn 1 · image [^│]*' "$tmp"/progress.* | sort -u | head -n 12)"
 check "the status names the image a turn of several is on" all '[ "$rc" -eq 0 ]' \
-    "grep -q '^ generating [0-9.]*s │ image [2-8] │ partial [01]/1 │' '$tmp/progress.all'"
+    "grep -q '^ generating [0-9.]*s │ image [1-8] │ partial [01]/1 │' '$tmp/progress.all'"
 check "the preview's title names it too" \
-    grep -q '│ turn 1 · image [2-8] · \(partial frame 1/1 · \)\?1024x1024 png' "$tmp/progress.all"
+    grep -q '│ turn 1 · image [1-8] · \(partial frame 1/1 · \)\?1024x1024 png' "$tmp/progress.all"
 check "never as one of 1" sh -c "! grep -q 'image [0-9]*/1\b' '$tmp/progress.all'"
