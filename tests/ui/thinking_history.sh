@@ -64,7 +64,7 @@ why="$(head -n 30 "$tmp/detail.screen")"
 check "v shows the summary whole under its heading" all \
     "grep -q 'Reasoning summary ([0-9]* characters)' '$tmp/detail.screen' '$tmp/detail-end.screen'" \
     "cat '$tmp/detail.screen' '$tmp/detail-end.screen' | grep -q 'another arrangement. (offline stand-in)'"
-why="$(od -c "$tmp/history.screen" | grep -n '302\|342 200 256' | head -5)"
+why="$(grep -h 'storyboard,' "$tmp/detail.screen" "$tmp/detail-end.screen")"
 check "the summary reaches the screen sanitized" all \
     'terminal_safe "$tmp/history.screen" "$tmp/detail.screen" "$tmp/detail-end.screen"' \
     "cat '$tmp/detail.screen' '$tmp/detail-end.screen' | grep -q 'storyboard, fox31mred, and, bidiword, lantern'"
