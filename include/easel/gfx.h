@@ -12,6 +12,7 @@
 #include "easel/err.h"
 #include "easel/gfx_protocol.h"
 #include "easel/image.h"
+#include "easel/thumb.h"
 
 /* How escape sequences reach the real terminal through a multiplexer. Text (half blocks,
  * kitty placeholders, cursor moves) is never wrapped: the multiplexer must see it. */
@@ -124,18 +125,22 @@ int ea_gfx_wrap_append(ea_buf *out, ea_gfx_wrap wrap, const void *seq, size_t n)
 int ea_gfx_downscale_area(const ea_image *src, int w, int h, ea_image *out, ea_err *err);
 
 /* One picture of a contact sheet or grid: a file (path), or its bytes when path is NULL, and
- * the cell of the sheet it is fitted into, in pixels. */
+ * the cell of the sheet it is fitted into, in pixels. thumb (may be NULL) is where the file's
+ * thumbnail is kept (ea_thumb_path); then the file is a session's, opened without following
+ * a link, and drawn from its thumbnail when that is fresh (thumb.h). use: what compose did. */
 typedef struct ea_gfx_tile {
     const char *path;
     const unsigned char *bytes;
     size_t n;
     int x, y, w, h;
+    const char *thumb;
+    enum ea_thumb_use use;
 } ea_gfx_tile;
 /* Draws each tile's picture into the sheet, fitted into its cell keeping its aspect ratio,
  * never enlarged, centred; each is decoded at that size, and tiles are decoded side by side
  * on every core. A tile that cannot be read or decoded leaves its cell as it was. Returns the
  * number of tiles drawn. */
-int ea_gfx_compose(ea_image *sheet, const ea_gfx_tile *tiles, int n);
+int ea_gfx_compose(ea_image *sheet, ea_gfx_tile *tiles, int n);
 
 /* Standard base64 (RFC 4648, with padding) of n bytes, appended to out: the payload of the
  * graphics protocols, and of OSC 52 (the clipboard) in the workbench. */

@@ -56,6 +56,10 @@ int ea_image_load_file_fit(const char *path, const ea_image_limits *lim, int box
  * regular file, without waiting on a FIFO. */
 int ea_image_read_file(const char *path, const ea_image_limits *lim, unsigned char **bytes,
                        size_t *n, ea_err *err);
+/* The same from an open fd (from where it stands), which the caller closes; path only names
+ * it in errors. */
+int ea_image_read_fd(int fd, const char *path, const ea_image_limits *lim, unsigned char **bytes,
+                     size_t *n, ea_err *err);
 /* format: png, jpeg or webp. quality: output_compression 0-100 (jpeg, webp). keep_alpha:
  * write the alpha channel (png, webp); otherwise the image is flattened onto black. */
 int ea_image_encode(const ea_image *img, const char *format, int quality, bool keep_alpha,

@@ -688,29 +688,33 @@ int ea_image_read_file(const char *path, const ea_image_limits *lim, unsigned ch
 {
     *bytes_out = NULL;
     *n_out = 0;
-    if (!lim)
-        lim = &ea_image_default_limits;
     /* O_NONBLOCK: a FIFO in place of a picture is refused below, not waited on. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return ea_err_set(err, EA_EXIT_USAGE, "%s: %s", path, strerror(errno));
+    int rc = ea_image_read_fd(fd, path, lim, bytes_out, n_out, err);
+    close(fd);
+    return rc;
+}
+
+int ea_image_read_fd(int fd, const char *path, const ea_image_limits *lim,
+                     unsigned char **bytes_out, size_t *n_out, ea_err *err)
+{
+    *bytes_out = NULL;
+    *n_out = 0;
+    if (!lim)
+        lim = &ea_image_default_limits;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         return ea_err_set(err, EA_EXIT_USAGE, "%s: not a regular file", path);
-    }
     /* The size limit is checked here too, so that an oversized file is never read at all. */
-    if ((unsigned long long)st.st_size > lim->max_bytes) {
-        close(fd);
+    if ((unsigned long long)st.st_size > lim->max_bytes)
         return ea_err_set(err, EA_EXIT_USAGE, "%s: %lld bytes, more than the %zu limit", path,
                           (long long)st.st_size, lim->max_bytes);
-    }
     size_t size = (size_t)st.st_size;
     unsigned char *bytes = malloc(size ? size : 1);
-    if (!bytes) {
-        close(fd);
+    if (!bytes)
         return ea_err_set(err, EA_EXIT_INTERNAL, "%s: out of memory", path);
-    }
     size_t got = 0;
     errno = 0;
     while (got < size) {
@@ -722,7 +726,6 @@ int ea_image_read_file(const char *path, const ea_image_limits *lim, unsigned ch
         got += (size_t)r;
     }
     int read_errno = errno;
-    close(fd);
     if (got < size) {
         free(bytes);
         return ea_err_set(err, EA_EXIT_USAGE, "%s: short read: %s", path,

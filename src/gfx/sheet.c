@@ -8,20 +8,22 @@
 
 typedef struct compose_job {
     ea_image *sheet;
-    const ea_gfx_tile *tiles;
+    ea_gfx_tile *tiles;
     bool *drawn;
 } compose_job;
 
-/* One tile: decoded at its cell's size (never the full picture: ea_image_decode_fit) and
- * copied centred into its cell. Tiles cover disjoint cells, so they need no lock. */
+/* One tile: decoded at its cell's size (never the full picture: ea_image_decode_fit), from
+ * its thumbnail when it has a fresh one (ea_thumb_load_fit), and copied centred into its cell. Tiles cover disjoint cells, so they need no lock. */
 static void compose_tile(void *ctx, int i)
 {
     compose_job *j = ctx;
-    const ea_gfx_tile *t = &j->tiles[i];
+    ea_gfx_tile *t = &j->tiles[i];
     ea_image img = {0};
     ea_err ignored = {0};
-    int rc = t->path ? ea_image_load_file_fit(t->path, NULL, t->w, t->h, &img, &ignored)
-                     : ea_image_decode_fit(t->bytes, t->n, NULL, t->w, t->h, &img, &ignored);
+    t->use = EA_THUMB_NONE;
+    int rc = t->path && t->thumb ? ea_thumb_load_fit(t->path, t->thumb, t->w, t->h, &img, &t->use, &ignored)
+             : t->path ? ea_image_load_file_fit(t->path, NULL, t->w, t->h, &img, &ignored)
+                       : ea_image_decode_fit(t->bytes, t->n, NULL, t->w, t->h, &img, &ignored);
     if (rc != 0)
         return;
     ea_image *s = j->sheet;
@@ -36,7 +38,7 @@ static void compose_tile(void *ctx, int i)
     ea_image_free(&img);
 }
 
-int ea_gfx_compose(ea_image *sheet, const ea_gfx_tile *tiles, int n)
+int ea_gfx_compose(ea_image *sheet, ea_gfx_tile *tiles, int n)
 {
     if (!sheet || !sheet->rgba || n <= 0)
         return 0;
