@@ -295,23 +295,22 @@ int ea_thumb_load_fit(const char *path, const char *thumb, int box_w, int box_h,
     int rc = ea_image_read_fd(fd, path, NULL, &bytes, &n, err);
     close(fd);
     int iw, ih, tw = 0, th = 0, w_, h_;
-    if (rc == 0 && ea_image_probe(bytes, n, NULL, &iw, &ih, NULL) == 0) {
+    bool via_thumb = false;
+    if (thumb && rc == 0 && ea_image_probe(bytes, n, NULL, &iw, &ih, NULL) == 0) {
         fitted_size(iw, ih, EA_THUMB_SIDE, EA_THUMB_SIDE, &tw, &th);
         fitted_size(iw, ih, box_w, box_h, &w_, &h_);
-        /* Worth keeping only when smaller than the image, and used only when the box wants no
-         * more than it holds: a larger cell is drawn from the image, as before. */
-        writing = writing && (tw < iw || th < ih) && w_ <= tw && h_ <= th;
-    } else {
-        writing = false;
+        /* A thumbnail is worth having only when smaller than the image, and serves only a box
+         * that wants no more than it holds: a larger cell is drawn from the image, as before. */
+        via_thumb = (tw < iw || th < ih) && w_ <= tw && h_ <= th;
     }
-    if (rc == 0 && !writing) {
+    if (rc == 0 && !via_thumb) {
         rc = ea_image_decode_fit(bytes, n, NULL, box_w, box_h, out, err);
     } else if (rc == 0) {
-        /* Decoded at the thumbnail's size, then shrunk: the cell gets the very pixels it will
-         * get from the thumbnail from now on. */
+        /* Decoded at the thumbnail's size, then shrunk, whether or not the thumbnail can be
+         * written: a cell shows the same pixels from the image and from its thumbnail. */
         ea_image small = {0};
         rc = ea_image_decode_scaled(bytes, n, NULL, tw, th, &small, err);
-        if (rc == 0 && writer_finish(&w, &small, iw, ih, key, &st) == 0)
+        if (rc == 0 && writing && writer_finish(&w, &small, iw, ih, key, &st) == 0)
             *use = EA_THUMB_MADE;
         if (rc == 0 && w_ == tw && h_ == th) {
             *out = small;
