@@ -607,6 +607,9 @@ void ui_render(ui_app *app);
 /* EASEL_UI_TRACE=FILE: one line per event for tests and benchmarks, with the monotonic time
  * in ms first (pictures drawn, key latencies). Does nothing without it. */
 void ui_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Whether a trace is written: what is worked out only for it is skipped otherwise. The trace
+ * is opened before any thread starts, so the picture worker may ask too. */
+bool ui_tracing(void);
 double ui_now_ms(void);
 
 #endif

@@ -111,6 +111,8 @@ typedef struct job {
     bool masked;
     ea_mask_shape mask;
     ea_gfx_options draw;
+    /* What a grid's worker did, for the trace: each cell's source and mean colour. */
+    char grid_note[400];
 } job;
 
 struct ui_picture {
@@ -290,10 +292,42 @@ static void drawn_box(const ea_image *sheet, const ea_gfx_tile *cell, int *x0, i
     *x0 = left, *y0 = top, *w = right - left + 1, *h = bottom - top + 1;
 }
 
+/* For the trace: each cell as t (from its thumbnail), m (its thumbnail made on the way), i
+ * (the image alone) or - (nothing drawn), and the mean colour of what it drew, so a script
+ * can tell which picture each cell shows. */
+static void note_grid(const ea_image *sheet, const ea_gfx_tile *tiles, int n, char *note,
+                      size_t size)
+{
+    static const char use[] = {[EA_THUMB_NONE] = 'i', [EA_THUMB_USED] = 't', [EA_THUMB_MADE] = 'm'};
+    size_t at = (size_t)snprintf(note, size, "cells=%d from=", n);
+    for (int i = 0; i < n && at < size; i++) {
+        int x0, y0, w, h;
+        drawn_box(sheet, &tiles[i], &x0, &y0, &w, &h);
+        bool drawn = sheet->rgba[((size_t)y0 * (size_t)sheet->w + (size_t)x0) * 4 + 3] != 0;
+        note[at++] = drawn ? use[tiles[i].use] : '-';
+    }
+    for (int i = 0; i < n && at + 8 < size; i++) {
+        int x0, y0, w, h;
+        double sum[3] = {0};
+        drawn_box(sheet, &tiles[i], &x0, &y0, &w, &h);
+        for (int y = y0; y < y0 + h; y++)
+            for (int x = x0; x < x0 + w; x++)
+                for (int c = 0; c < 3; c++)
+                    sum[c] += sheet->rgba[((size_t)y * (size_t)sheet->w + (size_t)x) * 4 + (size_t)c];
+        double px = (double)w * h;
+        at += (size_t)snprintf(note + at, size - at, "%s%02x%02x%02x", i ? "," : " means=",
+                               (unsigned)(sum[0] / px + 0.5), (unsigned)(sum[1] / px + 0.5),
+                               (unsigned)(sum[2] / px + 0.5));
+    }
+    if (at >= size)
+        note[size - 1] = '\0';
+}
+
 /* A grid's cells side by side in one picture of the box's size, each image fitted into its
  * cell: one picture for the terminal, so the grid moves, clears and redraws as one frame.
- * A cell whose file cannot be read stays empty rather than failing the others. */
-static int render_grid(const job *j, ea_image *out, ea_err *err)
+ * A cell whose file cannot be read stays empty rather than failing the others. The cells are
+ * a session's images: each is drawn from its thumbnail (thumb.h), made on its first view. */
+static int render_grid(job *j, ea_image *out, ea_err *err)
 {
     int cols, cell_w, cell_h;
     grid_geometry(j->n_cells, j->box_w, j->box_h, &cols, &cell_w, &cell_h);
@@ -306,7 +340,10 @@ static int render_grid(const job *j, ea_image *out, ea_err *err)
     /* The cells are decoded side by side on every core (ea_gfx_compose), each at its cell's
      * size and centred in it; an image smaller than the cell stays its size. */
     ea_gfx_tile *tiles = calloc((size_t)j->n_cells, sizeof *tiles);
-    if (!tiles) {
+    char (*thumbs)[4200] = calloc((size_t)j->n_cells, sizeof *thumbs);
+    if (!tiles || !thumbs) {
+        free(tiles);
+        free(thumbs);
         ea_image_free(out);
         return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
     }
@@ -315,13 +352,18 @@ static int render_grid(const job *j, ea_image *out, ea_err *err)
                                  .x = (i % cols) * (cell_w + GRID_GAP),
                                  .y = (i / cols) * (cell_h + GRID_GAP),
                                  .w = cell_w,
-                                 .h = cell_h};
+                                 .h = cell_h,
+                                 .thumb = ea_thumb_path(j->cells[i], thumbs[i], sizeof thumbs[i]) == 0
+                                              ? thumbs[i] : NULL};
     ea_gfx_compose(out, tiles, j->n_cells);
+    if (ui_tracing())
+        note_grid(out, tiles, j->n_cells, j->grid_note, sizeof j->grid_note);
     if (j->pick >= 0 && j->pick < j->n_cells) {
         int x0, y0, w, h;
         drawn_box(out, &tiles[j->pick], &x0, &y0, &w, &h);
         frame_cell(out, x0, y0, w, h);
     }
+    free(thumbs);
     free(tiles);
     return 0;
 }
@@ -758,6 +800,8 @@ void ui_picture_collect(ui_app *app)
         ui_dirty(app, EA_PANEL_PREVIEW);
         return;
     }
+    if (key.grid_note[0])
+        ui_trace("grid serial=%lu %s", key.serial, key.grid_note);
     ea_preview_set_frame(pic->slot, &img);
     pic->slot_serial = key.serial;
     pic->need_flush = true;

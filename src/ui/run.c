@@ -85,6 +85,11 @@ double ui_now_ms(void)
 
 static FILE *trace_file;
 
+bool ui_tracing(void)
+{
+    return trace_file != NULL;
+}
+
 void ui_trace(const char *fmt, ...)
 {
     if (!trace_file)

@@ -3,7 +3,8 @@
 # A batch session in the workbench (issue 14 item 4), driven by scripted keys with the screen
 # dumped as text: before the fetch the history shows the batch's lines pending and a hint to
 # fetch; after it the preview opens on a contact sheet of the batch's images (half blocks in
-# the dump), paged with PgDn/PgUp; picking one and sending edits that image, branched from its
+# the dump), paged with PgDn/PgUp, drawn from the images' thumbnails once made (and never from a
+# stale one); picking one and sending edits that image, branched from its
 # batch line (the mock's request log and the new request record prove it); the parameter panel
 # shows the batch's spend apart from the interactive spend.
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -75,6 +76,35 @@ check "the preview opens on the contact sheet, page 1/2" \
     has sheet "batch · page 1/2 · [t1] t2 t3 t4 t5 t6 t7 t8 t9 t10 t11 t12 · Enter goes"
 why="$(grep 'picture' "$tmp/sheet.trace")"
 check "the sheet is drawn (half blocks)" grep -q "picture serial=.* protocol=blocks" "$tmp/sheet.trace"
+
+# The sheet from thumbnails (thumb.h): made on a view, drawn from on the next, with the same
+# pixels as from the images (each cell's mean colour in the trace); an image replaced under its
+# name shows its new picture at once, and never a thumbnail made of another content.
+grid() { grep "grid serial=" "$tmp/$1.trace" | tail -n 1; }
+means() { grid "$1" | sed 's/.*means=//'; }
+cell() { means "$1" | cut -d, -f"$2"; }
+sleep 1 # a thumbnail is written only for an image older than the current second
+EASEL_UI_TRACE="$tmp/sheet2.trace" ui sheet2 ''
+EASEL_UI_TRACE="$tmp/sheet3.trace" ui sheet3 ''
+why="$(grid sheet) | $(grid sheet2) | $(grid sheet3) | thumbs: $(ls "$dir/thumbs" 2>&1 | tr '\n' ' ')"
+check "a later view draws every cell of the sheet from its thumbnail" \
+    all 'grid sheet3 | grep -q "cells=12 from=tttttttttttt "' \
+        '[ "$(ls "$dir/thumbs" | grep -c "^[0-9]*-1\.png\.png$")" -eq 12 ]'
+check "from thumbnails, the same twelve different pictures as from the images" \
+    all '[ -n "$(means sheet)" ]' '[ "$(means sheet)" = "$(means sheet3)" ]' \
+        '[ "$(means sheet | tr , "\n" | sort -u | wc -l)" -eq 12 ]'
+mv "$dir/images/1-1.png" "$tmp/1-1.png.orig"
+cp "$dir/images/2-1.png" "$dir/images/.swap" && mv "$dir/images/.swap" "$dir/images/1-1.png"
+sleep 1
+EASEL_UI_TRACE="$tmp/sheet4.trace" ui sheet4 ''
+mv "$tmp/1-1.png.orig" "$dir/images/1-1.png"
+EASEL_UI_TRACE="$tmp/sheet5.trace" ui sheet5 ''
+why="$(grid sheet3) | $(grid sheet4) | $(grid sheet5)"
+check "an image replaced under its name shows the new picture, not its old thumbnail" \
+    all 'grid sheet4 | grep -q "from=mttttttttttt "' '[ "$(cell sheet4 1)" = "$(cell sheet4 2)" ]' \
+        '[ "$(cell sheet4 1)" != "$(cell sheet3 1)" ]'
+check "put back, the image shows itself again, not the thumbnail made of the other" \
+    all 'grid sheet5 | grep -q "from=[im]ttttttttttt "' '[ "$(means sheet5)" = "$(means sheet3)" ]'
 spend=$(grep -o 'batch \$[0-9.]* · interactive \$[0-9.]*' "$tmp/sheet.screen")
 why="$spend"
 check "the batch's spend shows apart from the interactive spend" \
