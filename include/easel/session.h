@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* session: one sitting's folder, $XDG_DATA_HOME/easel/sessions/ID/ (mode 0700, files 0600):
- * session.json, audit.jsonl, images/ and inputs/; created, opened, listed, and locked to one writer. */
+ * session.json, audit.jsonl, images/ and inputs/ (and thumbs/, the pictures' thumbnails: a cache
+ * that thumb.h keeps); created, opened, listed, and locked to one writer. */
 #ifndef EASEL_SESSION_H
 #define EASEL_SESSION_H
 
