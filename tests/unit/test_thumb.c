@@ -60,6 +60,13 @@ static void replace_file(const char *path, const ea_buf *b)
     assert_int_equal(rename(tmp, path), 0);
 }
 
+/* The fixture's image: a w x h photo (png receives its bytes). */
+static void write_image(const fixture *f, int w, int h, ea_buf *png)
+{
+    photo_png(w, h, 0, png);
+    write_bytes(f->image, png->data, png->len);
+}
+
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
@@ -148,8 +155,7 @@ static void test_made_then_used_with_the_same_pixels(void **state)
 {
     fixture *f = *state;
     ea_buf png;
-    photo_png(600, 400, 0, &png);
-    write_bytes(f->image, png.data, png.len);
+    write_image(f, 600, 400, &png);
     ea_image ref, first, second;
     reference(&png, 160, 160, &ref);
     load_until_made(f, 160, 160, &first);
@@ -180,10 +186,9 @@ static void test_changed_image_never_shows_its_old_thumbnail(void **state)
 {
     fixture *f = *state;
     ea_buf a, b, c;
-    photo_png(600, 400, 0, &a);
     photo_png(600, 400, 150, &b);
     photo_png(300, 200, 0, &c); /* fewer bytes than b: written over b in place below */
-    write_bytes(f->image, a.data, a.len);
+    write_image(f, 600, 400, &a);
     ea_image img, ref;
     load_until_made(f, 160, 160, &img);
     ea_image_free(&img);
@@ -283,8 +288,7 @@ static void test_bad_thumbnail_falls_back_to_the_image(void **state)
 {
     fixture *f = *state;
     ea_buf png;
-    photo_png(600, 400, 0, &png);
-    write_bytes(f->image, png.data, png.len);
+    write_image(f, 600, 400, &png);
     ea_image ref, img;
     reference(&png, 160, 160, &ref);
     void (*const damages[])(ea_buf *) = {flip_pixels, cut_short, huge_header, other_size,
@@ -367,8 +371,7 @@ static void test_no_thumbnail_where_none_can_be_written(void **state)
 {
     fixture *f = *state;
     ea_buf png;
-    photo_png(600, 400, 0, &png);
-    write_bytes(f->image, png.data, png.len);
+    write_image(f, 600, 400, &png);
     ea_image ref, img;
     reference(&png, 160, 160, &ref);
     /* thumbs/ is a file: no folder to write in. */
@@ -421,8 +424,7 @@ static void test_no_thumbnail_for_a_small_image(void **state)
 {
     fixture *f = *state;
     ea_buf png;
-    photo_png(200, 100, 0, &png);
-    write_bytes(f->image, png.data, png.len);
+    write_image(f, 200, 100, &png);
     sleep(1);
     ea_image img;
     assert_int_equal(load(f, 160, 160, &img), EA_THUMB_NONE);
@@ -439,8 +441,7 @@ static void test_compose_uses_thumbnails(void **state)
 {
     fixture *f = *state;
     ea_buf png;
-    photo_png(600, 400, 0, &png);
-    write_bytes(f->image, png.data, png.len);
+    write_image(f, 600, 400, &png);
     ea_image img;
     load_until_made(f, 160, 160, &img);
     ea_image_free(&img);
