@@ -281,6 +281,11 @@ int ea_thumb_load_fit(const char *path, const char *thumb, int box_w, int box_h,
         close(fd);
         return ea_err_set(err, EA_EXIT_INTERNAL, "%s: %s", path, strerror(errno));
     }
+    /* A box larger than a thumbnail both ways: an image fitted into it fills one of its sides
+     * (or is smaller than the box, and needs none), so no thumbnail can serve it; not even
+     * looked for, and no temp file made. */
+    if (box_w > EA_THUMB_SIDE && box_h > EA_THUMB_SIDE)
+        thumb = NULL;
     char key[KEY_MAX];
     source_key(&st, path, key, sizeof key);
     if (thumb && from_thumb(thumb, key, box_w, box_h, out) == 0) {

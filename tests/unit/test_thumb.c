@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -178,6 +179,14 @@ static void test_made_then_used_with_the_same_pixels(void **state)
     assert_int_equal(load(f, 400, 400, &second), EA_THUMB_NONE);
     assert_int_equal(second.w, 400);
     assert_int_equal(second.h, 267);
+    /* No temp file left behind: thumbs/ holds the one thumbnail. */
+    DIR *d = opendir(f->thumbs);
+    assert_non_null(d);
+    int entries = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        entries += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    assert_int_equal(entries, 1);
     ea_image_free(&second), ea_image_free(&first), ea_image_free(&ref);
     ea_buf_free(&png);
 }
