@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* thumb: a small copy of a session's image (a PNG at most EA_THUMB_SIDE a side, in the
+/* thumb: a small copy of a session's image (a PNG of 256 or 384 pixels a side, in the
  * session's thumbs/ folder), made the first time a grid or contact sheet decodes the image and
  * used instead of it from then on, only while the image's file is exactly the one it was made from. */
 #ifndef EASEL_THUMB_H
@@ -25,7 +25,7 @@
  *   the thumbnail was made from. An image written in the last second gets one on a later view.
  * - Trust. A shared cache is written by every file manager and any program of the user; ours
  *   is inside a 0700 session folder that only easel writes, and even so a thumbnail is read as
- *   hostile: at most 1 MiB, decoded with limits of EA_THUMB_SIDE a side, its size checked
+ *   hostile: at most 1 MiB, decoded with limits of EA_THUMB_MAX_SIDE a side, its size checked
  *   against the image's it names, and any doubt falls back to the image itself.
  * - Life. It goes wherever the session goes (moved, trashed, backed up) and is gone with it;
  *   nothing outside the session learns the names of a user's pictures.
@@ -37,7 +37,13 @@
  * "1 W H INO SIZE MTIME CTIME NAME", W x H the image's size, times as SECONDS.NANOSECONDS.
  */
 
+/* A thumbnail's side: 256 (freedesktop's "large"), or 384 for a cell that needs more, which
+ * replaces the smaller one (and serves the smaller cells too). A cell picture larger than
+ * EA_THUMB_MAX_SIDE is drawn from the image: a stored 384x384 is already 442 kB. */
 #define EA_THUMB_SIDE 256
+#define EA_THUMB_MAX_SIDE 384
+/* The side of the thumbnail that serves a cell picture of w x h pixels; -1 when none can. */
+int ea_thumb_side(int w, int h);
 
 enum ea_thumb_use {
     EA_THUMB_NONE, /* decoded from the image; no thumbnail used or written */

@@ -25,10 +25,10 @@
 #define KEYWORD "Easel::Thumb"
 #define KEY_MAX 512
 
-/* A thumbnail is a small file of at most EA_THUMB_SIDE a side: anything else is refused. */
+/* A thumbnail is a small file of at most EA_THUMB_MAX_SIDE a side: anything else is refused. */
 static const ea_image_limits thumb_limits = {
-    .max_edge = EA_THUMB_SIDE,
-    .max_pixels = (long)EA_THUMB_SIDE * EA_THUMB_SIDE,
+    .max_edge = EA_THUMB_MAX_SIDE,
+    .max_pixels = (long)EA_THUMB_MAX_SIDE * EA_THUMB_MAX_SIDE,
     .max_bytes = 1u << 20,
     .max_decode_bytes = 0,
 };
@@ -43,6 +43,14 @@ int ea_thumb_path(const char *image_path, char *out, size_t size)
         return -1;
     int n = snprintf(out, size, "%.*sthumbs%s.png", (int)(dir_len - 6), image_path, name);
     return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int ea_thumb_side(int w, int h)
+{
+    int need = w > h ? w : h, side = EA_THUMB_SIDE;
+    while (side < need && side < EA_THUMB_MAX_SIDE)
+        side += 128;
+    return need > side ? -1 : side;
 }
 
 /* The size ea_image_decode_fit decodes an iw x ih picture at in a box: fitted, never enlarged. */
@@ -133,11 +141,12 @@ static int from_thumb(const char *thumb, const char *key, int box_w, int box_h, 
         sscanf(value, "1 %d %d%n", &iw, &ih, &off) == 2 && off > 0 && value[off] == ' ' &&
         strcmp(value + off + 1, key) == 0 && iw > 0 && ih > 0 &&
         ea_image_probe(bytes, n, &format, &tw, &th, NULL) == 0 && strcmp(format, "png") == 0) {
-        fitted_size(iw, ih, EA_THUMB_SIDE, EA_THUMB_SIDE, &want_w, &want_h);
+        int side = tw > th ? tw : th;
+        fitted_size(iw, ih, side, side, &want_w, &want_h);
         fitted_size(iw, ih, box_w, box_h, &w, &h);
-        /* Its size must be the image's fitted into EA_THUMB_SIDE, and the box must not want
+        /* Its size must be the image's fitted into one of the sides, and the box must not want
          * more than that: a thumbnail is never enlarged into a cell the image would fill. */
-        if (tw != want_w || th != want_h || w > tw || h > th)
+        if (ea_thumb_side(tw, th) != side || tw != want_w || th != want_h || w > tw || h > th)
             rc = -1;
         else if (w == tw && h == th)
             rc = ea_image_decode(bytes, n, &thumb_limits, out, NULL);
@@ -284,7 +293,7 @@ int ea_thumb_load_fit(const char *path, const char *thumb, int box_w, int box_h,
     /* A box larger than a thumbnail both ways: an image fitted into it fills one of its sides
      * (or is smaller than the box, and needs none), so no thumbnail can serve it; not even
      * looked for, and no temp file made. */
-    if (box_w > EA_THUMB_SIDE && box_h > EA_THUMB_SIDE)
+    if (box_w > EA_THUMB_MAX_SIDE && box_h > EA_THUMB_MAX_SIDE)
         thumb = NULL;
     char key[KEY_MAX];
     source_key(&st, path, key, sizeof key);
@@ -302,11 +311,13 @@ int ea_thumb_load_fit(const char *path, const char *thumb, int box_w, int box_h,
     int iw, ih, tw = 0, th = 0, w_, h_;
     bool via_thumb = false;
     if (thumb && rc == 0 && ea_image_probe(bytes, n, NULL, &iw, &ih, NULL) == 0) {
-        fitted_size(iw, ih, EA_THUMB_SIDE, EA_THUMB_SIDE, &tw, &th);
         fitted_size(iw, ih, box_w, box_h, &w_, &h_);
+        int side = ea_thumb_side(w_, h_);
+        if (side > 0)
+            fitted_size(iw, ih, side, side, &tw, &th);
         /* A thumbnail is worth having only when smaller than the image, and serves only a box
          * that wants no more than it holds: a larger cell is drawn from the image, as before. */
-        via_thumb = (tw < iw || th < ih) && w_ <= tw && h_ <= th;
+        via_thumb = side > 0 && (tw < iw || th < ih) && w_ <= tw && h_ <= th;
     }
     if (rc == 0 && !via_thumb) {
         rc = ea_image_decode_fit(bytes, n, NULL, box_w, box_h, out, err);

@@ -99,8 +99,9 @@ static void reference(const ea_buf *b, int box_w, int box_h, ea_image *out)
     int iw, ih, tw, th, w, h;
     ea_err err = {0};
     assert_int_equal(ea_image_probe(b->data, b->len, NULL, &iw, &ih, &err), 0);
-    assert_int_equal(ea_gfx_fit_px(iw, ih, EA_THUMB_SIDE, EA_THUMB_SIDE, &tw, &th), 0);
     assert_int_equal(ea_gfx_fit_px(iw, ih, box_w, box_h, &w, &h), 0);
+    int side = ea_thumb_side(w, h);
+    assert_int_equal(ea_gfx_fit_px(iw, ih, side, side, &tw, &th), 0);
     ea_image small;
     assert_int_equal(ea_image_decode_scaled(b->data, b->len, NULL, tw, th, &small, &err), 0);
     if (w == tw && h == th) {
@@ -141,6 +142,11 @@ static void load_until_made(const fixture *f, int box_w, int box_h, ea_image *ou
 static void test_path(void **state)
 {
     (void)state;
+    assert_int_equal(ea_thumb_side(160, 107), 256);
+    assert_int_equal(ea_thumb_side(100, 256), 256);
+    assert_int_equal(ea_thumb_side(257, 10), 384);
+    assert_int_equal(ea_thumb_side(384, 384), 384);
+    assert_int_equal(ea_thumb_side(385, 200), -1);
     char out[64];
     assert_int_equal(ea_thumb_path("/s/ID/images/3-1.png", out, sizeof out), 0);
     assert_string_equal(out, "/s/ID/thumbs/3-1.png.png");
@@ -174,6 +180,25 @@ static void test_made_then_used_with_the_same_pixels(void **state)
     assert_int_equal(load(f, 256, 256, &second), EA_THUMB_USED);
     assert_int_equal(second.w, 256);
     assert_int_equal(second.h, 171);
+    ea_image_free(&second);
+    /* A box that needs more: a larger thumbnail in its place, which serves the smaller too. */
+    assert_int_equal(load(f, 300, 300, &second), EA_THUMB_MADE);
+    assert_int_equal(second.w, 300);
+    assert_int_equal(second.h, 200);
+    ea_image_free(&second);
+    unsigned char *bytes;
+    size_t n;
+    ea_err err = {0};
+    int tw, th;
+    assert_int_equal(ea_image_read_file(f->thumb, NULL, &bytes, &n, &err), 0);
+    assert_int_equal(ea_image_probe(bytes, n, NULL, &tw, &th, &err), 0);
+    free(bytes);
+    assert_int_equal(tw, 384);
+    assert_int_equal(th, 256);
+    assert_int_equal(load(f, 300, 300, &second), EA_THUMB_USED);
+    ea_image_free(&second);
+    assert_int_equal(load(f, 160, 160, &second), EA_THUMB_USED);
+    assert_int_equal(second.w, 160);
     ea_image_free(&second);
     /* A larger box is the image's: a thumbnail is never enlarged. */
     assert_int_equal(load(f, 400, 400, &second), EA_THUMB_NONE);
@@ -271,7 +296,7 @@ static void huge_header(ea_buf *b)
     put32(ihdr + 8, 65536), put32(ihdr + 12, 65536);
     put32(ihdr + 8 + 13, (uint32_t)crc32(0, ihdr + 4, 17));
 }
-/* Another size than the image's fitted into EA_THUMB_SIDE, its CRC made right. */
+/* Another size than the image's fitted into a thumbnail's side, its CRC made right. */
 static void other_size(ea_buf *b)
 {
     unsigned char *ihdr = (unsigned char *)b->data + 8;
