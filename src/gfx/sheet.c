@@ -13,7 +13,8 @@ typedef struct compose_job {
 } compose_job;
 
 /* One tile: decoded at its cell's size (never the full picture: ea_image_decode_fit), from
- * its thumbnail when it has a fresh one (ea_thumb_load_fit), and copied centred into its cell. Tiles cover disjoint cells, so they need no lock. */
+ * its thumbnail when it has a fresh one (ea_thumb_load_fit), and copied centred into its
+ * cell. Tiles cover disjoint cells, so they need no lock. */
 static void compose_tile(void *ctx, int i)
 {
     compose_job *j = ctx;
@@ -21,7 +22,8 @@ static void compose_tile(void *ctx, int i)
     ea_image img = {0};
     ea_err ignored = {0};
     t->use = EA_THUMB_NONE;
-    int rc = t->path && t->thumb ? ea_thumb_load_fit(t->path, t->thumb, t->w, t->h, &img, &t->use, &ignored)
+    int rc = t->path && t->thumb
+                 ? ea_thumb_load_fit(t->path, t->thumb, t->w, t->h, &img, &t->use, &ignored)
              : t->path ? ea_image_load_file_fit(t->path, NULL, t->w, t->h, &img, &ignored)
                        : ea_image_decode_fit(t->bytes, t->n, NULL, t->w, t->h, &img, &ignored);
     if (rc != 0)
