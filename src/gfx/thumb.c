@@ -117,6 +117,20 @@ static int find_key(const unsigned char *png, size_t n, char *value, size_t size
     return -1;
 }
 
+/* A side in pixels (1 to 65535: any image easel decodes) and the space after it, from the key's
+ * text, which is untrusted. */
+static int parse_side(const char **p, int *side)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(*p, &end, 10);
+    if (errno || end == *p || *end != ' ' || v < 1 || v > 65535 || **p < '0' || **p > '9')
+        return -1;
+    *side = (int)v;
+    *p = end + 1;
+    return 0;
+}
+
 /* The thumbnail, when it was made from the file that key describes and is large enough for
  * the box, decoded at the size the image itself would be: any doubt is -1, and the caller
  * decodes the image. */
@@ -135,11 +149,11 @@ static int from_thumb(const char *thumb, const char *key, int box_w, int box_h, 
     size_t n = 0;
     int rc = ea_image_read_fd(fd, thumb, &thumb_limits, &bytes, &n, NULL);
     close(fd);
-    int iw, ih, off = 0, tw, th, want_w, want_h, w, h;
-    const char *format = NULL;
-    if (rc == 0 && find_key(bytes, n, value, sizeof value) == 0 &&
-        sscanf(value, "1 %d %d%n", &iw, &ih, &off) == 2 && off > 0 && value[off] == ' ' &&
-        strcmp(value + off + 1, key) == 0 && iw > 0 && ih > 0 &&
+    int iw, ih, tw, th, want_w, want_h, w, h;
+    const char *format = NULL, *rest = value;
+    if (rc == 0 && find_key(bytes, n, value, sizeof value) == 0 && strncmp(value, "1 ", 2) == 0 &&
+        (rest += 2, parse_side(&rest, &iw) == 0) && parse_side(&rest, &ih) == 0 &&
+        strcmp(rest, key) == 0 &&
         ea_image_probe(bytes, n, &format, &tw, &th, NULL) == 0 && strcmp(format, "png") == 0) {
         int side = tw > th ? tw : th;
         fitted_size(iw, ih, side, side, &want_w, &want_h);

@@ -303,18 +303,32 @@ static void other_size(ea_buf *b)
     put32(ihdr + 12, 100);
     put32(ihdr + 8 + 13, (uint32_t)crc32(0, ihdr + 4, 17));
 }
-/* The key names another change time (its chunk's CRC made right): another file's. */
-static void other_key(ea_buf *b)
+/* The key's chunk: its text (after the keyword's NUL) and length, and the CRC made right
+ * after fix() changed the text in place. */
+static void edit_key(ea_buf *b, void (*fix)(char *text, size_t n))
 {
     char *k = (char *)gfxt_find(b->data, b->len, "Easel::Thumb", 12);
     assert_non_null(k);
     unsigned char *chunk = (unsigned char *)k - 8;
     uint32_t len = (uint32_t)chunk[0] << 24 | (uint32_t)chunk[1] << 16 | (uint32_t)chunk[2] << 8 | chunk[3];
-    char *dot = memchr(k, '.', len);
-    assert_non_null(dot);
-    dot[-1] = dot[-1] == '1' ? '2' : '1';
+    fix(k + 13, len - 13);
     put32(chunk + 8 + len, (uint32_t)crc32(0, chunk + 4, len + 4));
 }
+/* Another change time: another file's. */
+static void other_ctime(char *text, size_t n)
+{
+    char *dot = memchr(text, '.', n);
+    assert_non_null(dot);
+    dot[-1] = dot[-1] == '1' ? '2' : '1';
+}
+static void other_key(ea_buf *b) { edit_key(b, other_ctime); }
+/* A width of -00: nonsense, refused before anything is compared. */
+static void negative_width(char *text, size_t n)
+{
+    assert_true(n > 3 && text[0] == '1' && text[1] == ' ');
+    text[2] = '-';
+}
+static void bad_width(ea_buf *b) { edit_key(b, negative_width); }
 /* Not a PNG at all. */
 static void garbage(ea_buf *b) { memset(b->data, 'x', b->len); }
 
@@ -326,7 +340,7 @@ static void test_bad_thumbnail_falls_back_to_the_image(void **state)
     ea_image ref, img;
     reference(&png, 160, 160, &ref);
     void (*const damages[])(ea_buf *) = {flip_pixels, cut_short, huge_header, other_size,
-                                         other_key, garbage};
+                                         other_key, bad_width, garbage};
     for (size_t i = 0; i < sizeof damages / sizeof *damages; i++) {
         unlink(f->thumb);
         load_until_made(f, 160, 160, &img);
