@@ -450,7 +450,7 @@ static int draw_offline_money(ui_app *app, ui_panel *p, int y, int max_y)
     if (offline <= 0 || y > max_y)
         return y;
     char line[64];
-    snprintf(line, sizeof line, "offline $%.2f, not spend", offline);
+    snprintf(line, sizeof line, "offline $%.2f, not billed", offline);
     ui_puts(p->win, y, 2, ui_inner_w(p) - 1, line, app->theme.attr[UI_DIM]);
     return y + 1;
 }

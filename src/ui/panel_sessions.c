@@ -234,20 +234,25 @@ static void sessions_draw(ui_app *app, ui_panel *p)
                                  : *s->info.id ? s->info.id : "(new session)";
         ui_puts_cut(p->win, y, 3, inner - 2, shown_name, a | (k == app->cur ? A_BOLD : 0));
         char line[200];
-        /* "3 turns · $0.123 · 11-25 15:30", the date dropped when there is no room. */
+        /* "3 turns · $0.123 · 11-25 15:30"; a session of offline turns only: "3 turns · $0.654
+         * offline · 11-25 15:30". */
         const char *when = *s->info.last_activity ? s->info.last_activity : s->info.created;
         char date[8] = "", hm[8] = "";
         if (strlen(when) >= 16) {
             snprintf(date, sizeof date, "%.5s ", when + 5);
             snprintf(hm, sizeof hm, "%.5s", when + 11);
         }
-        char offline[40] = ""; /* apart from the spend: it is not money spent */
+        char spend[24] = "", offline[40] = ""; /* offline apart from the spend: not money spent */
+        if (s->info.spend_usd > 0 || s->info.offline_usd <= 0)
+            snprintf(spend, sizeof spend, " · $%.3f", s->info.spend_usd);
         if (s->info.offline_usd > 0)
             snprintf(offline, sizeof offline, " · $%.3f offline", s->info.offline_usd);
-        for (int pass = 0; pass < 2; pass++) {
-            snprintf(line, sizeof line, "   %d turn%s · $%.3f%s · %s%s", s->info.turns,
-                     s->info.turns == 1 ? "" : "s", s->info.spend_usd, offline, pass ? "" : date,
-                     hm);
+        /* Shorter forms until one fits, so an amount is never cut: without the date, without
+         * the time, then the spend alone. */
+        for (int pass = 0; pass < 4; pass++) {
+            snprintf(line, sizeof line, "   %d turn%s%s%s%s%s%s", s->info.turns,
+                     s->info.turns == 1 ? "" : "s", spend, pass < 3 || !*spend ? offline : "",
+                     pass < 2 && *hm ? " · " : "", pass < 1 ? date : "", pass < 2 ? hm : "");
             if (ea_text_width(line, strlen(line)) <= inner)
                 break;
         }

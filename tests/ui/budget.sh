@@ -197,7 +197,7 @@ why="$(head -n 1 "$tmp/offline.screen"); $(grep -o 'session \$[^│]*' "$tmp/off
 check "shows offline money apart from the spend" all \
     "head -n 1 '$tmp/offline.screen' | grep -q '2 turns │ \$0\.0000 · \$0\.4[0-9]* offline'" \
     "has '$tmp/offline.screen' 'session \$0.00 of \$0.10'" \
-    "has '$tmp/offline.screen' 'offline \$0.44, not spend'" \
+    "has '$tmp/offline.screen' 'offline \$0.44, not billed'" \
     "grep -q 'next call ≈ \$0\.[0-9]* offline' '$tmp/offline.screen'"
 
 home bad 'budget_usd = lots

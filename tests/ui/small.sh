@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Small things of issue 17 (item 9): the mask mode's caption has no empty "· ·"; the offline
-# banner says what it means at 100 columns; a session without a title shows its whole id;
+# banner says what it means at 100 columns; a session without a title shows its whole id
+# and one of offline turns its whole amount;
 # `easel generate` interrupted says "cancelled" once; `easel sessions` keeps its columns
 # with a Devanagari name and cuts it between clusters. (The kitty probe is test_term's
 # pty_kitty_not_asked_sixel; words cut in hints, params.sh.)
@@ -37,6 +38,11 @@ printf '{"v":1,"id":"%s","name":null,"created":"2027-01-01T00:00:00.000Z","last_
 ui ids 120x40 ""
 why=$(sed -n 2,6p "$tmp/ids.screen" | sed 's/^\(.\{24\}\).*/\1/')
 check "the session list shows a whole id" grep -q "│  $id" "$tmp/ids.screen"
+# The fox of the mask run is a session of offline turns: its amount is whole, not "$0.000 ·
+# $0.21" cut at the panel's edge.
+why=$(grep -n 'turn' "$tmp/ids.screen" | head -n 3)
+check "an offline session's amount is never cut in the list" \
+    grep -q '│   1 turn · \$0\.[0-9][0-9][0-9] offline' "$tmp/ids.screen"
 
 # easel generate interrupted (SIGINT while the slow mock streams).
 start_mock --delay 3000
