@@ -61,6 +61,11 @@ int ea_gfx_pool_threads(void);
  * several); a larger n counts only before the first job starts the workers. */
 void ea_gfx_pool_set_threads(int n);
 
+/* ---- big buffers (pixels.c) ---- */
+/* n zeroed bytes that free() releases, on transparent huge pages when n is large: a picture's
+ * pixels and the encoders' scratch, each written once. NULL when out of memory. */
+void *ea_gfx_pixels_calloc(size_t n);
+
 /* ---- the area downscale fed row by row (fit.c), for decoders that produce rows ---- */
 typedef struct ea_gfx_area ea_gfx_area;
 /* A downscale of src_w x src_h into out (already allocated, at most the source's size). */

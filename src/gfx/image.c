@@ -64,9 +64,7 @@ int ea_image_alloc(ea_image *img, int w, int h)
     /* Strides are ints in every library below us, so 4 * w must fit one. */
     if (w <= 0 || h <= 0 || w > INT_MAX / RGBA || (size_t)h > SIZE_MAX / RGBA / (size_t)w)
         return -1;
-    /* calloc: large blocks come from fresh zero pages, so the zeroing is nearly free and no
-     * caller can ever read uninitialised pixels. */
-    img->rgba = calloc((size_t)w * (size_t)h, RGBA);
+    img->rgba = ea_gfx_pixels_calloc((size_t)w * (size_t)h * RGBA);
     if (!img->rgba)
         return -1;
     img->w = w;
