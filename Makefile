@@ -43,7 +43,9 @@ EA_LDFLAGS  = -pthread $(HARDEN_LDFLAGS)
 ALL_CPPFLAGS = $(EA_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS   = $(EA_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS  = $(EA_LDFLAGS) $(LDFLAGS)
-LDLIBS   += $(shell $(PKG_CONFIG) --libs $(LIB_PKGS)) -lm -pthread
+# libcurl is not linked: src/net/curl_lazy.c loads it at the first request, so that commands
+# that never reach a server (show, history, --version) do not load its 28 libraries.
+LDLIBS   += $(filter-out -lcurl,$(shell $(PKG_CONFIG) --libs $(LIB_PKGS))) -lm -pthread
 UI_LIBS   = $(shell $(PKG_CONFIG) --libs $(UI_PKGS))
 MOCK_LIBS = $(shell $(PKG_CONFIG) --libs $(MOCK_PKGS))
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
