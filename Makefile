@@ -43,9 +43,10 @@ EA_LDFLAGS  = -pthread $(HARDEN_LDFLAGS)
 ALL_CPPFLAGS = $(EA_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS   = $(EA_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS  = $(EA_LDFLAGS) $(LDFLAGS)
-# libcurl is not linked: src/net/curl_lazy.c loads it at the first request, so that commands
-# that never reach a server (show, history, --version) do not load its 28 libraries.
-LDLIBS   += $(filter-out -lcurl,$(shell $(PKG_CONFIG) --libs $(LIB_PKGS))) -lm -pthread
+# libcurl and libcrypto are not linked: src/net/curl_lazy.c and src/core/crypto_lazy.c load
+# them at their first use, so that commands that never need them (show, --version) do not
+# load their 29 libraries.
+LDLIBS   += $(filter-out -lcurl -lcrypto,$(shell $(PKG_CONFIG) --libs $(LIB_PKGS))) -lm -pthread
 UI_LIBS   = $(shell $(PKG_CONFIG) --libs $(UI_PKGS))
 MOCK_LIBS = $(shell $(PKG_CONFIG) --libs $(MOCK_PKGS))
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))

@@ -16,10 +16,10 @@
  * it is added to the list below. */
 #define CURL_DISABLE_TYPECHECK /* the checking macros would rename the functions defined here */
 #include <curl/curl.h>
-#include <dlfcn.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
+
+#include "easel/lazy_lib.h"
 
 /* The library's name with its ABI version: the one the headers we built against describe. */
 #define LIBCURL "libcurl.so.4"
@@ -73,54 +73,30 @@
       (CURLU * u, CURLUPart what, const char *part, unsigned int flags),                      \
       (u, what, part, flags))
 
-#define POINTER_R(ret, name, failed, params, args) ret(*name) params;
-#define POINTER_V(name, params, args) void(*name) params;
+#define INDEX_R(ret, name, failed, params, args) I_##name,
+#define INDEX_V(name, params, args) I_##name,
+#define NAME_R(ret, name, failed, params, args) #name,
+#define NAME_V(name, params, args) #name,
+enum { CURL_FUNCTIONS(INDEX_R, INDEX_V) I_curl_easy_setopt, I_curl_easy_getinfo, N_FUNCTIONS };
+static const char *const names[] = {CURL_FUNCTIONS(NAME_R, NAME_V) "curl_easy_setopt",
+                                    "curl_easy_getinfo"};
+static void *fns[N_FUNCTIONS];
+static ea_lazy_lib libcurl = {LIBCURL, names, N_FUNCTIONS, fns, 0};
 
-/* Filled once, all or nothing; read only after pthread_once, so without further locking. */
-static struct {
-    CURL_FUNCTIONS(POINTER_R, POINTER_V)
-    CURLcode (*curl_easy_setopt)(CURL *, CURLoption, ...);
-    CURLcode (*curl_easy_getinfo)(CURL *, CURLINFO, ...);
-} api;
-static void *lib;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-/* dlsym returns an object pointer; POSIX guarantees it converts to a function's. */
-#define LOOKUP(name) (missing |= !(*(void **)&api.name = dlsym(lib, #name)))
-#define LOOKUP_R(ret, name, failed, params, args) LOOKUP(name);
-#define LOOKUP_V(name, params, args) LOOKUP(name);
-
-static void load(void)
-{
-    lib = dlopen(LIBCURL, RTLD_NOW | RTLD_LOCAL);
-    if (!lib)
-        return;
-    int missing = 0;
-    CURL_FUNCTIONS(LOOKUP_R, LOOKUP_V)
-    LOOKUP(curl_easy_setopt);
-    LOOKUP(curl_easy_getinfo);
-    if (missing) { /* a libcurl older than the headers: as if there were none */
-        dlclose(lib);
-        lib = NULL;
-    }
-}
-
-static int loaded(void)
-{
-    pthread_once(&once, load);
-    return lib != NULL;
-}
+/* fns[i] as a pointer to the function whose parameters are params; POSIX guarantees that
+ * what dlsym returns converts to a function pointer. */
+#define FN(name, ret, params) ((ret(*) params)fns[I_##name])
 
 #define FORWARD_R(ret, name, failed, params, args)                                            \
     ret name params                                                                           \
     {                                                                                         \
-        return loaded() ? api.name args : (failed);                                           \
+        return ea_lazy_lib_ready(&libcurl) ? FN(name, ret, params) args : (failed);          \
     }
 #define FORWARD_V(name, params, args)                                                         \
     void name params                                                                          \
     {                                                                                         \
-        if (loaded())                                                                         \
-            api.name args;                                                                    \
+        if (ea_lazy_lib_ready(&libcurl))                                                      \
+            FN(name, void, params) args;                                                      \
     }
 CURL_FUNCTIONS(FORWARD_R, FORWARD_V)
 
@@ -128,21 +104,23 @@ CURL_FUNCTIONS(FORWARD_R, FORWARD_V)
  * type follows from the option's number range. */
 CURLcode curl_easy_setopt(CURL *h, CURLoption option, ...)
 {
-    if (!loaded())
+    if (!ea_lazy_lib_ready(&libcurl))
         return CURLE_FAILED_INIT;
+    CURLcode (*setopt)(CURL *, CURLoption, ...) =
+        FN(curl_easy_setopt, CURLcode, (CURL *, CURLoption, ...));
     va_list ap;
     va_start(ap, option);
     CURLcode rc;
     if (option < CURLOPTTYPE_OBJECTPOINT)
-        rc = api.curl_easy_setopt(h, option, va_arg(ap, long));
+        rc = setopt(h, option, va_arg(ap, long));
     else if (option < CURLOPTTYPE_FUNCTIONPOINT)
-        rc = api.curl_easy_setopt(h, option, va_arg(ap, void *));
+        rc = setopt(h, option, va_arg(ap, void *));
     else if (option < CURLOPTTYPE_OFF_T)
-        rc = api.curl_easy_setopt(h, option, va_arg(ap, void (*)(void)));
+        rc = setopt(h, option, va_arg(ap, void (*)(void)));
     else if (option < CURLOPTTYPE_BLOB)
-        rc = api.curl_easy_setopt(h, option, va_arg(ap, curl_off_t));
+        rc = setopt(h, option, va_arg(ap, curl_off_t));
     else
-        rc = api.curl_easy_setopt(h, option, va_arg(ap, void *));
+        rc = setopt(h, option, va_arg(ap, void *));
     va_end(ap);
     return rc;
 }
@@ -150,11 +128,13 @@ CURLcode curl_easy_setopt(CURL *h, CURLoption option, ...)
 /* Every CURLINFO takes a pointer to where the answer goes. */
 CURLcode curl_easy_getinfo(CURL *h, CURLINFO info, ...)
 {
-    if (!loaded())
+    if (!ea_lazy_lib_ready(&libcurl))
         return CURLE_FAILED_INIT;
     va_list ap;
     va_start(ap, info);
-    CURLcode rc = api.curl_easy_getinfo(h, info, va_arg(ap, void *));
+    CURLcode (*getinfo)(CURL *, CURLINFO, ...) =
+        FN(curl_easy_getinfo, CURLcode, (CURL *, CURLINFO, ...));
+    CURLcode rc = getinfo(h, info, va_arg(ap, void *));
     va_end(ap);
     return rc;
 }

@@ -42,10 +42,13 @@ heavy='cairo|fontconfig|freetype|pixman|libX|libxcb|microhttpd'
 ldd "$EASEL" >"$tmp/ldd-easel" 2>&1
 why=$(grep -E "$heavy" "$tmp/ldd-easel" | awk '{ print $1 }' | paste -sd' ')
 check "easel links no drawing or server library" sh -c "! grep -qE '$heavy' '$tmp/ldd-easel'"
-# libcurl and its tree are loaded at the first request (src/net/curl_lazy.c), not at start:
-# `easel show` and the other commands that never reach a server do not pay for them.
-why=$(grep -E 'libcurl|gnutls|krb5|ldap' "$tmp/ldd-easel" | awk '{ print $1 }' | paste -sd' ')
-check "easel does not load libcurl at start" sh -c "! grep -qE 'libcurl|gnutls' '$tmp/ldd-easel'"
+# libcurl and its tree, and libcrypto, are loaded at their first use (src/net/curl_lazy.c,
+# src/core/crypto_lazy.c), not at start: `easel show` and the other commands that never reach
+# a server or hash a file do not pay for them.
+why=$(grep -E 'libcurl|gnutls|krb5|ldap|libcrypto' "$tmp/ldd-easel" | awk '{ print $1 }' |
+    paste -sd' ')
+check "easel does not load libcurl or libcrypto at start" \
+    sh -c "! grep -qE 'libcurl|gnutls|libcrypto' '$tmp/ldd-easel'"
 ldd "$build/easel-mock" >"$tmp/ldd-mock" 2>&1
 why=$(cat "$tmp/ldd-mock" | head -c 300)
 check "easel-mock links cairo and libmicrohttpd" sh -c "grep -q cairo '$tmp/ldd-mock' &&
