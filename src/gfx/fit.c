@@ -84,7 +84,8 @@ int ea_gfx_fit(int img_w, int img_h, int cols, int rows, int cell_w, int cell_h,
  * source pixel is dst units wide, so the weights of a sample add up to src exactly. */
 typedef struct footprint {
     int first, count;
-    int *weights; /* points into a shared array */
+    int *weights;   /* points into a shared array */
+    float *fweights; /* the same as floats, for the horizontal taps (area_plan_init) */
 } footprint;
 
 static footprint *footprints_new(int src, int dst, int **weights_out)
@@ -118,12 +119,13 @@ typedef struct area_plan {
     int src_w, src_h, w, h;
     footprint *fx, *fy;
     int *wx, *wy;
+    float *wxf; /* wx as floats */
     float total; /* the alpha weight of one output pixel */
 } area_plan;
 
 static void area_plan_free(area_plan *p)
 {
-    free(p->fx), free(p->fy), free(p->wx), free(p->wy);
+    free(p->fx), free(p->fy), free(p->wx), free(p->wy), free(p->wxf);
     *p = (area_plan){0};
 }
 
@@ -133,9 +135,18 @@ static int area_plan_init(area_plan *p, int src_w, int src_h, int w, int h)
     p->fx = footprints_new(src_w, w, &p->wx);
     p->fy = footprints_new(src_h, h, &p->wy);
     p->total = (float)src_w * (float)src_h * 255.0f;
-    if (!p->fx || !p->fy) {
+    size_t per = (size_t)(src_w / w) + 2; /* as footprints_new lays the weights out */
+    if (p->fx)
+        p->wxf = malloc(sizeof *p->wxf * per * (size_t)w);
+    if (!p->fx || !p->fy || !p->wxf) {
         area_plan_free(p);
         return -1;
+    }
+    /* The taps' weights converted once, not at every tap of every row. */
+    for (int o = 0; o < w; o++) {
+        p->fx[o].fweights = p->wxf + (p->fx[o].weights - p->wx);
+        for (int i = 0; i < p->fx[o].count; i++)
+            p->fx[o].fweights[i] = (float)p->fx[o].weights[i];
     }
     return 0;
 }
@@ -148,8 +159,9 @@ typedef struct area_band {
     const area_plan *p;
     ea_image *out;
     int o0, o1, cur; /* cur: the next output row to finish */
-    float *hrow, *acc, *next; /* 4 * w floats each */
-    float *pre;               /* 4 * src_w floats: the source row premultiplied */
+    float *block;      /* the one allocation acc, next and pre live in */
+    float *acc, *next; /* 4 * w floats each */
+    float *pre;        /* 4 * src_w floats: the source row premultiplied */
 } area_band;
 
 static int area_band_init(area_band *b, const area_plan *p, ea_image *out, int o0, int o1)
@@ -157,12 +169,12 @@ static int area_band_init(area_band *b, const area_plan *p, ea_image *out, int o
     size_t row = 4 * (size_t)p->w;
     *b = (area_band){.p = p, .out = out, .o0 = o0, .o1 = o1, .cur = o0};
     /* One block, 16-byte aligned for the vector lanes (each part is a multiple of 16 bytes). */
-    size_t bytes = (3 * row + 4 * (size_t)p->src_w) * sizeof *b->hrow;
-    b->hrow = aligned_alloc(16, bytes);
-    if (!b->hrow)
+    size_t bytes = (2 * row + 4 * (size_t)p->src_w) * sizeof *b->block;
+    b->block = aligned_alloc(16, bytes);
+    if (!b->block)
         return -1;
-    memset(b->hrow, 0, bytes);
-    b->acc = b->hrow + row;
+    memset(b->block, 0, bytes);
+    b->acc = b->block;
     b->next = b->acc + row;
     b->pre = b->next + row;
     return 0;
@@ -172,11 +184,16 @@ static int area_band_init(area_band *b, const area_plan *p, ea_image *out, int o
  * below are one multiply-add per tap on any x86-64 or ARM64 without intrinsics. */
 typedef float v4sf __attribute__((vector_size(16)));
 
-/* The horizontal pass of one source row: premultiplied sums, w samples. The row's pixels are
+/* The horizontal pass of one source row, added at once into the output rows it reaches:
+ * acc with weight wf, and next with weight wg unless wg is 0. The row's pixels are
  * premultiplied into floats once (pre, 4 * src_w), then each sample is a weighted sum of its
  * taps: perf showed the scalar version at 12% of `easel show` for a 1024x1024 PNG, this one
- * at a third of that. */
-static void area_hpass(const area_plan *p, const unsigned char *line, float *pre, float *dst)
+ * at a third of that. Adding the sums as they come, rather than storing the row's and adding
+ * them in two more passes, and float weights made ready in the plan: 5% fewer instructions
+ * in the downscale (callgrind: 39.1 to 37.1 million for a 640x640 JPEG decode into 636x636,
+ * 66.9 to 64.2 for a 1024x1024 PNG), the same sums in the same order, so the same pixels. */
+static void area_hpass(const area_plan *p, const unsigned char *line, float *pre, float *acc,
+                       float wf, float *next, float wg)
 {
     v4sf *pv = (v4sf *)pre;
     for (int x = 0; x < p->src_w; x++) {
@@ -184,23 +201,17 @@ static void area_hpass(const area_plan *p, const unsigned char *line, float *pre
         float a = px[3];
         pv[x] = (v4sf){px[0] * a, px[1] * a, px[2] * a, a};
     }
-    v4sf *dv = (v4sf *)dst;
+    v4sf *av = (v4sf *)acc, *nv = (v4sf *)next;
     for (int o = 0; o < p->w; o++) {
         v4sf sum = {0, 0, 0, 0};
         const v4sf *t = pv + p->fx[o].first;
-        const int *wt = p->fx[o].weights;
+        const float *wt = p->fx[o].fweights;
         for (int i = 0; i < p->fx[o].count; i++)
-            sum += (float)wt[i] * t[i];
-        dv[o] = sum;
+            sum += wt[i] * t[i];
+        av[o] += wf * sum;
+        if (wg != 0)
+            nv[o] += wg * sum;
     }
-}
-
-static void area_accumulate(float *acc, const float *s, float weight, size_t n)
-{
-    v4sf *av = (v4sf *)acc;
-    const v4sf *sv = (const v4sf *)s;
-    for (size_t k = 0; k < n / 4; k++)
-        av[k] += weight * sv[k];
 }
 
 static void area_emit(const area_band *b, int o)
@@ -231,14 +242,14 @@ static void area_band_row(area_band *b, int y, const unsigned char *line)
     if (b->cur >= b->o1 || y < p->fy[b->cur].first)
         return; /* before this band's rows, or after them */
     size_t n = 4 * (size_t)p->w;
-    area_hpass(p, line, b->pre, b->hrow);
     const footprint *f = &p->fy[b->cur];
-    area_accumulate(b->acc, b->hrow, (float)f->weights[y - f->first], n);
+    float wg = 0;
     if (b->cur + 1 < b->o1) {
         const footprint *g = &p->fy[b->cur + 1];
         if (y >= g->first && y < g->first + g->count)
-            area_accumulate(b->next, b->hrow, (float)g->weights[y - g->first], n);
+            wg = (float)g->weights[y - g->first];
     }
+    area_hpass(p, line, b->pre, b->acc, (float)f->weights[y - f->first], b->next, wg);
     if (y == f->first + f->count - 1) { /* the output row is complete */
         area_emit(b, b->cur);
         float *t = b->acc;
@@ -281,7 +292,7 @@ void ea_gfx_area_free(ea_gfx_area **a)
 {
     if (!*a)
         return;
-    free((*a)->band.hrow);
+    free((*a)->band.block);
     area_plan_free(&(*a)->plan);
     free(*a);
     *a = NULL;
@@ -311,7 +322,7 @@ static void area_job_band(void *ctx, int i)
     int last = j->plan->fy[o1 - 1].first + j->plan->fy[o1 - 1].count;
     for (int y = j->plan->fy[o0].first; y < last; y++)
         area_band_row(&b, y, j->src->rgba + (size_t)y * (size_t)j->src->w * 4);
-    free(b.hrow);
+    free(b.block);
 }
 
 int ea_gfx_downscale_area(const ea_image *src, int w, int h, ea_image *out, ea_err *err)
