@@ -22,4 +22,40 @@ typedef struct ea_lazy_lib {
 /* Opens the library on the first call; true when every symbol was found. */
 bool ea_lazy_lib_ready(ea_lazy_lib *lib);
 
+/* For a file that forwards a library's functions. It lists them as an X-macro LIST(R, V),
+ * R(ret, name, failed, params, args) for a function that returns (failed: what it returns
+ * when the library is absent) and V(name, params, args) for one that does not, then says
+ * EA_LAZY_FORWARDING(LIST, BY_HAND, "libfoo.so.N"): that defines lazy_lib, the library, and
+ * every function on LIST; those on BY_HAND (a list of the same shape, EA_LAZY_NONE for none:
+ * variadic ones) are looked up too, and the file writes them itself. EA_LAZY_FN(name, ret,
+ * params) is the library's own function, once lazy_lib is ready (POSIX guarantees that what
+ * dlsym returns converts to a function pointer). */
+#define EA_LAZY_INDEX_R(ret, name, failed, params, args) EA_LAZY_I_##name,
+#define EA_LAZY_INDEX_V(name, params, args) EA_LAZY_I_##name,
+#define EA_LAZY_NAME_R(ret, name, failed, params, args) #name,
+#define EA_LAZY_NAME_V(name, params, args) #name,
+#define EA_LAZY_FN(name, ret, params) ((ret(*) params)lazy_fns[EA_LAZY_I_##name])
+#define EA_LAZY_FORWARD_R(ret, name, failed, params, args)                                    \
+    ret name params                                                                           \
+    {                                                                                         \
+        return ea_lazy_lib_ready(&lazy_lib) ? EA_LAZY_FN(name, ret, params) args : (failed);  \
+    }
+#define EA_LAZY_FORWARD_V(name, params, args)                                                 \
+    void name params                                                                          \
+    {                                                                                         \
+        if (ea_lazy_lib_ready(&lazy_lib))                                                     \
+            EA_LAZY_FN(name, void, params) args;                                              \
+    }
+#define EA_LAZY_NONE(R, V)
+#define EA_LAZY_FORWARDING(LIST, BY_HAND, soname)                                             \
+    enum {                                                                                    \
+        LIST(EA_LAZY_INDEX_R, EA_LAZY_INDEX_V) BY_HAND(EA_LAZY_INDEX_R, EA_LAZY_INDEX_V)      \
+            EA_LAZY_COUNT                                                                     \
+    };                                                                                        \
+    static const char *const lazy_names[] = {LIST(EA_LAZY_NAME_R, EA_LAZY_NAME_V)             \
+                                                 BY_HAND(EA_LAZY_NAME_R, EA_LAZY_NAME_V)};    \
+    static void *lazy_fns[EA_LAZY_COUNT];                                                     \
+    static ea_lazy_lib lazy_lib = {soname, lazy_names, EA_LAZY_COUNT, lazy_fns, 0};           \
+    LIST(EA_LAZY_FORWARD_R, EA_LAZY_FORWARD_V)
+
 #endif

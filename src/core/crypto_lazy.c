@@ -36,28 +36,4 @@
     R(int, EVP_EncodeBlock, (*t = '\0', 0), (unsigned char *t, const unsigned char *f, int n), \
       (t, f, n))
 
-#define INDEX_R(ret, name, failed, params, args) I_##name,
-#define INDEX_V(name, params, args) I_##name,
-#define NAME_R(ret, name, failed, params, args) #name,
-#define NAME_V(name, params, args) #name,
-enum { CRYPTO_FUNCTIONS(INDEX_R, INDEX_V) N_FUNCTIONS };
-static const char *const names[] = {CRYPTO_FUNCTIONS(NAME_R, NAME_V)};
-static void *fns[N_FUNCTIONS];
-static ea_lazy_lib libcrypto = {LIBCRYPTO, names, N_FUNCTIONS, fns, 0};
-
-/* fns[i] as a pointer to the function whose parameters are params; POSIX guarantees that
- * what dlsym returns converts to a function pointer. */
-#define FN(name, ret, params) ((ret(*) params)fns[I_##name])
-
-#define FORWARD_R(ret, name, failed, params, args)                                            \
-    ret name params                                                                           \
-    {                                                                                         \
-        return ea_lazy_lib_ready(&libcrypto) ? FN(name, ret, params) args : (failed);        \
-    }
-#define FORWARD_V(name, params, args)                                                         \
-    void name params                                                                          \
-    {                                                                                         \
-        if (ea_lazy_lib_ready(&libcrypto))                                                    \
-            FN(name, void, params) args;                                                      \
-    }
-CRYPTO_FUNCTIONS(FORWARD_R, FORWARD_V)
+EA_LAZY_FORWARDING(CRYPTO_FUNCTIONS, EA_LAZY_NONE, LIBCRYPTO)

@@ -73,41 +73,21 @@
       (CURLU * u, CURLUPart what, const char *part, unsigned int flags),                      \
       (u, what, part, flags))
 
-#define INDEX_R(ret, name, failed, params, args) I_##name,
-#define INDEX_V(name, params, args) I_##name,
-#define NAME_R(ret, name, failed, params, args) #name,
-#define NAME_V(name, params, args) #name,
-enum { CURL_FUNCTIONS(INDEX_R, INDEX_V) I_curl_easy_setopt, I_curl_easy_getinfo, N_FUNCTIONS };
-static const char *const names[] = {CURL_FUNCTIONS(NAME_R, NAME_V) "curl_easy_setopt",
-                                    "curl_easy_getinfo"};
-static void *fns[N_FUNCTIONS];
-static ea_lazy_lib libcurl = {LIBCURL, names, N_FUNCTIONS, fns, 0};
+/* Variadic: looked up with the others, forwarded below by hand. */
+#define CURL_VARIADIC(R, V)                                                                   \
+    R(CURLcode, curl_easy_setopt, CURLE_FAILED_INIT, (CURL * h, CURLoption o, ...), ())       \
+    R(CURLcode, curl_easy_getinfo, CURLE_FAILED_INIT, (CURL * h, CURLINFO i, ...), ())
 
-/* fns[i] as a pointer to the function whose parameters are params; POSIX guarantees that
- * what dlsym returns converts to a function pointer. */
-#define FN(name, ret, params) ((ret(*) params)fns[I_##name])
-
-#define FORWARD_R(ret, name, failed, params, args)                                            \
-    ret name params                                                                           \
-    {                                                                                         \
-        return ea_lazy_lib_ready(&libcurl) ? FN(name, ret, params) args : (failed);          \
-    }
-#define FORWARD_V(name, params, args)                                                         \
-    void name params                                                                          \
-    {                                                                                         \
-        if (ea_lazy_lib_ready(&libcurl))                                                      \
-            FN(name, void, params) args;                                                      \
-    }
-CURL_FUNCTIONS(FORWARD_R, FORWARD_V)
+EA_LAZY_FORWARDING(CURL_FUNCTIONS, CURL_VARIADIC, LIBCURL)
 
 /* The one argument after the option, read as libcurl's own curl_easy_setopt reads it: its
  * type follows from the option's number range. */
 CURLcode curl_easy_setopt(CURL *h, CURLoption option, ...)
 {
-    if (!ea_lazy_lib_ready(&libcurl))
+    if (!ea_lazy_lib_ready(&lazy_lib))
         return CURLE_FAILED_INIT;
     CURLcode (*setopt)(CURL *, CURLoption, ...) =
-        FN(curl_easy_setopt, CURLcode, (CURL *, CURLoption, ...));
+        EA_LAZY_FN(curl_easy_setopt, CURLcode, (CURL *, CURLoption, ...));
     va_list ap;
     va_start(ap, option);
     CURLcode rc;
@@ -128,12 +108,12 @@ CURLcode curl_easy_setopt(CURL *h, CURLoption option, ...)
 /* Every CURLINFO takes a pointer to where the answer goes. */
 CURLcode curl_easy_getinfo(CURL *h, CURLINFO info, ...)
 {
-    if (!ea_lazy_lib_ready(&libcurl))
+    if (!ea_lazy_lib_ready(&lazy_lib))
         return CURLE_FAILED_INIT;
     va_list ap;
     va_start(ap, info);
     CURLcode (*getinfo)(CURL *, CURLINFO, ...) =
-        FN(curl_easy_getinfo, CURLcode, (CURL *, CURLINFO, ...));
+        EA_LAZY_FN(curl_easy_getinfo, CURLcode, (CURL *, CURLINFO, ...));
     CURLcode rc = getinfo(h, info, va_arg(ap, void *));
     va_end(ap);
     return rc;
