@@ -224,6 +224,41 @@ static void test_sixel_roundtrip(void **state)
     ea_image_free(&decoded), ea_image_free(&ref), ea_buf_free(&out);
 }
 
+/* Runs of every length from 1 to 23 in three colours, at every offset: the encoder's runs
+ * (counted eight bytes at a time) must come back pixel for pixel. */
+static void test_sixel_runs_exact(void **state)
+{
+    (void)state;
+    static const unsigned char colours[3][3] = {{0, 0, 0}, {255, 255, 255}, {255, 0, 0}};
+    ea_image img;
+    assert_int_equal(ea_image_alloc(&img, 240, 12), 0);
+    for (int y = 0; y < img.h; y++) {
+        int x = 0;
+        for (int k = 0; x < img.w; k++) {
+            int run = 1 + (k * 7 + y * 5) % 23;
+            for (int i = 0; i < run && x < img.w; i++, x++) {
+                unsigned char *p = img.rgba + ((size_t)y * (size_t)img.w + (size_t)x) * 4;
+                memcpy(p, colours[(k + y) % 3], 3);
+                p[3] = 255;
+            }
+        }
+    }
+    ea_gfx_options opt = options(EA_GFX_SIXEL);
+    opt.cols = 30, opt.rows = 1; /* 240 x 16: drawn at its own 240 x 12, not scaled */
+    ea_buf out;
+    ea_gfx_geometry geo;
+    encode_ok(&img, &opt, &out, &geo);
+    ea_image decoded;
+    assert_int_equal(gfxt_decode_sixel(out.data, out.len, &decoded), 0);
+    assert_int_equal(decoded.w, img.w);
+    assert_int_equal(decoded.h, img.h);
+    for (size_t i = 0; i < (size_t)img.w * (size_t)img.h * 4; i++)
+        if (decoded.rgba[i] != img.rgba[i])
+            fail_msg("pixel %zu, channel %zu: %u, not %u", i / 4, i % 4, decoded.rgba[i],
+                     img.rgba[i]);
+    ea_image_free(&decoded), ea_image_free(&img), ea_buf_free(&out);
+}
+
 static void test_sixel_transparency(void **state)
 {
     (void)state;
@@ -599,6 +634,7 @@ int main(void)
         cmocka_unit_test(test_canvas_is_drawn_unscaled),
         cmocka_unit_test(test_drawn_size),
         cmocka_unit_test(test_sixel_roundtrip),
+        cmocka_unit_test(test_sixel_runs_exact),
         cmocka_unit_test(test_sixel_transparency),
         cmocka_unit_test(test_kitty_raw_zlib_png),
         cmocka_unit_test(test_kitty_keys),
