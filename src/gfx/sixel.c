@@ -433,6 +433,7 @@ int ea_gfx_sixel_encode(const ea_image *scaled, const ea_gfx_options *opt, ea_bu
      * sequence (185 kB for a 636x636 photo) and the faults of its pages went with seq. */
     bool direct = opt->wrap == EA_GFX_WRAP_NONE;
     ea_buf *dst = direct ? out : &seq;
+    size_t start = out->len; /* a failure leaves out as it was: no half a picture */
     int rc = -1;
     if (!map) {
         ea_err_set(err, EA_EXIT_INTERNAL, "sixel: out of memory");
@@ -462,6 +463,9 @@ int ea_gfx_sixel_encode(const ea_image *scaled, const ea_gfx_options *opt, ea_bu
     goto done;
 oom:
     ea_err_set(err, EA_EXIT_INTERNAL, "sixel: output too large or out of memory");
+    out->len = start;
+    if (out->data)
+        out->data[start] = '\0';
 done:
     ea_buf_free(&seq);
     free(map);

@@ -259,6 +259,22 @@ static void test_sixel_runs_exact(void **state)
     ea_image_free(&decoded), ea_image_free(&img), ea_buf_free(&out);
 }
 
+/* The sequence is built in the caller's buffer itself (when there is no multiplexer's
+ * wrapping): a failure half-way, here the buffer's cap, must leave it as it was. */
+static void test_sixel_failure_leaves_out_as_it_was(void **state)
+{
+    (void)state;
+    ea_gfx_options opt = options(EA_GFX_SIXEL);
+    ea_buf out;
+    ea_buf_init(&out, 4096);
+    assert_int_equal(ea_buf_puts(&out, "before"), 0);
+    ea_err err = {0};
+    assert_int_not_equal(ea_gfx_encode(&photo, &opt, &out, NULL, &err), 0);
+    assert_int_equal(out.len, 6);
+    assert_string_equal(out.data, "before");
+    ea_buf_free(&out);
+}
+
 static void test_sixel_transparency(void **state)
 {
     (void)state;
@@ -635,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_drawn_size),
         cmocka_unit_test(test_sixel_roundtrip),
         cmocka_unit_test(test_sixel_runs_exact),
+        cmocka_unit_test(test_sixel_failure_leaves_out_as_it_was),
         cmocka_unit_test(test_sixel_transparency),
         cmocka_unit_test(test_kitty_raw_zlib_png),
         cmocka_unit_test(test_kitty_keys),
