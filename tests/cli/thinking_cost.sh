@@ -86,9 +86,10 @@ check "a turn without thinking records one amount" holds '"estimate_max_usd" not
 stop_mock
 
 # ---- Progress: the image it is on, never "of 1" ---------------------------------------------
-# The progress line is drawn only on a terminal: script(1) gives the command one.
+# The progress line is drawn only on a terminal: script(1) gives the command one (and TERM
+# one it can draw on: CI runs with none).
 if command -v script >/dev/null 2>&1; then
-    script -q -e -c "env -u OPENAI_API_KEY -u OPENAI_BASE_URL '$EASEL' generate -p 1 --reasoning low '4 panels of a fox' >/dev/null" \
+    script -q -e -c "env -u OPENAI_API_KEY -u OPENAI_BASE_URL TERM=xterm-256color '$EASEL' generate -p 1 --reasoning low '4 panels of a fox' >/dev/null" \
         "$tmp/typescript" >/dev/null 2>&1
     rc=$?
     tr '\r' '\n' <"$tmp/typescript" >"$tmp/progress"
@@ -96,7 +97,7 @@ if command -v script >/dev/null 2>&1; then
     check "the progress names the image it is on, without a count not known" all '[ "$rc" -eq 0 ]' \
         'grep -aq "^.*done .*partial 1/1  image 4 " "$tmp/progress"' \
         '! grep -aq "image [0-9]*/" "$tmp/progress"'
-    script -q -e -c "env -u OPENAI_API_KEY -u OPENAI_BASE_URL '$EASEL' generate -p 1 'a fox' >/dev/null" \
+    script -q -e -c "env -u OPENAI_API_KEY -u OPENAI_BASE_URL TERM=xterm-256color '$EASEL' generate -p 1 'a fox' >/dev/null" \
         "$tmp/typescript" >/dev/null 2>&1
     tr '\r' '\n' <"$tmp/typescript" >"$tmp/progress"
     why="$(grep -a 'partial' "$tmp/progress" | tail -n 3)"
