@@ -134,16 +134,16 @@ int batch_http(batch_ctx *c, const char *method, const char *path, const char *j
                batch_call *call, ea_err *err)
 {
     char url[4200];
-    snprintf(url, sizeof url, "%s%s", c->backend.base_url, path);
+    /* As every other request: the base URL's query (Azure's api-version) after the path, the
+     * key in the header the backend takes (Azure's api-key), allow_http honoured. */
+    if (ea_backend_url(&c->backend, path, NULL, url, sizeof url) != 0)
+        return ea_err_set(err, EA_EXIT_USAGE, "the base URL and %s make no URL", path);
     ea_buf_init(&call->body, ANSWER_MAX);
     call->done = false;
     call->status = 0;
     ea_http_request req;
-    ea_http_request_init(&req);
+    ea_backend_http_init(&c->backend, &req);
     req.url = url;
-    req.api_key = c->backend.api_key;
-    req.organization = c->backend.organization;
-    req.project = c->backend.project;
     req.method = strcmp(method, "GET") == 0 ? "GET" : NULL;
     req.json_body = req.method ? NULL : parts ? NULL : json ? json : "{}";
     req.parts = parts;

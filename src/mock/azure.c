@@ -39,7 +39,9 @@ int mock_azure_path(const char *url, const mock_request_meta *meta, bool has_api
         snprintf(canon, size, "/v1%s", slash);
         versioned = has_api_version;
     } else if ((rest = after(url, "/openai/")) &&
-               (after(rest, "responses") || strcmp(rest, "models") == 0)) {
+               (after(rest, "responses") || strcmp(rest, "models") == 0 ||
+                after(rest, "files") || after(rest, "batches"))) {
+        /* Azure's Batch API: /openai/files and /openai/batches, with api-version. */
         snprintf(canon, size, "/v1/%s", rest);
         versioned = has_api_version;
     } else {

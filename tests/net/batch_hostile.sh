@@ -1,0 +1,77 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# `easel batch` against servers that are not the offline backend: a batch on Azure OpenAI goes
+# where the other requests go and carries the key as they do (api-key, the base URL's query
+# kept); a server that lies in its Batch API (request counts past LONG_MAX and more lines done
+# than the batch has, a request_counts too long to copy, an output file whose every line fails
+# with escape sequences) neither crashes `easel batch wait` nor reaches the terminal raw.
+# Prints "ok batch-hostile NAME" / "not ok batch-hostile NAME: why".
+here=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'stop_mock; stop_hostile; rm -rf "$tmp"' EXIT INT TERM
+. "$here/lib/mock.sh"
+. "$here/lib/hostile.sh"
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "ok batch-hostile # skip: no python3"
+    exit 0
+fi
+
+ok() { echo "ok batch-hostile $1"; }
+not_ok() { echo "not ok batch-hostile $1: $2"; }
+check() { name=$1; shift; if all "$@"; then ok "$name"; else not_ok "$name" "$why"; fi; }
+all() { for c in "$@"; do eval "$c" || return 1; done; }
+
+export XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" XDG_CACHE_HOME="$tmp/cache"
+export EASEL_BATCH_POLL_MS=100 NO_COLOR=1
+unset OPENAI_API_KEY OPENAI_BASE_URL OPENAI_ORG_ID OPENAI_PROJECT_ID OPENAI_API_VERSION \
+    AZURE_OPENAI_API_KEY AZURE_OPENAI_ENDPOINT
+mkdir -p "$tmp/config/easel"
+KEY=azure-batch-key-canary-51c2
+printf '{"prompt": "a lighthouse, {style}", "quality": "low", "size": "1024x1024", "vary": {"style": ["ink", "oil"]}}\n' \
+    >"$tmp/plan.jsonl"
+
+# ---- Azure OpenAI: the batch's requests as every other request ----------------------------
+reqlog="$tmp/requests.jsonl"
+: >"$reqlog"
+start_mock --azure --batch-seconds 0.2 --request-log "$reqlog"
+AZURE_OPENAI_ENDPOINT="$url" AZURE_OPENAI_API_KEY="$KEY" OPENAI_API_VERSION=2025-04-01-preview \
+    "$EASEL" batch submit -S az "$tmp/plan.jsonl" >"$tmp/out" 2>"$tmp/err"; rc=$?
+why="rc $rc: $(cat "$tmp/err") $(tail -n 2 "$reqlog")"
+check "submit on Azure: /openai/files and /openai/batches with api-version and the api-key header" \
+    '[ "$rc" = 0 ]' \
+    'python3 - "$reqlog" <<EOF
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+assert [r["path"] for r in rs] == ["/openai/files", "/openai/batches"], [r["path"] for r in rs]
+assert all(r["query"] == "api-version=2025-04-01-preview" for r in rs)
+assert all(r["headers"]["api-key"] and not r["headers"]["authorization"] for r in rs)
+EOF'
+AZURE_OPENAI_ENDPOINT="$url" AZURE_OPENAI_API_KEY="$KEY" OPENAI_API_VERSION=2025-04-01-preview \
+    "$EASEL" batch wait -S az >"$tmp/out" 2>"$tmp/err"; rc=$?
+why="rc $rc: $(cat "$tmp/err") $(tail -n 2 "$reqlog")"
+check "wait and fetch on Azure: the batch and its output asked for with api-version" \
+    '[ "$rc" = 0 ]' 'grep -q "2 saved (2 images)" "$tmp/out"' \
+    '[ "$(grep -c "\"path\":\"/openai/batches/" "$reqlog")" -ge 1 ]' \
+    '[ "$(grep -c "\"path\":\"/openai/files/.*/content\"" "$reqlog")" = 1 ]'
+why=$(grep -l "$KEY" "$reqlog" "$tmp/out" "$tmp/err" "$tmp"/data/easel/sessions/*/* 2>/dev/null)
+check "the Azure key is in no request log line, output or session file" '[ -z "$why" ]'
+
+# A base URL with a query string: the batch's paths go before it, not after.
+cat >"$tmp/config/easel/config" <<EOF
+base_url = $url/openai/v1?api-version=preview
+api_key = $KEY
+auth_header = api-key
+EOF
+chmod 600 "$tmp/config/easel/config"
+: >"$reqlog"
+"$EASEL" batch submit -S q "$tmp/plan.jsonl" >"$tmp/out" 2>"$tmp/err"; rc=$?
+why="rc $rc: $(cat "$tmp/err") $(cat "$reqlog")"
+check "a base URL's query survives a batch submit" '[ "$rc" = 0 ]' \
+    'grep -q "\"path\":\"/openai/v1/files\",\"query\":\"api-version=preview\"" "$reqlog" ||
+     python3 -c "
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+sys.exit(not all(r[\"path\"] in (\"/openai/v1/files\", \"/openai/v1/batches\") and r[\"query\"] == \"api-version=preview\" for r in rs))" "$reqlog"'
+rm -f "$tmp/config/easel/config"
+stop_mock
+
