@@ -214,13 +214,21 @@ static void copy_str(char *dst, size_t size, const json_t *v)
         snprintf(dst, size, "%s", json_string_value(v));
 }
 
+/* A count as the server said it, kept within what a batch can hold: the server's numbers are
+ * added and scaled (the progress bar), and one past LONG_MAX or below 0 must not overflow. */
+static long count_of(const json_t *counts, const char *key)
+{
+    json_int_t v = json_integer_value(json_object_get(counts, key));
+    return v < 0 ? 0 : v > EA_BATCH_COUNT_MAX ? EA_BATCH_COUNT_MAX : (long)v;
+}
+
 static void counts_from(batch_info *b, const json_t *counts)
 {
     if (!json_is_object(counts))
         return;
-    b->total = (long)json_integer_value(json_object_get(counts, "total"));
-    b->completed = (long)json_integer_value(json_object_get(counts, "completed"));
-    b->failed = (long)json_integer_value(json_object_get(counts, "failed"));
+    b->total = count_of(counts, "total");
+    b->completed = count_of(counts, "completed");
+    b->failed = count_of(counts, "failed");
 }
 
 bool batch_has_text(const char *s, size_t n, const char *text)
@@ -331,13 +339,15 @@ void batch_info_from_api(batch_info *b, const char *json, char *counts, size_t c
     copy_str(b->output_file_id, sizeof b->output_file_id, json_object_get(o, "output_file_id"));
     copy_str(b->error_file_id, sizeof b->error_file_id, json_object_get(o, "error_file_id"));
     copy_str(b->input_file_id, sizeof b->input_file_id, json_object_get(o, "input_file_id"));
-    counts_from(b, json_object_get(o, "request_counts"));
-    if (counts) {
-        char *text = json_dumps(json_object_get(o, "request_counts"),
-                                JSON_COMPACT | JSON_ENCODE_ANY);
-        snprintf(counts, counts_size, "%s", text ? text : "null");
-        free(text);
-    }
+    const json_t *rc = json_object_get(o, "request_counts");
+    counts_from(b, rc);
+    /* The counts as read, not the server's object as sent: one with more fields than fit
+     * would be cut into JSON the log refuses, and every later record of the batch with it. */
+    if (counts && json_is_object(rc))
+        snprintf(counts, counts_size, "{\"total\":%ld,\"completed\":%ld,\"failed\":%ld}",
+                 b->total, b->completed, b->failed);
+    else if (counts)
+        snprintf(counts, counts_size, "null");
     json_decref(o);
 }
 
@@ -1097,7 +1107,9 @@ static void progress(const found *f, long waited_s, bool tty)
     const batch_info *b = &f->b;
     long total = b->total > 0 ? b->total : b->lines;
     long done = (b->completed > 0 ? b->completed : 0) + (b->failed > 0 ? b->failed : 0);
-    int width = 30, fill = total > 0 ? (int)(width * done / total) : 0;
+    /* A server may say more lines are done than there are: the bar stays full, not past its
+     * end. */
+    int width = 30, fill = total <= 0 ? 0 : done >= total ? width : (int)(width * done / total);
     char bar[64], status[40];
     memset(bar, '#', (size_t)fill);
     memset(bar + fill, '.', (size_t)(width - fill));

@@ -5,6 +5,9 @@
 #ifndef EASEL_CLI_BATCH_H
 #define EASEL_CLI_BATCH_H
 
+/* Far past the Batch API's 50,000 lines, and far from overflowing a long when added. */
+#define EA_BATCH_COUNT_MAX 1000000000L
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -56,7 +59,8 @@ typedef struct batch_info {
     int first_turn, last_turn;
     double estimate_usd;
     bool offline;
-    long completed, failed, total; /* request_counts as last seen; -1 unknown */
+    long completed, failed, total; /* request_counts as last seen; -1 unknown; each at most
+                                    * EA_BATCH_COUNT_MAX, whatever the server said */
 } batch_info;
 
 /* Does the line (not NUL-terminated, as the log's are) hold text? */

@@ -75,3 +75,35 @@ sys.exit(not all(r[\"path\"] in (\"/openai/v1/files\", \"/openai/v1/batches\") a
 rm -f "$tmp/config/easel/config"
 stop_mock
 
+# ---- A server that lies in its Batch API -------------------------------------------------
+start_hostile batch-hostile
+export OPENAI_BASE_URL="$hurl" OPENAI_API_KEY=sk-test-batch-hostile
+"$EASEL" batch submit -S liar "$tmp/plan.jsonl" >"$tmp/out" 2>"$tmp/err"; rc=$?
+why="rc $rc: $(cat "$tmp/err")"
+check "submit to the lying server" '[ "$rc" = 0 ]'
+timeout 20 "$EASEL" batch wait -S liar >"$tmp/wait.out" 2>"$tmp/wait.err"; rc=$?
+why="rc $rc: $(head -c 600 "$tmp/wait.err")"
+# Exit 3: every line failed (recorded); not a crash (a signal: 128+), not a refused record.
+check "wait survives counts past LONG_MAX and more done than the batch has (exit 3)" \
+    '[ "$rc" = 3 ]' 'grep -q "\[##############################\] " "$tmp/wait.err"' \
+    'grep -q "0 saved (0 images), 2 failed" "$tmp/wait.out"'
+"$EASEL" batch status -S liar >"$tmp/status.out" 2>"$tmp/status.err"
+"$EASEL" log liar >"$tmp/log.out" 2>"$tmp/log.err"
+"$EASEL" sessions >"$tmp/sessions.out" 2>"$tmp/sessions.err"
+if python3 - "$tmp/wait.out" "$tmp/wait.err" "$tmp/status.out" "$tmp/status.err" "$tmp/log.out" \
+    "$tmp/log.err" "$tmp/sessions.out" "$tmp/sessions.err" >"$tmp/clean" 2>&1 <<'EOF'
+import re, sys
+bad = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+status = 0
+for path in sys.argv[1:]:
+    data = open(path, "rb").read()
+    data = data.replace(b"\r", b"").replace(b"\x1b[K", b"")  # wait's own progress line on a tty
+    m = bad.search(data)
+    if m:
+        print("%s: %r at %d" % (path.rsplit("/", 1)[-1], m.group(), m.start()))
+        status = 1
+sys.exit(status)
+EOF
+then ok "the lying server's texts reach wait, status, log and sessions without a control byte"
+else not_ok "hostile texts" "$(head -3 "$tmp/clean")"; fi
+grep -q 'refused: \|red .*CSI\|hostile' "$tmp/log.out" || not_ok "hostile texts" "easel log shows no error of the lines: $(head -5 "$tmp/log.out")"

@@ -20,6 +20,10 @@ first, and serves one CASE to every request:
   huge-revised     200 SSE (Responses) whose revised_prompt is HUGE (24 MB, 72 MB escaped)
   huge-error       400 whose error message is HUGE
   success          200 SSE, a small image
+  batch-hostile    the Files and Batch APIs of a server that lies: uploads and a batch are
+                   taken; the batch's first poll says more lines done than it has (counts
+                   past LONG_MAX, a request_counts too long to copy), the next that it
+                   completed; its output file fails every line with the hostile text
 With --tls-cert/--tls-key it speaks HTTPS (a self-signed certificate easel must refuse).
 
 Every request is logged to --log as one JSON line: address, method, path, whether an
@@ -29,6 +33,7 @@ import argparse
 import base64
 import email.utils
 import json
+import re
 import socketserver
 import sys
 import threading
@@ -60,6 +65,8 @@ class State:
     log = None
     lock = threading.Lock()
     requests = 0
+    polls = 0
+    custom_ids = []
 
 
 def error_body(status, message=None, ascii=True):
@@ -153,13 +160,58 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.record()
+        if State.case == "batch-hostile":
+            return self.batch_get()
         self.send(404, error_body(404))
+
+    def batch_object(self, status, counts):
+        return json.dumps({"id": "batch_hostile", "object": "batch", "status": status,
+                           "endpoint": "/v1/images/generations", "input_file_id": "file-in",
+                           "output_file_id": "file-out" if status == "completed" else None,
+                           "error_file_id": None, "created_at": int(time.time()),
+                           "request_counts": counts}).encode()
+
+    def batch_get(self):
+        with State.lock:
+            State.polls += 1
+            polls = State.polls
+        if self.path.startswith("/v1/batches/"):
+            if polls == 1:
+                counts = {"total": 1, "completed": 2 ** 63 - 1, "failed": 2 ** 63 - 1,
+                          "note": "x" * 400}
+                self.send(200, self.batch_object("in_progress", counts))
+            else:
+                self.send(200, self.batch_object("completed",
+                                                 {"total": 1, "completed": 0, "failed": 1}))
+        elif self.path.startswith("/v1/files/file-out/content"):
+            body = b"".join(json.dumps({"id": "batch_req_%d" % i, "custom_id": cid,
+                                        "response": {"status_code": 400, "request_id": "req_h",
+                                                     "body": {"error": {"message": HOSTILE,
+                                                                        "code": HOSTILE,
+                                                                        "type": "invalid"}}},
+                                        "error": None}).encode() + b"\n"
+                            for i, cid in enumerate(State.custom_ids))
+            self.send(200, body, ctype="application/octet-stream")
+        else:
+            self.send(404, error_body(404))
 
     def do_POST(self):
         length = int(self.headers.get("content-length") or 0)
-        if length:
-            self.rfile.read(length)
+        body = self.rfile.read(length) if length else b""
         n = self.record()
+        if State.case == "batch-hostile":
+            if self.path.startswith("/v1/files"):
+                with State.lock:
+                    State.custom_ids += [m.decode() for m in
+                                         re.findall(rb'"custom_id": *"([^"]*)"', body)]
+                self.send(200, json.dumps({"id": "file-in", "object": "file", "bytes": length,
+                                           "purpose": "batch"}).encode())
+            elif self.path.startswith("/v1/batches"):
+                self.send(200, self.batch_object("validating",
+                                                 {"total": 0, "completed": 0, "failed": 0}))
+            else:
+                self.send(404, error_body(404))
+            return
         case = State.case
         try:
             self.serve(case, n)
