@@ -21,25 +21,50 @@
 
 #define WATCH_MS 500
 #define COLLECT_MS 20
+/* A tmux that has not answered by then never will (a wedged server, something else named
+ * tmux on PATH): killed, so that the watch asks again and nothing is left running. */
+#define ANSWER_MS 2000
 
 static struct {
     pid_t pid;
     int fd;
     char answer[32];
     size_t len;
-    double next_ms;
+    double next_ms, spawned_ms;
     int shown; /* -1: not known yet */
 } w = {.fd = -1, .shown = -1};
+
+/* The child gone, its pipe closed: SIGKILL, as one that ignores SIGTERM must not hold up the
+ * loop or the exit in waitpid. */
+static void end_child(void)
+{
+    kill(w.pid, SIGKILL);
+    while (waitpid(w.pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    close(w.fd);
+    w.pid = 0;
+    w.fd = -1;
+}
 
 static void collect(ui_app *app)
 {
     ssize_t n;
-    while (w.len + 1 < sizeof w.answer &&
-           (n = read(w.fd, w.answer + w.len, sizeof w.answer - 1 - w.len)) > 0)
-        w.len += (size_t)n;
+    char skip[256];
+    /* Past the answer's room, what it prints is read and dropped: a child blocked on a full
+     * pipe would never end. */
+    while ((n = w.len + 1 < sizeof w.answer
+                    ? read(w.fd, w.answer + w.len, sizeof w.answer - 1 - w.len)
+                    : read(w.fd, skip, sizeof skip)) > 0)
+        if (w.len + 1 < sizeof w.answer)
+            w.len += (size_t)n;
     int status;
-    if (waitpid(w.pid, &status, WNOHANG) != w.pid)
+    if (waitpid(w.pid, &status, WNOHANG) != w.pid) {
+        if (ui_now_ms() - w.spawned_ms > ANSWER_MS) {
+            ui_trace("tmux-wedged");
+            end_child();
+        }
         return;
+    }
     close(w.fd);
     w.fd = -1;
     w.pid = 0;
@@ -68,6 +93,7 @@ static void spawn(void)
     w.pid = pid;
     w.fd = fd;
     w.len = 0;
+    w.spawned_ms = ui_now_ms();
 }
 
 int ui_tmux_watch(ui_app *app)
@@ -89,11 +115,6 @@ int ui_tmux_watch(ui_app *app)
 
 void ui_tmux_watch_stop(void)
 {
-    if (w.pid > 0) {
-        kill(w.pid, SIGTERM);
-        waitpid(w.pid, NULL, 0);
-        close(w.fd);
-        w.pid = 0;
-        w.fd = -1;
-    }
+    if (w.pid > 0)
+        end_child();
 }
