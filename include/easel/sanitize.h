@@ -4,6 +4,7 @@
 #ifndef EASEL_SANITIZE_H
 #define EASEL_SANITIZE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "easel/buf.h"
@@ -14,5 +15,8 @@
 int ea_sanitize_append(ea_buf *out, const char *text, size_t len, int keep_newlines);
 /* Convenience for short strings: a sanitized, NUL-terminated copy into out[size]. */
 void ea_sanitize_copy(char *out, size_t size, const char *text);
+/* Whether text is its own safe form: valid UTF-8 with no control or bidi control (a newline
+ * and a tab count as controls here). For names that are printed as they are. */
+bool ea_sanitize_is_clean(const char *text);
 
 #endif

@@ -10,6 +10,7 @@
 #include "easel/config.h"
 #include "easel/models.h"
 #include "easel/options.h"
+#include "easel/sanitize.h"
 #include "easel/session.h"
 
 /* ---- The scripts ---- */
@@ -181,8 +182,12 @@ static void offer_values(const ea_opt *o, enum ea_opt_values values, int n, char
         ea_session_info info;
         if (ea_session_lister_open(&l, NULL) != 0)
             break;
+        /* A name from a session.json that easel did not write (a folder copied in) may hold
+         * what a terminal acts on, and the shell prints candidates as they are: such a
+         * session is offered by its ID. */
         while (ea_session_lister_next(l, &info) == 1)
-            offer(*info.name ? info.name : info.id, prefix, cur);
+            offer(*info.name && ea_sanitize_is_clean(info.name) ? info.name : info.id, prefix,
+                  cur);
         ea_session_lister_close(&l);
         break;
     }

@@ -40,6 +40,19 @@ int ea_sanitize_append(ea_buf *out, const char *text, size_t len, int keep_newli
     return 0;
 }
 
+bool ea_sanitize_is_clean(const char *text)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t len = strlen(text);
+    for (size_t i = 0, k; i < len; i += k) {
+        uint32_t cp;
+        if ((k = ea_utf8_decode(s + i, len - i, &cp)) == 0 || cp < 0x20 || cp == 0x7F ||
+            (cp >= 0x80 && cp < 0xA0) || is_bidi_control(cp))
+            return false;
+    }
+    return true;
+}
+
 void ea_sanitize_copy(char *out, size_t size, const char *text)
 {
     if (size == 0)

@@ -96,13 +96,14 @@ static int check_name(const char *name, ea_err *err)
     if (len == 0 || len > EA_SESSION_NAME_MAX)
         return ea_err_set(err, EA_EXIT_USAGE, "a session name has 1 to %d bytes",
                           EA_SESSION_NAME_MAX);
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return ea_err_set(err, EA_EXIT_USAGE, "a session name cannot hold control characters");
     json_t *as_json = json_string(name); /* NULL unless valid UTF-8 */
     json_decref(as_json);
     if (!as_json)
         return ea_err_set(err, EA_EXIT_USAGE, "a session name must be valid UTF-8");
+    /* C1 controls (U+009B is CSI) and bidi overrides too: names are printed where nothing
+     * sanitizes them (a shell's completion list). */
+    if (!ea_sanitize_is_clean(name))
+        return ea_err_set(err, EA_EXIT_USAGE, "a session name cannot hold control characters");
     /* A name shaped like an ID would make `-S NAME` ambiguous. */
     if (ea_session_is_id(name))
         return ea_err_set(err, EA_EXIT_USAGE, "'%s' looks like a session ID; choose another name",

@@ -98,4 +98,35 @@ case $models in
                    *) ok "generate --model <TAB>: known models, none retired" ;; esac ;;
     *) not_ok "generate --model <TAB>" "got '$models'" ;;
 esac
+
+# A session folder easel did not write (copied in, or its session.json edited) whose name holds
+# an OSC 52 clipboard write, a C1 CSI and a bidi override: the shell prints candidates as they
+# are, so `easel __complete` offers that session by its ID, and no control byte comes out.
+# Nor does easel take such a name from -S (C1 and bidi controls, as C0 ones before).
+sj=$(ls "$tmp"/data/easel/sessions/*/session.json | head -n 1)
+python3 - "$sj" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["name"] = "kites\x1b]52;c;ZXZpbA==\x07\u009b2J\u202eevil"
+json.dump(d, open(sys.argv[1], "w"))
+PY
+id=$(basename "$(dirname "$sj")")
+PATH="$tmp/bin:$PATH" easel __complete log "" >"$tmp/complete.out" 2>&1
+if python3 -c '
+import re, sys
+d = open(sys.argv[1], "rb").read()
+sys.exit(1 if re.search(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]", d) else 0)' "$tmp/complete.out" &&
+    grep -qx "$id" "$tmp/complete.out"; then
+    ok "a session name holding escapes is offered by its ID, no control byte printed"
+else
+    not_ok "a session name holding escapes" "$(cat -v "$tmp/complete.out")"
+fi
+for bad in "$(printf 'x\302\2332J')" "$(printf 'x\342\200\256y')"; do
+    PATH="$tmp/bin:$PATH" easel generate --offline --api images -S "$bad" "a kite" >/dev/null 2>"$tmp/bad.err"; rc=$?
+    if [ "$rc" -eq 2 ] && grep -q "control characters" "$tmp/bad.err"; then
+        ok "-S refuses a name with a C1 or bidi control ($(printf '%s' "$bad" | od -An -c | tr -s ' ' | head -c 40))"
+    else
+        not_ok "-S refuses a C1 or bidi control" "rc=$rc $(cat -v "$tmp/bad.err")"
+    fi
+done
 exit 0

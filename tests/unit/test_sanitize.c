@@ -122,6 +122,19 @@ static void test_error_messages_are_sanitized(void **state)
     assert_string_equal(err.msg, "open /s/images/]52;c;eA==xy: No such file");
 }
 
+/* Names printed as they are (a shell's completion list) must be their own safe form. */
+static void test_is_clean(void **state)
+{
+    (void)state;
+    assert_true(ea_sanitize_is_clean("a red fox · एक लाल लोमड़ी · 🦊"));
+    assert_true(ea_sanitize_is_clean(""));
+    assert_false(ea_sanitize_is_clean("a\x1b[2J"));
+    assert_false(ea_sanitize_is_clean("a\xc2\x9b" "2J")); /* C1 CSI as UTF-8 */
+    assert_false(ea_sanitize_is_clean("abc\xe2\x80\xae" "def")); /* RLO */
+    assert_false(ea_sanitize_is_clean("caf\xe9")); /* not UTF-8 */
+    assert_false(ea_sanitize_is_clean("two\nlines"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -135,6 +148,7 @@ int main(void)
         cmocka_unit_test(test_copy_never_splits_a_character),
         cmocka_unit_test(test_utf8_decode),
         cmocka_unit_test(test_error_messages_are_sanitized),
+        cmocka_unit_test(test_is_clean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -275,6 +275,11 @@ static void test_names_lookup_and_open_or_create(void **state)
     assert_int_equal(ea_session_create("", NULL, &s, &err), -1);
     assert_int_equal(ea_session_create("caf\xe9", NULL, &s, &err), -1); /* Latin-1 */
     assert_non_null(strstr(err.msg, "UTF-8"));
+    /* C1 CSI and RLO: printed raw where names are (a shell's completion list). */
+    assert_int_equal(ea_session_create("x\xc2\x9b" "2J", NULL, &s, &err), -1);
+    assert_non_null(strstr(err.msg, "control characters"));
+    assert_int_equal(ea_session_create("x\xe2\x80\xae" "y", NULL, &s, &err), -1);
+    assert_non_null(strstr(err.msg, "control characters"));
     assert_int_equal(ea_session_open("nobody", EA_SESSION_READ, &s, &err), -1);
     assert_int_equal(err.code, EA_EXIT_USAGE);
     assert_non_null(strstr(err.msg, "no session is named or numbered 'nobody'"));
