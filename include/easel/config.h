@@ -112,8 +112,13 @@ const char *ea_config_env_of(const ea_config *c, enum ea_config_key key);
 
 /* One line for `easel doctor`: "gpt-image-2 (from ~/.config/easel/config, line 3)". For
  * api_key only its length and source are written, never a character of it:
- * "set, 164 characters (from environment)". */
+ * "set, 164 characters (from environment)"; base_url without its user name and password. */
 void ea_config_describe(const ea_config *c, enum ea_config_key key, char *out, size_t size);
+/* A URL's "user:password@" (a credential: never sent, recorded or shown): its span in url
+ * as *at and *len, and true; false when the URL has none. */
+bool ea_url_userinfo(const char *url, size_t *at, size_t *len);
+/* url with its "user:password@" shown as "***@", into out[size]. */
+void ea_url_for_display(const char *url, char *out, size_t size);
 
 /* What the file got wrong (unknown keys, values a key does not take, keys set twice, a
  * refused api_key), each with its line, to be said where it bites: on stderr by every command

@@ -114,10 +114,14 @@ static void gather(report *r, const char *protocol, bool force_offline)
         snprintf(r->data, sizeof r->data, "unknown (%s)", err.msg);
 }
 
+/* Without a user name and password the URL may carry: doctor's output is pasted into
+ * reports. */
 static const char *base_url(const report *r)
 {
+    static char shown[2100];
     const char *url = ea_config_get(&r->cfg, EA_CFG_BASE_URL);
-    return url ? url : EA_DEFAULT_BASE_URL;
+    ea_url_for_display(url ? url : EA_DEFAULT_BASE_URL, shown, sizeof shown);
+    return shown;
 }
 
 /* ---- Text ---- */
@@ -210,6 +214,10 @@ static json_t *json_setting(const ea_config *cfg, enum ea_config_key k)
         json_object_set_new(o, "set", json_boolean(v != NULL));
         if (v)
             json_object_set_new(o, "length", json_integer((json_int_t)strlen(v)));
+    } else if (k == EA_CFG_BASE_URL && v) {
+        char shown[2100];
+        ea_url_for_display(v, shown, sizeof shown);
+        json_object_set_new(o, "value", json_string(shown));
     } else {
         json_object_set_new(o, "value", v ? json_string(v) : json_null());
     }

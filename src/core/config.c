@@ -441,6 +441,33 @@ int ea_config_set_cli(ea_config *c, enum ea_config_key key, const char *value, e
     return 0;
 }
 
+bool ea_url_userinfo(const char *url, size_t *at, size_t *len)
+{
+    const char *scheme_end = strstr(url, "://");
+    if (!scheme_end)
+        return false;
+    size_t start = (size_t)(scheme_end - url) + 3;
+    size_t authority = strcspn(url + start, "/?#");
+    const char *last_at = NULL;
+    for (const char *p = url + start; p < url + start + authority; p++)
+        if (*p == '@')
+            last_at = p;
+    if (!last_at)
+        return false;
+    *at = start;
+    *len = (size_t)(last_at - (url + start)) + 1;
+    return true;
+}
+
+void ea_url_for_display(const char *url, char *out, size_t size)
+{
+    size_t at, len;
+    if (ea_url_userinfo(url, &at, &len))
+        snprintf(out, size, "%.*s***@%s", (int)at, url, url + at + len);
+    else
+        snprintf(out, size, "%s", url);
+}
+
 void ea_config_describe(const ea_config *c, enum ea_config_key key, char *out, size_t size)
 {
     if (!valid_key(key)) {
@@ -477,7 +504,9 @@ void ea_config_describe(const ea_config *c, enum ea_config_key key, char *out, s
         /* Never a character of the key: even a prefix or suffix helps someone guess it. */
         snprintf(out, size, "set, %zu characters (%s)", strlen(v->value), source);
     } else {
-        snprintf(out, size, "%s (%s)", v->value, source);
+        char shown[2100];
+        ea_url_for_display(v->value, shown, sizeof shown);
+        snprintf(out, size, "%s (%s)", key == EA_CFG_BASE_URL ? shown : v->value, source);
     }
 }
 

@@ -135,6 +135,16 @@ int ea_backend_open(ea_backend *b, const ea_config *cfg, bool force_offline, boo
     size_t len = strlen(b->base_url);
     while (len > 0 && b->base_url[len - 1] == '/')
         b->base_url[--len] = '\0';
+    /* curl would send a user name and password as Basic auth beside the key; refused before
+     * anything is sent or recorded (a request record names the endpoint's URL). */
+    size_t at, n;
+    if (ea_url_userinfo(b->base_url, &at, &n)) {
+        char shown[300];
+        ea_url_for_display(b->base_url, shown, sizeof shown);
+        b->base_url[0] = '\0';
+        return ea_err_set(err, EA_EXIT_USAGE, "the base URL must not carry a user name or "
+                          "password (%s); nothing was sent", shown);
+    }
     b->api_key = ea_config_get(cfg, EA_CFG_API_KEY);
     b->organization = ea_config_get(cfg, EA_CFG_ORGANIZATION);
     b->project = ea_config_get(cfg, EA_CFG_PROJECT);

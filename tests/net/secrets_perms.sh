@@ -127,3 +127,25 @@ if "$EASEL" log --verify same >"$tmp/verify.out" 2>&1; then
 else
     not_ok "lock verify" "$(cat "$tmp/verify.out")"
 fi
+
+# A password in the base URL (https://user:password@proxy/v1) is a credential like the key:
+# refused before anything is sent or recorded (the request record names the endpoint), and
+# doctor shows the URL without it.
+pw="pw-canary-$(od -An -N6 -tx8 /dev/urandom | tr -d ' ')"
+creds_url=$(printf '%s' "$url" | sed "s#://#://user:$pw@#")
+creds="$tmp/creds"
+mkdir -p "$creds"
+for cmd in "generate -S creds -q low a-lighthouse" "generate --dry-run a-lighthouse" "models" \
+    "batch plan /dev/null" "doctor" "doctor --json"; do
+    # shellcheck disable=SC2086
+    OPENAI_API_KEY="$canary" OPENAI_BASE_URL="$creds_url" "$EASEL" $cmd >>"$creds/out" 2>&1
+    echo "$cmd: $?" >>"$creds/rc"
+done
+if grep -q -- "$pw" "$creds/out" || grep -rqs -- "$pw" "$tmp/data" "$tmp/config" "$tmp/cache"; then
+    not_ok "a password in the base URL" "found in: $(grep -rl -- "$pw" "$creds/out" "$tmp/data" 2>/dev/null | head -3 | tr '\n' ' ')"
+elif ! grep -q "^generate -S creds -q low a-lighthouse: 2$" "$creds/rc" ||
+    ! grep -q "must not carry a user name or password" "$creds/out"; then
+    not_ok "a password in the base URL" "not refused: $(cat "$creds/rc" | tr '\n' ' ')"
+else
+    ok "a password in the base URL is refused before anything is recorded, and never printed"
+fi

@@ -416,9 +416,30 @@ static void test_fifo_config_refused_link_followed(void **state)
     close(fd);
 }
 
+/* A base URL's "user:password@" is found (to refuse it) and hidden (to show the URL). */
+static void test_url_userinfo(void **state)
+{
+    (void)state;
+    size_t at, len;
+    char out[256];
+    assert_true(ea_url_userinfo("https://u:p@proxy.lan:8443/v1", &at, &len));
+    assert_int_equal(at, 8);
+    assert_int_equal(len, 4);
+    assert_true(ea_url_userinfo("http://a@b:c@host/v1", &at, &len)); /* the last @ ends it */
+    assert_int_equal(len, 6);
+    assert_false(ea_url_userinfo("https://api.openai.com/v1", &at, &len));
+    assert_false(ea_url_userinfo("https://host/v1/@x?y=a@b#c@d", &at, &len));
+    assert_false(ea_url_userinfo("not a url", &at, &len));
+    ea_url_for_display("https://u:secret@proxy/v1?q=1", out, sizeof out);
+    assert_string_equal(out, "https://***@proxy/v1?q=1");
+    ea_url_for_display("https://host/v1", out, sizeof out);
+    assert_string_equal(out, "https://host/v1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_url_userinfo),
         cmocka_unit_test_setup_teardown(test_parse_lines_comments_and_quotes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_key_is_a_warning_with_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_values_are_warnings_with_line, setup, teardown),
