@@ -1014,17 +1014,20 @@ static int cmd_status(batch_ctx *c, const char *which, ea_err *err)
             fprintf(stderr, "easel batch: %s: %s\n", f->b.batch_id, why.msg);
             worst = worst ? worst : why.code;
         }
-        char id[140], status[40], age[32];
+        /* The server's words and the log's (a session folder may come from anyone). */
+        char id[140], status[40], age[32], part[sizeof f->b.part], endpoint[sizeof f->b.endpoint];
         ea_sanitize_copy(id, sizeof id, *f->b.batch_id ? f->b.batch_id : f->b.part);
         ea_sanitize_copy(status, sizeof status, f->b.status);
+        ea_sanitize_copy(part, sizeof part, f->b.part);
+        ea_sanitize_copy(endpoint, sizeof endpoint, f->b.endpoint);
         age_text(age_seconds(f->b.created), age, sizeof age);
         if (c->json)
             json_status_line(f, "status");
         else if (which)
             printf("batch %s (%s)\nstatus: %s\nlines: %ld, completed %ld, failed %ld\n"
                    "endpoint: %s\nsession: %s, turns %d-%d\nestimate: $%.4f at batch prices\n"
-                   "age: %s\n", id, f->b.part, status, f->b.lines, f->b.completed < 0 ? 0 :
-                   f->b.completed, f->b.failed < 0 ? 0 : f->b.failed, f->b.endpoint,
+                   "age: %s\n", id, part, status, f->b.lines, f->b.completed < 0 ? 0 :
+                   f->b.completed, f->b.failed < 0 ? 0 : f->b.failed, endpoint,
                    f->session_id, f->b.first_turn, f->b.last_turn, f->b.estimate_usd, age);
         else
             printf("%-28s %-11s %9ld %9ld %7ld %5s  %s\n", id, status,
@@ -1072,8 +1075,10 @@ static int fetch_found(batch_ctx *c, found *f, int *worst, ea_err *err)
     } else {
         char id[140];
         ea_sanitize_copy(id, sizeof id, f->b.batch_id);
+        char status[sizeof f->b.status];
+        ea_sanitize_copy(status, sizeof status, f->b.status);
         printf("batch %s (%s): %ld saved (%ld images), %ld failed, %ld cancelled, %ld fetched "
-               "before; cost $%.4f at batch prices%s\n", id, f->b.status, t.saved, t.images,
+               "before; cost $%.4f at batch prices%s\n", id, status, t.saved, t.images,
                t.failed, t.cancelled, t.skipped, t.cost_usd, f->b.offline ? " offline" : "");
         printf("session: %s\n", f->session_dir);
     }
@@ -1216,9 +1221,13 @@ static int cmd_cancel(batch_ctx *c, const char *which, ea_err *err)
             goto done;
         if (c->json)
             json_status_line(f, "cancel");
-        else
-            printf("batch %s: %s; what finished can still be fetched (easel batch fetch)\n",
-                   f->b.batch_id, f->b.status);
+        else {
+            char id[sizeof f->b.batch_id], status[sizeof f->b.status];
+            ea_sanitize_copy(id, sizeof id, f->b.batch_id);
+            ea_sanitize_copy(status, sizeof status, f->b.status);
+            printf("batch %s: %s; what finished can still be fetched (easel batch fetch)\n", id,
+                   status);
+        }
     }
     rc = 0;
 done:

@@ -107,3 +107,23 @@ EOF
 then ok "the lying server's texts reach wait, status, log and sessions without a control byte"
 else not_ok "hostile texts" "$(head -3 "$tmp/clean")"; fi
 grep -q 'refused: \|red .*CSI\|hostile' "$tmp/log.out" || not_ok "hostile texts" "easel log shows no error of the lines: $(head -5 "$tmp/log.out")"
+
+# A cancel answered with escape sequences in its status, and a session folder whose log names
+# its batch's endpoint with them (a folder may come from anyone): neither reaches the terminal.
+"$EASEL" batch cancel batch_hostile >"$tmp/cancel.out" 2>"$tmp/cancel.err"; rc=$?
+liar_log=$(grep -l '"name": *"liar"' "$tmp"/data/easel/sessions/*/session.json | head -n 1)
+liar_log="$(dirname "$liar_log")/audit.jsonl"
+python3 - "$liar_log" <<'EOF2'
+import sys
+p = sys.argv[1]
+s = open(p).read().replace('"endpoint":"/v1/images/generations"',
+                           '"endpoint":"/v1/images/generations\\u001b]52;c;ZXZpbA==\\u0007\\u009b2J"')
+open(p, "w").write(s)
+EOF2
+"$EASEL" batch status batch_hostile >"$tmp/status1.out" 2>"$tmp/status1.err"
+why="rc $rc: $(cat -v "$tmp/cancel.out" "$tmp/cancel.err" "$tmp/status1.out" | head -c 600)"
+check "cancel and the status of one batch print the server's and the log's words sanitized" \
+    '[ "$rc" = 0 ]' 'grep -q "^batch batch_hostile: cancelling" "$tmp/cancel.out"' \
+    'grep -q "^endpoint: /v1/images/generations" "$tmp/status1.out"' \
+    '! LC_ALL=C grep -q "$(printf "\033")" "$tmp/cancel.out" "$tmp/status1.out"' \
+    '! grep -q "$(printf "\302\233")" "$tmp/cancel.out" "$tmp/status1.out"'

@@ -23,7 +23,8 @@ first, and serves one CASE to every request:
   batch-hostile    the Files and Batch APIs of a server that lies: uploads and a batch are
                    taken; the batch's first poll says more lines done than it has (counts
                    past LONG_MAX, a request_counts too long to copy), the next that it
-                   completed; its output file fails every line with the hostile text
+                   completed; its output file fails every line with the hostile text; a
+                   cancel answers with escape sequences in the status
 With --tls-cert/--tls-key it speaks HTTPS (a self-signed certificate easel must refuse).
 
 Every request is logged to --log as one JSON line: address, method, path, whether an
@@ -206,6 +207,9 @@ class Handler(BaseHTTPRequestHandler):
                                          re.findall(rb'"custom_id": *"([^"]*)"', body)]
                 self.send(200, json.dumps({"id": "file-in", "object": "file", "bytes": length,
                                            "purpose": "batch"}).encode())
+            elif self.path.endswith("/cancel"):
+                self.send(200, self.batch_object("cancelling\x1b]52;c;ZXZpbA==\x07\u009b2J",
+                                                 {"total": 1, "completed": 0, "failed": 0}))
             elif self.path.startswith("/v1/batches"):
                 self.send(200, self.batch_object("validating",
                                                  {"total": 0, "completed": 0, "failed": 0}))
