@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* log: a session's audit log: each turn as a short block with the revised prompt as a word
  * diff, the records as JSON lines, a search of every session's prompts, or a verification. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,13 +106,25 @@ static bool in_range(const log_opts *o, const char *ts)
 }
 
 /* "2026-11-25T15:30:12.345Z" as "2026-11-25 15:30:12Z" */
+/* A session's log may come from anyone: its time, like its words, is made safe to print. */
 static void short_time(const char *ts, char out[32])
 {
-    if (!ts || strlen(ts) < 19) {
-        snprintf(out, 32, "%s", or_dash(ts));
-        return;
-    }
-    snprintf(out, 32, "%.10s %.8sZ", ts, ts + 11);
+    char raw[64];
+    if (!ts || strlen(ts) < 19)
+        snprintf(raw, sizeof raw, "%s", or_dash(ts));
+    else
+        snprintf(raw, sizeof raw, "%.10s %.8sZ", ts, ts + 11);
+    ea_sanitize_copy(out, 32, raw);
+}
+
+/* The first 16 hex digits of a hash from the log, as they are when they are hex. */
+static const char *short_hash(const char *sha256, char out[17])
+{
+    size_t n = 0;
+    for (; sha256 && n < 16 && isxdigit((unsigned char)sha256[n]); n++)
+        out[n] = sha256[n];
+    out[n] = '\0';
+    return n ? out : "-";
 }
 
 static void ms_text(long ms, char out[24])
@@ -161,9 +174,11 @@ static void print_files(const char *dir, const ea_history_turn *t, size_t *missi
             ++*missing;
         printf("  %-9s ", k ? "" : "files");
         put_safe(img->path);
-        printf("  %dx%d %s %.1f kB  sha256 %.16s%s\n", img->width, img->height,
-               or_dash(img->format), (double)img->bytes / 1000.0, img->sha256,
-               here ? "" : "  MISSING");
+        char hash[17];
+        printf("  %dx%d ", img->width, img->height);
+        put_safe(or_dash(img->format));
+        printf(" %.1f kB  sha256 %s%s\n", (double)img->bytes / 1000.0,
+               short_hash(img->sha256, hash), here ? "" : "  MISSING");
         /* One of several images of one response: what its own call made of the prompt. */
         if (t->image_prompts && t->image_prompts[k])
             field("", t->image_prompts[k]);
@@ -228,7 +243,8 @@ static void print_inputs(const char *dir, const ea_history_turn *t)
         put_safe(or_dash(in->path));
         if (in->bytes >= 0)
             printf("  %.1f kB", (double)in->bytes / 1000.0);
-        printf("  sha256 %.16s", or_dash(in->sha256));
+        char hash[17];
+        printf("  sha256 %s", short_hash(in->sha256, hash));
         if (in->source) {
             printf("  from ");
             put_safe(in->source);

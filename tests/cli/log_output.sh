@@ -134,3 +134,20 @@ mv "$dir" "$(dirname "$dir")/${esc}]2;pwned${bel}${rlo}"
 easel log "${esc}]2;pwned${bel}${rlo}" --verify
 why="rc=$rc $(od -c "$tmp/err" | head -5)"
 check "error messages are clean" terminal_safe "$tmp/out" "$tmp/err"
+
+# A tampered log's times, image formats and hashes (not only its words and paths): `easel log`
+# printed them as they were.
+gen -S stamps -q low "a kite"
+dir=$(session_dir_named stamps)
+python3 - "$dir/audit.jsonl" <<'PY'
+import re, sys
+p = sys.argv[1]
+s = open(p).read()
+s = s.replace('"format":"png"', '"format":"\\u001b]52;c;SGk=\\u0007png"')
+s = re.sub(r'"sha256":"([0-9a-f]{4})', r'"sha256":"\\u001b[2J\1', s)
+s = re.sub(r'"ts":"(20)', r'"ts":"\\u009b31m\\u202e\1', s)
+open(p, "w").write(s)
+PY
+easel log stamps
+why="rc=$rc $(od -c "$tmp/out" | grep -m3 '033\|302 233\|342 200 256')"
+check "log of a tampered log's times, formats and hashes is clean" terminal_safe "$tmp/out" "$tmp/err"
