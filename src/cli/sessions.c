@@ -67,9 +67,12 @@ static void print_row(const ea_session_info *s)
     }
     snprintf(name, sizeof name, "%.*s%s%*s", (int)end, full, end < len ? "…" : "",
              NAME_COLS - width, "");
-    /* "2026-11-25T15:30:12.345Z" -> "2026-11-25 15:30Z" */
-    snprintf(when, sizeof when, "%.10s %.5sZ", s->last_activity,
+    /* "2026-11-25T15:30:12.345Z" -> "2026-11-25 15:30Z"; from session.json, which may come
+     * from anyone, so made safe as the name is. */
+    char raw[sizeof when];
+    snprintf(raw, sizeof raw, "%.10s %.5sZ", s->last_activity,
              strlen(s->last_activity) >= 16 ? s->last_activity + 11 : "");
+    ea_sanitize_copy(when, sizeof when, raw);
     printf("%s %-20s %5d %6d %9.4f %9.4f %9.4f  %s\n", name, s->id, s->turns, s->images,
            s->batch_usd, s->spend_usd, s->offline_usd, when);
 }

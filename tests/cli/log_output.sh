@@ -151,3 +151,14 @@ PY
 easel log stamps
 why="rc=$rc $(od -c "$tmp/out" | grep -m3 '033\|302 233\|342 200 256')"
 check "log of a tampered log's times, formats and hashes is clean" terminal_safe "$tmp/out" "$tmp/err"
+
+# session.json's last activity, tampered: `easel sessions` printed it as it was.
+python3 - "$dir/session.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["last_activity"] = "\u009b31m\u001b]52;c;SGk=\u0007\u202e" + d["last_activity"]
+json.dump(d, open(sys.argv[1], "w"))
+PY
+easel sessions
+why="rc=$rc $(od -c "$tmp/out" | grep -m3 '033\|302 233\|342 200 256')"
+check "sessions of a tampered session.json is clean" terminal_safe "$tmp/out" "$tmp/err"
