@@ -1158,10 +1158,18 @@ static int cmd_wait(batch_ctx *c, const char *which, ea_err *err)
                     goto done;
             }
             long now_done = f->b.completed + f->b.failed;
+            errno = 0;
             if (c->json && (strcmp(last, f->b.status) != 0 || now_done != last_done))
                 json_status_line(f, "progress");
             else if (!c->json && (tty || strcmp(last, f->b.status) != 0 || now_done != last_done))
                 progress(f, (long)(time(NULL) - start), tty);
+            /* The progress's reader went away (`easel batch wait --json | head -1`): polling
+             * on, for hours perhaps, would be for nobody. The batch runs on server-side. */
+            if (ferror(c->json ? stdout : stderr) && errno == EPIPE) {
+                ea_err_set(err, EA_EXIT_INTERRUPTED, "the output was closed: stopped waiting; "
+                           "the batch runs on (easel batch wait resumes)");
+                goto done;
+            }
             snprintf(last, sizeof last, "%s", f->b.status);
             last_done = now_done;
             if (batch_status_final(f->b.status) || !*f->b.batch_id)

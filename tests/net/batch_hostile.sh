@@ -75,6 +75,22 @@ sys.exit(not all(r[\"path\"] in (\"/openai/v1/files\", \"/openai/v1/batches\") a
 rm -f "$tmp/config/easel/config"
 stop_mock
 
+# ---- A reader that goes away ---------------------------------------------------------------
+# `easel batch wait --json | head -1`: once head has its line, waiting on (the batch takes 20 s
+# here, hours for real) polls for nobody. wait stops at its next line, the batch left running.
+start_mock --batch-seconds 20
+OPENAI_BASE_URL="$url" OPENAI_API_KEY=sk-test-batch "$EASEL" batch submit -S gone "$tmp/plan.jsonl" \
+    >"$tmp/out" 2>"$tmp/err"
+t0=$(date +%s)
+(EASEL_BATCH_POLL_MS=200 OPENAI_BASE_URL="$url" OPENAI_API_KEY=sk-test-batch timeout 60 \
+    "$EASEL" batch wait --json -S gone 2>"$tmp/gone.err"; echo "$?" >"$tmp/gone.rc") | head -n 1 >"$tmp/gone.out"
+took=$(( $(date +%s) - t0 ))
+why="took $took s, rc $(cat "$tmp/gone.rc"): $(cat "$tmp/gone.err")"
+check "wait --json | head -1 ends when head does, not with the batch (${took} s)" \
+    '[ "$took" -lt 12 ]' 'grep -q "\"type\":\"progress\"" "$tmp/gone.out"' \
+    'grep -q "output was closed" "$tmp/gone.err"'
+stop_mock
+
 # ---- A server that lies in its Batch API -------------------------------------------------
 start_hostile batch-hostile
 export OPENAI_BASE_URL="$hurl" OPENAI_API_KEY=sk-test-batch-hostile
