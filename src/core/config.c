@@ -108,10 +108,14 @@ __attribute__((format(printf, 2, 3)))
 static void add_warning(ea_config *c, const char *fmt, ...)
 {
     if (c->n_warnings < EA_CONFIG_MAX_WARNINGS) {
+        /* A warning quotes the file's text, said on stderr by every command: made safe once
+         * here, as an error message is. */
+        char raw[sizeof c->warnings[0]];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(c->warnings[c->n_warnings], sizeof c->warnings[0], fmt, ap);
+        vsnprintf(raw, sizeof raw, fmt, ap);
         va_end(ap);
+        ea_sanitize_copy(c->warnings[c->n_warnings], sizeof c->warnings[0], raw);
     }
     c->n_warnings++;
 }

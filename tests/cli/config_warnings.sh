@@ -58,4 +58,14 @@ printf 'partials = 2\nmodle = gpt-image-2\n' >"$cfg"
 EASEL_UI_SIZE=160x30 EASEL_UI_SCRIPT="$tmp/keys" timeout 60 "$EASEL" >"$tmp/screen" 2>"$tmp/ui.err"
 why="$(tail -n 3 "$tmp/screen") $(cat "$tmp/ui.err")"
 check "workbench status line says it at start" grep -qF "line 2: unknown key 'modle'" "$tmp/screen"
+# A key or value holding escape sequences (a config copied from elsewhere): the warning that
+# quotes it, said on stderr by every command, carries no control byte.
+printf 'mod\033]52;c;ZZ\007le\302\233 = x\npartials = 9\033[2J\342\200\256\n' >"$cfg"
+"$EASEL" sessions >/dev/null 2>"$tmp/esc.err"
+"$EASEL" doctor --json >"$tmp/esc.json" 2>&1
+why="$(od -c "$tmp/esc.err" | head -4)"
+check "a warning quoting escape sequences prints them sanitized" \
+    sh -c '! LC_ALL=C grep -q "$(printf "\033\|\302\233\|\342\200\256")" "$1" &&
+           grep -q "line 1: unknown key .mod\]52;c;ZZle" "$1" && grep -q "line 2: partials" "$1" &&
+           ! LC_ALL=C grep -q "$(printf "\033")" "$2"' - "$tmp/esc.err" "$tmp/esc.json"
 exit 0
