@@ -959,9 +959,55 @@ static void age_text(long s, char *out, size_t size)
         snprintf(out, size, "%ldd", s / 86400);
 }
 
+/* A batch whose creation went unanswered (a cut link, a signal: status "unknown") may run,
+ * and be billed, all the same: looked for among the key's batches by the part easel put in
+ * its metadata, newest first, so that its results are not lost. Sets b->batch_id when found. */
+#define LOST_PAGES 20
+static int find_lost(batch_ctx *c, batch_info *b, ea_err *err)
+{
+    char path[300] = "/batches?limit=100", after[128] = "";
+    for (int page = 0; page < LOST_PAGES && !*b->batch_id; page++) {
+        if (*after)
+            snprintf(path, sizeof path, "/batches?limit=100&after=%s", after);
+        batch_call call = {0};
+        int rc = batch_http(c, "GET", path, NULL, NULL, 0, 0, &call, err);
+        if (rc == 0 && (call.status < 200 || call.status >= 300))
+            rc = batch_http_error(&call, "looking for a batch whose creation went unanswered",
+                                  err);
+        json_t *o = rc == 0 && call.body.data ? json_loadb(call.body.data, call.body.len, 0, NULL)
+                                              : NULL;
+        batch_call_free(&call);
+        if (rc != 0)
+            return -1;
+        size_t i;
+        json_t *item;
+        json_array_foreach(json_object_get(o, "data"), i, item) {
+            const char *part = json_string_value(
+                json_object_get(json_object_get(item, "metadata"), "easel_part"));
+            const char *id = json_string_value(json_object_get(item, "id"));
+            if (part && id && strcmp(part, b->part) == 0 && strlen(id) < sizeof b->batch_id) {
+                snprintf(b->batch_id, sizeof b->batch_id, "%s", id);
+                break;
+            }
+        }
+        const char *last = json_string_value(json_object_get(o, "last_id"));
+        bool more = json_is_true(json_object_get(o, "has_more")) && last &&
+                    strspn(last, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+                        strlen(last) && strlen(last) < sizeof after;
+        if (more)
+            snprintf(after, sizeof after, "%s", last);
+        json_decref(o);
+        if (!more)
+            break;
+    }
+    return 0;
+}
+
 /* GET /batches/ID; records a new state in the session when one opened to write is given. */
 static int refresh(batch_ctx *c, batch_info *b, ea_session *s, ea_err *err)
 {
+    if (!*b->batch_id && strcmp(b->status, "unknown") == 0 && find_lost(c, b, err) != 0)
+        return -1;
     if (!*b->batch_id)
         return 0; /* never created: nothing to ask */
     char path[300], counts[256] = "null", before[32];

@@ -143,3 +143,19 @@ check "cancel and the status of one batch print the server's and the log's words
     'grep -q "^endpoint: /v1/images/generations" "$tmp/status1.out"' \
     '! LC_ALL=C grep -q "$(printf "\033")" "$tmp/cancel.out" "$tmp/status1.out"' \
     '! grep -q "$(printf "\302\233")" "$tmp/cancel.out" "$tmp/status1.out"'
+
+# ---- A creation that went unanswered -----------------------------------------------------------
+# The server took the batch but the answer never came (a cut link): submit says the batch may
+# run; the next wait finds it among the key's batches by its metadata and fetches its lines.
+start_hostile batch-lost
+export OPENAI_BASE_URL="$hurl"
+"$EASEL" batch submit -S lost "$tmp/plan.jsonl" >"$tmp/out" 2>"$tmp/lost.err"; rc=$?
+why="rc $rc: $(cat "$tmp/lost.err")"
+check "submit whose creation went unanswered fails, the batch recorded as unknown" '[ "$rc" != 0 ]'
+timeout 30 "$EASEL" batch wait -S lost >"$tmp/lost.out" 2>"$tmp/lost.err"; rc=$?
+lost_dir=$(dirname "$(grep -l '"name": *"lost"' "$tmp"/data/easel/sessions/*/session.json | head -n 1)")
+why="rc $rc: $(cat "$tmp/lost.out" "$tmp/lost.err" | head -c 400)"
+check "wait finds the batch by its metadata, records its id and fetches every line" \
+    'grep -q "^batch batch_hostile (completed): 0 saved (0 images), 2 failed" "$tmp/lost.out"' \
+    'grep -q "\"kind\":\"batch\".*\"batch_id\":\"batch_hostile\"" "$lost_dir/audit.jsonl"' \
+    '[ "$(grep -c "\"kind\":\"result\".*\"batch_id\":\"batch_hostile\"" "$lost_dir/audit.jsonl")" = 2 ]'

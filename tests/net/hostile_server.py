@@ -25,6 +25,8 @@ first, and serves one CASE to every request:
                    past LONG_MAX, a request_counts too long to copy), the next that it
                    completed; its output file fails every line with the hostile text; a
                    cancel answers with escape sequences in the status
+  batch-lost       as batch-hostile, but the batch's creation goes unanswered (the link
+                   cut after the server took it); GET /v1/batches lists it with its metadata
 With --tls-cert/--tls-key it speaks HTTPS (a self-signed certificate easel must refuse).
 
 Every request is logged to --log as one JSON line: address, method, path, whether an
@@ -67,6 +69,7 @@ class State:
     lock = threading.Lock()
     requests = 0
     polls = 0
+    metadata = None
     custom_ids = []
 
 
@@ -161,7 +164,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.record()
-        if State.case == "batch-hostile":
+        if State.case in ("batch-hostile", "batch-lost"):
             return self.batch_get()
         self.send(404, error_body(404))
 
@@ -176,7 +179,14 @@ class Handler(BaseHTTPRequestHandler):
         with State.lock:
             State.polls += 1
             polls = State.polls
-        if self.path.startswith("/v1/batches/"):
+        if self.path.startswith("/v1/batches?"):
+            listed = json.loads(self.batch_object("in_progress", {"total": 2, "completed": 0,
+                                                                  "failed": 0}))
+            listed["metadata"] = State.metadata
+            other = dict(listed, id="batch_other", metadata={"easel_part": "someone-else/1"})
+            self.send(200, json.dumps({"object": "list", "data": [other, listed],
+                                       "has_more": False, "last_id": "batch_hostile"}).encode())
+        elif self.path.startswith("/v1/batches/"):
             if polls == 1:
                 counts = {"total": 1, "completed": 2 ** 63 - 1, "failed": 2 ** 63 - 1,
                           "note": "x" * 400}
@@ -200,7 +210,12 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
         n = self.record()
-        if State.case == "batch-hostile":
+        if State.case in ("batch-hostile", "batch-lost"):
+            if self.path.startswith("/v1/batches") and State.case == "batch-lost" and \
+                    not self.path.endswith("/cancel"):
+                State.metadata = json.loads(body).get("metadata")
+                self.close_connection = True  # created, but the answer never comes
+                return
             if self.path.startswith("/v1/files"):
                 with State.lock:
                     State.custom_ids += [m.decode() for m in
