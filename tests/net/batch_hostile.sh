@@ -4,7 +4,10 @@
 # where the other requests go and carries the key as they do (api-key, the base URL's query
 # kept); a server that lies in its Batch API (request counts past LONG_MAX and more lines done
 # than the batch has, a request_counts too long to copy, an output file whose every line fails
-# with escape sequences) neither crashes `easel batch wait` nor reaches the terminal raw.
+# with escape sequences, a cancel whose status holds them) neither crashes `easel batch wait`
+# nor reaches the terminal raw; nor does a tampered log's endpoint through `batch status`.
+# `batch wait --json | head -1` ends with head; a batch whose creation went unanswered is found
+# by its metadata and fetched.
 # Prints "ok batch-hostile NAME" / "not ok batch-hostile NAME: why".
 here=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
