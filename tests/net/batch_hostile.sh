@@ -90,7 +90,7 @@ t0=$(date +%s)
 took=$(( $(date +%s) - t0 ))
 why="took $took s, rc $(cat "$tmp/gone.rc"): $(cat "$tmp/gone.err")"
 check "wait --json | head -1 ends when head does, not with the batch (${took} s)" \
-    '[ "$took" -lt 12 ]' 'grep -q "\"type\":\"progress\"" "$tmp/gone.out"' \
+    '[ "$took" -lt 15 ]' 'grep -q "\"type\":\"progress\"" "$tmp/gone.out"' \
     'grep -q "output was closed" "$tmp/gone.err"'
 stop_mock
 

@@ -37,7 +37,7 @@ EOF
 chmod +x "$tmp/hang/tmux" "$tmp/chatter/tmux"
 
 # run KIND: the workbench with the fake tmux first on PATH; after 4 s (two answers overdue),
-# C-q; the pane must be gone within 3 s.
+# C-q; the pane must be gone within 10 s (a loaded machine; before, it never went).
 run() {
     kind=$1
     home="$tmp/home.$kind"
@@ -51,11 +51,11 @@ run() {
     sleep 4
     "$real_tmux" -L "$sock" send-keys -t "$kind" C-q
     i=0
-    while [ $i -lt 30 ] && "$real_tmux" -L "$sock" has-session -t "$kind" 2>/dev/null; do
+    while [ $i -lt 100 ] && "$real_tmux" -L "$sock" has-session -t "$kind" 2>/dev/null; do
         sleep 0.1; i=$((i + 1))
     done
     if "$real_tmux" -L "$sock" has-session -t "$kind" 2>/dev/null; then
-        not_ok "$kind: C-q leaves at once" "the workbench still runs 3 s after C-q"
+        not_ok "$kind: C-q leaves at once" "the workbench still runs 10 s after C-q"
         "$real_tmux" -L "$sock" kill-session -t "$kind" 2>/dev/null
     else
         ok "$kind: C-q leaves at once"
