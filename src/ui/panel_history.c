@@ -237,6 +237,11 @@ static void open_image(ui_app *app, const char *path)
             int null = open("/dev/null", O_RDWR);
             for (int fd = 0; fd < 3 && null >= 0; fd++)
                 dup2(null, fd);
+            /* Nothing else of the workbench's goes with it (its connections, the offline
+             * backend's pipe): a viewer kept open for hours must hold none of them. */
+            long max = sysconf(_SC_OPEN_MAX);
+            for (int fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+                close(fd);
             execl("/bin/sh", "sh", "-c", "exec $0 \"$1\"", opener, path, (char *)NULL);
             _exit(127);
         }
