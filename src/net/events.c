@@ -197,6 +197,17 @@ static char *copy_field(decoder *d, const json_t *obj, const char *key)
     return copy_string(d, json_string_value(json_object_get(obj, key)));
 }
 
+/* An id the server names an object by (resp_..., ig_...): easel puts it in URL paths
+ * (/responses/ID), on the terminal and in file names, so one that is not a plain token of
+ * letters, digits, '_', '-' and '.' is taken as absent (""), never passed on. */
+static char *copy_id(decoder *d, const json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    size_t n = s ? strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.")
+                 : 0;
+    return copy_string(d, s && n > 0 && n <= 256 && s[n] == '\0' && s[0] != '.' ? s : "");
+}
+
 /* Like copy_field, but falls back on fallback[key]: per-image fields of a non-streamed Images
  * body (size, quality...) sit next to data[], not inside each entry. */
 static char *copy_field_or(decoder *d, const json_t *obj, const json_t *fallback, const char *key)
@@ -260,7 +271,7 @@ static void decode_image(decoder *d, const json_t *obj, const json_t *fallback,
          i++)
         found = take_payload(d, json_object_get(obj, image_payload_keys[i]), img);
     img->partial_index = (int)get_long(obj, "partial_image_index", -1);
-    img->call_id = is_type(obj, "image_generation_call") ? copy_field(d, obj, "id")
+    img->call_id = is_type(obj, "image_generation_call") ? copy_id(d, obj, "id")
                                                          : copy_string(d, "");
     img->status = copy_field(d, obj, "status");
     img->revised_prompt = copy_field(d, obj, "revised_prompt");
@@ -498,7 +509,7 @@ static void decode_response(decoder *d, const json_t *resp, ea_event *ev)
 {
     free(ev->response_id);
     free(ev->response_status);
-    ev->response_id = copy_field(d, resp, "id");
+    ev->response_id = copy_id(d, resp, "id");
     ev->response_status = copy_field(d, resp, "status");
     if (ev->created == 0)
         ev->created = get_long(resp, "created_at", 0);
@@ -607,7 +618,7 @@ static void decode_stream_event(decoder *d, const char *event_name, const json_t
     case EA_EV_OUTPUT_ITEM_DONE:
         free(ev->item_id);
         free(ev->item_type);
-        ev->item_id = copy_field(d, item, "id");
+        ev->item_id = copy_id(d, item, "id");
         ev->item_type = copy_field(d, item, "type");
         if (is_type(item, "image_generation_call")) {
             add_image(d, ev, item, NULL);

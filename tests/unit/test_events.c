@@ -352,6 +352,31 @@ static void response_incomplete(void **state)
     ea_event_free(&ev);
 }
 
+/* An id goes into URL paths and onto the terminal: only a plain token is taken. */
+static void response_id_not_a_token_is_absent(void **state)
+{
+    (void)state;
+    static const char *const hostile[] = {
+        "resp_\\u001b]52;c;QUJD\\u0007", "../../v1/files", "resp_1?x=1", "resp 1", "resp_1\\n",
+        ".hidden", "resp_\\u00e9",
+    };
+    for (size_t i = 0; i < sizeof hostile / sizeof *hostile; i++) {
+        char body[256];
+        snprintf(body, sizeof body,
+                 "{\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":"
+                 "\"%s\",\"status\":\"in_progress\",\"output\":[]}}", hostile[i]);
+        ea_event *ev = parse("response.created", body);
+        assert_int_equal(ev->kind, EA_EV_RESPONSE_CREATED);
+        assert_string_equal(ev->response_id, "");
+        ea_event_free(&ev);
+    }
+    ea_event *ev = parse("response.created",
+        "{\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":"
+        "\"resp_68b1-c.2_Z\",\"status\":\"in_progress\",\"output\":[]}}");
+    assert_string_equal(ev->response_id, "resp_68b1-c.2_Z");
+    ea_event_free(&ev);
+}
+
 static void failed_image_call_carries_its_error(void **state)
 {
     (void)state;
@@ -939,6 +964,7 @@ int main(void)
         cmocka_unit_test(base64_round_trips),
         cmocka_unit_test(base64_in_place_spans_chunks),
         cmocka_unit_test(event_payload_decodes),
+        cmocka_unit_test(response_id_not_a_token_is_absent),
         cmocka_unit_test(payloads_are_borrowed),
         cmocka_unit_test(payload_keys_are_found_by_their_place),
         cmocka_unit_test(escaped_payloads_are_unescaped),
