@@ -86,7 +86,15 @@ typedef struct ea_http_head {
     const char *retry_after_ms;
     const char *should_retry; /* x-should-retry: "true", "false" or "" */
     const char *processing_ms; /* openai-processing-ms */
+    const char *content_length;
+    const char *content_range; /* a 206's "bytes FIRST-LAST/TOTAL" */
 } ea_http_head;
+
+/* A Content-Range value "bytes FIRST-LAST/TOTAL" (TOTAL may be "*": *total = -1). 0 when it
+ * is one (FIRST <= LAST, LAST < TOTAL), -1 when missing or not one; a number past INT64_MAX
+ * is refused, never wrapped. */
+int ea_http_content_range(const char *value, long long *first, long long *last,
+                          long long *total);
 
 /* Why an attempt is retried, for the caller's log. */
 typedef struct ea_http_retry {

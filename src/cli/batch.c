@@ -107,7 +107,7 @@ static int call_head(void *ctx, const ea_http_head *head)
     call->status = head->status;
     snprintf(call->retry_after, sizeof call->retry_after, "%s", head->retry_after);
     snprintf(call->request_id, sizeof call->request_id, "%s", head->request_id);
-    return call->on_head ? call->on_head(call->sink_ctx, head->status) : 0;
+    return call->on_head ? call->on_head(call->sink_ctx, head) : 0;
 }
 
 static int call_body(void *ctx, const char *bytes, size_t n)

@@ -32,7 +32,7 @@ typedef struct batch_ctx {
 typedef struct batch_call {
     ea_buf body;
     int (*sink)(void *ctx, const char *bytes, size_t n);
-    int (*on_head)(void *ctx, int status);
+    int (*on_head)(void *ctx, const ea_http_head *head);
     void *sink_ctx;
     bool done;
     ea_http_result res;

@@ -38,6 +38,7 @@ typedef struct fetch_state {
     size_t n_models;
     ea_jsonl_reader *reader;
     ea_err err;               /* why a line stopped the fetch */
+    long long total;          /* the file's size, once an answer said it; -1 before */
     struct pending *group;    /* GROUP_LINES lines waiting for their records */
     ea_buf rest;              /* a line with its base64 cut out */
     size_t n_group, group_bytes;
@@ -333,14 +334,53 @@ static int sink(void *ctx, const char *bytes, size_t n)
     return ea_jsonl_reader_feed(st->reader, bytes, n) != 0 ? 1 : 0;
 }
 
-static int on_head(void *ctx, int status)
+/* A Content-Length that is a plain number, else -1. */
+static long long length_of(const char *value)
+{
+    long long first, last, total;
+    char range[300];
+    /* Its digits read as a Content-Range's are: no sign, no wrap past INT64_MAX. */
+    snprintf(range, sizeof range, "bytes 0-0/%s", value);
+    return *value && ea_http_content_range(range, &first, &last, &total) == 0 ? total : -1;
+}
+
+static int on_head(void *ctx, const ea_http_head *head)
 {
     fetch_state *st = ctx;
-    if (status == 200 && ea_jsonl_reader_done(st->reader) > 0) {
-        /* A Range the server did not honour: the whole file again; the lines recorded
-         * already are skipped by their custom_id. */
-        ea_jsonl_reader_free(&st->reader);
-        st->reader = ea_jsonl_reader_new(0, on_line, st);
+    unsigned long long asked = ea_jsonl_reader_done(st->reader);
+    if (head->status == 206) {
+        /* Appended only where the kept lines end: an answer from another byte would cut a
+         * line (lost) or repeat some. */
+        long long first, last, total;
+        if (ea_http_content_range(head->content_range, &first, &last, &total) != 0) {
+            ea_err_set(&st->err, EA_EXIT_NETWORK,
+                       "the resumed download (206) has no usable Content-Range; nothing of "
+                       "it was kept");
+            return 1;
+        }
+        if ((unsigned long long)first != asked) {
+            ea_err_set(&st->err, EA_EXIT_NETWORK,
+                       "the server resumed the download from byte %lld, not from byte %llu as "
+                       "asked; nothing of it was kept", first, asked);
+            return 1;
+        }
+        if (total >= 0 && st->total >= 0 && total != st->total) {
+            ea_err_set(&st->err, EA_EXIT_NETWORK,
+                       "the file was %lld bytes and is %lld on resuming; nothing of it was kept",
+                       st->total, total);
+            return 1;
+        }
+        if (total >= 0)
+            st->total = total;
+    } else if (head->status == 200) {
+        if (asked > 0) {
+            /* A Range the server did not honour: the whole file again, what was kept of
+             * the cut line dropped; the lines recorded already are skipped by their
+             * custom_id. */
+            ea_jsonl_reader_free(&st->reader);
+            st->reader = ea_jsonl_reader_new(0, on_line, st);
+        }
+        st->total = length_of(head->content_length);
     }
     return st->reader ? 0 : 1;
 }
@@ -352,6 +392,7 @@ static int stream_file(fetch_state *st, const char *file_id, ea_err *err)
     snprintf(path, sizeof path, "/files/%s/content", file_id);
     unsigned long long from = 0;
     int rc = -1;
+    st->total = -1;
     for (int attempt = 0; attempt <= MAX_RESUMES; attempt++) {
         /* Each attempt starts at a line's start: the cut line's first bytes are dropped. */
         if (!(st->reader = ea_jsonl_reader_new(from, on_line, st)))

@@ -41,6 +41,8 @@ typedef struct head_store {
     char retry_after_ms[HEADER_VALUE_MAX];
     char should_retry[HEADER_VALUE_MAX];
     char processing_ms[HEADER_VALUE_MAX];
+    char content_length[HEADER_VALUE_MAX];
+    char content_range[HEADER_VALUE_MAX];
     char location[LOCATION_MAX];
 } head_store;
 
@@ -142,6 +144,42 @@ static void head_view(const head_store *s, ea_http_head *out)
     out->retry_after_ms = s->retry_after_ms;
     out->should_retry = s->should_retry;
     out->processing_ms = s->processing_ms;
+    out->content_length = s->content_length;
+    out->content_range = s->content_range;
+}
+
+/* Digits only (no sign, no space: strtoll would take both), at most INT64_MAX. */
+static const char *range_number(const char *p, long long *out)
+{
+    if (!isdigit((unsigned char)*p))
+        return NULL;
+    long long v = 0;
+    for (; isdigit((unsigned char)*p); p++) {
+        int d = *p - '0';
+        if (v > (LLONG_MAX - d) / 10)
+            return NULL;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return p;
+}
+
+int ea_http_content_range(const char *value, long long *first, long long *last,
+                          long long *total)
+{
+    if (!value || strncasecmp(value, "bytes ", 6) != 0)
+        return -1;
+    const char *p = value + 6;
+    while (*p == ' ')
+        p++;
+    if (!(p = range_number(p, first)) || *p++ != '-' || !(p = range_number(p, last)) ||
+        *p++ != '/' || *first > *last)
+        return -1;
+    if (strcmp(p, "*") == 0)
+        *total = -1;
+    else if (!(p = range_number(p, total)) || *p != '\0' || *last >= *total)
+        return -1;
+    return 0;
 }
 
 const char *ea_http_outcome_name(enum ea_http_outcome o)
@@ -375,6 +413,8 @@ static size_t header_cb(char *line, size_t size, size_t nitems, void *userdata)
         {"retry-after-ms", offsetof(head_store, retry_after_ms)},
         {"x-should-retry", offsetof(head_store, should_retry)},
         {"openai-processing-ms", offsetof(head_store, processing_ms)},
+        {"content-length", offsetof(head_store, content_length)},
+        {"content-range", offsetof(head_store, content_range)},
     };
     for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
         if (strlen(wanted[i].name) == name_len &&

@@ -27,6 +27,15 @@ first, and serves one CASE to every request:
                    cancel answers with escape sequences in the status
   batch-lost       as batch-hostile, but the batch's creation goes unanswered (the link
                    cut after the server took it); GET /v1/batches lists it with its metadata
+  batch-range      as batch-hostile, but every line of the output file succeeds (an image)
+                   and its first download is cut in the second line; a resume (Range) is
+                   answered as --range says: late (206 from 5 bytes after the byte asked
+                   for), early (5 bytes before), wrap (206 whose start is 2^64 + the byte
+                   asked for), none (206 without Content-Range), total (206 whose total is
+                   one more than the first answer's Content-Length), whole (200, the whole
+                   file). A download without Range gets the whole file.
+  batch-long-line  as batch-range, but the first line of the output file is LONG_LINE bytes
+                   (256 MiB + 1), generated as it is sent; never cut
 With --tls-cert/--tls-key it speaks HTTPS (a self-signed certificate easel must refuse).
 
 Every request is logged to --log as one JSON line: address, method, path, whether an
@@ -63,8 +72,15 @@ HOSTILE = ("red \x1b[31mCSI\x1b[0m \x1b]52;c;SGVsbG8=\x07 \x1b]8;;http://evil.in
 HUGE = ("HUGE-START \x1b[31m\u202e " + "\U0001F408" * (23 << 18) + " HUGE-END")
 
 
+# The first output line of batch-long-line, its newline not counted: one byte past the
+# reader's 256 MiB line cap.
+LONG_LINE = (256 << 20) + 1
+
+
 class State:
     case = "success"
+    range_mode = "late"
+    downloads = 0
     log = None
     lock = threading.Lock()
     requests = 0
@@ -164,7 +180,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.record()
-        if State.case in ("batch-hostile", "batch-lost"):
+        if State.case in BATCH_CASES:
             return self.batch_get()
         self.send(404, error_body(404))
 
@@ -194,6 +210,11 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self.send(200, self.batch_object("completed",
                                                  {"total": 1, "completed": 0, "failed": 1}))
+        elif self.path.startswith("/v1/files/file-out/content") and State.case == "batch-range":
+            self.range_output()
+        elif self.path.startswith("/v1/files/file-out/content") and \
+                State.case == "batch-long-line":
+            self.long_line_output()
         elif self.path.startswith("/v1/files/file-out/content"):
             body = b"".join(json.dumps({"id": "batch_req_%d" % i, "custom_id": cid,
                                         "response": {"status_code": 400, "request_id": "req_h",
@@ -206,11 +227,75 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.send(404, error_body(404))
 
+    @staticmethod
+    def good_line(i, cid, b64=PNG_B64):
+        return json.dumps({"id": "batch_req_%d" % i, "custom_id": cid,
+                           "response": {"status_code": 200, "request_id": "req_h",
+                                        "body": {"created": 1,
+                                                 "data": [{"b64_json": b64}]}},
+                           "error": None}).encode() + b"\n"
+
+    def range_output(self):
+        lines = [self.good_line(i, cid) for i, cid in enumerate(State.custom_ids)]
+        body = b"".join(lines)
+        with State.lock:
+            State.downloads += 1
+            first = State.downloads == 1
+        m = re.match(r"bytes=(\d+)-$", self.headers.get("range") or "")
+        if first:
+            # The whole file announced, the link cut in the second line.
+            self.send_response(200)
+            self.send_header("content-type", "application/octet-stream")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[:len(lines[0]) + len(lines[1]) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        if not m or State.range_mode == "whole":
+            return self.send(200, body, ctype="application/octet-stream")
+        asked = int(m.group(1))
+        start, shown, total = asked, "%d" % asked, len(body)
+        if State.range_mode == "late":
+            start = shown = asked + 5
+        elif State.range_mode == "early":
+            start = shown = asked - 5
+        elif State.range_mode == "wrap":
+            shown = "%d" % (2 ** 64 + asked)
+        elif State.range_mode == "total":
+            total += 1
+            body += b"\n"
+        part = body[int(start):]
+        headers = [] if State.range_mode == "none" else [
+            ("content-range", "bytes %s-%d/%d" % (shown, int(start) + len(part) - 1, total))]
+        self.send(206, part, ctype="application/octet-stream", headers=headers)
+
+    def long_line_output(self):
+        # {"id":...,"custom_id":...,"response":...{"b64_json":"AAAA...A"}...} of LONG_LINE
+        # bytes and its newline, the base64 sent a MiB at a time, never built whole.
+        head, tail = self.good_line(0, State.custom_ids[0], "@").split(b"@")
+        fill = LONG_LINE - len(head) - (len(tail) - 1)
+        rest = b"".join(self.good_line(i, cid) for i, cid in enumerate(State.custom_ids)
+                        if i > 0)
+        self.send_response(200)
+        self.send_header("content-type", "application/octet-stream")
+        self.send_header("content-length", str(LONG_LINE + 1 + len(rest)))
+        self.end_headers()
+        try:
+            self.wfile.write(head)
+            chunk = b"A" * (1 << 20)
+            while fill > 0:
+                self.wfile.write(chunk[:fill])
+                fill -= min(fill, len(chunk))
+            self.wfile.write(tail + rest)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
     def do_POST(self):
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
         n = self.record()
-        if State.case in ("batch-hostile", "batch-lost"):
+        if State.case in BATCH_CASES:
             if self.path.startswith("/v1/batches") and State.case == "batch-lost" and \
                     not self.path.endswith("/cancel"):
                 State.metadata = json.loads(body).get("metadata")
@@ -290,6 +375,9 @@ class Handler(BaseHTTPRequestHandler):
             self.success()
 
 
+BATCH_CASES = ("batch-hostile", "batch-lost", "batch-range", "batch-long-line")
+
+
 class Server(socketserver.ThreadingMixIn, HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -299,6 +387,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--case", default="success")
     ap.add_argument("--log")
+    ap.add_argument("--range", default="late", help="batch-range: how a resume is answered")
     ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (and --tls-key)")
     ap.add_argument("--tls-key")
     ap.add_argument("--hostile-text", action="store_true",
@@ -314,6 +403,7 @@ def main():
         return
     State.case = args.case
     State.log = args.log
+    State.range_mode = args.range
     first = Server(("127.0.0.1", 0), Handler)
     port = first.server_address[1]
     scheme = "http"

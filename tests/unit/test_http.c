@@ -1016,6 +1016,30 @@ static void test_debug_trace_redacts_the_key(void **state)
     ea_buf_free(&p.body);
 }
 
+/* A resumed download's Content-Range: read exactly, a number past INT64 refused, not wrapped. */
+static void test_content_range(void **state)
+{
+    (void)state;
+    long long first = 0, last = 0, total = 0;
+    assert_int_equal(ea_http_content_range("bytes 100-199/200", &first, &last, &total), 0);
+    assert_true(first == 100 && last == 199 && total == 200);
+    assert_int_equal(ea_http_content_range("Bytes 0-0/*", &first, &last, &total), 0);
+    assert_true(first == 0 && last == 0 && total == -1);
+    assert_int_equal(ea_http_content_range("bytes 9223372036854775806-9223372036854775806/"
+                                           "9223372036854775807", &first, &last, &total), 0);
+    assert_true(first == 9223372036854775806LL && total == 9223372036854775807LL);
+    static const char *const bad[] = {
+        NULL, "", "bytes", "bytes */200", "bytes 100-/200", "bytes -100-199/200",
+        "bytes +100-199/200", "bytes 200-100/300", "bytes 100-199/199", "bytes 100-199/",
+        "bytes 100-199/200x", "items 100-199/200", "bytes 100 -199/200",
+        "bytes 18446744073709551716-18446744073709551816/18446744073709551916",
+        "bytes 9223372036854775808-9223372036854775809/9223372036854775810",
+        "bytes 0-1/9223372036854775808",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(ea_http_content_range(bad[i], &first, &last, &total), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1042,6 +1066,7 @@ int main(void)
         cmocka_unit_test(test_retry_hints),
         cmocka_unit_test(test_parallel_and_chained_requests),
         cmocka_unit_test(test_debug_trace_redacts_the_key),
+        cmocka_unit_test(test_content_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
