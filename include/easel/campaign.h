@@ -125,7 +125,14 @@ typedef struct ea_jsonl_reader ea_jsonl_reader;
 typedef int (*ea_jsonl_line_fn)(void *ctx, const char *line, size_t len, unsigned long long end);
 ea_jsonl_reader *ea_jsonl_reader_new(unsigned long long start_offset, ea_jsonl_line_fn fn,
                                      void *ctx);
-/* 0, or the callback's non-zero return, or -1 for a line past the cap (or out of memory). */
+/* A line longer than max bytes (set before the first feed) is not an error but handed to fn
+ * once it ends, as its first EA_JSONL_HEAD bytes (where the custom_id is) and its end; the
+ * rest of it is dropped as it comes, never held. Without it, the cap is EA_BATCH_LINE_MAX
+ * and a line past it an error. */
+#define EA_JSONL_HEAD ((size_t)64 << 10)
+void ea_jsonl_reader_skip_long(ea_jsonl_reader *r, size_t max, ea_jsonl_line_fn fn);
+/* 0, or the callback's non-zero return, or -1 for a line past the cap (unless skipped, see
+ * above) or out of memory. */
 int ea_jsonl_reader_feed(ea_jsonl_reader *r, const char *bytes, size_t n);
 /* Offset just after the last complete line handed out: where a cut download resumes. */
 unsigned long long ea_jsonl_reader_done(const ea_jsonl_reader *r);

@@ -228,6 +228,54 @@ static size_t find_b64(const char *line, size_t len, b64_span *spans, ea_buf *re
     return n;
 }
 
+/* A line's turn by its custom_id; 0 (counted) for a line the batch does not have or that
+ * was fetched before. */
+static long turn_of_line(fetch_state *st, const char *custom_id)
+{
+    long turn = custom_id ? ea_idmap_get(st->turn_of, custom_id, 0) : 0;
+    if (turn == 0)
+        st->t->unknown++;
+    else if (turn < 0)
+        st->t->skipped++; /* fetched before */
+    return turn > 0 ? turn : 0;
+}
+
+/* The group's next line p (its turn set) waits for its record. */
+static int queue(fetch_state *st, pending *p)
+{
+    /* Never twice, even if the file repeats a custom_id. */
+    ea_idmap_put(st->turn_of, p->res.custom_id, -p->turn);
+    st->n_group++;
+    if (st->n_group == GROUP_LINES || st->group_bytes >= GROUP_BYTES)
+        return flush(st);
+    return 0;
+}
+
+/* The top-level "custom_id" string among a line's first bytes (an output line names it
+ * before its response), or NULL. A quoted key inside a JSON string is escaped: no match. */
+static json_t *custom_id_in(const char *head, size_t len)
+{
+    static const char key[] = "\"custom_id\"";
+    size_t k = sizeof key - 1;
+    for (size_t i = 0; i + k <= len; i++) {
+        if (memcmp(head + i, key, k) != 0)
+            continue;
+        size_t j = i + k;
+        while (j < len && (head[j] == ' ' || head[j] == ':'))
+            j++;
+        if (j >= len || head[j] != '"')
+            continue;
+        for (size_t q = j + 1; q < len; q++) {
+            if (head[q] == '\\')
+                q++;
+            else if (head[q] == '"')
+                return json_loadb(head + j, q + 1 - j, JSON_DECODE_ANY, NULL);
+        }
+        return NULL;
+    }
+    return NULL;
+}
+
 static int on_line(void *ctx, const char *line, size_t len, unsigned long long end)
 {
     (void)end;
@@ -239,12 +287,8 @@ static int on_line(void *ctx, const char *line, size_t len, unsigned long long e
     p->o = st->rest.data ? json_loadb(st->rest.data, st->rest.len, 0, NULL) : NULL;
     size_t next_span = 0;
     const char *custom_id = str(p->o, "custom_id");
-    long turn = custom_id ? ea_idmap_get(st->turn_of, custom_id, 0) : 0;
+    long turn = turn_of_line(st, custom_id);
     if (turn <= 0) {
-        if (turn == 0)
-            st->t->unknown++;
-        else
-            st->t->skipped++; /* fetched before */
         pending_free(p);
         return 0;
     }
@@ -320,18 +364,50 @@ static int on_line(void *ctx, const char *line, size_t len, unsigned long long e
             e->message = "the line failed without an error message";
         res->cost_usd = 0;
     }
-    /* Never twice, even if the file repeats a custom_id. */
-    ea_idmap_put(st->turn_of, custom_id, -turn);
-    st->n_group++;
-    if (st->n_group == GROUP_LINES || st->group_bytes >= GROUP_BYTES)
-        return flush(st);
-    return 0;
+    return queue(st, p);
+}
+
+/* The first bytes of a line past EA_BATCH_LINE_MAX: its custom_id, when they hold it, gets
+ * its line recorded as failed, so that no fetch stops at it (or takes it again). */
+static int on_too_long(void *ctx, const char *head, size_t len, unsigned long long end)
+{
+    _Static_assert(EA_BATCH_LINE_MAX == (size_t)256 << 20, "the message names the cap");
+    (void)end;
+    fetch_state *st = ctx;
+    pending *p = &st->group[st->n_group];
+    memset(p, 0, sizeof *p);
+    p->o = json_object();
+    json_object_set_new(p->o, "custom_id", custom_id_in(head, len));
+    const char *custom_id = str(p->o, "custom_id");
+    long turn = turn_of_line(st, custom_id);
+    if (turn <= 0) {
+        pending_free(p);
+        return 0;
+    }
+    p->turn = turn;
+    ea_audit_result_init(&p->res);
+    p->res.status = EA_AUDIT_FAILED;
+    p->res.custom_id = custom_id;
+    p->res.batch_id = st->b->batch_id;
+    p->res.cost_usd = 0;
+    p->e.type = "easel";
+    p->e.code = "line_too_large";
+    p->e.message = "the output line is larger than 256 MB";
+    return queue(st, p);
 }
 
 static int sink(void *ctx, const char *bytes, size_t n)
 {
     fetch_state *st = ctx;
     return ea_jsonl_reader_feed(st->reader, bytes, n) != 0 ? 1 : 0;
+}
+
+static ea_jsonl_reader *new_reader(fetch_state *st, unsigned long long from)
+{
+    ea_jsonl_reader *r = ea_jsonl_reader_new(from, on_line, st);
+    if (r)
+        ea_jsonl_reader_skip_long(r, EA_BATCH_LINE_MAX, on_too_long);
+    return r;
 }
 
 /* A Content-Length that is a plain number, else -1. */
@@ -378,7 +454,7 @@ static int on_head(void *ctx, const ea_http_head *head)
              * the cut line dropped; the lines recorded already are skipped by their
              * custom_id. */
             ea_jsonl_reader_free(&st->reader);
-            st->reader = ea_jsonl_reader_new(0, on_line, st);
+            st->reader = new_reader(st, 0);
         }
         st->total = length_of(head->content_length);
     }
@@ -395,7 +471,7 @@ static int stream_file(fetch_state *st, const char *file_id, ea_err *err)
     st->total = -1;
     for (int attempt = 0; attempt <= MAX_RESUMES; attempt++) {
         /* Each attempt starts at a line's start: the cut line's first bytes are dropped. */
-        if (!(st->reader = ea_jsonl_reader_new(from, on_line, st)))
+        if (!(st->reader = new_reader(st, from)))
             return ea_err_set(err, EA_EXIT_INTERNAL, "out of memory");
         batch_call call = {.sink = sink, .on_head = on_head, .sink_ctx = st};
         rc = batch_http(st->c, "GET", path, NULL, NULL, 0, from, &call, err);

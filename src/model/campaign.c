@@ -874,6 +874,14 @@ struct ea_jsonl_reader {
     unsigned long long done;  /* offset after the last complete line */
     ea_jsonl_line_fn fn;
     void *ctx;
+    /* A line past max, when too_long is set: its first bytes kept in head, the rest counted
+     * in skipped and dropped as they come. */
+    size_t max;
+    ea_jsonl_line_fn too_long;
+    bool skipping;
+    unsigned long long skipped;
+    size_t head_len;
+    char head[EA_JSONL_HEAD];
 };
 
 ea_jsonl_reader *ea_jsonl_reader_new(unsigned long long start_offset, ea_jsonl_line_fn fn,
@@ -882,11 +890,52 @@ ea_jsonl_reader *ea_jsonl_reader_new(unsigned long long start_offset, ea_jsonl_l
     ea_jsonl_reader *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    ea_buf_init(&r->line, EA_BATCH_LINE_MAX);
+    r->max = EA_BATCH_LINE_MAX;
+    ea_buf_init(&r->line, r->max);
     r->done = start_offset;
     r->fn = fn;
     r->ctx = ctx;
     return r;
+}
+
+void ea_jsonl_reader_skip_long(ea_jsonl_reader *r, size_t max, ea_jsonl_line_fn fn)
+{
+    ea_buf_free(&r->line);
+    r->max = max;
+    ea_buf_init(&r->line, max);
+    r->too_long = fn;
+}
+
+/* The line past the cap ends (newline: 1, the file's end: 0): its head handed out. */
+static int end_skip(ea_jsonl_reader *r, unsigned newline)
+{
+    unsigned long long end = r->done + r->skipped + newline;
+    int rc = r->too_long(r->ctx, r->head, r->head_len, end);
+    r->done = end;
+    r->skipping = false;
+    r->skipped = 0;
+    r->head_len = 0;
+    return rc;
+}
+
+/* take bytes of a line past the cap: the first ones kept, the rest only counted. */
+static int skip_bytes(ea_jsonl_reader *r, const char *bytes, size_t take, bool ends)
+{
+    if (!r->skipping) {
+        /* What was held of the line is given back as soon as it is known to be too long. */
+        r->skipping = true;
+        r->head_len = r->line.len < sizeof r->head ? r->line.len : sizeof r->head;
+        if (r->head_len)
+            memcpy(r->head, r->line.data, r->head_len);
+        r->skipped = r->line.len;
+        ea_buf_free(&r->line);
+        ea_buf_init(&r->line, r->max);
+    }
+    size_t room = sizeof r->head - r->head_len, k = take < room ? take : room;
+    memcpy(r->head + r->head_len, bytes, k);
+    r->head_len += k;
+    r->skipped += take;
+    return ends ? end_skip(r, 1) : 0;
 }
 
 int ea_jsonl_reader_feed(ea_jsonl_reader *r, const char *bytes, size_t n)
@@ -894,6 +943,14 @@ int ea_jsonl_reader_feed(ea_jsonl_reader *r, const char *bytes, size_t n)
     while (n > 0) {
         const char *nl = memchr(bytes, '\n', n);
         size_t take = nl ? (size_t)(nl - bytes) : n;
+        if (r->too_long && (r->skipping || take > r->max - r->line.len)) {
+            int rc = skip_bytes(r, bytes, take, nl != NULL);
+            if (rc != 0 || !nl)
+                return rc;
+            bytes += take + 1;
+            n -= take + 1;
+            continue;
+        }
         if (!nl && r->line.len == 0) {
             /* A line's start with no end yet: kept until its newline comes. */
             if (ea_buf_append(&r->line, bytes, take) != 0)
@@ -917,7 +974,7 @@ int ea_jsonl_reader_feed(ea_jsonl_reader *r, const char *bytes, size_t n)
         /* The longest line's memory is given back once it is past. */
         if (r->line.cap > ((size_t)1 << 20)) {
             ea_buf_free(&r->line);
-            ea_buf_init(&r->line, EA_BATCH_LINE_MAX);
+            ea_buf_init(&r->line, r->max);
         }
         if (rc != 0)
             return rc;
@@ -934,6 +991,8 @@ unsigned long long ea_jsonl_reader_done(const ea_jsonl_reader *r)
 
 int ea_jsonl_reader_finish(ea_jsonl_reader *r)
 {
+    if (r->skipping)
+        return end_skip(r, 0);
     if (r->line.len == 0 || blank(r->line.data, r->line.len))
         return 0;
     unsigned long long end = r->done + r->line.len;

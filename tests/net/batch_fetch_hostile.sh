@@ -4,7 +4,8 @@
 # from another byte than the kept lines end at, with no Content-Range, with a start past
 # INT64 (that wraps to the byte asked for), or with another total is refused (nothing of it
 # kept, the fetch fails), and the next fetch saves the rest, each line once; a 200 to a Range
-# request starts over from byte 0, each line once.
+# request starts over from byte 0, each line once. An output line past the 256 MiB line cap
+# is recorded as failed and the lines after it saved; a later fetch does not take it again.
 # Prints "ok batch-fetch-hostile NAME" / "not ok batch-fetch-hostile NAME: why".
 here=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
@@ -78,3 +79,22 @@ check "a 200 to a Range request starts over from byte 0, each line saved once" \
     '[ "$rc" = 0 ]' 'grep -q "resuming" "$tmp/err"' 'grep -q "2 saved (2 images)" "$tmp/out"' \
     '[ "$(wc -l <"$tmp/res1")" = 2 ]' '[ "$(cut -d" " -f1 "$tmp/res1" | sort -u | wc -l)" = 2 ]' \
     '[ "$(ls "$(session_dir rwhole)/images" | wc -l)" = 2 ]'
+
+# ---- A line past the cap ----------------------------------------------------------------------
+start_hostile batch-long-line
+export OPENAI_BASE_URL="$hurl"
+"$EASEL" batch submit -S long "$tmp/plan.jsonl" >"$tmp/out" 2>"$tmp/err"
+timeout 60 "$EASEL" batch wait -S long >"$tmp/out" 2>"$tmp/err"; rc=$?
+results long >"$tmp/res1"
+why="rc $rc: $(cat "$tmp/out" "$tmp/err" "$tmp/res1" | head -c 600)"
+# Exit 3: a line failed (recorded), the fetch itself did not.
+check "a line over 256 MB is recorded as failed, the next line saved" \
+    '[ "$rc" = 3 ]' 'grep -q "1 saved (1 image.*1 failed" "$tmp/out"' \
+    '[ "$(wc -l <"$tmp/res1")" = 2 ]' \
+    'grep -q " failed the output line is larger than 256 MB$" "$tmp/res1"' \
+    '[ "$(grep -c " completed None$" "$tmp/res1")" = 1 ]'
+timeout 60 "$EASEL" batch fetch -S long >"$tmp/out" 2>"$tmp/err"; rc=$?
+results long >"$tmp/res2"
+why="rc $rc: $(cat "$tmp/out" "$tmp/err" "$tmp/res2" | head -c 600)"
+check "a later fetch takes neither line again" \
+    '[ "$rc" = 0 ]' 'cmp -s "$tmp/res1" "$tmp/res2"'

@@ -225,6 +225,50 @@ static void test_jsonl_reader_in_pieces(void **state)
     }
 }
 
+/* Lines and lines past the cap, as one reader hands them to its two callbacks. */
+typedef struct two {
+    seen lines, longs;
+} two;
+
+static int collect_line(void *ctx, const char *line, size_t len, unsigned long long end)
+{
+    return collect(&((two *)ctx)->lines, line, len, end);
+}
+
+static int collect_long(void *ctx, const char *line, size_t len, unsigned long long end)
+{
+    return collect(&((two *)ctx)->longs, line, len, end);
+}
+
+/* A line past the cap is handed out by its first bytes, and the lines around it as ever, in
+ * any split of the feeds, at the file's end without a newline too. */
+static void test_jsonl_reader_skips_a_long_line(void **state)
+{
+    (void)state;
+    const char *text = "{\"a\":1}\n{\"custom_id\":\"x\",\"b\":\"AAAAAAAAAAAA\"}\n{\"c\":3}\n"
+                       "{\"d\":\"0123456789abcdef\"}";
+    for (size_t cut = 0; cut <= strlen(text); cut++) {
+        two t = {0};
+        ea_jsonl_reader *r = ea_jsonl_reader_new(0, collect_line, &t);
+        ea_jsonl_reader_skip_long(r, 20, collect_long);
+        assert_int_equal(ea_jsonl_reader_feed(r, text, cut), 0);
+        assert_int_equal(ea_jsonl_reader_feed(r, text + cut, strlen(text) - cut), 0);
+        assert_int_equal(ea_jsonl_reader_done(r), 53);
+        assert_int_equal(ea_jsonl_reader_finish(r), 0);
+        assert_int_equal(ea_jsonl_reader_done(r), strlen(text));
+        assert_int_equal(t.lines.n, 2);
+        assert_string_equal(t.lines.lines[0], "{\"a\":1}");
+        assert_string_equal(t.lines.lines[1], "{\"c\":3}");
+        assert_int_equal(t.lines.ends[1], 53);
+        assert_int_equal(t.longs.n, 2);
+        assert_string_equal(t.longs.lines[0], "{\"custom_id\":\"x\",\"b\":\"AAAAAAAAAAAA\"}");
+        assert_int_equal(t.longs.ends[0], 45);
+        assert_string_equal(t.longs.lines[1], "{\"d\":\"0123456789abcdef\"}");
+        assert_int_equal(t.longs.ends[1], strlen(text));
+        ea_jsonl_reader_free(&r);
+    }
+}
+
 static void test_idmap(void **state)
 {
     (void)state;
@@ -252,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_csv_quoting),
         cmocka_unit_test(test_split_and_bodies),
         cmocka_unit_test(test_jsonl_reader_in_pieces),
+        cmocka_unit_test(test_jsonl_reader_skips_a_long_line),
         cmocka_unit_test(test_idmap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
