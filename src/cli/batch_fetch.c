@@ -240,6 +240,19 @@ static long turn_of_line(fetch_state *st, const char *custom_id)
     return turn > 0 ? turn : 0;
 }
 
+/* The group's next line, o (owned) its JSON: NULL (o freed) when the batch does not have
+ * its custom_id or it was fetched before. */
+static pending *take_line(fetch_state *st, json_t *o)
+{
+    pending *p = &st->group[st->n_group];
+    memset(p, 0, sizeof *p);
+    p->o = o;
+    if ((p->turn = turn_of_line(st, str(o, "custom_id"))) > 0)
+        return p;
+    pending_free(p);
+    return NULL;
+}
+
 /* The group's next line p (its turn set) waits for its record. */
 static int queue(fetch_state *st, pending *p)
 {
@@ -280,19 +293,15 @@ static int on_line(void *ctx, const char *line, size_t len, unsigned long long e
 {
     (void)end;
     fetch_state *st = ctx;
-    pending *p = &st->group[st->n_group];
-    memset(p, 0, sizeof *p);
     b64_span spans[MAX_B64];
     size_t n_spans = find_b64(line, len, spans, &st->rest);
-    p->o = st->rest.data ? json_loadb(st->rest.data, st->rest.len, 0, NULL) : NULL;
+    pending *p = take_line(st, st->rest.data ? json_loadb(st->rest.data, st->rest.len, 0, NULL)
+                                             : NULL);
+    if (!p)
+        return 0;
     size_t next_span = 0;
     const char *custom_id = str(p->o, "custom_id");
-    long turn = turn_of_line(st, custom_id);
-    if (turn <= 0) {
-        pending_free(p);
-        return 0;
-    }
-    p->turn = turn;
+    long turn = p->turn;
     const json_t *resp = json_object_get(p->o, "response");
     const json_t *body = json_object_get(resp, "body");
     int status = (int)json_integer_value(json_object_get(resp, "status_code"));
@@ -374,20 +383,14 @@ static int on_too_long(void *ctx, const char *head, size_t len, unsigned long lo
     _Static_assert(EA_BATCH_LINE_MAX == (size_t)256 << 20, "the message names the cap");
     (void)end;
     fetch_state *st = ctx;
-    pending *p = &st->group[st->n_group];
-    memset(p, 0, sizeof *p);
-    p->o = json_object();
-    json_object_set_new(p->o, "custom_id", custom_id_in(head, len));
-    const char *custom_id = str(p->o, "custom_id");
-    long turn = turn_of_line(st, custom_id);
-    if (turn <= 0) {
-        pending_free(p);
+    json_t *o = json_object();
+    json_object_set_new(o, "custom_id", custom_id_in(head, len));
+    pending *p = take_line(st, o);
+    if (!p)
         return 0;
-    }
-    p->turn = turn;
     ea_audit_result_init(&p->res);
     p->res.status = EA_AUDIT_FAILED;
-    p->res.custom_id = custom_id;
+    p->res.custom_id = str(p->o, "custom_id");
     p->res.batch_id = st->b->batch_id;
     p->res.cost_usd = 0;
     p->e.type = "easel";
