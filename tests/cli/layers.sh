@@ -78,13 +78,13 @@ gone_within() {
     return 1
 }
 
-# workbench NAME: `easel --offline` in a detached tmux pane; sets $pid to easel's.
+# workbench NAME: `easel --offline` in a detached tmux pane; sets $pid to easel's, as
+# new-session tells it (a second command could come after a quick exit closed the pane).
 workbench() {
     home="$tmp/home.$1"
     mkdir -p "$home"
-    tmux -L "$sock" new-session -d -s "$1" -x 100 -y 30 \
-        "exec env LC_ALL=C.UTF-8 TERM=screen-256color HOME=$home XDG_DATA_HOME=$home/data XDG_CONFIG_HOME=$home/config XDG_CACHE_HOME=$home/cache '$EASEL' --offline 2>$tmp/$1.err"
-    pid=$(tmux -L "$sock" display -p -t "$1" '#{pane_pid}')
+    pid=$(tmux -L "$sock" new-session -d -P -F '#{pane_pid}' -s "$1" -x 100 -y 30 \
+        "exec env LC_ALL=C.UTF-8 TERM=screen-256color HOME=$home XDG_DATA_HOME=$home/data XDG_CONFIG_HOME=$home/config XDG_CACHE_HOME=$home/cache '$EASEL' --offline 2>$tmp/$1.err")
 }
 
 if ! command -v tmux >/dev/null 2>&1; then
@@ -92,6 +92,9 @@ if ! command -v tmux >/dev/null 2>&1; then
 else
     # KILL leaves easel no say (PR_SET_PDEATHSIG ends the child); the others go through
     # easel's own way out, once the workbench is up.
+    # A session that outlives the loop: when the last pane closed, the tmux server would exit
+    # and the next new-session could meet it on its way out.
+    tmux -L "$sock" new-session -d -s keep 'sleep 600'
     for how in KILL TERM INT HUP quit; do
         workbench "wb$how"
         child=$(mock_of "$pid")
