@@ -77,8 +77,11 @@ run_case() {
     rm -f "$tmp/rc" "$tmp/err"
     rc_protocol=sixel
     [ "$rc_term" = kitty ] && rc_protocol=kitty
-    # The pane's program: the lines, the picture, then it waits (the picture stays).
-    printf '%s\n' "cat '$tmp/lines'" \
+    # The pane's program: the lines, the picture once the test has seen tmux draw them (a
+    # picture sent while tmux's first drawing of a new client is still on its way lands at
+    # the terminal's home: not what a person in a drawn pane meets), then it waits.
+    rm -f "$tmp/go"
+    printf '%s\n' "cat '$tmp/lines'" "while [ ! -e '$tmp/go' ]; do sleep 0.1; done" \
         "XDG_DATA_HOME='$tmp/home/data' XDG_CONFIG_HOME='$tmp/home/config' XDG_CACHE_HOME='$tmp/home/cache' '$EASEL' show --protocol $rc_protocol $* '$rc_pic' 2>'$tmp/err'" \
         "echo \$? >'$tmp/rc'" "sleep 60" >"$tmp/pane.sh"
     set -- tmux -L "$sock" -f "$tmp/tmux.conf" new-session -s show "sh '$tmp/pane.sh'"
@@ -110,6 +113,17 @@ run_case() {
         x11_kill $rc_pid
         return 1
     fi
+    # Drawn: the status line on the bottom row and the last line's mark above the cursor.
+    drawn_by=$(($(date +%s) + 20))
+    while :; do
+        x11_shot "$tmp/pre.png"
+        cells_read "$tmp/pre.png"
+        [ "$(cells_where $pane_rows "$is_green")" != -1 ] &&
+            [ "$(cells_where $((pane_rows - 2)) "$is_magenta")" != -1 ] && break
+        [ "$(date +%s)" -ge $drawn_by ] && break # the checks below say what is missing
+        sleep 0.2
+    done
+    : >"$tmp/go"
     if ! x11_wait_file "$tmp/rc" 30 || [ "$(cat "$tmp/rc")" != 0 ]; then
         echo "not ok $rc_label: easel show did not finish well: exit $(cat "$tmp/rc" 2>/dev/null), $(cat "$tmp/err")"
         tmux -L "$sock" kill-server 2>/dev/null
